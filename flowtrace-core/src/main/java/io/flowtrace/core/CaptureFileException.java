@@ -1,0 +1,34 @@
+package io.flowtrace.core;
+
+/**
+ * A capture file is damaged or not a capture file. Thrown after every good packet before the damage has been
+ * handed on, so the flows up to that point are complete. Names the file and the byte offset where reading stopped.
+ */
+public class CaptureFileException extends FlowTraceException {
+    private static final long serialVersionUID = 1L;
+
+    private final String file;
+    private final long offset;
+
+    public CaptureFileException(String file, long offset, String problem) {
+        super(file + ": " + problem + " at byte offset " + offset);
+        this.file = file;
+        this.offset = offset;
+    }
+
+    public CaptureFileException(String file, long offset, String problem, Throwable cause) {
+        super(file + ": " + problem + " at byte offset " + offset, cause);
+        this.file = file;
+        this.offset = offset;
+    }
+
+    /** The file as it was named to the reader. */
+    public String file() {
+        return file;
+    }
+
+    /** Byte offset in the (decompressed) file where the damage was found. */
+    public long offset() {
+        return offset;
+    }
+}

@@ -1,0 +1,19 @@
+package io.flowtrace.core;
+
+import java.util.Locale;
+
+/** Where a flow goes relative to the host's own addresses (the sensor's {@code direction} field). */
+public enum Direction {
+    /** From elsewhere to one of the host's addresses. */
+    INBOUND,
+    /** From one of the host's addresses to elsewhere. */
+    OUTBOUND,
+    /** Both ends are the host's own addresses. */
+    LOCAL,
+    /** Neither end is the host's, or the host's addresses are not known (capture files). */
+    UNKNOWN;
+
+    public String jsonName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,31 @@
+package io.flowtrace.core;
+
+/** Why a flow record was emitted. {@link #jsonName()} is the value of the record's {@code end_reason} field. */
+public enum EndReason {
+    /** No packet for the protocol's idle timeout. */
+    IDLE_TIMEOUT("idle-timeout"),
+    /** The conversation lasted the active timeout; later packets start a new record. */
+    ACTIVE_TIMEOUT("active-timeout"),
+    /** TCP FIN seen in both directions (after the linger). */
+    TCP_FIN("tcp-fin"),
+    /** TCP RST seen (after the linger). */
+    TCP_RST("tcp-rst"),
+    /** A new SYN arrived on a closed TCP conversation: the old record ends, a new one starts. */
+    TCP_REUSE("tcp-reuse"),
+    /** The flow table was full and this was the oldest idle flow. */
+    EVICTED("evicted"),
+    /** The capture file ended. */
+    END_OF_CAPTURE("end-of-capture"),
+    /** The pipeline was stopped while the flow was open. */
+    SHUTDOWN("shutdown");
+
+    private final String jsonName;
+
+    EndReason(String jsonName) {
+        this.jsonName = jsonName;
+    }
+
+    public String jsonName() {
+        return jsonName;
+    }
+}

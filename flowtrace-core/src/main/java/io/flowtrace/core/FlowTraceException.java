@@ -1,0 +1,18 @@
+package io.flowtrace.core;
+
+/**
+ * Base type of every exception flowtrace throws. Unchecked: callers embedding the library decide where to
+ * handle failures; messages follow the form <em>what: actual (expected: ...)</em> and name the plugin, file or
+ * offset involved.
+ */
+public class FlowTraceException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public FlowTraceException(String message) {
+        super(message);
+    }
+
+    public FlowTraceException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,40 @@
+package io.flowtrace.core.internal;
+
+/**
+ * Outcome of decoding one frame. {@link #OK} packets go to the flow table; every other value is counted under its
+ * {@link #counterName()} and the packet is skipped. Never thrown.
+ */
+public enum DecodeStatus {
+    OK("ok"),
+    /** A frame that does not carry IP (ARP, LLDP, STP, 802.11 management, ...). Not an error. */
+    NON_IP("non_ip"),
+    /** A link type this decoder does not know. */
+    UNSUPPORTED_LINK_TYPE("unsupported_link_type"),
+    /** The frame ends inside a link-layer header (Ethernet, VLAN, MPLS, PPPoE, SLL, ...). */
+    TRUNCATED_LINK("truncated_link"),
+    /** The frame ends inside the IP header, or the header's own lengths do not fit. */
+    TRUNCATED_IP("truncated_ip"),
+    /** IP header fields are invalid (version, header length below minimum, total length below header). */
+    BAD_IP_HEADER("bad_ip_header"),
+    /** The frame ends inside an IPv6 extension header chain, or the chain is too long. */
+    BAD_IPV6_EXTENSION("bad_ipv6_extension"),
+    /** The frame ends before the transport ports (TCP/UDP/SCTP) or the TCP flags. */
+    TRUNCATED_TRANSPORT("truncated_transport"),
+    /** A TCP header with a data offset below 5 words. */
+    BAD_TCP_HEADER("bad_tcp_header"),
+    /** A tunnel header (GRE, VXLAN, GTP-U, Teredo, ERSPAN) that is cut short or invalid. */
+    BAD_TUNNEL("bad_tunnel"),
+    /** Tunnels nested deeper than the decoder follows. */
+    TUNNEL_TOO_DEEP("tunnel_too_deep");
+
+    private final String counterName;
+
+    DecodeStatus(String counterName) {
+        this.counterName = counterName;
+    }
+
+    /** Snake-case name used in counters and the summary. */
+    public String counterName() {
+        return counterName;
+    }
+}

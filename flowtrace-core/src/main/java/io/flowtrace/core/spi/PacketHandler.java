@@ -1,0 +1,29 @@
+package io.flowtrace.core.spi;
+
+/**
+ * Receives raw frames from a {@link PacketSource}, on the source's thread. The frame bytes are only valid during the
+ * call: the handler copies what it keeps. Implementations on the packet path must not allocate.
+ */
+public interface PacketHandler {
+
+    /**
+     * One captured frame.
+     *
+     * @param timestampNanos capture time, epoch nanoseconds
+     * @param linkType       the frame's link-layer type (pcap LINKTYPE_ value, e.g. 1 Ethernet, 113 Linux SLL)
+     * @param data           buffer holding the frame; valid only during the call
+     * @param offset         offset of the frame in {@code data}
+     * @param capturedLength bytes of the frame present in {@code data}
+     * @param wireLength     the frame's original length on the wire
+     * @param interfaceIndex index of the capture interface (pcapng interface id; 0 for single-interface sources)
+     */
+    void onPacket(long timestampNanos, int linkType, byte[] data, int offset, int capturedLength, int wireLength,
+                  int interfaceIndex);
+
+    /**
+     * Called by live sources when no packet has arrived for a while, with the wall-clock time, so that idle flows
+     * expire when traffic stops. Capture files never call it: their packet time is the only clock.
+     */
+    default void onIdle(long nowNanos) {
+    }
+}

@@ -1,0 +1,14 @@
+package io.flowtrace.core.spi;
+
+/**
+ * Creates {@link PacketSource}s by name; found through {@link java.util.ServiceLoader}. The no-argument constructor
+ * does no I/O.
+ */
+public interface PacketSourceProvider {
+
+    /** Stable lowercase id, e.g. {@code pcap-file}, {@code pcap-live}. */
+    String name();
+
+    /** Builds a source; reads its settings from {@code config} and calls {@link PluginConfig#validate()}. */
+    PacketSource create(PluginConfig config);
+}

@@ -1,0 +1,59 @@
+package io.flowtrace.core.spi;
+
+/**
+ * A decoded packet as the flow table and aggregators see it: a reused view over primitives, valid only during the
+ * callback that received it. Use {@link #toKey()} to keep the key. Addresses are two longs each (IPv4 in the low
+ * 32 bits of the low word). Not thread-safe.
+ */
+public interface PacketView {
+
+    /** Capture time, epoch nanoseconds. */
+    long timestampNanos();
+
+    /** 4 or 6. */
+    int ipVersion();
+
+    long srcHi();
+
+    long srcLo();
+
+    long dstHi();
+
+    long dstLo();
+
+    /** Source port; 0 for protocols without ports. */
+    int srcPort();
+
+    /** Destination port; 0 for protocols without ports. */
+    int dstPort();
+
+    /** IP protocol number of the transport (after extension headers and, when enabled, tunnels). */
+    int protocol();
+
+    /** Outermost VLAN id, 0 when untagged. */
+    int vlan();
+
+    /** Original frame length on the wire. */
+    int wireLength();
+
+    /** IP-level length: the IP header's total (or payload + 40) length. */
+    int ipLength();
+
+    /** TCP flags byte, 0 for other protocols. */
+    int tcpFlags();
+
+    /** ICMP or ICMPv6 type, -1 for other protocols. */
+    int icmpType();
+
+    /** ICMP or ICMPv6 code, -1 for other protocols. */
+    int icmpCode();
+
+    /** Capture interface index. */
+    int interfaceIndex();
+
+    /** Symmetric 32-bit hash of the flow key: both directions of a conversation give the same value. */
+    int flowHash();
+
+    /** A copy of the key (allocates; not for the packet path). */
+    io.flowtrace.core.FlowKey toKey();
+}

@@ -1,0 +1,223 @@
+package io.flowtrace.core.spi;
+
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.Durations;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A plugin's settings as text key/value pairs, the same whether they came from the builder, a YAML or properties
+ * file, environment variables or the command line ({@code --sink http:url=...,batch=500}). A provider reads every
+ * key it knows through the typed getters, which record problems instead of throwing, then calls
+ * {@link #validate()}: one {@link ConfigurationException} lists every bad value and every unknown key, with the
+ * keys that are known. Not thread-safe; used once, while a plugin is created.
+ */
+public final class PluginConfig {
+    private final String plugin;
+    private final Map<String, String> values;
+    private final Set<String> known = new LinkedHashSet<>();
+    private final List<String> errors = new ArrayList<>();
+
+    /**
+     * @param plugin what is being configured, for messages: {@code sink 'http'}
+     * @param values the settings; keys are case-sensitive
+     */
+    public PluginConfig(String plugin, Map<String, String> values) {
+        this.plugin = plugin;
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    }
+
+    /** Parses {@code key=value,key=value} (the command-line form). A value may not contain a comma. */
+    public static Map<String, String> parsePairs(String text) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (text == null || text.isBlank()) {
+            return out;
+        }
+        for (String part : text.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigurationException("setting '" + part + "' (expected: key=value)");
+            }
+            out.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+        }
+        return out;
+    }
+
+    /** What is being configured, e.g. {@code sink 'http'}. */
+    public String plugin() {
+        return plugin;
+    }
+
+    /** Every setting as given. */
+    public Map<String, String> values() {
+        return values;
+    }
+
+    /** Marks keys as known without reading them (for pass-through settings). */
+    public void allow(String... keys) {
+        Collections.addAll(known, keys);
+    }
+
+    public boolean has(String key) {
+        known.add(key);
+        return values.containsKey(key);
+    }
+
+    /** A required string; records an error and returns {@code null} when missing. */
+    public String requireString(String key) {
+        known.add(key);
+        String v = values.get(key);
+        if (v == null || v.isEmpty()) {
+            errors.add(key + ": missing (required)");
+            return null;
+        }
+        return v;
+    }
+
+    public String getString(String key, String defaultValue) {
+        known.add(key);
+        String v = values.get(key);
+        return v == null ? defaultValue : v;
+    }
+
+    /** One of {@code allowed} (case-insensitive, returned lowercase). */
+    public String getChoice(String key, String defaultValue, String... allowed) {
+        known.add(key);
+        String v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        String lower = v.toLowerCase(Locale.ROOT);
+        for (String a : allowed) {
+            if (a.equals(lower)) {
+                return a;
+            }
+        }
+        errors.add(key + ": '" + v + "' (expected: one of " + String.join(", ", allowed) + ")");
+        return defaultValue;
+    }
+
+    public long getLong(String key, long defaultValue, long min, long max) {
+        known.add(key);
+        String v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            long n = Long.parseLong(v.trim().replace("_", ""));
+            if (n < min || n > max) {
+                errors.add(key + ": " + n + " (expected: " + min + ".." + max + ")");
+                return defaultValue;
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            errors.add(key + ": '" + v + "' (expected: a whole number " + min + ".." + max + ")");
+            return defaultValue;
+        }
+    }
+
+    public int getInt(String key, int defaultValue, int min, int max) {
+        return (int) getLong(key, defaultValue, min, max);
+    }
+
+    public double getDouble(String key, double defaultValue, double min, double max) {
+        known.add(key);
+        String v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            double n = Double.parseDouble(v.trim());
+            if (!(n >= min && n <= max)) {
+                errors.add(key + ": " + v + " (expected: " + min + ".." + max + ")");
+                return defaultValue;
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            errors.add(key + ": '" + v + "' (expected: a number " + min + ".." + max + ")");
+            return defaultValue;
+        }
+    }
+
+    /** {@code true/false}, {@code on/off}, {@code yes/no}, {@code 1/0}. */
+    public boolean getBoolean(String key, boolean defaultValue) {
+        known.add(key);
+        String v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true": case "on": case "yes": case "1": return true;
+            case "false": case "off": case "no": case "0": return false;
+            default:
+                errors.add(key + ": '" + v + "' (expected: on or off)");
+                return defaultValue;
+        }
+    }
+
+    /** A duration such as {@code 500ms}, {@code 30s}, {@code 5m}; {@code 0} is allowed. */
+    public Duration getDuration(String key, Duration defaultValue) {
+        known.add(key);
+        String v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return Durations.parse(v);
+        } catch (IllegalArgumentException e) {
+            errors.add(key + ": " + e.getMessage());
+            return defaultValue;
+        }
+    }
+
+    /** A size such as {@code 4096}, {@code 256KiB}, {@code 1MiB}, {@code 1GiB} (also KB/MB/GB as powers of 1000). */
+    public long getSize(String key, long defaultValue, long min, long max) {
+        known.add(key);
+        String v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            long n = Sizes.parse(v);
+            if (n < min || n > max) {
+                errors.add(key + ": " + v + " (expected: " + min + ".." + max + " bytes)");
+                return defaultValue;
+            }
+            return n;
+        } catch (IllegalArgumentException e) {
+            errors.add(key + ": " + e.getMessage());
+            return defaultValue;
+        }
+    }
+
+    /** Records a problem found by the provider itself (a rule between two keys, say). */
+    public void error(String message) {
+        errors.add(message);
+    }
+
+    /**
+     * Throws one exception naming every problem recorded so far and every key no getter asked for.
+     *
+     * @throws ConfigurationException when anything is wrong
+     */
+    public void validate() {
+        List<String> all = new ArrayList<>(errors);
+        Set<String> unknown = new TreeSet<>(values.keySet());
+        unknown.removeAll(known);
+        for (String k : unknown) {
+            all.add("unknown key '" + k + "' (known: " + String.join(", ", new TreeSet<>(known)) + ")");
+        }
+        if (!all.isEmpty()) {
+            throw new ConfigurationException(plugin + ": " + String.join("; ", all));
+        }
+    }
+}
