@@ -2,6 +2,7 @@ package io.flowtrace.sinks.internal;
 
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowRecordJson;
 import io.flowtrace.core.IpText;
 
 /**
@@ -10,7 +11,7 @@ import io.flowtrace.core.IpText;
  * empty field. Not thread-safe.
  */
 public final class CsvRecords {
-    private final char[] chars = new char[Rfc3339.LENGTH];
+    private final char[] chars = new char[64];
     private final StringBuilder text = new StringBuilder(48);
 
     /** The header line, with its line end. */
@@ -58,8 +59,7 @@ public final class CsvRecords {
     }
 
     private void time(ByteBuf out, long nanos) {
-        Rfc3339.format(nanos, chars, 0);
-        out.ascii(chars, 0, Rfc3339.LENGTH);
+        out.ascii(chars, 0, FlowRecordJson.formatTime(nanos, chars));
     }
 
     private void ip(ByteBuf out, int version, long hi, long lo) {

@@ -1,6 +1,7 @@
 package io.flowtrace.sinks.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.flowtrace.core.FlowRecordJson;
 import io.flowtrace.core.spi.Snapshot;
 
 import java.io.IOException;
@@ -20,8 +21,11 @@ public final class SnapshotJson {
         g.writeStringField("task", s.task());
         g.writeStringField("type", s.type());
         g.writeStringField("metric", s.metric());
-        g.writeStringField("window_start", Rfc3339.format(s.startNanos()));
-        g.writeStringField("window_end", Rfc3339.format(s.endNanos()));
+        char[] time = new char[40];
+        g.writeFieldName("window_start");
+        g.writeString(time, 0, FlowRecordJson.formatTime(s.startNanos(), time));
+        g.writeFieldName("window_end");
+        g.writeString(time, 0, FlowRecordJson.formatTime(s.endNanos(), time));
         g.writeArrayFieldStart("rows");
         for (Snapshot.Row row : s.rows()) {
             g.writeStartObject();
