@@ -7,10 +7,13 @@ module io.flowtrace.sinks {
     requires io.flowtrace.core;
     requires com.fasterxml.jackson.core;
     requires org.slf4j;
+    requires java.net.http;
 
     exports io.flowtrace.sinks.file;
+    exports io.flowtrace.sinks.http;
 
     provides io.flowtrace.core.spi.SinkProvider with
             io.flowtrace.sinks.file.FileSinkProvider,
-            io.flowtrace.sinks.file.StdoutSinkProvider;
+            io.flowtrace.sinks.file.StdoutSinkProvider,
+            io.flowtrace.sinks.http.HttpSinkProvider;
 }
