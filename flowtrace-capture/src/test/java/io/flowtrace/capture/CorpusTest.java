@@ -33,8 +33,8 @@ import org.junit.jupiter.api.TestFactory;
 class CorpusTest {
     /** Generous bound on a hang; files here are at most a few MB. */
     private static final Duration PER_FILE = Duration.ofSeconds(30);
-    /** Read buffer (1 MiB), gzip buffers and a few objects: anything near a corrupt length would be far above. */
-    private static final long MAX_ALLOCATED_PER_FILE = 16L << 20;
+    /** Read buffer (320 KiB), gzip buffers and a few objects: a corrupt length taken at its word is far above. */
+    private static final long MAX_ALLOCATED_PER_FILE = 8L << 20;
     private static final Pattern LEADING_COUNT = Pattern.compile("^(\\d+)");
 
     private static Path corpus() {

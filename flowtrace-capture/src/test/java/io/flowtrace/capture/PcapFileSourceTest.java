@@ -180,6 +180,17 @@ class PcapFileSourceTest {
     }
 
     @Test
+    void blocksLongerThanTheBufferAreReadThrough() throws IOException {
+        Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN).iface(1)
+                .epb(0, 1, CaptureBytes.frame(60, 0))
+                .other(0x40000bad, 3 * CaptureFileReader.DEFAULT_BUFFER_SIZE + 5)
+                .epb(0, 2, CaptureBytes.frame(61, 1));
+        Recorder r = read("long-block.pcapng", ng.toByteArray());
+        assertEquals(2, r.size());
+        assertArrayEquals(CaptureBytes.frame(61, 1), r.get(1).data());
+    }
+
+    @Test
     void simplePacketBlockIsCutToTheInterfaceSnaplen() throws IOException {
         Pcapng ng = new Pcapng().section(ByteOrder.BIG_ENDIAN)
                 .iface(1, 64, null, -1, null)
