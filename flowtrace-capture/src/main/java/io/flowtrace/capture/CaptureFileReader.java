@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -112,7 +111,8 @@ final class CaptureFileReader {
     private int[] ifTsKind = new int[4];
     private long[] ifTsFactor = new long[4];
     private long[] ifTsOffsetNanos = new long[4];
-    private final Map<Integer, String> interfaceNames = new ConcurrentHashMap<>();
+    /** Written by the reading thread and published by the volatile write; read by any thread (records name it). */
+    private volatile String[] interfaceNames = new String[4];
     private long lastTimestamp;
 
     private CaptureFileReader(String file, FileChannel channel, boolean gzip, int bufferSize) {
@@ -171,7 +171,8 @@ final class CaptureFileReader {
     }
 
     String interfaceName(int interfaceIndex) {
-        return interfaceNames.get(interfaceIndex);
+        String[] names = interfaceNames;
+        return interfaceIndex >= 0 && interfaceIndex < names.length ? names[interfaceIndex] : null;
     }
 
     Map<String, Long> counters() {
@@ -532,7 +533,12 @@ final class CaptureFileReader {
         setResolution(g, tsresol);
         ifTsOffsetNanos[g] = tsoffset * 1_000_000_000L;
         if (name != null) {
-            interfaceNames.put(g, name);
+            String[] names = interfaceNames;
+            if (g >= names.length) {
+                names = Arrays.copyOf(names, Math.max(g + 1, names.length * 2));
+            }
+            names[g] = name;
+            interfaceNames = names;
         }
         interfaceCount++;
     }

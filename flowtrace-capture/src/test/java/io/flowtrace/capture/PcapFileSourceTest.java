@@ -180,6 +180,27 @@ class PcapFileSourceTest {
     }
 
     @Test
+    void manyInterfacesKeepTheirOwnLinkTypeAndName() throws IOException {
+        Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 40; i++) {
+            ng.iface(100 + i, 0, "if" + i, -1, null);
+        }
+        ng.epb(39, 1, CaptureBytes.frame(20, 0)).epb(7, 2, CaptureBytes.frame(20, 1));
+        Path file = write("forty.pcapng", ng.toByteArray());
+        Recorder r = new Recorder();
+        try (PcapFileSource source = PcapFileSource.open(file)) {
+            source.run(r);
+            assertEquals("if39", source.interfaceName(39));
+            assertEquals("if7", source.interfaceName(7));
+            assertNull(source.interfaceName(40));
+            assertNull(source.interfaceName(-1));
+        }
+        assertEquals(139, r.get(0).linkType());
+        assertEquals(39, r.get(0).interfaceIndex());
+        assertEquals(107, r.get(1).linkType());
+    }
+
+    @Test
     void blocksLongerThanTheBufferAreReadThrough() throws IOException {
         Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN).iface(1)
                 .epb(0, 1, CaptureBytes.frame(60, 0))
