@@ -101,6 +101,20 @@ class PcapFileSourceTest {
     }
 
     @Test
+    void modifiedPcapWithTwentyFourByteRecordsIsRead() throws IOException {
+        // the patched-libpcap variant (magic 0xa1b2cd34): each record header has 8 more bytes (ifindex, protocol...)
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24 + 2 * (24 + 30)).order(ByteOrder.BIG_ENDIAN);
+        b.putInt(0xa1b2cd34).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        for (int i = 0; i < 2; i++) {
+            b.putInt((int) T + i).putInt(10).putInt(30).putInt(60).putInt(7).putShort((short) 8).put((byte) 0)
+                    .put((byte) 0).put(CaptureBytes.frame(30, i));
+        }
+        Recorder r = read("modified.pcap", b.array());
+        assertEquals(2, r.size());
+        assertPacket(r.get(1), (T + 1) * NANOS + 10_000, 1, 0, CaptureBytes.frame(30, 1), 60);
+    }
+
+    @Test
     void headerOnlyFileEndsNormallyWithNoPackets() throws IOException {
         assertEquals(0, read("empty.pcap", Pcap.ethernet().toByteArray()).size());
     }
