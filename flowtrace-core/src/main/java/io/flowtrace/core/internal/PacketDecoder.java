@@ -632,7 +632,7 @@ public final class PacketDecoder {
                 out.srcPort = sp;
                 out.dstPort = dp;
                 out.payloadLength = Math.max(0, ipPayload - 8);
-                if (decodeTunnels && (isUdpTunnelPort(sp) || isUdpTunnelPort(dp))) {
+                if (decodeTunnels) {
                     return udpTunnel(b, p, end, sp, dp, out);
                 }
                 return DecodeStatus.OK;
@@ -677,10 +677,6 @@ public final class PacketDecoder {
 
     // ---------------------------------------------------------------- tunnels
 
-    private static boolean isUdpTunnelPort(int port) {
-        return port == 4789 || port == 2152 || port == 3544;
-    }
-
     /** Counts one more tunnel level and clears the outer key; false when that is one level too many. */
     private boolean enterTunnel(DecodedPacket out) {
         if (++depth > MAX_TUNNEL_DEPTH) {
@@ -716,7 +712,15 @@ public final class PacketDecoder {
         if (dp == 2152 || sp == 2152) {
             return gtpU(b, q, end, uend, declaredEnd, out);
         }
-        return teredo(b, q, end, uend, declaredEnd, out);
+        if (dp == 3544 || sp == 3544) {
+            return teredo(b, q, end, uend, declaredEnd, false, out);
+        }
+        // Teredo relays talk to clients from any port (Zeek detects it on every UDP packet): accept it there only
+        // with a Teredo address (2001:0::/32) on one side, so that no ordinary UDP payload is mistaken for it
+        if (uend - q >= 40 && ((b[q] & 0xf0) == 0x60 || (b[q] == 0 && (b[q + 1] == 0 || b[q + 1] == 1)))) {
+            return teredo(b, q, end, uend, declaredEnd, true, out);
+        }
+        return DecodeStatus.OK;
     }
 
     private DecodeStatus vxlan(byte[] b, int q, int end, int uend, int declaredEnd, DecodedPacket out) {
@@ -779,7 +783,8 @@ public final class PacketDecoder {
      * Teredo: optional authentication and origin indications, then an IPv6 packet that must fill the UDP payload
      * exactly (as Zeek checks); anything else stays outer UDP.
      */
-    private DecodeStatus teredo(byte[] b, int q, int end, int uend, int declaredEnd, DecodedPacket out) {
+    private DecodeStatus teredo(byte[] b, int q, int end, int uend, int declaredEnd, boolean anyPort,
+                                DecodedPacket out) {
         if (uend - q >= 4 && (b[q] & 0xff) == 0 && (b[q + 1] & 0xff) == 1) {
             q += 4 + (b[q + 2] & 0xff) + (b[q + 3] & 0xff) + 9; // ids, nonce, confirmation
         }
@@ -787,9 +792,12 @@ public final class PacketDecoder {
             q += 8;
         }
         if (uend - q < 40) {
-            return shortTunnel(q, 40, end, declaredEnd);
+            return anyPort ? DecodeStatus.OK : shortTunnel(q, 40, end, declaredEnd);
         }
         if (((b[q] & 0xff) >>> 4) != 6 || q + 40 + u16(b, q + 4) != declaredEnd) {
+            return DecodeStatus.OK;
+        }
+        if (anyPort && u32(b, q + 8) != 0x20010000 && u32(b, q + 24) != 0x20010000) {
             return DecodeStatus.OK;
         }
         if (!enterTunnel(out)) {
