@@ -150,6 +150,9 @@ public final class SuperSpreadAggregator extends BaseAggregator {
                 continue;
             }
             long v = sketch.estimate(keys, bucket * w, h);
+            if (v < Math.max(1, threshold)) {
+                continue;
+            }
             rows.add(new Snapshot.Row(key.toMap(keys, bucket * w), v, 0, Long.MAX_VALUE));
         }
         return new Snapshot(task, type(), "spread", startNanos, endNanos, limit(rows, limit), totals());

@@ -8,12 +8,12 @@ import io.flowtrace.core.spi.PluginConfig;
  * Provider of {@code super-spread} tasks. Settings: {@code name} and {@code key} (required, e.g. {@code src_ip});
  * the element fields as {@code element} (e.g. {@code dst_ip}) or {@code metric=spread:dst_ip}; {@code m}
  * (registers per bucket, 128), {@code bits} (per register, 5), {@code b} (decay base, 1.08), {@code depth} (rows,
- * 2), and {@code width} (buckets per row) or {@code memory} (total, 1MiB by default); {@code threshold} (smallest
+ * 4), and {@code width} (buckets per row) or {@code memory} (total, 1MiB by default); {@code threshold} (smallest
  * spread reported, 1), {@code limit} (rows, 100), {@code seed}.
  */
 public final class SuperSpreadAggregatorProvider implements AggregatorProvider {
     static final long DEFAULT_SEED = 0xA4093822299F31D0L;
-    static final int DEFAULT_DEPTH = 2;
+    static final int DEFAULT_DEPTH = 4;
     static final long DEFAULT_MEMORY = 1 << 20;
 
     @Override
