@@ -1,6 +1,9 @@
 /** The flowtrace agent and command line, and an example aggregator plugin. */
 module io.flowtrace.examples {
     requires io.flowtrace.core;
+    requires io.flowtrace.capture;
+    requires io.flowtrace.sketch;
+    requires io.flowtrace.sinks;
     requires com.fasterxml.jackson.core;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
