@@ -10,4 +10,7 @@ module io.flowtrace.examples {
     requires org.slf4j;
 
     exports io.flowtrace.examples;
+    exports io.flowtrace.examples.plugin;
+
+    provides io.flowtrace.core.spi.AggregatorProvider with io.flowtrace.examples.plugin.ProtocolMixAggregatorProvider;
 }
