@@ -51,7 +51,8 @@ public final class Pipeline implements PacketHandler {
     final SnapshotCollector snapshots;
     final LongAdder aggregatorFailures = new LongAdder();
     private final LongAdder records = new LongAdder();
-    private final long tickNanos;
+    private final long snapshotNanos;
+    private final long periodNanos;
     volatile boolean aborted;
     private volatile Throwable abortCause;
 
@@ -75,7 +76,8 @@ public final class Pipeline implements PacketHandler {
         this.snapshots = new SnapshotCollector(n, this::deliverSnapshot);
         long interval = settings.snapshotInterval().isZero() ? Long.MAX_VALUE : settings.snapshotInterval().toNanos();
         long period = settings.period().isZero() ? Long.MAX_VALUE : settings.period().toNanos();
-        this.tickNanos = Math.min(1_000_000_000L, interval);
+        this.snapshotNanos = interval;
+        this.periodNanos = period;
         Aggregator[] protos = settings.aggregators().toArray(new Aggregator[0]);
         int perWorker = (int) Math.min(SingleWriterFlowTable.MAX_CAPACITY, (o.maxFlows() + (long) n - 1) / n);
         int initial = Math.max(16, settings.initialCapacity() / n);
@@ -146,6 +148,7 @@ public final class Pipeline implements PacketHandler {
     }
 
     private volatile boolean stopRequested;
+    private volatile EndReason finishReason;
 
     /** Asks the source to stop; {@link #run()} then flushes every open flow with reason {@code shutdown}. */
     public void stop() {
@@ -171,11 +174,12 @@ public final class Pipeline implements PacketHandler {
         statusCounts[st.ordinal()]++;
         if (timestampNanos > clock) {
             clock = timestampNanos;
-        }
-        if (st != DecodeStatus.OK) {
             if (clock >= nextTick) {
+                // before this packet joins a batch: a window ending at the tick must not include it
                 tick();
             }
+        }
+        if (st != DecodeStatus.OK) {
             return;
         }
         packetsDecoded++;
@@ -188,9 +192,6 @@ public final class Pipeline implements PacketHandler {
         Batch.copy(p, b.packets[b.count++]);
         if (b.isFull()) {
             send(w);
-        }
-        if (clock >= nextTick) {
-            tick();
         }
     }
 
@@ -209,7 +210,13 @@ public final class Pipeline implements PacketHandler {
         for (int w = 0; w < workers.length; w++) {
             send(w);
         }
-        nextTick = clock == Long.MIN_VALUE ? Long.MIN_VALUE : Math.floorDiv(clock, tickNanos) * tickNanos + tickNanos;
+        if (clock != Long.MIN_VALUE) {
+            nextTick = Math.min(after(clock, 1_000_000_000L), Math.min(after(clock, snapshotNanos), after(clock, periodNanos)));
+        }
+    }
+
+    private static long after(long t, long every) {
+        return every == Long.MAX_VALUE ? Long.MAX_VALUE : Math.floorDiv(t, every) * every + every;
     }
 
     private void send(int w) {
@@ -242,6 +249,7 @@ public final class Pipeline implements PacketHandler {
     }
 
     private void finish(EndReason reason) {
+        finishReason = reason;
         if (aborted) {
             return;
         }
@@ -332,7 +340,8 @@ public final class Pipeline implements PacketHandler {
         reasons.put(EndReason.TCP_FIN.jsonName(), fin);
         reasons.put(EndReason.TCP_RST.jsonName(), rst);
         reasons.put(EndReason.EVICTED.jsonName(), evicted);
-        reasons.put("flushed", flushed);
+        reasons.put(EndReason.END_OF_CAPTURE.jsonName(), finishReason == EndReason.END_OF_CAPTURE ? flushed : 0);
+        reasons.put(EndReason.SHUTDOWN.jsonName(), finishReason == EndReason.SHUTDOWN ? flushed : 0);
         Map<String, FlowStats.SinkStats> sinkStats = new LinkedHashMap<>();
         for (SinkRunner s : sinks) {
             sinkStats.put(s.name(), new FlowStats.SinkStats(s.delivered(), s.failed(), s.dropped(), s.undelivered(),

@@ -90,6 +90,7 @@ public final class SingleWriterFlowTable {
     private int freeHead = -1;
 
     private final int[] wheelHead = new int[WHEEL_SIZE]; // slot + 1, 0 = empty
+    private final int[] wheelTail = new int[WHEEL_SIZE];
     private final int wheelShift;
     private long wheelPos = Long.MIN_VALUE; // absolute bucket number processed next
     private long now = Long.MIN_VALUE;
@@ -181,7 +182,7 @@ public final class SingleWriterFlowTable {
 
     /** Bytes held by this table's arrays. */
     public long memoryBytes() {
-        return (long) data.length * 8 + (long) index.length * 4 + (long) wheelHead.length * 4;
+        return (long) data.length * 8 + (long) index.length * 4 + (long) wheelHead.length * 8;
     }
 
     /** The table's packet clock: the latest timestamp seen. */
@@ -263,17 +264,19 @@ public final class SingleWriterFlowTable {
             restart(slot, p, ts - d[b + LAST] >= idleFor((int) (meta >>> 32) & 0xff));
             return;
         } else {
-            long last = d[b + LAST];
-            if (ts - last >= idleFor((int) (meta >>> 32) & 0xff)) {
-                emit(slot, EndReason.IDLE_TIMEOUT);
-                expiredIdle++;
-                restart(slot, p, true);
-                return;
-            }
-            if (ts - d[b + FIRST] >= active) {
-                emit(slot, EndReason.ACTIVE_TIMEOUT);
-                expiredActive++;
-                restart(slot, p, false);
+            long idleDl = satAdd(d[b + LAST], idleFor((int) (meta >>> 32) & 0xff));
+            long activeDl = satAdd(d[b + FIRST], active);
+            if (ts >= idleDl || ts >= activeDl) {
+                // the same reason a sweep would give: whichever deadline came first
+                if (idleDl <= activeDl) {
+                    emit(slot, EndReason.IDLE_TIMEOUT);
+                    expiredIdle++;
+                    restart(slot, p, true);
+                } else {
+                    emit(slot, EndReason.ACTIVE_TIMEOUT);
+                    expiredActive++;
+                    restart(slot, p, ts >= idleDl);
+                }
                 return;
             }
         }
@@ -438,6 +441,7 @@ public final class SingleWriterFlowTable {
             // a jump in time longer than the wheel: take every flow out and re-file or expire it once
             int[] heads = wheelHead.clone();
             java.util.Arrays.fill(wheelHead, 0);
+            java.util.Arrays.fill(wheelTail, 0);
             wheelPos = target;
             for (int h : heads) {
                 drainList(h);
@@ -448,6 +452,7 @@ public final class SingleWriterFlowTable {
             int i = (int) (wheelPos & WHEEL_MASK);
             int h = wheelHead[i];
             wheelHead[i] = 0;
+            wheelTail[i] = 0;
             wheelPos++;
             drainList(h);
         }
@@ -458,7 +463,8 @@ public final class SingleWriterFlowTable {
         while (s1 != 0) {
             int slot = s1 - 1;
             int b = slot * STRIDE;
-            s1 = (int) (data[b + LINK] >>> 32);
+            int next = nextOf(b);
+            s1 = (next & MARK) != 0 ? 0 : next;
             setWheelLinks(b, 0, 0);
             long dl = deadline(b);
             if (dl <= now) {
@@ -555,7 +561,24 @@ public final class SingleWriterFlowTable {
         for (int s = 0; s < nextUnused; s++) {
             if (isLive(s)) {
                 int b = s * STRIDE;
-                if ((data[b + LINK] & LINK_EMPTY) == 0) {
+                if (deadline(b) <= now) {
+                    // its time was up before the end: report it as a sweep would have
+                    wheelRemove(s);
+                    expire(s);
+                    if (!isLive(s)) {
+                        continue;
+                    }
+                }
+                long meta = data[b + META];
+                if ((meta & ST_CLOSING) != 0) {
+                    // closed by FIN or RST and lingering: that is why it ended
+                    emit(s, (meta & ST_RST) != 0 ? EndReason.TCP_RST : EndReason.TCP_FIN);
+                    if ((meta & ST_RST) != 0) {
+                        closedRst++;
+                    } else {
+                        closedFin++;
+                    }
+                } else if ((data[b + LINK] & LINK_EMPTY) == 0) {
                     emit(s, reason);
                     flushed++;
                 }
@@ -563,6 +586,7 @@ public final class SingleWriterFlowTable {
         }
         java.util.Arrays.fill(index, 0);
         java.util.Arrays.fill(wheelHead, 0);
+        java.util.Arrays.fill(wheelTail, 0);
         java.util.Arrays.fill(data, 0, nextUnused * STRIDE, 0L);
         size = 0;
         nextUnused = 0;
@@ -625,18 +649,37 @@ public final class SingleWriterFlowTable {
         index[hole] = 0;
     }
 
-    // ---- timing wheel: doubly linked lists through LINK (next) and HASH (prev) upper halves ----
-    // next and prev hold slot + 1; the head of a list has prev = HEAD_MARK | bucket index; prev 0: not filed
+    // ---- timing wheel: FIFO lists doubly linked through LINK (next) and HASH (prev) upper halves ----
+    // next and prev hold slot + 1; the head has prev = MARK | bucket index, the tail next = MARK | bucket index;
+    // prev 0: not filed
 
-    private static final int HEAD_MARK = 0x8000_0000;
+    private static final int MARK = 0x8000_0000;
 
     private void setWheelLinks(int b, int next, int prev) {
-        data[b + LINK] = (data[b + LINK] & LINK_LOW_MASK) | ((long) next << 32);
+        data[b + LINK] = (data[b + LINK] & LINK_LOW_MASK) | ((next & 0xFFFF_FFFFL) << 32);
+        data[b + HASH] = (data[b + HASH] & LINK_LOW_MASK) | ((prev & 0xFFFF_FFFFL) << 32);
+    }
+
+    private int nextOf(int b) {
+        return (int) (data[b + LINK] >>> 32);
+    }
+
+    private int prevOf(int b) {
+        return (int) (data[b + HASH] >>> 32);
+    }
+
+    private void setNext(int slot1, int next) {
+        int b = (slot1 - 1) * STRIDE;
+        data[b + LINK] = (data[b + LINK] & LINK_LOW_MASK) | ((next & 0xFFFF_FFFFL) << 32);
+    }
+
+    private void setPrev(int slot1, int prev) {
+        int b = (slot1 - 1) * STRIDE;
         data[b + HASH] = (data[b + HASH] & LINK_LOW_MASK) | ((prev & 0xFFFF_FFFFL) << 32);
     }
 
     private boolean inWheel(int b) {
-        return (data[b + HASH] >>> 32) != 0;
+        return prevOf(b) != 0;
     }
 
     private long bucketOf(long deadline) {
@@ -652,32 +695,34 @@ public final class SingleWriterFlowTable {
             wheelPos = now >>> wheelShift;
         }
         int i = (int) (bucketOf(deadline) & WHEEL_MASK);
-        int head = wheelHead[i];
+        int tail = wheelTail[i];
         int b = slot * STRIDE;
-        setWheelLinks(b, head, HEAD_MARK | i);
-        if (head != 0) {
-            int hb = (head - 1) * STRIDE;
-            data[hb + HASH] = (data[hb + HASH] & LINK_LOW_MASK) | ((long) (slot + 1) << 32);
+        if (tail == 0) {
+            setWheelLinks(b, MARK | i, MARK | i);
+            wheelHead[i] = slot + 1;
+        } else {
+            setWheelLinks(b, MARK | i, tail);
+            setNext(tail, slot + 1);
         }
-        wheelHead[i] = slot + 1;
+        wheelTail[i] = slot + 1;
     }
 
     private void wheelRemove(int slot) {
         int b = slot * STRIDE;
-        int next = (int) (data[b + LINK] >>> 32);
-        int prev = (int) (data[b + HASH] >>> 32);
+        int next = nextOf(b);
+        int prev = prevOf(b);
         if (prev == 0) {
             return; // not filed
         }
-        if ((prev & HEAD_MARK) != 0) {
-            wheelHead[prev & WHEEL_MASK] = next;
+        if ((prev & MARK) != 0) {
+            wheelHead[prev & WHEEL_MASK] = (next & MARK) != 0 ? 0 : next;
         } else {
-            int pb = (prev - 1) * STRIDE;
-            data[pb + LINK] = (data[pb + LINK] & LINK_LOW_MASK) | ((long) next << 32);
+            setNext(prev, next);
         }
-        if (next != 0) {
-            int nb = (next - 1) * STRIDE;
-            data[nb + HASH] = (data[nb + HASH] & LINK_LOW_MASK) | ((prev & 0xFFFF_FFFFL) << 32);
+        if ((next & MARK) != 0) {
+            wheelTail[next & WHEEL_MASK] = (prev & MARK) != 0 ? 0 : prev;
+        } else {
+            setPrev(next, prev);
         }
         setWheelLinks(b, 0, 0);
     }
