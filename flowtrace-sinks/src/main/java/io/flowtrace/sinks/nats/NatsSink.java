@@ -149,10 +149,13 @@ final class NatsSink implements Sink {
      * the client reconnects, jnats answers a flush at once without asking the server, so that case is checked here.
      */
     private boolean confirm() throws InterruptedException {
+        long mark = published.get();
+        if (mark == confirmedMark.get()) {
+            return true; // nothing new since the last round trip
+        }
         if (conn.getStatus() != Connection.Status.CONNECTED) {
             return false; // publishes wait in the reconnect buffer; a later flush confirms them
         }
-        long mark = published.get();
         try {
             conn.flush(s.ackTimeout());
         } catch (TimeoutException e) {
@@ -291,6 +294,9 @@ final class NatsSink implements Sink {
                 return;
             }
             problem = String.valueOf(cause.getMessage());
+            if (problem.contains("No Responders")) {
+                problem += " (no stream captures this subject, or JetStream is not ready yet)";
+            }
         }
         long delay = s.backoff().delayNanos(f.attempts);
         if (!s.backoff().allows(nanoTime.getAsLong() - f.firstNanos, delay)) {
