@@ -272,6 +272,15 @@ class NatsSinkTest {
     }
 
     @Test
+    void userAndPasswordAuthenticate() throws Exception {
+        server = new NatsServerProcess(dir, false, "--user", "sensor", "--pass", "pw1");
+        NatsSink sink = sink("user", "sensor", "password", "pw1");
+        sink.accept(TestRecords.record(1));
+        sink.flush();
+        assertEquals(1L, sink.counters().get("confirmed"), sink.counters() + " " + sink.lastError());
+    }
+
+    @Test
     void settingsAreCheckedTogether() {
         Map<String, String> bad = new LinkedHashMap<>();
         bad.put("url", "http://localhost:4222");
