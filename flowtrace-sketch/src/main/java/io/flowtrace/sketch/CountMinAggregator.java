@@ -1,0 +1,259 @@
+package io.flowtrace.sketch;
+
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.spi.Aggregator;
+import io.flowtrace.core.spi.PacketView;
+import io.flowtrace.core.spi.Snapshot;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Heavy hitters (type {@code count-min}): a {@link CountMinSketch} with conservative update over the chosen key
+ * fields, by packets, wire bytes or finished flows, plus a {@link HeavyHitterHeap top-k candidate set}.
+ *
+ * <p><b>Rows and bounds.</b> Each snapshot row is a candidate key, largest estimate first, at most {@code limit}
+ * of them and only those with estimate >= {@code threshold}. {@code value} and {@code upper} are the sketch
+ * estimate (never below the true total); {@code lower} is the weight counted exactly since the key entered the
+ * candidate set (its true total when it was never evicted), or 0. The sketch's ε·N bound is
+ * {@link CountMinSketch#errorBound()}.
+ *
+ * <p><b>Merge: counters exactly, candidates approximately.</b> Sketch counters add (see {@link CountMinSketch});
+ * the candidate sets are unioned, each key re-estimated from the merged sketch with lower bounds summed (the parts
+ * saw disjoint packets), and the largest {@code candidates} kept. A key that was in no part's candidate set cannot
+ * appear after the merge; with {@code candidates} a few times {@code limit} this does not happen for keys in the
+ * true top {@code limit} on skewed traffic. Update cost: {@code depth} counter reads and writes, one comparison with
+ * the heap minimum and, for keys above it, a probe and a heap sift. Not thread-safe.
+ */
+public final class CountMinAggregator extends BaseAggregator {
+    static final int FAMILY = 2;
+
+    private final Metric metric;
+    private final CountMinSketch cm;
+    private final HeavyHitterHeap heap;
+    private final int limit;
+    private final long threshold;
+
+    CountMinAggregator(String task, KeyFields key, Metric metric, CountMinSketch cm, int candidates, int limit,
+                       long threshold) {
+        super(task, key);
+        if (metric.kind == Metric.SPREAD) {
+            throw new IllegalArgumentException("metric: " + metric
+                    + " (expected: packets, bytes or flows; use super-spread for spreads)");
+        }
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: >= 1)");
+        }
+        if (candidates < limit) {
+            throw new IllegalArgumentException("candidates: " + candidates + " (expected: >= limit " + limit + ")");
+        }
+        this.metric = metric;
+        this.cm = cm;
+        this.heap = new HeavyHitterHeap(candidates, key.words());
+        this.limit = limit;
+        this.threshold = threshold;
+    }
+
+    /**
+     * A count-min task.
+     *
+     * @param task   task name
+     * @param key    key fields, e.g. {@code src_ip}
+     * @param metric {@code packets}, {@code bytes} or {@code flows}
+     * @param sketch the sketch (its sizing and seed)
+     * @param limit  rows per snapshot; the candidate set holds {@link #defaultCandidates(int)} keys
+     */
+    public static CountMinAggregator of(String task, String key, String metric, CountMinSketch sketch, int limit) {
+        return new CountMinAggregator(task, KeyFields.parse(key), Metric.parse(metric), sketch,
+                defaultCandidates(limit), limit, 0);
+    }
+
+    /** Candidate-set size used unless configured: twice the limit, and at least limit + 64. */
+    public static int defaultCandidates(int limit) {
+        return Math.max(limit * 2, limit + 64);
+    }
+
+    @Override
+    public String type() {
+        return "count-min";
+    }
+
+    /** The sketch (for its error bound and parameters). */
+    public CountMinSketch sketch() {
+        return cm;
+    }
+
+    @Override
+    public void onPacket(PacketView p) {
+        long len = p.wireLength();
+        totalPackets++;
+        totalBytes += len;
+        int kind = metric.kind;
+        if (kind == Metric.FLOWS) {
+            return;
+        }
+        long[] s = scratch;
+        key.extract(p, s, 0);
+        long h = Hashing.hash(s, 0, key.words(), cm.seed());
+        long weight = kind == Metric.BYTES ? len : 1;
+        heap.offer(s, 0, h, cm.update(h, weight), weight);
+    }
+
+    @Override
+    public void onFlow(FlowRecord record) {
+        totalFlows++;
+        if (metric.kind == Metric.FLOWS) {
+            long[] s = scratch;
+            key.extract(record.key(), s, 0);
+            long h = Hashing.hash(s, 0, key.words(), cm.seed());
+            heap.offer(s, 0, h, cm.update(h, 1), 1);
+        }
+    }
+
+    /**
+     * Adds {@code weight} to a key given as words with its hash (pre-hashed path for benchmarks and callers that
+     * do their own parsing).
+     */
+    public void update(long[] keyWords, int off, long hash, long weight) {
+        heap.offer(keyWords, off, hash, cm.update(hash, weight), weight);
+    }
+
+    @Override
+    public Aggregator newEmpty() {
+        return new CountMinAggregator(task, key, metric,
+                new CountMinSketch(cm.width(), cm.depth(), cm.seed(), cm.conservative()),
+                heap.capacity(), limit, threshold);
+    }
+
+    @Override
+    public Aggregator copy() {
+        CountMinAggregator c = (CountMinAggregator) newEmpty();
+        c.merge(this);
+        return c;
+    }
+
+    @Override
+    public void merge(Aggregator other) {
+        CountMinAggregator o = sameType(this, other, CountMinAggregator.class);
+        same("key", key, o.key);
+        same("metric", metric, o.metric);
+        cm.checkCompatible(o.cm);
+        same("candidates", heap.capacity(), o.heap.capacity());
+        // gather both candidate sets, with an upper bound from each part, before the sketch changes
+        int w = key.words();
+        int n1 = heap.size();
+        int n2 = o.heap.size();
+        int n = n1 + n2;
+        long[] keys = new long[n * w];
+        long[] hashes = new long[n];
+        long[] lower = new long[n];
+        long[] upper = new long[n];
+        System.arraycopy(heap.keys, 0, keys, 0, n1 * w);
+        System.arraycopy(heap.hashes, 0, hashes, 0, n1);
+        System.arraycopy(o.heap.keys, 0, keys, n1 * w, n2 * w);
+        System.arraycopy(o.heap.hashes, 0, hashes, n1, n2);
+        for (int i = 0; i < n; i++) {
+            int mine = heap.find(keys, i * w, hashes[i]);
+            int theirs = o.heap.find(keys, i * w, hashes[i]);
+            lower[i] = (mine >= 0 ? heap.since[mine] : 0) + (theirs >= 0 ? o.heap.since[theirs] : 0);
+            upper[i] = (mine >= 0 ? heap.count[mine] : cm.estimate(hashes[i]))
+                    + (theirs >= 0 ? o.heap.count[theirs] : o.cm.estimate(hashes[i]));
+        }
+        cm.merge(o.cm);
+        heap.clear();
+        for (int i = 0; i < n; i++) {
+            if (heap.find(keys, i * w, hashes[i]) < 0) {
+                long est = Math.min(upper[i], cm.estimate(hashes[i]));
+                heap.offerMerged(keys, i * w, hashes[i], est, Math.min(lower[i], est));
+            }
+        }
+        mergeTotals(o);
+    }
+
+    @Override
+    public void reset() {
+        cm.reset();
+        heap.clear();
+        resetTotals();
+    }
+
+    @Override
+    public Snapshot snapshot(long startNanos, long endNanos) {
+        List<Snapshot.Row> rows = new ArrayList<>();
+        int w = key.words();
+        for (int slot = 0; slot < heap.size(); slot++) {
+            long v = heap.count[slot];
+            if (v >= threshold && v > 0) {
+                long lo = Math.min(heap.since[slot], v);
+                rows.add(new Snapshot.Row(key.toMap(heap.keys, slot * w), v, lo, v));
+            }
+        }
+        return new Snapshot(task, type(), metric.snapshotName(), startNanos, endNanos, limit(rows, limit), totals());
+    }
+
+    // ---- byte form ----
+
+    @Override
+    int family() {
+        return FAMILY;
+    }
+
+    @Override
+    long seed() {
+        return cm.seed();
+    }
+
+    @Override
+    void writeState(DataOutputStream out) throws IOException {
+        writeCommon(out);
+        out.writeUTF(metric.toString());
+        out.writeInt(heap.capacity());
+        out.writeInt(limit);
+        out.writeLong(threshold);
+        cm.write(out);
+        int w = key.words();
+        out.writeInt(heap.size());
+        for (int slot = 0; slot < heap.size(); slot++) {
+            for (int k = 0; k < w; k++) {
+                out.writeLong(heap.keys[slot * w + k]);
+            }
+            out.writeLong(heap.count[slot]);
+            out.writeLong(heap.since[slot]);
+        }
+    }
+
+    static CountMinAggregator read(DataInputStream in, long seed) throws IOException {
+        String task = in.readUTF();
+        KeyFields key = KeyFields.parse(in.readUTF());
+        long tp = in.readLong();
+        long tb = in.readLong();
+        long tf = in.readLong();
+        Metric metric = Metric.parse(in.readUTF());
+        int candidates = in.readInt();
+        int limit = in.readInt();
+        long threshold = in.readLong();
+        CountMinSketch cm = CountMinSketch.read(in);
+        if (cm.seed() != seed) {
+            throw new IllegalArgumentException("count-min bytes: seed: expected " + seed + ", got " + cm.seed());
+        }
+        CountMinAggregator a = new CountMinAggregator(task, key, metric, cm, candidates, limit, threshold);
+        a.totalPackets = tp;
+        a.totalBytes = tb;
+        a.totalFlows = tf;
+        int n = in.readInt();
+        int w = key.words();
+        long[] kw = new long[w];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < w; k++) {
+                kw[k] = in.readLong();
+            }
+            long count = in.readLong();
+            long since = in.readLong();
+            a.heap.offerMerged(kw, 0, Hashing.hash(kw, 0, w, seed), count, since);
+        }
+        return a;
+    }
+}

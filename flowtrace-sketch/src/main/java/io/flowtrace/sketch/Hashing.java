@@ -1,0 +1,43 @@
+package io.flowtrace.sketch;
+
+/**
+ * The 64-bit hashes every sketch here is fed with: a seeded multiply-rotate round per word and the MurmurHash3
+ * 64-bit finaliser, so that every output bit depends on every input bit. Stateless and thread-safe.
+ */
+public final class Hashing {
+    private static final long C1 = 0x87C37B91114253D5L;
+    private static final long C2 = 0x4CF5AD432745937FL;
+
+    private Hashing() {
+    }
+
+    /** Hash of {@code w[off .. off + n)} under {@code seed}. No allocation. */
+    public static long hash(long[] w, int off, int n, long seed) {
+        long h = seed ^ (n * 0x9E3779B97F4A7C15L);
+        for (int i = 0; i < n; i++) {
+            h ^= Long.rotateLeft(w[off + i] * C1, 31) * C2;
+            h = Long.rotateLeft(h, 27) * 5 + 0x52DCE729L;
+        }
+        return fmix64(h);
+    }
+
+    /** Hash of one long under {@code seed}. */
+    public static long hash(long v, long seed) {
+        return fmix64(seed ^ Long.rotateLeft(v * C1, 31) * C2);
+    }
+
+    /** Combines a key hash and an element hash into the hash of the pair. */
+    public static long pair(long keyHash, long elementHash) {
+        return fmix64(keyHash ^ Long.rotateLeft(elementHash, 23) * C1);
+    }
+
+    /** MurmurHash3's 64-bit finaliser. */
+    public static long fmix64(long k) {
+        k ^= k >>> 33;
+        k *= 0xFF51AFD7ED558CCDL;
+        k ^= k >>> 33;
+        k *= 0xC4CEB9FE1A85EC53L;
+        k ^= k >>> 33;
+        return k;
+    }
+}

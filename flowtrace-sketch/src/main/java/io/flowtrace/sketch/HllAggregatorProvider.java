@@ -1,0 +1,31 @@
+package io.flowtrace.sketch;
+
+import io.flowtrace.core.spi.Aggregator;
+import io.flowtrace.core.spi.AggregatorProvider;
+import io.flowtrace.core.spi.PluginConfig;
+
+/**
+ * Provider of {@code hll} tasks. Settings: {@code name} (required), {@code element} (required: the fields whose
+ * distinct values are counted, e.g. {@code dst_ip}), {@code key} (optional: count per key), {@code precision}
+ * (p, 4..18: 2<sup>p</sup> registers; 14 without a key, 8 with one), {@code limit} (rows, 100), {@code seed}.
+ */
+public final class HllAggregatorProvider implements AggregatorProvider {
+    static final long DEFAULT_SEED = 0x243F6A8885A308D3L;
+
+    @Override
+    public String name() {
+        return "hll";
+    }
+
+    @Override
+    public Aggregator create(PluginConfig config) {
+        String name = Settings.name(config);
+        KeyFields element = Settings.fields(config, "element", true);
+        KeyFields key = Settings.fields(config, "key", false);
+        int p = config.getInt("precision", key == null ? 14 : 8, 4, 18);
+        int limit = config.getInt("limit", 100, 1, Integer.MAX_VALUE);
+        long seed = Settings.seed(config, DEFAULT_SEED);
+        config.validate();
+        return new HllAggregator(name, key, element, p, seed, limit);
+    }
+}

@@ -1,0 +1,45 @@
+package io.flowtrace.sketch;
+
+import io.flowtrace.core.spi.PluginConfig;
+
+/** Typed reads of the settings the providers share, recording problems in the {@link PluginConfig}. */
+final class Settings {
+    private Settings() {
+    }
+
+    static String name(PluginConfig c) {
+        String n = c.requireString("name");
+        return n == null ? "?" : n;
+    }
+
+    /** Key fields from {@code key}; {@code null} (with an error recorded when required) if missing or bad. */
+    static KeyFields fields(PluginConfig c, String setting, boolean required) {
+        String text = required ? c.requireString(setting) : c.getString(setting, null);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return KeyFields.parse(text);
+        } catch (IllegalArgumentException e) {
+            c.error(setting + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    static Metric metric(PluginConfig c, String defaultValue) {
+        String text = c.getString("metric", defaultValue);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Metric.parse(text);
+        } catch (IllegalArgumentException e) {
+            c.error(e.getMessage());
+            return null;
+        }
+    }
+
+    static long seed(PluginConfig c, long defaultValue) {
+        return c.getLong("seed", defaultValue, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * Traffic aggregators: {@link io.flowtrace.sketch.ExactAggregator exact} group-by counts,
+ * {@link io.flowtrace.sketch.CountMinSketch Count-Min} with a heavy-hitter candidate heap,
+ * {@link io.flowtrace.sketch.SuperSpread SuperSpread} super-spreader detection and
+ * {@link io.flowtrace.sketch.HyperLogLog HyperLogLog} distinct counts.
+ *
+ * <p><b>Threading.</b> Every sketch and aggregator here is single-writer and not thread-safe: the pipeline gives
+ * each worker its own instance and merges {@code copy()}s when it takes a snapshot.
+ *
+ * <p><b>Allocation.</b> The per-packet methods ({@code onPacket}, {@code update}) allocate nothing and box
+ * nothing: key fields are read from the packet view's primitive getters into a reused scratch array and hashed
+ * there. The exact aggregator grows its table by doubling (amortised, rare once warm; pre-size it with
+ * {@code capacity}). Snapshots, merges and byte forms allocate.
+ *
+ * <p><b>Merging and byte forms.</b> Every aggregator merges with another of the same parameters and refuses a
+ * mismatched one with <em>expected X, got Y</em>; each class says whether its merge is exact. Every aggregator
+ * round-trips through a versioned byte form ({@link io.flowtrace.sketch.AggregatorBytes}): family, version,
+ * parameters, seed, then the state.
+ */
+package io.flowtrace.sketch;

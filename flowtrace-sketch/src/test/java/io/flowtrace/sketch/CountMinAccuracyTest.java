@@ -1,0 +1,70 @@
+package io.flowtrace.sketch;
+
+import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.core.spi.Snapshot;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CountMinAccuracyTest {
+
+    static CountMinAggregator countMin(String... settings) {
+        return (CountMinAggregator) new CountMinAggregatorProvider().create(
+                new PluginConfig("aggregator 'count-min'", PluginConfig.parsePairs(String.join(",", settings))));
+    }
+
+    /** F1 of the reported keys against the true top k (keys tied with the k-th all count as true). */
+    static double f1(Snapshot s, Set<String> truth, int k) {
+        Set<String> reported = new HashSet<>();
+        for (Snapshot.Row r : s.rows()) {
+            reported.add((String) r.key().get("src_ip"));
+        }
+        Set<String> hit = new HashSet<>(reported);
+        hit.retainAll(truth);
+        double precision = reported.isEmpty() ? 0 : (double) hit.size() / reported.size();
+        double recall = Math.min(1.0, (double) hit.size() / k);
+        return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+    }
+
+    static void boundsHold(Snapshot s, SourceTruth t, long[] values) {
+        for (Snapshot.Row r : s.rows()) {
+            long actual = t.valueOf(values, (String) r.key().get("src_ip"));
+            assertTrue(r.lower() <= actual && actual <= r.upper(),
+                    () -> r + " does not bound the true value " + actual);
+        }
+    }
+
+    @Test
+    @DisplayName("top-100 sources by bytes within 256 KiB of counters: F1 >= 0.99, bounds hold")
+    void top100ByBytesIn256KiB() {
+        CountMinAggregator cm = countMin("name=hh", "key=src_ip", "metric=bytes", "memory=256KiB", "limit=100");
+        assertEquals(256 * 1024, cm.sketch().memoryBytes());
+        SourceTruth t = SourceTruth.run(ZipfTraffic.sources(11, 200_000, 2_000_000), cm);
+        Snapshot s = cm.snapshot(0, 1);
+        assertEquals(100, s.rows().size());
+        double f1 = f1(s, t.topWithTies(t.bytes, 100), 100);
+        System.out.println("count-min top-100 by bytes F1 = " + f1);
+        assertTrue(f1 >= 0.99, "F1 " + f1);
+        boundsHold(s, t, t.bytes);
+        assertEquals(2_000_000, s.totals().get("total_packets"));
+    }
+
+    @Test
+    @DisplayName("top-1000 sources by packets within 1 MiB of counters: F1 >= 0.99, bounds hold")
+    void top1000ByPacketsIn1MiB() {
+        CountMinAggregator cm = countMin("name=hh", "key=src_ip", "metric=packets", "memory=1MiB", "limit=1000");
+        SourceTruth t = SourceTruth.run(ZipfTraffic.sources(12, 200_000, 4_000_000), cm);
+        Snapshot s = cm.snapshot(0, 1);
+        assertEquals(1000, s.rows().size());
+        double f1 = f1(s, t.topWithTies(t.packets, 1000), 1000);
+        System.out.println("count-min top-1000 by packets F1 = " + f1);
+        assertTrue(f1 >= 0.99, "F1 " + f1);
+        boundsHold(s, t, t.packets);
+    }
+}
