@@ -101,6 +101,20 @@ class PacketDecoderTest {
         }
 
         @Test
+        void ipv6PayloadLengthZeroIsAJumbogramOnlyWithAHopByHopHeader() {
+            byte[] empty = ipv6(99, "2001:db8::1", "2001:db8::2", new byte[0]);
+            assertEquals(DecodeStatus.OK, decode(cat(eth(0x86dd, empty), "000000000000"), 1));
+            assertEquals(40, out.ipLength, "an empty payload; the rest is Ethernet padding");
+            byte[] jumbo = ipv6(0, "2001:db8::1", "2001:db8::2", cat("11 00 c2 04 00010020", udp(1, 2,
+                    new byte[16])));
+            jumbo[4] = 0;
+            jumbo[5] = 0;
+            assertEquals(DecodeStatus.OK, decode(jumbo, 101));
+            assertEquals(jumbo.length, out.ipLength);
+            assertEquals("17 2001:db8::1:1 > 2001:db8::2:2", key());
+        }
+
+        @Test
         void ipv6UdpFillsBothAddressHalves() {
             assertEquals(DecodeStatus.OK, decode(eth(0x86dd, ip6Udp()), 1));
             assertEquals("17 2001:db8::1:5353 > 2001:db8::2:53", key());
