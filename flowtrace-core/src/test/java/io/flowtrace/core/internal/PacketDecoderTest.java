@@ -47,6 +47,40 @@ class PacketDecoderTest {
         assertEquals(0x02, out.tcpFlags);
     }
 
+    @Test
+    void everyStatusHasAFrameThatProducesIt() {
+        java.util.Map<DecodeStatus, Runnable> cases = new java.util.EnumMap<>(DecodeStatus.class);
+        byte[] badTcp = tcp(1, 2, 0x02, new byte[0]);
+        badTcp[12] = 0x30;
+        byte[] deep = ipTcp();
+        for (int i = 0; i <= PacketDecoder.MAX_TUNNEL_DEPTH; i++) {
+            deep = ipv4(4, "10.9.0.1", "10.9.0.2", deep);
+        }
+        byte[] deepFrame = deep;
+        cases.put(DecodeStatus.OK, () -> assertEquals(DecodeStatus.OK, decode(Frames.ethTcp(), 1)));
+        cases.put(DecodeStatus.NON_IP, () -> assertEquals(DecodeStatus.NON_IP, decode(eth(0x0806, new byte[28]), 1)));
+        cases.put(DecodeStatus.UNSUPPORTED_LINK_TYPE,
+                () -> assertEquals(DecodeStatus.UNSUPPORTED_LINK_TYPE, decode(ipTcp(), 999)));
+        cases.put(DecodeStatus.TRUNCATED_LINK, () -> assertEquals(DecodeStatus.TRUNCATED_LINK, decode(hex("0102"), 1)));
+        cases.put(DecodeStatus.BAD_LINK,
+                () -> assertEquals(DecodeStatus.BAD_LINK, decode(cat("0000 0400 00000000", ipTcp()), 127)));
+        cases.put(DecodeStatus.TRUNCATED_IP, () -> assertEquals(DecodeStatus.TRUNCATED_IP, decode(hex("4500"), 101)));
+        cases.put(DecodeStatus.BAD_IP_HEADER,
+                () -> assertEquals(DecodeStatus.BAD_IP_HEADER, decode(cat("70", ipTcp()), 101)));
+        cases.put(DecodeStatus.BAD_IPV6_EXTENSION, () -> assertEquals(DecodeStatus.BAD_IPV6_EXTENSION,
+                decode(ipv6(0, "2001:db8::1", "2001:db8::2", hex("1100")), 101)));
+        cases.put(DecodeStatus.TRUNCATED_TRANSPORT, () -> assertEquals(DecodeStatus.TRUNCATED_TRANSPORT,
+                decode(ipv4(6, "10.0.0.1", "10.0.0.2", hex("0001 0002")), 101)));
+        cases.put(DecodeStatus.BAD_TCP_HEADER, () -> assertEquals(DecodeStatus.BAD_TCP_HEADER,
+                decode(ipv4(6, "10.0.0.1", "10.0.0.2", badTcp), 101)));
+        cases.put(DecodeStatus.BAD_TUNNEL, () -> assertEquals(DecodeStatus.BAD_TUNNEL,
+                decodeTunnels(ipv4(47, "10.0.0.1", "10.0.0.2", hex("0000")), 101)));
+        cases.put(DecodeStatus.TUNNEL_TOO_DEEP,
+                () -> assertEquals(DecodeStatus.TUNNEL_TOO_DEEP, decodeTunnels(deepFrame, 101)));
+        assertEquals(java.util.EnumSet.allOf(DecodeStatus.class), cases.keySet(), "a case for every status");
+        cases.values().forEach(Runnable::run);
+    }
+
     @Nested
     class Ethernet {
         @Test
