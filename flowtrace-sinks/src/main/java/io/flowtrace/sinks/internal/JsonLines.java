@@ -20,6 +20,8 @@ public final class JsonLines {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
             .disable(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
+            // Schubfach instead of Double.toString for flow_duration and avg_packet_size: ~10% less per record
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
             .build();
 
     private final ByteBuf buf;

@@ -212,14 +212,21 @@ class NatsSinkTest {
         for (FlowRecord r : records.subList(0, 1000)) {
             sink.accept(r);
         }
-        // crash with acknowledgements still in flight, keep publishing while it is down, then bring it back
+        // crash with acknowledgements still in flight, keep publishing while it is down (the sink blocks once
+        // max-pending acknowledgements are missing), and bring it back from another thread meanwhile
         server.kill();
+        java.util.concurrent.CompletableFuture<Void> restart = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(500);
+                server.start();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
         for (FlowRecord r : records.subList(1000, 2000)) {
             sink.accept(r);
-            if (r == records.get(1100)) {
-                server.start();
-            }
         }
+        restart.get(60, TimeUnit.SECONDS);
         for (FlowRecord r : records.subList(2000, 3000)) {
             sink.accept(r);
         }
