@@ -1,5 +1,6 @@
 package io.flowtrace.sinks.http;
 
+import io.flowtrace.core.Durations;
 import io.flowtrace.core.FlowRecord;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
@@ -207,13 +208,13 @@ final class HttpSink implements Sink {
                 Thread.currentThread().interrupt();
                 return giveUp(url, items, "interrupted while sending");
             } catch (IOException e) {
-                problem = e.toString();
+                problem = describe(e);
             }
             long delay = retryAfter >= 0 ? retryAfter : s.backoff().delayNanos(attempt);
             long elapsed = nanoTime.getAsLong() - start;
             if (!s.backoff().allows(elapsed, delay)) {
-                return giveUp(url, items, problem + " (retry budget of " + s.backoff().budget().toSeconds()
-                        + " s used up after " + attempt + " attempt(s))");
+                return giveUp(url, items, problem + " (retry budget of " + Durations.format(s.backoff().budget())
+                        + " used up after " + attempt + " attempt(s))");
             }
             retried.incrementAndGet();
             try {
@@ -258,6 +259,16 @@ final class HttpSink implements Sink {
                 return -1;
             }
         }
+    }
+
+    /** The exception's class and the first message found along its causes ("ConnectException: refused"). */
+    static String describe(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return e.getClass().getSimpleName() + ": " + t.getMessage();
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 
     /** ": " and the first line of a response body (at most 200 characters), or "" when empty. */

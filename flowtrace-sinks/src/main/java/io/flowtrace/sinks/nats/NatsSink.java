@@ -1,5 +1,6 @@
 package io.flowtrace.sinks.nats;
 
+import io.flowtrace.core.Durations;
 import io.flowtrace.core.FlowRecord;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
@@ -261,8 +262,8 @@ final class NatsSink implements Sink {
             long delay = s.backoff().delayNanos(attempt);
             if (!s.backoff().allows(nanoTime.getAsLong() - start, delay)) {
                 failed.incrementAndGet();
-                problem(subject + ": " + problem + " (retry budget of " + s.backoff().budget().toSeconds()
-                        + " s used up after " + attempt + " attempt(s))");
+                problem(subject + ": " + problem + " (retry budget of " + Durations.format(s.backoff().budget())
+                        + " used up after " + attempt + " attempt(s))");
                 return;
             }
             retried.incrementAndGet();
@@ -302,8 +303,8 @@ final class NatsSink implements Sink {
         if (!s.backoff().allows(nanoTime.getAsLong() - f.firstNanos, delay)) {
             inFlight.removeFirst();
             failed.incrementAndGet();
-            problem(f.subject + ": " + problem + " (retry budget of " + s.backoff().budget().toSeconds()
-                    + " s used up after " + f.attempts + " attempt(s))");
+            problem(f.subject + ": " + problem + " (retry budget of " + Durations.format(s.backoff().budget())
+                    + " used up after " + f.attempts + " attempt(s))");
             return;
         }
         pause.pause(delay);

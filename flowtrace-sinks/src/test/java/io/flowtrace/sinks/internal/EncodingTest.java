@@ -25,7 +25,8 @@ class EncodingTest {
 
     @Test
     void timestampsMatchJavaTimeForDatesAcrossCenturiesAndLeapDays() {
-        DateTimeFormatter f = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(ZoneOffset.UTC);
+        DateTimeFormatter f = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'")
+                .withZone(ZoneOffset.UTC);
         SplittableRandom rnd = new SplittableRandom(7);
         long[] fixed = {0, 1, -1, 951_782_400_000_000_000L /* 2000-02-29 */, 4_107_542_399_999_999_999L,
             -2_208_988_800_000_000_000L /* 1900-01-01 */, TestRecords.BASE_NANOS};

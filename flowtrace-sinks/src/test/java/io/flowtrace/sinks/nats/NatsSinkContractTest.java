@@ -62,7 +62,8 @@ class NatsSinkContractTest extends SinkContractTest {
         List<String> ids = new ArrayList<>();
         for (long seq = first; seq < first + count; seq++) {
             MessageInfo m = jsm.getMessage("FLOWS", seq);
-            com.fasterxml.jackson.databind.JsonNode n = TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8));
+            com.fasterxml.jackson.databind.JsonNode n =
+                    TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8));
             if (n.has("flow_id")) {
                 ids.add(n.get("flow_id").asText());
             }

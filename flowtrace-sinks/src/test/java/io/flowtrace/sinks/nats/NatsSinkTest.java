@@ -156,7 +156,8 @@ class NatsSinkTest {
         Message m = sub.nextMessage(Duration.ofSeconds(5));
         assertNotNull(m);
         assertEquals("snapshots.per_src", m.getSubject());
-        assertEquals("per_src", TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8)).get("task").asText());
+        assertEquals("per_src",
+                TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8)).get("task").asText());
     }
 
     @Test
@@ -262,7 +263,8 @@ class NatsSinkTest {
         sink.close();
         starter.join();
         assertTrue(sink.counters().get("retried") > 0, sink.counters().toString());
-        TestRecords.assertSameIds(records, storedIds(jsm, records.size()), "stream content, counters " + sink.counters());
+        TestRecords.assertSameIds(records, storedIds(jsm, records.size()),
+                "stream content, counters " + sink.counters());
     }
 
     @Test
@@ -272,7 +274,8 @@ class NatsSinkTest {
         good.accept(TestRecords.record(1));
         good.flush();
         assertEquals(1L, good.counters().get("confirmed"));
-        NatsSink bad = sink("token", "wrong", "connect-timeout", "1s", "retry-budget", "300ms", "backoff", "50ms", "backoff-max", "100ms");
+        NatsSink bad = sink("token", "wrong", "connect-timeout", "1s", "retry-budget", "300ms", "backoff", "50ms",
+                "backoff-max", "100ms");
         bad.accept(TestRecords.record(1));
         assertEquals(1L, bad.counters().get("failed"));
         assertTrue(bad.lastError().toLowerCase(java.util.Locale.ROOT).contains("authorization"), bad.lastError());
