@@ -125,6 +125,10 @@ public final class SinkRunner {
     private void run() {
         try {
             loop();
+        } catch (RuntimeException | Error e) {
+            LOG.error("sink '{}': delivery stopped by an unexpected error; what is queued is counted as undelivered",
+                    name, e);
+            throw e;
         } finally {
             // what is left when delivery was abandoned is counted, never delivered from another thread
             while (queue.poll() != null) {
@@ -144,6 +148,9 @@ public final class SinkRunner {
         boolean dirty = false;
         long nextIdleFlush = Long.MAX_VALUE;
         while (true) {
+            // read before polling: when close was asked before an empty poll, everything offered before close was
+            // seen; asked during a (long) flush, the queue must be looked at again
+            boolean mayEnd = closing || abandoned;
             Object item = queue.poll();
             if (item == null) {
                 long now = System.nanoTime();
@@ -152,7 +159,7 @@ public final class SinkRunner {
                     dirty = false;
                     nextIdleFlush = now + TimeUnit.MILLISECONDS.toNanos(IDLE_FLUSH_MILLIS);
                 }
-                if (closing || abandoned) {
+                if (mayEnd) {
                     return;
                 }
                 LockSupport.parkNanos(idle < 100 ? 10_000 : 1_000_000);
