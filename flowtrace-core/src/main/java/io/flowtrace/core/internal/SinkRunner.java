@@ -136,7 +136,7 @@ public final class SinkRunner {
             }
             try {
                 sink.close();
-            } catch (Exception | LinkageError e) {
+            } catch (Exception | LinkageError | AssertionError e) {
                 LOG.warn("sink '{}' failed to close: {}", name, e.toString());
             }
             closed = true;
@@ -184,7 +184,9 @@ public final class SinkRunner {
                 sink.accept((Snapshot) item);
             }
             delivered.incrementAndGet();
-        } catch (Exception | LinkageError e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) { // a sink's bug (even an AssertionError) is its own: count it and go on
             failed.incrementAndGet();
             logFailure("deliver", e);
         }
@@ -193,7 +195,9 @@ public final class SinkRunner {
     private void guardedFlush() {
         try {
             sink.flush();
-        } catch (Exception | LinkageError e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
             logFailure("flush", e);
         }
     }
@@ -219,7 +223,7 @@ public final class SinkRunner {
             }
             try {
                 sink.close();
-            } catch (Exception | LinkageError e) {
+            } catch (Exception | LinkageError | AssertionError e) {
                 LOG.warn("sink '{}' failed to close: {}", name, e.toString());
             }
         }

@@ -144,6 +144,9 @@ public abstract class SinkContractTest {
             @Override
             public void accept(FlowRecord record) throws Exception {
                 if (n++ % 10 == 9) {
+                    if (n % 20 == 0) {
+                        throw new AssertionError("a bug in the sink, at record " + n);
+                    }
                     throw new IllegalStateException("refusing record " + n);
                 }
                 super.accept(record);
