@@ -51,6 +51,7 @@ public final class SuperSpread {
     private final long seed;
     private final int keyWords;
     private final int perWord;
+    private final long perWordReciprocal;
     private final int regWords;
     private final long regMask;
     private final int maxReg;
@@ -89,6 +90,7 @@ public final class SuperSpread {
         this.seed = seed;
         this.keyWords = keyWords;
         this.perWord = 64 / bits;
+        this.perWordReciprocal = (1L << 32) / perWord + 1;
         this.regWords = (m + perWord - 1) / perWord;
         this.regMask = (1L << bits) - 1;
         this.maxReg = (1 << bits) - 1;
@@ -178,8 +180,9 @@ public final class SuperSpread {
             if (rank > maxReg) {
                 rank = maxReg;
             }
-            int word = bucket * regWords + idx / perWord;
-            int shift = (idx % perWord) * bits;
+            int wi = (int) ((idx * perWordReciprocal) >>> 32); // idx / perWord, exact for idx < 4096
+            int word = bucket * regWords + wi;
+            int shift = (idx - wi * perWord) * bits;
             long rw = regs[word];
             int cur = (int) (rw >>> shift & regMask);
             if (rank <= cur) {
