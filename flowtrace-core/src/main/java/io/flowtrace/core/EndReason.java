@@ -10,8 +10,6 @@ public enum EndReason {
     TCP_FIN("tcp-fin"),
     /** TCP RST seen (after the linger). */
     TCP_RST("tcp-rst"),
-    /** A new SYN arrived on a closed TCP conversation: the old record ends, a new one starts. */
-    TCP_REUSE("tcp-reuse"),
     /** The flow table was full and this was the oldest idle flow. */
     EVICTED("evicted"),
     /** The capture file ended. */

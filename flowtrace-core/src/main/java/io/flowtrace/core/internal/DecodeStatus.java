@@ -12,6 +12,11 @@ public enum DecodeStatus {
     UNSUPPORTED_LINK_TYPE("unsupported_link_type"),
     /** The frame ends inside a link-layer header (Ethernet, VLAN, MPLS, PPPoE, SLL, ...). */
     TRUNCATED_LINK("truncated_link"),
+    /**
+     * A link-layer header whose fields are invalid: more VLAN tags or MPLS labels than the decoder follows, a bad
+     * radiotap or NFLOG length.
+     */
+    BAD_LINK("bad_link"),
     /** The frame ends inside the IP header, or the header's own lengths do not fit. */
     TRUNCATED_IP("truncated_ip"),
     /** IP header fields are invalid (version, header length below minimum, total length below header). */

@@ -28,7 +28,10 @@ public final class DecodedPacket implements PacketView {
     public int flowHash;
     /** L4 payload bytes present in the IP datagram (IP length minus headers), 0 when unknown. */
     public int payloadLength;
-    /** Non-zero for a non-first IPv4/IPv6 fragment: ports are unknown (0). */
+    /**
+     * True for a non-first IPv4/IPv6 fragment whose first fragment the decoder has not seen: ports are unknown (0).
+     * A later fragment whose first fragment was seen gets that fragment's key and is not marked.
+     */
     public boolean fragment;
 
     /** Clears the fields the decoder fills conditionally. */

@@ -1,0 +1,57 @@
+package io.flowtrace.capture;
+
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.spi.PacketSource;
+import io.flowtrace.core.spi.PacketSourceProvider;
+import io.flowtrace.core.spi.PluginConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+
+/**
+ * Provides {@code pcap-file}: a {@link PcapFileSource} over the capture file given by the required key
+ * {@code path}. Found through {@link java.util.ServiceLoader}; the constructor does no I/O. Thread-safe (stateless).
+ */
+public final class PcapFileSourceProvider implements PacketSourceProvider {
+
+    /** Stable name of this source. */
+    public static final String NAME = "pcap-file";
+
+    public PcapFileSourceProvider() {
+        // no I/O: providers are instantiated during discovery
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * @throws ConfigurationException when {@code path} is missing or names no readable file, or an unknown key is
+     *                                given
+     */
+    @Override
+    public PacketSource create(PluginConfig config) {
+        String text = config.requireString("path");
+        Path path = null;
+        if (text != null) {
+            try {
+                path = Path.of(text);
+                if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+                    config.error("path: '" + text + "' (expected: a readable capture file)");
+                }
+            } catch (InvalidPathException e) {
+                config.error("path: '" + text + "' (expected: a file path; " + e.getReason() + ")");
+            }
+        }
+        config.validate();
+        try {
+            return PcapFileSource.open(path);
+        } catch (IOException e) {
+            throw new ConfigurationException(config.plugin() + ": path: '" + text + "' cannot be opened ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+}

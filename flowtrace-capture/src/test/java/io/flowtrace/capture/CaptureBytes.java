@@ -1,0 +1,242 @@
+package io.flowtrace.capture;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
+
+/** Writes pcap and pcapng files byte by byte, so tests can build every format variant and every kind of damage. */
+final class CaptureBytes {
+    private CaptureBytes() {
+    }
+
+    /** A frame of {@code length} bytes whose content tells its number: byte i is {@code seed + i}. */
+    static byte[] frame(int length, int seed) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (seed + i);
+        }
+        return b;
+    }
+
+    /** Compresses {@code data} as one gzip member per part (concatenated members, as {@code cat a.gz b.gz}). */
+    static byte[] gzip(byte[] data, int members) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int step = Math.max(1, data.length / members);
+        for (int i = 0, off = 0; i < members; i++) {
+            int end = i == members - 1 ? data.length : Math.min(data.length, off + step);
+            try (GZIPOutputStream gz = new GZIPOutputStream(new NonClosing(out))) {
+                gz.write(data, off, end - off);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            off = end;
+        }
+        return out.toByteArray();
+    }
+
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(ByteArrayOutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void close() {
+            // keep the shared stream open for the next member
+        }
+    }
+
+    /** Little helper to write fields in one byte order. */
+    abstract static class Writer<T extends Writer<T>> {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteOrder order;
+
+        Writer(ByteOrder order) {
+            this.order = order;
+        }
+
+        @SuppressWarnings("unchecked")
+        T self() {
+            return (T) this;
+        }
+
+        void u8(int v) {
+            out.write(v);
+        }
+
+        void u16(int v) {
+            out.writeBytes(ByteBuffer.allocate(2).order(order).putShort((short) v).array());
+        }
+
+        void u32(long v) {
+            out.writeBytes(ByteBuffer.allocate(4).order(order).putInt((int) v).array());
+        }
+
+        void u64(long v) {
+            out.writeBytes(ByteBuffer.allocate(8).order(order).putLong(v).array());
+        }
+
+        void bytes(byte[] b) {
+            out.writeBytes(b);
+        }
+
+        /** Appends bytes as they are, e.g. garbage. */
+        T raw(byte[] b) {
+            out.writeBytes(b);
+            return self();
+        }
+
+        int size() {
+            return out.size();
+        }
+
+        byte[] toByteArray() {
+            return out.toByteArray();
+        }
+    }
+
+    /** A pcap file: global header, then records. */
+    static final class Pcap extends Writer<Pcap> {
+        private final boolean nanos;
+
+        Pcap(ByteOrder order, boolean nanos, long linkTypeField, long snaplen) {
+            super(order);
+            this.nanos = nanos;
+            u32(nanos ? 0xa1b23c4dL : 0xa1b2c3d4L);
+            u16(2);
+            u16(4);
+            u32(0); // thiszone
+            u32(0); // sigfigs
+            u32(snaplen);
+            u32(linkTypeField);
+        }
+
+        static Pcap ethernet() {
+            return new Pcap(ByteOrder.LITTLE_ENDIAN, false, 1, 65535);
+        }
+
+        /** A record; {@code fraction} is micro- or nanoseconds as the file says. */
+        Pcap packet(long seconds, long fraction, byte[] data, long origlen) {
+            return record(seconds, fraction, data.length, origlen, data);
+        }
+
+        Pcap packet(long seconds, long fraction, byte[] data) {
+            return packet(seconds, fraction, data, data.length);
+        }
+
+        /** A record whose header may lie about its caplen. */
+        Pcap record(long seconds, long fraction, long caplen, long origlen, byte[] data) {
+            u32(seconds);
+            u32(fraction);
+            u32(caplen);
+            u32(origlen);
+            bytes(data);
+            return this;
+        }
+
+        boolean nanos() {
+            return nanos;
+        }
+    }
+
+    /** A pcapng file, block by block; each section chooses its byte order. */
+    static final class Pcapng extends Writer<Pcapng> {
+        Pcapng() {
+            super(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        Pcapng section(ByteOrder sectionOrder) {
+            this.order = sectionOrder;
+            ByteBuffer body = body(16).putInt(0x1a2b3c4d).putShort((short) 1).putShort((short) 0).putLong(-1);
+            return block(0x0a0d0d0a, body);
+        }
+
+        /**
+         * An interface description block.
+         *
+         * @param tsresol  {@code if_tsresol} byte, or -1 for none (microseconds)
+         * @param tsoffset {@code if_tsoffset} seconds, or null for none
+         */
+        Pcapng iface(int linkType, int snaplen, String name, int tsresol, Long tsoffset) {
+            ByteArrayOutputStream opts = new ByteArrayOutputStream();
+            if (name != null) {
+                option(opts, 2, name.getBytes(StandardCharsets.UTF_8));
+            }
+            if (tsresol >= 0) {
+                option(opts, 9, new byte[] {(byte) tsresol});
+            }
+            if (tsoffset != null) {
+                option(opts, 14, ByteBuffer.allocate(8).order(order).putLong(tsoffset).array());
+            }
+            if (opts.size() > 0) {
+                opts.writeBytes(ByteBuffer.allocate(4).order(order).putInt(0).array()); // opt_endofopt
+            }
+            ByteBuffer body = body(8 + opts.size()).putShort((short) linkType).putShort((short) 0).putInt(snaplen)
+                    .put(opts.toByteArray());
+            return block(1, body);
+        }
+
+        Pcapng iface(int linkType) {
+            return iface(linkType, 0, null, -1, null);
+        }
+
+        /** An enhanced packet block; {@code units} in the interface's resolution. */
+        Pcapng epb(int interfaceId, long units, byte[] data, long origlen) {
+            int padded = pad(data.length);
+            ByteBuffer body = body(20 + padded).putInt(interfaceId).putInt((int) (units >>> 32)).putInt((int) units)
+                    .putInt(data.length).putInt((int) origlen).put(data);
+            return block(6, body);
+        }
+
+        Pcapng epb(int interfaceId, long units, byte[] data) {
+            return epb(interfaceId, units, data, data.length);
+        }
+
+        /** The obsolete packet block (type 2). */
+        Pcapng pb(int interfaceId, long units, byte[] data) {
+            int padded = pad(data.length);
+            ByteBuffer body = body(20 + padded).putShort((short) interfaceId).putShort((short) 0)
+                    .putInt((int) (units >>> 32)).putInt((int) units).putInt(data.length).putInt(data.length)
+                    .put(data);
+            return block(2, body);
+        }
+
+        /** A simple packet block: interface 0, no timestamp. */
+        Pcapng spb(byte[] data, long origlen) {
+            ByteBuffer body = body(4 + pad(data.length)).putInt((int) origlen).put(data);
+            return block(3, body);
+        }
+
+        /** Any other block type with {@code bodyLength} bytes of filler. */
+        Pcapng other(int type, int bodyLength) {
+            ByteBuffer body = body(pad(bodyLength)).put(frame(bodyLength, 7));
+            return block(type, body);
+        }
+
+        private ByteBuffer body(int length) {
+            return ByteBuffer.allocate(length).order(order);
+        }
+
+        private Pcapng block(int type, ByteBuffer body) {
+            int total = 12 + body.capacity();
+            u32(type);
+            u32(total);
+            bytes(body.array());
+            u32(total);
+            return this;
+        }
+
+        private void option(ByteArrayOutputStream opts, int code, byte[] value) {
+            ByteBuffer b = ByteBuffer.allocate(4 + pad(value.length)).order(order);
+            b.putShort((short) code).putShort((short) value.length).put(value);
+            opts.writeBytes(b.array());
+        }
+
+        static int pad(int n) {
+            return (n + 3) & ~3;
+        }
+    }
+}

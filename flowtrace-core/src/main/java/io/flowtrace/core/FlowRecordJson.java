@@ -1,0 +1,235 @@
+package io.flowtrace.core;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The JSON form of a {@link FlowRecord}: the sensor's field names ({@code flow_id}, {@code timestamp},
+ * {@code interface}, {@code hostname}, {@code direction}, {@code src_ip}, {@code dst_ip}, {@code src_port},
+ * {@code dst_port}, {@code protocol}, {@code flow_duration}, {@code packet_count}, {@code byte_count},
+ * {@code avg_packet_size}) followed by flowtrace's ({@code start_time}, {@code src_packets}, {@code dst_packets},
+ * {@code src_bytes}, {@code dst_bytes}, {@code src_ip_bytes}, {@code dst_ip_bytes}, {@code src_tcp_flags},
+ * {@code dst_tcp_flags}, {@code end_reason}, {@code ip_version}, {@code vlan}). "src" is the initiator.
+ *
+ * <p>Written with Jackson's streaming generator; addresses and timestamps are formatted into a reused buffer, so
+ * an instance allocates little per record. An instance is not thread-safe: use one per thread.
+ */
+public final class FlowRecordJson {
+    /** Shared, thread-safe factory. */
+    public static final JsonFactory FACTORY = JsonFactory.builder().build();
+
+    private final char[] chars = new char[64];
+    private final StringBuilder sb = new StringBuilder(64);
+
+    /** Writes one record as a JSON object (no trailing newline). */
+    public void write(FlowRecord r, JsonGenerator g) throws IOException {
+        FlowKey k = r.key();
+        g.writeStartObject();
+        g.writeStringField("flow_id", r.flowId());
+        g.writeFieldName("timestamp");
+        writeTime(r.endNanos(), g);
+        g.writeStringField("interface", r.interfaceName());
+        g.writeStringField("hostname", r.hostname());
+        g.writeStringField("direction", r.direction().jsonName());
+        g.writeFieldName("src_ip");
+        writeIp(k.ipVersion(), k.srcHi(), k.srcLo(), g);
+        g.writeFieldName("dst_ip");
+        writeIp(k.ipVersion(), k.dstHi(), k.dstLo(), g);
+        g.writeNumberField("src_port", k.srcPort());
+        g.writeNumberField("dst_port", k.dstPort());
+        g.writeStringField("protocol", k.protocolName());
+        g.writeNumberField("flow_duration", r.durationNanos() / 1e9);
+        g.writeNumberField("packet_count", r.packetCount());
+        g.writeNumberField("byte_count", r.byteCount());
+        g.writeNumberField("avg_packet_size", r.averagePacketSize());
+        g.writeFieldName("start_time");
+        writeTime(r.startNanos(), g);
+        g.writeNumberField("src_packets", r.packetsForward());
+        g.writeNumberField("dst_packets", r.packetsReverse());
+        g.writeNumberField("src_bytes", r.bytesForward());
+        g.writeNumberField("dst_bytes", r.bytesReverse());
+        g.writeNumberField("src_ip_bytes", r.ipBytesForward());
+        g.writeNumberField("dst_ip_bytes", r.ipBytesReverse());
+        g.writeNumberField("src_tcp_flags", r.tcpFlagsForward());
+        g.writeNumberField("dst_tcp_flags", r.tcpFlagsReverse());
+        g.writeStringField("end_reason", r.endReason().jsonName());
+        g.writeNumberField("ip_version", k.ipVersion());
+        g.writeNumberField("vlan", k.vlan());
+        g.writeEndObject();
+    }
+
+    /** One record as a JSON string (convenience; allocates). */
+    public String toJson(FlowRecord r) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(r, g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private void writeIp(int version, long hi, long lo, JsonGenerator g) throws IOException {
+        sb.setLength(0);
+        IpText.append(sb, version, hi, lo);
+        int n = sb.length();
+        sb.getChars(0, n, chars, 0);
+        g.writeString(chars, 0, n);
+    }
+
+    /** RFC 3339 in UTC with nanoseconds: {@code 2024-05-01T12:00:00.123456789Z}. */
+    private void writeTime(long epochNanos, JsonGenerator g) throws IOException {
+        int n = formatTime(epochNanos, chars);
+        g.writeString(chars, 0, n);
+    }
+
+    /** Formats epoch nanoseconds as RFC 3339 UTC with nine fraction digits into {@code out}; returns the length. */
+    public static int formatTime(long epochNanos, char[] out) {
+        long secs = Math.floorDiv(epochNanos, 1_000_000_000L);
+        int nanos = (int) Math.floorMod(epochNanos, 1_000_000_000L);
+        long days = Math.floorDiv(secs, 86400);
+        int sod = (int) Math.floorMod(secs, 86400);
+        // civil-from-days (H. Hinnant)
+        long z = days + 719468;
+        long era = Math.floorDiv(z, 146097);
+        long doe = z - era * 146097;
+        long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        long y = yoe + era * 400;
+        long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        long mp = (5 * doy + 2) / 153;
+        int d = (int) (doy - (153 * mp + 2) / 5 + 1);
+        int m = (int) (mp < 10 ? mp + 3 : mp - 9);
+        if (m <= 2) {
+            y++;
+        }
+        int p = 0;
+        p = digits(out, p, (int) y, 4);
+        out[p++] = '-';
+        p = digits(out, p, m, 2);
+        out[p++] = '-';
+        p = digits(out, p, d, 2);
+        out[p++] = 'T';
+        p = digits(out, p, sod / 3600, 2);
+        out[p++] = ':';
+        p = digits(out, p, (sod / 60) % 60, 2);
+        out[p++] = ':';
+        p = digits(out, p, sod % 60, 2);
+        out[p++] = '.';
+        p = digits(out, p, nanos, 9);
+        out[p++] = 'Z';
+        return p;
+    }
+
+    private static int digits(char[] out, int p, int v, int width) {
+        for (int i = width - 1; i >= 0; i--) {
+            out[p + i] = (char) ('0' + v % 10);
+            v /= 10;
+        }
+        return p + width;
+    }
+
+    /** Parses an RFC 3339 timestamp as written by this class (any fraction length, {@code Z} or offset). */
+    public static long parseTime(String text) {
+        java.time.OffsetDateTime t = java.time.OffsetDateTime.parse(text);
+        return t.toEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    /**
+     * Reads one record written by {@link #write}. Fields it does not know are ignored, so records from newer
+     * versions still read.
+     *
+     * @throws IOException on malformed JSON or a missing field
+     */
+    public static FlowRecord read(JsonParser p) throws IOException {
+        if (p.currentToken() == null) {
+            p.nextToken();
+        }
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw new IOException("flow record: expected a JSON object, got " + p.currentToken());
+        }
+        Map<String, Object> m = new HashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (t) {
+                case VALUE_STRING: m.put(name, p.getText()); break;
+                case VALUE_NUMBER_INT: m.put(name, p.getLongValue()); break;
+                case VALUE_NUMBER_FLOAT: m.put(name, p.getDoubleValue()); break;
+                case VALUE_NULL: m.put(name, null); break;
+                default: p.skipChildren(); break;
+            }
+        }
+        try {
+            InetAddress src = InetAddress.getByName(str(m, "src_ip"));
+            InetAddress dst = InetAddress.getByName(str(m, "dst_ip"));
+            FlowKey base = FlowKey.of(src, dst, (int) num(m, "src_port"), (int) num(m, "dst_port"),
+                    protocolNumber(str(m, "protocol")));
+            FlowKey key = new FlowKey(base.ipVersion(), base.srcHi(), base.srcLo(), base.dstHi(), base.dstLo(),
+                    base.srcPort(), base.dstPort(), base.protocol(), (int) num(m, "vlan"));
+            EndReason reason = null;
+            for (EndReason e : EndReason.values()) {
+                if (e.jsonName().equals(m.get("end_reason"))) {
+                    reason = e;
+                }
+            }
+            if (reason == null) {
+                throw new IOException("flow record: unknown end_reason " + m.get("end_reason"));
+            }
+            return new FlowRecord(str(m, "flow_id"), key, parseTime(str(m, "start_time")),
+                    parseTime(str(m, "timestamp")), num(m, "src_packets"), num(m, "dst_packets"),
+                    num(m, "src_bytes"), num(m, "dst_bytes"), num(m, "src_ip_bytes"), num(m, "dst_ip_bytes"),
+                    (int) num(m, "src_tcp_flags"), (int) num(m, "dst_tcp_flags"), reason,
+                    (String) m.get("interface"), (String) m.get("hostname"),
+                    Direction.valueOf(str(m, "direction").toUpperCase(java.util.Locale.ROOT)));
+        } catch (RuntimeException e) {
+            throw new IOException("flow record: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads one record from a JSON text. */
+    public static FlowRecord read(String json) {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            return read(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String str(Map<String, Object> m, String k) throws IOException {
+        Object v = m.get(k);
+        if (!(v instanceof String)) {
+            throw new IOException("flow record: field " + k + " missing or not a string");
+        }
+        return (String) v;
+    }
+
+    private static long num(Map<String, Object> m, String k) throws IOException {
+        Object v = m.get(k);
+        if (v instanceof Long) {
+            return (Long) v;
+        }
+        if (v instanceof BigInteger) {
+            return ((BigInteger) v).longValueExact();
+        }
+        throw new IOException("flow record: field " + k + " missing or not a whole number");
+    }
+
+    private static int protocolNumber(String name) {
+        for (int i = 0; i < 256; i++) {
+            if (IpText.protocolName(i).equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("protocol: " + name);
+    }
+}

@@ -1,0 +1,56 @@
+package io.flowtrace.core;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Counters of a pipeline: read from {@link FlowTrace#stats()} while it runs (figures may lag slightly) or returned
+ * by {@link FlowTrace#run()} when it has finished (exact). Immutable.
+ *
+ * @param packetsRead        frames handed over by the source
+ * @param bytesRead          wire bytes of those frames
+ * @param packetsDecoded     IP packets counted into flows
+ * @param nonIp              frames without IP (ARP, LLDP, ...), skipped
+ * @param malformed          frames that could not be decoded, by reason (see the README's list)
+ * @param flowsCreated       flow records started
+ * @param flowsActive        flows tracked now
+ * @param records            records emitted
+ * @param endReasons         records by end reason
+ * @param sinks              delivery counters per sink
+ * @param sourceCounters     the source's own counters (e.g. kernel drops)
+ * @param aggregatorFailures calls into aggregators that threw
+ * @param elapsed            time since the pipeline started
+ */
+public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
+                        long flowsCreated, long flowsActive, long records, Map<String, Long> endReasons,
+                        Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
+                        Duration elapsed) {
+
+    public FlowStats {
+        malformed = Map.copyOf(malformed);
+        endReasons = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(endReasons));
+        sinks = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sinks));
+        sourceCounters = Map.copyOf(sourceCounters);
+    }
+
+    /** Malformed frames of every reason. */
+    public long malformedTotal() {
+        long n = 0;
+        for (long v : malformed.values()) {
+            n += v;
+        }
+        return n;
+    }
+
+    /**
+     * Delivery counters of one sink.
+     *
+     * @param delivered   records and snapshots the sink accepted
+     * @param failed      items the sink threw on (after its own retries)
+     * @param dropped     items dropped because the queue was full (drop policy) or the sink had stopped
+     * @param undelivered items still queued when the shutdown time limit ran out
+     * @param own         the sink's own counters (e.g. {@code retried})
+     */
+    public record SinkStats(long delivered, long failed, long dropped, long undelivered, Map<String, Long> own) {
+    }
+}

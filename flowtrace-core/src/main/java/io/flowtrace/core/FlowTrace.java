@@ -1,0 +1,566 @@
+package io.flowtrace.core;
+
+import io.flowtrace.core.internal.Pipeline;
+import io.flowtrace.core.internal.RecordContext;
+import io.flowtrace.core.internal.SinkRunner;
+import io.flowtrace.core.spi.Aggregator;
+import io.flowtrace.core.spi.PacketSource;
+import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.core.spi.Sink;
+import io.flowtrace.core.spi.Snapshot;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A flow meter: packets from one source become flow records delivered to sinks, with aggregators running over the
+ * traffic. Built with {@link #builder()}; run once, either on the calling thread with {@link #run()} or in the
+ * background with {@link #start()}. Thread-safe: {@link #stop()}, {@link #stats()} and {@link #snapshots()} may be
+ * called from any thread.
+ *
+ * <pre>{@code
+ * FlowStats stats = FlowTrace.builder()
+ *         .source("pcap-file", Map.of("path", "capture.pcap"))
+ *         .idleTimeout(Duration.ofSeconds(30))
+ *         .sink("file", Map.of("path", "flows.ndjson"))
+ *         .build()
+ *         .run();
+ * }</pre>
+ */
+public final class FlowTrace implements AutoCloseable {
+    private final Pipeline pipeline;
+    private final Object lock = new Object();
+    private Thread thread;
+    private volatile boolean started;
+    private volatile FlowStats result;
+    private volatile RuntimeException failure;
+
+    private FlowTrace(Pipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Runs on the calling thread until the source ends or {@link #stop()} is called, flushes every open flow, and
+     * closes the sinks.
+     *
+     * @return the final counters
+     * @throws CaptureFileException when the capture is damaged (after every good packet before it was metered)
+     * @throws IllegalStateException when already started
+     */
+    public FlowStats run() {
+        synchronized (lock) {
+            if (started) {
+                throw new IllegalStateException("already started");
+            }
+            started = true;
+        }
+        try {
+            FlowStats s = pipeline.run();
+            result = s;
+            return s;
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
+        }
+    }
+
+    /** Runs in the background on a thread of its own; see {@link #awaitTermination}. */
+    public FlowTrace start() {
+        synchronized (lock) {
+            if (started) {
+                throw new IllegalStateException("already started");
+            }
+            started = true;
+            thread = new Thread(() -> {
+                try {
+                    result = pipeline.run();
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }, "flowtrace-source");
+            thread.start();
+        }
+        return this;
+    }
+
+    /** Asks the source to stop; open flows are then flushed with reason {@code shutdown}. Idempotent. */
+    public void stop() {
+        pipeline.stop();
+    }
+
+    /**
+     * Waits for a {@link #start() started} meter to finish.
+     *
+     * @return the final counters, or {@code null} if it did not finish in time
+     * @throws FlowTraceException the failure that ended the run, if any
+     */
+    public FlowStats awaitTermination(Duration timeout) throws InterruptedException {
+        Thread t;
+        synchronized (lock) {
+            t = thread;
+        }
+        if (t == null) {
+            throw new IllegalStateException("not started with start()");
+        }
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeout.toNanos())));
+        if (t.isAlive()) {
+            return null;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return result;
+    }
+
+    /** Counters so far. */
+    public FlowStats stats() {
+        FlowStats r = result;
+        return r != null ? r : pipeline.stats();
+    }
+
+    /** The latest snapshot of every aggregator task. */
+    public List<Snapshot> snapshots() {
+        return pipeline.latestSnapshots();
+    }
+
+    /** Stops and waits for the meter to finish (at most 30 s). */
+    @Override
+    public void close() {
+        stop();
+        Thread t;
+        synchronized (lock) {
+            t = thread;
+        }
+        if (t != null) {
+            try {
+                t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Configures a {@link FlowTrace}. Each setting is checked when it is called ({@link IllegalArgumentException}) and
+     * can be set once ({@link IllegalStateException}); {@link #build()} checks rules between settings. Not
+     * thread-safe.
+     */
+    public static final class Builder {
+        private final Set<String> assigned = new HashSet<>();
+        private Plugins plugins;
+        private PacketSource source;
+        private String sourceName;
+        private Map<String, String> sourceConfig;
+        private FlowOptions options;
+        private Duration tcpIdle;
+        private Duration udpIdle;
+        private Duration icmpIdle;
+        private Duration otherIdle;
+        private Duration active;
+        private Boolean tcpClose;
+        private Duration tcpLinger;
+        private Boolean bidirectional;
+        private Boolean vlanInKey;
+        private Boolean decodeTunnels;
+        private Integer maxFlows;
+        private Integer workers;
+        private Integer expectedFlows;
+        private String hostname;
+        private Collection<InetAddress> localAddresses = List.of();
+        private final List<SinkSpec> sinks = new ArrayList<>();
+        private final List<Object> aggregators = new ArrayList<>(); // Aggregator or NamedSpec
+        private final List<Consumer<Snapshot>> snapshotListeners = new ArrayList<>();
+        private Duration snapshotInterval = Duration.ZERO;
+        private Duration period = Duration.ZERO;
+        private int sinkQueueCapacity = 65_536;
+        private QueueFullPolicy sinkFullPolicy = QueueFullPolicy.BLOCK;
+        private Duration sinkCloseTimeout = Duration.ofSeconds(30);
+
+        private record SinkSpec(Sink sink, String name, Map<String, String> config) {
+        }
+
+        private record NamedSpec(String name, Map<String, String> config) {
+        }
+
+        private Builder() {
+        }
+
+        private void once(String setting) {
+            if (!assigned.add(setting)) {
+                throw new IllegalStateException(setting + " was already set");
+            }
+        }
+
+        private static Duration nonNegative(String what, Duration d) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(what + ": " + d + " (expected: >= 0, 0 meaning never)");
+            }
+            return d;
+        }
+
+        /** The plugins to look names up in (default: {@link Plugins#discover()}). */
+        public Builder plugins(Plugins plugins) {
+            once("plugins");
+            this.plugins = Objects.requireNonNull(plugins, "plugins");
+            return this;
+        }
+
+        /** An explicit source instance; wins over discovery. */
+        public Builder source(PacketSource source) {
+            once("source");
+            this.source = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /** A source by provider name ({@code pcap-file}, {@code pcap-live}, ...) and its settings. */
+        public Builder source(String name, Map<String, String> config) {
+            once("source");
+            this.sourceName = Objects.requireNonNull(name, "name");
+            this.sourceConfig = Map.copyOf(config);
+            return this;
+        }
+
+        /** Every flow setting at once (instead of the individual setters). */
+        public Builder options(FlowOptions options) {
+            once("options");
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** The idle timeout of every protocol. */
+        public Builder idleTimeout(Duration d) {
+            nonNegative("idleTimeout", d);
+            once("tcpIdleTimeout");
+            once("udpIdleTimeout");
+            once("icmpIdleTimeout");
+            once("otherIdleTimeout");
+            tcpIdle = udpIdle = icmpIdle = otherIdle = d;
+            return this;
+        }
+
+        public Builder tcpIdleTimeout(Duration d) {
+            once("tcpIdleTimeout");
+            tcpIdle = nonNegative("tcpIdleTimeout", d);
+            return this;
+        }
+
+        public Builder udpIdleTimeout(Duration d) {
+            once("udpIdleTimeout");
+            udpIdle = nonNegative("udpIdleTimeout", d);
+            return this;
+        }
+
+        public Builder icmpIdleTimeout(Duration d) {
+            once("icmpIdleTimeout");
+            icmpIdle = nonNegative("icmpIdleTimeout", d);
+            return this;
+        }
+
+        public Builder otherIdleTimeout(Duration d) {
+            once("otherIdleTimeout");
+            otherIdle = nonNegative("otherIdleTimeout", d);
+            return this;
+        }
+
+        /** Long conversations are reported every {@code d}; {@code 0} for never. */
+        public Builder activeTimeout(Duration d) {
+            once("activeTimeout");
+            active = nonNegative("activeTimeout", d);
+            return this;
+        }
+
+        /** End TCP flows on RST or FIN both ways (default on). */
+        public Builder tcpClose(boolean on) {
+            once("tcpClose");
+            tcpClose = on;
+            return this;
+        }
+
+        /** How long trailing packets still count after a TCP close (default 2 s). */
+        public Builder tcpLinger(Duration d) {
+            once("tcpLinger");
+            tcpLinger = nonNegative("tcpLinger", d);
+            return this;
+        }
+
+        /** One record per conversation (default) or one per direction. */
+        public Builder bidirectional(boolean on) {
+            once("bidirectional");
+            bidirectional = on;
+            return this;
+        }
+
+        public Builder vlanInKey(boolean on) {
+            once("vlanInKey");
+            vlanInKey = on;
+            return this;
+        }
+
+        public Builder decodeTunnels(boolean on) {
+            once("decodeTunnels");
+            decodeTunnels = on;
+            return this;
+        }
+
+        /** Hard bound on flows tracked at once (default 1,048,576). */
+        public Builder maxFlows(int n) {
+            once("maxFlows");
+            if (n < 1) {
+                throw new IllegalArgumentException("maxFlows: " + n + " (expected: >= 1)");
+            }
+            maxFlows = n;
+            return this;
+        }
+
+        /** Flows expected at once: the table starts this large instead of growing to it. */
+        public Builder expectedFlows(int n) {
+            once("expectedFlows");
+            if (n < 1) {
+                throw new IllegalArgumentException("expectedFlows: " + n + " (expected: >= 1)");
+            }
+            expectedFlows = n;
+            return this;
+        }
+
+        /** Worker shards; default: 1 on machines of up to 2 cores, else cores - 1 (at most 16). */
+        public Builder workers(int n) {
+            once("workers");
+            if (n < 1 || n > 256) {
+                throw new IllegalArgumentException("workers: " + n + " (expected: 1..256)");
+            }
+            workers = n;
+            return this;
+        }
+
+        /** The host name put in every record. */
+        public Builder hostname(String name) {
+            once("hostname");
+            hostname = Objects.requireNonNull(name, "hostname");
+            return this;
+        }
+
+        /** The host's own addresses, for each record's {@code direction}. */
+        public Builder localAddresses(Collection<InetAddress> addresses) {
+            once("localAddresses");
+            localAddresses = List.copyOf(addresses);
+            return this;
+        }
+
+        /** An explicit sink instance. */
+        public Builder sink(Sink sink) {
+            sinks.add(new SinkSpec(Objects.requireNonNull(sink, "sink"), null, null));
+            return this;
+        }
+
+        /**
+         * A sink by provider name and its settings. Two settings are the pipeline's, for any sink: {@code queue}
+         * (capacity of its queue) and {@code on_full} ({@code block} or {@code drop}).
+         */
+        public Builder sink(String name, Map<String, String> config) {
+            sinks.add(new SinkSpec(null, Objects.requireNonNull(name, "name"), Map.copyOf(config)));
+            return this;
+        }
+
+        /** Records to a callback, on a delivery thread of its own (like any sink). */
+        public Builder onRecord(Consumer<FlowRecord> consumer) {
+            Objects.requireNonNull(consumer, "consumer");
+            return sink(new Sink() {
+                @Override
+                public String name() {
+                    return "callback";
+                }
+
+                @Override
+                public void accept(FlowRecord record) {
+                    consumer.accept(record);
+                }
+
+                @Override
+                public void close() {
+                }
+            });
+        }
+
+        /** Default queue capacity of every sink (default 65,536). */
+        public Builder sinkQueueCapacity(int n) {
+            once("sinkQueueCapacity");
+            if (n < 2) {
+                throw new IllegalArgumentException("sinkQueueCapacity: " + n + " (expected: >= 2)");
+            }
+            sinkQueueCapacity = n;
+            return this;
+        }
+
+        /** Default full-queue policy of every sink (default {@code BLOCK}: no loss). */
+        public Builder sinkFullPolicy(QueueFullPolicy policy) {
+            once("sinkFullPolicy");
+            sinkFullPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** How long sinks may take to deliver what they hold at shutdown (default 30 s). */
+        public Builder sinkCloseTimeout(Duration d) {
+            once("sinkCloseTimeout");
+            sinkCloseTimeout = nonNegative("sinkCloseTimeout", d);
+            return this;
+        }
+
+        /** An explicit aggregator (the prototype: the pipeline makes one per worker with {@code newEmpty()}). */
+        public Builder aggregator(Aggregator aggregator) {
+            aggregators.add(Objects.requireNonNull(aggregator, "aggregator"));
+            return this;
+        }
+
+        /** An aggregator by provider name ({@code exact}, {@code count-min}, ...) and its settings. */
+        public Builder aggregator(String name, Map<String, String> config) {
+            aggregators.add(new NamedSpec(Objects.requireNonNull(name, "name"), Map.copyOf(config)));
+            return this;
+        }
+
+        /** Aggregators are snapshotted every {@code d} of packet time (default 0: once, at the end). */
+        public Builder snapshotInterval(Duration d) {
+            once("snapshotInterval");
+            snapshotInterval = nonNegative("snapshotInterval", d);
+            return this;
+        }
+
+        /** Aggregator state is reset every {@code d} of packet time (default 0: never). */
+        public Builder period(Duration d) {
+            once("period");
+            period = nonNegative("period", d);
+            return this;
+        }
+
+        /** Called with every merged snapshot. */
+        public Builder onSnapshot(Consumer<Snapshot> listener) {
+            snapshotListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** The flow options these settings give (defaults for what was not set). */
+        public FlowOptions flowOptions() {
+            FlowOptions o = options != null ? options : FlowOptions.defaults();
+            if (options != null && (tcpIdle != null || udpIdle != null || icmpIdle != null || otherIdle != null
+                    || active != null || tcpClose != null || tcpLinger != null || bidirectional != null
+                    || vlanInKey != null || decodeTunnels != null || maxFlows != null)) {
+                throw new IllegalStateException("options(...) and individual flow settings were both given");
+            }
+            try {
+                return new FlowOptions(or(tcpIdle, o.tcpIdleTimeout()), or(udpIdle, o.udpIdleTimeout()),
+                        or(icmpIdle, o.icmpIdleTimeout()), or(otherIdle, o.otherIdleTimeout()),
+                        or(active, o.activeTimeout()), or(tcpClose, o.tcpClose()), or(tcpLinger, o.tcpLinger()),
+                        or(bidirectional, o.bidirectional()), or(vlanInKey, o.vlanInKey()),
+                        or(decodeTunnels, o.decodeTunnels()), or(maxFlows, o.maxFlows()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException(e.getMessage(), e);
+            }
+        }
+
+        private static <T> T or(T v, T d) {
+            return v != null ? v : d;
+        }
+
+        /**
+         * Checks every setting together, creates the named plugins, and returns the meter.
+         *
+         * @throws ConfigurationException naming what is wrong
+         */
+        public FlowTrace build() {
+            FlowOptions o = flowOptions();
+            Plugins p = plugins;
+            if (p == null && (sourceName != null || sinks.stream().anyMatch(s -> s.sink == null)
+                    || aggregators.stream().anyMatch(a -> a instanceof NamedSpec))) {
+                p = Plugins.discover();
+            }
+            PacketSource src = source;
+            if (src == null) {
+                if (sourceName == null) {
+                    throw new ConfigurationException("no source: call source(...)");
+                }
+                src = p.source(sourceName).create(new PluginConfig("source '" + sourceName + "'", sourceConfig));
+            }
+            int n = workers != null ? workers : defaultWorkers();
+            if (!snapshotInterval.isZero() && !period.isZero() && period.compareTo(snapshotInterval) < 0) {
+                throw new ConfigurationException("period (" + Durations.format(period)
+                        + ") must not be shorter than snapshotInterval (" + Durations.format(snapshotInterval) + ")");
+            }
+            List<Aggregator> aggs = new ArrayList<>();
+            Set<String> taskNames = new HashSet<>();
+            for (Object a : aggregators) {
+                Aggregator agg;
+                if (a instanceof Aggregator) {
+                    agg = (Aggregator) a;
+                } else {
+                    NamedSpec spec = (NamedSpec) a;
+                    agg = p.aggregator(spec.name()).create(new PluginConfig("aggregator '" + spec.name() + "'",
+                            spec.config()));
+                }
+                if (!taskNames.add(agg.task())) {
+                    throw new ConfigurationException("two aggregator tasks named '" + agg.task() + "'");
+                }
+                aggs.add(agg);
+            }
+            List<SinkRunner> runners = new ArrayList<>();
+            for (SinkSpec s : sinks) {
+                if (s.sink != null) {
+                    runners.add(new SinkRunner(s.sink, sinkQueueCapacity, sinkFullPolicy));
+                    continue;
+                }
+                Map<String, String> cfg = new LinkedHashMap<>(s.config);
+                int capacity = sinkQueueCapacity;
+                QueueFullPolicy policy = sinkFullPolicy;
+                String q = cfg.remove("queue");
+                String f = cfg.remove("on_full");
+                List<String> errors = new ArrayList<>();
+                if (q != null) {
+                    try {
+                        capacity = Integer.parseInt(q.trim());
+                        if (capacity < 2) {
+                            errors.add("queue: " + q + " (expected: >= 2)");
+                        }
+                    } catch (NumberFormatException e) {
+                        errors.add("queue: '" + q + "' (expected: a whole number >= 2)");
+                    }
+                }
+                if (f != null) {
+                    switch (f.trim().toLowerCase(java.util.Locale.ROOT)) {
+                        case "block": policy = QueueFullPolicy.BLOCK; break;
+                        case "drop": policy = QueueFullPolicy.DROP; break;
+                        default: errors.add("on_full: '" + f + "' (expected: block or drop)");
+                    }
+                }
+                if (!errors.isEmpty()) {
+                    throw new ConfigurationException("sink '" + s.name + "': " + String.join("; ", errors));
+                }
+                Sink sink = p.sink(s.name).create(new PluginConfig("sink '" + s.name + "'", cfg));
+                runners.add(new SinkRunner(sink, Math.max(2, capacity), policy));
+            }
+            PacketSource finalSrc = src;
+            RecordContext ctx = new RecordContext(finalSrc::interfaceName, hostname, localAddresses);
+            int initial = expectedFlows != null ? Math.min(expectedFlows, o.maxFlows()) : Math.min(65_536, o.maxFlows());
+            Pipeline.Settings settings = new Pipeline.Settings(o, n, initial, ctx, aggs, snapshotInterval, period,
+                    runners, List.copyOf(snapshotListeners), sinkCloseTimeout);
+            return new FlowTrace(new Pipeline(settings, src));
+        }
+
+        static int defaultWorkers() {
+            int cores = Runtime.getRuntime().availableProcessors();
+            return cores <= 2 ? 1 : Math.min(16, cores - 1);
+        }
+    }
+}

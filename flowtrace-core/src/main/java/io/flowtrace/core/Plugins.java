@@ -1,0 +1,133 @@
+package io.flowtrace.core;
+
+import io.flowtrace.core.spi.AggregatorProvider;
+import io.flowtrace.core.spi.PacketSourceProvider;
+import io.flowtrace.core.spi.SinkProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The plugins found on the class path (or module path) through {@link ServiceLoader}: packet sources, aggregators
+ * and sinks, by name. A provider that fails to load is logged and skipped; two providers with one name are an error
+ * naming both classes; an unknown name lists what is available and which artifact adds the built-in ones.
+ * Immutable and thread-safe once loaded.
+ */
+public final class Plugins {
+    private static final Logger LOG = LoggerFactory.getLogger(Plugins.class);
+
+    private final Map<String, PacketSourceProvider> sources;
+    private final Map<String, AggregatorProvider> aggregators;
+    private final Map<String, SinkProvider> sinks;
+
+    private Plugins(ClassLoader loader) {
+        sources = load(PacketSourceProvider.class, PacketSourceProvider::name, loader);
+        aggregators = load(AggregatorProvider.class, AggregatorProvider::name, loader);
+        sinks = load(SinkProvider.class, SinkProvider::name, loader);
+    }
+
+    /** Discovers plugins with the thread's context class loader (or this class's loader when there is none). */
+    public static Plugins discover() {
+        ClassLoader cl = Thread.currentThread().getContextClassLoader();
+        return new Plugins(cl != null ? cl : Plugins.class.getClassLoader());
+    }
+
+    /** Discovers plugins visible to {@code loader}. */
+    public static Plugins discover(ClassLoader loader) {
+        return new Plugins(loader);
+    }
+
+    private static <P> Map<String, P> load(Class<P> type, Function<P, String> nameOf, ClassLoader loader) {
+        Map<String, P> found = new TreeMap<>();
+        List<ServiceLoader<P>> loaders = new ArrayList<>();
+        loaders.add(ServiceLoader.load(type, loader));
+        // in a named module, providers declared with 'provides' are found through the module layer too
+        if (Plugins.class.getModule().isNamed()) {
+            loaders.add(ServiceLoader.load(Plugins.class.getModule().getLayer(), type));
+        }
+        for (ServiceLoader<P> sl : loaders) {
+            Iterator<P> it = sl.iterator();
+            while (true) {
+                P p;
+                try {
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    p = it.next();
+                } catch (ServiceConfigurationError e) {
+                    LOG.warn("skipping a {} that failed to load: {}", type.getSimpleName(), e.getMessage());
+                    continue;
+                }
+                String name;
+                try {
+                    name = nameOf.apply(p);
+                } catch (RuntimeException e) {
+                    LOG.warn("skipping {}: name() threw {}", p.getClass().getName(), e.toString());
+                    continue;
+                }
+                P prev = found.get(name);
+                if (prev != null && prev.getClass() != p.getClass()) {
+                    throw new ConfigurationException("two " + kind(type) + "s named '" + name + "': "
+                            + prev.getClass().getName() + " and " + p.getClass().getName());
+                }
+                found.put(name, p);
+            }
+        }
+        return Collections.unmodifiableMap(found);
+    }
+
+    private static String kind(Class<?> type) {
+        if (type == PacketSourceProvider.class) {
+            return "packet source";
+        }
+        if (type == AggregatorProvider.class) {
+            return "aggregator";
+        }
+        return "sink";
+    }
+
+    public Map<String, PacketSourceProvider> sources() {
+        return sources;
+    }
+
+    public Map<String, AggregatorProvider> aggregators() {
+        return aggregators;
+    }
+
+    public Map<String, SinkProvider> sinks() {
+        return sinks;
+    }
+
+    /** The packet source provider named {@code name}; the error lists the available ones. */
+    public PacketSourceProvider source(String name) {
+        return get(sources, name, "packet source", "flowtrace-capture (pcap-file, pcap-live)");
+    }
+
+    /** The aggregator provider named {@code name}. */
+    public AggregatorProvider aggregator(String name) {
+        return get(aggregators, name, "aggregator", "flowtrace-sketch (exact, count-min, super-spread, hll)");
+    }
+
+    /** The sink provider named {@code name}. */
+    public SinkProvider sink(String name) {
+        return get(sinks, name, "sink", "flowtrace-sinks (file, stdout, http, nats)");
+    }
+
+    private static <P> P get(Map<String, P> map, String name, String kind, String artifact) {
+        P p = map.get(name);
+        if (p == null) {
+            throw new ConfigurationException("no " + kind + " named '" + name + "'; available: " + map.keySet()
+                    + " (the built-in ones come with " + artifact + ")");
+        }
+        return p;
+    }
+}

@@ -1,0 +1,9 @@
+package io.flowtrace.core;
+
+/** What a sink's queue does when it is full. */
+public enum QueueFullPolicy {
+    /** Wait for room: nothing is lost; capture slows down to the sink's pace. */
+    BLOCK,
+    /** Drop the record, count it in the sink's {@code dropped} counter, and go on. */
+    DROP
+}

@@ -1,0 +1,362 @@
+package io.flowtrace.core.internal;
+
+import io.flowtrace.core.EndReason;
+import io.flowtrace.core.FlowOptions;
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowStats;
+import io.flowtrace.core.FlowTraceException;
+import io.flowtrace.core.spi.Aggregator;
+import io.flowtrace.core.spi.PacketHandler;
+import io.flowtrace.core.spi.PacketSource;
+import io.flowtrace.core.spi.Snapshot;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The running pipeline behind {@link io.flowtrace.core.FlowTrace}: the source thread decodes each frame, hashes its
+ * flow key symmetrically and appends it to the batch of the worker that owns the flow; workers update their flow
+ * tables and aggregators; finished records and merged snapshots go to every sink's queue.
+ *
+ * <p>With one worker everything runs on the source thread (no hand-off). Time is packet time: every batch carries
+ * the source's clock, and when the clock crosses a tick every worker receives a batch, so idle flows expire and
+ * snapshots are taken on all workers alike.
+ */
+public final class Pipeline implements PacketHandler {
+    public static final int BATCH_SIZE = 256;
+    private static final int QUEUE_DEPTH = 64;
+
+    /** Everything the pipeline needs, prepared by the builder. */
+    public record Settings(FlowOptions options, int workers, int initialCapacity, RecordContext context,
+                           List<Aggregator> aggregators, Duration snapshotInterval, Duration period,
+                           List<SinkRunner> sinks, List<Consumer<Snapshot>> snapshotListeners,
+                           Duration sinkCloseTimeout) {
+    }
+
+    private final Settings settings;
+    private final PacketSource source;
+    private final PacketDecoder decoder;
+    private final DecodedPacket scratch = new DecodedPacket();
+    private final Worker[] workers;
+    private final Thread[] threads;
+    private final Batch[] current;
+    private final SinkRunner[] sinks;
+    final SnapshotCollector snapshots;
+    final LongAdder aggregatorFailures = new LongAdder();
+    private final LongAdder records = new LongAdder();
+    private final long snapshotNanos;
+    private final long periodNanos;
+    volatile boolean aborted;
+    private volatile Throwable abortCause;
+
+    // source-thread counters (read by others as approximate figures)
+    private long packetsRead;
+    private long bytesRead;
+    private long packetsDecoded;
+    private final long[] statusCounts = new long[DecodeStatus.values().length];
+    private long clock = Long.MIN_VALUE;
+    private long nextTick = Long.MIN_VALUE;
+    private long startedNanos;
+    private volatile long elapsedNanos = -1;
+
+    public Pipeline(Settings settings, PacketSource source) {
+        this.settings = settings;
+        this.source = source;
+        FlowOptions o = settings.options();
+        this.decoder = new PacketDecoder(o.decodeTunnels(), o.vlanInKey());
+        int n = settings.workers();
+        this.sinks = settings.sinks().toArray(new SinkRunner[0]);
+        this.snapshots = new SnapshotCollector(n, this::deliverSnapshot);
+        long interval = settings.snapshotInterval().isZero() ? Long.MAX_VALUE : settings.snapshotInterval().toNanos();
+        long period = settings.period().isZero() ? Long.MAX_VALUE : settings.period().toNanos();
+        this.snapshotNanos = interval;
+        this.periodNanos = period;
+        Aggregator[] protos = settings.aggregators().toArray(new Aggregator[0]);
+        int perWorker = (int) Math.min(SingleWriterFlowTable.MAX_CAPACITY, (o.maxFlows() + (long) n - 1) / n);
+        int initial = Math.max(16, settings.initialCapacity() / n);
+        this.workers = new Worker[n];
+        this.threads = new Thread[n == 1 ? 0 : n];
+        this.current = new Batch[n];
+        for (int i = 0; i < n; i++) {
+            workers[i] = new Worker(i, o, perWorker, initial, settings.context(), protos, interval, period, this,
+                    n == 1 ? 0 : QUEUE_DEPTH, BATCH_SIZE);
+            if (n == 1) {
+                current[i] = new Batch(BATCH_SIZE);
+            } else {
+                current[i] = workers[i].free.poll();
+                threads[i] = new Thread(workers[i], "flowtrace-worker-" + i);
+                threads[i].setDaemon(true);
+            }
+        }
+    }
+
+    /**
+     * Runs the source to its end (or until {@link #stop()}), then flushes every flow, delivers the last snapshots
+     * and closes the sinks. A damaged capture is rethrown after all of that.
+     */
+    public FlowStats run() {
+        startedNanos = System.nanoTime();
+        for (SinkRunner s : sinks) {
+            s.start();
+        }
+        for (Thread t : threads) {
+            t.start();
+        }
+        RuntimeException sourceError = null;
+        EndReason reason = EndReason.END_OF_CAPTURE;
+        try {
+            source.run(this);
+            if (stopRequested) {
+                reason = EndReason.SHUTDOWN;
+            }
+        } catch (IOException e) {
+            sourceError = new FlowTraceException(source.description() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            sourceError = e;
+        }
+        try {
+            finish(reason);
+        } finally {
+            List<String> lost = new ArrayList<>();
+            for (SinkRunner s : sinks) {
+                long n = s.close(settings.sinkCloseTimeout());
+                if (n > 0) {
+                    lost.add(s.name() + ": " + n);
+                }
+            }
+            elapsedNanos = System.nanoTime() - startedNanos;
+            source.close();
+            if (!lost.isEmpty()) {
+                org.slf4j.LoggerFactory.getLogger(Pipeline.class)
+                        .warn("not delivered within the shutdown time limit: {}", lost);
+            }
+        }
+        if (aborted) {
+            throw new FlowTraceException("pipeline failed: " + abortCause, abortCause);
+        }
+        if (sourceError != null) {
+            throw sourceError;
+        }
+        return stats();
+    }
+
+    private volatile boolean stopRequested;
+    private volatile EndReason finishReason;
+
+    /** Asks the source to stop; {@link #run()} then flushes every open flow with reason {@code shutdown}. */
+    public void stop() {
+        stopRequested = true;
+        source.stop();
+    }
+
+    void abort(Throwable t) {
+        abortCause = t;
+        aborted = true;
+        source.stop();
+    }
+
+    // ---- source thread ----
+
+    @Override
+    public void onPacket(long timestampNanos, int linkType, byte[] data, int offset, int capturedLength,
+                         int wireLength, int interfaceIndex) {
+        packetsRead++;
+        bytesRead += wireLength;
+        DecodedPacket p = scratch;
+        DecodeStatus st = decoder.decode(data, offset, capturedLength, linkType, p);
+        statusCounts[st.ordinal()]++;
+        if (timestampNanos > clock) {
+            clock = timestampNanos;
+            if (clock >= nextTick) {
+                // before this packet joins a batch: a window ending at the tick must not include it
+                tick();
+            }
+        }
+        if (st != DecodeStatus.OK) {
+            return;
+        }
+        packetsDecoded++;
+        p.timestampNanos = timestampNanos;
+        p.wireLength = wireLength;
+        p.capturedLength = capturedLength;
+        p.interfaceIndex = interfaceIndex;
+        int w = workers.length == 1 ? 0 : (int) (((p.flowHash * 0x9E3779B9L) & 0xFFFF_FFFFL) * workers.length >>> 32);
+        Batch b = current[w];
+        Batch.copy(p, b.packets[b.count++]);
+        if (b.isFull()) {
+            send(w);
+        }
+    }
+
+    @Override
+    public void onIdle(long nowNanos) {
+        if (nowNanos > clock && clock != Long.MIN_VALUE) {
+            clock = nowNanos;
+        }
+        if (clock != Long.MIN_VALUE) {
+            tick();
+        }
+    }
+
+    /** Every worker gets its batch now, with the clock, so time moves on everywhere. */
+    private void tick() {
+        for (int w = 0; w < workers.length; w++) {
+            send(w);
+        }
+        if (clock != Long.MIN_VALUE) {
+            nextTick = Math.min(after(clock, 1_000_000_000L), Math.min(after(clock, snapshotNanos), after(clock, periodNanos)));
+        }
+    }
+
+    private static long after(long t, long every) {
+        return every == Long.MAX_VALUE ? Long.MAX_VALUE : Math.floorDiv(t, every) * every + every;
+    }
+
+    private void send(int w) {
+        Batch b = current[w];
+        b.clock = clock;
+        if (workers.length == 1) {
+            workers[0].process(b);
+            b.reset();
+            return;
+        }
+        Worker worker = workers[w];
+        worker.inbound.offer(b); // never full: the batches in circulation are fewer than its capacity
+        current[w] = acquire(worker);
+    }
+
+    private Batch acquire(Worker worker) {
+        Batch next;
+        int idle = 0;
+        while ((next = worker.free.relaxedPoll()) == null) {
+            if (aborted) {
+                throw new FlowTraceException("pipeline failed: " + abortCause, abortCause);
+            }
+            if (++idle < 64) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        return next;
+    }
+
+    private void finish(EndReason reason) {
+        finishReason = reason;
+        if (aborted) {
+            return;
+        }
+        for (int w = 0; w < workers.length; w++) {
+            send(w);
+            Batch end = current[w];
+            end.kind = Batch.KIND_END;
+            end.endReason = reason;
+            end.clock = clock;
+            if (workers.length == 1) {
+                workers[0].process(end);
+                end.reset();
+            } else {
+                workers[w].inbound.offer(end);
+            }
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FlowTraceException("interrupted while waiting for workers to finish");
+            }
+        }
+    }
+
+    // ---- worker threads ----
+
+    void deliver(FlowRecord r) {
+        records.increment();
+        for (SinkRunner s : sinks) {
+            s.offer(r);
+        }
+    }
+
+    private void deliverSnapshot(Snapshot s) {
+        for (Consumer<Snapshot> l : settings.snapshotListeners()) {
+            try {
+                l.accept(s);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(Pipeline.class).warn("snapshot listener failed: {}", e.toString());
+            }
+        }
+        for (SinkRunner r : sinks) {
+            r.offer(s);
+        }
+    }
+
+    /** The last snapshot of every aggregator task. */
+    public List<Snapshot> latestSnapshots() {
+        return snapshots.latest();
+    }
+
+    /** Counters so far; exact once {@link #run()} has returned. */
+    public FlowStats stats() {
+        Map<String, Long> malformed = new LinkedHashMap<>();
+        long nonIp = 0;
+        for (DecodeStatus s : DecodeStatus.values()) {
+            long c = statusCounts[s.ordinal()];
+            if (s == DecodeStatus.NON_IP) {
+                nonIp = c;
+            } else if (s != DecodeStatus.OK && c > 0) {
+                malformed.put(s.counterName(), c);
+            }
+        }
+        long created = 0;
+        long active = 0;
+        long evicted = 0;
+        Map<String, Long> reasons = new LinkedHashMap<>();
+        long idle = 0;
+        long act = 0;
+        long fin = 0;
+        long rst = 0;
+        long flushed = 0;
+        for (Worker w : workers) {
+            SingleWriterFlowTable t = w.table;
+            created += t.created();
+            active += t.size();
+            evicted += t.evicted();
+            idle += t.expiredIdle();
+            act += t.expiredActive();
+            fin += t.closedFin();
+            rst += t.closedRst();
+            flushed += t.flushed();
+        }
+        reasons.put(EndReason.IDLE_TIMEOUT.jsonName(), idle);
+        reasons.put(EndReason.ACTIVE_TIMEOUT.jsonName(), act);
+        reasons.put(EndReason.TCP_FIN.jsonName(), fin);
+        reasons.put(EndReason.TCP_RST.jsonName(), rst);
+        reasons.put(EndReason.EVICTED.jsonName(), evicted);
+        reasons.put(EndReason.END_OF_CAPTURE.jsonName(), finishReason == EndReason.END_OF_CAPTURE ? flushed : 0);
+        reasons.put(EndReason.SHUTDOWN.jsonName(), finishReason == EndReason.SHUTDOWN ? flushed : 0);
+        Map<String, FlowStats.SinkStats> sinkStats = new LinkedHashMap<>();
+        for (SinkRunner s : sinks) {
+            sinkStats.put(s.name(), new FlowStats.SinkStats(s.delivered(), s.failed(), s.dropped(), s.undelivered(),
+                    safeCounters(s)));
+        }
+        long el = elapsedNanos >= 0 ? elapsedNanos : (startedNanos == 0 ? 0 : System.nanoTime() - startedNanos);
+        return new FlowStats(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, created, active,
+                records.sum(), reasons, sinkStats, source.counters(), aggregatorFailures.sum(), Duration.ofNanos(el));
+    }
+
+    private static Map<String, Long> safeCounters(SinkRunner s) {
+        try {
+            return Map.copyOf(s.sink().counters());
+        } catch (RuntimeException e) {
+            return Map.of();
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.flowtrace.core.internal;
+
+import io.flowtrace.core.EndReason;
+import io.flowtrace.core.FlowOptions;
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.spi.Aggregator;
+import org.jctools.queues.SpscArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One shard of the pipeline: its own flow table and its own instance of every aggregator, fed batches of packets
+ * whose flows hash to it. Runs on its own thread, or inline on the source thread when there is one worker.
+ */
+final class Worker implements FlowEmitter, Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
+    final int id;
+    final SingleWriterFlowTable table;
+    private final Aggregator[] aggregators;
+    private final Pipeline pipeline;
+    private final long snapshotInterval; // nanos, Long.MAX_VALUE: only at the end
+    private final long period;           // nanos, Long.MAX_VALUE: never reset
+    final SpscArrayQueue<Batch> inbound;
+    final SpscArrayQueue<Batch> free;
+    private long stateStart = Long.MIN_VALUE;
+    private long nextSnapshot;
+    private long nextReset;
+    private long aggregatorFailures;
+    volatile boolean finished;
+    volatile Throwable failure;
+
+    Worker(int id, FlowOptions options, int maxFlows, int initialCapacity, RecordContext context,
+           Aggregator[] prototypes, long snapshotInterval, long period, Pipeline pipeline, int queueDepth,
+           int batchSize) {
+        this.id = id;
+        this.pipeline = pipeline;
+        this.table = new SingleWriterFlowTable(options, maxFlows, initialCapacity, this, context);
+        this.aggregators = new Aggregator[prototypes.length];
+        for (int i = 0; i < prototypes.length; i++) {
+            aggregators[i] = prototypes[i].newEmpty();
+        }
+        this.snapshotInterval = snapshotInterval;
+        this.period = period;
+        if (queueDepth > 0) {
+            inbound = new SpscArrayQueue<>(queueDepth);
+            free = new SpscArrayQueue<>(queueDepth);
+            for (int i = 0; i < queueDepth - 1; i++) {
+                free.offer(new Batch(batchSize));
+            }
+        } else {
+            inbound = null;
+            free = null;
+        }
+    }
+
+    /** Processes one batch: packets, then time. */
+    void process(Batch batch) {
+        if (batch.kind == Batch.KIND_END) {
+            advanceClock(batch.clock);
+            finish(batch.endReason, batch.clock);
+            return;
+        }
+        DecodedPacket[] ps = batch.packets;
+        int n = batch.count;
+        SingleWriterFlowTable t = table;
+        Aggregator[] aggs = aggregators;
+        if (stateStart == Long.MIN_VALUE && batch.clock != Long.MIN_VALUE) {
+            startClock(n > 0 ? Math.min(ps[0].timestampNanos, batch.clock) : batch.clock);
+        }
+        for (int i = 0; i < n; i++) {
+            DecodedPacket p = ps[i];
+            t.update(p);
+            for (int a = 0; a < aggs.length; a++) {
+                try {
+                    aggs[a].onPacket(p);
+                } catch (RuntimeException e) {
+                    aggregatorFailed(aggs[a], e);
+                }
+            }
+        }
+        advanceClock(batch.clock);
+    }
+
+    private void startClock(long first) {
+        stateStart = first;
+        nextSnapshot = boundaryAfter(first, snapshotInterval);
+        nextReset = boundaryAfter(first, period);
+    }
+
+    private static long boundaryAfter(long t, long every) {
+        if (every == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        return Math.floorDiv(t, every) * every + every;
+    }
+
+    private void advanceClock(long clock) {
+        if (clock == Long.MIN_VALUE) {
+            return;
+        }
+        table.advance(clock);
+        if (aggregators.length == 0 || stateStart == Long.MIN_VALUE) {
+            return;
+        }
+        while (true) {
+            long next = Math.min(nextSnapshot, nextReset);
+            if (next > clock) {
+                break;
+            }
+            if (nextSnapshot == next) {
+                snapshot(next);
+                nextSnapshot += snapshotInterval;
+            }
+            if (nextReset == next) {
+                for (Aggregator a : aggregators) {
+                    a.reset();
+                }
+                stateStart = next;
+                nextReset += period;
+            }
+        }
+    }
+
+    private void snapshot(long end) {
+        for (int i = 0; i < aggregators.length; i++) {
+            Aggregator copy;
+            try {
+                copy = aggregators[i].copy();
+            } catch (RuntimeException e) {
+                aggregatorFailed(aggregators[i], e);
+                copy = aggregators[i].newEmpty();
+            }
+            pipeline.snapshots.part(i, stateStart, end, copy);
+        }
+    }
+
+    private void finish(EndReason reason, long clock) {
+        table.flush(reason);
+        if (aggregators.length > 0) {
+            long end = clock == Long.MIN_VALUE ? 0 : clock;
+            if (stateStart == Long.MIN_VALUE) {
+                stateStart = end;
+            }
+            snapshot(Math.max(end, stateStart));
+        }
+        finished = true;
+    }
+
+    @Override
+    public void emit(FlowRecord record) {
+        for (Aggregator a : aggregators) {
+            try {
+                a.onFlow(record);
+            } catch (RuntimeException e) {
+                aggregatorFailed(a, e);
+            }
+        }
+        pipeline.deliver(record);
+    }
+
+    private void aggregatorFailed(Aggregator a, RuntimeException e) {
+        if (aggregatorFailures++ % 100_000 == 0) {
+            LOG.warn("aggregator '{}' threw ({} failure(s) on worker {}): {}", a.task(), aggregatorFailures, id,
+                    e.toString());
+        }
+        pipeline.aggregatorFailures.increment();
+    }
+
+    /** Thread body in threaded mode: take batches until the end batch. */
+    @Override
+    public void run() {
+        try {
+            int idle = 0;
+            while (!finished) {
+                Batch b = inbound.relaxedPoll();
+                if (b == null) {
+                    if (pipeline.aborted) {
+                        return;
+                    }
+                    if (++idle < 64) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.parkNanos(idle < 1000 ? 20_000 : 500_000);
+                    }
+                    continue;
+                }
+                idle = 0;
+                process(b);
+                b.reset();
+                free.offer(b);
+            }
+        } catch (Throwable t) {
+            failure = t;
+            pipeline.abort(t);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package io.flowtrace.core;
+
+import io.flowtrace.core.internal.DecodedPacket;
+import io.flowtrace.core.internal.DecodeStatus;
+import io.flowtrace.core.internal.PacketDecoder;
+import io.flowtrace.core.spi.Aggregator;
+import io.flowtrace.core.spi.PacketHandler;
+import io.flowtrace.core.spi.PacketSource;
+import io.flowtrace.core.spi.PacketView;
+import io.flowtrace.core.spi.Sink;
+import io.flowtrace.core.spi.Snapshot;
+import io.flowtrace.core.testing.Frames;
+import io.flowtrace.core.testing.ListSource;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FlowTraceTest {
+    private static final long S = 1_000_000_000L;
+
+    /** Random TCP/UDP/ICMP traffic as Ethernet frames over a few hundred conversations. */
+    static ListSource randomTraffic(long seed, int packets) {
+        SplittableRandom r = new SplittableRandom(seed);
+        ListSource src = new ListSource();
+        long ts = 1_700_000_000L * S;
+        for (int i = 0; i < packets; i++) {
+            ts += r.nextInt(100) < 97 ? r.nextLong(20_000_000L) : r.nextLong(40 * S);
+            int a = Frames.ip(10, 0, 0, r.nextInt(40));
+            int b = Frames.ip(10, 0, 1, r.nextInt(40));
+            boolean fwd = r.nextBoolean();
+            int pr = r.nextInt(10);
+            int proto = pr < 6 ? 6 : pr < 9 ? 17 : 1;
+            int sp = 40000 + r.nextInt(3);
+            int dp = 80 + r.nextInt(2);
+            int f = r.nextInt(100);
+            int flags = f < 6 ? Frames.SYN : f < 10 ? Frames.SYN | Frames.ACK : f < 15 ? Frames.FIN | Frames.ACK
+                    : f < 17 ? Frames.RST : Frames.ACK;
+            byte[] frame = r.nextInt(6) == 0
+                    ? (fwd ? Frames.ipv6(0x20010db8L << 32, a, 0x20010db8L << 32, b, proto, sp, dp, flags, r.nextInt(200))
+                    : Frames.ipv6(0x20010db8L << 32, b, 0x20010db8L << 32, a, proto, dp, sp, flags, r.nextInt(200)))
+                    : fwd ? Frames.ipv4(a, b, proto, sp, dp, flags, r.nextInt(1400))
+                    : Frames.ipv4(b, a, proto, dp, sp, flags, r.nextInt(1400));
+            src.add(ts, frame);
+        }
+        return src;
+    }
+
+    static List<FlowRecord> collect(PacketSource src, int workers, FlowOptions o) {
+        List<FlowRecord> out = Collections.synchronizedList(new ArrayList<>());
+        FlowStats stats = FlowTrace.builder().source(src).options(o).workers(workers).onRecord(out::add).build().run();
+        assertEquals(stats.records(), out.size());
+        return new ArrayList<>(out);
+    }
+
+    static List<FlowRecord> sorted(List<FlowRecord> rs) {
+        List<FlowRecord> l = new ArrayList<>(rs);
+        l.sort((x, y) -> {
+            int c = x.flowId().compareTo(y.flowId());
+            return c != 0 ? c : Long.compare(x.endNanos(), y.endNanos());
+        });
+        return l;
+    }
+
+    @Test
+    void recordsAreTheSameForOneTwoAndFourWorkers() {
+        FlowOptions o = FlowOptions.defaults().withActiveTimeout(Duration.ofMinutes(2));
+        List<FlowRecord> one = sorted(collect(randomTraffic(7, 60_000), 1, o));
+        assertTrue(one.size() > 500, "enough flows to mean something: " + one.size());
+        assertEquals(one, sorted(collect(randomTraffic(7, 60_000), 2, o)));
+        assertEquals(one, sorted(collect(randomTraffic(7, 60_000), 4, o)));
+        assertEquals(60_000, one.stream().mapToLong(FlowRecord::packetCount).sum());
+    }
+
+    @Test
+    void unknownPluginNameListsWhatIsAvailable() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> FlowTrace.builder().source(new ListSource()).sink("natz", Map.of()).build());
+        assertTrue(e.getMessage().startsWith("no sink named 'natz'; available: ["), e.getMessage());
+        assertTrue(e.getMessage().contains("flowtrace-sinks"), e.getMessage());
+    }
+
+    @Test
+    void builderChecksEachSettingOnceAndRulesBetweenThem() {
+        FlowTrace.Builder b = FlowTrace.builder().idleTimeout(Duration.ofSeconds(5));
+        assertThrows(IllegalStateException.class, () -> b.tcpIdleTimeout(Duration.ofSeconds(1)));
+        assertThrows(IllegalArgumentException.class, () -> FlowTrace.builder().activeTimeout(Duration.ofSeconds(-1)));
+        assertThrows(IllegalArgumentException.class, () -> FlowTrace.builder().workers(0));
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> FlowTrace.builder()
+                .source(new ListSource()).idleTimeout(Duration.ofMinutes(30)).activeTimeout(Duration.ofMinutes(5))
+                .build());
+        assertTrue(e.getMessage().contains("tcpIdleTimeout (30m) must not exceed activeTimeout (5m)"), e.getMessage());
+        ConfigurationException q = assertThrows(ConfigurationException.class, () -> FlowTrace.builder()
+                .source(new ListSource()).sink("stdout", Map.of("on_full", "sometimes")).build());
+        assertTrue(q.getMessage().contains("on_full: 'sometimes' (expected: block or drop)"), q.getMessage());
+    }
+
+    @Test
+    void aThrowingSinkIsCountedAndDoesNotStopTheOthers() {
+        List<FlowRecord> good = Collections.synchronizedList(new ArrayList<>());
+        Sink bad = new Sink() {
+            @Override public String name() { return "bad"; }
+            @Override public void accept(FlowRecord record) { throw new IllegalStateException("boom"); }
+            @Override public void close() { }
+        };
+        FlowStats s = FlowTrace.builder().source(randomTraffic(3, 5_000)).sink(bad).onRecord(good::add).build().run();
+        assertEquals(s.records(), good.size());
+        assertEquals(s.records(), s.sinks().get("bad").failed());
+        assertEquals(0, s.sinks().get("bad").delivered());
+    }
+
+    @Test
+    void aSlowSinkWithTheDropPolicyCountsEveryDrop() {
+        AtomicLong accepted = new AtomicLong();
+        Sink slow = new Sink() {
+            @Override public String name() { return "slow"; }
+            @Override public void accept(FlowRecord record) throws InterruptedException {
+                Thread.sleep(1);
+                accepted.incrementAndGet();
+            }
+            @Override public void close() { }
+        };
+        FlowStats s = FlowTrace.builder().source(randomTraffic(4, 30_000)).sink(slow).sinkQueueCapacity(4)
+                .sinkFullPolicy(QueueFullPolicy.DROP).build().run();
+        FlowStats.SinkStats st = s.sinks().get("slow");
+        assertTrue(st.dropped() > 0, "some records dropped: " + st);
+        assertEquals(s.records(), st.delivered() + st.dropped() + st.undelivered());
+        assertEquals(accepted.get(), st.delivered());
+    }
+
+    /** A live-like source: packets until stopped. */
+    static final class EndlessSource implements PacketSource {
+        final CountDownLatch running = new CountDownLatch(1);
+        volatile boolean stopped;
+
+        @Override public String description() { return "endless"; }
+
+        @Override
+        public void run(PacketHandler h) {
+            byte[] f = Frames.ipv4(Frames.ip(10, 0, 0, 1), Frames.ip(10, 0, 0, 2), 17, 5000, 53, 0, 20);
+            long ts = 1_700_000_000L * S;
+            while (!stopped) {
+                h.onPacket(ts += 1000, 1, f, 0, f.length, f.length, 0);
+                running.countDown();
+            }
+        }
+
+        @Override public void stop() { stopped = true; }
+        @Override public boolean isLive() { return true; }
+        @Override public void close() { }
+    }
+
+    @Test
+    void stopFlushesEveryOpenFlowWithReasonShutdown() throws Exception {
+        EndlessSource src = new EndlessSource();
+        List<FlowRecord> out = Collections.synchronizedList(new ArrayList<>());
+        FlowTrace t = FlowTrace.builder().source(src).workers(2).onRecord(out::add).build().start();
+        assertTrue(src.running.await(10, TimeUnit.SECONDS));
+        t.stop();
+        FlowStats s = t.awaitTermination(Duration.ofSeconds(30));
+        assertNotNull(s);
+        assertEquals(1, out.size());
+        assertEquals(EndReason.SHUTDOWN, out.get(0).endReason());
+        assertEquals(s.packetsRead(), out.get(0).packetCount());
+    }
+
+    @Test
+    void aDamagedSourceIsRethrownAfterEveryGoodPacketWasMetered() {
+        ListSource good = randomTraffic(5, 1000);
+        PacketSource damaged = new PacketSource() {
+            @Override public String description() { return "broken.pcap"; }
+            @Override public void run(PacketHandler h) {
+                good.run(h);
+                throw new CaptureFileException("broken.pcap", 4242, "packet data cut short");
+            }
+            @Override public void stop() { }
+            @Override public void close() { }
+        };
+        List<FlowRecord> out = Collections.synchronizedList(new ArrayList<>());
+        CaptureFileException e = assertThrows(CaptureFileException.class,
+                () -> FlowTrace.builder().source(damaged).onRecord(out::add).build().run());
+        assertEquals(4242, e.offset());
+        assertEquals(1000, out.stream().mapToLong(FlowRecord::packetCount).sum());
+    }
+
+    /** Counts packets; merges exactly. */
+    static final class PacketCounter implements Aggregator {
+        long packets;
+
+        @Override public String task() { return "count"; }
+        @Override public String type() { return "test-count"; }
+        @Override public void onPacket(PacketView p) { packets++; }
+        @Override public Aggregator newEmpty() { return new PacketCounter(); }
+        @Override public Aggregator copy() { PacketCounter c = new PacketCounter(); c.packets = packets; return c; }
+        @Override public void merge(Aggregator other) { packets += ((PacketCounter) other).packets; }
+        @Override public void reset() { packets = 0; }
+        @Override public Snapshot snapshot(long start, long end) {
+            return new Snapshot(task(), type(), "packets", start, end, List.of(), Map.of("total_packets", packets));
+        }
+    }
+
+    @Test
+    void snapshotsMergeEveryWorkerAndFollowPacketTime() {
+        ListSource src = new ListSource();
+        byte[] f = Frames.ipv4(Frames.ip(10, 0, 0, 1), Frames.ip(10, 0, 0, 2), 17, 5000, 53, 0, 20);
+        long t0 = 1_700_000_000L * S; // a multiple of 10 s
+        for (int i = 0; i < 100; i++) {
+            byte[] g = Frames.ipv4(Frames.ip(10, 0, 0, 1 + i % 50), Frames.ip(10, 0, 0, 2), 17, 5000, 53, 0, 20);
+            src.add(t0 + i * (S / 2), g); // 50 s of traffic, 2 packets per second
+        }
+        List<Snapshot> snaps = Collections.synchronizedList(new ArrayList<>());
+        FlowTrace.builder().source(src).workers(4).aggregator(new PacketCounter())
+                .snapshotInterval(Duration.ofSeconds(10)).period(Duration.ofSeconds(20)).onSnapshot(snaps::add)
+                .build().run();
+        snaps.sort((a, b) -> Long.compare(a.endNanos(), b.endNanos()));
+        // windows end at 10, 20, 30, 40 s and at the last packet (49.5 s); state resets at 20 and 40 s
+        assertEquals(5, snaps.size(), snaps.toString());
+        assertEquals(20L, snaps.get(0).totals().get("total_packets"));
+        assertEquals(40L, snaps.get(1).totals().get("total_packets"));
+        assertEquals(20L, snaps.get(2).totals().get("total_packets"));
+        assertEquals(t0 + 20 * S, snaps.get(2).startNanos());
+        assertEquals(40L, snaps.get(3).totals().get("total_packets"));
+        assertEquals(20L, snaps.get(4).totals().get("total_packets"));
+        assertEquals(t0 + 49 * S + S / 2, snaps.get(4).endNanos());
+        assertNotNull(f);
+    }
+
+    @Test
+    void malformedFramesAreCountedByReasonNotThrown() {
+        ListSource src = new ListSource();
+        byte[] ok = Frames.ipv4(Frames.ip(10, 0, 0, 1), Frames.ip(10, 0, 0, 2), 6, 1, 2, Frames.SYN, 0);
+        src.add(1, ok);
+        src.add(2, java.util.Arrays.copyOf(ok, 20)); // cut inside the IP header
+        byte[] arp = ok.clone();
+        arp[12] = 0x08;
+        arp[13] = 0x06;
+        src.add(3, arp);
+        FlowStats s = FlowTrace.builder().source(src).build().run();
+        assertEquals(3, s.packetsRead());
+        assertEquals(1, s.packetsDecoded());
+        assertEquals(1, s.nonIp());
+        assertEquals(Map.of(DecodeStatus.TRUNCATED_IP.counterName(), 1L), s.malformed());
+        assertNotNull(new PacketDecoder(false, false));
+        assertNotNull(new DecodedPacket());
+    }
+}

@@ -1,0 +1,236 @@
+package io.flowtrace.core.internal;
+
+import io.flowtrace.core.EndReason;
+import io.flowtrace.core.FlowOptions;
+import io.flowtrace.core.FlowRecord;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SingleWriterFlowTableTest {
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_700_000_000L * S;
+
+    private static FlowOptions opts() {
+        return FlowOptions.defaults()
+                .withIdleTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofSeconds(2),
+                        Duration.ofSeconds(2))
+                .withActiveTimeout(Duration.ofSeconds(10))
+                .withTcpClose(true, Duration.ofSeconds(1));
+    }
+
+    private static List<FlowRecord> runTable(FlowOptions o, List<DecodedPacket> packets, int advanceEvery) {
+        List<FlowRecord> out = new ArrayList<>();
+        SingleWriterFlowTable t = new SingleWriterFlowTable(o, 1 << 20, 16, out::add, RecordContext.none());
+        int i = 0;
+        for (DecodedPacket p : packets) {
+            RandomTraffic.hash(p, o.vlanInKey());
+            t.update(p);
+            if (++i % advanceEvery == 0) {
+                t.advance(p.timestampNanos);
+            }
+        }
+        t.flush(EndReason.END_OF_CAPTURE);
+        return out;
+    }
+
+    private static List<FlowRecord> runReference(FlowOptions o, List<DecodedPacket> packets) {
+        ReferenceFlowTable ref = new ReferenceFlowTable(o);
+        packets.forEach(ref::update);
+        ref.finish();
+        return ref.records;
+    }
+
+    static List<String> canonical(List<FlowRecord> records) {
+        List<String> s = new ArrayList<>();
+        for (FlowRecord r : records) {
+            s.add(r.key() + " " + r.startNanos() + "-" + r.endNanos() + " p" + r.packetsForward() + "/"
+                    + r.packetsReverse() + " b" + r.bytesForward() + "/" + r.bytesReverse() + " ip" + r.ipBytesForward()
+                    + "/" + r.ipBytesReverse() + " f" + r.tcpFlagsForward() + "/" + r.tcpFlagsReverse() + " "
+                    + r.endReason());
+        }
+        s.sort(Comparator.naturalOrder());
+        return s;
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4, 5})
+    @DisplayName("the compact table gives exactly the records of the plain reference model")
+    void matchesReferenceModel(long seed) {
+        List<DecodedPacket> packets = RandomTraffic.packets(seed, 20_000, 12, false);
+        for (FlowOptions o : List.of(opts(), opts().withTcpClose(false, Duration.ZERO),
+                opts().withBidirectional(false), opts().withActiveTimeout(Duration.ZERO),
+                opts().withVlanInKey(true))) {
+            List<DecodedPacket> ps = o.vlanInKey() ? RandomTraffic.packets(seed, 20_000, 12, true) : packets;
+            List<String> expected = canonical(runReference(o, ps));
+            for (int every : new int[] {1, 7, 256, Integer.MAX_VALUE}) {
+                assertEquals(expected, canonical(runTable(o, ps, every)), "options " + o + ", sweep every " + every);
+            }
+            long total = ps.size();
+            long counted = runTable(o, ps, 64).stream().mapToLong(FlowRecord::packetCount).sum();
+            assertEquals(total, counted, "every packet ends up in exactly one record");
+        }
+    }
+
+    private static DecodedPacket tcp(long ts, int a, int b, int sp, int dp, int flags) {
+        DecodedPacket p = new DecodedPacket();
+        p.timestampNanos = ts;
+        p.ipVersion = 4;
+        p.srcLo = a;
+        p.dstLo = b;
+        p.srcPort = sp;
+        p.dstPort = dp;
+        p.protocol = 6;
+        p.tcpFlags = flags;
+        p.wireLength = 100;
+        p.ipLength = 86;
+        return p;
+    }
+
+    @Test
+    void bothDirectionsOfAConversationMakeOneRecordWithTheInitiatorFirst() {
+        List<FlowRecord> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x02), tcp(T0 + 1, 2, 1, 80, 1000, 0x12),
+                tcp(T0 + 2, 1, 2, 1000, 80, 0x10)), 1);
+        assertEquals(1, r.size());
+        FlowRecord f = r.get(0);
+        assertEquals(1, f.key().srcLo());
+        assertEquals(1000, f.key().srcPort());
+        assertEquals(2, f.packetsForward());
+        assertEquals(1, f.packetsReverse());
+        assertEquals(0x12, f.tcpFlagsForward());
+        assertEquals(0x12, f.tcpFlagsReverse());
+        assertEquals(EndReason.END_OF_CAPTURE, f.endReason());
+    }
+
+    @Test
+    void aSynAckSeenFirstMakesItsReceiverTheInitiator() {
+        List<FlowRecord> r = runTable(opts(), List.of(tcp(T0, 2, 1, 80, 1000, 0x12), tcp(T0 + 1, 1, 2, 1000, 80, 0x10)), 1);
+        assertEquals(1, r.size());
+        assertEquals(1, r.get(0).key().srcLo());
+        assertEquals(80, r.get(0).key().dstPort());
+        assertEquals(1, r.get(0).packetsForward());
+    }
+
+    @Test
+    void idleFlowExpiresAtTimeoutBoundary() {
+        // TCP idle 5 s: a packet 5 s - 1 ns later continues the flow; one 5 s after the last starts a new one
+        List<FlowRecord> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x10),
+                tcp(T0 + 5 * S - 1, 1, 2, 1000, 80, 0x10), tcp(T0 + 10 * S - 1, 1, 2, 1000, 80, 0x10)), 1);
+        assertEquals(2, r.size());
+        r.sort(Comparator.comparingLong(FlowRecord::startNanos));
+        assertEquals(2, r.get(0).packetCount());
+        assertEquals(EndReason.IDLE_TIMEOUT, r.get(0).endReason());
+        assertEquals(1, r.get(1).packetCount());
+    }
+
+    @Test
+    void sweepEndsIdleFlowsWithoutFurtherPackets() {
+        List<FlowRecord> out = new ArrayList<>();
+        SingleWriterFlowTable t = new SingleWriterFlowTable(opts(), 100, 16, out::add, RecordContext.none());
+        DecodedPacket p = tcp(T0, 1, 2, 1000, 80, 0x10);
+        RandomTraffic.hash(p, false);
+        t.update(p);
+        t.advance(T0 + 4 * S);
+        assertEquals(0, out.size());
+        t.advance(T0 + 7 * S); // deadline T0 + 5 s, swept at bucket granularity (< 1 s)
+        assertEquals(1, out.size());
+        assertEquals(EndReason.IDLE_TIMEOUT, out.get(0).endReason());
+        assertEquals(0, t.size());
+    }
+
+    @Test
+    void longConversationIsReportedEveryActiveTimeoutKeepingItsInitiator() {
+        List<DecodedPacket> ps = new ArrayList<>();
+        for (int i = 0; i <= 25; i++) {
+            ps.add(i % 2 == 0 ? tcp(T0 + i * S, 1, 2, 1000, 80, 0x10) : tcp(T0 + i * S, 2, 1, 80, 1000, 0x10));
+        }
+        List<FlowRecord> r = runTable(opts(), ps, 1);
+        r.sort(Comparator.comparingLong(FlowRecord::startNanos));
+        assertEquals(3, r.size());
+        assertEquals(EndReason.ACTIVE_TIMEOUT, r.get(0).endReason());
+        assertEquals(10, r.get(0).packetCount()); // t = 0..9 s
+        assertEquals(EndReason.ACTIVE_TIMEOUT, r.get(1).endReason());
+        assertEquals(26, r.stream().mapToLong(FlowRecord::packetCount).sum());
+        for (FlowRecord f : r) {
+            assertEquals(1, f.key().srcLo(), "initiator kept across slices");
+        }
+    }
+
+    @Test
+    void finBothWaysClosesAfterLingerCountingTheTrailingAck() {
+        List<FlowRecord> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x02), tcp(T0 + 1, 2, 1, 80, 1000, 0x12),
+                tcp(T0 + 2, 1, 2, 1000, 80, 0x11), tcp(T0 + 3, 2, 1, 80, 1000, 0x11),
+                tcp(T0 + 4, 1, 2, 1000, 80, 0x10), // trailing ACK within the linger
+                tcp(T0 + 3 * S, 9, 8, 1, 2, 0x10)), 1);
+        FlowRecord f = r.stream().filter(x -> x.key().srcLo() == 1).findFirst().orElseThrow();
+        assertEquals(EndReason.TCP_FIN, f.endReason());
+        assertEquals(5, f.packetCount());
+    }
+
+    @Test
+    void newSynAfterCloseStartsANewFlowAtOnce() {
+        List<FlowRecord> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x02), tcp(T0 + 1, 2, 1, 80, 1000, 0x04),
+                tcp(T0 + 2, 1, 2, 1000, 80, 0x02), tcp(T0 + 3, 2, 1, 80, 1000, 0x12)), 1);
+        r.sort(Comparator.comparingLong(FlowRecord::startNanos));
+        assertEquals(2, r.size());
+        assertEquals(EndReason.TCP_RST, r.get(0).endReason());
+        assertEquals(2, r.get(0).packetCount());
+        assertEquals(2, r.get(1).packetCount());
+    }
+
+    @Test
+    @DisplayName("a full table evicts, never grows past its bound, and every packet still ends up in a record")
+    void fullTableEvictsAndLosesNoPacket() {
+        List<FlowRecord> out = new ArrayList<>();
+        SingleWriterFlowTable t = new SingleWriterFlowTable(opts(), 100, 16, out::add, RecordContext.none());
+        int max = 0;
+        for (int i = 0; i < 10_000; i++) {
+            DecodedPacket p = tcp(T0 + i * 1000L, 0x0a000000 + i, 2, 1000, 80, 0x02);
+            RandomTraffic.hash(p, false);
+            t.update(p);
+            max = Math.max(max, t.size());
+            assertTrue(t.capacity() <= 100);
+        }
+        assertEquals(100, max);
+        assertEquals(9_900, t.evicted());
+        t.flush(EndReason.END_OF_CAPTURE);
+        assertEquals(10_000, out.size());
+        assertEquals(9_900, out.stream().filter(x -> x.endReason() == EndReason.EVICTED).count());
+        // oldest first: the survivors are the last hundred
+        assertTrue(out.stream().filter(x -> x.endReason() == EndReason.END_OF_CAPTURE)
+                .allMatch(x -> x.key().srcLo() >= 0x0a000000L + 9_900));
+    }
+
+    @Test
+    void tableGrowsByDoublingAndKeepsEveryFlow() {
+        List<FlowRecord> out = new ArrayList<>();
+        SingleWriterFlowTable t = new SingleWriterFlowTable(opts(), 1 << 20, 16, out::add, RecordContext.none());
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 50_000; i++) {
+                DecodedPacket p = tcp(T0 + round, 0x0a000000 + i, 2, 1000, 80, 0x10);
+                RandomTraffic.hash(p, false);
+                t.update(p);
+            }
+        }
+        assertEquals(50_000, t.size());
+        t.flush(EndReason.END_OF_CAPTURE);
+        assertEquals(50_000, out.size());
+        assertTrue(out.stream().allMatch(x -> x.packetCount() == 2));
+    }
+
+    @Test
+    void flowStateFitsIn128BytesPlusIndex() {
+        SingleWriterFlowTable t = new SingleWriterFlowTable(opts(), 1 << 20, 1 << 20, r -> { }, RecordContext.none());
+        double perFlow = (double) t.memoryBytes() / (1 << 20);
+        assertTrue(perFlow <= 128 + 8 + 1, "bytes per flow at 1M flows: " + perFlow);
+    }
+}

@@ -1,0 +1,189 @@
+package io.flowtrace.examples;
+
+import io.flowtrace.core.CaptureFileException;
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowStats;
+import io.flowtrace.core.FlowTrace;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code flows CAPTURE [options]}: meters a capture file and writes one JSON record per line to stdout (or to the
+ * sinks given), with a summary on stderr.
+ */
+final class FlowsCommand implements Command {
+    private static final Set<String> OWN_VALUES = Set.of("top-talkers");
+    private static final Set<String> FLAGS = Set.of("no-progress", "quiet");
+
+    @Override
+    public String summary() {
+        return "meter a capture file (pcap, pcapng, .gz) into flow records";
+    }
+
+    @Override
+    public String usage() {
+        return String.join("\n",
+                "usage: java -jar flowtrace.jar flows CAPTURE [options]",
+                "",
+                "Writes one JSON flow record per line to stdout (or to --out / --sink), and a summary to stderr.",
+                "",
+                MeterOptions.USAGE,
+                "report:",
+                "  --top-talkers N           after the summary, the N addresses with the most bytes",
+                "  --no-progress             no progress bar (shown only when stderr is a terminal)",
+                "  --quiet                   no summary");
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Set<String> values = new HashSet<>(MeterOptions.WITH_VALUE);
+        values.addAll(OWN_VALUES);
+        Args a = Args.parse(argv, values, FLAGS, MeterOptions.REPEATABLE);
+        if (a.positional.size() != 1) {
+            throw new UsageException(a.positional.isEmpty() ? "missing CAPTURE (a pcap, pcapng or .gz file)"
+                    : "expected one CAPTURE, got " + a.positional.size() + ": " + a.positional);
+        }
+        Path capture = Path.of(a.positional.get(0));
+        if (!Files.isRegularFile(capture)) {
+            err.println("flowtrace flows: " + capture + ": no such file");
+            return 1;
+        }
+        int topN = a.has("top-talkers") ? MeterOptions.positiveInt("--top-talkers", a.get("top-talkers"), 10_000) : 0;
+
+        FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));
+        boolean sink;
+        try {
+            sink = MeterOptions.apply(a, b);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw MeterOptions.usage(e);
+        }
+        if (!sink) {
+            b.sink(new PrintStreamSink(out));
+        }
+        TopTalkers talkers = topN > 0 ? new TopTalkers() : null;
+        if (talkers != null) {
+            b.onRecord(talkers::add);
+        }
+        FlowTrace meter = b.build();
+        Progress progress = !a.has("no-progress") && Progress.stderrIsTerminal()
+                ? Progress.start(meter, isGzip(capture) ? -1 : Files.size(capture), err) : null;
+        FlowStats stats;
+        CaptureFileException damage = null;
+        try {
+            stats = meter.run();
+        } catch (CaptureFileException e) {
+            damage = e;
+            stats = meter.stats();
+        } finally {
+            if (progress != null) {
+                progress.close();
+            }
+        }
+        out.flush();
+        if (!a.has("quiet")) {
+            printSummary(stats, err);
+        }
+        if (talkers != null) {
+            talkers.print(topN, err);
+        }
+        if (damage != null) {
+            err.println("flowtrace flows: " + damage.getMessage());
+            return 1;
+        }
+        return 0;
+    }
+
+    private static boolean isGzip(Path p) {
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    static void printSummary(FlowStats s, PrintStream err) {
+        double secs = s.elapsed().toNanos() / 1e9;
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("flowtrace: %,d packets (%,d decoded, %,d non-IP, %,d malformed", s.packetsRead(),
+                s.packetsDecoded(), s.nonIp(), s.malformedTotal()));
+        if (!s.malformed().isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            new java.util.TreeMap<>(s.malformed()).forEach((k, v) -> parts.add(k + "=" + v));
+            sb.append(": ").append(String.join(", ", parts));
+        }
+        sb.append(String.format(") -> %,d flows, %,d records in %.3f s (%s packets/s, %s records/s)",
+                s.flowsCreated(), s.records(), secs, rate(s.packetsRead(), secs), rate(s.records(), secs)));
+        err.println(sb);
+        List<String> reasons = new ArrayList<>();
+        s.endReasons().forEach((k, v) -> {
+            if (v > 0) {
+                reasons.add(k + "=" + v);
+            }
+        });
+        if (!reasons.isEmpty()) {
+            err.println("flowtrace: ended by " + String.join(", ", reasons));
+        }
+        s.sinks().forEach((name, st) -> {
+            if (!name.equals("callback")) {
+                err.printf("flowtrace: sink %s: %,d delivered, %,d failed, %,d dropped, %,d undelivered%s%n", name,
+                        st.delivered(), st.failed(), st.dropped(), st.undelivered(),
+                        st.own().isEmpty() ? "" : " " + st.own());
+            }
+        });
+    }
+
+    static String rate(long n, double secs) {
+        if (secs <= 0) {
+            return "-";
+        }
+        double r = n / secs;
+        if (r >= 1e6) {
+            return String.format("%.2f M", r / 1e6);
+        }
+        if (r >= 1e3) {
+            return String.format("%.1f k", r / 1e3);
+        }
+        return String.format("%.0f", r);
+    }
+
+    /** Addresses with the most bytes, sent and received, over the records. Called on one delivery thread. */
+    static final class TopTalkers {
+        private final Map<String, long[]> byAddress = new HashMap<>();
+
+        void add(FlowRecord r) {
+            long[] s = byAddress.computeIfAbsent(r.key().srcIp(), k -> new long[4]);
+            s[0] += r.bytesForward();
+            s[1] += r.bytesReverse();
+            s[2] += r.packetCount();
+            s[3]++;
+            long[] d = byAddress.computeIfAbsent(r.key().dstIp(), k -> new long[4]);
+            d[0] += r.bytesReverse();
+            d[1] += r.bytesForward();
+            d[2] += r.packetCount();
+            d[3]++;
+        }
+
+        void print(int n, PrintStream err) {
+            List<Map.Entry<String, long[]>> all = new ArrayList<>(byAddress.entrySet());
+            all.sort((x, y) -> {
+                int c = Long.compare(y.getValue()[0] + y.getValue()[1], x.getValue()[0] + x.getValue()[1]);
+                return c != 0 ? c : x.getKey().compareTo(y.getKey());
+            });
+            err.println("top talkers by bytes (sent + received):");
+            err.printf("  %4s  %-39s %14s %14s %10s %7s%n", "rank", "address", "bytes sent", "bytes recv", "packets",
+                    "flows");
+            for (int i = 0; i < Math.min(n, all.size()); i++) {
+                long[] v = all.get(i).getValue();
+                err.printf("  %4d  %-39s %,14d %,14d %,10d %,7d%n", i + 1, all.get(i).getKey(), v[0], v[1], v[2], v[3]);
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.flowtrace.examples;
+
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.FlowTraceException;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code flowtrace} command line: {@code java -jar flowtrace.jar COMMAND [options]}. Errors are one line on
+ * stderr (no stack trace unless {@code FLOWTRACE_DEBUG=1}); exit status 0 on success, 1 on failure, 2 on a bad
+ * command line.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    static Map<String, Command> commands() {
+        Map<String, Command> m = new LinkedHashMap<>();
+        m.put("flows", new FlowsCommand());
+        return m;
+    }
+
+    public static void main(String[] argv) {
+        int status = run(argv, System.out, System.err);
+        System.out.flush();
+        System.exit(status);
+    }
+
+    /** Runs a command line and returns its exit status (for tests and embedding). */
+    public static int run(String[] argv, PrintStream out, PrintStream err) {
+        Map<String, Command> commands = commands();
+        if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
+            if (argv.length > 1 && commands.containsKey(argv[1])) {
+                out.println(commands.get(argv[1]).usage());
+                return 0;
+            }
+            out.println(overview(commands));
+            return argv.length == 0 ? 2 : 0;
+        }
+        Command c = commands.get(argv[0]);
+        if (c == null) {
+            err.println("flowtrace: unknown command '" + argv[0] + "' (expected one of: "
+                    + String.join(", ", commands.keySet()) + ")");
+            return 2;
+        }
+        List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+        if (rest.contains("--help") || rest.contains("-h")) {
+            out.println(c.usage());
+            return 0;
+        }
+        try {
+            return c.run(rest, out, err);
+        } catch (UsageException e) {
+            err.println("flowtrace " + argv[0] + ": " + e.getMessage());
+            return 2;
+        } catch (ConfigurationException e) {
+            err.println("flowtrace " + argv[0] + ": " + e.getMessage());
+            debug(e, err);
+            return 2;
+        } catch (FlowTraceException e) {
+            err.println("flowtrace " + argv[0] + ": " + e.getMessage());
+            debug(e, err);
+            return 1;
+        } catch (Exception | Error e) {
+            err.println("flowtrace " + argv[0] + ": " + e);
+            debug(e, err);
+            return 1;
+        }
+    }
+
+    private static void debug(Throwable e, PrintStream err) {
+        if ("1".equals(System.getenv("FLOWTRACE_DEBUG"))) {
+            e.printStackTrace(err);
+        }
+    }
+
+    private static String overview(Map<String, Command> commands) {
+        StringBuilder sb = new StringBuilder("usage: java -jar flowtrace.jar COMMAND [options]\n\ncommands:\n");
+        commands.forEach((k, v) -> sb.append(String.format("  %-8s %s%n", k, v.summary())));
+        sb.append("\n'java -jar flowtrace.jar help COMMAND' shows a command's options.");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,78 @@
+package io.flowtrace.sinks.file;
+
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.spi.Sink;
+import io.flowtrace.core.spi.Snapshot;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * Writes records as NDJSON or CSV to a {@link RollingFile}; snapshots go to the same file as NDJSON, or to a
+ * separate NDJSON file beside a CSV one. Called from one delivery thread; not thread-safe.
+ */
+final class FileSink implements Sink {
+    private final String name;
+    private final LineEncoder encoder;
+    private final RollingFile records;
+    private final RollingFile snapshots;
+
+    FileSink(String name, FileSettings s, Clock clock) {
+        this.name = name;
+        this.encoder = new LineEncoder(s.format());
+        this.records = new RollingFile(s.path(), s.gzip(), s.rotateBytes(), s.rotateMillis(), s.bufferSize(),
+                encoder.header(), clock, true);
+        this.snapshots = encoder.csv()
+                ? new RollingFile(s.snapshotPath(), s.gzip(), s.rotateBytes(), s.rotateMillis(), s.bufferSize(),
+                        null, clock, false)
+                : null;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void accept(FlowRecord record) throws IOException {
+        records.write(encoder.line(record));
+    }
+
+    @Override
+    public void accept(Snapshot snapshot) throws IOException {
+        (snapshots != null ? snapshots : records).write(encoder.line(snapshot));
+    }
+
+    @Override
+    public void flush() throws IOException {
+        records.flush();
+        if (snapshots != null) {
+            snapshots.flush();
+        }
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        long files = records.filesCompleted() + (snapshots == null ? 0 : snapshots.filesCompleted());
+        long bytes = records.bytesWritten() + (snapshots == null ? 0 : snapshots.bytesWritten());
+        return Map.of("files", files, "bytes", bytes);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            records.close();
+        } finally {
+            if (snapshots != null) {
+                snapshots.close();
+            }
+        }
+    }
+
+    /** The settings of one file sink, validated by {@link FileSinkProvider}. */
+    record FileSettings(Path path, String format, boolean gzip, long rotateBytes, long rotateMillis, int bufferSize,
+                        Path snapshotPath) {
+    }
+}

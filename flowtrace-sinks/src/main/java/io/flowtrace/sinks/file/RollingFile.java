@@ -1,0 +1,186 @@
+package io.flowtrace.sinks.file;
+
+import io.flowtrace.sinks.internal.ByteBuf;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * One logical output file, written under a temporary name ({@code <name>.part}) and renamed to its final name
+ * when complete, so a reader watching the directory never sees half a file. Without rotation the final name is
+ * the configured path. With rotation by size or time each file is named
+ * {@code <stem>-<yyyyMMdd'T'HHmmss'Z'>-<seq>.<ext>} from the time it was opened, and is completed before the line
+ * that would take it past the size limit, or at the first write or flush after the interval. Not thread-safe.
+ */
+final class RollingFile implements AutoCloseable {
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    static final String PART = ".part";
+
+    private final Path dir;
+    private final String stem;
+    private final String ext;
+    private final boolean gzip;
+    private final long rotateBytes;
+    private final long rotateMillis;
+    private final int bufferSize;
+    private final byte[] header;
+    private final Clock clock;
+    private final boolean createWhenEmpty;
+
+    private OutputStream out;
+    private Path part;
+    private Path target;
+    private long written;
+    private long openedAtMillis;
+    private int seq;
+    private boolean everOpened;
+    private long filesCompleted;
+    private long bytesWritten;
+
+    /**
+     * @param path         the configured path ({@code .gz} is added when {@code gzip} and missing)
+     * @param rotateBytes  uncompressed bytes per file, 0 for no limit
+     * @param rotateMillis milliseconds per file, 0 for no limit
+     * @param header       first line of every file, or {@code null}
+     * @param createWhenEmpty without rotation, whether closing before any write leaves an empty file
+     */
+    RollingFile(Path path, boolean gzip, long rotateBytes, long rotateMillis, int bufferSize, byte[] header,
+                Clock clock, boolean createWhenEmpty) {
+        Path abs = path.toAbsolutePath();
+        this.dir = abs.getParent();
+        String name = abs.getFileName().toString();
+        if (name.endsWith(".gz")) {
+            name = name.substring(0, name.length() - 3);
+        }
+        int dot = name.lastIndexOf('.');
+        this.stem = dot > 0 ? name.substring(0, dot) : name;
+        this.ext = (dot > 0 ? name.substring(dot) : "") + (gzip ? ".gz" : "");
+        this.gzip = gzip;
+        this.rotateBytes = rotateBytes;
+        this.rotateMillis = rotateMillis;
+        this.bufferSize = bufferSize;
+        this.header = header;
+        this.clock = clock;
+        this.createWhenEmpty = createWhenEmpty;
+    }
+
+    private boolean rotating() {
+        return rotateBytes > 0 || rotateMillis > 0;
+    }
+
+    /** Appends the buffer's content (whole lines) to the current file, opening or rotating as needed. */
+    void write(ByteBuf line) throws IOException {
+        int len = line.size();
+        if (out != null && (timeIsUp()
+                || (rotateBytes > 0 && written > headerLength() && written + len > rotateBytes))) {
+            complete();
+        }
+        if (out == null) {
+            open();
+        }
+        out.write(line.array(), 0, len);
+        written += len;
+        bytesWritten += len;
+    }
+
+    /** Pushes buffered bytes to the file (decodable even when compressed); completes it if its time is up. */
+    void flush() throws IOException {
+        if (out == null) {
+            return;
+        }
+        if (timeIsUp()) {
+            complete();
+        } else {
+            out.flush();
+        }
+    }
+
+    /** Completes the current file (creating an empty one first if so configured and nothing was written). */
+    @Override
+    public void close() throws IOException {
+        if (out == null && !everOpened && !rotating() && createWhenEmpty) {
+            open();
+        }
+        complete();
+    }
+
+    /** Files renamed to their final name so far. */
+    long filesCompleted() {
+        return filesCompleted;
+    }
+
+    /** Bytes written, before compression. */
+    long bytesWritten() {
+        return bytesWritten;
+    }
+
+    /** The file being written, under its final name, or {@code null}. */
+    Path current() {
+        return target;
+    }
+
+    private boolean timeIsUp() {
+        return rotateMillis > 0 && clock.millis() - openedAtMillis >= rotateMillis;
+    }
+
+    private int headerLength() {
+        return header == null ? 0 : header.length;
+    }
+
+    private void open() throws IOException {
+        openedAtMillis = clock.millis();
+        if (rotating()) {
+            String stamp = STAMP.format(Instant.ofEpochMilli(openedAtMillis));
+            do {
+                seq++;
+                target = dir.resolve(String.format("%s-%s-%06d%s", stem, stamp, seq, ext));
+                part = dir.resolve(target.getFileName() + PART);
+            } while (Files.exists(target) || Files.exists(part));
+        } else {
+            target = dir.resolve(stem + ext);
+            part = dir.resolve(target.getFileName() + PART);
+        }
+        OutputStream file = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        try {
+            out = gzip ? new BufferedOutputStream(new GZIPOutputStream(file, 8192, true), bufferSize)
+                    : new BufferedOutputStream(file, bufferSize);
+        } catch (IOException e) {
+            file.close();
+            throw e;
+        }
+        everOpened = true;
+        written = 0;
+        if (header != null) {
+            out.write(header);
+            written = header.length;
+        }
+    }
+
+    private void complete() throws IOException {
+        if (out == null) {
+            return;
+        }
+        OutputStream o = out;
+        out = null;
+        o.close();
+        try {
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        filesCompleted++;
+    }
+}

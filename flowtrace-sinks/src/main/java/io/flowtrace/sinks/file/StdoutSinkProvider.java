@@ -1,0 +1,40 @@
+package io.flowtrace.sinks.file;
+
+import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.core.spi.Sink;
+import io.flowtrace.core.spi.SinkProvider;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+
+/**
+ * The {@code stdout} sink, for pipes: one line per record and snapshot on standard output, written through a
+ * buffer (bypassing {@link System#out}'s locking) that is flushed whenever the delivery queue runs empty and on
+ * close. Standard output itself is never closed.
+ *
+ * <table>
+ * <caption>Options</caption>
+ * <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@code format}</td><td>{@code ndjson}</td><td>{@code ndjson}, or {@code csv} (a header line first;
+ *     snapshots are still JSON lines)</td></tr>
+ * <tr><td>{@code buffer}</td><td>{@code 64KiB}</td><td>write buffer size</td></tr>
+ * </table>
+ */
+public final class StdoutSinkProvider implements SinkProvider {
+
+    public StdoutSinkProvider() {
+    }
+
+    @Override
+    public String name() {
+        return "stdout";
+    }
+
+    @Override
+    public Sink create(PluginConfig config) {
+        String format = config.getChoice("format", "ndjson", "ndjson", "csv");
+        int buffer = (int) config.getSize("buffer", 64 * 1024, 512, 64L * 1024 * 1024);
+        config.validate();
+        return new StdoutSink(name(), format, new FileOutputStream(FileDescriptor.out), buffer);
+    }
+}

@@ -1,0 +1,276 @@
+package io.flowtrace.sinks.http;
+
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.spi.Sink;
+import io.flowtrace.core.spi.Snapshot;
+import io.flowtrace.sinks.internal.ByteBuf;
+import io.flowtrace.sinks.internal.JsonLines;
+import io.flowtrace.sinks.internal.Pause;
+import io.flowtrace.sinks.internal.RateLimitedLog;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * POSTs records as JSON: one object per request ({@code single}, as the sensor did), or batches as a JSON array
+ * or NDJSON, sent when {@code batch} records are waiting or the oldest has waited {@code interval}. A request is
+ * retried on connection errors, timeouts, 5xx and 429, with jittered exponential backoff (or the server's
+ * {@code Retry-After}) within the retry budget; any other status is final and reported with the first line of
+ * the response body. Delivery is at least once: a request that timed out may have been processed, and is sent
+ * again ({@code flow_id} identifies duplicates).
+ *
+ * <p>Records a batch could not deliver are counted in {@code failed}, not thrown, so that the pipeline's own
+ * {@code failed} counter (one per throwing call) is not confused with records; see {@link #counters()}.
+ * Called from one delivery thread; counters may be read from any thread.
+ */
+final class HttpSink implements Sink {
+    private static final RateLimitedLog LOG = new RateLimitedLog(LoggerFactory.getLogger(HttpSink.class));
+
+    private final String name;
+    private final HttpSettings s;
+    private final HttpClient client;
+    private final Pause pause;
+    private final LongSupplier nanoTime;
+    private final Clock wallClock;
+
+    private final JsonLines batchJson = new JsonLines(new ByteBuf(64 * 1024));
+    private final JsonLines oneJson = new JsonLines();
+    private final ByteBuf gzipped = new ByteBuf(16 * 1024);
+    private int pending;
+    private long firstPendingNanos;
+    private volatile String lastError;
+
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong retried = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+
+    HttpSink(String name, HttpSettings settings, Pause pause, LongSupplier nanoTime, Clock wallClock) {
+        this.name = name;
+        this.s = settings;
+        this.pause = pause;
+        this.nanoTime = nanoTime;
+        this.wallClock = wallClock;
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(settings.connectTimeout())
+                .version(settings.http2() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void accept(FlowRecord record) {
+        if (s.single()) {
+            ByteBuf b = oneJson.buffer();
+            b.reset();
+            oneJson.append(record);
+            post(s.url(), b, 1, "application/json");
+            return;
+        }
+        ByteBuf b = batchJson.buffer();
+        if (pending == 0) {
+            b.reset();
+            firstPendingNanos = nanoTime.getAsLong();
+            if (s.array()) {
+                b.write('[');
+            }
+        } else if (s.array()) {
+            b.write(',');
+        }
+        batchJson.append(record);
+        if (!s.array()) {
+            b.write('\n');
+        }
+        pending++;
+        if (pending >= s.batch() || (!s.interval().isZero() && due())) {
+            sendPending();
+        }
+    }
+
+    /** Snapshots are rare: each goes alone, as one JSON object, to the snapshot URL. */
+    @Override
+    public void accept(Snapshot snapshot) {
+        ByteBuf b = oneJson.buffer();
+        b.reset();
+        oneJson.append(snapshot);
+        post(s.snapshotUrl(), b, 1, "application/json");
+    }
+
+    /** Sends the partial batch once its oldest record has waited the interval (at once when the interval is 0). */
+    @Override
+    public void flush() {
+        if (pending > 0 && due()) {
+            sendPending();
+        }
+    }
+
+    /** Sends whatever is waiting, with retries, then lets the client go. */
+    @Override
+    public void close() {
+        if (pending > 0) {
+            sendPending();
+        }
+    }
+
+    /**
+     * {@code requests} made, {@code retried} requests, records (and snapshots) {@code sent} with a 2xx answer, and
+     * records {@code failed}: refused with a final status, or still failing when the retry budget ran out.
+     */
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("requests", requests.get());
+        m.put("retried", retried.get());
+        m.put("sent", sent.get());
+        m.put("failed", failed.get());
+        return m;
+    }
+
+    /** Records waiting in the current batch. */
+    int pending() {
+        return pending;
+    }
+
+    /** The last delivery problem, or {@code null}. */
+    String lastError() {
+        return lastError;
+    }
+
+    private boolean due() {
+        return nanoTime.getAsLong() - firstPendingNanos >= s.interval().toNanos();
+    }
+
+    private void sendPending() {
+        ByteBuf b = batchJson.buffer();
+        if (s.array()) {
+            b.write(']');
+        }
+        int n = pending;
+        pending = 0;
+        post(s.url(), b, n, s.contentType());
+    }
+
+    /** Posts {@code body} with retries; counts {@code items} as sent or failed. Returns whether it was sent. */
+    private boolean post(URI url, ByteBuf body, int items, String contentType) {
+        ByteBuf payload = body;
+        if (s.gzip()) {
+            payload = gzip(body);
+        }
+        HttpRequest.Builder rb = HttpRequest.newBuilder(url)
+                .timeout(s.timeout())
+                .header("Content-Type", contentType);
+        if (s.gzip()) {
+            rb.header("Content-Encoding", "gzip");
+        }
+        s.headers().forEach(rb::header);
+        HttpRequest request = rb.POST(HttpRequest.BodyPublishers.ofByteArray(payload.array(), 0, payload.size()))
+                .build();
+        long start = nanoTime.getAsLong();
+        for (int attempt = 1; ; attempt++) {
+            String problem;
+            long retryAfter = -1;
+            try {
+                requests.incrementAndGet();
+                HttpResponse<byte[]> resp = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                int status = resp.statusCode();
+                if (status >= 200 && status < 300) {
+                    sent.addAndGet(items);
+                    return true;
+                }
+                problem = "HTTP " + status + firstLine(resp.body());
+                if (status != 429 && status < 500) {
+                    return giveUp(url, items, problem + " (not retried)");
+                }
+                retryAfter = retryAfterNanos(resp.headers().firstValue("Retry-After"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return giveUp(url, items, "interrupted while sending");
+            } catch (IOException e) {
+                problem = e.toString();
+            }
+            long delay = retryAfter >= 0 ? retryAfter : s.backoff().delayNanos(attempt);
+            long elapsed = nanoTime.getAsLong() - start;
+            if (!s.backoff().allows(elapsed, delay)) {
+                return giveUp(url, items, problem + " (retry budget of " + s.backoff().budget().toSeconds()
+                        + " s used up after " + attempt + " attempt(s))");
+            }
+            retried.incrementAndGet();
+            try {
+                pause.pause(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return giveUp(url, items, problem + " (interrupted while waiting to retry)");
+            }
+        }
+    }
+
+    private boolean giveUp(URI url, int items, String problem) {
+        failed.addAndGet(items);
+        lastError = "POST " + url + ": " + problem;
+        LOG.warn("sink '" + name + "': " + items + " item(s) not delivered: " + lastError);
+        return false;
+    }
+
+    private ByteBuf gzip(ByteBuf body) {
+        gzipped.reset();
+        try (GZIPOutputStream z = new GZIPOutputStream(gzipped, 8192)) {
+            z.write(body.array(), 0, body.size());
+        } catch (IOException e) {
+            throw new AssertionError(e); // in memory
+        }
+        return gzipped;
+    }
+
+    /** {@code Retry-After} as seconds or an HTTP date, in nanoseconds from now; -1 when absent or unreadable. */
+    private long retryAfterNanos(Optional<String> header) {
+        if (header.isEmpty()) {
+            return -1;
+        }
+        String v = header.get().trim();
+        try {
+            return Math.max(0, Duration.ofSeconds(Long.parseLong(v)).toNanos());
+        } catch (NumberFormatException | ArithmeticException e) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+                return Math.max(0, Duration.between(wallClock.instant(), at.toInstant()).toNanos());
+            } catch (DateTimeParseException | ArithmeticException e2) {
+                return -1;
+            }
+        }
+    }
+
+    /** ": " and the first line of a response body (at most 200 characters), or "" when empty. */
+    static String firstLine(byte[] body) {
+        if (body == null || body.length == 0) {
+            return "";
+        }
+        String text = new String(body, 0, Math.min(body.length, 1024), StandardCharsets.UTF_8).strip();
+        int nl = text.indexOf('\n');
+        String line = (nl >= 0 ? text.substring(0, nl) : text).strip();
+        if (line.length() > 200) {
+            line = line.substring(0, 200) + "...";
+        }
+        return line.isEmpty() ? "" : ": " + line;
+    }
+}

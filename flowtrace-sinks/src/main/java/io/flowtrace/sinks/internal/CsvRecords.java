@@ -1,0 +1,88 @@
+package io.flowtrace.sinks.internal;
+
+import io.flowtrace.core.FlowKey;
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowRecordJson;
+import io.flowtrace.core.IpText;
+
+/**
+ * Encodes records as CSV (RFC 4180: comma separated, {@code \n} line ends, fields quoted when they hold a comma,
+ * quote or line break) with the same columns, names and value forms as the JSON record. An absent value is an
+ * empty field. Not thread-safe.
+ */
+public final class CsvRecords {
+    private final char[] chars = new char[64];
+    private final StringBuilder text = new StringBuilder(48);
+
+    /** The header line, with its line end. */
+    public static String header() {
+        return String.join(",", RecordJson.FIELDS) + "\n";
+    }
+
+    /** Appends {@code r} as one line, with its line end. */
+    public void append(FlowRecord r, ByteBuf out) {
+        FlowKey k = r.key();
+        out.ascii(r.flowId()).write(',');
+        time(out, r.endNanos());
+        out.write(',');
+        text(out, r.interfaceName());
+        out.write(',');
+        text(out, r.hostname());
+        out.write(',');
+        out.ascii(r.direction().jsonName()).write(',');
+        ip(out, k.ipVersion(), k.srcHi(), k.srcLo());
+        out.write(',');
+        ip(out, k.ipVersion(), k.dstHi(), k.dstLo());
+        out.write(',');
+        out.decimal(k.srcPort()).write(',');
+        out.decimal(k.dstPort()).write(',');
+        out.ascii(k.protocolName()).write(',');
+        text.setLength(0);
+        out.ascii(text.append(r.durationNanos() / 1e9)).write(',');
+        out.decimal(r.packetCount()).write(',');
+        out.decimal(r.byteCount()).write(',');
+        text.setLength(0);
+        out.ascii(text.append(r.averagePacketSize())).write(',');
+        time(out, r.startNanos());
+        out.write(',');
+        out.decimal(r.packetsForward()).write(',');
+        out.decimal(r.packetsReverse()).write(',');
+        out.decimal(r.bytesForward()).write(',');
+        out.decimal(r.bytesReverse()).write(',');
+        out.decimal(r.ipBytesForward()).write(',');
+        out.decimal(r.ipBytesReverse()).write(',');
+        out.decimal(r.tcpFlagsForward()).write(',');
+        out.decimal(r.tcpFlagsReverse()).write(',');
+        out.ascii(r.endReason().jsonName()).write(',');
+        out.decimal(k.ipVersion()).write(',');
+        out.decimal(k.vlan()).write('\n');
+    }
+
+    private void time(ByteBuf out, long nanos) {
+        out.ascii(chars, 0, FlowRecordJson.formatTime(nanos, chars));
+    }
+
+    private void ip(ByteBuf out, int version, long hi, long lo) {
+        text.setLength(0);
+        IpText.append(text, version, hi, lo);
+        out.ascii(text);
+    }
+
+    private static void text(ByteBuf out, String s) {
+        if (s == null) {
+            return;
+        }
+        boolean quote = false;
+        for (int i = 0, n = s.length(); i < n && !quote; i++) {
+            char c = s.charAt(i);
+            quote = c == ',' || c == '"' || c == '\n' || c == '\r';
+        }
+        if (!quote) {
+            out.utf8(s);
+            return;
+        }
+        out.write('"');
+        out.utf8(s.replace("\"", "\"\""));
+        out.write('"');
+    }
+}

@@ -1,0 +1,67 @@
+package io.flowtrace.sinks.internal;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.spi.Snapshot;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Encodes records and snapshots as JSON into one reused {@link ByteBuf} through one Jackson streaming generator:
+ * no data binding and, once warm, no allocation per record beyond the number formatting Jackson does. Callers
+ * append separators ({@code '\n'}, {@code ','}) to {@link #buffer()} themselves between values. Not thread-safe:
+ * one per sink.
+ */
+public final class JsonLines {
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .disable(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
+            .build();
+
+    private final ByteBuf buf;
+    private final JsonGenerator gen;
+    private final RecordJson records = new RecordJson();
+
+    public JsonLines() {
+        this(new ByteBuf(1024));
+    }
+
+    public JsonLines(ByteBuf buf) {
+        this.buf = buf;
+        try {
+            this.gen = FACTORY.createGenerator(buf, JsonEncoding.UTF8);
+            this.gen.setRootValueSeparator(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // not thrown for an in-memory target
+        }
+    }
+
+    /** The buffer values are appended to. */
+    public ByteBuf buffer() {
+        return buf;
+    }
+
+    /** Appends {@code r} as JSON (no separator). */
+    public void append(FlowRecord r) {
+        try {
+            records.write(r, gen);
+            gen.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the target is memory
+        }
+    }
+
+    /** Appends {@code s} as JSON (no separator). */
+    public void append(Snapshot s) {
+        try {
+            SnapshotJson.write(s, gen);
+            gen.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

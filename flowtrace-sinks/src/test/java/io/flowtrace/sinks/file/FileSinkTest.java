@@ -1,0 +1,226 @@
+package io.flowtrace.sinks.file;
+
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.core.spi.Sink;
+import io.flowtrace.sinks.testing.ManualClock;
+import io.flowtrace.sinks.testing.TestRecords;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+import static io.flowtrace.sinks.testing.TestRecords.flowIds;
+import static io.flowtrace.sinks.testing.TestRecords.idsOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FileSinkTest {
+    @TempDir
+    Path dir;
+
+    private final ManualClock clock = new ManualClock(1_714_564_800_000L);
+
+    private FileSink sink(String... pairs) {
+        Map<String, String> values = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            values.put(pairs[i], pairs[i + 1]);
+        }
+        return new FileSink("file", FileSinkProvider.settings(new PluginConfig("sink 'file'", values)), clock);
+    }
+
+    private List<Path> files() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+
+    private static List<String> lines(Path p) throws IOException {
+        byte[] bytes;
+        try (InputStream in = p.toString().endsWith(".gz")
+                ? new GZIPInputStream(Files.newInputStream(p)) : Files.newInputStream(p)) {
+            bytes = in.readAllBytes();
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        return text.isEmpty() ? List.of() : List.of(text.split("\n", -1)).subList(0, text.split("\n", -1).length - 1);
+    }
+
+    @Test
+    void ndjsonIsWrittenUnderATemporaryNameAndRenamedOnClose() throws Exception {
+        Path target = dir.resolve("flows.ndjson");
+        List<FlowRecord> records = TestRecords.records(0, 100);
+        try (FileSink sink = sink("path", target.toString())) {
+            for (FlowRecord r : records) {
+                sink.accept(r);
+            }
+            sink.flush();
+            assertEquals(List.of(dir.resolve("flows.ndjson.part")), files());
+            assertEquals(idsOf(records), flowIds(lines(dir.resolve("flows.ndjson.part"))));
+        }
+        assertEquals(List.of(target), files());
+        assertEquals(idsOf(records), flowIds(lines(target)));
+    }
+
+    @Test
+    void snapshotsAreJsonLinesInTheSameNdjsonFile() throws Exception {
+        Path target = dir.resolve("out.ndjson");
+        try (FileSink sink = sink("path", target.toString())) {
+            sink.accept(TestRecords.record(1));
+            sink.accept(TestRecords.snapshot("top"));
+        }
+        List<String> lines = lines(target);
+        assertEquals(2, lines.size());
+        assertEquals("top", TestRecords.parse(lines.get(1)).get("task").asText());
+    }
+
+    @Test
+    void closingWithoutRecordsLeavesAnEmptyFileWithItsCsvHeader() throws Exception {
+        Path target = dir.resolve("flows.csv");
+        sink("path", target.toString(), "format", "csv").close();
+        assertEquals(List.of(target), files());
+        List<String> lines = lines(target);
+        assertEquals(1, lines.size());
+        assertTrue(lines.get(0).startsWith("flow_id,timestamp,"), lines.get(0));
+    }
+
+    @Test
+    void csvHasAHeaderAndOneLinePerRecordWithSnapshotsInASeparateFile() throws Exception {
+        Path target = dir.resolve("flows.csv");
+        try (FileSink sink = sink("path", target.toString(), "format", "csv")) {
+            for (FlowRecord r : TestRecords.records(0, 10)) {
+                sink.accept(r);
+            }
+            sink.accept(TestRecords.snapshot("top"));
+        }
+        List<String> lines = lines(target);
+        assertEquals(11, lines.size());
+        assertEquals(TestRecords.record(9).flowId(), lines.get(10).substring(0, 16));
+        List<String> snaps = lines(dir.resolve("flows-snapshots.ndjson"));
+        assertEquals(1, snaps.size());
+        assertEquals("top", TestRecords.parse(snaps.get(0)).get("task").asText());
+    }
+
+    @Test
+    void gzipFilesDecodeAfterAFlushAndAfterClose() throws Exception {
+        Path target = dir.resolve("flows.ndjson");
+        List<FlowRecord> records = TestRecords.records(0, 500);
+        try (FileSink sink = sink("path", target.toString(), "gzip", "on")) {
+            for (FlowRecord r : records.subList(0, 250)) {
+                sink.accept(r);
+            }
+            sink.flush();
+            Path part = dir.resolve("flows.ndjson.gz.part");
+            assertTrue(Files.exists(part));
+            // a flushed, unfinished gzip stream is readable up to the flush point
+            byte[] raw = Files.readAllBytes(part);
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            try (GZIPInputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
+                byte[] buf = new byte[8192];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    got.write(buf, 0, n);
+                }
+            } catch (java.io.EOFException expected) {
+                // the trailer is written on close
+            }
+            assertEquals(250, got.toString(StandardCharsets.UTF_8).split("\n").length);
+            for (FlowRecord r : records.subList(250, 500)) {
+                sink.accept(r);
+            }
+        }
+        assertEquals(List.of(dir.resolve("flows.ndjson.gz")), files());
+        assertEquals(idsOf(records), flowIds(lines(dir.resolve("flows.ndjson.gz"))));
+    }
+
+    @Test
+    void sizeRotationKeepsEveryFileUnderTheLimitAndEveryRecordInOrder() throws Exception {
+        List<FlowRecord> records = TestRecords.records(0, 1000);
+        long limit = 20_000;
+        Map<String, Long> counters;
+        try (FileSink sink = sink("path", dir.resolve("flows.ndjson").toString(), "rotate-size", "20000")) {
+            for (FlowRecord r : records) {
+                sink.accept(r);
+            }
+            counters = sink.counters();
+        }
+        List<Path> files = files();
+        assertTrue(files.size() > 5, "files: " + files);
+        List<String> all = new ArrayList<>();
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            assertTrue(name.matches("flows-20240501T120000Z-\\d{6}\\.ndjson"), name);
+            assertTrue(Files.size(f) <= limit, name + " has " + Files.size(f) + " bytes");
+            all.addAll(lines(f));
+        }
+        assertEquals(idsOf(records), flowIds(all));
+        assertEquals(files.size() - 1, counters.get("files"), "files completed before close");
+    }
+
+    @Test
+    void timeRotationCompletesAFileAtTheFirstFlushAfterTheInterval() throws Exception {
+        try (Sink sink = sink("path", dir.resolve("flows.ndjson").toString(), "rotate-interval", "1m")) {
+            sink.accept(TestRecords.record(1));
+            sink.flush();
+            clock.advance(Duration.ofSeconds(59));
+            sink.flush();
+            assertEquals(List.of("flows-20240501T120000Z-000001.ndjson.part"), names());
+            clock.advance(Duration.ofSeconds(1));
+            sink.flush();
+            assertEquals(List.of("flows-20240501T120000Z-000001.ndjson"), names());
+            sink.accept(TestRecords.record(2));
+            sink.flush();
+            assertEquals(List.of("flows-20240501T120000Z-000001.ndjson", "flows-20240501T120100Z-000002.ndjson.part"),
+                    names());
+        }
+        assertEquals(List.of("flows-20240501T120000Z-000001.ndjson", "flows-20240501T120100Z-000002.ndjson"), names());
+        assertEquals(List.of(TestRecords.record(2).flowId()),
+                flowIds(lines(dir.resolve("flows-20240501T120100Z-000002.ndjson"))));
+    }
+
+    @Test
+    void rotatingSinkWithNothingToWriteLeavesNoFiles() throws Exception {
+        sink("path", dir.resolve("flows.ndjson").toString(), "rotate-size", "1MiB").close();
+        assertEquals(List.of(), files());
+    }
+
+    @Test
+    void badSettingsAreAllReportedInOneMessage() {
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> sink(
+                "path", dir.resolve("missing/flows.ndjson").toString(), "format", "xml", "rotate-size", "lots",
+                "colour", "blue"));
+        String m = e.getMessage();
+        assertTrue(m.contains("path: directory of"), m);
+        assertTrue(m.contains("format: 'xml'"), m);
+        assertTrue(m.contains("rotate-size:"), m);
+        assertTrue(m.contains("unknown key 'colour'"), m);
+    }
+
+    @Test
+    void pathIsRequired() {
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> sink());
+        assertTrue(e.getMessage().contains("path: missing"), e.getMessage());
+        assertFalse(e.getMessage().contains("snapshot"), e.getMessage());
+    }
+
+    private List<String> names() throws IOException {
+        List<String> names = new ArrayList<>();
+        for (Path p : files()) {
+            names.add(p.getFileName().toString());
+        }
+        return names;
+    }
+}

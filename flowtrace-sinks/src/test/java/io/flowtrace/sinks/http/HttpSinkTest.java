@@ -1,0 +1,289 @@
+package io.flowtrace.sinks.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.sinks.internal.Pause;
+import io.flowtrace.sinks.testing.TestHttpServer;
+import io.flowtrace.sinks.testing.TestHttpServer.Answer;
+import io.flowtrace.sinks.testing.TestRecords;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.flowtrace.sinks.testing.TestRecords.idsOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HttpSinkTest {
+    private TestHttpServer server;
+    /** Time as the sink sees it: moves only when the sink pauses or the test says so. */
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final List<Long> pauses = new CopyOnWriteArrayList<>();
+    private final Clock wall = Clock.fixed(Instant.parse("2024-05-01T12:00:00Z"), ZoneOffset.UTC);
+    /** Runs at every pause, before time moves on: lets a test change the server between attempts. */
+    private Runnable onPause = () -> { };
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = new TestHttpServer();
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.stop();
+    }
+
+    private HttpSink sink(String... pairs) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("url", server.uri("/ingest").toString());
+        values.put("timeout", "2s");
+        for (int i = 0; i < pairs.length; i += 2) {
+            values.put(pairs[i], pairs[i + 1]);
+        }
+        Pause pause = nanos -> {
+            pauses.add(nanos);
+            onPause.run();
+            now.addAndGet(nanos);
+        };
+        return new HttpSink("http", HttpSinkProvider.settings(new PluginConfig("sink 'http'", values)), pause,
+                now::get, wall);
+    }
+
+    /** Flow ids in the bodies the server accepted, in arrival order. */
+    private List<String> receivedIds() {
+        List<String> ids = new ArrayList<>();
+        for (TestHttpServer.Received r : server.received()) {
+            String body = r.body().strip();
+            if (body.startsWith("[")) {
+                for (JsonNode n : TestRecords.parse(body)) {
+                    ids.add(n.get("flow_id").asText());
+                }
+            } else {
+                ids.addAll(TestRecords.flowIds(List.of(body.split("\n"))));
+            }
+        }
+        return ids;
+    }
+
+    @Test
+    void singleFormatPostsOneJsonObjectPerRecordAsTheSensorDid() {
+        HttpSink sink = sink("format", "single");
+        List<FlowRecord> records = TestRecords.records(0, 5);
+        for (FlowRecord r : records) {
+            sink.accept(r);
+        }
+        sink.close();
+        assertEquals(5, server.received().size());
+        TestHttpServer.Received first = server.received().get(0);
+        assertEquals("/ingest", first.path());
+        assertEquals("application/json", first.header("Content-Type"));
+        JsonNode n = TestRecords.parse(first.body());
+        assertTrue(n.isObject());
+        assertEquals(records.get(0).flowId(), n.get("flow_id").asText());
+        assertEquals(idsOf(records), receivedIds());
+        assertEquals(5L, sink.counters().get("sent"));
+    }
+
+    @Test
+    void fullBatchesGoAtOnceAndThePartialOneWhenItsIntervalHasPassed() {
+        HttpSink sink = sink("batch", "100", "interval", "5s");
+        List<FlowRecord> records = TestRecords.records(0, 250);
+        for (FlowRecord r : records) {
+            sink.accept(r);
+        }
+        assertEquals(2, server.received().size());
+        assertEquals(100, TestRecords.parse(server.received().get(0).body()).size());
+        sink.flush();
+        assertEquals(2, server.received().size(), "the partial batch waits for its interval");
+        assertEquals(50, sink.pending());
+        now.addAndGet(Duration.ofSeconds(5).toNanos());
+        sink.flush();
+        assertEquals(3, server.received().size());
+        assertEquals(idsOf(records), receivedIds());
+        sink.close();
+        assertEquals(3, server.received().size(), "nothing left to send on close");
+    }
+
+    @Test
+    void zeroIntervalSendsWhateverIsWaitingWhenTheQueueRunsEmpty() {
+        HttpSink sink = sink("interval", "0");
+        sink.accept(TestRecords.record(1));
+        sink.accept(TestRecords.record(2));
+        assertEquals(0, server.received().size(), "a record is sent with the next flush, not alone");
+        sink.flush();
+        assertEquals(1, server.received().size());
+        assertEquals(2, TestRecords.parse(server.received().get(0).body()).size());
+    }
+
+    @Test
+    void closeSendsThePartialBatch() {
+        HttpSink sink = sink("batch", "1000", "interval", "1h");
+        List<FlowRecord> records = TestRecords.records(0, 10);
+        records.forEach(sink::accept);
+        assertEquals(0, server.received().size());
+        sink.close();
+        assertEquals(idsOf(records), receivedIds());
+    }
+
+    @Test
+    void ndjsonBatchesAreGzippedWithTheHeadersAndTokenGiven() {
+        HttpSink sink = sink("format", "ndjson", "batch", "20", "gzip", "on", "token", "s3cret",
+                "header.X-Sensor", "edge-1");
+        List<FlowRecord> records = TestRecords.records(0, 40);
+        records.forEach(sink::accept);
+        assertEquals(2, server.received().size());
+        TestHttpServer.Received r = server.received().get(0);
+        assertEquals("application/x-ndjson", r.header("Content-Type"));
+        assertEquals("gzip", r.header("Content-Encoding"));
+        assertEquals("Bearer s3cret", r.header("Authorization"));
+        assertEquals("edge-1", r.header("X-Sensor"));
+        assertEquals(20, r.body().strip().split("\n").length);
+        assertEquals(idsOf(records), receivedIds());
+    }
+
+    @Test
+    void snapshotsArePostedAloneToTheSnapshotUrl() {
+        HttpSink sink = sink("snapshot-url", server.uri("/snapshots").toString());
+        sink.accept(TestRecords.snapshot("top"));
+        assertEquals(1, server.received().size());
+        assertEquals("/snapshots", server.received().get(0).path());
+        assertEquals("top", TestRecords.parse(server.received().get(0).body()).get("task").asText());
+    }
+
+    @Test
+    void clientErrorIsNotRetriedAndIsReportedWithTheFirstLineOfTheAnswer() {
+        server.script(Answer.body(400, "field 'protocol' is unknown\nsecond line"));
+        HttpSink sink = sink("batch", "10");
+        TestRecords.records(0, 10).forEach(sink::accept);
+        assertEquals(1, server.requests());
+        assertEquals(List.of(), pauses);
+        assertEquals(10L, sink.counters().get("failed"));
+        assertEquals(0L, sink.counters().get("retried"));
+        String error = sink.lastError();
+        assertTrue(error.contains("HTTP 400: field 'protocol' is unknown (not retried)"), error);
+        assertFalse(error.contains("second line"), error);
+    }
+
+    @Test
+    void tooManyRequestsIsRetriedAfterTheServersRetryAfterInSecondsOrAsADate() {
+        String inTwoSeconds = DateTimeFormatter.RFC_1123_DATE_TIME.format(wall.instant().plusSeconds(2)
+                .atZone(ZoneOffset.UTC));
+        server.script(Answer.retryAfter(429, "3"), Answer.retryAfter(503, inTwoSeconds));
+        HttpSink sink = sink("format", "single");
+        sink.accept(TestRecords.record(7));
+        assertEquals(List.of(3_000_000_000L, 2_000_000_000L), pauses);
+        assertEquals(List.of(TestRecords.record(7).flowId()), receivedIds());
+        assertEquals(2L, sink.counters().get("retried"));
+        assertEquals(3L, sink.counters().get("requests"));
+        assertNull(sink.lastError());
+    }
+
+    @Test
+    void backoffDoublesWithJitterUntilTheBudgetIsUsedUp() {
+        for (int i = 0; i < 100; i++) {
+            server.script(Answer.status(500));
+        }
+        HttpSink sink = sink("format", "single", "backoff", "100ms", "backoff-max", "800ms", "retry-budget", "3s");
+        sink.accept(TestRecords.record(1));
+        long[] steps = {100, 200, 400, 800, 800, 800, 800};
+        long total = 0;
+        for (int i = 0; i < pauses.size(); i++) {
+            long step = Duration.ofMillis(steps[Math.min(i, steps.length - 1)]).toNanos();
+            long p = pauses.get(i);
+            assertTrue(p >= step / 2 && p <= step, "pause " + i + " = " + p + " ns, step " + step);
+            total += p;
+        }
+        assertTrue(total <= Duration.ofSeconds(3).toNanos(), "total " + total);
+        assertTrue(pauses.size() >= 4, "pauses " + pauses);
+        assertEquals(1L, sink.counters().get("failed"));
+        assertEquals(pauses.size() + 1, server.requests());
+        assertTrue(sink.lastError().contains("HTTP 500"), sink.lastError());
+        assertTrue(sink.lastError().contains("retry budget"), sink.lastError());
+    }
+
+    @Test
+    void retryAfterLongerThanTheBudgetGivesUpAtOnce() {
+        server.script(Answer.retryAfter(503, "120"));
+        HttpSink sink = sink("format", "single", "retry-budget", "60s");
+        sink.accept(TestRecords.record(1));
+        assertEquals(List.of(), pauses);
+        assertEquals(1L, sink.counters().get("failed"));
+    }
+
+    @Test
+    void endpointThatIsDownThenFailsThenStallsThenRecoversGetsEveryRecordOnce() {
+        // down at the start: nothing listens on the port
+        server.stop();
+        // while the sink waits to retry for the second time, the endpoint comes back but is not well yet
+        onPause = () -> {
+            if (pauses.size() == 2) {
+                try {
+                    server.script(Answer.retryAfter(503, "1"), Answer.status(503), Answer.stall(),
+                            Answer.status(502));
+                    server.start();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+        HttpSink sink = sink("batch", "100", "timeout", "300ms", "retry-budget", "5m");
+        List<FlowRecord> records = TestRecords.records(0, 1000);
+        records.forEach(sink::accept);
+        sink.close();
+        assertEquals(idsOf(records), receivedIds());
+        Map<String, Long> c = sink.counters();
+        assertEquals(1000L, c.get("sent"));
+        assertEquals(0L, c.get("failed"));
+        // two refused connections, 503 (Retry-After), 503, a timed-out request, 502, then ten good batches
+        assertEquals(6L, c.get("retried"));
+        assertEquals(16L, c.get("requests"));
+        assertTrue(pauses.contains(1_000_000_000L), "Retry-After honoured: " + pauses);
+    }
+
+    @Test
+    void settingsAreCheckedTogether() {
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("url", "ftp://example.com/x");
+        bad.put("format", "single");
+        bad.put("batch", "50");
+        bad.put("header.Bad Name", "x");
+        bad.put("backoff", "10s");
+        bad.put("backoff-max", "1s");
+        bad.put("retries", "3");
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> HttpSinkProvider.settings(new PluginConfig("sink 'http'", bad)));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("sink 'http': "), m);
+        assertTrue(m.contains("url: 'ftp://example.com/x'"), m);
+        assertTrue(m.contains("batch: 50"), m);
+        assertTrue(m.contains("'Bad Name' is not a valid header name"), m);
+        assertTrue(m.contains("backoff (PT10S) must not exceed backoff-max (PT1S)"), m);
+        assertTrue(m.contains("unknown key 'retries'"), m);
+    }
+
+    @Test
+    void firstLineIsTrimmedAndBounded() {
+        assertEquals("", HttpSink.firstLine(new byte[0]));
+        assertEquals(": oops", HttpSink.firstLine("  oops \r\nmore".getBytes()));
+        assertEquals(2 + 200 + 3, HttpSink.firstLine("x".repeat(500).getBytes()).length());
+    }
+}
