@@ -28,12 +28,14 @@ import java.util.Arrays;
  * independent sampler, and their mean has a smaller error (measured on Zipf traffic, 1 MiB, 4 rows: median
  * relative error 2.4% against 4-6% for the maximum), while a decayed row is simply not counted.
  *
- * <p><b>Merge: approximate; run it key-partitioned.</b> Registers merge exactly (maximum), but a bucket's key and
- * counter summarise an order-dependent contest that cannot be replayed. {@link #merge} therefore: takes the
- * register-wise maximum; where both buckets hold the same key, adds the counters; where they hold different keys,
- * keeps the larger counter. This equals the single-instance answer closely when every key's pairs went to one
- * instance (key-partitioned workers: then each bucket's contest is between keys of one part and the other part's
- * key only competes across parts); pairs of one key spread over several instances are counted once per instance.
+ * <p><b>Merge: approximate.</b> Registers merge exactly (maximum), but a bucket's key and counter summarise an
+ * order-dependent contest that cannot be replayed. {@link #merge} therefore takes the register-wise maximum and,
+ * bucket by bucket, adds the counters where both hold the same key and keeps the larger counter where they hold
+ * different keys. Each part's counter is an unbiased estimate of the distinct pairs that part saw, so the sum is
+ * right when every (key, element) pair went to one part: with key-partitioned workers (each key on one worker),
+ * and also with the pipeline's flow-hash workers as long as a pair's packets stay in one flow; a pair seen on
+ * k workers counts k times. Measured on Zipf traffic split over 4 workers by flow hash, 1 MiB each: F1 0.99 and
+ * median relative error 1.2% for the merged result, against 0.98 and 2.4% for one instance.
  *
  * <p>{@link #update} takes pre-computed 64-bit hashes of the key and of the (key, element) pair and allocates
  * nothing. Random choices come from a seeded generator, so a run is reproducible. Not thread-safe.

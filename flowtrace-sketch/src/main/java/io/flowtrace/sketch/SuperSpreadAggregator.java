@@ -18,9 +18,10 @@ import java.util.List;
  * {@code limit}. The estimate has no hard bounds, so rows carry {@code lower = 0} and
  * {@code upper = Long.MAX_VALUE} (unknown).
  *
- * <p><b>Merge: approximate; run key-partitioned.</b> See {@link SuperSpread}: the merged answer approximates the
- * single-instance one when each key's packets went to one instance (route by a hash of the key fields), and
- * counts a key's pairs once per instance otherwise. Not thread-safe.
+ * <p><b>Merge: approximate.</b> See {@link SuperSpread}: the merged answer approximates the single-instance one
+ * when each (key, element) pair's packets went to one instance, i.e. with key-partitioned workers or with
+ * flow-hash workers when a pair's packets share a flow; a pair seen on k instances counts k times. Not
+ * thread-safe.
  */
 public final class SuperSpreadAggregator extends BaseAggregator {
     static final int FAMILY = 3;
