@@ -13,6 +13,7 @@ class KeyFieldsTest {
     void acceptsFlowtraceAndEngineSpellings() {
         assertEquals(KeyFields.parse("src_ip,dst_port"), KeyFields.of(List.of("SrcIP", "DstPort")));
         assertEquals("dst_port,src_ip", KeyFields.parse("DstPort, SrcIP").toString());
+        assertEquals(KeyFields.parse("src_ip,dst_ip"), KeyFields.parse("src_ip+dst_ip"));
         assertEquals(List.of("src_ip", "dst_ip", "src_port", "dst_port", "protocol"),
                 KeyFields.parse("five_tuple").names());
     }
