@@ -21,7 +21,7 @@ import java.util.Set;
  * {@code top CAPTURE --key FIELDS --metric M --limit N [--exact | --sketch count-min|super-spread --memory SIZE]}:
  * meters a capture with one aggregator task and prints its rows, largest first, one JSON object per line:
  * {@code {"key":{"src_ip":"10.0.0.1"},"value":1234}}, with {@code "lower"} and {@code "upper"} where the answer is
- * an estimate with known bounds.
+ * an estimate (hard bounds for count-min, an approximate interval for super-spread).
  */
 final class TopCommand implements Command {
     static final String TASK = "top";
@@ -39,7 +39,8 @@ final class TopCommand implements Command {
                 "usage: java -jar flowtrace.jar top CAPTURE --key FIELDS [options]",
                 "",
                 "Prints the top keys, largest first, one JSON object per line: {\"key\":{...},\"value\":N}",
-                "plus \"lower\" and \"upper\" where the value is an estimate with known bounds.",
+                "plus \"lower\" and \"upper\" where the value is an estimate: hard bounds for count-min, an",
+                "approximate interval for super-spread.",
                 "",
                 "top options:",
                 "  --key FIELDS              comma-separated: src_ip, dst_ip, src_port, dst_port, protocol",
