@@ -123,4 +123,25 @@ class ExactAggregatorTest {
         t.onPacket(p);
         assertEquals(Map.of("src_ip", "2001:db8::1"), t.snapshot(0, 1).rows().get(0).key());
     }
+
+    @Test
+    void largestSelectsTheTopIdsInOrder() {
+        long[] v = new long[1000];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextInt(50);
+        }
+        Integer[] all = new Integer[v.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        java.util.Arrays.sort(all, (a, b) -> v[a] != v[b] ? Long.compare(v[b], v[a]) : Integer.compare(a, b));
+        for (int k : new int[] {0, 1, 7, 100, 1000}) {
+            int[] top = ExactAggregator.largest(v, v.length, k);
+            assertEquals(k, top.length);
+            for (int i = 0; i < k; i++) {
+                assertEquals((int) all[i], top[i], "k " + k + " rank " + i);
+            }
+        }
+    }
 }
