@@ -128,7 +128,7 @@ final class PcapLiveSource implements PacketSource {
         } catch (LinkageError e) {
             // JNA throws UnsatisfiedLinkError while pcap4j's native mappings initialise; later uses of the same
             // class see NoClassDefFoundError, and a missing JNA jar shows as NoClassDefFoundError too.
-            throw new FlowTraceException(plugin + ": " + LIBPCAP_MISSING + " (" + e + ")", e);
+            throw new FlowTraceException(plugin + ": " + LIBPCAP_MISSING + " (" + firstLine(rootCause(e)) + ")", e);
         }
     }
 
@@ -208,6 +208,21 @@ final class PcapLiveSource implements PacketSource {
             names.add("(interfaces could not be listed: " + e.getMessage() + ")");
         }
         return names;
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** JNA's messages list every path it tried, one per line: the first says enough. */
+    private static String firstLine(Throwable t) {
+        String text = t.toString();
+        int eol = text.indexOf('\n');
+        return (eol < 0 ? text : text.substring(0, eol)).trim();
     }
 
     static int linkTypeOf(int dlt) {
