@@ -1,10 +1,16 @@
 /** The flowtrace agent and command line, and an example aggregator plugin. */
 module io.flowtrace.examples {
     requires io.flowtrace.core;
+    requires io.flowtrace.capture;
+    requires io.flowtrace.sketch;
+    requires io.flowtrace.sinks;
     requires com.fasterxml.jackson.core;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
     requires org.slf4j;
 
     exports io.flowtrace.examples;
+    exports io.flowtrace.examples.plugin;
+
+    provides io.flowtrace.core.spi.AggregatorProvider with io.flowtrace.examples.plugin.ProtocolMixAggregatorProvider;
 }

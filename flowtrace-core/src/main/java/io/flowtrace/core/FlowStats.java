@@ -15,7 +15,7 @@ import java.util.Map;
  * @param flowsCreated       flow records started
  * @param flowsActive        flows tracked now
  * @param records            records emitted
- * @param endReasons         records by end reason (and {@code flushed}: ended by end of capture or shutdown)
+ * @param endReasons         records by end reason
  * @param sinks              delivery counters per sink
  * @param sourceCounters     the source's own counters (e.g. kernel drops)
  * @param aggregatorFailures calls into aggregators that threw

@@ -148,6 +148,7 @@ public final class Pipeline implements PacketHandler {
     }
 
     private volatile boolean stopRequested;
+    private volatile EndReason finishReason;
 
     /** Asks the source to stop; {@link #run()} then flushes every open flow with reason {@code shutdown}. */
     public void stop() {
@@ -248,6 +249,7 @@ public final class Pipeline implements PacketHandler {
     }
 
     private void finish(EndReason reason) {
+        finishReason = reason;
         if (aborted) {
             return;
         }
@@ -338,7 +340,8 @@ public final class Pipeline implements PacketHandler {
         reasons.put(EndReason.TCP_FIN.jsonName(), fin);
         reasons.put(EndReason.TCP_RST.jsonName(), rst);
         reasons.put(EndReason.EVICTED.jsonName(), evicted);
-        reasons.put("flushed", flushed);
+        reasons.put(EndReason.END_OF_CAPTURE.jsonName(), finishReason == EndReason.END_OF_CAPTURE ? flushed : 0);
+        reasons.put(EndReason.SHUTDOWN.jsonName(), finishReason == EndReason.SHUTDOWN ? flushed : 0);
         Map<String, FlowStats.SinkStats> sinkStats = new LinkedHashMap<>();
         for (SinkRunner s : sinks) {
             sinkStats.put(s.name(), new FlowStats.SinkStats(s.delivered(), s.failed(), s.dropped(), s.undelivered(),

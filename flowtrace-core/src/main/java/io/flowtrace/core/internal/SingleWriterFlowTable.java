@@ -569,7 +569,16 @@ public final class SingleWriterFlowTable {
                         continue;
                     }
                 }
-                if ((data[b + LINK] & LINK_EMPTY) == 0) {
+                long meta = data[b + META];
+                if ((meta & ST_CLOSING) != 0) {
+                    // closed by FIN or RST and lingering: that is why it ended
+                    emit(s, (meta & ST_RST) != 0 ? EndReason.TCP_RST : EndReason.TCP_FIN);
+                    if ((meta & ST_RST) != 0) {
+                        closedRst++;
+                    } else {
+                        closedFin++;
+                    }
+                } else if ((data[b + LINK] & LINK_EMPTY) == 0) {
                     emit(s, reason);
                     flushed++;
                 }

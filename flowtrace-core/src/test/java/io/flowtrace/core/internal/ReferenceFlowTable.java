@@ -170,7 +170,9 @@ final class ReferenceFlowTable {
             } else {
                 deadline = Math.min(add(f.last, idle(f.key.protocol())), add(f.first, active()));
             }
-            if (deadline <= now) {
+            if (f.closing) {
+                emit(f, f.rst ? EndReason.TCP_RST : EndReason.TCP_FIN);
+            } else if (deadline <= now) {
                 if (f.closing) {
                     emit(f, f.rst ? EndReason.TCP_RST : EndReason.TCP_FIN);
                 } else if (!f.empty) {

@@ -1,0 +1,143 @@
+package io.flowtrace.examples;
+
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowRecordJson;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The agent jar's {@code flows} command, run as a user runs it. */
+class CommandLineIT {
+    private static final Path SAMPLE = Jar.root().resolve("flowtrace-examples/captures/sample.pcap");
+
+    static List<FlowRecord> records(String ndjson) {
+        List<FlowRecord> out = new ArrayList<>();
+        for (String line : ndjson.split("\n")) {
+            if (!line.isBlank()) {
+                out.add(FlowRecordJson.read(line));
+            }
+        }
+        return out;
+    }
+
+    /** Frames tcpdump reads from {@code file} with a filter: the trusted count. */
+    static int tcpdumpCount(Path file, String filter) throws Exception {
+        Process p = new ProcessBuilder("tcpdump", "-r", file.toString(), "-nn", filter).redirectError(
+                ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "tcpdump (installed by scripts/test.sh) ran with filter " + filter);
+        return (int) out.lines().count();
+    }
+
+    @Test
+    void sampleCapturePacketsPerConversationEqualTcpdumps() throws Exception {
+        Jar.Result r = Jar.run("flows", SAMPLE.toString(), "--top-talkers", "3");
+        assertEquals(0, r.exit(), r.err());
+        List<FlowRecord> recs = records(r.out());
+        assertTrue(recs.size() >= 15, "records: " + recs.size());
+        long total = 0;
+        for (FlowRecord f : recs) {
+            // tcpdump's icmp6 primitive does not follow extension headers (MLD reports carry hop-by-hop
+            // options), so ICMPv6 is matched as IPv6 that is neither TCP nor UDP
+            String proto = f.key().protocol() == 6 ? "tcp" : f.key().protocol() == 17 ? "udp"
+                    : f.key().ipVersion() == 6 ? "ip6 and not tcp and not udp" : "icmp";
+            String filter = "(" + proto + ") and src host " + f.key().srcIp() + " and dst host " + f.key().dstIp();
+            String reverse = "(" + proto + ") and src host " + f.key().dstIp() + " and dst host " + f.key().srcIp();
+            if (f.key().protocol() == 6 || f.key().protocol() == 17) {
+                filter += " and src port " + f.key().srcPort() + " and dst port " + f.key().dstPort();
+                reverse += " and src port " + f.key().dstPort() + " and dst port " + f.key().srcPort();
+            }
+            assertEquals(tcpdumpCount(SAMPLE, filter), f.packetsForward(), f.key() + " forward");
+            assertEquals(tcpdumpCount(SAMPLE, reverse), f.packetsReverse(), f.key() + " reverse");
+            total += f.packetCount();
+        }
+        // every frame is in a record except ARP, which carries no IP
+        assertEquals(tcpdumpCount(SAMPLE, "") - tcpdumpCount(SAMPLE, "arp"), total);
+        assertTrue(r.err().contains("top talkers by bytes"), r.err());
+    }
+
+    @Test
+    void sampleCaptureHoldsTheConversationsItWasRecordedWith() throws Exception {
+        // make-sample.sh: 5 UDP queries from .3 to .2:5353 each answered; 3 pings .3 -> .2; a connection
+        // from .2 to .3:9999 refused with RST
+        List<FlowRecord> recs = records(Jar.run("flows", SAMPLE.toString()).out());
+        FlowRecord udp = find(recs, "10.77.0.3", "10.77.0.2", 17, 5353);
+        assertEquals(5, udp.packetsForward());
+        assertEquals(5, udp.packetsReverse());
+        FlowRecord ping = find(recs, "10.77.0.3", "10.77.0.2", 1, 0);
+        assertEquals(3, ping.packetsForward());
+        assertEquals(3, ping.packetsReverse());
+        FlowRecord refused = find(recs, "10.77.0.2", "10.77.0.3", 6, 9999);
+        assertEquals("tcp-rst", refused.endReason().jsonName());
+        assertEquals(2, refused.packetCount());
+    }
+
+    private static FlowRecord find(List<FlowRecord> recs, String src, String dst, int proto, int dstPort) {
+        return recs.stream().filter(f -> f.key().srcIp().equals(src) && f.key().dstIp().equals(dst)
+                        && f.key().protocol() == proto && f.key().dstPort() == dstPort).findFirst()
+                .orElseThrow(() -> new AssertionError("no record " + src + " -> " + dst + ":" + dstPort + " in " + recs));
+    }
+
+    @Test
+    void outWritesTheSameRecordsToAFile(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("flows.ndjson");
+        Jar.Result r = Jar.run("flows", SAMPLE.toString(), "--out", out.toString(), "--workers", "2");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.out());
+        assertEquals(new HashSet<>(records(Jar.run("flows", SAMPLE.toString()).out())),
+                new HashSet<>(records(Files.readString(out))));
+    }
+
+    @Test
+    void badOptionsGiveOneLineAndExitTwo() throws Exception {
+        Map<String[], String> cases = Map.of(
+                new String[] {"flows", SAMPLE.toString(), "--idle-timeout", "5x"}, "--idle-timeout: duration: '5x'",
+                new String[] {"flows", SAMPLE.toString(), "--idle-timeout", "tcp=1m,sctp=5s"}, "unknown protocol 'sctp'",
+                new String[] {"flows", SAMPLE.toString(), "--bogus"}, "unknown option --bogus (known: ",
+                new String[] {"flows", SAMPLE.toString(), "--workers", "0"}, "--workers: 0 (expected: 1..256)",
+                new String[] {"flows", SAMPLE.toString(), "--tcp-close", "maybe"}, "--tcp-close: 'maybe' (expected: on or off)",
+                new String[] {"flows"}, "missing CAPTURE",
+                new String[] {"flows", SAMPLE.toString(), "--sink", "natz:url=x"}, "no sink named 'natz'; available: [",
+                new String[] {"flows", SAMPLE.toString(), "--idle-timeout", "10m", "--active-timeout", "5m"},
+                "must not exceed activeTimeout (5m)",
+                new String[] {"flowz"}, "unknown command 'flowz'");
+        for (Map.Entry<String[], String> c : cases.entrySet()) {
+            Jar.Result r = Jar.run(c.getKey());
+            String what = String.join(" ", c.getKey());
+            assertEquals(2, r.exit(), what + ": " + r.err());
+            assertEquals(1, r.errLines().size(), what + ": one line: " + r.err());
+            assertTrue(r.err().contains(c.getValue()), what + ": " + r.err());
+            assertEquals("", r.out(), what);
+        }
+    }
+
+    @Test
+    void aDamagedCaptureGivesItsRecordsThenAnErrorNamingFileAndOffset() throws Exception {
+        Path file = Jar.corpus().resolve("malformed/derived/truncated_mid_record.pcap");
+        Jar.Result r = Jar.run("flows", file.toString());
+        assertEquals(1, r.exit(), r.err());
+        // the corpus README: capinfos reads 3 packets before the cut
+        long packets = records(r.out()).stream().mapToLong(FlowRecord::packetCount).sum();
+        assertEquals(3, packets);
+        String last = r.errLines().get(r.errLines().size() - 1);
+        assertTrue(last.startsWith("flowtrace flows: ") && last.contains("truncated_mid_record.pcap")
+                && last.contains("offset"), last);
+        assertTrue(!r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void helpListsTheCommandsAndOptions() throws Exception {
+        Jar.Result r = Jar.run("help", "flows");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("--idle-timeout D") && r.out().contains("--sink NAME:k=v"), r.out());
+    }
+}
