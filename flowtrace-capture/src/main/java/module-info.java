@@ -4,6 +4,7 @@ module io.flowtrace.capture {
     requires org.slf4j;
 
     exports io.flowtrace.capture;
+    exports io.flowtrace.capture.synth;
 
     provides io.flowtrace.core.spi.PacketSourceProvider with
             io.flowtrace.capture.PcapFileSourceProvider;
