@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
  * <p>Conversation {@code i} (rank {@code i + 1} in the Zipf law) gets one packet plus its Zipf share of the rest, so
  * the file holds exactly the requested packets over exactly the requested conversations. The packets of all
  * conversations are shuffled together in time; within a conversation, a TCP one starts with SYN, SYN-ACK, ACK and,
- * when it has at least seven packets, mostly ends with FIN/ACK both ways (some end with a RST, some stay open).
+ * when it has at least six packets, mostly ends with a FIN each way (some end with a RST, some stay open).
  * The first packet always goes from the client to the server, so the client is the initiator of every record.
  * Every 5-tuple is unique: each conversation has its own client address. Timestamps grow by a fixed spacing per
  * packet.
@@ -314,7 +314,7 @@ public final class SyntheticCapture {
 
     /** 0: open, 1: FIN both ways, 2: RST from the client. */
     private int closing(int c, int count) {
-        if (count < 7) {
+        if (count < 6) {
             return count >= 4 && Long.remainderUnsigned(attr(c, 6), 100) < 10 ? 2 : 0;
         }
         long r = Long.remainderUnsigned(attr(c, 6), 100);
@@ -362,10 +362,11 @@ public final class SyntheticCapture {
             } else if (k == 2) {
                 reverse = false;
                 flags = ACK;
-            } else if (close == 1 && k >= count - 4) {
-                int j = k - (count - 4);
-                reverse = j == 1 || j == 2;
-                flags = j == 0 || j == 2 ? FIN | ACK : ACK;
+            } else if (close == 1 && k >= count - 3) {
+                // the client's FIN, the server's ACK, the server's FIN: the conversation ends on its last packet
+                int j = k - (count - 3);
+                reverse = j > 0;
+                flags = j == 1 ? ACK : FIN | ACK;
             } else if (close == 2 && k == count - 1) {
                 reverse = false;
                 flags = RST | ACK;
