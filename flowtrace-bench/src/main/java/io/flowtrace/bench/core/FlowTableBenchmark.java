@@ -145,4 +145,23 @@ public class FlowTableBenchmark {
         cursor = c;
         return table.size();
     }
+
+    @Benchmark
+    @OperationsPerInvocation(OPS)
+    public int updateBatched() {
+        DecodedPacket[] ps = batch;
+        int c = cursor;
+        for (int i = 0; i < OPS; i += BATCH) {
+            for (int j = 0; j < BATCH; j++) {
+                load(ps[j], c);
+                c = (c + 1) & (TRAFFIC - 1);
+            }
+            table.touch(ps, 0, BATCH);
+            for (int j = 0; j < BATCH; j++) {
+                table.update(ps[j]);
+            }
+        }
+        cursor = c;
+        return table.size();
+    }
 }
