@@ -22,6 +22,7 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         m.put("flows", new FlowsCommand());
         m.put("top", new TopCommand());
+        m.put("agent", new AgentCommand());
         return m;
     }
 
