@@ -13,20 +13,24 @@ import java.util.List;
 
 /**
  * Heavy hitters (type {@code count-min}): a {@link CountMinSketch} with conservative update over the chosen key
- * fields, by packets, wire bytes or finished flows, plus a {@link HeavyHitterHeap top-k candidate set}.
+ * fields, by packets, wire bytes or finished flows, with a {@link HeavyHitterHeap top-k candidate set} in front of
+ * it. A tracked key's updates are counted exactly in the candidate set and skip the sketch (Augmented Sketch, Roy,
+ * Khan and Alonso, SIGMOD 2016); other keys update the sketch and enter the set when their estimate beats its
+ * smallest member, whose counters are then raised to its bound. Every key's sketch estimate thus stays an upper
+ * bound of its true total, and heavy keys stop inflating the counters light keys share.
  *
  * <p><b>Rows and bounds.</b> Each snapshot row is a candidate key, largest estimate first, at most {@code limit}
- * of them and only those with estimate >= {@code threshold}. {@code value} and {@code upper} are the sketch
- * estimate (never below the true total); {@code lower} is the weight counted exactly since the key entered the
- * candidate set (its true total when it was never evicted), or 0. The sketch's ε·N bound is
- * {@link CountMinSketch#errorBound()}.
+ * of them and only those with estimate >= {@code threshold}. {@code value} and {@code upper} are the key's upper
+ * bound (its sketch estimate when it entered the set plus its weight since, never below the true total);
+ * {@code lower} is the weight counted exactly since the key entered the set (its true total when it never left).
+ * The sketch's ε·N bound is {@link CountMinSketch#errorBound()}.
  *
- * <p><b>Merge: counters exactly, candidates approximately.</b> Sketch counters add (see {@link CountMinSketch});
- * the candidate sets are unioned, each key re-estimated from the merged sketch with lower bounds summed (the parts
- * saw disjoint packets), and the largest {@code candidates} kept. A key that was in no part's candidate set cannot
- * appear after the merge; with {@code candidates} a few times {@code limit} this does not happen for keys in the
- * true top {@code limit} on skewed traffic. Update cost: {@code depth} counter reads and writes, one comparison with
- * the heap minimum and, for keys above it, a probe and a heap sift. Not thread-safe.
+ * <p><b>Merge: counters exactly, candidates approximately.</b> Sketch counters add (see {@link CountMinSketch}),
+ * then each candidate's counters are raised to its summed upper bound; the candidate sets are unioned with lower
+ * bounds summed (the parts saw disjoint packets), and the largest {@code candidates} kept. A key that was in no
+ * part's candidate set cannot appear after the merge; with {@code candidates} a few times {@code limit} this does
+ * not happen for keys in the true top {@code limit} on skewed traffic. Update cost: one probe of the candidate
+ * index, then for untracked keys {@code depth} counter reads and writes. Not thread-safe.
  */
 public final class CountMinAggregator extends BaseAggregator {
     static final int FAMILY = 2;
@@ -52,7 +56,7 @@ public final class CountMinAggregator extends BaseAggregator {
         }
         this.metric = metric;
         this.cm = cm;
-        this.heap = new HeavyHitterHeap(candidates, key.words());
+        this.heap = new HeavyHitterHeap(candidates, key.words(), cm);
         this.limit = limit;
         this.threshold = threshold;
     }
@@ -98,8 +102,7 @@ public final class CountMinAggregator extends BaseAggregator {
         long[] s = scratch;
         key.extract(p, s, 0);
         long h = Hashing.hash(s, 0, key.words(), cm.seed());
-        long weight = kind == Metric.BYTES ? len : 1;
-        heap.offer(s, 0, h, cm.update(h, weight), weight);
+        update(s, 0, h, kind == Metric.BYTES ? len : 1);
     }
 
     @Override
@@ -108,8 +111,7 @@ public final class CountMinAggregator extends BaseAggregator {
         if (metric.kind == Metric.FLOWS) {
             long[] s = scratch;
             key.extract(record.key(), s, 0);
-            long h = Hashing.hash(s, 0, key.words(), cm.seed());
-            heap.offer(s, 0, h, cm.update(h, 1), 1);
+            update(s, 0, Hashing.hash(s, 0, key.words(), cm.seed()), 1);
         }
     }
 
@@ -118,7 +120,21 @@ public final class CountMinAggregator extends BaseAggregator {
      * do their own parsing).
      */
     public void update(long[] keyWords, int off, long hash, long weight) {
-        heap.offer(keyWords, off, hash, cm.update(hash, weight), weight);
+        long min = cm.prepare(hash); // counter reads start before the (unpredictable) tracked-or-not branch
+        int slot = heap.find(keyWords, off, hash);
+        if (slot >= 0) {
+            heap.add(slot, weight);
+            cm.addTotal(weight);
+        } else {
+            heap.offerNew(keyWords, off, hash, cm.apply(min, weight), weight);
+        }
+    }
+
+    /** The estimate of a key given as words: its tracked upper bound, else the sketch's. */
+    long estimate(long[] keyWords) {
+        long h = Hashing.hash(keyWords, 0, key.words(), cm.seed());
+        int slot = heap.find(keyWords, 0, h);
+        return slot >= 0 ? heap.count[slot] : cm.estimate(h);
     }
 
     @Override
@@ -164,10 +180,14 @@ public final class CountMinAggregator extends BaseAggregator {
         }
         cm.merge(o.cm);
         heap.clear();
+        // tracked keys were counted outside the parts' counters: raise them to their bounds first, so that the
+        // merged sketch bounds every key, including those that do not fit in the merged candidate set
+        for (int i = 0; i < n; i++) {
+            cm.raise(hashes[i], upper[i]);
+        }
         for (int i = 0; i < n; i++) {
             if (heap.find(keys, i * w, hashes[i]) < 0) {
-                long est = Math.min(upper[i], cm.estimate(hashes[i]));
-                heap.offerMerged(keys, i * w, hashes[i], est, Math.min(lower[i], est));
+                heap.offerMerged(keys, i * w, hashes[i], upper[i], Math.min(lower[i], upper[i]));
             }
         }
         mergeTotals(o);

@@ -49,8 +49,9 @@ public final class CountMinAggregatorProvider implements AggregatorProvider {
         double epsilon = config.getDouble("epsilon", 0.001, 1e-9, 0.5);
         double delta = config.getDouble("delta", 0.01, 1e-12, 0.5);
         boolean conservative = config.getBoolean("conservative", true);
-        int limit = config.getInt("limit", 100, 1, 1 << 24);
-        int candidates = config.getInt("candidates", CountMinAggregator.defaultCandidates(limit), 1, 1 << 26);
+        int limit = config.getInt("limit", 100, 1, 1 << 22);
+        int candidates = config.getInt("candidates", CountMinAggregator.defaultCandidates(limit), 1,
+                HeavyHitterHeap.MAX_CAPACITY);
         if (candidates < limit) {
             config.error("candidates: " + candidates + " (expected: >= limit " + limit + ")");
         }

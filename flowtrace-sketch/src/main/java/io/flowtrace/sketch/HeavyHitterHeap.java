@@ -3,36 +3,43 @@ package io.flowtrace.sketch;
 import java.util.Arrays;
 
 /**
- * The top-k candidate set beside a Count-Min sketch: at most {@code capacity} keys with their latest estimate, in
- * a binary min-heap on the estimate, plus an open-addressing index from key to heap slot. A key enters when its
- * estimate beats the smallest tracked one (evicting that one), as in the heap-based heavy-hitter scheme of
- * Cormode and Muthukrishnan (2005, section 5.1) and Space-Saving's replace-the-minimum rule (Metwally et al.,
- * ICDT 2005).
+ * The top-k candidate set in front of a Count-Min sketch: at most {@code capacity} keys, in a binary min-heap on
+ * their estimate, plus an open-addressing index from key to heap slot. A key enters when its sketch estimate beats
+ * the smallest tracked one, evicting that one (the heap scheme of Cormode and Muthukrishnan, 2005, section 5.1, and
+ * Space-Saving's replace-the-minimum rule, Metwally et al., ICDT 2005).
  *
- * <p>For each key it keeps {@code count} (the sketch estimate at the key's latest update: an upper bound of its
- * true total, since the key has not grown since) and {@code since} (the exact weight added since the key entered
- * the set: a lower bound of its true total). Keys that were never evicted have {@code since} equal to the true
- * total. No allocation after construction. Not thread-safe.
+ * <p>While a key is tracked its updates are counted here and not in the sketch, as in the Augmented Sketch (Roy,
+ * Khan and Alonso, SIGMOD 2016): heavy keys, the bulk of the traffic, cost one probe of a small table instead of
+ * {@code depth} counter updates, and stop inflating the counters the light keys share. For each key it keeps
+ * {@code count}, an upper bound of its true total (the sketch estimate when it entered plus everything since), and
+ * {@code since}, the exact weight since it entered (a lower bound; the true total when it never left). When a key
+ * is evicted its counters are raised to {@code count} ({@link CountMinSketch#raise}), so the sketch again bounds
+ * it from above. No allocation after construction. Not thread-safe.
  */
 final class HeavyHitterHeap {
+    static final int MAX_CAPACITY = (1 << 23) - 1;
+    private static final long SLOT = (1L << 24) - 1;
+    private static final long TAG = ~SLOT;
     private final int capacity;
     private final int width;
+    private final CountMinSketch sketch;
     final long[] keys;      // slot-major key words
     final long[] hashes;    // per slot
-    final long[] count;     // per slot: estimate (upper bound)
+    final long[] count;     // per slot: upper bound
     final long[] since;     // per slot: weight since insertion (lower bound)
     private final int[] heap;     // heap position -> slot
     private final int[] heapPos;  // slot -> heap position
-    private final int[] table;    // index: slot + 1, 0 empty
+    private final long[] table;   // index: upper 40 bits of the key hash | slot + 1; 0 empty
     private final int mask;
     private int size;
 
-    HeavyHitterHeap(int capacity, int width) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("candidates: " + capacity + " (expected: >= 1)");
+    HeavyHitterHeap(int capacity, int width, CountMinSketch sketch) {
+        if (capacity < 1 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("candidates: " + capacity + " (expected: 1.." + MAX_CAPACITY + ")");
         }
         this.capacity = capacity;
         this.width = width;
+        this.sketch = sketch;
         keys = new long[capacity * width];
         hashes = new long[capacity];
         count = new long[capacity];
@@ -40,7 +47,7 @@ final class HeavyHitterHeap {
         heap = new int[capacity];
         heapPos = new int[capacity];
         int t = Integer.highestOneBit(capacity * 4 - 1) << 1;
-        table = new int[Math.max(16, t)];
+        table = new long[Math.max(16, t)];
         mask = table.length - 1;
     }
 
@@ -52,30 +59,23 @@ final class HeavyHitterHeap {
         return capacity;
     }
 
-    /** The smallest tracked estimate, or 0 while the set is not full (anything may enter). */
-    long threshold() {
-        return size < capacity ? 0 : count[heap[0]];
+    /** Adds {@code weight} to a tracked key's slot. */
+    void add(int slot, long weight) {
+        count[slot] += weight;
+        since[slot] += weight;
+        siftDown(heapPos[slot]);
     }
 
     /**
-     * Offers a key after its sketch update.
+     * Offers an untracked key after its sketch update: it enters while the set is not full, or when its estimate
+     * beats the smallest tracked one, whose counters are then raised in the sketch.
      *
-     * @param estimate the key's sketch estimate after the update
+     * @param estimate the key's sketch estimate after the update (an upper bound of its true total)
      * @param weight   the weight of this update
      */
-    void offer(long[] w, int off, long hash, long estimate, long weight) {
-        if (size == capacity && estimate < count[heap[0]]) {
-            return; // a tracked key's estimate never falls below its stored count, so this key is not tracked
-        }
-        int slot = find(w, off, hash);
-        if (slot >= 0) {
-            count[slot] = estimate;
-            since[slot] += weight;
-            siftDown(heapPos[slot]);
-            return;
-        }
+    void offerNew(long[] w, int off, long hash, long estimate, long weight) {
         if (size < capacity) {
-            slot = size;
+            int slot = size;
             heap[size] = slot;
             heapPos[slot] = size;
             size++;
@@ -83,25 +83,26 @@ final class HeavyHitterHeap {
             siftUp(heapPos[slot]);
             return;
         }
-        if (estimate > count[heap[0]]) {
-            slot = heap[0];
-            remove(slot);
-            put(slot, w, off, hash, estimate, weight);
+        int min = heap[0];
+        if (estimate > count[min]) {
+            sketch.raise(hashes[min], count[min]);
+            remove(min);
+            put(min, w, off, hash, estimate, weight);
             siftDown(0);
         }
     }
 
-    /** Adds a key with given bounds (merge); replaces the minimum when full and the key is larger. */
-    void offerMerged(long[] w, int off, long hash, long estimate, long lower) {
+    /** Adds a key with given bounds (merge, byte form): keeps the tighter bounds when it is already tracked. */
+    void offerMerged(long[] w, int off, long hash, long upper, long lower) {
         int slot = find(w, off, hash);
         if (slot >= 0) {
-            count[slot] = Math.min(count[slot], estimate);
-            since[slot] = Math.min(since[slot] + lower, count[slot]);
+            count[slot] = Math.min(count[slot], upper);
+            since[slot] = Math.min(Math.max(since[slot], lower), count[slot]);
             siftUp(heapPos[slot]);
             siftDown(heapPos[slot]);
             return;
         }
-        offer(w, off, hash, estimate, lower);
+        offerNew(w, off, hash, upper, Math.min(lower, upper));
     }
 
     private void put(int slot, long[] w, int off, long hash, long estimate, long weight) {
@@ -113,7 +114,7 @@ final class HeavyHitterHeap {
         while (table[i] != 0) {
             i = (i + 1) & mask;
         }
-        table[i] = slot + 1;
+        table[i] = (hash & TAG) | (slot + 1);
     }
 
     private int index(long hash) {
@@ -123,13 +124,16 @@ final class HeavyHitterHeap {
     int find(long[] w, int off, long hash) {
         int i = index(hash);
         while (true) {
-            int e = table[i];
+            long e = table[i];
             if (e == 0) {
                 return -1;
             }
-            int slot = e - 1;
-            if (hashes[slot] == hash && same(w, off, slot)) {
-                return slot;
+            // the tag in the entry spares a load of the slot's hash for keys that merely share the probe run
+            if (((e ^ hash) & TAG) == 0) {
+                int slot = (int) (e & SLOT) - 1;
+                if (same(w, off, slot)) {
+                    return slot;
+                }
             }
             i = (i + 1) & mask;
         }
@@ -148,18 +152,18 @@ final class HeavyHitterHeap {
     /** Removes a slot from the index (linear-probing deletion with backward shift). */
     private void remove(int slot) {
         int i = index(hashes[slot]);
-        while (table[i] != slot + 1) {
+        while ((table[i] & SLOT) != slot + 1) {
             i = (i + 1) & mask;
         }
         int hole = i;
         int j = i;
         while (true) {
             j = (j + 1) & mask;
-            int e = table[j];
+            long e = table[j];
             if (e == 0) {
                 break;
             }
-            int home = index(hashes[e - 1]);
+            int home = index(hashes[(int) (e & SLOT) - 1]);
             // move e into the hole unless its home lies cyclically in (hole, j]
             boolean between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!between) {
@@ -219,6 +223,6 @@ final class HeavyHitterHeap {
     }
 
     long memoryBytes() {
-        return keys.length * 8L + capacity * (8L * 3 + 4 * 2) + table.length * 4L;
+        return keys.length * 8L + capacity * (8L * 3 + 4 * 2) + table.length * 8L;
     }
 }

@@ -139,26 +139,27 @@ public final class SuperSpreadAggregator extends BaseAggregator {
     public Snapshot snapshot(long startNanos, long endNanos) {
         int w = key.words();
         KeyIndex seen = new KeyIndex(w, 256);
-        long[] keys = sketch.keyArray();
+        long[] cells = sketch.cells();
         List<Snapshot.Row> rows = new ArrayList<>();
         double rel = 3 * 1.04 / Math.sqrt(sketch.m());
         for (int bucket = 0; bucket < sketch.buckets(); bucket++) {
             if (sketch.counterAt(bucket) < Math.max(1, threshold)) {
                 continue;
             }
-            long h = Hashing.hash(keys, bucket * w, w, sketch.seed());
+            int at = sketch.keyOffset(bucket);
+            long h = Hashing.hash(cells, at, w, sketch.seed());
             int before = seen.size();
-            seen.findOrAdd(keys, bucket * w, h);
+            seen.findOrAdd(cells, at, h);
             if (seen.size() == before) {
                 continue;
             }
-            long v = sketch.estimate(keys, bucket * w, h);
+            long v = sketch.estimate(cells, at, h);
             if (v < Math.max(1, threshold)) {
                 continue;
             }
             long lo = Math.max(0, (long) Math.floor(v * (1 - rel)) - 1);
             long hi = (long) Math.ceil(v * (1 + rel)) + 1;
-            rows.add(new Snapshot.Row(key.toMap(keys, bucket * w), v, Math.min(lo, v), Math.max(hi, v)));
+            rows.add(new Snapshot.Row(key.toMap(cells, at), v, Math.min(lo, v), Math.max(hi, v)));
         }
         return new Snapshot(task, type(), "spread", startNanos, endNanos, limit(rows, limit), totals());
     }

@@ -67,4 +67,19 @@ class CountMinAccuracyTest {
         assertTrue(f1 >= 0.99, "F1 " + f1);
         boundsHold(s, t, t.packets);
     }
+
+    @Test
+    @DisplayName("with keys churning through a small candidate set, no key is ever underestimated")
+    void noKeyIsUnderestimatedAfterEvictions() {
+        CountMinAggregator cm = countMin("name=hh", "key=src_ip", "metric=bytes", "memory=16KiB", "limit=10",
+                "candidates=10");
+        SourceTruth t = SourceTruth.run(ZipfTraffic.sources(13, 20_000, 300_000), cm);
+        CountMinAggregator merged = (CountMinAggregator) cm.copy();
+        for (int id = 0; id < t.sources(); id++) {
+            long[] words = t.wordsOf(id);
+            assertTrue(cm.estimate(words) >= t.bytes[id], t.name(id));
+            assertTrue(merged.estimate(words) >= t.bytes[id], t.name(id));
+        }
+        boundsHold(cm.snapshot(0, 1), t, t.bytes);
+    }
 }

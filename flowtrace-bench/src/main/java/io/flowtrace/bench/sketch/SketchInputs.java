@@ -16,6 +16,8 @@ final class SketchInputs {
     final long[] elementHashes;
     /** Wire length of each update's packet. */
     final long[] sizes;
+    /** 0..9 per update: which pass in ten renews its element (see the SuperSpread benchmark). */
+    final int[] epochs;
 
     SketchInputs(int updates, int keys, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -29,6 +31,7 @@ final class SketchInputs {
         hashes = new long[updates];
         elementHashes = new long[updates];
         sizes = new long[updates];
+        epochs = new int[updates];
         for (int i = 0; i < updates; i++) {
             double u = rnd.nextDouble() * sum;
             int lo = 0;
@@ -45,6 +48,7 @@ final class SketchInputs {
             words[i * KEY_WORDS + 2] = 4L << 40;
             hashes[i] = Hashing.hash(words, i * KEY_WORDS, KEY_WORDS, 0x13198A2E03707344L);
             elementHashes[i] = Hashing.hash(0xC0000000L + rnd.nextInt(1 << 24), 7);
+            epochs[i] = i % 10;
             int s = rnd.nextInt(10);
             sizes[i] = s < 4 ? 64 : s < 6 ? 576 : s < 9 ? 1500 : 64 + rnd.nextInt(1437);
         }
