@@ -1,11 +1,16 @@
-/** flowtrace capture: packet sources (the pure-Java pcap/pcapng file reader). */
+/** flowtrace capture: packet sources (the pure-Java pcap/pcapng file reader, live capture through pcap4j). */
 module io.flowtrace.capture {
     requires transitive io.flowtrace.core;
     requires org.slf4j;
+    requires java.sql; // java.sql.Timestamp, the type of pcap4j's packet timestamps
+    // pcap4j 1.8.2 is read from the class path: its module descriptor requires 'slf4j.api' (SLF4J 1's automatic
+    // name), which SLF4J 2 (module org.slf4j) does not provide, so it cannot resolve as a named module. The live
+    // package adds the read edge to the unnamed module itself when a live source is created.
 
     exports io.flowtrace.capture;
     exports io.flowtrace.capture.synth;
 
     provides io.flowtrace.core.spi.PacketSourceProvider with
-            io.flowtrace.capture.PcapFileSourceProvider;
+            io.flowtrace.capture.PcapFileSourceProvider,
+            io.flowtrace.capture.live.PcapLiveSourceProvider;
 }

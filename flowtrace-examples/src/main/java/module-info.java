@@ -8,6 +8,10 @@ module io.flowtrace.examples {
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
     requires org.slf4j;
+    requires jdk.unsupported; // sun.misc.Signal: the agent exits 0 after flushing on SIGTERM/SIGINT
 
     exports io.flowtrace.examples;
+    exports io.flowtrace.examples.plugin;
+
+    provides io.flowtrace.core.spi.AggregatorProvider with io.flowtrace.examples.plugin.ProtocolMixAggregatorProvider;
 }

@@ -74,7 +74,7 @@ final class FlowsCommand implements Command {
         }
         FlowTrace meter = b.build();
         Progress progress = !a.has("no-progress") && Progress.stderrIsTerminal()
-                ? Progress.start(meter, Files.size(capture), err) : null;
+                ? Progress.start(meter, isGzip(capture) ? -1 : Files.size(capture), err) : null;
         FlowStats stats;
         CaptureFileException damage = null;
         try {
@@ -99,6 +99,14 @@ final class FlowsCommand implements Command {
             return 1;
         }
         return 0;
+    }
+
+    private static boolean isGzip(Path p) {
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     static void printSummary(FlowStats s, PrintStream err) {

@@ -47,14 +47,18 @@ final class Progress implements AutoCloseable {
     }
 
     private void draw(FlowStats s, long fileSize) {
-        Long pos = s.sourceCounters().get("file_position");
-        double frac = pos == null || fileSize <= 0 ? 0 : Math.min(1.0, pos / (double) fileSize);
-        int width = 30;
-        int filled = (int) Math.round(frac * width);
-        String bar = "=".repeat(filled) + " ".repeat(width - filled);
         double secs = s.elapsed().toNanos() / 1e9;
-        err.printf("\r[%s] %3.0f%% %,d packets %,d flows %s packets/s ", bar, frac * 100, s.packetsRead(),
-                s.flowsCreated(), FlowsCommand.rate(s.packetsRead(), secs));
+        String counts = String.format("%,d packets %,d flows %s packets/s ", s.packetsRead(), s.flowsCreated(),
+                FlowsCommand.rate(s.packetsRead(), secs));
+        Long pos = s.sourceCounters().get("bytes_read"); // of the decompressed file: no fraction for .gz
+        if (pos == null || fileSize <= 0) {
+            err.print("\r" + counts);
+        } else {
+            double frac = Math.min(1.0, pos / (double) fileSize);
+            int width = 30;
+            int filled = (int) Math.round(frac * width);
+            err.printf("\r[%s] %3.0f%% %s", "=".repeat(filled) + " ".repeat(width - filled), frac * 100, counts);
+        }
         err.flush();
     }
 

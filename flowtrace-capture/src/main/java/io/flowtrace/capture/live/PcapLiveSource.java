@@ -1,0 +1,452 @@
+package io.flowtrace.capture.live;
+
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.FlowTraceException;
+import io.flowtrace.core.spi.PacketHandler;
+import io.flowtrace.core.spi.PacketSource;
+import org.pcap4j.core.BpfProgram;
+import org.pcap4j.core.NotOpenException;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.PcapNetworkInterface;
+import org.pcap4j.core.PcapStat;
+import org.pcap4j.core.Pcaps;
+import org.pcap4j.core.RawPacketListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+/**
+ * Live capture on one interface through pcap4j and libpcap.
+ *
+ * <p>Packets are read by {@link #run} through pcap4j's raw-packet loop ({@code pcap_loop}) and handed one by one to
+ * the {@link PacketHandler}, with the handle's timestamp (nanosecond precision where libpcap supports it), the
+ * frame's original length and the handle's link type. A heartbeat thread watches the packet count: when no packet
+ * has arrived for one heartbeat interval it breaks the loop, and {@link #run} calls
+ * {@link PacketHandler#onIdle(long)} with the wall clock on its own thread before re-entering the loop; the same
+ * thread refreshes libpcap's drop counters. {@link #stop()} breaks the loop too: libpcap 1.10 wakes its blocking
+ * poll for that, and the read timeout bounds the wait on older versions.
+ *
+ * <p><b>Thread safety:</b> run by one thread, once; {@link #stop()}, {@link #close()}, {@link #counters()} and
+ * {@link #interfaceName(int)} may be called from any thread.
+ */
+final class PcapLiveSource implements PacketSource {
+    private static final Logger LOG = LoggerFactory.getLogger(PcapLiveSource.class);
+
+    /** The part of the error message for a missing native library that says what to install. */
+    static final String LIBPCAP_MISSING = "libpcap not found; install the Debian package libpcap0.8";
+    /** The part of the error message for missing privileges that says what to do. */
+    static final String NEED_PRIVILEGES = "run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN";
+
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    /** Wall clock in epoch nanoseconds. */
+    static final LongSupplier SYSTEM_CLOCK = () -> {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * NANOS_PER_SECOND + now.getNano();
+    };
+
+    // libpcap return codes (pcap/pcap.h)
+    private static final int PCAP_ERROR_NO_SUCH_DEVICE = -5;
+    private static final int PCAP_ERROR_PERM_DENIED = -8;
+    private static final int PCAP_ERROR_IFACE_NOT_UP = -9;
+    private static final int PCAP_ERROR_PROMISC_PERM_DENIED = -11;
+    /** DLT_RAW as libpcap reports it on Linux and most systems; capture files call it LINKTYPE_RAW (101). */
+    private static final int DLT_RAW = 12;
+    private static final int LINKTYPE_RAW = 101;
+
+    private final String plugin;
+    private final LiveCaptureSettings settings;
+    private final PcapHandle handle;
+    private final int linkType;
+    private final LongSupplier wallClock;
+    private final long heartbeatNanos;
+
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean stopped;
+    /** Set by the heartbeat thread before it breaks the loop because nothing arrived. */
+    private volatile boolean idleBreak;
+    private final AtomicLong packetsRead = new AtomicLong();
+    private final AtomicLong bytesRead = new AtomicLong();
+    private volatile long kernelReceived;
+    private volatile long kernelDropped;
+    private volatile long interfaceDropped;
+
+    private PcapLiveSource(String plugin, LiveCaptureSettings settings, PcapHandle handle, int linkType,
+                           LongSupplier wallClock, Duration heartbeat) {
+        this.plugin = plugin;
+        this.settings = settings;
+        this.handle = handle;
+        this.linkType = linkType;
+        this.wallClock = wallClock;
+        this.heartbeatNanos = heartbeat.toNanos();
+    }
+
+    /**
+     * Opens the interface and installs the filter, so that every configuration or environment problem shows here,
+     * before any thread is started.
+     *
+     * @param plugin    what is being configured, for messages
+     * @param wallClock epoch nanoseconds handed to {@link PacketHandler#onIdle(long)}
+     * @param heartbeat how long without packets before the handler hears of the wall clock
+     * @throws ConfigurationException when the interface does not exist or the filter does not compile
+     * @throws FlowTraceException     when libpcap is missing, privileges are missing, or the interface cannot be opened
+     */
+    static PcapLiveSource open(String plugin, LiveCaptureSettings settings, LongSupplier wallClock,
+                               Duration heartbeat) {
+        if (heartbeat.isNegative() || heartbeat.isZero()) {
+            throw new IllegalArgumentException("heartbeat: " + heartbeat + " (expected: > 0)");
+        }
+        try {
+            PcapHandle handle = openHandle(plugin, settings);
+            int linkType;
+            try {
+                installFilter(plugin, settings, handle);
+                linkType = linkTypeOf(handle.getDlt().value());
+            } catch (RuntimeException | Error e) {
+                handle.close();
+                throw e;
+            }
+            LOG.info("{}: capturing on '{}' (link type {}, snaplen {}, promiscuous {}, immediate {}, buffer {} bytes,"
+                            + " timestamps {}, filter '{}'; {})", plugin, settings.interfaceName(), linkType,
+                    settings.snaplen(), settings.promiscuous(), settings.immediate(), settings.bufferSize(),
+                    handle.getTimestampPrecision(), settings.filter(), Pcaps.libVersion());
+            return new PcapLiveSource(plugin, settings, handle, linkType, wallClock, heartbeat);
+        } catch (LinkageError e) {
+            // JNA throws UnsatisfiedLinkError while pcap4j's native mappings initialise; later uses of the same
+            // class see NoClassDefFoundError, and a missing JNA jar shows as NoClassDefFoundError too.
+            throw new FlowTraceException(plugin + ": " + LIBPCAP_MISSING + " (" + firstLine(rootCause(e)) + ")", e);
+        }
+    }
+
+    private static PcapHandle openHandle(String plugin, LiveCaptureSettings s) {
+        try {
+            return build(s, PcapHandle.TimestampPrecision.NANO);
+        } catch (PcapNativeException e) {
+            String message = String.valueOf(e.getMessage());
+            if (!message.contains("tstamp_precision")) {
+                throw translate(plugin, s.interfaceName(), e);
+            }
+            // a libpcap before 1.5 has no nanosecond timestamps
+            try {
+                return build(s, PcapHandle.TimestampPrecision.MICRO);
+            } catch (PcapNativeException again) {
+                throw translate(plugin, s.interfaceName(), again);
+            }
+        }
+    }
+
+    private static PcapHandle build(LiveCaptureSettings s, PcapHandle.TimestampPrecision precision)
+            throws PcapNativeException {
+        return new PcapHandle.Builder(s.interfaceName())
+                .snaplen(s.snaplen())
+                .promiscuousMode(s.promiscuous() ? PcapNetworkInterface.PromiscuousMode.PROMISCUOUS
+                        : PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
+                .immediateMode(s.immediate())
+                .bufferSize(s.bufferSize())
+                .timeoutMillis(s.timeoutMillis())
+                .timestampPrecision(precision)
+                .build();
+    }
+
+    private static void installFilter(String plugin, LiveCaptureSettings s, PcapHandle handle) {
+        if (s.filter().isEmpty()) {
+            return;
+        }
+        try {
+            handle.setFilter(s.filter(), BpfProgram.BpfCompileMode.OPTIMIZE);
+        } catch (PcapNativeException e) {
+            // pcap4j's message is libpcap's (pcap_geterr) followed by the expression
+            throw new ConfigurationException(plugin + ": " + LiveCaptureSettings.FILTER + ": '" + s.filter()
+                    + "' (expected: a BPF filter expression; libpcap says: " + e.getMessage() + ")", e);
+        } catch (NotOpenException e) {
+            throw new IllegalStateException("handle closed while opening", e);
+        }
+    }
+
+    private static FlowTraceException translate(String plugin, String name, PcapNativeException e) {
+        Integer rc = e.getReturnCode();
+        String libpcap = e.getMessage();
+        int code = rc == null ? 0 : rc;
+        if (code == PCAP_ERROR_NO_SUCH_DEVICE) {
+            return new ConfigurationException(plugin + ": " + LiveCaptureSettings.INTERFACE + ": '" + name
+                    + "' (expected: one of " + interfaceNames() + "; libpcap says: " + libpcap + ")", e);
+        }
+        if (code == PCAP_ERROR_PERM_DENIED || code == PCAP_ERROR_PROMISC_PERM_DENIED) {
+            return new FlowTraceException(plugin + ": no permission to capture on interface '" + name + "': "
+                    + libpcap + " (expected: " + NEED_PRIVILEGES + ")", e);
+        }
+        if (code == PCAP_ERROR_IFACE_NOT_UP) {
+            return new FlowTraceException(plugin + ": interface '" + name + "' is down: " + libpcap
+                    + " (expected: an interface that is up, e.g. ip link set " + name + " up)", e);
+        }
+        return new FlowTraceException(plugin + ": cannot open interface '" + name + "': " + libpcap
+                + (rc == null ? "" : " (libpcap error " + rc + ")"), e);
+    }
+
+    /** The interfaces libpcap can open here, for messages. */
+    static List<String> interfaceNames() {
+        List<String> names = new ArrayList<>();
+        try {
+            for (PcapNetworkInterface nif : Pcaps.findAllDevs()) {
+                names.add(nif.getName());
+            }
+        } catch (PcapNativeException e) {
+            names.add("(interfaces could not be listed: " + e.getMessage() + ")");
+        }
+        return names;
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** JNA's messages list every path it tried, one per line: the first says enough. */
+    private static String firstLine(Throwable t) {
+        String text = t.toString();
+        int eol = text.indexOf('\n');
+        return (eol < 0 ? text : text.substring(0, eol)).trim();
+    }
+
+    static int linkTypeOf(int dlt) {
+        return dlt == DLT_RAW ? LINKTYPE_RAW : dlt;
+    }
+
+    @Override
+    public String description() {
+        return settings.interfaceName();
+    }
+
+    /**
+     * Captures until {@link #stop()} or {@link #close()} is called, then closes the interface.
+     *
+     * @throws IOException           when libpcap fails while reading (for example, the interface went away)
+     * @throws IllegalStateException when called a second time
+     */
+    @Override
+    public void run(PacketHandler handler) throws IOException {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException(plugin + ": a live source runs once");
+        }
+        Listener listener = new Listener(handler);
+        Heartbeat heartbeat = new Heartbeat();
+        Thread beat = new Thread(heartbeat, "flowtrace-pcap-live-heartbeat-" + settings.interfaceName());
+        beat.setDaemon(true);
+        beat.start();
+        try {
+            while (!stopped) {
+                try {
+                    handle.loop(-1, listener);
+                } catch (InterruptedException e) {
+                    // pcap_breakloop: stop(), the heartbeat, or a failing handler; decided below
+                } catch (PcapNativeException e) {
+                    if (stopped) {
+                        break;
+                    }
+                    throw new IOException(plugin + ": reading interface '" + settings.interfaceName()
+                            + "' failed: " + e.getMessage(), e);
+                } catch (NotOpenException e) {
+                    break; // closed from another thread
+                }
+                listener.rethrowFailure();
+                if (idleBreak) {
+                    idleBreak = false;
+                    if (!stopped) {
+                        handler.onIdle(wallClock.getAsLong());
+                    }
+                }
+            }
+        } finally {
+            heartbeat.finish();
+            LockSupport.unpark(beat);
+            joinQuietly(beat);
+            refreshStats();
+            close();
+        }
+    }
+
+    /** Breaks the loop; {@link #run} returns promptly even when no packet arrives. Idempotent; any thread. */
+    @Override
+    public void stop() {
+        stopped = true;
+        breakLoop();
+    }
+
+    @Override
+    public String interfaceName(int interfaceIndex) {
+        return interfaceIndex == 0 ? settings.interfaceName() : null;
+    }
+
+    @Override
+    public boolean isLive() {
+        return true;
+    }
+
+    /**
+     * {@code packets_read} and {@code bytes_read} (captured bytes) handed to the handler; {@code kernel_received},
+     * {@code kernel_dropped} (no room in the capture buffer) and {@code interface_dropped} from libpcap's
+     * {@code pcap_stats}, refreshed about once per heartbeat interval and when the capture ends.
+     */
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("packets_read", packetsRead.get());
+        out.put("bytes_read", bytesRead.get());
+        out.put("kernel_received", kernelReceived);
+        out.put("kernel_dropped", kernelDropped);
+        out.put("interface_dropped", interfaceDropped);
+        return out;
+    }
+
+    /** Stops the capture and releases the interface. Idempotent; any thread. */
+    @Override
+    public void close() {
+        stop();
+        if (closed.compareAndSet(false, true)) {
+            // waits for a running loop to leave (pcap4j's handle lock); stop() has just broken it
+            handle.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PcapLiveSource[" + settings.interfaceName() + "]";
+    }
+
+    private void breakLoop() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            handle.breakLoop();
+        } catch (NotOpenException e) {
+            // already closed: nothing to break
+        }
+    }
+
+    private synchronized void refreshStats() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            PcapStat stat = handle.getStats();
+            kernelReceived = stat.getNumPacketsReceived();
+            kernelDropped = stat.getNumPacketsDropped();
+            interfaceDropped = stat.getNumPacketsDroppedByIf();
+        } catch (PcapNativeException | NotOpenException e) {
+            LOG.debug("{}: statistics unavailable: {}", plugin, e.toString());
+        }
+    }
+
+    private static void joinQuietly(Thread thread) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Called by pcap4j on the capturing thread for each frame. pcap4j's loop allocates the frame array and its
+     * timestamp per packet; nothing more is allocated here. A failing handler ends the capture: pcap4j would
+     * otherwise log and swallow the exception.
+     */
+    private final class Listener implements RawPacketListener {
+        private final PacketHandler handler;
+        private long packets;
+        private long bytes;
+        private Throwable failure;
+
+        Listener(PacketHandler handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        public void gotPacket(byte[] frame) {
+            if (failure != null) {
+                return;
+            }
+            try {
+                Timestamp ts = handle.getTimestamp();
+                Integer original = handle.getOriginalLength();
+                long nanos = Math.floorDiv(ts.getTime(), 1000L) * NANOS_PER_SECOND + ts.getNanos();
+                int captured = frame.length;
+                handler.onPacket(nanos, linkType, frame, 0, captured,
+                        original == null ? captured : original.intValue(), 0);
+                packetsRead.lazySet(++packets);
+                bytesRead.lazySet(bytes += captured);
+            } catch (Throwable t) {
+                failure = t;
+                breakLoop();
+            }
+        }
+
+        void rethrowFailure() throws IOException {
+            Throwable t = failure;
+            if (t == null) {
+                return;
+            }
+            if (t instanceof RuntimeException) {
+                throw (RuntimeException) t;
+            }
+            if (t instanceof Error) {
+                throw (Error) t;
+            }
+            throw new IOException(plugin + ": packet handler failed: " + t, t);
+        }
+    }
+
+    /** Breaks the loop when nothing arrived for a heartbeat interval, and refreshes libpcap's counters. */
+    private final class Heartbeat implements Runnable {
+        private volatile boolean finished;
+
+        void finish() {
+            finished = true;
+        }
+
+        @Override
+        public void run() {
+            long seen = packetsRead.get();
+            long deadline = System.nanoTime() + heartbeatNanos;
+            while (!finished && !stopped) {
+                long wait = deadline - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(this, wait);
+                    continue;
+                }
+                deadline += heartbeatNanos;
+                refreshStats();
+                long now = packetsRead.get();
+                if (now == seen && !finished) {
+                    idleBreak = true;
+                    breakLoop();
+                }
+                seen = now;
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The machinery behind {@link io.flowtrace.core.FlowTrace}, exported only to flowtrace's own modules: the packet
+ * decoder, the per-worker {@link io.flowtrace.core.internal.SingleWriterFlowTable}, the sharded
+ * {@link io.flowtrace.core.internal.Pipeline} with its batches and workers, and the per-sink
+ * {@link io.flowtrace.core.internal.SinkRunner}.
+ *
+ * <p>Threading: the source thread decodes and dispatches; each worker thread owns one flow table and one instance of
+ * every aggregator (no state shared, no locks on the packet path); batches move between them through JCTools SPSC
+ * queues and records to sinks through MPSC queues. Allocation: nothing per packet in steady state (batches and
+ * decoded-packet structs are reused; the flow table is primitive arrays); one {@code FlowRecord} per finished flow.
+ */
+package io.flowtrace.core.internal;

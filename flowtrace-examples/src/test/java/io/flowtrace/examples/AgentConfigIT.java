@@ -1,0 +1,89 @@
+package io.flowtrace.examples;
+
+import io.flowtrace.core.FlowRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The agent's YAML configuration, run from the jar: placeholders from the environment, a named source, sinks and flow
+ * options. A capture file stands in for the interface so that no privilege is needed.
+ */
+class AgentConfigIT {
+    private static final Path SAMPLE = Jar.root().resolve("flowtrace-examples/captures/sample.pcap");
+
+    @Test
+    void yamlConfigurationNamesSourceSinksAndFlowOptionsWithPlaceholdersFromTheEnvironment(@TempDir Path dir)
+            throws Exception {
+        Path out = dir.resolve("records.ndjson");
+        Path config = dir.resolve("agent.yaml");
+        Files.writeString(config, String.join("\n",
+                "hostname: ${SENSOR_NAME:-unnamed}",
+                "flow:",
+                "  idle-timeout: ${IDLE:-30s}",
+                "  workers: 2",
+                "source:",
+                "  name: pcap-file",
+                "  path: ${CAPTURE}",
+                "sinks:",
+                "  - name: file",
+                "    path: " + out,
+                ""));
+
+        Jar.Result r = Jar.run(120, Map.of("CAPTURE", SAMPLE.toString(), "SENSOR_NAME", "sensor-7"), List.of(),
+                "agent", "--config", config.toString());
+
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("records to the sinks named"), r.err());
+        List<FlowRecord> records = CommandLineIT.records(Files.readString(out));
+        assertFalse(records.isEmpty());
+        for (FlowRecord f : records) {
+            assertEquals("sensor-7", f.hostname());
+        }
+        assertEquals(metered(CommandLineIT.records(Jar.run("flows", SAMPLE.toString()).out())), metered(records));
+    }
+
+    /** What metering decided about each conversation, without who metered it. */
+    private static Set<String> metered(List<FlowRecord> records) {
+        Set<String> out = new HashSet<>();
+        for (FlowRecord f : records) {
+            out.add(f.key() + " " + f.packetsForward() + "/" + f.packetsReverse() + " " + f.bytesForward() + "/"
+                    + f.bytesReverse() + " " + f.endReason());
+        }
+        return out;
+    }
+
+    @Test
+    void badSettingsNameTheVariableFlagOrFileTheyCameFrom(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("agent.yaml");
+        Files.writeString(config, "interfaces: eth0\n");
+        Jar.Result unknownKey = Jar.run(60, Map.of(), List.of(), "agent", "--config", config.toString());
+        assertEquals(2, unknownKey.exit(), unknownKey.err());
+        assertTrue(unknownKey.err().contains("unknown key 'interfaces' (known: aggregators, batch_size, bpf_filter,"),
+                unknownKey.err());
+
+        Jar.Result snap = Jar.run(60, Map.of("AGENT_SNAP_LEN", "huge"), List.of(), "agent");
+        assertEquals(2, snap.exit(), snap.err());
+        assertEquals("flowtrace agent: AGENT_SNAP_LEN: 'huge' (expected: a whole number 64..262144)",
+                snap.err().trim());
+
+        Jar.Result flag = Jar.run(60, Map.of("AGENT_BATCH_SIZE", "huge"), List.of(), "agent", "--batch-size", "0");
+        assertEquals(2, flag.exit(), flag.err());
+        assertEquals("flowtrace agent: --batch-size: 0 (expected: 1..1000000)", flag.err().trim());
+
+        Jar.Result iface = Jar.run(60, Map.of("AGENT_INTERFACE", "nosuch0"), List.of(), "agent");
+        assertEquals(2, iface.exit(), iface.err());
+        assertTrue(iface.err().startsWith("flowtrace agent: source 'pcap-live': interface: 'nosuch0' (expected: one"
+                + " of ["), iface.err());
+    }
+}

@@ -1,0 +1,233 @@
+package io.flowtrace.examples;
+
+import io.flowtrace.core.Direction;
+import io.flowtrace.core.EndReason;
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowRecordJson;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The agent jar on {@code lo}, configured only by the sensor's environment variables: HTTP connections to a local
+ * web server, records POSTed to a real HTTP endpoint, SIGTERM, and every connection must have arrived as one record
+ * with the packet count tcpdump saw with the same filter. Needs root (live capture) and tcpdump.
+ */
+class AgentIT {
+    private static final int COMPLETED = 5;
+
+    private final List<Process> processes = new ArrayList<>();
+    private final List<TinyHttpServer> servers = new ArrayList<>();
+
+    @BeforeAll
+    static void needsRoot() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("CapEff:")) {
+                long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                if ((caps & (1L << 12 | 1L << 13)) != (1L << 12 | 1L << 13)) {
+                    fail("the agent test captures on lo: it needs root, or CAP_NET_RAW and CAP_NET_ADMIN");
+                }
+            }
+        }
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (Process p : processes) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        for (TinyHttpServer s : servers) {
+            s.close();
+        }
+    }
+
+    /** A child process whose output is collected as it runs. */
+    private static final class Child {
+        final Process process;
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        private final List<Thread> pumps = new ArrayList<>();
+
+        Child(Process process) {
+            this.process = process;
+            pumps.add(pump(process.getInputStream(), out));
+            pumps.add(pump(process.getErrorStream(), err));
+        }
+
+        /** Waits for the process to exit and for all its output to be read. */
+        boolean awaitExit(long seconds) throws InterruptedException {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+                return false;
+            }
+            for (Thread t : pumps) {
+                t.join();
+            }
+            return true;
+        }
+
+        private static Thread pump(InputStream in, ByteArrayOutputStream to) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[4096];
+                try {
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        synchronized (to) {
+                            to.write(buf, 0, n);
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            return t;
+        }
+
+        String err() {
+            synchronized (err) {
+                return err.toString(StandardCharsets.UTF_8);
+            }
+        }
+
+        void awaitErr(String text) throws InterruptedException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!err().contains(text)) {
+                if (System.nanoTime() > end || !process.isAlive() && !err().contains(text)) {
+                    fail("expected '" + text + "' on stderr; got: " + err());
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    private Child start(List<String> command, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        processes.add(p);
+        return new Child(p);
+    }
+
+    private TinyHttpServer server(String body) throws IOException {
+        TinyHttpServer s = new TinyHttpServer(body);
+        servers.add(s);
+        return s;
+    }
+
+    private static int oneHttpConnection(int port, boolean complete) throws IOException {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+        OutputStream out = s.getOutputStream();
+        if (!complete) {
+            out.write("GET / HTTP/1.1\r\nHost: localhost\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            HELD.add(s);
+            return s.getLocalPort();
+        }
+        try (s) {
+            out.write("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] response = s.getInputStream().readAllBytes();
+            assertTrue(new String(response, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200"));
+            return s.getLocalPort();
+        }
+    }
+
+    private static final List<Socket> HELD = Collections.synchronizedList(new ArrayList<>());
+
+    private static int tcpdumpCount(Path capture, String filter) throws Exception {
+        Process p = new ProcessBuilder("tcpdump", "-r", capture.toString(), "-nn", filter)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "tcpdump -r with filter " + filter);
+        return (int) out.lines().count();
+    }
+
+    @Test
+    void everyConnectionArrivesAtTheEndpointAsOneRecordWithTcpdumpsPacketCount(@TempDir Path dir)
+            throws Exception {
+        TinyHttpServer web = server("hello");
+        TinyHttpServer ingest = server("");
+        int webPort = web.port();
+        String filter = "tcp port " + webPort;
+
+        Path capture = dir.resolve("tcpdump.pcap");
+        Child tcpdump = start(List.of("tcpdump", "-i", "lo", "-nn", "-U", "-w", capture.toString(), filter), Map.of());
+        tcpdump.awaitErr("listening on lo");
+        Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Jar.jar().toString(), "agent"), Map.of(
+                "AGENT_INTERFACE", "lo",
+                "AGENT_BPF_FILTER", filter,
+                "AGENT_ENDPOINT_URL", "http://127.0.0.1:" + ingest.port() + "/ingest"));
+        agent.awaitErr("flowtrace agent: capturing on lo");
+
+        List<Integer> completed = new ArrayList<>();
+        for (int i = 0; i < COMPLETED; i++) {
+            completed.add(oneHttpConnection(webPort, true));
+        }
+        int held = oneHttpConnection(webPort, false);
+        Thread.sleep(500); // the last packets reach the capture before the signal
+
+        // not Process.destroy(): it sends SIGTERM but also closes our end of the agent's stdout and stderr
+        assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(agent.process.pid())).start().waitFor());
+        assertTrue(agent.awaitExit(60), "agent exits after SIGTERM");
+        assertEquals(0, agent.process.exitValue(), agent.err());
+        tcpdump.process.destroy();
+        tcpdump.process.waitFor(10, TimeUnit.SECONDS);
+        for (Socket s : HELD) {
+            s.close();
+        }
+        HELD.clear();
+
+        Map<Integer, FlowRecord> byClientPort = new HashMap<>();
+        List<String> posts = ingest.bodies();
+        for (String body : posts) {
+            FlowRecord r = FlowRecordJson.read(body); // format single: one JSON object per POST, as the sensor
+            assertEquals(webPort, r.key().dstPort(), body);
+            assertEquals(null, byClientPort.put(r.key().srcPort(), r), "one record per connection: " + body);
+            assertEquals("lo", r.interfaceName());
+            assertEquals(AgentCommand.hostname(), r.hostname());
+            assertEquals(Direction.LOCAL, r.direction());
+        }
+        assertEquals(COMPLETED + 1, byClientPort.size(), "records: " + posts);
+        for (int port : completed) {
+            FlowRecord r = byClientPort.get(port);
+            assertNotNull(r, "record of the connection from port " + port);
+            assertEquals(EndReason.TCP_FIN, r.endReason());
+            assertEquals(tcpdumpCount(capture, filter + " and tcp port " + port), r.packetCount(),
+                    "packets of the connection from port " + port);
+        }
+        FlowRecord open = byClientPort.get(held);
+        assertNotNull(open, "the connection still open at SIGTERM is flushed");
+        assertEquals(EndReason.SHUTDOWN, open.endReason());
+        assertEquals(tcpdumpCount(capture, filter + " and tcp port " + held), open.packetCount());
+        String out;
+        synchronized (agent.out) {
+            out = agent.out.toString(StandardCharsets.UTF_8);
+        }
+        assertTrue(agent.err().contains("SIGTERM: flushing open flows"), agent.err() + "\nstdout:\n" + out);
+    }
+}
