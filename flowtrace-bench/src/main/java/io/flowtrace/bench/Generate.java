@@ -22,6 +22,7 @@ public final class Generate {
     public static void main(String[] args) throws Exception {
         SyntheticCapture.Builder b = SyntheticCapture.builder().packets(5_000_000).conversations(570_000);
         Path out = null;
+        SyntheticCapture gen;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -53,13 +54,13 @@ public final class Generate {
             if (out == null) {
                 throw new IllegalArgumentException("--out FILE is required");
             }
+            gen = b.build();
         } catch (IllegalArgumentException e) {
             System.err.println("Generate: " + e.getMessage());
             System.err.println(USAGE);
             System.exit(2);
             return;
         }
-        SyntheticCapture gen = b.build();
         long t0 = System.nanoTime();
         SyntheticCapture.Summary s = gen.write(out);
         double secs = (System.nanoTime() - t0) / 1e9;

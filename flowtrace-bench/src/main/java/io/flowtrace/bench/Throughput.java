@@ -17,7 +17,7 @@ import java.util.Map;
  * In-process throughput of one capture file, stage by stage:
  * {@code java -cp benchmarks.jar io.flowtrace.bench.Throughput CAPTURE [OUT] [--runs N]} prints packets/s of
  * the reader alone, of reader + decoder, then packets/s and records/s of the whole meter with the agent's default
- * settings, records written as NDJSON to OUT (default: a temporary file, deleted). The first runs include JIT
+ * settings, to a counting sink and with records written as NDJSON to OUT (default: a temporary file, deleted). The first runs include JIT
  * warm-up; the whole-process figure (JVM start included) is what {@code throughput.sh} measures.
  */
 public final class Throughput {
@@ -26,16 +26,19 @@ public final class Throughput {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: Throughput CAPTURE [OUT] [--runs N] [--workers N]");
+            System.err.println("usage: Throughput CAPTURE [OUT] [--runs N] [--workers N] [--stages read,decode,counter,file]");
             System.exit(2);
         }
         Path capture = Path.of(args[0]);
         Path out = null;
         int runs = 3;
         Integer workers = null;
+        String stages = "read,decode,counter,file";
         for (int i = 1; i < args.length; i++) {
             if (args[i].equals("--runs")) {
                 runs = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--stages")) {
+                stages = args[++i];
             } else if (args[i].equals("--workers")) {
                 workers = Integer.parseInt(args[++i]);
             } else {
@@ -47,7 +50,7 @@ public final class Throughput {
             out = Files.createTempFile("flowtrace-throughput", ".ndjson");
         }
         try {
-            for (int r = 0; r < runs; r++) {
+            for (int r = 0; r < runs && stages.contains("read"); r++) {
                 long[] count = new long[1];
                 long t0 = System.nanoTime();
                 try (PcapFileSource s = PcapFileSource.open(capture)) {
@@ -60,7 +63,7 @@ public final class Throughput {
                 }
                 report("read", count[0], 0, System.nanoTime() - t0);
             }
-            for (int r = 0; r < runs; r++) {
+            for (int r = 0; r < runs && stages.contains("decode"); r++) {
                 long[] count = new long[2];
                 PacketDecoder dec = new PacketDecoder(false, false);
                 DecodedPacket p = new DecodedPacket();
@@ -78,7 +81,7 @@ public final class Throughput {
                 }
                 report("read+decode", count[0], 0, System.nanoTime() - t0);
             }
-            for (int r = 0; r < runs; r++) {
+            for (int r = 0; r < runs && stages.contains("counter"); r++) {
                 long t0 = System.nanoTime();
                 java.util.concurrent.atomic.LongAdder n = new java.util.concurrent.atomic.LongAdder();
                 FlowTrace.Builder b = FlowTrace.builder().source(PcapFileSource.open(capture)).onRecord(x -> n.increment());
@@ -88,7 +91,7 @@ public final class Throughput {
                 FlowStats st = b.build().run();
                 report("meter -> counter", st.packetsRead(), st.records(), System.nanoTime() - t0);
             }
-            for (int r = 0; r < runs; r++) {
+            for (int r = 0; r < runs && stages.contains("file"); r++) {
                 Files.deleteIfExists(out);
                 long t0 = System.nanoTime();
                 FlowTrace.Builder b = FlowTrace.builder().source(PcapFileSource.open(capture))

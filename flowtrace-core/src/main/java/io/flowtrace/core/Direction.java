@@ -13,7 +13,9 @@ public enum Direction {
     /** Neither end is the host's, or the host's addresses are not known (capture files). */
     UNKNOWN;
 
+    private final String jsonName = name().toLowerCase(Locale.ROOT);
+
     public String jsonName() {
-        return name().toLowerCase(Locale.ROOT);
+        return jsonName;
     }
 }
