@@ -46,9 +46,9 @@ for rate in "${rates[@]}"; do
     sleep 1
     kill -TERM "$agent"
     wait "$agent" || true
-    echo "  flowtrace agent (snap 1600, buffer 4MiB): $(grep -o 'flowtrace: [0-9,]* packets' "$work/agent.err")," \
+    echo "  flowtrace agent (snap 1600, buffer 32MiB): $(grep -o 'flowtrace: [0-9,]* packets' "$work/agent.err")," \
         "$(grep -o 'kernel_dropped=[0-9]*' "$work/agent.err")"
-    for opts in "" "-s 1600 -B 4096"; do # tcpdump's defaults, then the agent's snap length and buffer
+    for opts in "" "-s 1600 -B 32768"; do # tcpdump's defaults, then the agent's snap length and buffer
         : > "$work/tcpdump.err"
         # shellcheck disable=SC2086
         tcpdump -i "$b" -nn $opts -w /dev/null 2> "$work/tcpdump.err" &
