@@ -8,12 +8,15 @@ module io.flowtrace.sinks {
     requires com.fasterxml.jackson.core;
     requires org.slf4j;
     requires java.net.http;
+    requires io.nats.jnats;
 
     exports io.flowtrace.sinks.file;
     exports io.flowtrace.sinks.http;
+    exports io.flowtrace.sinks.nats;
 
     provides io.flowtrace.core.spi.SinkProvider with
             io.flowtrace.sinks.file.FileSinkProvider,
             io.flowtrace.sinks.file.StdoutSinkProvider,
-            io.flowtrace.sinks.http.HttpSinkProvider;
+            io.flowtrace.sinks.http.HttpSinkProvider,
+            io.flowtrace.sinks.nats.NatsSinkProvider;
 }

@@ -21,6 +21,7 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         m.put("flows", new FlowsCommand());
+        m.put("top", new TopCommand());
         m.put("agent", new AgentCommand());
         return m;
     }

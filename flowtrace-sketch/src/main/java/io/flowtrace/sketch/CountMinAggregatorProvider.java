@@ -11,6 +11,7 @@ import io.flowtrace.core.spi.PluginConfig;
  * (with {@code delta}, default 0.01), else 256 KiB over 4 rows; {@code conservative} (update mode, on);
  * {@code limit} (rows, 100); {@code candidates} (tracked keys, default twice the limit and at least limit + 64);
  * {@code threshold} (smallest estimate reported, 0); {@code seed}.
+ * Stateless and thread-safe.
  */
 public final class CountMinAggregatorProvider implements AggregatorProvider {
     static final long DEFAULT_SEED = 0x13198A2E03707344L;

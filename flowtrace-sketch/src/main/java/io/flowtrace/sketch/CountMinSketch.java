@@ -34,6 +34,7 @@ public final class CountMinSketch {
     private final long seed;
     private final boolean conservative;
     private final long[] counts;
+    private final int[] rowIndex;
     private long total;
 
     /**
@@ -57,6 +58,7 @@ public final class CountMinSketch {
         this.seed = seed;
         this.conservative = conservative;
         this.counts = new long[width * depth];
+        this.rowIndex = new int[depth];
     }
 
     /** A sketch whose counters take {@code bytes} bytes (8 per counter) over {@code depth} rows. */
@@ -129,23 +131,24 @@ public final class CountMinSketch {
         long w = width & 0xffffffffL;
         total += weight;
         if (conservative) {
+            int[] at = rowIndex;
             long min = Long.MAX_VALUE;
             int g = h1;
             for (int r = 0, base = 0; r < depth; r++, base += width) {
-                long v = c[base + (int) (((g & 0xffffffffL) * w) >>> 32)];
+                int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
+                at[r] = i;
+                long v = c[i];
                 if (v < min) {
                     min = v;
                 }
                 g += h2;
             }
             long target = min + weight;
-            g = h1;
-            for (int r = 0, base = 0; r < depth; r++, base += width) {
-                int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
+            for (int r = 0; r < depth; r++) {
+                int i = at[r];
                 if (c[i] < target) {
                     c[i] = target;
                 }
-                g += h2;
             }
             return target;
         }

@@ -272,23 +272,81 @@ public final class ExactAggregator extends BaseAggregator {
         List<Snapshot.Row> rows = new ArrayList<>();
         long[] keys = index.keys();
         int w = key.words();
-        // rank first (cheap), then build maps only for the rows kept
+        // rank first on primitives, then build key maps only for the rows kept
         int n = index.size();
-        Integer[] ids = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = i;
-        }
-        final long[] vals = v;
-        Arrays.sort(ids, (a, b) -> Long.compare(vals[b], vals[a]));
-        int keep = limit > 0 ? Math.min(limit, n) : n;
-        for (int i = 0; i < keep; i++) {
-            int id = ids[i];
-            if (vals[id] == 0 && metric.kind == Metric.FLOWS) {
+        int[] ids = largest(v, n, limit > 0 ? Math.min(limit, n) : n);
+        for (int id : ids) {
+            if (v[id] == 0 && metric.kind == Metric.FLOWS) {
                 continue;
             }
-            rows.add(Snapshot.Row.exact(key.toMap(keys, id * w), vals[id]));
+            rows.add(Snapshot.Row.exact(key.toMap(keys, id * w), v[id]));
         }
         return new Snapshot(task, type(), metric.snapshotName(), startNanos, endNanos, rows, totals());
+    }
+
+    /** Ids of the {@code k} largest of {@code v[0..n)}, largest first (ties by id), with a k-slot min-heap. */
+    static int[] largest(long[] v, int n, int k) {
+        int[] heap = new int[k];
+        int size = 0;
+        for (int id = 0; id < n; id++) {
+            if (size < k) {
+                int i = size++;
+                while (i > 0) {
+                    int parent = (i - 1) >>> 1;
+                    if (!less(v, id, heap[parent])) {
+                        break;
+                    }
+                    heap[i] = heap[parent];
+                    i = parent;
+                }
+                heap[i] = id;
+            } else if (k > 0 && less(v, heap[0], id)) {
+                int i = 0;
+                while (true) {
+                    int c = 2 * i + 1;
+                    if (c >= k) {
+                        break;
+                    }
+                    if (c + 1 < k && less(v, heap[c + 1], heap[c])) {
+                        c++;
+                    }
+                    if (!less(v, heap[c], id)) {
+                        break;
+                    }
+                    heap[i] = heap[c];
+                    i = c;
+                }
+                heap[i] = id;
+            }
+        }
+        // pop the min-heap into descending order
+        int[] out = new int[size];
+        for (int end = size - 1; end >= 0; end--) {
+            out[end] = heap[0];
+            int last = heap[end];
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= end) {
+                    break;
+                }
+                if (c + 1 < end && less(v, heap[c + 1], heap[c])) {
+                    c++;
+                }
+                if (!less(v, heap[c], last)) {
+                    break;
+                }
+                heap[i] = heap[c];
+                i = c;
+            }
+            heap[i] = last;
+        }
+        return out;
+    }
+
+    /** Ranking order: a is "less" than b when its value is smaller, or equal with a larger id. */
+    private static boolean less(long[] v, int a, int b) {
+        return v[a] < v[b] || (v[a] == v[b] && a > b);
     }
 
     // ---- byte form ----

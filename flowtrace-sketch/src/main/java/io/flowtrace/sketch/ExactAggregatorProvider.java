@@ -9,6 +9,7 @@ import io.flowtrace.core.spi.PluginConfig;
  * {@code src_ip,dst_ip} or {@code five_tuple}), {@code metric} ({@code packets} default, {@code bytes},
  * {@code flows}, {@code spread:FIELD}), {@code limit} (rows per snapshot, 0 = all, the default), {@code capacity}
  * (expected keys, to pre-size the table; 1024).
+ * Stateless and thread-safe.
  */
 public final class ExactAggregatorProvider implements AggregatorProvider {
     @Override

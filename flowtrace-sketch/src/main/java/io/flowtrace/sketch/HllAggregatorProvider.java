@@ -8,6 +8,7 @@ import io.flowtrace.core.spi.PluginConfig;
  * Provider of {@code hll} tasks. Settings: {@code name} (required), {@code element} (required: the fields whose
  * distinct values are counted, e.g. {@code dst_ip}), {@code key} (optional: count per key), {@code precision}
  * (p, 4..18: 2<sup>p</sup> registers; 14 without a key, 8 with one), {@code limit} (rows, 100), {@code seed}.
+ * Stateless and thread-safe.
  */
 public final class HllAggregatorProvider implements AggregatorProvider {
     static final long DEFAULT_SEED = 0x243F6A8885A308D3L;

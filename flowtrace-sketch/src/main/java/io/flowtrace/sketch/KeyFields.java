@@ -49,8 +49,9 @@ public final class KeyFields {
     }
 
     /**
-     * Parses a comma-separated list such as {@code src_ip,dst_ip}. The engine's spellings ({@code SrcIP},
-     * {@code DstPort}, ...) and {@code five_tuple} are accepted too.
+     * Parses a list such as {@code src_ip,dst_ip}, separated by commas or, where a comma would end the setting
+     * (as in {@code --aggregator count-min:key=src_ip+dst_ip,metric=bytes}), by {@code +}. The engine's spellings
+     * ({@code SrcIP}, {@code DstPort}, ...) and {@code five_tuple} are accepted too.
      *
      * @throws IllegalArgumentException on an unknown, repeated or missing field
      */
@@ -60,7 +61,7 @@ public final class KeyFields {
                     + String.join(", ", NAMES) + ")");
         }
         List<String> names = new ArrayList<>();
-        for (String part : text.split(",")) {
+        for (String part : text.split("[,+;]")) {
             names.add(part.trim());
         }
         return of(names);

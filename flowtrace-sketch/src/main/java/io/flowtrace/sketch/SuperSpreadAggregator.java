@@ -15,12 +15,14 @@ import java.util.List;
  * the element fields, e.g. distinct {@code dst_ip} per {@code src_ip}.
  *
  * <p>Rows: keys held by the sketch with estimated spread >= {@code threshold}, largest first, at most
- * {@code limit}. The estimate has no hard bounds, so rows carry {@code lower = 0} and
- * {@code upper = Long.MAX_VALUE} (unknown).
+ * {@code limit}. The estimate has no hard bounds; rows carry an approximate interval of three standard errors of
+ * one bucket's register sampler, {@code value · (1 ± 3 · 1.04/√m)} widened by 1 (not a guarantee: small spreads
+ * and keys that lost buckets to decay can fall outside it).
  *
- * <p><b>Merge: approximate; run key-partitioned.</b> See {@link SuperSpread}: the merged answer approximates the
- * single-instance one when each key's packets went to one instance (route by a hash of the key fields), and
- * counts a key's pairs once per instance otherwise. Not thread-safe.
+ * <p><b>Merge: approximate.</b> See {@link SuperSpread}: the merged answer approximates the single-instance one
+ * when each (key, element) pair's packets went to one instance, i.e. with key-partitioned workers or with
+ * flow-hash workers when a pair's packets share a flow; a pair seen on k instances counts k times. Not
+ * thread-safe.
  */
 public final class SuperSpreadAggregator extends BaseAggregator {
     static final int FAMILY = 3;
@@ -139,6 +141,7 @@ public final class SuperSpreadAggregator extends BaseAggregator {
         KeyIndex seen = new KeyIndex(w, 256);
         long[] keys = sketch.keyArray();
         List<Snapshot.Row> rows = new ArrayList<>();
+        double rel = 3 * 1.04 / Math.sqrt(sketch.m());
         for (int bucket = 0; bucket < sketch.buckets(); bucket++) {
             if (sketch.counterAt(bucket) < Math.max(1, threshold)) {
                 continue;
@@ -153,7 +156,9 @@ public final class SuperSpreadAggregator extends BaseAggregator {
             if (v < Math.max(1, threshold)) {
                 continue;
             }
-            rows.add(new Snapshot.Row(key.toMap(keys, bucket * w), v, 0, Long.MAX_VALUE));
+            long lo = Math.max(0, (long) Math.floor(v * (1 - rel)) - 1);
+            long hi = (long) Math.ceil(v * (1 + rel)) + 1;
+            rows.add(new Snapshot.Row(key.toMap(keys, bucket * w), v, Math.min(lo, v), Math.max(hi, v)));
         }
         return new Snapshot(task, type(), "spread", startNanos, endNanos, limit(rows, limit), totals());
     }

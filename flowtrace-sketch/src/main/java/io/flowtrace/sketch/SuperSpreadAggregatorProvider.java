@@ -10,6 +10,7 @@ import io.flowtrace.core.spi.PluginConfig;
  * (registers per bucket, 128), {@code bits} (per register, 5), {@code b} (decay base, 1.08), {@code depth} (rows,
  * 4), and {@code width} (buckets per row) or {@code memory} (total, 1MiB by default); {@code threshold} (smallest
  * spread reported, 1), {@code limit} (rows, 100), {@code seed}.
+ * Stateless and thread-safe.
  */
 public final class SuperSpreadAggregatorProvider implements AggregatorProvider {
     static final long DEFAULT_SEED = 0xA4093822299F31D0L;

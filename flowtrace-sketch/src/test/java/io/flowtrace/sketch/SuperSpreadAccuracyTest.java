@@ -88,4 +88,35 @@ class SuperSpreadAccuracyTest {
         assertTrue(sc.medianError() <= 0.10, "median relative error " + sc);
         assertEquals(0, sc.heavyReported(), "heavy talkers reported: " + sc);
     }
+
+    @Test
+    @DisplayName("four workers fed by flow hash, merged: the same spreaders within the same error bounds")
+    void mergedWorkersSplitByFlowStillFindSpreaders() {
+        SourceTruth pre = SourceTruth.run(traffic(23));
+        long threshold = pre.distinctPairs / 1000;
+        SuperSpreadAggregator prototype = superSpread("name=ss", "key=src_ip", "element=dst_ip", "memory=1MiB",
+                "threshold=" + threshold, "limit=100000");
+        SuperSpreadAggregator[] workers = new SuperSpreadAggregator[4];
+        for (int i = 0; i < 4; i++) {
+            workers[i] = (SuperSpreadAggregator) prototype.newEmpty();
+        }
+        SourceTruth t = new SourceTruth();
+        io.flowtrace.core.internal.DecodedPacket p = new io.flowtrace.core.internal.DecodedPacket();
+        ZipfTraffic traffic = traffic(23);
+        while (traffic.next(p)) {
+            t.add(p);
+            long flow = Hashing.fmix64(p.srcLo ^ p.dstLo * 31 ^ ((long) p.srcPort << 16 | p.dstPort) * 0x9E37L);
+            workers[(int) ((flow >>> 1) % 4)].onPacket(p);
+        }
+        t.finish();
+        io.flowtrace.core.spi.Aggregator merged = prototype.newEmpty();
+        for (SuperSpreadAggregator w : workers) {
+            merged.merge(w.copy());
+        }
+        Score sc = score(merged.snapshot(0, 1), t, threshold);
+        System.out.println("super-spread, 4 workers by flow hash, merged: " + sc);
+        assertTrue(sc.f1() >= 0.95, "F1 " + sc);
+        assertTrue(sc.medianError() <= 0.10, "median relative error " + sc);
+        assertEquals(0, sc.heavyReported(), "heavy talkers reported: " + sc);
+    }
 }

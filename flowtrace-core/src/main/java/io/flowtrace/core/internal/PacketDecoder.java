@@ -496,7 +496,9 @@ public final class PacketDecoder {
             return DecodeStatus.BAD_IP_HEADER;
         }
         int payload = u16(b, p + 4);
-        int total = payload == 0 ? end - p : payload + 40; // 0: jumbogram or segmentation offload
+        int next = b[p + 6] & 0xff;
+        // 0 with a hop-by-hop header: a jumbogram (or segmentation offload): the captured bytes are the packet
+        int total = payload == 0 && next == 0 ? end - p : payload + 40;
         lastIpStart = p;
         out.ipVersion = 6;
         out.ipLength = total;
@@ -508,7 +510,6 @@ public final class PacketDecoder {
         if (ipEnd < end) {
             end = ipEnd;
         }
-        int next = b[p + 6] & 0xff;
         if (isIpv6Extension(next)) {
             return ip6Extensions(b, p, end, next, out);
         }

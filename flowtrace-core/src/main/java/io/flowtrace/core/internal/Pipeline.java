@@ -124,13 +124,7 @@ public final class Pipeline implements PacketHandler {
         try {
             finish(reason);
         } finally {
-            List<String> lost = new ArrayList<>();
-            for (SinkRunner s : sinks) {
-                long n = s.close(settings.sinkCloseTimeout());
-                if (n > 0) {
-                    lost.add(s.name() + ": " + n);
-                }
-            }
+            Map<String, Long> lost = SinkRunner.closeAll(List.of(sinks), settings.sinkCloseTimeout());
             elapsedNanos = System.nanoTime() - startedNanos;
             source.close();
             if (!lost.isEmpty()) {

@@ -9,19 +9,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Delivers records and snapshots to one {@link Sink} on a thread of its own, through a bounded queue that many
- * workers offer to. When the queue is full the {@link QueueFullPolicy} decides: {@code BLOCK} waits for room (no loss,
- * capture slows down), {@code DROP} counts the item as dropped and goes on. A sink that throws is counted and
- * logged at most every ten seconds; it never stops the pipeline. Thread-safe: {@link #offer} from any thread.
+ * workers offer to. The delivery contract:
+ * <ul>
+ * <li><b>Full queue</b>: {@link QueueFullPolicy#BLOCK} waits for room (no loss; capture slows to the sink's pace),
+ *     {@link QueueFullPolicy#DROP} counts the item in {@link #dropped()} and goes on. Nothing is lost silently.</li>
+ * <li><b>Isolation</b>: every call into the sink is made from the delivery thread, one at a time; a call that
+ *     throws is counted in {@link #failed()} and logged at most every ten seconds, and delivery goes on.</li>
+ * <li><b>Flushing</b>: {@link Sink#flush()} is called when the queue runs empty and then every
+ *     {@value #IDLE_FLUSH_MILLIS} ms while it stays empty, so a sink batching by time can send a batch that has
+ *     become due.</li>
+ * <li><b>Shutdown</b>: {@link #close(Duration)} lets the delivery thread deliver what is queued and then close the
+ *     sink (which delivers what the sink buffers), all within the time limit; past it the thread is interrupted,
+ *     what is still queued is counted in {@link #undelivered()}, and the sink is never called from a second
+ *     thread.</li>
+ * <li><b>Counters</b>: {@link #delivered()}, {@link #failed()}, {@link #dropped()}, {@link #undelivered()}, and
+ *     {@link #retried()} from the sink's own counters. A sink that accepts records into a buffer and only later
+ *     finds it cannot deliver them (a batch refused by a server) reports them under its own counter
+ *     {@code failed}; they are moved from {@code delivered} to {@code failed} here.</li>
+ * </ul>
+ * Thread-safe: {@link #offer} from any thread.
  */
 public final class SinkRunner {
     private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
     private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How often an idle sink is flushed. */
+    static final long IDLE_FLUSH_MILLIS = 100;
+    /** How long an interrupted delivery thread gets to give up before it is reported as stuck. */
+    private static final long GRACE_MILLIS = 2_000;
 
     private final Sink sink;
     private final String name;
@@ -30,6 +53,7 @@ public final class SinkRunner {
     private final Thread thread;
     private volatile boolean closing;
     private volatile boolean abandoned;
+    private volatile boolean closed;
 
     private final AtomicLong offered = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -47,7 +71,7 @@ public final class SinkRunner {
         this.name = sink.name();
         this.queue = new MpscArrayQueue<>(capacity);
         this.policy = policy;
-        this.thread = new Thread(this::loop, "flowtrace-sink-" + name);
+        this.thread = new Thread(this::run, "flowtrace-sink-" + name);
         this.thread.setDaemon(true);
     }
 
@@ -75,6 +99,10 @@ public final class SinkRunner {
 
     private boolean enqueue(Object item) {
         offered.incrementAndGet();
+        if (closed) {
+            dropped.incrementAndGet();
+            return false;
+        }
         if (queue.offer(item)) {
             return true;
         }
@@ -84,7 +112,7 @@ public final class SinkRunner {
         }
         long park = 1_000;
         while (!queue.offer(item)) {
-            if (abandoned || !thread.isAlive()) {
+            if (abandoned || closed || (thread.getState() == Thread.State.TERMINATED)) {
                 dropped.incrementAndGet();
                 return false;
             }
@@ -94,18 +122,38 @@ public final class SinkRunner {
         return true;
     }
 
+    private void run() {
+        try {
+            loop();
+        } finally {
+            // what is left when delivery was abandoned is counted, never delivered from another thread
+            while (queue.poll() != null) {
+                undelivered.incrementAndGet();
+            }
+            try {
+                sink.close();
+            } catch (Exception | LinkageError e) {
+                LOG.warn("sink '{}' failed to close: {}", name, e.toString());
+            }
+            closed = true;
+        }
+    }
+
     private void loop() {
         long idle = 0;
         boolean dirty = false;
+        long nextIdleFlush = Long.MAX_VALUE;
         while (true) {
             Object item = queue.poll();
             if (item == null) {
-                if (dirty) {
+                long now = System.nanoTime();
+                if (dirty || now - nextIdleFlush >= 0) {
                     guardedFlush();
                     dirty = false;
+                    nextIdleFlush = now + TimeUnit.MILLISECONDS.toNanos(IDLE_FLUSH_MILLIS);
                 }
-                if (closing) {
-                    break;
+                if (closing || abandoned) {
+                    return;
                 }
                 LockSupport.parkNanos(idle < 100 ? 10_000 : 1_000_000);
                 idle++;
@@ -154,49 +202,119 @@ public final class SinkRunner {
         }
     }
 
+    /** Asks the delivery thread to deliver what is queued, close the sink and end. Returns at once. */
+    public void beginClose() {
+        closing = true;
+        if (thread.getState() == Thread.State.NEW) {
+            closed = true; // never started: nothing was delivered, nothing to close on its thread
+            while (queue.poll() != null) {
+                undelivered.incrementAndGet();
+            }
+            try {
+                sink.close();
+            } catch (Exception | LinkageError e) {
+                LOG.warn("sink '{}' failed to close: {}", name, e.toString());
+            }
+        }
+    }
+
     /**
-     * Delivers what is queued, within {@code timeout}, then flushes and closes the sink. Items still queued when
-     * the time is up are counted as undelivered (and reported by the caller).
+     * Waits until the delivery thread has delivered what was queued and closed the sink, or until
+     * {@code deadlineNanos} ({@link System#nanoTime()} time); past it, interrupts the thread and counts what is left.
+     *
+     * @return the number of items that could not be delivered (still queued when time ran out)
+     */
+    public long awaitClose(long deadlineNanos) {
+        beginClose();
+        // an interrupt of the closing thread does not cut delivery short: the time limit does; it is kept for the
+        // caller
+        boolean interrupted = false;
+        if (thread.getState() != Thread.State.NEW) {
+            interrupted = joinUninterruptibly(deadlineNanos);
+            if (thread.isAlive()) {
+                abandoned = true; // stop delivering, count the rest
+                thread.interrupt();
+                interrupted |= joinUninterruptibly(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS));
+                if (thread.isAlive()) {
+                    LOG.warn("sink '{}' did not stop within {} ms of being interrupted; left running", name,
+                            GRACE_MILLIS);
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive()) {
+            closed = true;
+        }
+        return undelivered.get() + (thread.isAlive() ? queue.size() : 0);
+    }
+
+    /** Joins the delivery thread until the deadline; returns whether the caller was interrupted meanwhile. */
+    private boolean joinUninterruptibly(long deadlineNanos) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        return interrupted;
+    }
+
+    /**
+     * Delivers what is queued, then closes the sink, within {@code timeout}. Items still queued when the time is up
+     * are counted as undelivered (and reported by the caller).
      *
      * @return the number of items that could not be delivered
      */
     public long close(Duration timeout) {
-        closing = true;
-        try {
-            thread.join(Math.max(1, timeout.toMillis()));
-            if (thread.isAlive()) {
-                abandoned = true; // stop delivering, count the rest
-                thread.interrupt();
-                thread.join(1000);
+        return awaitClose(System.nanoTime() + timeout.toNanos());
+    }
+
+    /**
+     * Closes several runners at once, under one time limit for all of them (a slow sink does not take time from the
+     * others).
+     *
+     * @return by sink name, how many items each could not deliver (only sinks with some)
+     */
+    public static Map<String, Long> closeAll(List<SinkRunner> runners, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (SinkRunner r : runners) {
+            r.beginClose();
+        }
+        Map<String, Long> lost = new LinkedHashMap<>();
+        for (SinkRunner r : runners) {
+            long n = r.awaitClose(deadline);
+            if (n > 0) {
+                lost.merge(r.name(), n, Long::sum);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            abandoned = true;
         }
-        Object item;
-        while ((item = queue.poll()) != null) {
-            if (item != null) {
-                undelivered.incrementAndGet();
-            }
-        }
-        try {
-            sink.close();
-        } catch (Exception | LinkageError e) {
-            LOG.warn("sink '{}' failed to close: {}", name, e.toString());
-        }
-        return undelivered.get();
+        return lost;
     }
 
     public long offered() {
         return offered.get();
     }
 
+    /** Items the sink took, less those it reported under its own {@code failed} counter. */
     public long delivered() {
-        return delivered.get();
+        return Math.max(0, delivered.get() - ownFailed());
     }
 
+    /** Items the sink threw on, plus those it reported under its own {@code failed} counter. */
     public long failed() {
-        return failed.get();
+        return failed.get() + ownFailed();
+    }
+
+    /** Attempts the sink repeated (its own {@code retried} counter), 0 for sinks that do not retry. */
+    public long retried() {
+        return ownCounter("retried");
     }
 
     /** Dropped because the queue was full (DROP policy) or the sink had stopped. */
@@ -211,5 +329,18 @@ public final class SinkRunner {
 
     public int queued() {
         return queue.size();
+    }
+
+    private long ownFailed() {
+        return ownCounter("failed");
+    }
+
+    private long ownCounter(String key) {
+        try {
+            Long v = sink.counters().get(key);
+            return v == null ? 0 : Math.max(0, v);
+        } catch (RuntimeException | LinkageError e) {
+            return 0;
+        }
     }
 }

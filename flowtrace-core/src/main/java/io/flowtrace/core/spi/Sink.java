@@ -19,7 +19,11 @@ public interface Sink extends AutoCloseable {
     default void accept(Snapshot snapshot) throws Exception {
     }
 
-    /** Pushes out anything buffered; called when the queue runs empty and before close. */
+    /**
+     * Pushes out what is buffered; called when the queue runs empty and then about every 100 ms while it stays
+     * empty, so keep it cheap when there is nothing new. A sink that batches by time may keep records that are not
+     * yet due; {@link #close()} must deliver everything.
+     */
     default void flush() throws Exception {
     }
 

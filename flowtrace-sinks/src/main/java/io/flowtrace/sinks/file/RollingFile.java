@@ -46,6 +46,7 @@ final class RollingFile implements AutoCloseable {
     private long openedAtMillis;
     private int seq;
     private boolean everOpened;
+    private boolean unflushed;
     private long filesCompleted;
     private long bytesWritten;
 
@@ -91,6 +92,7 @@ final class RollingFile implements AutoCloseable {
             open();
         }
         out.write(line.array(), 0, len);
+        unflushed = true;
         written += len;
         bytesWritten += len;
     }
@@ -102,8 +104,9 @@ final class RollingFile implements AutoCloseable {
         }
         if (timeIsUp()) {
             complete();
-        } else {
-            out.flush();
+        } else if (unflushed) {
+            out.flush(); // only when something was written: a gzip sync flush adds bytes even when empty
+            unflushed = false;
         }
     }
 

@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Logs a sink's delivery problems at most once per interval, saying how many were not logged in between, so a
- * dead endpoint does not flood the log. Used from the sink's delivery thread only; not thread-safe.
+ * dead endpoint does not flood the log. Thread-safe (client libraries report from their own threads).
  */
 public final class RateLimitedLog {
     private static final long EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -19,7 +19,7 @@ public final class RateLimitedLog {
         this.log = log;
     }
 
-    public void warn(String message) {
+    public synchronized void warn(String message) {
         long now = System.nanoTime();
         if (last != Long.MIN_VALUE && now - last < EVERY_NANOS) {
             suppressed++;

@@ -71,6 +71,34 @@ public final class TestRecords {
         return ids;
     }
 
+    /**
+     * Asserts that {@code actual} holds exactly the ids of {@code expected}, in order, with a short message
+     * (sizes, first difference, duplicates) rather than both lists.
+     */
+    public static void assertSameIds(List<FlowRecord> expected, List<String> actual, String what) {
+        List<String> want = idsOf(expected);
+        if (want.equals(actual)) {
+            return;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int dups = 0;
+        for (String id : actual) {
+            if (!seen.add(id)) {
+                dups++;
+            }
+        }
+        java.util.Set<String> missing = new java.util.LinkedHashSet<>(want);
+        missing.removeAll(actual);
+        int firstDiff = 0;
+        while (firstDiff < Math.min(want.size(), actual.size()) && want.get(firstDiff).equals(actual.get(firstDiff))) {
+            firstDiff++;
+        }
+        int firstMissing = missing.isEmpty() ? -1 : want.indexOf(missing.iterator().next());
+        org.junit.jupiter.api.Assertions.fail(what + ": expected " + want.size() + " ids in order, got "
+                + actual.size() + " (" + missing.size() + " missing, first missing is record " + firstMissing
+                + "; " + dups + " duplicates; lists differ from position " + firstDiff + ")");
+    }
+
     /** The flow ids of {@code records}, in order. */
     public static List<String> idsOf(List<FlowRecord> records) {
         List<String> ids = new ArrayList<>();

@@ -1,0 +1,93 @@
+package io.flowtrace.bench.core;
+
+import io.flowtrace.bench.Captures;
+import io.flowtrace.core.internal.DecodedPacket;
+import io.flowtrace.core.internal.PacketDecoder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The decoder over 4096 generated frames held back to back in one array, as the reader hands them over:
+ * Ethernet/IPv4/TCP, Ethernet/IPv6 (TCP and UDP), and Ethernet/802.1Q/IPv4.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class DecoderBenchmark {
+    static final int FRAMES = 4096;
+
+    @Param({"ipv4-tcp", "ipv6", "vlan-ipv4"})
+    public String traffic;
+
+    private byte[] buffer;
+    private final int[] offsets = new int[FRAMES];
+    private final int[] lengths = new int[FRAMES];
+    private final PacketDecoder decoder = new PacketDecoder(false, false);
+    private final DecodedPacket packet = new DecodedPacket();
+
+    @Setup
+    public void setup() {
+        boolean v6 = traffic.equals("ipv6");
+        Path f = Captures.temporary(20_000, 2_000, 1.0, v6 ? 1.0 : 0.0, 3);
+        List<byte[]> frames;
+        try {
+            frames = Captures.frames(f);
+        } finally {
+            Captures.delete(f);
+        }
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        int n = 0;
+        for (byte[] fr : frames) {
+            if (n == FRAMES) {
+                break;
+            }
+            if (traffic.equals("ipv4-tcp") && fr[23] != 6) {
+                continue;
+            }
+            if (traffic.equals("vlan-ipv4")) {
+                byte[] t = new byte[fr.length + 4];
+                System.arraycopy(fr, 0, t, 0, 12);
+                t[12] = (byte) 0x81;
+                t[13] = 0;
+                t[14] = 0;
+                t[15] = 42;
+                System.arraycopy(fr, 12, t, 16, fr.length - 12);
+                fr = t;
+            }
+            offsets[n] = all.size();
+            lengths[n] = fr.length;
+            all.write(fr, 0, fr.length);
+            n++;
+        }
+        buffer = all.toByteArray();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FRAMES)
+    public int decode() {
+        int acc = 0;
+        byte[] b = buffer;
+        for (int i = 0; i < FRAMES; i++) {
+            decoder.decode(b, offsets[i], lengths[i], PacketDecoder.LINKTYPE_ETHERNET, packet);
+            acc += packet.flowHash + packet.srcPort;
+        }
+        return acc;
+    }
+}

@@ -1,0 +1,191 @@
+package io.flowtrace.examples;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.flowtrace.core.CaptureFileException;
+import io.flowtrace.core.FlowRecordJson;
+import io.flowtrace.core.FlowStats;
+import io.flowtrace.core.FlowTrace;
+import io.flowtrace.core.spi.Snapshot;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code top CAPTURE --key FIELDS --metric M --limit N [--exact | --sketch count-min|super-spread --memory SIZE]}:
+ * meters a capture with one aggregator task and prints its rows, largest first, one JSON object per line:
+ * {@code {"key":{"src_ip":"10.0.0.1"},"value":1234}}, with {@code "lower"} and {@code "upper"} where the answer is
+ * an estimate (hard bounds for count-min, an approximate interval for super-spread).
+ */
+final class TopCommand implements Command {
+    static final String TASK = "top";
+    private static final Set<String> OWN_VALUES = Set.of("key", "metric", "limit", "sketch", "memory");
+    private static final Set<String> FLAGS = Set.of("exact", "quiet");
+
+    @Override
+    public String summary() {
+        return "the top keys of a capture by packets, bytes, flows or spread, exactly or with a sketch";
+    }
+
+    @Override
+    public String usage() {
+        return String.join("\n",
+                "usage: java -jar flowtrace.jar top CAPTURE --key FIELDS [options]",
+                "",
+                "Prints the top keys, largest first, one JSON object per line: {\"key\":{...},\"value\":N}",
+                "plus \"lower\" and \"upper\" where the value is an estimate: hard bounds for count-min, an",
+                "approximate interval for super-spread.",
+                "",
+                "top options:",
+                "  --key FIELDS              comma-separated: src_ip, dst_ip, src_port, dst_port, protocol",
+                "  --metric M                packets (default), bytes, flows, or spread:FIELD (distinct FIELD",
+                "                            values per key, e.g. spread:dst_ip)",
+                "  --limit N                 rows (default 10)",
+                "  --exact                   exact counts (the default)",
+                "  --sketch NAME             count-min (packets, bytes, flows) or super-spread (spread:FIELD)",
+                "  --memory SIZE             sketch memory, e.g. 256KiB, 1MiB (defaults: count-min 256KiB,",
+                "                            super-spread 1MiB)",
+                "  --quiet                   no summary on stderr",
+                "",
+                MeterOptions.USAGE);
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Set<String> values = new HashSet<>(MeterOptions.WITH_VALUE);
+        values.addAll(OWN_VALUES);
+        Args a = Args.parse(argv, values, FLAGS, MeterOptions.REPEATABLE);
+        if (a.positional.size() != 1) {
+            throw new UsageException(a.positional.isEmpty() ? "missing CAPTURE (a pcap, pcapng or .gz file)"
+                    : "expected one CAPTURE, got " + a.positional.size() + ": " + a.positional);
+        }
+        Path capture = Path.of(a.positional.get(0));
+        if (!Files.isRegularFile(capture)) {
+            err.println("flowtrace top: " + capture + ": no such file");
+            return 1;
+        }
+        Map<String, String> task = taskSettings(a);
+        String type = task.remove("type");
+
+        FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));
+        try {
+            MeterOptions.apply(a, b);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw MeterOptions.usage(e);
+        }
+        b.aggregator(type, task);
+        FlowTrace meter = b.build();
+        FlowStats stats;
+        CaptureFileException damage = null;
+        try {
+            stats = meter.run();
+        } catch (CaptureFileException e) {
+            damage = e;
+            stats = meter.stats();
+        }
+        for (Snapshot s : meter.snapshots()) {
+            if (s.task().equals(TASK)) {
+                print(s, out);
+            }
+        }
+        out.flush();
+        if (!a.has("quiet")) {
+            FlowsCommand.printSummary(stats, err);
+        }
+        if (damage != null) {
+            err.println("flowtrace top: " + damage.getMessage());
+            return 1;
+        }
+        return 0;
+    }
+
+    /** The aggregator type (under {@code "type"}) and settings for the command line's options. */
+    static Map<String, String> taskSettings(Args a) {
+        String key = a.get("key");
+        if (key == null) {
+            throw new UsageException("missing --key FIELDS (e.g. --key src_ip or --key src_ip,dst_port)");
+        }
+        String metric = a.has("metric") ? a.get("metric").trim().toLowerCase(Locale.ROOT) : "packets";
+        boolean spread = metric.startsWith("spread:");
+        if (!spread && !Set.of("packets", "bytes", "flows").contains(metric)) {
+            throw new UsageException("--metric: '" + a.get("metric")
+                    + "' (expected: packets, bytes, flows or spread:FIELD)");
+        }
+        String limit = a.has("limit") ? String.valueOf(MeterOptions.positiveInt("--limit", a.get("limit"), 1 << 24))
+                : "10";
+        if (a.has("exact") && a.has("sketch")) {
+            throw new UsageException("--exact and --sketch exclude each other");
+        }
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("name", TASK);
+        s.put("key", key);
+        s.put("limit", limit);
+        if (!a.has("sketch")) {
+            if (a.has("memory")) {
+                throw new UsageException("--memory applies to --sketch only");
+            }
+            s.put("type", "exact");
+            s.put("metric", metric);
+            return s;
+        }
+        String sketch = a.get("sketch").toLowerCase(Locale.ROOT);
+        switch (sketch) {
+            case "count-min":
+                if (spread) {
+                    throw new UsageException("--metric " + metric + " needs --sketch super-spread or --exact");
+                }
+                s.put("metric", metric);
+                break;
+            case "super-spread":
+                if (!spread) {
+                    throw new UsageException("--sketch super-spread counts spreads: use --metric spread:FIELD");
+                }
+                s.put("element", metric.substring("spread:".length()));
+                break;
+            default:
+                throw new UsageException("--sketch: '" + a.get("sketch") + "' (expected: count-min or super-spread)");
+        }
+        s.put("type", sketch);
+        if (a.has("memory")) {
+            s.put("memory", a.get("memory"));
+        }
+        return s;
+    }
+
+    /** One JSON object per row; bounds only where the value is an estimate with known bounds. */
+    static void print(Snapshot s, PrintStream out) throws java.io.IOException {
+        JsonGenerator g = FlowRecordJson.FACTORY.createGenerator(out);
+        g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        g.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+        for (Snapshot.Row r : s.rows()) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("key");
+            for (Map.Entry<String, Object> e : r.key().entrySet()) {
+                if (e.getValue() instanceof Number) {
+                    g.writeNumberField(e.getKey(), ((Number) e.getValue()).longValue());
+                } else {
+                    g.writeStringField(e.getKey(), String.valueOf(e.getValue()));
+                }
+            }
+            g.writeEndObject();
+            g.writeNumberField("value", r.value());
+            boolean exact = r.lower() == r.value() && r.upper() == r.value();
+            boolean unknown = r.lower() == 0 && r.upper() == Long.MAX_VALUE;
+            if (!exact && !unknown) {
+                g.writeNumberField("lower", r.lower());
+                g.writeNumberField("upper", r.upper());
+            }
+            g.writeEndObject();
+        }
+        if (!s.rows().isEmpty()) {
+            g.writeRaw('\n');
+        }
+        g.close();
+    }
+}

@@ -1,0 +1,50 @@
+package io.flowtrace.sinks.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.core.spi.Sink;
+import io.flowtrace.sinks.testing.SinkContractTest;
+import io.flowtrace.sinks.testing.TestHttpServer;
+import io.flowtrace.sinks.testing.TestRecords;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The contract for the default (batched JSON array) HTTP sink against a real server. */
+class HttpSinkContractTest extends SinkContractTest {
+    private TestHttpServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new TestHttpServer();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop();
+    }
+
+    @Override
+    protected Sink createSink() {
+        return new HttpSinkProvider().create(new PluginConfig("sink 'http'",
+                Map.of("url", server.uri("/ingest").toString(), "batch", "100", "interval", "50ms")));
+    }
+
+    @Override
+    protected List<String> deliveredIds() {
+        List<String> ids = new ArrayList<>();
+        for (TestHttpServer.Received r : server.received()) {
+            if (!r.body().startsWith("[")) {
+                continue; // a snapshot
+            }
+            for (JsonNode n : TestRecords.parse(r.body())) {
+                ids.add(n.get("flow_id").asText());
+            }
+        }
+        return ids;
+    }
+}

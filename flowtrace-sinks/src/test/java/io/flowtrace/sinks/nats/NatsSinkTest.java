@@ -1,0 +1,308 @@
+package io.flowtrace.sinks.nats;
+
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.sinks.internal.Pause;
+import io.flowtrace.sinks.testing.NatsServerProcess;
+import io.flowtrace.sinks.testing.TestRecords;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Subscription;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.flowtrace.sinks.testing.TestRecords.idsOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class NatsSinkTest {
+    @TempDir
+    Path dir;
+
+    private NatsServerProcess server;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private NatsSink sink(String... pairs) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("url", server.url());
+        values.put("reconnect-wait", "50ms");
+        values.put("ack-timeout", "1s");
+        for (int i = 0; i < pairs.length; i += 2) {
+            values.put(pairs[i], pairs[i + 1]);
+        }
+        NatsSink sink = new NatsSink("nats", NatsSinkProvider.settings(new PluginConfig("sink 'nats'", values)),
+                Pause.SLEEP, System::nanoTime);
+        toClose.add(sink);
+        return sink;
+    }
+
+    private Connection client() throws Exception {
+        Connection c = Nats.connect(new io.nats.client.Options.Builder().server(server.url())
+                .reconnectWait(Duration.ofMillis(50)).maxReconnects(-1)
+                .errorListener(new io.nats.client.ErrorListener() { }).build());
+        toClose.add(c);
+        return c;
+    }
+
+    /** A file-stored stream capturing {@code flows.>}, which survives a server restart. */
+    private JetStreamManagement stream(Connection c) throws Exception {
+        JetStreamManagement jsm = c.jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("FLOWS").subjects("flows.>")
+                .storageType(StorageType.File).duplicateWindow(Duration.ofMinutes(10)).build());
+        return jsm;
+    }
+
+    /**
+     * Every message in the stream: flow ids in stream order, checking each Nats-Msg-Id header. Core NATS
+     * publishes are stored asynchronously, so this first waits (up to 10 s) for the count to reach
+     * {@code expected}.
+     */
+    private List<String> storedIds(JetStreamManagement jsm, int expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (jsm.getStreamInfo("FLOWS").getStreamState().getMsgCount() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        long count = jsm.getStreamInfo("FLOWS").getStreamState().getMsgCount();
+        List<String> ids = new ArrayList<>();
+        long first = jsm.getStreamInfo("FLOWS").getStreamState().getFirstSequence();
+        for (long seq = first; seq < first + count; seq++) {
+            MessageInfo m = jsm.getMessage("FLOWS", seq);
+            String id = TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8)).get("flow_id").asText();
+            assertEquals(id, m.getHeaders().getFirst(NatsSink.MSG_ID), "Nats-Msg-Id of message " + seq);
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    private static void awaitStatus(NatsSink sink, Connection.Status wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (sink.status() != wanted) {
+            if (System.nanoTime() > deadline) {
+                fail("sink connection status stayed " + sink.status() + " (expected: " + wanted + ")");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void coreNatsPublishesEachRecordAsJsonToItsTemplatedSubjectWithTheFlowIdHeader() throws Exception {
+        server = new NatsServerProcess(dir, false);
+        Connection c = client();
+        Subscription sub = c.subscribe("flows.>");
+        c.flush(Duration.ofSeconds(5));
+        NatsSink sink = sink("subject", "flows.{interface}.{protocol}.{src_ip}");
+        List<FlowRecord> records = TestRecords.records(0, 100);
+        for (FlowRecord r : records) {
+            sink.accept(r);
+        }
+        sink.accept(TestRecords.snapshot("top"));
+        sink.flush();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            Message m = sub.nextMessage(Duration.ofSeconds(5));
+            assertNotNull(m, "message " + i);
+            String id = TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8)).get("flow_id").asText();
+            assertEquals(id, m.getHeaders().getFirst("Nats-Msg-Id"));
+            ids.add(id);
+            if (i == 3) {
+                assertEquals("flows.eth0.UDP.10_0_0_3", m.getSubject());
+            }
+        }
+        TestRecords.assertSameIds(records, ids, "received");
+        Map<String, Long> counters = sink.counters();
+        assertEquals(101L, counters.get("published"));
+        assertEquals(101L, counters.get("confirmed"));
+        assertEquals(0L, counters.get("at-risk"));
+    }
+
+    @Test
+    void snapshotsGoToTheSnapshotSubject() throws Exception {
+        server = new NatsServerProcess(dir, false);
+        Connection c = client();
+        Subscription sub = c.subscribe("snapshots.>");
+        c.flush(Duration.ofSeconds(5));
+        NatsSink sink = sink();
+        sink.accept(TestRecords.snapshot("per_src"));
+        sink.flush();
+        Message m = sub.nextMessage(Duration.ofSeconds(5));
+        assertNotNull(m);
+        assertEquals("snapshots.per_src", m.getSubject());
+        assertEquals("per_src", TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8)).get("task").asText());
+    }
+
+    @Test
+    void coreNatsKeepsPublishesMadeWhileTheServerIsDownAndSendsThemAfterTheRestart() throws Exception {
+        server = new NatsServerProcess(dir, false);
+        Connection c = client();
+        Subscription sub = c.subscribe("flows.>");
+        c.flush(Duration.ofSeconds(5));
+        NatsSink sink = sink("subject", "flows.{interface}");
+        List<FlowRecord> records = TestRecords.records(0, 1500);
+        for (FlowRecord r : records.subList(0, 500)) {
+            sink.accept(r);
+        }
+        sink.flush();
+        List<String> before = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            Message m = sub.nextMessage(Duration.ofSeconds(5));
+            assertNotNull(m, "message " + i);
+            before.add(TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8)).get("flow_id").asText());
+        }
+        TestRecords.assertSameIds(records.subList(0, 500), before, "received before the crash");
+        server.kill();
+        awaitStatus(sink, Connection.Status.RECONNECTING);
+        for (FlowRecord r : records.subList(500, 1000)) {
+            sink.accept(r); // into the client's reconnect buffer
+        }
+        server.start();
+        for (FlowRecord r : records.subList(1000, 1500)) {
+            sink.accept(r);
+        }
+        sink.close();
+        // core NATS keeps no messages, so count what the new server process received from clients: nothing but
+        // the sink publishes (the test's subscriber only subscribes)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (server.varz("in_msgs") < 1000 && System.nanoTime() < deadline) {
+            Thread.sleep(20); // the server adds a client's counts to its totals in its own time
+        }
+        assertEquals(1000, server.varz("in_msgs"), "messages the restarted server received");
+        Map<String, Long> counters = sink.counters();
+        assertEquals(1500L, counters.get("published"));
+        assertEquals(1500L, counters.get("confirmed"));
+        assertEquals(0L, counters.get("at-risk"));
+        assertEquals(1L, counters.get("disconnects"));
+        assertEquals(1L, counters.get("reconnects"));
+    }
+
+    @Test
+    void jetStreamStoresEveryRecordOnceAcrossAServerCrashMidStream() throws Exception {
+        server = new NatsServerProcess(dir, true);
+        JetStreamManagement jsm = stream(client());
+        NatsSink sink = sink("mode", "jetstream", "subject", "flows.{interface}", "max-pending", "256");
+        List<FlowRecord> records = TestRecords.records(0, 3000);
+        for (FlowRecord r : records.subList(0, 1000)) {
+            sink.accept(r);
+        }
+        // crash with acknowledgements still in flight, keep publishing while it is down, then bring it back
+        server.kill();
+        for (FlowRecord r : records.subList(1000, 2000)) {
+            sink.accept(r);
+            if (r == records.get(1100)) {
+                server.start();
+            }
+        }
+        for (FlowRecord r : records.subList(2000, 3000)) {
+            sink.accept(r);
+        }
+        sink.close();
+        List<String> stored = storedIds(jsm, records.size());
+        assertEquals(3000, stored.size(), "each record stored exactly once");
+        assertEquals(new java.util.TreeSet<>(idsOf(records)), new java.util.TreeSet<>(stored));
+        Map<String, Long> counters = sink.counters();
+        assertEquals(3000L, counters.get("published"));
+        assertEquals(3000L, counters.get("acked"));
+        assertEquals(0L, counters.get("failed"));
+    }
+
+    @Test
+    void serverDownAtTheStartIsNotAnError() throws Exception {
+        server = new NatsServerProcess(dir, true);
+        JetStreamManagement jsm = stream(client());
+        server.kill();
+        NatsSink sink = sink("mode", "jetstream", "subject", "flows.{interface}");
+        Thread starter = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+                server.start();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        starter.start();
+        List<FlowRecord> records = TestRecords.records(0, 50);
+        for (FlowRecord r : records) {
+            sink.accept(r);
+        }
+        sink.close();
+        starter.join();
+        assertTrue(sink.counters().get("retried") > 0, sink.counters().toString());
+        TestRecords.assertSameIds(records, storedIds(jsm, records.size()), "stream content, counters " + sink.counters());
+    }
+
+    @Test
+    void tokenAuthenticationConnectsAndAWrongTokenIsReported() throws Exception {
+        server = new NatsServerProcess(dir, false, "--auth", "s3cret");
+        NatsSink good = sink("token", "s3cret");
+        good.accept(TestRecords.record(1));
+        good.flush();
+        assertEquals(1L, good.counters().get("confirmed"));
+        NatsSink bad = sink("token", "wrong", "connect-timeout", "1s", "retry-budget", "300ms", "backoff", "50ms", "backoff-max", "100ms");
+        bad.accept(TestRecords.record(1));
+        assertEquals(1L, bad.counters().get("failed"));
+        assertTrue(bad.lastError().toLowerCase(java.util.Locale.ROOT).contains("authorization"), bad.lastError());
+    }
+
+    @Test
+    void userAndPasswordAuthenticate() throws Exception {
+        server = new NatsServerProcess(dir, false, "--user", "sensor", "--pass", "pw1");
+        NatsSink sink = sink("user", "sensor", "password", "pw1");
+        sink.accept(TestRecords.record(1));
+        sink.flush();
+        assertEquals(1L, sink.counters().get("confirmed"), sink.counters() + " " + sink.lastError());
+    }
+
+    @Test
+    void settingsAreCheckedTogether() {
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("url", "http://localhost:4222");
+        bad.put("subject", "flows.{colour}");
+        bad.put("mode", "fast");
+        bad.put("token", "t");
+        bad.put("user", "u");
+        bad.put("credentials", dir.resolve("missing.creds").toString());
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> NatsSinkProvider.settings(new PluginConfig("sink 'nats'", bad)));
+        String m = e.getMessage();
+        assertTrue(m.contains("url: 'http://localhost:4222'"), m);
+        assertTrue(m.contains("unknown field {colour}"), m);
+        assertTrue(m.contains("mode: 'fast'"), m);
+        assertTrue(m.contains("credentials: '"), m);
+        assertTrue(m.contains("give only one way to authenticate"), m);
+    }
+
+    @Test
+    void urlListsAcceptSpacesSemicolonsAndCommas() {
+        NatsSettings s = NatsSinkProvider.settings(new PluginConfig("sink 'nats'",
+                Map.of("url", "nats://a:4222;nats://b:4222 tls://c:4443")));
+        assertEquals(List.of("nats://a:4222", "nats://b:4222", "tls://c:4443"), s.servers());
+    }
+}

@@ -1,0 +1,269 @@
+package io.flowtrace.sketch;
+
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.internal.DecodedPacket;
+import io.flowtrace.core.spi.Aggregator;
+import io.flowtrace.core.spi.AggregatorProvider;
+import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.core.spi.Snapshot;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The contract every aggregator of this module keeps, run against each of them. */
+class AggregatorContractTest {
+
+    /** How exactly a merge of parts must reproduce the single-instance answer. */
+    enum MergeKind { EXACT, APPROXIMATE, KEY_PARTITIONED }
+
+    static Stream<Arguments> aggregators() {
+        return Stream.of(
+                Arguments.of("exact", "name=t,key=src_ip,dst_port,metric=bytes", MergeKind.EXACT),
+                Arguments.of("exact", "name=t,key=src_ip,metric=spread:dst_ip", MergeKind.EXACT),
+                Arguments.of("count-min", "name=t,key=src_ip,metric=packets,memory=64KiB,limit=50", MergeKind.APPROXIMATE),
+                Arguments.of("super-spread", "name=t,key=src_ip,element=dst_ip,memory=256KiB,threshold=150", MergeKind.KEY_PARTITIONED),
+                Arguments.of("hll", "name=t,element=dst_ip", MergeKind.EXACT),
+                Arguments.of("hll", "name=t,element=dst_ip,key=src_ip,precision=6", MergeKind.EXACT));
+    }
+
+    static Aggregator create(String type, String settings) {
+        for (AggregatorProvider p : ServiceLoader.load(AggregatorProvider.class)) {
+            if (p.name().equals(type)) {
+                return p.create(new PluginConfig("aggregator '" + type + "'", parsePairs(settings)));
+            }
+        }
+        throw new AssertionError("no provider " + type);
+    }
+
+    /** key=value pairs where a value may hold commas (key=src_ip,dst_port): a comma starts a pair only before k=. */
+    static Map<String, String> parsePairs(String settings) {
+        Map<String, String> out = new HashMap<>();
+        String k = null;
+        StringBuilder v = new StringBuilder();
+        for (String part : settings.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) {
+                if (k != null) {
+                    out.put(k, v.toString());
+                }
+                k = part.substring(0, eq);
+                v.setLength(0);
+                v.append(part.substring(eq + 1));
+            } else {
+                v.append(',').append(part);
+            }
+        }
+        out.put(k, v.toString());
+        return out;
+    }
+
+    static List<DecodedPacket> packets(long seed, int n) {
+        ZipfTraffic t = new ZipfTraffic(seed, 5_000, 1.0, 2_000, 3, 0.05, n);
+        List<DecodedPacket> out = new ArrayList<>();
+        DecodedPacket p = new DecodedPacket();
+        while (t.next(p)) {
+            DecodedPacket c = new DecodedPacket();
+            c.ipVersion = p.ipVersion;
+            c.srcHi = p.srcHi;
+            c.srcLo = p.srcLo;
+            c.dstHi = p.dstHi;
+            c.dstLo = p.dstLo;
+            c.srcPort = p.srcPort;
+            c.dstPort = p.dstPort;
+            c.protocol = p.protocol;
+            c.wireLength = p.wireLength;
+            c.timestampNanos = p.timestampNanos;
+            out.add(c);
+        }
+        return out;
+    }
+
+    static Map<Map<String, Object>, Snapshot.Row> byKey(Snapshot s) {
+        Map<Map<String, Object>, Snapshot.Row> m = new HashMap<>();
+        for (Snapshot.Row r : s.rows()) {
+            m.put(r.key(), r);
+        }
+        return m;
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("aggregators")
+    void providerNamesTheTypeAndTask(String type, String settings, MergeKind kind) {
+        Aggregator a = create(type, settings);
+        assertEquals(type, a.type());
+        assertEquals("t", a.task());
+        Snapshot s = a.snapshot(10, 20);
+        assertEquals("t", s.task());
+        assertEquals(type, s.type());
+        assertEquals(10, s.startNanos());
+        assertEquals(20, s.endNanos());
+        assertEquals(0L, s.totals().get("total_packets"));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("aggregators")
+    void mergedPartsAnswerLikeOneInstance(String type, String settings, MergeKind kind) {
+        Aggregator single = create(type, settings);
+        Aggregator[] parts = new Aggregator[4];
+        for (int i = 0; i < 4; i++) {
+            parts[i] = single.newEmpty();
+        }
+        int i = 0;
+        for (DecodedPacket p : packets(3, 100_000)) {
+            single.onPacket(p);
+            int part = kind == MergeKind.KEY_PARTITIONED
+                    ? (int) ((Hashing.hash(p.srcLo, 1) >>> 1) % 4) : i++ % 4;
+            parts[part].onPacket(p);
+        }
+        Aggregator merged = single.newEmpty();
+        for (Aggregator part : parts) {
+            merged.merge(part.copy());
+        }
+        Snapshot one = single.snapshot(0, 1);
+        Snapshot all = merged.snapshot(0, 1);
+        assertEquals(one.totals(), all.totals());
+        assertTrue(one.rows().size() > 0);
+        for (int r = 1; r < all.rows().size(); r++) {
+            assertTrue(all.rows().get(r - 1).value() >= all.rows().get(r).value(), "rows largest first");
+        }
+        if (kind == MergeKind.EXACT) {
+            assertEquals(byKey(one), byKey(all));
+            return;
+        }
+        Set<Map<String, Object>> a = byKey(one).keySet();
+        Set<Map<String, Object>> b = new HashSet<>(byKey(all).keySet());
+        int total = b.size();
+        b.retainAll(a);
+        double overlap = (double) b.size() / Math.max(a.size(), total);
+        assertTrue(overlap >= 0.9, "merged rows overlap single-instance rows: " + overlap);
+        for (Map<String, Object> k : b) {
+            double v1 = byKey(one).get(k).value();
+            double v2 = byKey(all).get(k).value();
+            assertTrue(Math.abs(v1 - v2) <= 0.2 * v1 + 2, k + ": single " + v1 + ", merged " + v2);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("aggregators")
+    void bytesRoundTripKeepsTheAnswer(String type, String settings, MergeKind kind) {
+        Aggregator a = create(type, settings);
+        for (DecodedPacket p : packets(4, 20_000)) {
+            a.onPacket(p);
+        }
+        Aggregator back = AggregatorBytes.fromBytes(AggregatorBytes.toBytes(a));
+        assertEquals(a.snapshot(0, 1), back.snapshot(0, 1));
+        // the copy keeps working and merges with the original's kind
+        back.merge(a.newEmpty());
+        byte[] bytes = AggregatorBytes.toBytes(a);
+        byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length / 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AggregatorBytes.fromBytes(cut));
+        assertTrue(e.getMessage().contains("cut short"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("aggregators")
+    void copyIsIndependentAndResetClears(String type, String settings, MergeKind kind) {
+        Aggregator a = create(type, settings);
+        List<DecodedPacket> ps = packets(5, 20_000);
+        for (DecodedPacket p : ps.subList(0, 10_000)) {
+            a.onPacket(p);
+        }
+        Aggregator c = a.copy();
+        Snapshot before = c.snapshot(0, 1);
+        for (DecodedPacket p : ps.subList(10_000, 20_000)) {
+            a.onPacket(p);
+        }
+        assertEquals(before, c.snapshot(0, 1));
+        assertNotEquals(before, a.snapshot(0, 1));
+        a.reset();
+        Snapshot empty = a.snapshot(0, 1);
+        assertEquals(0L, empty.totals().get("total_packets"));
+        assertTrue(empty.rows().isEmpty() || empty.rows().get(0).value() == 0, empty.toString());
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("aggregators")
+    void mismatchedMergesAreRefused(String type, String settings, MergeKind kind) {
+        Aggregator a = create(type, settings);
+        Aggregator other = create(type.equals("exact") ? "hll" : "exact",
+                type.equals("exact") ? "name=t,element=dst_ip" : "name=t,key=src_ip");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.merge(other));
+        assertTrue(e.getMessage().contains("expected " + type), e.getMessage());
+        if (!type.equals("exact")) {
+            Aggregator differentSeed = create(type, settings + ",seed=99");
+            e = assertThrows(IllegalArgumentException.class, () -> a.merge(differentSeed));
+            assertTrue(e.getMessage().matches(".*seed: expected -?\\d+, got 99.*"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("aggregators")
+    void onPacketAllocatesNothingOnceWarm(String type, String settings, MergeKind kind) {
+        Aggregator a = create(type, settings);
+        List<DecodedPacket> ps = packets(6, 50_000);
+        for (int round = 0; round < 3; round++) {
+            for (DecodedPacket p : ps) {
+                a.onPacket(p);
+            }
+        }
+        DecodedPacket[] arr = ps.toArray(new DecodedPacket[0]);
+        // the least of five rounds: one-off JVM events (a compilation, a class initialised) are not per packet
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            long overhead = -allocatedBytes() + allocatedBytes();
+            long before = allocatedBytes();
+            for (DecodedPacket p : arr) {
+                a.onPacket(p);
+            }
+            least = Math.min(least, allocatedBytes() - before - overhead);
+        }
+        // one 16-byte object per packet would be 800 KB; allow only measurement noise
+        assertTrue(least < 1024, type + " allocated " + least + " bytes over " + arr.length + " packets");
+    }
+
+    /** This thread's allocated bytes (HotSpot's ThreadMXBean, reached reflectively: tests compile in the module). */
+    static long allocatedBytes() {
+        try {
+            Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+            return (long) Class.forName("com.sun.management.ThreadMXBean")
+                    .getMethod("getThreadAllocatedBytes", long.class).invoke(mx, Thread.currentThread().getId());
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("allocation counter unavailable", e);
+        }
+    }
+
+    @Test
+    void everyProviderIsDiscoverableByName() {
+        Set<String> names = new TreeSet<>();
+        for (AggregatorProvider p : ServiceLoader.load(AggregatorProvider.class)) {
+            names.add(p.name());
+        }
+        assertEquals(Set.of("count-min", "exact", "hll", "super-spread"), names);
+    }
+
+    @Test
+    void configurationErrorsAreReportedTogetherWithKnownKeys() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> create("count-min", "name=t,key=src_ipx,metric=bits,widht=5"));
+        String m = e.getMessage();
+        assertTrue(m.contains("key: key field: 'src_ipx'"), m);
+        assertTrue(m.contains("metric: 'bits'"), m);
+        assertTrue(m.contains("unknown key 'widht'") && m.contains("width"), m);
+    }
+}
