@@ -230,4 +230,37 @@ class AgentIT {
         }
         assertTrue(agent.err().contains("SIGTERM: flushing open flows"), agent.err() + "\nstdout:\n" + out);
     }
+
+    @Test
+    void anIdleFlowIsSentWhenItsIdleTimeoutPassesWithNoFurtherPackets() throws Exception {
+        TinyHttpServer ingest = server("");
+        try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket sender = new java.net.DatagramSocket()) {
+            int port = receiver.getLocalPort();
+            Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    Jar.jar().toString(), "agent", "--idle-timeout", "1s"), Map.of(
+                    "AGENT_INTERFACE", "lo",
+                    "AGENT_BPF_FILTER", "udp port " + port,
+                    "AGENT_ENDPOINT_URL", "http://127.0.0.1:" + ingest.port() + "/ingest"));
+            agent.awaitErr("flowtrace agent: capturing on lo");
+
+            sender.send(new java.net.DatagramPacket(new byte[10], 10, receiver.getLocalSocketAddress()));
+
+            // no more packets: only the wall-clock heartbeat can end the flow, well before any signal
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (ingest.bodies().isEmpty() && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            List<String> posts = ingest.bodies();
+            assertEquals(1, posts.size(), "records before SIGTERM: " + posts + "\n" + agent.err());
+            FlowRecord r = FlowRecordJson.read(posts.get(0));
+            assertEquals(EndReason.IDLE_TIMEOUT, r.endReason());
+            assertEquals(port, r.key().dstPort());
+            assertEquals(1, r.packetCount());
+            assertTrue(agent.process.isAlive(), "the agent is still running");
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(agent.process.pid())).start().waitFor());
+            assertTrue(agent.awaitExit(60));
+            assertEquals(0, agent.process.exitValue(), agent.err());
+        }
+    }
 }
