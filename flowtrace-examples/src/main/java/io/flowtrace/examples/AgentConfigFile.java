@@ -1,5 +1,6 @@
 package io.flowtrace.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.flowtrace.core.ConfigurationException;
@@ -78,7 +79,9 @@ final class AgentConfigFile {
     static AgentConfigFile read(Path file, UnaryOperator<String> env) {
         Object root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Object.class);
+            ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+            JsonNode tree = yaml.readTree(file.toFile()); // a missing node when the file holds nothing but comments
+            root = tree == null || tree.isMissingNode() ? null : yaml.treeToValue(tree, Object.class);
         } catch (IOException e) {
             throw new ConfigurationException("config " + file + ": " + firstLine(e.getMessage()), e);
         }
