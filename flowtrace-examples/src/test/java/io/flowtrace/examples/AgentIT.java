@@ -263,4 +263,42 @@ class AgentIT {
             assertEquals(0, agent.process.exitValue(), agent.err());
         }
     }
+
+    @Test
+    void batchSizeAndSendIntervalSendArraysOfRecords() throws Exception {
+        TinyHttpServer web = server("hello");
+        TinyHttpServer ingest = server("");
+        int webPort = web.port();
+        Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Jar.jar().toString(), "agent"), Map.of(
+                "AGENT_INTERFACE", "lo",
+                "AGENT_BPF_FILTER", "tcp port " + webPort,
+                "AGENT_ENDPOINT_URL", "http://127.0.0.1:" + ingest.port() + "/ingest",
+                "AGENT_BATCH_SIZE", "3",
+                "AGENT_SEND_INTERVAL", "200ms"));
+        agent.awaitErr("flowtrace agent: capturing on lo");
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            ports.add(oneHttpConnection(webPort, true));
+        }
+        Thread.sleep(500);
+        assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(agent.process.pid())).start().waitFor());
+        assertTrue(agent.awaitExit(60));
+        assertEquals(0, agent.process.exitValue(), agent.err());
+
+        List<Integer> seen = new ArrayList<>();
+        for (String body : ingest.bodies()) {
+            com.fasterxml.jackson.core.JsonParser p = FlowRecordJson.FACTORY.createParser(body);
+            assertEquals(com.fasterxml.jackson.core.JsonToken.START_ARRAY, p.nextToken(), body);
+            int n = 0;
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                seen.add(FlowRecordJson.read(p).key().srcPort());
+                n++;
+            }
+            assertTrue(n >= 1 && n <= 3, "batch of " + n + ": " + body);
+        }
+        Collections.sort(seen);
+        Collections.sort(ports);
+        assertEquals(ports, seen, "every connection once, in batches of at most 3");
+    }
 }
