@@ -138,4 +138,23 @@ class PcapLiveSourceNetnsTest {
             server.waitFor(10, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void anInterfaceThatDisappearsEndsTheCaptureWithAnIOExceptionNamingIt() throws Exception {
+        PcapLiveSource source = LiveTestSupport.open(Map.of("interface", captureEnd), Duration.ofHours(1),
+                PcapLiveSource.SYSTEM_CLOCK);
+        try (source) {
+            RecordingHandler handler = new RecordingHandler();
+            Running running = new Running(source, handler);
+            Thread.sleep(300);
+
+            ip("link", "del", captureEnd);
+            running.thread.join(10_000);
+
+            assertTrue(!running.thread.isAlive(), "run() returned after the interface was deleted");
+            assertTrue(running.failure instanceof IOException, String.valueOf(running.failure));
+            assertTrue(running.failure.getMessage().startsWith("source 'pcap-live': reading interface '" + captureEnd
+                    + "' failed: "), running.failure.getMessage());
+        }
+    }
 }
