@@ -131,8 +131,14 @@ final class PcapLiveSource implements PacketSource {
             return new PcapLiveSource(plugin, settings, handle, linkType, wallClock, heartbeat);
         } catch (LinkageError e) {
             // JNA throws UnsatisfiedLinkError while pcap4j's native mappings initialise; later uses of the same
-            // class see NoClassDefFoundError, and a missing JNA jar shows as NoClassDefFoundError too.
-            throw new FlowTraceException(plugin + ": " + LIBPCAP_MISSING + " (" + firstLine(rootCause(e)) + ")", e);
+            // class see NoClassDefFoundError. JNA's own native part failing (no writable temporary directory, say)
+            // looks the same and must not be blamed on libpcap.
+            String cause = firstLine(rootCause(e));
+            if (cause.contains("jnidispatch") || cause.contains("JNA ")) {
+                throw new FlowTraceException(plugin + ": JNA, through which pcap4j calls libpcap, cannot load its own"
+                        + " native library (" + cause + "; expected: a writable java.io.tmpdir or jna.tmpdir)", e);
+            }
+            throw new FlowTraceException(plugin + ": " + LIBPCAP_MISSING + " (" + cause + ")", e);
         }
     }
 

@@ -9,10 +9,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -84,6 +87,39 @@ final class LiveTestSupport {
     /** The class path of this test run, for child JVMs. */
     static String testClassPath() {
         return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    }
+
+    /**
+     * Copies every class-path entry into {@code dir}, readable and traversable by every user, and returns the class
+     * path of the copies.
+     */
+    static String readableCopyOfClassPath(Path dir) throws IOException {
+        Set<PosixFilePermission> dirPerms = PosixFilePermissions.fromString("rwxr-xr-x");
+        Set<PosixFilePermission> filePerms = PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(dir, dirPerms);
+        List<String> entries = new ArrayList<>();
+        int i = 0;
+        for (String entry : testClassPath().split(java.io.File.pathSeparator)) {
+            Path from = Path.of(entry);
+            if (!Files.exists(from)) {
+                continue;
+            }
+            Path to = dir.resolve("cp" + i++ + (Files.isDirectory(from) ? "" : ".jar"));
+            try (var walk = Files.walk(from)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    Path target = to.resolve(from.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(target);
+                        Files.setPosixFilePermissions(target, dirPerms);
+                    } else {
+                        Files.copy(p, target);
+                        Files.setPosixFilePermissions(target, filePerms);
+                    }
+                }
+            }
+            entries.add(to.toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     static String javaCommand() {
