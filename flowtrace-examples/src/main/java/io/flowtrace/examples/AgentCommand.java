@@ -104,7 +104,8 @@ final class AgentCommand implements Command {
         withValue.addAll(OWN_VALUES);
         Args cli = Args.parse(argv, withValue, FLAGS, MeterOptions.REPEATABLE);
         if (!cli.positional.isEmpty()) {
-            throw new UsageException("unexpected argument " + cli.positional.get(0) + " (the agent takes options only)");
+            throw new UsageException("unexpected argument " + cli.positional.get(0)
+                    + " (the agent takes options only)");
         }
         AgentConfigFile file = cli.has("config") ? AgentConfigFile.read(Path.of(cli.get("config")), env)
                 : AgentConfigFile.empty();

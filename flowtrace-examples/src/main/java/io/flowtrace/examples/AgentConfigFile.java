@@ -102,7 +102,8 @@ final class AgentConfigFile {
             } else if (key.equals("sinks") || key.equals("aggregators")) {
                 List<PluginSpec> to = key.equals("sinks") ? c.sinks : c.aggregators;
                 if (!(e.getValue() instanceof List<?> list)) {
-                    throw new ConfigurationException(where + ": " + key + " (expected: a list of {type: <plugin>, key: value})");
+                    throw new ConfigurationException(where + ": " + key
+                            + " (expected: a list of {type: <plugin>, key: value})");
                 }
                 for (int i = 0; i < list.size(); i++) {
                     to.add(plugin(where + ": " + key + "[" + i + "]", list.get(i), env));

@@ -84,6 +84,42 @@ final class LiveTestSupport {
         }
     }
 
+    /** Waits (at most 10 s) until {@code source} has handed over at least {@code packets} packets. */
+    static void awaitPacketsRead(PacketSource source, long packets) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (source.counters().getOrDefault("packets_read", 0L) < packets && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** A flow meter over a live source, collecting its records, running on a thread of its own. */
+    static final class Meter implements AutoCloseable {
+        final java.util.List<io.flowtrace.core.FlowRecord> records =
+                java.util.Collections.synchronizedList(new ArrayList<>());
+        private final io.flowtrace.core.FlowTrace meter;
+
+        Meter(PacketSource source) {
+            meter = io.flowtrace.core.FlowTrace.builder().source(source).onRecord(records::add).build().start();
+        }
+
+        /** Stops the capture, which flushes every open flow, and returns the records once delivered. */
+        List<io.flowtrace.core.FlowRecord> stop() throws InterruptedException {
+            meter.stop();
+            if (meter.awaitTermination(Duration.ofSeconds(30)) == null) {
+                fail("the flow meter did not finish within 30 s of stop()");
+            }
+            synchronized (records) {
+                return new ArrayList<>(records);
+            }
+        }
+
+        /** Stops the meter and waits for it (for clean-up after a failure). Idempotent. */
+        @Override
+        public void close() {
+            meter.close();
+        }
+    }
+
     /** The class path of this test run, for child JVMs. */
     static String testClassPath() {
         return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));

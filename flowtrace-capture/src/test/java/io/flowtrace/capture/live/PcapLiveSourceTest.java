@@ -78,6 +78,28 @@ class PcapLiveSourceTest {
     }
 
     @Test
+    void flowRecordsOfTheLoopbackExchangeCountWhatWasSentPerDirection() throws Exception {
+        TrafficMaker.Server server = server();
+        Exchange exchange = new Exchange(server.tcpPort(), server.udpPort(), MESSAGES);
+        PcapLiveSource raw = open(exchange.filter(), ONE_HOUR);
+        RecordingHandler handler = new RecordingHandler();
+        Running running = new Running(raw, handler);
+        PcapLiveSource metered = open(exchange.filter(), Duration.ofSeconds(1));
+        LiveTestSupport.Meter meter = new LiveTestSupport.Meter(metered);
+        toClose.add(meter);
+
+        server.start();
+        TrafficMaker.client(InetAddress.getLoopbackAddress(), server.tcpPort(), server.udpPort(), MESSAGES);
+        server.await();
+        handler.awaitUntil(exchange::complete, 10_000);
+        LiveTestSupport.awaitPacketsRead(metered, handler.seen().size()); // the meter's capture sees the same
+        running.stopAndJoin();
+        List<io.flowtrace.core.FlowRecord> records = meter.stop();
+
+        exchange.assertRecords(records, handler.seen());
+    }
+
+    @Test
     void framesCarryWallClockNanosecondTimestampsTheirWholeLengthAndEthernetLinkType() throws Exception {
         TrafficMaker.Server server = server();
         Exchange exchange = new Exchange(server.tcpPort(), server.udpPort(), MESSAGES);
