@@ -104,7 +104,8 @@ final class AgentCommand implements Command {
         withValue.addAll(OWN_VALUES);
         Args cli = Args.parse(argv, withValue, FLAGS, MeterOptions.REPEATABLE);
         if (!cli.positional.isEmpty()) {
-            throw new UsageException("unexpected argument " + cli.positional.get(0) + " (the agent takes options only)");
+            throw new UsageException("unexpected argument " + cli.positional.get(0)
+                    + " (the agent takes options only)");
         }
         AgentConfigFile file = cli.has("config") ? AgentConfigFile.read(Path.of(cli.get("config")), env)
                 : AgentConfigFile.empty();
@@ -144,8 +145,8 @@ final class AgentCommand implements Command {
 
         FlowTrace.Builder b = FlowTrace.builder();
         PluginSpec src = file.source;
-        if (src != null && !src.name().equals("pcap-live")) {
-            b.source(src.name(), src.config());
+        if (src != null && !src.type().equals("pcap-live")) {
+            b.source(src.type(), src.config());
         } else {
             Map<String, String> live = new LinkedHashMap<>();
             if (src != null) {
@@ -169,11 +170,11 @@ final class AgentCommand implements Command {
             throw MeterOptions.usage(e);
         }
         for (PluginSpec s : file.sinks) {
-            b.sink(s.name(), s.config());
+            b.sink(s.type(), s.config());
             sinkNamed = true;
         }
         for (PluginSpec a : file.aggregators) {
-            b.aggregator(a.name(), a.config());
+            b.aggregator(a.type(), a.config());
         }
         String endpoint = values.get("endpoint_url");
         boolean endpointGiven = !origins.get("endpoint_url").equals("default");

@@ -1,5 +1,6 @@
 package io.flowtrace.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.flowtrace.core.ConfigurationException;
@@ -34,14 +35,15 @@ import java.util.regex.Pattern;
  *   idle-timeout: 30s
  *   active-timeout: 5m
  * source:                                  # another source, or more pcap-live keys
- *   name: pcap-live
+ *   type: pcap-live
  *   buffer_size: 16MiB
  * sinks:
- *   - name: file
+ *   - type: file
  *     path: /var/log/flows.ndjson
  * aggregators:
- *   - name: count-min
- *     keys: src_ip
+ *   - type: count-min                      # the plugin; its own keys follow
+ *     name: per_src_ip
+ *     key: src_ip
  * </pre>
  *
  * Immutable once read.
@@ -52,8 +54,8 @@ final class AgentConfigFile {
     private static final Set<String> SECTIONS = Set.of("flow", "source", "sinks", "aggregators");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
 
-    /** A named plugin and its settings. */
-    record PluginSpec(String name, Map<String, String> config) {
+    /** A plugin ({@code type:}) and its settings (every other key; an aggregator's task has its own name). */
+    record PluginSpec(String type, Map<String, String> config) {
     }
 
     final Map<String, String> agent = new LinkedHashMap<>();
@@ -77,7 +79,9 @@ final class AgentConfigFile {
     static AgentConfigFile read(Path file, UnaryOperator<String> env) {
         Object root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Object.class);
+            ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+            JsonNode tree = yaml.readTree(file.toFile()); // a missing node when the file holds nothing but comments
+            root = tree == null || tree.isMissingNode() ? null : yaml.treeToValue(tree, Object.class);
         } catch (IOException e) {
             throw new ConfigurationException("config " + file + ": " + firstLine(e.getMessage()), e);
         }
@@ -98,7 +102,8 @@ final class AgentConfigFile {
             } else if (key.equals("sinks") || key.equals("aggregators")) {
                 List<PluginSpec> to = key.equals("sinks") ? c.sinks : c.aggregators;
                 if (!(e.getValue() instanceof List<?> list)) {
-                    throw new ConfigurationException(where + ": " + key + " (expected: a list of {name: ..., key: value})");
+                    throw new ConfigurationException(where + ": " + key
+                            + " (expected: a list of {type: <plugin>, key: value})");
                 }
                 for (int i = 0; i < list.size(); i++) {
                     to.add(plugin(where + ": " + key + "[" + i + "]", list.get(i), env));
@@ -115,11 +120,11 @@ final class AgentConfigFile {
 
     private static PluginSpec plugin(String where, Object value, UnaryOperator<String> env) {
         Map<String, String> config = strings(where, value, env);
-        String name = config.remove("name");
-        if (name == null || name.isEmpty()) {
-            throw new ConfigurationException(where + ": name missing (expected: name: <plugin>, then its keys)");
+        String type = config.remove("type");
+        if (type == null || type.isEmpty()) {
+            throw new ConfigurationException(where + ": type missing (expected: type: <plugin name>, then its keys)");
         }
-        return new PluginSpec(name, config);
+        return new PluginSpec(type, config);
     }
 
     @SuppressWarnings("unchecked")

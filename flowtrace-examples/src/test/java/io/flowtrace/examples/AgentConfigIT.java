@@ -33,11 +33,16 @@ class AgentConfigIT {
                 "  idle-timeout: ${IDLE:-30s}",
                 "  workers: 2",
                 "source:",
-                "  name: pcap-file",
+                "  type: pcap-file",
                 "  path: ${CAPTURE}",
                 "sinks:",
-                "  - name: file",
+                "  - type: file",
                 "    path: " + out,
+                "aggregators:",
+                "  - type: count-min",
+                "    name: per_src_ip",
+                "    key: src_ip",
+                "    limit: ${TOP:-5}",
                 ""));
 
         Jar.Result r = Jar.run(120, Map.of("CAPTURE", SAMPLE.toString(), "SENSOR_NAME", "sensor-7"), List.of(),
@@ -45,7 +50,17 @@ class AgentConfigIT {
 
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("records to the sinks named"), r.err());
-        List<FlowRecord> records = CommandLineIT.records(Files.readString(out));
+        StringBuilder recordLines = new StringBuilder();
+        List<String> snapshotLines = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(out)) {
+            if (line.contains("\"flow_id\"")) {
+                recordLines.append(line).append('\n');
+            } else if (!line.isBlank()) {
+                snapshotLines.add(line);
+            }
+        }
+        assertTrue(snapshotLines.stream().anyMatch(l -> l.contains("per_src_ip")), "snapshot: " + snapshotLines);
+        List<FlowRecord> records = CommandLineIT.records(recordLines.toString());
         assertFalse(records.isEmpty());
         for (FlowRecord f : records) {
             assertEquals("sensor-7", f.hostname());

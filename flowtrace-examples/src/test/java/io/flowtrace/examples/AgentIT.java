@@ -230,4 +230,75 @@ class AgentIT {
         }
         assertTrue(agent.err().contains("SIGTERM: flushing open flows"), agent.err() + "\nstdout:\n" + out);
     }
+
+    @Test
+    void anIdleFlowIsSentWhenItsIdleTimeoutPassesWithNoFurtherPackets() throws Exception {
+        TinyHttpServer ingest = server("");
+        try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket sender = new java.net.DatagramSocket()) {
+            int port = receiver.getLocalPort();
+            Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    Jar.jar().toString(), "agent", "--idle-timeout", "1s"), Map.of(
+                    "AGENT_INTERFACE", "lo",
+                    "AGENT_BPF_FILTER", "udp port " + port,
+                    "AGENT_ENDPOINT_URL", "http://127.0.0.1:" + ingest.port() + "/ingest"));
+            agent.awaitErr("flowtrace agent: capturing on lo");
+
+            sender.send(new java.net.DatagramPacket(new byte[10], 10, receiver.getLocalSocketAddress()));
+
+            // no more packets: only the wall-clock heartbeat can end the flow, well before any signal
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (ingest.bodies().isEmpty() && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            List<String> posts = ingest.bodies();
+            assertEquals(1, posts.size(), "records before SIGTERM: " + posts + "\n" + agent.err());
+            FlowRecord r = FlowRecordJson.read(posts.get(0));
+            assertEquals(EndReason.IDLE_TIMEOUT, r.endReason());
+            assertEquals(port, r.key().dstPort());
+            assertEquals(1, r.packetCount());
+            assertTrue(agent.process.isAlive(), "the agent is still running");
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(agent.process.pid())).start().waitFor());
+            assertTrue(agent.awaitExit(60));
+            assertEquals(0, agent.process.exitValue(), agent.err());
+        }
+    }
+
+    @Test
+    void batchSizeAndSendIntervalSendArraysOfRecords() throws Exception {
+        TinyHttpServer web = server("hello");
+        TinyHttpServer ingest = server("");
+        int webPort = web.port();
+        Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Jar.jar().toString(), "agent"), Map.of(
+                "AGENT_INTERFACE", "lo",
+                "AGENT_BPF_FILTER", "tcp port " + webPort,
+                "AGENT_ENDPOINT_URL", "http://127.0.0.1:" + ingest.port() + "/ingest",
+                "AGENT_BATCH_SIZE", "3",
+                "AGENT_SEND_INTERVAL", "200ms"));
+        agent.awaitErr("flowtrace agent: capturing on lo");
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            ports.add(oneHttpConnection(webPort, true));
+        }
+        Thread.sleep(500);
+        assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(agent.process.pid())).start().waitFor());
+        assertTrue(agent.awaitExit(60));
+        assertEquals(0, agent.process.exitValue(), agent.err());
+
+        List<Integer> seen = new ArrayList<>();
+        for (String body : ingest.bodies()) {
+            com.fasterxml.jackson.core.JsonParser p = FlowRecordJson.FACTORY.createParser(body);
+            assertEquals(com.fasterxml.jackson.core.JsonToken.START_ARRAY, p.nextToken(), body);
+            int n = 0;
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                seen.add(FlowRecordJson.read(p).key().srcPort());
+                n++;
+            }
+            assertTrue(n >= 1 && n <= 3, "batch of " + n + ": " + body);
+        }
+        Collections.sort(seen);
+        Collections.sort(ports);
+        assertEquals(ports, seen, "every connection once, in batches of at most 3");
+    }
 }

@@ -29,7 +29,8 @@ record LiveCaptureSettings(String interfaceName, String filter, int snaplen, boo
 
     /** Enough for any frame on an interface with the usual MTU or with offloads (libpcap's own maximum). */
     static final int DEFAULT_SNAPLEN = 262_144;
-    static final int DEFAULT_BUFFER_SIZE = 4 << 20;
+    /** Bursts and GC pauses: at 200,000 packets/s 4 MiB dropped ~2%, 32 MiB nothing (veth, tcpreplay). */
+    static final int DEFAULT_BUFFER_SIZE = 32 << 20;
     static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(250);
 
     /**

@@ -35,7 +35,8 @@ import java.util.function.LongSupplier;
  * the {@link PacketHandler}, with the handle's timestamp (nanosecond precision where libpcap supports it), the
  * frame's original length and the handle's link type. A heartbeat thread watches the packet count: when no packet
  * has arrived for one heartbeat interval it breaks the loop, and {@link #run} calls
- * {@link PacketHandler#onIdle(long)} with the wall clock on its own thread before re-entering the loop; the same
+ * {@link PacketHandler#onIdle(long)} with the wall clock (less the read timeout when packets may still wait in the
+ * kernel's buffer) on its own thread before re-entering the loop; the same
  * thread refreshes libpcap's drop counters. {@link #stop()} breaks the loop too: libpcap 1.10 wakes its blocking
  * poll for that, and the read timeout bounds the wait on older versions.
  *
@@ -73,6 +74,8 @@ final class PcapLiveSource implements PacketSource {
     private final int linkType;
     private final LongSupplier wallClock;
     private final long heartbeatNanos;
+    /** How long a packet may wait in the kernel's buffer before libpcap hands it over. */
+    private final long pendingNanos;
 
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -93,6 +96,7 @@ final class PcapLiveSource implements PacketSource {
         this.linkType = linkType;
         this.wallClock = wallClock;
         this.heartbeatNanos = heartbeat.toNanos();
+        this.pendingNanos = settings.immediate() ? 0 : settings.timeoutMillis() * 1_000_000L;
     }
 
     /**
@@ -127,8 +131,14 @@ final class PcapLiveSource implements PacketSource {
             return new PcapLiveSource(plugin, settings, handle, linkType, wallClock, heartbeat);
         } catch (LinkageError e) {
             // JNA throws UnsatisfiedLinkError while pcap4j's native mappings initialise; later uses of the same
-            // class see NoClassDefFoundError, and a missing JNA jar shows as NoClassDefFoundError too.
-            throw new FlowTraceException(plugin + ": " + LIBPCAP_MISSING + " (" + firstLine(rootCause(e)) + ")", e);
+            // class see NoClassDefFoundError. JNA's own native part failing (no writable temporary directory, say)
+            // looks the same and must not be blamed on libpcap.
+            String cause = firstLine(rootCause(e));
+            if (cause.contains("jnidispatch") || cause.contains("JNA ")) {
+                throw new FlowTraceException(plugin + ": JNA, through which pcap4j calls libpcap, cannot load its own"
+                        + " native library (" + cause + "; expected: a writable java.io.tmpdir or jna.tmpdir)", e);
+            }
+            throw new FlowTraceException(plugin + ": " + LIBPCAP_MISSING + " (" + cause + ")", e);
         }
     }
 
@@ -269,7 +279,9 @@ final class PcapLiveSource implements PacketSource {
                 if (idleBreak) {
                     idleBreak = false;
                     if (!stopped) {
-                        handler.onIdle(wallClock.getAsLong());
+                        // minus the longest a packet can still be waiting in the kernel, so that no packet handed
+                        // over after the heartbeat is older than the time it announced
+                        handler.onIdle(wallClock.getAsLong() - pendingNanos);
                     }
                 }
             }

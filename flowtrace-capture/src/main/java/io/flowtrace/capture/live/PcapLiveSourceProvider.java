@@ -18,7 +18,7 @@ import java.time.Duration;
  *   <li>{@code immediate}: hand each packet over at once (default off: packets wait at most {@code timeout} in
  *       the kernel's buffer; with it on, Linux gives every packet a buffer slot of {@code snaplen} bytes, so lower
  *       {@code snaplen} or raise {@code buffer_size} to avoid drops in bursts)</li>
- *   <li>{@code buffer_size}: kernel capture buffer, e.g. {@code 16MiB} (default 4MiB)</li>
+ *   <li>{@code buffer_size}: kernel capture buffer, e.g. {@code 16MiB} (default 32MiB)</li>
  *   <li>{@code timeout}: libpcap read timeout, the longest a packet waits in the kernel, 1ms..60s (default
  *       250ms)</li>
  * </ul>

@@ -1,6 +1,7 @@
 package io.flowtrace.capture.live;
 
 import io.flowtrace.capture.live.RecordingHandler.Seen;
+import io.flowtrace.core.FlowRecord;
 
 import java.util.List;
 
@@ -37,6 +38,40 @@ record Exchange(int tcpPort, int udpPort, int messages) {
                         "UDP payload bytes client to server"),
                 () -> assertEquals((long) messages * TrafficMaker.UDP_RESPONSE, payload(seen, 17, false),
                         "UDP payload bytes server to client"));
+    }
+
+    /**
+     * The flow records of the exchange: one per conversation, initiator (client) first, with packets and wire bytes
+     * per direction equal to the frames captured ({@code seen}) and, for UDP, to what the client and server sent.
+     */
+    void assertRecords(List<FlowRecord> records, List<Seen> seen) {
+        assertEquals(2, records.size(), "one record per conversation: " + records);
+        FlowRecord tcp = records.stream().filter(r -> r.key().protocol() == 6).findFirst().orElseThrow();
+        FlowRecord udp = records.stream().filter(r -> r.key().protocol() == 17).findFirst().orElseThrow();
+        int frameHeaders = 14 + 20 + 8;
+        assertAll(
+                () -> assertEquals(tcpPort, tcp.key().dstPort(), "the TCP client is the initiator"),
+                () -> assertEquals(count(seen, 6, true, 0), tcp.packetsForward(), "TCP packets client to server"),
+                () -> assertEquals(count(seen, 6, false, 0), tcp.packetsReverse(), "TCP packets server to client"),
+                () -> assertEquals(wire(seen, 6, true), tcp.bytesForward(), "TCP bytes client to server"),
+                () -> assertEquals(wire(seen, 6, false), tcp.bytesReverse(), "TCP bytes server to client"),
+                () -> assertEquals(udpPort, udp.key().dstPort(), "the UDP client is the initiator"),
+                () -> assertEquals(messages, udp.packetsForward(), "UDP datagrams client to server"),
+                () -> assertEquals(messages, udp.packetsReverse(), "UDP datagrams server to client"),
+                () -> assertEquals((long) messages * (frameHeaders + TrafficMaker.UDP_REQUEST), udp.bytesForward(),
+                        "UDP bytes client to server"),
+                () -> assertEquals((long) messages * (frameHeaders + TrafficMaker.UDP_RESPONSE), udp.bytesReverse(),
+                        "UDP bytes server to client"));
+    }
+
+    private long wire(List<Seen> seen, int protocol, boolean toServer) {
+        long n = 0;
+        for (Seen s : seen) {
+            if (ours(s, protocol, toServer)) {
+                n += s.wireLength();
+            }
+        }
+        return n;
     }
 
     private int serverPort(int protocol) {

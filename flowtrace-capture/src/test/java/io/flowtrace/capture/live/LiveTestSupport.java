@@ -9,10 +9,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -81,9 +84,78 @@ final class LiveTestSupport {
         }
     }
 
+    /** Waits (at most 10 s) until {@code source} has handed over at least {@code packets} packets. */
+    static void awaitPacketsRead(PacketSource source, long packets) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (source.counters().getOrDefault("packets_read", 0L) < packets && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** A flow meter over a live source, collecting its records, running on a thread of its own. */
+    static final class Meter implements AutoCloseable {
+        final java.util.List<io.flowtrace.core.FlowRecord> records =
+                java.util.Collections.synchronizedList(new ArrayList<>());
+        private final io.flowtrace.core.FlowTrace meter;
+
+        Meter(PacketSource source) {
+            meter = io.flowtrace.core.FlowTrace.builder().source(source).onRecord(records::add).build().start();
+        }
+
+        /** Stops the capture, which flushes every open flow, and returns the records once delivered. */
+        List<io.flowtrace.core.FlowRecord> stop() throws InterruptedException {
+            meter.stop();
+            if (meter.awaitTermination(Duration.ofSeconds(30)) == null) {
+                fail("the flow meter did not finish within 30 s of stop()");
+            }
+            synchronized (records) {
+                return new ArrayList<>(records);
+            }
+        }
+
+        /** Stops the meter and waits for it (for clean-up after a failure). Idempotent. */
+        @Override
+        public void close() {
+            meter.close();
+        }
+    }
+
     /** The class path of this test run, for child JVMs. */
     static String testClassPath() {
         return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    }
+
+    /**
+     * Copies every class-path entry into {@code dir}, readable and traversable by every user, and returns the class
+     * path of the copies.
+     */
+    static String readableCopyOfClassPath(Path dir) throws IOException {
+        Set<PosixFilePermission> dirPerms = PosixFilePermissions.fromString("rwxr-xr-x");
+        Set<PosixFilePermission> filePerms = PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(dir, dirPerms);
+        List<String> entries = new ArrayList<>();
+        int i = 0;
+        for (String entry : testClassPath().split(java.io.File.pathSeparator)) {
+            Path from = Path.of(entry);
+            if (!Files.exists(from)) {
+                continue;
+            }
+            Path to = dir.resolve("cp" + i++ + (Files.isDirectory(from) ? "" : ".jar"));
+            try (var walk = Files.walk(from)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    Path target = to.resolve(from.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(target);
+                        Files.setPosixFilePermissions(target, dirPerms);
+                    } else {
+                        Files.copy(p, target);
+                        Files.setPosixFilePermissions(target, filePerms);
+                    }
+                }
+            }
+            entries.add(to.toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     static String javaCommand() {

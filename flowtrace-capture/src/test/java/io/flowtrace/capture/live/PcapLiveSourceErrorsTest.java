@@ -5,6 +5,11 @@ import io.flowtrace.core.FlowTraceException;
 import io.flowtrace.core.spi.PluginConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import java.util.List;
 import java.util.Map;
@@ -64,6 +69,32 @@ class PcapLiveSourceErrorsTest {
         assertEquals(PROBE_ERROR + FlowTraceException.class.getName()
                 + ": source 'pcap-live': no permission to capture on interface 'lo': socket: Operation not permitted"
                 + " (expected: run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN)", out.trim());
+    }
+
+    @Test
+    void anUnprivilegedUserIsToldToRunAsRootOrGrantTheCapabilities(@TempDir Path dir) throws Exception {
+        // user nobody cannot read the build's class path (the local repository is private): copy it where it can
+        String classPath = LiveTestSupport.readableCopyOfClassPath(dir);
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+        String out = LiveTestSupport.runCommand(List.of("setpriv", "--reuid=nobody", "--regid=nogroup",
+                "--clear-groups", "--inh-caps=-all", LiveTestSupport.javaCommand(), "-Djava.io.tmpdir=" + tmp,
+                "-cp", classPath, LiveCaptureProbe.class.getName(), "lo"));
+
+        assertEquals(PROBE_ERROR + FlowTraceException.class.getName()
+                + ": source 'pcap-live': no permission to capture on interface 'lo': socket: Operation not permitted"
+                + " (expected: run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN)", out.trim());
+    }
+
+    @Test
+    void jnaUnableToUnpackItsNativePartIsNotBlamedOnLibpcap() throws Exception {
+        String out = LiveTestSupport.runCommand(LiveTestSupport.javaCommandLine(List.of(),
+                List.of("-Djna.tmpdir=/proc/flowtrace-unwritable", "-Djna.nosys=true"), LiveCaptureProbe.class, "lo"));
+
+        assertTrue(out.startsWith(PROBE_ERROR + FlowTraceException.class.getName() + ": source 'pcap-live': JNA,"
+                + " through which pcap4j calls libpcap, cannot load its own native library ("), out);
+        assertTrue(out.trim().endsWith("; expected: a writable java.io.tmpdir or jna.tmpdir)"), out);
+        assertFalse(out.contains("libpcap0.8"), out);
     }
 
     @Test

@@ -104,7 +104,7 @@ class PcapLiveSourceNetnsTest {
     }
 
     @Test
-    void capturesTrafficBetweenTwoNamespacesOnTheVethEnd() throws Exception {
+    void capturesAndMetersTrafficBetweenTwoNamespacesOnTheVethEnd() throws Exception {
         Process server = new ProcessBuilder(LiveTestSupport.javaCommandLine(inNamespace(nsB), List.of(),
                 TrafficMaker.class, "server", serverAddress, String.valueOf(MESSAGES)))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -116,7 +116,10 @@ class PcapLiveSourceNetnsTest {
 
             PcapLiveSource source = LiveTestSupport.open(Map.of("interface", captureEnd, "filter", exchange.filter()),
                     Duration.ofHours(1), PcapLiveSource.SYSTEM_CLOCK);
-            try (source) {
+            PcapLiveSource metered = LiveTestSupport.open(Map.of("interface", captureEnd, "filter",
+                    exchange.filter()), Duration.ofSeconds(1), PcapLiveSource.SYSTEM_CLOCK);
+            LiveTestSupport.Meter meter = new LiveTestSupport.Meter(metered);
+            try (source; meter) {
                 RecordingHandler handler = new RecordingHandler();
                 Running running = new Running(source, handler);
 
@@ -132,10 +135,31 @@ class PcapLiveSourceNetnsTest {
                 exchange.assertCaptured(handler.seen());
                 assertEquals(0, handler.other(), "frames outside the filter");
                 assertEquals(0L, source.counters().get("kernel_dropped"));
+                LiveTestSupport.awaitPacketsRead(metered, handler.seen().size()); // the meter's capture sees the same
+                exchange.assertRecords(meter.stop(), handler.seen());
             }
         } finally {
             server.destroyForcibly();
             server.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anInterfaceThatDisappearsEndsTheCaptureWithAnIOExceptionNamingIt() throws Exception {
+        PcapLiveSource source = LiveTestSupport.open(Map.of("interface", captureEnd), Duration.ofHours(1),
+                PcapLiveSource.SYSTEM_CLOCK);
+        try (source) {
+            RecordingHandler handler = new RecordingHandler();
+            Running running = new Running(source, handler);
+            Thread.sleep(300);
+
+            ip("link", "del", captureEnd);
+            running.thread.join(10_000);
+
+            assertTrue(!running.thread.isAlive(), "run() returned after the interface was deleted");
+            assertTrue(running.failure instanceof IOException, String.valueOf(running.failure));
+            assertTrue(running.failure.getMessage().startsWith("source 'pcap-live': reading interface '" + captureEnd
+                    + "' failed: "), running.failure.getMessage());
         }
     }
 }
