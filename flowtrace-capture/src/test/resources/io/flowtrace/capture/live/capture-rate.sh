@@ -39,7 +39,7 @@ wait_for() { # text file
 for rate in "${rates[@]}"; do
     echo "== $rate packets/s"
     : > "$work/agent.err"
-    java -jar "$jar" agent --interface "$b" --sink file:path=/dev/null --idle-timeout 5s 2> "$work/agent.err" &
+    java -jar "$jar" agent --interface "$b" --sink file:path="$work/flows.ndjson" --idle-timeout 5s 2> "$work/agent.err" &
     agent=$!
     wait_for 'capturing on' "$work/agent.err"
     echo "  tcpreplay: $(replay "$rate")"
