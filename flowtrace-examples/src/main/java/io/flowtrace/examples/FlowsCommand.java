@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,18 +43,8 @@ final class FlowsCommand implements Command {
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Set<String> values = new HashSet<>(MeterOptions.WITH_VALUE);
-        values.addAll(OWN_VALUES);
-        Args a = Args.parse(argv, values, FLAGS, MeterOptions.REPEATABLE);
-        if (a.positional.size() != 1) {
-            throw new UsageException(a.positional.isEmpty() ? "missing CAPTURE (a pcap, pcapng or .gz file)"
-                    : "expected one CAPTURE, got " + a.positional.size() + ": " + a.positional);
-        }
-        Path capture = Path.of(a.positional.get(0));
-        if (!Files.isRegularFile(capture)) {
-            err.println("flowtrace flows: " + capture + ": no such file");
-            return 1;
-        }
+        Args a = MeterOptions.parse(argv, OWN_VALUES, FLAGS);
+        Path capture = MeterOptions.capture(a);
         int topN = a.has("top-talkers") ? MeterOptions.positiveInt("--top-talkers", a.get("top-talkers"), 10_000) : 0;
 
         FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));

@@ -4,7 +4,13 @@ import io.flowtrace.core.Durations;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.PluginConfig;
 
+import io.flowtrace.core.FlowTraceException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -43,6 +49,31 @@ final class MeterOptions {
             "durations: 500ms, 30s, 5m, 1h; 0 means never");
 
     private MeterOptions() {
+    }
+
+    /** Parses a command line made of the flow options plus the command's own options. */
+    static Args parse(List<String> argv, Set<String> ownValues, Set<String> flags) {
+        Set<String> values = new HashSet<>(WITH_VALUE);
+        values.addAll(ownValues);
+        return Args.parse(argv, values, flags, REPEATABLE);
+    }
+
+    /**
+     * The command's one CAPTURE argument.
+     *
+     * @throws UsageException when there is none or more than one
+     * @throws FlowTraceException when the file does not exist
+     */
+    static Path capture(Args a) {
+        if (a.positional.size() != 1) {
+            throw new UsageException(a.positional.isEmpty() ? "missing CAPTURE (a pcap, pcapng or .gz file)"
+                    : "expected one CAPTURE, got " + a.positional.size() + ": " + a.positional);
+        }
+        Path capture = Path.of(a.positional.get(0));
+        if (!Files.isRegularFile(capture)) {
+            throw new FlowTraceException(capture + ": no such file");
+        }
+        return capture;
     }
 
     /** Applies the flow options found in {@code a} to {@code b}; returns whether a sink was named. */

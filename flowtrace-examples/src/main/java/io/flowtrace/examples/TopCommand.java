@@ -8,9 +8,7 @@ import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Snapshot;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,18 +56,8 @@ final class TopCommand implements Command {
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Set<String> values = new HashSet<>(MeterOptions.WITH_VALUE);
-        values.addAll(OWN_VALUES);
-        Args a = Args.parse(argv, values, FLAGS, MeterOptions.REPEATABLE);
-        if (a.positional.size() != 1) {
-            throw new UsageException(a.positional.isEmpty() ? "missing CAPTURE (a pcap, pcapng or .gz file)"
-                    : "expected one CAPTURE, got " + a.positional.size() + ": " + a.positional);
-        }
-        Path capture = Path.of(a.positional.get(0));
-        if (!Files.isRegularFile(capture)) {
-            err.println("flowtrace top: " + capture + ": no such file");
-            return 1;
-        }
+        Args a = MeterOptions.parse(argv, OWN_VALUES, FLAGS);
+        Path capture = MeterOptions.capture(a);
         Map<String, String> task = taskSettings(a);
         String type = task.remove("type");
 
