@@ -46,11 +46,13 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
      * Delivery counters of one sink.
      *
      * @param delivered   records and snapshots the sink accepted
+     * @param retried     attempts the sink repeated (after a connection error, a 5xx, a missing ack)
      * @param failed      items the sink threw on (after its own retries)
      * @param dropped     items dropped because the queue was full (drop policy) or the sink had stopped
      * @param undelivered items still queued when the shutdown time limit ran out
      * @param own         the sink's own counters (e.g. {@code retried})
      */
-    public record SinkStats(long delivered, long failed, long dropped, long undelivered, Map<String, Long> own) {
+    public record SinkStats(long delivered, long retried, long failed, long dropped, long undelivered,
+                            Map<String, Long> own) {
     }
 }

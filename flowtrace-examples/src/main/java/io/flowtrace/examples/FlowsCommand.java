@@ -122,8 +122,8 @@ final class FlowsCommand implements Command {
         }
         s.sinks().forEach((name, st) -> {
             if (!name.equals("callback")) {
-                err.printf("flowtrace: sink %s: %,d delivered, %,d failed, %,d dropped, %,d undelivered%s%n", name,
-                        st.delivered(), st.failed(), st.dropped(), st.undelivered(),
+                err.printf("flowtrace: sink %s: %,d delivered, %,d retried, %,d failed, %,d dropped, %,d undelivered%s%n",
+                        name, st.delivered(), st.retried(), st.failed(), st.dropped(), st.undelivered(),
                         st.own().isEmpty() ? "" : " " + st.own());
             }
         });

@@ -338,7 +338,7 @@ public final class Pipeline implements PacketHandler {
         reasons.put(EndReason.SHUTDOWN.jsonName(), finishReason == EndReason.SHUTDOWN ? flushed : 0);
         Map<String, FlowStats.SinkStats> sinkStats = new LinkedHashMap<>();
         for (SinkRunner s : sinks) {
-            sinkStats.put(s.name(), new FlowStats.SinkStats(s.delivered(), s.failed(), s.dropped(), s.undelivered(),
+            sinkStats.put(s.name(), new FlowStats.SinkStats(s.delivered(), s.retried(), s.failed(), s.dropped(), s.undelivered(),
                     safeCounters(s)));
         }
         long el = elapsedNanos >= 0 ? elapsedNanos : (startedNanos == 0 ? 0 : System.nanoTime() - startedNanos);
