@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-mvn -B -q -DskipTests package
+mvn -B -q -Dstyle.color=never -DskipTests package
 java -jar flowtrace-examples/target/flowtrace.jar flows flowtrace-examples/captures/sample.pcap --top-talkers 10 "$@"

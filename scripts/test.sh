@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test
-mvn -B verify "$@"
+mvn -B -Dstyle.color=never verify "$@"
