@@ -4,5 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-mvn -B -q -Dstyle.color=never -DskipTests package
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# the build's output is shown only if it fails
+mvn -B -q -DskipTests package > "$log" 2>&1 || { cat "$log" >&2; exit 1; }
 java -jar flowtrace-examples/target/flowtrace.jar flows flowtrace-examples/captures/sample.pcap --top-talkers 10 "$@"
