@@ -221,8 +221,8 @@ public final class FlowRecordJson {
             }
         }
         try {
-            InetAddress src = InetAddress.getByName(str(m, "src_ip"));
-            InetAddress dst = InetAddress.getByName(str(m, "dst_ip"));
+            InetAddress src = address(str(m, "src_ip"));
+            InetAddress dst = address(str(m, "dst_ip"));
             FlowKey base = FlowKey.of(src, dst, (int) num(m, "src_port"), (int) num(m, "dst_port"),
                     protocolNumber(str(m, "protocol")));
             FlowKey key = new FlowKey(base.ipVersion(), base.srcHi(), base.srcLo(), base.dstHi(), base.dstLo(),
@@ -254,6 +254,19 @@ public final class FlowRecordJson {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** An address from its text; {@code ::ffff:a.b.c.d} stays IPv6 (InetAddress would turn it into IPv4). */
+    private static InetAddress address(String text) throws IOException {
+        InetAddress a = InetAddress.getByName(text);
+        if (a instanceof java.net.Inet4Address && text.indexOf(':') >= 0) {
+            byte[] mapped = new byte[16];
+            mapped[10] = (byte) 0xff;
+            mapped[11] = (byte) 0xff;
+            System.arraycopy(a.getAddress(), 0, mapped, 12, 4);
+            return java.net.Inet6Address.getByAddress(null, mapped, -1);
+        }
+        return a;
     }
 
     private static String str(Map<String, Object> m, String k) throws IOException {
