@@ -24,6 +24,9 @@ import java.util.Map;
  *
  * <p>Written with Jackson's streaming generator; addresses and timestamps are formatted into a reused buffer, so
  * an instance allocates little per record. An instance is not thread-safe: use one per thread.
+ *
+ * <p>Where only bytes are needed (files, sockets), {@link FlowRecordNdjson} writes the same JSON about three times
+ * faster, without a generator; this class remains the reader and the generator-based writer.
  */
 public final class FlowRecordJson {
     /** Shared, thread-safe factory. */

@@ -3,6 +3,7 @@ package io.flowtrace.core;
 import com.fasterxml.jackson.core.io.NumberOutput;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Writes a {@link FlowRecord} as JSON straight into a byte array: the same fields, in the same order, with the same
@@ -179,7 +180,7 @@ public final class FlowRecordNdjson {
     public static byte[] toBytes(FlowRecord r) {
         byte[] b = new byte[maxLength(r)];
         int n = writeLine(r, b, 0);
-        return java.util.Arrays.copyOf(b, n);
+        return Arrays.copyOf(b, n);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -504,7 +505,7 @@ public final class FlowRecordNdjson {
         byte[] tmp = new byte[head.length + 6 * value.length() + 2];
         int n = put(tmp, 0, head);
         n = string(tmp, n, value);
-        return java.util.Arrays.copyOf(tmp, n);
+        return Arrays.copyOf(tmp, n);
     }
 
     private static int length(String s) {
