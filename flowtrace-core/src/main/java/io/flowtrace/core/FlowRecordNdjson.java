@@ -250,12 +250,83 @@ public final class FlowRecordNdjson {
         return p;
     }
 
+    /** The shortest decimal that reads back as {@code v}: {@link #shortest} when it applies, else Jackson's. */
     private static int fallback(byte[] out, int p, double v) {
+        int end = shortest(out, p, v);
+        if (end >= 0) {
+            return end;
+        }
         String s = NumberOutput.toString(v, true);
         for (int i = 0, n = s.length(); i < n; i++) {
             out[p++] = (byte) s.charAt(i);
         }
         return p;
+    }
+
+    /**
+     * Writes positive {@code v} between 2^-7 and 2^52, with a fraction, as the shortest plain decimal that reads
+     * back as {@code v}, or returns -1 when {@code v} is outside that range.
+     *
+     * <p>{@code v = m * 2^-k}: its integer part is {@code m >>> k}, its fraction {@code r / 2^k}. Each further
+     * decimal digit is the integer part of {@code r * 10}. After {@code s} digits the truncated decimal is
+     * {@code r / (2^k 10^s)} below {@code v} and the next one up {@code (2^k - r) / (2^k 10^s)} above; a decimal
+     * reads back as {@code v} when it is within half a unit in the last place, {@code 1 / 2^(k+1)}, so when
+     * {@code 2r < 10^s} (or {@code 2(2^k - r) < 10^s}), ties going to the even significand. The first {@code s}
+     * where one of the two qualifies gives the shortest text; of two, the nearer one is taken. All in longs:
+     * {@code r < 2^k <= 2^59} so {@code r * 10} does not overflow, and {@code s <= 18}.
+     */
+    static int shortest(byte[] out, int p, double v) {
+        long bits = Double.doubleToRawLongBits(v);
+        int biased = (int) (bits >>> 52);
+        long fraction = bits & ((1L << 52) - 1);
+        if (biased == 0 || biased >= 0x7ff || fraction == 0) {
+            return -1; // negative, zero, subnormal, not finite, or a power of two (uneven neighbours)
+        }
+        long m = fraction | (1L << 52);
+        int k = 1075 - biased; // v = m * 2^-k
+        if (k < 1 || k > 59) {
+            return -1;
+        }
+        long mask = (1L << k) - 1;
+        long whole = m >>> k;
+        long r = m & mask;
+        if (r == 0) {
+            return -1; // integral: not for this method
+        }
+        long one = 1L << k;
+        boolean even = (m & 1) == 0;
+        long digits = 0;
+        long pow = 1;
+        for (int s = 1; s <= 18; s++) {
+            r *= 10;
+            digits = digits * 10 + (r >>> k);
+            r &= mask;
+            pow *= 10;
+            long below = 2 * r;
+            long above = 2 * (one - r);
+            boolean down = below < pow || (below == pow && even);
+            boolean up = above < pow || (above == pow && even);
+            if (down || up) {
+                long n = digits;
+                if (up && (!down || above < below)) {
+                    n++;
+                }
+                long w = whole;
+                if (n == pow) {
+                    w++;
+                    n = 0;
+                }
+                p = decimal(out, p, w);
+                out[p++] = '.';
+                int len = s;
+                while (len > 1 && n % 10 == 0) {
+                    n /= 10;
+                    len--;
+                }
+                return fixed(out, p, n, len);
+            }
+        }
+        return -1;
     }
 
     /** Decimal form of {@code v}. */

@@ -78,6 +78,45 @@ class FlowRecordNdjsonTest {
     }
 
     @Test
+    void shortestDecimalsReadBackAsTheSameDoubleAndAreNoLongerThanSchubfach() {
+        SplittableRandom rnd = new SplittableRandom(99);
+        byte[] buf = new byte[64];
+        int written = 0;
+        for (int i = 0; i < 1_000_000; i++) {
+            double v;
+            switch (i % 4) {
+                case 0: v = (double) rnd.nextLong(1, 1L << 40) / rnd.nextLong(1, 1L << 20); break;
+                case 1: v = (double) rnd.nextLong(1, 100_000) / rnd.nextLong(1, 200); break;
+                case 2: v = Double.longBitsToDouble(rnd.nextLong(0x3f70000000000000L, 0x4330000000000000L)); break;
+                default: v = rnd.nextInt(1, 1 << 20) + rnd.nextInt(1, 1000) / 1000.0; break;
+            }
+            int n = FlowRecordNdjson.shortest(buf, 0, v);
+            if (n < 0) {
+                continue;
+            }
+            written++;
+            String text = new String(buf, 0, n, StandardCharsets.US_ASCII);
+            assertEquals(Double.doubleToLongBits(v), Double.doubleToLongBits(Double.parseDouble(text)), text);
+            String theirs = com.fasterxml.jackson.core.io.NumberOutput.toString(v, true);
+            assertTrue(significantDigits(text) <= significantDigits(theirs), text + " vs " + theirs);
+        }
+        assertTrue(written > 900_000, "the shortcut applied to only " + written);
+        // ties: exactly half a unit in the last place away reads back to the even significand
+        assertEquals(-1, FlowRecordNdjson.shortest(buf, 0, 2.0));
+        assertEquals(-1, FlowRecordNdjson.shortest(buf, 0, 3.0));
+        assertEquals(-1, FlowRecordNdjson.shortest(buf, 0, 1e-3));
+        assertEquals("0.1", new String(buf, 0, FlowRecordNdjson.shortest(buf, 0, 0.1), StandardCharsets.US_ASCII));
+        assertEquals("66.66666666666667",
+                new String(buf, 0, FlowRecordNdjson.shortest(buf, 0, 200.0 / 3), StandardCharsets.US_ASCII));
+    }
+
+    private static int significantDigits(String text) {
+        String mantissa = text.replaceFirst("[eE].*$", "").replace("-", "").replace(".", "");
+        mantissa = mantissa.replaceFirst("^0+", "").replaceFirst("0+$", "");
+        return Math.max(1, mantissa.length());
+    }
+
+    @Test
     void escapesWhatJsonRequiresAndKeepsTheRestAsUtf8() throws Exception {
         String hostname = "a\"b\\c\n\t\u0001\u001f/é€😀";
         FlowKey k = FlowKey.ipv4(0x0a000001, 0x0a000002, 1, 2, 17);
