@@ -1,25 +1,24 @@
 package io.flowtrace.examples;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.flowtrace.core.FlowRecord;
-import io.flowtrace.core.FlowRecordJson;
+import io.flowtrace.core.FlowRecordNdjson;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 
 /** Writes NDJSON records to the command's standard output (the default output of {@code flows}). */
 final class PrintStreamSink implements Sink {
     private final PrintStream out;
-    private final JsonGenerator gen;
-    private final FlowRecordJson json = new FlowRecordJson();
+    private final BufferedOutputStream buffered;
+    private byte[] line = new byte[1024];
+    private boolean first = true;
 
-    PrintStreamSink(PrintStream out) throws IOException {
+    PrintStreamSink(PrintStream out) {
         this.out = out;
-        this.gen = FlowRecordJson.FACTORY.createGenerator(new java.io.BufferedOutputStream(out, 1 << 16));
-        gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-        gen.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+        this.buffered = new BufferedOutputStream(out, 1 << 16);
     }
 
     @Override
@@ -29,7 +28,17 @@ final class PrintStreamSink implements Sink {
 
     @Override
     public void accept(FlowRecord record) throws IOException {
-        json.write(record, gen);
+        int max = FlowRecordNdjson.maxLength(record) + 1;
+        if (max > line.length) {
+            line = new byte[Math.max(max, 2 * line.length)];
+        }
+        int n = 0;
+        if (!first) {
+            line[n++] = '\n'; // between records; the last newline is written on close
+        }
+        first = false;
+        n = FlowRecordNdjson.write(record, line, n);
+        buffered.write(line, 0, n);
     }
 
     @Override
@@ -39,13 +48,13 @@ final class PrintStreamSink implements Sink {
 
     @Override
     public void flush() throws IOException {
-        gen.flush();
+        buffered.flush();
     }
 
     @Override
     public void close() throws IOException {
-        gen.writeRaw('\n');
-        gen.close();
+        buffered.write('\n');
+        buffered.flush();
         out.flush();
     }
 }

@@ -14,7 +14,8 @@ import java.time.Duration;
  * The {@code file} sink: records as NDJSON (one JSON object per line, the sensor's field names) or CSV (same
  * columns, with a header line), written through a buffer to a file under a temporary name ({@code <name>.part})
  * and renamed when the file is complete: at rotation and on close. Snapshots are JSON lines: in the same file for
- * NDJSON, in a separate NDJSON file for CSV.
+ * NDJSON, in a separate NDJSON file for CSV. A path that exists as a device, FIFO or socket ({@code /dev/null}) or
+ * as a symbolic link ({@code /dev/stdout}) is written in place, without temporary name, rename or rotation.
  *
  * <table>
  * <caption>Options</caption>
@@ -88,6 +89,10 @@ public final class FileSinkProvider implements SinkProvider {
             Path dir = p.getParent();
             if (dir == null || !Files.isDirectory(dir)) {
                 config.error(key + ": directory of '" + text + "' does not exist");
+            } else if (RollingFile.writesInPlace(p)) {
+                if (!Files.isWritable(p)) {
+                    config.error(key + ": '" + text + "' is not writable");
+                }
             } else if (!Files.isWritable(dir)) {
                 config.error(key + ": directory of '" + text + "' is not writable");
             } else if (Files.isDirectory(p)) {

@@ -21,7 +21,11 @@ import java.util.zip.GZIPOutputStream;
  * when complete, so a reader watching the directory never sees half a file. Without rotation the final name is
  * the configured path. With rotation by size or time each file is named
  * {@code <stem>-<yyyyMMdd'T'HHmmss'Z'>-<seq>.<ext>} from the time it was opened, and is completed before the line
- * that would take it past the size limit, or at the first write or flush after the interval. Not thread-safe.
+ * that would take it past the size limit, or at the first write or flush after the interval.
+ *
+ * <p>A path that already exists as something other than a regular file (a device such as {@code /dev/null}, a
+ * FIFO, a socket) or as a symbolic link (such as {@code /dev/stdout}) is written in place: no temporary name, no
+ * rename, no rotation. Not thread-safe.
  */
 final class RollingFile implements AutoCloseable {
     private static final DateTimeFormatter STAMP =
@@ -38,6 +42,8 @@ final class RollingFile implements AutoCloseable {
     private final byte[] header;
     private final Clock clock;
     private final boolean createWhenEmpty;
+    /** The configured path when it is written in place, else {@code null}. */
+    private final Path inPlace;
 
     private OutputStream out;
     private Path part;
@@ -60,6 +66,7 @@ final class RollingFile implements AutoCloseable {
     RollingFile(Path path, boolean gzip, long rotateBytes, long rotateMillis, int bufferSize, byte[] header,
                 Clock clock, boolean createWhenEmpty) {
         Path abs = path.toAbsolutePath();
+        this.inPlace = writesInPlace(abs) ? abs : null;
         this.dir = abs.getParent();
         String name = abs.getFileName().toString();
         if (name.endsWith(".gz")) {
@@ -77,15 +84,20 @@ final class RollingFile implements AutoCloseable {
         this.createWhenEmpty = createWhenEmpty;
     }
 
+    /** Whether {@code path} exists as a special file or a symbolic link, and so is written in place. */
+    static boolean writesInPlace(Path path) {
+        return Files.isSymbolicLink(path) || (Files.exists(path) && !Files.isRegularFile(path));
+    }
+
     private boolean rotating() {
-        return rotateBytes > 0 || rotateMillis > 0;
+        return inPlace == null && (rotateBytes > 0 || rotateMillis > 0);
     }
 
     /** Appends the buffer's content (whole lines) to the current file, opening or rotating as needed. */
     void write(ByteBuf line) throws IOException {
         int len = line.size();
         if (out != null && (timeIsUp()
-                || (rotateBytes > 0 && written > headerLength() && written + len > rotateBytes))) {
+                || (rotating() && rotateBytes > 0 && written > headerLength() && written + len > rotateBytes))) {
             complete();
         }
         if (out == null) {
@@ -135,7 +147,7 @@ final class RollingFile implements AutoCloseable {
     }
 
     private boolean timeIsUp() {
-        return rotateMillis > 0 && clock.millis() - openedAtMillis >= rotateMillis;
+        return inPlace == null && rotateMillis > 0 && clock.millis() - openedAtMillis >= rotateMillis;
     }
 
     private int headerLength() {
@@ -144,7 +156,10 @@ final class RollingFile implements AutoCloseable {
 
     private void open() throws IOException {
         openedAtMillis = clock.millis();
-        if (rotating()) {
+        if (inPlace != null) {
+            target = inPlace;
+            part = null;
+        } else if (rotating()) {
             String stamp = STAMP.format(Instant.ofEpochMilli(openedAtMillis));
             do {
                 seq++;
@@ -155,8 +170,11 @@ final class RollingFile implements AutoCloseable {
             target = dir.resolve(stem + ext);
             part = dir.resolve(target.getFileName() + PART);
         }
-        OutputStream file = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        OutputStream file = part == null
+                ? Files.newOutputStream(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)
+                : Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
         try {
             out = gzip ? new BufferedOutputStream(new GZIPOutputStream(file, 8192, true), bufferSize)
                     : new BufferedOutputStream(file, bufferSize);
@@ -179,6 +197,10 @@ final class RollingFile implements AutoCloseable {
         OutputStream o = out;
         out = null;
         o.close();
+        if (part == null) {
+            filesCompleted++;
+            return;
+        }
         try {
             Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

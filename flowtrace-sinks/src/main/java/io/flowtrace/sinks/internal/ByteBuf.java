@@ -83,6 +83,23 @@ public final class ByteBuf extends OutputStream {
         return this;
     }
 
+    /**
+     * Makes room for {@code extra} more bytes and returns the backing array, to be written from {@link #size()} on;
+     * then {@link #advanceTo} the end of what was written.
+     */
+    public byte[] reserve(int extra) {
+        ensure(extra);
+        return bytes;
+    }
+
+    /** Sets the size after writing into the array {@link #reserve} returned. */
+    public void advanceTo(int newSize) {
+        if (newSize < size || newSize > bytes.length) {
+            throw new IllegalArgumentException("newSize: " + newSize + " (expected: " + size + ".." + bytes.length + ")");
+        }
+        size = newSize;
+    }
+
     public void reset() {
         size = 0;
     }

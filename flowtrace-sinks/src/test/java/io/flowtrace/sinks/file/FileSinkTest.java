@@ -216,6 +216,76 @@ class FileSinkTest {
         assertFalse(e.getMessage().contains("snapshot"), e.getMessage());
     }
 
+    @Test
+    void aFifoIsWrittenInPlaceWithoutTemporaryNameRenameOrRotation() throws Exception {
+        Path out = Files.createDirectory(dir.resolve("out"));
+        Path fifo = out.resolve("flows.ndjson");
+        Process mkfifo;
+        try {
+            mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("mkfifo not available: " + e.getMessage());
+            return;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed");
+        // a second name of the FIFO, to release the reader should the sink never open the FIFO itself
+        Path handle = Files.createLink(dir.resolve("handle"), fifo);
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        IOException[] failure = new IOException[1];
+        Thread reader = new Thread(() -> {
+            try (InputStream in = Files.newInputStream(fifo)) {
+                in.transferTo(received);
+            } catch (IOException e) {
+                failure[0] = e;
+            }
+        }, "fifo-reader");
+        reader.start();
+        List<FlowRecord> records = TestRecords.records(0, 200);
+        try {
+            // rotation is configured but does not apply: a FIFO cannot be renamed or replaced
+            try (FileSink sink = sink("path", fifo.toString(), "rotate-size", "2000")) {
+                for (FlowRecord r : records) {
+                    sink.accept(r);
+                }
+                sink.flush();
+                assertEquals(List.of(fifo), list(out));
+            }
+        } finally {
+            if (reader.isAlive()) {
+                Files.newOutputStream(handle, java.nio.file.StandardOpenOption.WRITE).close();
+            }
+            reader.join();
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        assertEquals(List.of(fifo), list(out));
+        assertFalse(Files.isRegularFile(fifo), "the FIFO was replaced by a regular file");
+        String text = received.toString(StandardCharsets.UTF_8);
+        assertEquals(idsOf(records), flowIds(List.of(text.split("\n"))));
+    }
+
+    @Test
+    void aSymbolicLinkIsWrittenThroughAndStaysALink() throws Exception {
+        Path real = Files.writeString(dir.resolve("real.ndjson"), "old content that is longer than nothing\n");
+        Path link = Files.createSymbolicLink(dir.resolve("flows.ndjson"), real.getFileName());
+        List<FlowRecord> records = TestRecords.records(0, 10);
+        try (FileSink sink = sink("path", link.toString())) {
+            for (FlowRecord r : records) {
+                sink.accept(r);
+            }
+        }
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals(List.of(link, real), files());
+        assertEquals(idsOf(records), flowIds(lines(real)));
+    }
+
+    private static List<Path> list(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.sorted().toList();
+        }
+    }
+
     private List<String> names() throws IOException {
         List<String> names = new ArrayList<>();
         for (Path p : files()) {

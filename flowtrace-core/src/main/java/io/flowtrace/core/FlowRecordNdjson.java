@@ -1,0 +1,589 @@
+package io.flowtrace.core;
+
+import com.fasterxml.jackson.core.io.NumberOutput;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Writes a {@link FlowRecord} as JSON straight into a byte array: the same fields, in the same order, with the same
+ * values as {@link FlowRecordJson}, without a generator in between. Field names are pre-encoded byte constants,
+ * numbers and timestamps are written with two-digit tables, addresses are formatted as bytes, and the two
+ * fractional fields ({@code flow_duration}, {@code avg_packet_size}) are written as their exact decimal when it is
+ * short (always for durations under about 104 days) and otherwise as the shortest text that reads back to the same
+ * double. Nothing is allocated per record except in that last, rarer case.
+ *
+ * <p>Typical use, with a reused array: {@code buf = ensure(buf, len + maxLength(r)); len = writeLine(r, buf, len);}.
+ * All methods are static and thread-safe.
+ */
+public final class FlowRecordNdjson {
+    private FlowRecordNdjson() {
+    }
+
+    private static final byte[] F_FLOW_ID = ascii("{\"flow_id\":");
+    private static final byte[] F_TIMESTAMP = ascii(",\"timestamp\":\"");
+    private static final byte[] F_INTERFACE = ascii("\",\"interface\":");
+    private static final byte[] F_HOSTNAME = ascii(",\"hostname\":");
+    private static final byte[] F_SRC_IP = ascii(",\"src_ip\":\"");
+    private static final byte[] F_DST_IP = ascii("\",\"dst_ip\":\"");
+    private static final byte[] F_SRC_PORT = ascii("\",\"src_port\":");
+    private static final byte[] F_DST_PORT = ascii(",\"dst_port\":");
+    private static final byte[] F_FLOW_DURATION = ascii(",\"flow_duration\":");
+    private static final byte[] F_PACKET_COUNT = ascii(",\"packet_count\":");
+    private static final byte[] F_BYTE_COUNT = ascii(",\"byte_count\":");
+    private static final byte[] F_AVG_PACKET_SIZE = ascii(",\"avg_packet_size\":");
+    private static final byte[] F_START_TIME = ascii(",\"start_time\":\"");
+    private static final byte[] F_SRC_PACKETS = ascii("\",\"src_packets\":");
+    private static final byte[] F_DST_PACKETS = ascii(",\"dst_packets\":");
+    private static final byte[] F_SRC_BYTES = ascii(",\"src_bytes\":");
+    private static final byte[] F_DST_BYTES = ascii(",\"dst_bytes\":");
+    private static final byte[] F_SRC_IP_BYTES = ascii(",\"src_ip_bytes\":");
+    private static final byte[] F_DST_IP_BYTES = ascii(",\"dst_ip_bytes\":");
+    private static final byte[] F_SRC_TCP_FLAGS = ascii(",\"src_tcp_flags\":");
+    private static final byte[] F_DST_TCP_FLAGS = ascii(",\"dst_tcp_flags\":");
+    private static final byte[] F_IP_VERSION = ascii(",\"ip_version\":");
+    private static final byte[] F_VLAN = ascii(",\"vlan\":");
+    private static final byte[] NULL = ascii("null");
+
+    /** {@code ,"direction":"inbound"} and so on, by ordinal. */
+    private static final byte[][] DIRECTIONS = new byte[Direction.values().length][];
+    /** {@code ,"protocol":"TCP"} and so on, by protocol number. */
+    private static final byte[][] PROTOCOLS = new byte[256][];
+    /** {@code ,"end_reason":"idle-timeout"} and so on, by ordinal. */
+    private static final byte[][] END_REASONS = new byte[EndReason.values().length][];
+
+    /** "00" to "99". */
+    private static final byte[] PAIRS = new byte[200];
+    /** "0" to "255", each as length then up to three digits. */
+    private static final byte[] OCTETS = new byte[256 * 4];
+    private static final byte[] HEX = ascii("0123456789abcdef");
+
+    /** Longest output apart from the three free-text strings (flow id, interface, hostname). */
+    private static final int FIXED_MAX;
+    /** Largest double written by its exact decimal (2^53). */
+    private static final long EXACT = 1L << 53;
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            PAIRS[2 * i] = (byte) ('0' + i / 10);
+            PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+        for (int i = 0; i < 256; i++) {
+            String s = Integer.toString(i);
+            OCTETS[4 * i] = (byte) s.length();
+            for (int j = 0; j < s.length(); j++) {
+                OCTETS[4 * i + 1 + j] = (byte) s.charAt(j);
+            }
+        }
+        for (Direction d : Direction.values()) {
+            DIRECTIONS[d.ordinal()] = constant(",\"direction\":", d.jsonName());
+        }
+        for (EndReason e : EndReason.values()) {
+            END_REASONS[e.ordinal()] = constant(",\"end_reason\":", e.jsonName());
+        }
+        int longest = 0;
+        for (int i = 0; i < 256; i++) {
+            PROTOCOLS[i] = constant(",\"protocol\":", IpText.protocolName(i));
+            longest = Math.max(longest, PROTOCOLS[i].length);
+        }
+        int names = 0;
+        for (byte[] b : new byte[][] {F_FLOW_ID, F_TIMESTAMP, F_INTERFACE, F_HOSTNAME, F_SRC_IP, F_DST_IP,
+                F_SRC_PORT, F_DST_PORT, F_FLOW_DURATION, F_PACKET_COUNT, F_BYTE_COUNT, F_AVG_PACKET_SIZE,
+                F_START_TIME, F_SRC_PACKETS, F_DST_PACKETS, F_SRC_BYTES, F_DST_BYTES, F_SRC_IP_BYTES, F_DST_IP_BYTES,
+                F_SRC_TCP_FLAGS, F_DST_TCP_FLAGS, F_IP_VERSION, F_VLAN}) {
+            names += b.length;
+        }
+        int enums = 0;
+        for (byte[] b : DIRECTIONS) {
+            enums = Math.max(enums, b.length);
+        }
+        int reasons = 0;
+        for (byte[] b : END_REASONS) {
+            reasons = Math.max(reasons, b.length);
+        }
+        // quotes of the strings, 2 timestamps, 2 addresses, 2 doubles, 9 longs, 6 small ints, braces and newline
+        FIXED_MAX = names + enums + reasons + longest + 6 + 2 * 30 + 2 * 45 + 2 * 48 + 9 * 20 + 6 * 11 + 4 + 8;
+    }
+
+    /** An upper bound of the bytes {@link #writeLine} writes for {@code r}. */
+    public static int maxLength(FlowRecord r) {
+        return FIXED_MAX + 6 * (r.flowId().length() + length(r.interfaceName()) + length(r.hostname()));
+    }
+
+    /**
+     * Writes {@code r} as one JSON object followed by {@code '\n'} at {@code out[off]}; returns the offset after
+     * it. {@code out} must have {@link #maxLength} bytes free from {@code off}.
+     */
+    public static int writeLine(FlowRecord r, byte[] out, int off) {
+        int p = write(r, out, off);
+        out[p++] = '\n';
+        return p;
+    }
+
+    /** Writes {@code r} as one JSON object (no separator); otherwise as {@link #writeLine}. */
+    public static int write(FlowRecord r, byte[] out, int off) {
+        FlowKey k = r.key();
+        int p = put(out, off, F_FLOW_ID);
+        p = string(out, p, r.flowId());
+        p = put(out, p, F_TIMESTAMP);
+        p = time(out, p, r.endNanos());
+        p = put(out, p, F_INTERFACE);
+        p = stringOrNull(out, p, r.interfaceName());
+        p = put(out, p, F_HOSTNAME);
+        p = stringOrNull(out, p, r.hostname());
+        p = put(out, p, DIRECTIONS[r.direction().ordinal()]);
+        p = put(out, p, F_SRC_IP);
+        p = ip(out, p, k.ipVersion(), k.srcHi(), k.srcLo());
+        p = put(out, p, F_DST_IP);
+        p = ip(out, p, k.ipVersion(), k.dstHi(), k.dstLo());
+        p = put(out, p, F_SRC_PORT);
+        p = decimal(out, p, k.srcPort());
+        p = put(out, p, F_DST_PORT);
+        p = decimal(out, p, k.dstPort());
+        p = put(out, p, PROTOCOLS[k.protocol()]);
+        p = put(out, p, F_FLOW_DURATION);
+        p = duration(out, p, r.durationNanos());
+        p = put(out, p, F_PACKET_COUNT);
+        p = decimal(out, p, r.packetCount());
+        p = put(out, p, F_BYTE_COUNT);
+        p = decimal(out, p, r.byteCount());
+        p = put(out, p, F_AVG_PACKET_SIZE);
+        p = quotient(out, p, r.byteCount(), r.packetCount());
+        p = put(out, p, F_START_TIME);
+        p = time(out, p, r.startNanos());
+        p = put(out, p, F_SRC_PACKETS);
+        p = decimal(out, p, r.packetsForward());
+        p = put(out, p, F_DST_PACKETS);
+        p = decimal(out, p, r.packetsReverse());
+        p = put(out, p, F_SRC_BYTES);
+        p = decimal(out, p, r.bytesForward());
+        p = put(out, p, F_DST_BYTES);
+        p = decimal(out, p, r.bytesReverse());
+        p = put(out, p, F_SRC_IP_BYTES);
+        p = decimal(out, p, r.ipBytesForward());
+        p = put(out, p, F_DST_IP_BYTES);
+        p = decimal(out, p, r.ipBytesReverse());
+        p = put(out, p, F_SRC_TCP_FLAGS);
+        p = decimal(out, p, r.tcpFlagsForward());
+        p = put(out, p, F_DST_TCP_FLAGS);
+        p = decimal(out, p, r.tcpFlagsReverse());
+        p = put(out, p, END_REASONS[r.endReason().ordinal()]);
+        p = put(out, p, F_IP_VERSION);
+        p = decimal(out, p, k.ipVersion());
+        p = put(out, p, F_VLAN);
+        p = decimal(out, p, k.vlan());
+        out[p++] = '}';
+        return p;
+    }
+
+    /** One record as a JSON line, {@code '\n'} included (convenience; allocates). */
+    public static byte[] toBytes(FlowRecord r) {
+        byte[] b = new byte[maxLength(r)];
+        int n = writeLine(r, b, 0);
+        return Arrays.copyOf(b, n);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    private static int put(byte[] out, int p, byte[] b) {
+        System.arraycopy(b, 0, out, p, b.length);
+        return p + b.length;
+    }
+
+    /** {@code flow_duration}: nanoseconds as seconds. The exact decimal reads back as {@code nanos / 1e9}. */
+    private static int duration(byte[] out, int p, long nanos) {
+        if (nanos < 0 || nanos >= EXACT) {
+            return fallback(out, p, nanos / 1e9);
+        }
+        p = decimal(out, p, nanos / 1_000_000_000L);
+        out[p++] = '.';
+        int frac = (int) (nanos % 1_000_000_000L);
+        if (frac == 0) {
+            out[p++] = '0';
+            return p;
+        }
+        int digits = 9;
+        while (frac % 10 == 0) {
+            frac /= 10;
+            digits--;
+        }
+        return fixed(out, p, frac, digits);
+    }
+
+    /**
+     * {@code avg_packet_size}: {@code (double) num / den}. Both are exact as doubles below 2^53, so that division
+     * rounds the true quotient, as does reading its exact decimal: written when the decimal terminates.
+     */
+    private static int quotient(byte[] out, int p, long num, long den) {
+        if (num < 0 || num >= EXACT || den <= 0 || den >= EXACT) {
+            return fallback(out, p, (double) num / den);
+        }
+        long q = num / den;
+        long rem = num - q * den;
+        if (rem == 0) {
+            p = decimal(out, p, q);
+            out[p++] = '.';
+            out[p++] = '0';
+            return p;
+        }
+        // rem / den terminates iff den's factors other than 2 and 5 all divide rem
+        int twos = Long.numberOfTrailingZeros(den);
+        long odd = den >>> twos;
+        int fives = 0;
+        while (odd % 5 == 0) {
+            odd /= 5;
+            fives++;
+        }
+        int digits = Math.max(twos, fives);
+        if (rem % odd != 0 || digits > 24) {
+            return fallback(out, p, (double) num / den);
+        }
+        p = decimal(out, p, q);
+        out[p++] = '.';
+        // long division; rem < den < 2^53, so rem * 10 cannot overflow
+        while (rem != 0) {
+            rem *= 10;
+            long d = rem / den;
+            out[p++] = (byte) ('0' + d);
+            rem -= d * den;
+        }
+        return p;
+    }
+
+    /** The shortest decimal that reads back as {@code v}: {@link #shortest} when it applies, else Jackson's. */
+    private static int fallback(byte[] out, int p, double v) {
+        int end = shortest(out, p, v);
+        if (end >= 0) {
+            return end;
+        }
+        String s = NumberOutput.toString(v, true);
+        for (int i = 0, n = s.length(); i < n; i++) {
+            out[p++] = (byte) s.charAt(i);
+        }
+        return p;
+    }
+
+    /**
+     * Writes positive {@code v} between 2^-7 and 2^52, with a fraction, as the shortest plain decimal that reads
+     * back as {@code v}, or returns -1 when {@code v} is outside that range.
+     *
+     * <p>{@code v = m * 2^-k}: its integer part is {@code m >>> k}, its fraction {@code r / 2^k}. Each further
+     * decimal digit is the integer part of {@code r * 10}. After {@code s} digits the truncated decimal is
+     * {@code r / (2^k 10^s)} below {@code v} and the next one up {@code (2^k - r) / (2^k 10^s)} above; a decimal
+     * reads back as {@code v} when it is within half a unit in the last place, {@code 1 / 2^(k+1)}, so when
+     * {@code 2r < 10^s} (or {@code 2(2^k - r) < 10^s}), ties going to the even significand. The first {@code s}
+     * where one of the two qualifies gives the shortest text; of two, the nearer one is taken. All in longs:
+     * {@code r < 2^k <= 2^59} so {@code r * 10} does not overflow, and {@code s <= 18}.
+     */
+    static int shortest(byte[] out, int p, double v) {
+        long bits = Double.doubleToRawLongBits(v);
+        int biased = (int) (bits >>> 52);
+        long fraction = bits & ((1L << 52) - 1);
+        if (biased == 0 || biased >= 0x7ff || fraction == 0) {
+            return -1; // negative, zero, subnormal, not finite, or a power of two (uneven neighbours)
+        }
+        long m = fraction | (1L << 52);
+        int k = 1075 - biased; // v = m * 2^-k
+        if (k < 1 || k > 59) {
+            return -1;
+        }
+        long mask = (1L << k) - 1;
+        long whole = m >>> k;
+        long r = m & mask;
+        if (r == 0) {
+            return -1; // integral: not for this method
+        }
+        long one = 1L << k;
+        boolean even = (m & 1) == 0;
+        long digits = 0;
+        long pow = 1;
+        for (int s = 1; s <= 18; s++) {
+            r *= 10;
+            digits = digits * 10 + (r >>> k);
+            r &= mask;
+            pow *= 10;
+            long below = 2 * r;
+            long above = 2 * (one - r);
+            boolean down = below < pow || (below == pow && even);
+            boolean up = above < pow || (above == pow && even);
+            if (down || up) {
+                long n = digits;
+                if (up && (!down || above < below)) {
+                    n++;
+                }
+                long w = whole;
+                if (n == pow) {
+                    w++;
+                    n = 0;
+                }
+                p = decimal(out, p, w);
+                out[p++] = '.';
+                int len = s;
+                while (len > 1 && n % 10 == 0) {
+                    n /= 10;
+                    len--;
+                }
+                return fixed(out, p, n, len);
+            }
+        }
+        return -1;
+    }
+
+    /** Decimal form of {@code v}. */
+    static int decimal(byte[] out, int p, long v) {
+        if (v < 0) {
+            if (v == Long.MIN_VALUE) {
+                return put(out, p, ascii(Long.toString(v)));
+            }
+            out[p++] = '-';
+            v = -v;
+        }
+        return fixed(out, p, v, digitCount(v));
+    }
+
+    /** {@code v} as exactly {@code digits} digits, zero-padded, written from the right two at a time. */
+    private static int fixed(byte[] out, int p, long v, int digits) {
+        int end = p + digits;
+        int q = end;
+        while (q - p >= 2) {
+            int r = (int) (v % 100);
+            v /= 100;
+            q -= 2;
+            out[q] = PAIRS[2 * r];
+            out[q + 1] = PAIRS[2 * r + 1];
+        }
+        if (q > p) {
+            out[p] = (byte) ('0' + v % 10);
+        }
+        return end;
+    }
+
+    private static int digitCount(long v) {
+        int n = 1;
+        long limit = 10;
+        while (n < 19 && v >= limit) {
+            n++;
+            limit *= 10;
+        }
+        return n;
+    }
+
+    /** RFC 3339 UTC with nine fraction digits, as {@link FlowRecordJson#formatTime}. */
+    private static int time(byte[] out, int p, long epochNanos) {
+        long secs = Math.floorDiv(epochNanos, 1_000_000_000L);
+        int nanos = (int) Math.floorMod(epochNanos, 1_000_000_000L);
+        long days = Math.floorDiv(secs, 86400);
+        int sod = (int) Math.floorMod(secs, 86400);
+        // civil-from-days (H. Hinnant)
+        long z = days + 719468;
+        long era = Math.floorDiv(z, 146097);
+        long doe = z - era * 146097;
+        long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        long y = yoe + era * 400;
+        long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        long mp = (5 * doy + 2) / 153;
+        int d = (int) (doy - (153 * mp + 2) / 5 + 1);
+        int m = (int) (mp < 10 ? mp + 3 : mp - 9);
+        if (m <= 2) {
+            y++;
+        }
+        // epoch nanoseconds in a long span the years 1677 to 2262: always four digits
+        int year = (int) y;
+        p = pair(out, p, year / 100);
+        p = pair(out, p, year % 100);
+        out[p++] = '-';
+        p = pair(out, p, m);
+        out[p++] = '-';
+        p = pair(out, p, d);
+        out[p++] = 'T';
+        p = pair(out, p, sod / 3600);
+        out[p++] = ':';
+        p = pair(out, p, (sod / 60) % 60);
+        out[p++] = ':';
+        p = pair(out, p, sod % 60);
+        out[p++] = '.';
+        p = fixed(out, p, nanos, 9);
+        out[p++] = 'Z';
+        return p;
+    }
+
+    private static int pair(byte[] out, int p, int v) {
+        out[p] = PAIRS[2 * v];
+        out[p + 1] = PAIRS[2 * v + 1];
+        return p + 2;
+    }
+
+    /** Address text as {@link IpText#append}: dotted quad, or RFC 5952 with {@code ::ffff:a.b.c.d} for mapped. */
+    private static int ip(byte[] out, int p, int version, long hi, long lo) {
+        if (version == 4) {
+            return ipv4(out, p, lo);
+        }
+        if (hi == 0 && (lo >>> 32) == 0xffffL) {
+            out[p++] = ':';
+            out[p++] = ':';
+            out[p++] = 'f';
+            out[p++] = 'f';
+            out[p++] = 'f';
+            out[p++] = 'f';
+            out[p++] = ':';
+            return ipv4(out, p, lo);
+        }
+        // longest run of two or more zero groups becomes "::", the first one on a tie
+        int bestStart = -1;
+        int bestLen = 1;
+        int runStart = -1;
+        for (int i = 0; i < 8; i++) {
+            if (group(hi, lo, i) == 0) {
+                if (runStart < 0) {
+                    runStart = i;
+                }
+                if (i - runStart + 1 > bestLen) {
+                    bestStart = runStart;
+                    bestLen = i - runStart + 1;
+                }
+            } else {
+                runStart = -1;
+            }
+        }
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out[p++] = ':';
+                out[p++] = ':';
+                i += bestLen - 1;
+                continue;
+            }
+            if (i > 0 && i != bestStart + bestLen) {
+                out[p++] = ':';
+            }
+            p = hex(out, p, group(hi, lo, i));
+        }
+        return p;
+    }
+
+    private static int group(long hi, long lo, int i) {
+        return (int) (((i < 4 ? hi : lo) >>> (48 - 16 * (i & 3))) & 0xffff);
+    }
+
+    private static int hex(byte[] out, int p, int g) {
+        if (g >= 0x1000) {
+            out[p++] = HEX[g >>> 12];
+        }
+        if (g >= 0x100) {
+            out[p++] = HEX[(g >>> 8) & 0xf];
+        }
+        if (g >= 0x10) {
+            out[p++] = HEX[(g >>> 4) & 0xf];
+        }
+        out[p++] = HEX[g & 0xf];
+        return p;
+    }
+
+    private static int ipv4(byte[] out, int p, long a) {
+        p = octet(out, p, (int) (a >>> 24) & 0xff);
+        out[p++] = '.';
+        p = octet(out, p, (int) (a >>> 16) & 0xff);
+        out[p++] = '.';
+        p = octet(out, p, (int) (a >>> 8) & 0xff);
+        out[p++] = '.';
+        return octet(out, p, (int) a & 0xff);
+    }
+
+    private static int octet(byte[] out, int p, int v) {
+        int i = 4 * v;
+        int n = OCTETS[i];
+        out[p] = OCTETS[i + 1];
+        out[p + 1] = OCTETS[i + 2];
+        out[p + 2] = OCTETS[i + 3];
+        return p + n;
+    }
+
+    private static int stringOrNull(byte[] out, int p, String s) {
+        return s == null ? put(out, p, NULL) : string(out, p, s);
+    }
+
+    /** {@code s} as a quoted JSON string in UTF-8: printable ASCII copied, the rest escaped or encoded. */
+    private static int string(byte[] out, int p, String s) {
+        out[p++] = '"';
+        int n = s.length();
+        int i = 0;
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                break;
+            }
+            out[p++] = (byte) c;
+        }
+        if (i < n) {
+            p = slowString(out, p, s, i);
+        }
+        out[p++] = '"';
+        return p;
+    }
+
+    private static int slowString(byte[] out, int p, String s, int from) {
+        for (int i = from, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                    out[p++] = (byte) c;
+                    continue;
+                }
+                out[p++] = '\\';
+                switch (c) {
+                    case '"': out[p++] = '"'; break;
+                    case '\\': out[p++] = '\\'; break;
+                    case '\n': out[p++] = 'n'; break;
+                    case '\r': out[p++] = 'r'; break;
+                    case '\t': out[p++] = 't'; break;
+                    case '\b': out[p++] = 'b'; break;
+                    case '\f': out[p++] = 'f'; break;
+                    default: p = unicodeEscape(out, p, c); break;
+                }
+            } else if (c < 0x800) {
+                out[p++] = (byte) (0xc0 | (c >> 6));
+                out[p++] = (byte) (0x80 | (c & 0x3f));
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                out[p++] = (byte) (0xf0 | (cp >> 18));
+                out[p++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+                out[p++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+                out[p++] = (byte) (0x80 | (cp & 0x3f));
+            } else if (Character.isSurrogate(c)) {
+                // a lone surrogate has no UTF-8 form: keep it as an escape
+                out[p++] = '\\';
+                p = unicodeEscape(out, p, c);
+            } else {
+                out[p++] = (byte) (0xe0 | (c >> 12));
+                out[p++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                out[p++] = (byte) (0x80 | (c & 0x3f));
+            }
+        }
+        return p;
+    }
+
+    /** {@code uXXXX} (the backslash is already written). */
+    private static int unicodeEscape(byte[] out, int p, char c) {
+        out[p++] = 'u';
+        out[p++] = HEX[c >>> 12];
+        out[p++] = HEX[(c >>> 8) & 0xf];
+        out[p++] = HEX[(c >>> 4) & 0xf];
+        out[p++] = HEX[c & 0xf];
+        return p;
+    }
+
+    private static byte[] constant(String prefix, String value) {
+        byte[] head = ascii(prefix);
+        byte[] tmp = new byte[head.length + 6 * value.length() + 2];
+        int n = put(tmp, 0, head);
+        n = string(tmp, n, value);
+        return Arrays.copyOf(tmp, n);
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}
