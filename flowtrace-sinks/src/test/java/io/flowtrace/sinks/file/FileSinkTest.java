@@ -232,8 +232,10 @@ class FileSinkTest {
         Path handle = Files.createLink(dir.resolve("handle"), fifo);
         ByteArrayOutputStream received = new ByteArrayOutputStream();
         IOException[] failure = new IOException[1];
+        java.util.concurrent.atomic.AtomicBoolean opened = new java.util.concurrent.atomic.AtomicBoolean();
         Thread reader = new Thread(() -> {
             try (InputStream in = Files.newInputStream(fifo)) {
+                opened.set(true);
                 in.transferTo(received);
             } catch (IOException e) {
                 failure[0] = e;
@@ -251,7 +253,8 @@ class FileSinkTest {
                 assertEquals(List.of(fifo), list(out));
             }
         } finally {
-            if (reader.isAlive()) {
+            if (!opened.get()) {
+                // the reader is still in open() (or just past it, holding the FIFO): this open cannot block
                 Files.newOutputStream(handle, java.nio.file.StandardOpenOption.WRITE).close();
             }
             reader.join();
