@@ -147,49 +147,19 @@ public final class FlowRecordJson {
         g.writeString(chars, 0, n);
     }
 
-    /** Formats epoch nanoseconds as RFC 3339 UTC with nine fraction digits into {@code out}; returns the length. */
-    public static int formatTime(long epochNanos, char[] out) {
-        long secs = Math.floorDiv(epochNanos, 1_000_000_000L);
-        int nanos = (int) Math.floorMod(epochNanos, 1_000_000_000L);
-        long days = Math.floorDiv(secs, 86400);
-        int sod = (int) Math.floorMod(secs, 86400);
-        // civil-from-days (H. Hinnant)
-        long z = days + 719468;
-        long era = Math.floorDiv(z, 146097);
-        long doe = z - era * 146097;
-        long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        long y = yoe + era * 400;
-        long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        long mp = (5 * doy + 2) / 153;
-        int d = (int) (doy - (153 * mp + 2) / 5 + 1);
-        int m = (int) (mp < 10 ? mp + 3 : mp - 9);
-        if (m <= 2) {
-            y++;
-        }
-        int p = 0;
-        p = digits(out, p, (int) y, 4);
-        out[p++] = '-';
-        p = digits(out, p, m, 2);
-        out[p++] = '-';
-        p = digits(out, p, d, 2);
-        out[p++] = 'T';
-        p = digits(out, p, sod / 3600, 2);
-        out[p++] = ':';
-        p = digits(out, p, (sod / 60) % 60, 2);
-        out[p++] = ':';
-        p = digits(out, p, sod % 60, 2);
-        out[p++] = '.';
-        p = digits(out, p, nanos, 9);
-        out[p++] = 'Z';
-        return p;
-    }
+    private static final ThreadLocal<byte[]> TIME_SCRATCH = ThreadLocal.withInitial(() -> new byte[32]);
 
-    private static int digits(char[] out, int p, int v, int width) {
-        for (int i = width - 1; i >= 0; i--) {
-            out[p + i] = (char) ('0' + v % 10);
-            v /= 10;
+    /**
+     * Formats epoch nanoseconds as RFC 3339 UTC with nine fraction digits into {@code out} (at least 30 chars);
+     * returns the length. The same text as the records' {@code timestamp}; allocates nothing.
+     */
+    public static int formatTime(long epochNanos, char[] out) {
+        byte[] b = TIME_SCRATCH.get();
+        int n = FlowRecordNdjson.time(b, 0, epochNanos);
+        for (int i = 0; i < n; i++) {
+            out[i] = (char) b[i];
         }
-        return p + width;
+        return n;
     }
 
     /** Parses an RFC 3339 timestamp as written by this class (any fraction length, {@code Z} or offset). */

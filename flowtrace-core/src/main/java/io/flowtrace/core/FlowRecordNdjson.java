@@ -368,8 +368,8 @@ public final class FlowRecordNdjson {
         return n;
     }
 
-    /** RFC 3339 UTC with nine fraction digits, as {@link FlowRecordJson#formatTime}. */
-    private static int time(byte[] out, int p, long epochNanos) {
+    /** RFC 3339 UTC with nine fraction digits (also behind {@link FlowRecordJson#formatTime}). */
+    static int time(byte[] out, int p, long epochNanos) {
         long secs = Math.floorDiv(epochNanos, 1_000_000_000L);
         int nanos = (int) Math.floorMod(epochNanos, 1_000_000_000L);
         long days = Math.floorDiv(secs, 86400);
