@@ -3,13 +3,11 @@ package io.flowtrace.core;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.SinkProvider;
-import io.flowtrace.core.spi.PacketSourceProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
-import java.io.OutputStream;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -113,7 +111,6 @@ class PluginsTest {
             ConfigurationException e = assertThrows(ConfigurationException.class, () -> p.source("pcap-file"));
             assertTrue(e.getMessage().contains("no packet source named 'pcap-file'"), e.getMessage());
         }
-        assertTrue(PacketSourceProvider.class.isInterface());
     }
 
     @Test
@@ -130,7 +127,5 @@ class PluginsTest {
         assertTrue(m.contains("batch: 'x' (expected: a whole number 1..10000)"), m);
         assertTrue(m.contains("timeout: duration: '5 parsecs'"), m);
         assertTrue(m.contains("unknown key 'colour' (known: batch, timeout, url)"), m);
-        OutputStream unused = OutputStream.nullOutputStream();
-        assertTrue(unused != null);
     }
 }

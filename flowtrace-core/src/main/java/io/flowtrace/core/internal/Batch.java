@@ -6,8 +6,9 @@ package io.flowtrace.core.internal;
  * through SPSC queues).
  */
 final class Batch {
-    /** Ends the worker: flush with {@link #endReason}. */
+    /** Packets to meter. */
     static final int KIND_PACKETS = 0;
+    /** Ends the worker: flush every flow with {@link #endReason}. */
     static final int KIND_END = 1;
 
     final DecodedPacket[] packets;

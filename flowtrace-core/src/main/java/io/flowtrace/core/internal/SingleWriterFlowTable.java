@@ -72,7 +72,6 @@ public final class SingleWriterFlowTable {
     private static final int WHEEL_SIZE = 1 << WHEEL_BITS;
     private static final int WHEEL_MASK = WHEEL_SIZE - 1;
 
-    private final FlowOptions options;
     private final FlowEmitter emitter;
     private final RecordContext context;
     private final int maxFlows;
@@ -122,7 +121,6 @@ public final class SingleWriterFlowTable {
         if (maxFlows < 1 || maxFlows > MAX_CAPACITY) {
             throw new IllegalArgumentException("maxFlows per worker: " + maxFlows + " (expected: 1.." + MAX_CAPACITY + ")");
         }
-        this.options = options;
         this.emitter = emitter;
         this.context = context;
         this.maxFlows = maxFlows;
@@ -770,8 +768,4 @@ public final class SingleWriterFlowTable {
     public long closedRst() { return closedRst; }
     public long evicted() { return evicted; }
     public long flushed() { return flushed; }
-
-    FlowOptions options() {
-        return options;
-    }
 }
