@@ -11,6 +11,7 @@ import io.flowtrace.core.testing.Frames;
 import io.flowtrace.core.testing.ListSource;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -117,6 +118,39 @@ class FlowTraceTest {
         assertEquals(s.records(), good.size());
         assertEquals(s.records(), s.sinks().get("bad").failed());
         assertEquals(0, s.sinks().get("bad").delivered());
+    }
+
+    @Test
+    void aSinkThatTakesJsonGetsEachRecordWithItsEncodingAndOthersGetTheRecordAlone() {
+        List<String> mismatches = Collections.synchronizedList(new ArrayList<>());
+        AtomicLong encoded = new AtomicLong();
+        AtomicLong plain = new AtomicLong();
+        Sink json = new Sink() {
+            @Override public String name() { return "json"; }
+            @Override public boolean acceptsJson() { return true; }
+            @Override public void accept(FlowRecord record) { mismatches.add("json sink got a record without bytes"); }
+            @Override public void accept(FlowRecord record, byte[] bytes) {
+                String want = new String(FlowRecordNdjson.toBytes(record), StandardCharsets.UTF_8);
+                String got = new String(bytes, StandardCharsets.UTF_8) + "\n";
+                if (!want.equals(got)) {
+                    mismatches.add(got);
+                }
+                encoded.incrementAndGet();
+            }
+            @Override public void close() { }
+        };
+        Sink records = new Sink() {
+            @Override public String name() { return "records"; }
+            @Override public void accept(FlowRecord record) { plain.incrementAndGet(); }
+            @Override public void accept(FlowRecord record, byte[] bytes) { mismatches.add("plain sink got bytes"); }
+            @Override public void close() { }
+        };
+        FlowStats s = FlowTrace.builder().source(randomTraffic(5, 20_000)).workers(2).sink(json).sink(records)
+                .build().run();
+        assertTrue(s.records() > 1000, "records: " + s.records());
+        assertEquals(List.of(), mismatches);
+        assertEquals(s.records(), encoded.get());
+        assertEquals(s.records(), plain.get());
     }
 
     @Test

@@ -48,6 +48,7 @@ public final class Pipeline implements PacketHandler {
     private final Thread[] threads;
     private final Batch[] current;
     private final SinkRunner[] sinks;
+    private final boolean encodesJson;
     final SnapshotCollector snapshots;
     final LongAdder aggregatorFailures = new LongAdder();
     private final LongAdder records = new LongAdder();
@@ -73,6 +74,11 @@ public final class Pipeline implements PacketHandler {
         this.decoder = new PacketDecoder(o.decodeTunnels(), o.vlanInKey());
         int n = settings.workers();
         this.sinks = settings.sinks().toArray(new SinkRunner[0]);
+        boolean json = false;
+        for (SinkRunner r : sinks) {
+            json |= r.acceptsJson();
+        }
+        this.encodesJson = json;
         this.snapshots = new SnapshotCollector(n, this::deliverSnapshot);
         long interval = settings.snapshotInterval().isZero() ? Long.MAX_VALUE : settings.snapshotInterval().toNanos();
         long period = settings.period().isZero() ? Long.MAX_VALUE : settings.period().toNanos();
@@ -272,10 +278,16 @@ public final class Pipeline implements PacketHandler {
 
     // ---- worker threads ----
 
-    void deliver(FlowRecord r) {
+    /** Whether some sink takes records with their JSON encoding: workers then encode each record once. */
+    boolean encodesJson() {
+        return encodesJson;
+    }
+
+    /** Hands a finished record, and its JSON encoding when {@link #encodesJson()}, to every sink. */
+    void deliver(FlowRecord r, byte[] json) {
         records.increment();
         for (SinkRunner s : sinks) {
-            s.offer(r);
+            s.offer(r, json);
         }
     }
 

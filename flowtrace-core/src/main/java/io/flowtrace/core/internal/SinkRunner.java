@@ -50,6 +50,7 @@ public final class SinkRunner {
     private final String name;
     private final MpscArrayQueue<Object> queue;
     private final QueueFullPolicy policy;
+    private final boolean acceptsJson;
     private final Thread thread;
     private volatile boolean closing;
     private volatile boolean abandoned;
@@ -71,6 +72,7 @@ public final class SinkRunner {
         this.name = sink.name();
         this.queue = new MpscArrayQueue<>(capacity);
         this.policy = policy;
+        this.acceptsJson = acceptsJson(sink);
         this.thread = new Thread(this::run, "flowtrace-sink-" + name);
         this.thread.setDaemon(true);
     }
@@ -87,9 +89,36 @@ public final class SinkRunner {
         return sink;
     }
 
+    private static boolean acceptsJson(Sink sink) {
+        try {
+            return sink.acceptsJson();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("sink '{}' failed to say whether it takes JSON; records go to it unencoded: {}", sink.name(),
+                    e.toString());
+            return false;
+        }
+    }
+
+    /** Whether the sink takes records with their JSON encoding ({@link Sink#acceptsJson()}). */
+    public boolean acceptsJson() {
+        return acceptsJson;
+    }
+
     /** Queues a record; blocks or drops when full, per policy. Returns false when dropped. */
     public boolean offer(FlowRecord record) {
         return enqueue(record);
+    }
+
+    /**
+     * Queues a record with its JSON encoding ({@link io.flowtrace.core.FlowRecordNdjson#write}, shared, never
+     * changed); a sink that does not take JSON gets the record alone.
+     */
+    public boolean offer(FlowRecord record, byte[] json) {
+        return enqueue(acceptsJson && json != null ? new Encoded(record, json) : record);
+    }
+
+    /** A record travelling with its encoding. */
+    private record Encoded(FlowRecord record, byte[] json) {
     }
 
     /** Queues a snapshot; blocks or drops when full, per policy. */
@@ -178,7 +207,10 @@ public final class SinkRunner {
 
     private void deliver(Object item) {
         try {
-            if (item instanceof FlowRecord) {
+            if (item instanceof Encoded) {
+                Encoded e = (Encoded) item;
+                sink.accept(e.record(), e.json());
+            } else if (item instanceof FlowRecord) {
                 sink.accept((FlowRecord) item);
             } else {
                 sink.accept((Snapshot) item);

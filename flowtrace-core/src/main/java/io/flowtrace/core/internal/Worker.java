@@ -3,11 +3,13 @@ package io.flowtrace.core.internal;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowRecordNdjson;
 import io.flowtrace.core.spi.Aggregator;
 import org.jctools.queues.SpscArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -32,6 +34,7 @@ final class Worker implements FlowEmitter, Runnable {
     private long nextSnapshot;
     private long nextReset;
     private long aggregatorFailures;
+    private byte[] jsonScratch = new byte[1024];
     volatile boolean finished;
     volatile Throwable failure;
 
@@ -166,7 +169,16 @@ final class Worker implements FlowEmitter, Runnable {
                 aggregatorFailed(a, e);
             }
         }
-        pipeline.deliver(record);
+        pipeline.deliver(record, pipeline.encodesJson() ? json(record) : null);
+    }
+
+    /** The record's JSON object, made in this worker's scratch array and copied out at its exact length. */
+    private byte[] json(FlowRecord record) {
+        int max = FlowRecordNdjson.maxLength(record);
+        if (jsonScratch.length < max) {
+            jsonScratch = new byte[Math.max(max, 2 * jsonScratch.length)];
+        }
+        return Arrays.copyOf(jsonScratch, FlowRecordNdjson.write(record, jsonScratch, 0));
     }
 
     private void aggregatorFailed(Aggregator a, RuntimeException e) {

@@ -15,6 +15,26 @@ public interface Sink extends AutoCloseable {
     /** Delivers one record. Throwing counts the record as failed. */
     void accept(FlowRecord record) throws Exception;
 
+    /**
+     * Whether this sink writes records as JSON objects in {@link io.flowtrace.core.FlowRecordNdjson}'s encoding (the
+     * record format of the README). If so, the pipeline encodes each record once, on the worker that finished it, and
+     * delivers it through {@link #accept(FlowRecord, byte[])}: one encoding serves every such sink, and the work is
+     * spread over the workers instead of falling on each delivery thread. Asked once, before the first record.
+     */
+    default boolean acceptsJson() {
+        return false;
+    }
+
+    /**
+     * Delivers one record with its JSON encoding: {@code json} holds exactly one object, without a separator, as
+     * {@link io.flowtrace.core.FlowRecordNdjson#write} makes it. The array is shared with other sinks: read it, never
+     * change it. Called instead of {@link #accept(FlowRecord)} when {@link #acceptsJson()} is true; by default it
+     * ignores the bytes.
+     */
+    default void accept(FlowRecord record, byte[] json) throws Exception {
+        accept(record);
+    }
+
     /** Delivers one aggregator snapshot; ignored by sinks that only take records. */
     default void accept(Snapshot snapshot) throws Exception {
     }

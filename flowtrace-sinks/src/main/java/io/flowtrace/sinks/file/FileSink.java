@@ -40,6 +40,21 @@ final class FileSink implements Sink {
         records.write(encoder.line(record));
     }
 
+    /** NDJSON files take the pipeline's encoding as it is. */
+    @Override
+    public boolean acceptsJson() {
+        return !encoder.csv();
+    }
+
+    @Override
+    public void accept(FlowRecord record, byte[] json) throws IOException {
+        if (encoder.csv()) {
+            accept(record);
+        } else {
+            records.write(json, json.length, true);
+        }
+    }
+
     @Override
     public void accept(Snapshot snapshot) throws IOException {
         (snapshots != null ? snapshots : records).write(encoder.line(snapshot));

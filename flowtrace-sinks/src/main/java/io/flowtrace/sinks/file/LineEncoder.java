@@ -29,12 +29,17 @@ final class LineEncoder {
 
     /** The line for {@code r}; valid until the next call. */
     ByteBuf line(FlowRecord r) {
+        return line(r, null);
+    }
+
+    /** The line for {@code r}, from its JSON encoding {@code json} when given and the format is NDJSON. */
+    ByteBuf line(FlowRecord r, byte[] encoded) {
         ByteBuf b = json.buffer();
         b.reset();
         if (csv) {
             csvRecords.append(r, b);
         } else {
-            json.append(r);
+            json.append(r, encoded);
             b.write('\n');
         }
         return b;

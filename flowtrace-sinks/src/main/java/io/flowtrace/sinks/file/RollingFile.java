@@ -95,7 +95,15 @@ final class RollingFile implements AutoCloseable {
 
     /** Appends the buffer's content (whole lines) to the current file, opening or rotating as needed. */
     void write(ByteBuf line) throws IOException {
-        int len = line.size();
+        write(line.array(), line.size(), false);
+    }
+
+    /**
+     * Appends {@code bytes[0..len)}, which end a line when {@code newline} is false; when it is true a {@code '\n'}
+     * follows them, and the line is the bytes and the newline together.
+     */
+    void write(byte[] bytes, int length, boolean newline) throws IOException {
+        int len = newline ? length + 1 : length;
         if (out != null && (timeIsUp()
                 || (rotating() && rotateBytes > 0 && written > headerLength() && written + len > rotateBytes))) {
             complete();
@@ -103,7 +111,10 @@ final class RollingFile implements AutoCloseable {
         if (out == null) {
             open();
         }
-        out.write(line.array(), 0, len);
+        out.write(bytes, 0, length);
+        if (newline) {
+            out.write('\n');
+        }
         unflushed = true;
         written += len;
         bytesWritten += len;

@@ -32,6 +32,16 @@ final class StdoutSink implements Sink {
 
     @Override
     public void accept(FlowRecord record) throws IOException {
+        accept(record, null);
+    }
+
+    @Override
+    public boolean acceptsJson() {
+        return !encoder.csv();
+    }
+
+    @Override
+    public void accept(FlowRecord record, byte[] json) throws IOException {
         if (!headerWritten) {
             headerWritten = true;
             byte[] header = encoder.header();
@@ -39,7 +49,7 @@ final class StdoutSink implements Sink {
                 out.write(header);
             }
         }
-        write(encoder.line(record));
+        write(encoder.line(record, json));
     }
 
     @Override

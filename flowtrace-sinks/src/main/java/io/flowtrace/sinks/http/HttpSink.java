@@ -82,10 +82,20 @@ final class HttpSink implements Sink {
 
     @Override
     public void accept(FlowRecord record) {
+        accept(record, null);
+    }
+
+    @Override
+    public boolean acceptsJson() {
+        return true;
+    }
+
+    @Override
+    public void accept(FlowRecord record, byte[] json) {
         if (s.single()) {
             ByteBuf b = oneJson.buffer();
             b.reset();
-            oneJson.append(record);
+            oneJson.append(record, json);
             post(s.url(), b, 1, "application/json");
             return;
         }
@@ -99,7 +109,7 @@ final class HttpSink implements Sink {
         } else if (s.array()) {
             b.write(',');
         }
-        batchJson.append(record);
+        batchJson.append(record, json);
         if (!s.array()) {
             b.write('\n');
         }

@@ -53,6 +53,18 @@ public final class JsonLines {
         buf.advanceTo(FlowRecordNdjson.write(r, b, buf.size()));
     }
 
+    /**
+     * Appends {@code r} as JSON (no separator): {@code json}, its encoding made by the pipeline
+     * ({@link io.flowtrace.core.spi.Sink#accept(FlowRecord, byte[])}), when given, else encoded here.
+     */
+    public void append(FlowRecord r, byte[] json) {
+        if (json == null) {
+            append(r);
+        } else {
+            buf.write(json, 0, json.length);
+        }
+    }
+
     /** Appends {@code s} as JSON (no separator). */
     public void append(Snapshot s) {
         try {

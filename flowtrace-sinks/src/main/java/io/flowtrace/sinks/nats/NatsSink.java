@@ -119,6 +119,17 @@ final class NatsSink implements Sink {
     }
 
     @Override
+    public boolean acceptsJson() {
+        return true;
+    }
+
+    /** The pipeline's encoding is the message body as it is (never changed, so no copy). */
+    @Override
+    public void accept(FlowRecord record, byte[] encoded) throws InterruptedException {
+        publish(s.subject().render(record), record.flowId(), encoded);
+    }
+
+    @Override
     public void accept(Snapshot snapshot) throws InterruptedException {
         ByteBuf b = json.buffer();
         b.reset();

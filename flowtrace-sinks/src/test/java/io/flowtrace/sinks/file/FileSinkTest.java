@@ -2,6 +2,7 @@ package io.flowtrace.sinks.file;
 
 import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowRecordNdjson;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.sinks.testing.ManualClock;
@@ -168,6 +169,65 @@ class FileSinkTest {
         }
         assertEquals(idsOf(records), flowIds(all));
         assertEquals(files.size() - 1, counters.get("files"), "files completed before close");
+    }
+
+    private static byte[] json(FlowRecord r) {
+        byte[] line = FlowRecordNdjson.toBytes(r);
+        return java.util.Arrays.copyOf(line, line.length - 1);
+    }
+
+    @Test
+    void recordsWithThePipelinesEncodingGiveTheSameFileAsRecordsAlone() throws Exception {
+        List<FlowRecord> records = TestRecords.records(0, 300);
+        Path plain = dir.resolve("plain.ndjson");
+        Path encoded = dir.resolve("encoded.ndjson");
+        try (FileSink a = sink("path", plain.toString()); FileSink b = sink("path", encoded.toString())) {
+            assertTrue(b.acceptsJson());
+            for (FlowRecord r : records) {
+                a.accept(r);
+                b.accept(r, json(r));
+            }
+        }
+        assertEquals(300, lines(encoded).size());
+        assertEquals(Files.readString(plain), Files.readString(encoded));
+    }
+
+    @Test
+    void encodedRecordsAreWrittenAsGivenAndRotateOnWholeLines() throws Exception {
+        List<FlowRecord> records = TestRecords.records(0, 1000);
+        try (FileSink sink = sink("path", dir.resolve("flows.ndjson").toString(), "rotate-size", "20000")) {
+            for (FlowRecord r : records) {
+                // the bytes given are what the file holds, even where they differ from the record
+                sink.accept(r, "{\"flow_id\":\"given-%s\"}".formatted(r.flowId()).getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        List<String> all = new ArrayList<>();
+        for (Path f : files()) {
+            assertTrue(Files.size(f) <= 20_000, f + " has " + Files.size(f) + " bytes");
+            all.addAll(lines(f));
+        }
+        List<String> want = new ArrayList<>();
+        for (FlowRecord r : records) {
+            want.add("{\"flow_id\":\"given-" + r.flowId() + "\"}");
+        }
+        assertEquals(want, all);
+    }
+
+    @Test
+    void csvDoesNotTakeJsonAndIgnoresAnEncodingGiven() throws Exception {
+        Path target = dir.resolve("flows.csv");
+        List<FlowRecord> records = TestRecords.records(0, 5);
+        try (FileSink sink = sink("path", target.toString(), "format", "csv")) {
+            assertFalse(sink.acceptsJson());
+            for (FlowRecord r : records) {
+                sink.accept(r, json(r));
+            }
+        }
+        List<String> got = lines(target);
+        assertEquals(6, got.size());
+        for (int i = 0; i < records.size(); i++) {
+            assertTrue(got.get(i + 1).startsWith(records.get(i).flowId() + ","), got.get(i + 1));
+        }
     }
 
     @Test

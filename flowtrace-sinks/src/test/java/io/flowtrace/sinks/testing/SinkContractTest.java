@@ -1,6 +1,7 @@
 package io.flowtrace.sinks.testing;
 
 import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowRecordNdjson;
 import io.flowtrace.core.QueueFullPolicy;
 import io.flowtrace.core.internal.SinkRunner;
 import io.flowtrace.core.spi.Sink;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -92,6 +94,20 @@ public abstract class SinkContractTest {
         assertEquals(records.size(), r.delivered());
         assertEquals(0, r.failed());
         assertEquals(0, r.dropped());
+    }
+
+    @Test
+    void deliversRecordsWithThePipelinesEncodingOnceAndInOrder() throws Exception {
+        SinkRunner r = runner(createSink(), 1024, QueueFullPolicy.BLOCK);
+        List<FlowRecord> records = TestRecords.records(0, bulkRecords());
+        for (FlowRecord rec : records) {
+            byte[] line = FlowRecordNdjson.toBytes(rec);
+            assertTrue(r.offer(rec, Arrays.copyOf(line, line.length - 1)));
+        }
+        assertEquals(0, r.close(Duration.ofSeconds(60)), "undelivered");
+        assertDelivered(records);
+        assertEquals(records.size(), r.delivered());
+        assertEquals(0, r.failed());
     }
 
     @Test
@@ -266,6 +282,18 @@ public abstract class SinkContractTest {
         }
 
         @Override
+        public boolean acceptsJson() {
+            return inner != null && inner.acceptsJson();
+        }
+
+        @Override
+        public void accept(FlowRecord record, byte[] json) throws Exception {
+            if (inner != null) {
+                inner.accept(record, json);
+            }
+        }
+
+        @Override
         public void accept(Snapshot snapshot) throws Exception {
             if (inner != null) {
                 inner.accept(snapshot);
@@ -325,6 +353,12 @@ public abstract class SinkContractTest {
         public void accept(FlowRecord record) throws Exception {
             gate.pass();
             super.accept(record);
+        }
+
+        @Override
+        public void accept(FlowRecord record, byte[] json) throws Exception {
+            gate.pass();
+            super.accept(record, json);
         }
     }
 }
