@@ -179,6 +179,7 @@ public final class FlowTrace implements AutoCloseable {
         private Integer maxFlows;
         private Integer workers;
         private Integer expectedFlows;
+        private Boolean inlineWorker;
         private String hostname;
         private Collection<InetAddress> localAddresses = List.of();
         private final List<SinkSpec> sinks = new ArrayList<>();
@@ -324,6 +325,15 @@ public final class FlowTrace implements AutoCloseable {
                 throw new IllegalArgumentException("maxFlows: " + n + " (expected: >= 1)");
             }
             maxFlows = n;
+            return this;
+        }
+
+        /**
+         * Whether a single worker runs on the source thread (the default on one core) or on its own thread (the
+         * default otherwise); for tests that compare the two.
+         */
+        Builder inlineWorker(boolean inline) {
+            inlineWorker = inline;
             return this;
         }
 
@@ -553,8 +563,10 @@ public final class FlowTrace implements AutoCloseable {
             PacketSource finalSrc = src;
             RecordContext ctx = new RecordContext(finalSrc::interfaceName, hostname, localAddresses);
             int initial = expectedFlows != null ? Math.min(expectedFlows, o.maxFlows()) : Math.min(65_536, o.maxFlows());
+            boolean inline = n == 1 && (inlineWorker != null ? inlineWorker
+                    : Runtime.getRuntime().availableProcessors() == 1);
             Pipeline.Settings settings = new Pipeline.Settings(o, n, initial, ctx, aggs, snapshotInterval, period,
-                    runners, List.copyOf(snapshotListeners), sinkCloseTimeout);
+                    runners, List.copyOf(snapshotListeners), sinkCloseTimeout, inline);
             return new FlowTrace(new Pipeline(settings, src));
         }
 

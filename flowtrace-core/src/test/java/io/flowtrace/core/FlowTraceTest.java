@@ -17,12 +17,15 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,6 +84,40 @@ class FlowTraceTest {
         assertEquals(one, sorted(collect(randomTraffic(7, 60_000), 2, o)));
         assertEquals(one, sorted(collect(randomTraffic(7, 60_000), 4, o)));
         assertEquals(60_000, one.stream().mapToLong(FlowRecord::packetCount).sum());
+    }
+
+    /** Notes the threads its packets are metered on. */
+    static final class ThreadWitness implements Aggregator {
+        final Set<Thread> seen = ConcurrentHashMap.newKeySet();
+
+        @Override public String task() { return "threads"; }
+        @Override public String type() { return "test-threads"; }
+        @Override public void onPacket(PacketView p) { seen.add(Thread.currentThread()); }
+        @Override public Aggregator newEmpty() { return this; } // the single worker's instance is this one
+        @Override public Aggregator copy() { return new ThreadWitness(); }
+        @Override public void merge(Aggregator other) { }
+        @Override public void reset() { }
+        @Override public Snapshot snapshot(long start, long end) {
+            return new Snapshot(task(), type(), "threads", start, end, List.of(), Map.of());
+        }
+    }
+
+    @Test
+    void aSingleWorkerGivesTheSameRecordsOnTheSourceThreadAndOnItsOwn() {
+        FlowOptions o = FlowOptions.defaults().withActiveTimeout(Duration.ofMinutes(2));
+        List<FlowRecord> inline = Collections.synchronizedList(new ArrayList<>());
+        List<FlowRecord> threaded = Collections.synchronizedList(new ArrayList<>());
+        ThreadWitness onSource = new ThreadWitness();
+        ThreadWitness onWorker = new ThreadWitness();
+        FlowTrace.builder().source(randomTraffic(11, 40_000)).options(o).workers(1).inlineWorker(true)
+                .aggregator(onSource).onRecord(inline::add).build().run();
+        FlowTrace.builder().source(randomTraffic(11, 40_000)).options(o).workers(1).inlineWorker(false)
+                .aggregator(onWorker).onRecord(threaded::add).build().run();
+        assertEquals(Set.of(Thread.currentThread()), onSource.seen, "inline: metered on the calling thread");
+        assertEquals(1, onWorker.seen.size());
+        assertFalse(onWorker.seen.contains(Thread.currentThread()), "threaded: metered on a thread of its own");
+        assertTrue(inline.size() > 300, "records: " + inline.size());
+        assertEquals(inline, threaded, "same records in the same order");
     }
 
     @Test

@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  * flow key symmetrically and appends it to the batch of the worker that owns the flow; workers update their flow
  * tables and aggregators; finished records and merged snapshots go to every sink's queue.
  *
- * <p>With one worker everything runs on the source thread (no hand-off). Time is packet time: every batch carries
+ * <p>Each worker runs on its own thread, so reading and decoding overlap with metering; on a machine with one core
+ * a single worker runs on the source thread instead (no hand-off). Time is packet time: every batch carries
  * the source's clock, and when the clock crosses a tick every worker receives a batch, so idle flows expire and
  * snapshots are taken on all workers alike.
  */
@@ -33,11 +34,19 @@ public final class Pipeline implements PacketHandler {
     public static final int BATCH_SIZE = 256;
     private static final int QUEUE_DEPTH = 64;
 
-    /** Everything the pipeline needs, prepared by the builder. */
+    /**
+     * Everything the pipeline needs, prepared by the builder. {@code inline}: the single worker runs on the source
+     * thread, with no hand-off (for one core); otherwise every worker has its own thread.
+     */
     public record Settings(FlowOptions options, int workers, int initialCapacity, RecordContext context,
                            List<Aggregator> aggregators, Duration snapshotInterval, Duration period,
                            List<SinkRunner> sinks, List<Consumer<Snapshot>> snapshotListeners,
-                           Duration sinkCloseTimeout) {
+                           Duration sinkCloseTimeout, boolean inline) {
+        public Settings {
+            if (inline && workers != 1) {
+                throw new IllegalArgumentException("only a single worker runs inline, not " + workers);
+            }
+        }
     }
 
     private final Settings settings;
@@ -48,6 +57,7 @@ public final class Pipeline implements PacketHandler {
     private final Thread[] threads;
     private final Batch[] current;
     private final SinkRunner[] sinks;
+    private final boolean inline;
     private final boolean encodesJson;
     final SnapshotCollector snapshots;
     final LongAdder aggregatorFailures = new LongAdder();
@@ -74,11 +84,13 @@ public final class Pipeline implements PacketHandler {
         this.decoder = new PacketDecoder(o.decodeTunnels(), o.vlanInKey());
         int n = settings.workers();
         this.sinks = settings.sinks().toArray(new SinkRunner[0]);
-        boolean json = false;
+        int json = 0;
         for (SinkRunner r : sinks) {
-            json |= r.acceptsJson();
+            json += r.acceptsJson() ? 1 : 0;
         }
-        this.encodesJson = json;
+        // workers encode when that saves work (one encoding for several sinks) or spreads it (several workers
+        // feeding one sink thread); a single worker feeding a single sink leaves it to the sink's own thread
+        this.encodesJson = json > 1 || (json == 1 && n > 1);
         this.snapshots = new SnapshotCollector(n, this::deliverSnapshot);
         long interval = settings.snapshotInterval().isZero() ? Long.MAX_VALUE : settings.snapshotInterval().toNanos();
         long period = settings.period().isZero() ? Long.MAX_VALUE : settings.period().toNanos();
@@ -88,12 +100,13 @@ public final class Pipeline implements PacketHandler {
         int perWorker = (int) Math.min(SingleWriterFlowTable.MAX_CAPACITY, (o.maxFlows() + (long) n - 1) / n);
         int initial = Math.max(16, settings.initialCapacity() / n);
         this.workers = new Worker[n];
-        this.threads = new Thread[n == 1 ? 0 : n];
+        this.inline = settings.inline();
+        this.threads = new Thread[inline ? 0 : n];
         this.current = new Batch[n];
         for (int i = 0; i < n; i++) {
             workers[i] = new Worker(i, o, perWorker, initial, settings.context(), protos, interval, period, this,
-                    n == 1 ? 0 : QUEUE_DEPTH, BATCH_SIZE);
-            if (n == 1) {
+                    inline ? 0 : QUEUE_DEPTH, BATCH_SIZE);
+            if (inline) {
                 current[i] = new Batch(BATCH_SIZE);
             } else {
                 current[i] = workers[i].free.poll();
@@ -222,7 +235,7 @@ public final class Pipeline implements PacketHandler {
     private void send(int w) {
         Batch b = current[w];
         b.clock = clock;
-        if (workers.length == 1) {
+        if (inline) {
             workers[0].process(b);
             b.reset();
             return;
@@ -259,7 +272,7 @@ public final class Pipeline implements PacketHandler {
             end.kind = Batch.KIND_END;
             end.endReason = reason;
             end.clock = clock;
-            if (workers.length == 1) {
+            if (inline) {
                 workers[0].process(end);
                 end.reset();
             } else {

@@ -17,9 +17,11 @@ public interface Sink extends AutoCloseable {
 
     /**
      * Whether this sink writes records as JSON objects in {@link io.flowtrace.core.FlowRecordNdjson}'s encoding (the
-     * record format of the README). If so, the pipeline encodes each record once, on the worker that finished it, and
-     * delivers it through {@link #accept(FlowRecord, byte[])}: one encoding serves every such sink, and the work is
-     * spread over the workers instead of falling on each delivery thread. Asked once, before the first record.
+     * record format of the README). If so, and there are several such sinks or several workers, the pipeline encodes
+     * each record once, on the worker that finished it, and delivers it through {@link #accept(FlowRecord, byte[])}:
+     * one encoding serves every such sink, and the work is spread over the workers instead of falling on each
+     * delivery thread. Otherwise records come through {@link #accept(FlowRecord)}. Asked once, before the first
+     * record.
      */
     default boolean acceptsJson() {
         return false;

@@ -18,15 +18,19 @@ import java.io.UncheckedIOException;
  * one per sink.
  */
 public final class JsonLines {
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
-            .disable(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
-            // Schubfach instead of Double.toString for the fractional numbers of snapshots
-            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
-            .build();
+    /** Holder: Jackson's classes load when the first snapshot is written, not with the sink. */
+    private static final class Generators {
+        static final JsonFactory FACTORY = JsonFactory.builder()
+                .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+                .disable(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
+                // Schubfach instead of Double.toString for the fractional numbers of snapshots
+                .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+                .build();
+    }
 
     private final ByteBuf buf;
-    private final JsonGenerator gen;
+    /** Made at the first snapshot: a run without snapshots never loads Jackson. */
+    private JsonGenerator gen;
 
     public JsonLines() {
         this(new ByteBuf(1024));
@@ -34,12 +38,6 @@ public final class JsonLines {
 
     public JsonLines(ByteBuf buf) {
         this.buf = buf;
-        try {
-            this.gen = FACTORY.createGenerator(buf, JsonEncoding.UTF8);
-            this.gen.setRootValueSeparator(null);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // not thrown for an in-memory target
-        }
     }
 
     /** The buffer values are appended to. */
@@ -68,6 +66,10 @@ public final class JsonLines {
     /** Appends {@code s} as JSON (no separator). */
     public void append(Snapshot s) {
         try {
+            if (gen == null) {
+                gen = Generators.FACTORY.createGenerator(buf, JsonEncoding.UTF8);
+                gen.setRootValueSeparator(null);
+            }
             SnapshotJson.write(s, gen);
             gen.flush();
         } catch (IOException e) {
