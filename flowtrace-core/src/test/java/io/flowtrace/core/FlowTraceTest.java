@@ -191,6 +191,46 @@ class FlowTraceTest {
     }
 
     @Test
+    void aSingleWorkerEncodesForASingleJsonSinkOnlyWhileThatSinkIsBehind() {
+        List<String> mismatches = Collections.synchronizedList(new ArrayList<>());
+        AtomicLong encoded = new AtomicLong();
+        AtomicLong plain = new AtomicLong();
+        Sink slow = new Sink() {
+            long n;
+
+            // slow at first, so that the records flushed at the end of the capture pile up in its queue
+            private void pace() throws InterruptedException {
+                if (n++ < 50) {
+                    Thread.sleep(2);
+                }
+            }
+
+            @Override public String name() { return "slow-json"; }
+            @Override public boolean acceptsJson() { return true; }
+            @Override public void accept(FlowRecord record) throws InterruptedException {
+                pace();
+                plain.incrementAndGet();
+            }
+            @Override public void accept(FlowRecord record, byte[] bytes) throws InterruptedException {
+                pace();
+                if (!new String(FlowRecordNdjson.toBytes(record), StandardCharsets.UTF_8)
+                        .equals(new String(bytes, StandardCharsets.UTF_8) + "\n")) {
+                    mismatches.add(record.flowId());
+                }
+                encoded.incrementAndGet();
+            }
+            @Override public void close() { }
+        };
+        FlowStats s = FlowTrace.builder().source(randomTraffic(6, 30_000)).workers(1).inlineWorker(false).sink(slow)
+                .sinkQueueCapacity(256).build().run();
+        assertTrue(s.records() > 1000, "records: " + s.records());
+        assertEquals(s.records(), encoded.get() + plain.get(), "each record once");
+        assertTrue(plain.get() >= 64, "records go unencoded while the sink keeps up: " + plain.get());
+        assertTrue(encoded.get() > 0, "the worker encodes once the sink is behind");
+        assertEquals(List.of(), mismatches);
+    }
+
+    @Test
     void aSlowSinkWithTheDropPolicyCountsEveryDrop() {
         AtomicLong accepted = new AtomicLong();
         Sink slow = new Sink() {

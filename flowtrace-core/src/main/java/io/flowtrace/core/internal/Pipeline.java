@@ -59,6 +59,7 @@ public final class Pipeline implements PacketHandler {
     private final SinkRunner[] sinks;
     private final boolean inline;
     private final boolean encodesJson;
+    private final boolean mayEncodeJson;
     final SnapshotCollector snapshots;
     final LongAdder aggregatorFailures = new LongAdder();
     private final LongAdder records = new LongAdder();
@@ -88,9 +89,11 @@ public final class Pipeline implements PacketHandler {
         for (SinkRunner r : sinks) {
             json += r.acceptsJson() ? 1 : 0;
         }
-        // workers encode when that saves work (one encoding for several sinks) or spreads it (several workers
-        // feeding one sink thread); a single worker feeding a single sink leaves it to the sink's own thread
+        // workers always encode when that saves work (one encoding for several sinks) or spreads it (several
+        // workers feeding one sink thread); a single worker feeding a single sink encodes only while the sink's
+        // thread is behind (the flush at the end of a capture), and otherwise leaves it to that thread
         this.encodesJson = json > 1 || (json == 1 && n > 1);
+        this.mayEncodeJson = json > 0;
         this.snapshots = new SnapshotCollector(n, this::deliverSnapshot);
         long interval = settings.snapshotInterval().isZero() ? Long.MAX_VALUE : settings.snapshotInterval().toNanos();
         long period = settings.period().isZero() ? Long.MAX_VALUE : settings.period().toNanos();
@@ -296,7 +299,22 @@ public final class Pipeline implements PacketHandler {
         return encodesJson;
     }
 
-    /** Hands a finished record, and its JSON encoding when {@link #encodesJson()}, to every sink. */
+    /** Whether some sink takes JSON at all, so a worker may encode for it when it is behind. */
+    boolean mayEncodeJson() {
+        return mayEncodeJson;
+    }
+
+    /** Whether a sink that takes JSON has fallen behind ({@link SinkRunner#behind()}). */
+    boolean jsonSinkBehind() {
+        for (SinkRunner s : sinks) {
+            if (s.acceptsJson() && s.behind()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Hands a finished record, and its JSON encoding when the worker made one, to every sink. */
     void deliver(FlowRecord r, byte[] json) {
         records.increment();
         for (SinkRunner s : sinks) {

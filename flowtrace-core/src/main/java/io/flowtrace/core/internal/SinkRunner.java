@@ -50,6 +50,7 @@ public final class SinkRunner {
     private final String name;
     private final MpscArrayQueue<Object> queue;
     private final QueueFullPolicy policy;
+    private final int capacity;
     private final boolean acceptsJson;
     private final Thread thread;
     private volatile boolean closing;
@@ -71,6 +72,7 @@ public final class SinkRunner {
         this.sink = sink;
         this.name = sink.name();
         this.queue = new MpscArrayQueue<>(capacity);
+        this.capacity = capacity;
         this.policy = policy;
         this.acceptsJson = acceptsJson(sink);
         this.thread = new Thread(this::run, "flowtrace-sink-" + name);
@@ -372,6 +374,14 @@ public final class SinkRunner {
 
     public int queued() {
         return queue.size();
+    }
+
+    /**
+     * Whether a quarter or more of the queue is waiting: the sink's thread is behind, and whoever hands it records
+     * should take on what work it can (encoding) rather than wait for room.
+     */
+    public boolean behind() {
+        return queue.size() >= capacity / 4;
     }
 
     private long ownFailed() {

@@ -35,6 +35,8 @@ final class Worker implements FlowEmitter, Runnable {
     private long nextReset;
     private long aggregatorFailures;
     private byte[] jsonScratch = new byte[1024];
+    private int untilCheck;
+    private boolean encoding;
     volatile boolean finished;
     volatile Throwable failure;
 
@@ -169,7 +171,19 @@ final class Worker implements FlowEmitter, Runnable {
                 aggregatorFailed(a, e);
             }
         }
-        pipeline.deliver(record, pipeline.encodesJson() ? json(record) : null);
+        pipeline.deliver(record, encodeNow() ? json(record) : null);
+    }
+
+    /** Whether to encode the next record: always, or (looked at every 64 records) while a JSON sink is behind. */
+    private boolean encodeNow() {
+        if (!pipeline.mayEncodeJson()) {
+            return false;
+        }
+        if (--untilCheck <= 0) {
+            untilCheck = 64;
+            encoding = pipeline.encodesJson() || pipeline.jsonSinkBehind();
+        }
+        return encoding;
     }
 
     /** The record's JSON object, made in this worker's scratch array and copied out at its exact length. */

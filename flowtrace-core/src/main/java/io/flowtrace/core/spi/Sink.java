@@ -17,11 +17,11 @@ public interface Sink extends AutoCloseable {
 
     /**
      * Whether this sink writes records as JSON objects in {@link io.flowtrace.core.FlowRecordNdjson}'s encoding (the
-     * record format of the README). If so, and there are several such sinks or several workers, the pipeline encodes
-     * each record once, on the worker that finished it, and delivers it through {@link #accept(FlowRecord, byte[])}:
-     * one encoding serves every such sink, and the work is spread over the workers instead of falling on each
-     * delivery thread. Otherwise records come through {@link #accept(FlowRecord)}. Asked once, before the first
-     * record.
+     * record format of the README). If so, the pipeline may encode a record once, on the worker that finished it,
+     * and deliver it through {@link #accept(FlowRecord, byte[])}: it does so when there are several such sinks (one
+     * encoding serves them all), several workers (the work is spread over them instead of falling on one delivery
+     * thread), or while this sink's queue is filling up (the worker encodes instead of waiting). Other records come
+     * through {@link #accept(FlowRecord)}. Asked once, before the first record.
      */
     default boolean acceptsJson() {
         return false;
