@@ -618,7 +618,7 @@ public final class SingleWriterFlowTable {
         java.util.Arrays.fill(index, 0);
         java.util.Arrays.fill(wheelHead, 0);
         java.util.Arrays.fill(wheelTail, 0);
-        java.util.Arrays.fill(data, 0, nextUnused * STRIDE + BASE, 0L);
+        // the flows' longs stay: slots from nextUnused on are never read before create() writes all 16 of them
         size = 0;
         nextUnused = 0;
         freeHead = -1;

@@ -211,6 +211,33 @@ class SingleWriterFlowTableTest {
     }
 
     @Test
+    void aFlushedTableMetersNewTrafficAsAFreshOneWould() {
+        List<FlowRecord> reused = new ArrayList<>();
+        List<FlowRecord> fresh = new ArrayList<>();
+        SingleWriterFlowTable t = new SingleWriterFlowTable(opts(), 1 << 16, 16, reused::add, RecordContext.none());
+        for (int i = 0; i < 20_000; i++) {
+            DecodedPacket p = tcp(T0 + i, 0x0a000000 + i, 2, 1000 + i % 7, 80, i % 3 == 0 ? 0x02 : 0x10);
+            RandomTraffic.hash(p, false);
+            t.update(p);
+        }
+        t.flush(EndReason.END_OF_CAPTURE);
+        reused.clear();
+        SingleWriterFlowTable u = new SingleWriterFlowTable(opts(), 1 << 16, 16, fresh::add, RecordContext.none());
+        for (SingleWriterFlowTable table : List.of(t, u)) {
+            // fewer flows than before, on other addresses, some of them twice
+            for (int i = 0; i < 5_000; i++) {
+                DecodedPacket p = tcp(T0 + 1_000_000 + i, 0x0b000000 + i % 3_000, 3, 2000, 443, 0x10);
+                RandomTraffic.hash(p, false);
+                table.update(p);
+            }
+            assertEquals(3_000, table.size());
+            table.flush(EndReason.END_OF_CAPTURE);
+        }
+        assertEquals(fresh, reused);
+        assertEquals(5_000, reused.stream().mapToLong(FlowRecord::packetCount).sum());
+    }
+
+    @Test
     void tableGrowsByDoublingAndKeepsEveryFlow() {
         List<FlowRecord> out = new ArrayList<>();
         SingleWriterFlowTable t = new SingleWriterFlowTable(opts(), 1 << 20, 16, out::add, RecordContext.none());
