@@ -294,7 +294,7 @@ public final class Pipeline implements PacketHandler {
 
     // ---- worker threads ----
 
-    /** Whether some sink takes records with their JSON encoding: workers then encode each record once. */
+    /** Whether workers encode every record for the JSON sinks (several such sinks, or several workers). */
     boolean encodesJson() {
         return encodesJson;
     }
