@@ -226,11 +226,11 @@ public final class SingleWriterFlowTable {
      */
     public void update(DecodedPacket p) {
         long ts = p.timestampNanos;
-        if (ts > now) {
-            now = ts;
-            if (wheelPos == Long.MIN_VALUE) {
-                wheelPos = ts >>> wheelShift;
-            }
+        // no branch on the order of timestamps: which way it goes changes with the capture, and a branch the
+        // compiled code has never seen taken costs a recompilation when it first is
+        now = Math.max(now, ts);
+        if (wheelPos == Long.MIN_VALUE) {
+            wheelPos = now >>> wheelShift;
         }
         int hash = p.flowHash;
         int vlan = vlanInKey ? p.vlan : 0;
@@ -329,11 +329,8 @@ public final class SingleWriterFlowTable {
         d[b + PKTS_A + dir]++;
         d[b + BYTES_A + dir] += p.wireLength;
         d[b + IPB_A + dir] += p.ipLength;
-        if (ts > d[b + LAST]) {
-            d[b + LAST] = ts;
-        } else if (ts < d[b + FIRST]) {
-            d[b + FIRST] = ts;
-        }
+        d[b + LAST] = Math.max(d[b + LAST], ts);
+        d[b + FIRST] = Math.min(d[b + FIRST], ts);
         int flags = p.tcpFlags;
         if (flags != 0) {
             long meta = d[b + META] | ((long) flags << (forward ? 48 : 56));
