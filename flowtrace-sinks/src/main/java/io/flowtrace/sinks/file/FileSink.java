@@ -24,7 +24,7 @@ final class FileSink implements Sink {
         this.encoder = new LineEncoder(s.format());
         this.records = new RollingFile(s.path(), s.gzip(), s.rotateBytes(), s.rotateMillis(), s.bufferSize(),
                 encoder.header(), clock, true);
-        this.snapshots = encoder.csv()
+        this.snapshots = encoder.csv() && s.snapshotPath() != null
                 ? new RollingFile(s.snapshotPath(), s.gzip(), s.rotateBytes(), s.rotateMillis(), s.bufferSize(),
                         null, clock, false)
                 : null;

@@ -31,7 +31,8 @@ import java.time.Duration;
  *     once it has been open this long ({@code 1h}); wall-clock time</td></tr>
  * <tr><td>{@code buffer}</td><td>{@code 64KiB}</td><td>write buffer size</td></tr>
  * <tr><td>{@code snapshot-path}</td><td>{@code <stem>-snapshots.ndjson} beside {@code path}</td><td>CSV only:
- *     where snapshots go (NDJSON, same gzip and rotation settings)</td></tr>
+ *     where snapshots go (NDJSON, same gzip and rotation settings); when {@code path} is a device, FIFO or link,
+ *     snapshots go into it as JSON lines unless this is set</td></tr>
  * </table>
  *
  * <p>Counters: {@code files} completed, {@code bytes} written before compression.
@@ -66,7 +67,9 @@ public final class FileSinkProvider implements SinkProvider {
                 config.error("snapshot-path: only for format=csv (NDJSON files hold their snapshots)");
             }
             snapshotPath = path(config, "snapshot-path", snapshotText);
-        } else if (path != null) {
+        } else if (path != null && !RollingFile.writesInPlace(path.toAbsolutePath())) {
+            // a device, FIFO or link is a stream, like stdout: snapshots go into it between the lines, and no file
+            // is made beside it (there is no '/dev/null-snapshots.ndjson')
             String name = path.getFileName().toString();
             int dot = name.indexOf('.');
             String stem = dot > 0 ? name.substring(0, dot) : name;

@@ -329,6 +329,24 @@ class FileSinkTest {
     }
 
     @Test
+    void csvToALinkTakesItsSnapshotsInlineAndMakesNoFileBesideIt() throws Exception {
+        Path real = dir.resolve("real.csv");
+        Files.writeString(real, "");
+        Path link = Files.createSymbolicLink(dir.resolve("flows.csv"), real.getFileName());
+        try (FileSink sink = sink("path", link.toString(), "format", "csv")) {
+            for (FlowRecord r : TestRecords.records(0, 3)) {
+                sink.accept(r);
+            }
+            sink.accept(TestRecords.snapshot("top"));
+        }
+        assertEquals(List.of(link, real), files(), "no flows-snapshots.ndjson beside the link");
+        List<String> lines = lines(real);
+        assertEquals(5, lines.size(), "header, three records, one snapshot");
+        assertEquals(TestRecords.record(2).flowId(), lines.get(3).substring(0, 16));
+        assertEquals("top", TestRecords.parse(lines.get(4)).get("task").asText());
+    }
+
+    @Test
     void aSymbolicLinkIsWrittenThroughAndStaysALink() throws Exception {
         Path real = Files.writeString(dir.resolve("real.ndjson"), "old content that is longer than nothing\n");
         Path link = Files.createSymbolicLink(dir.resolve("flows.ndjson"), real.getFileName());
