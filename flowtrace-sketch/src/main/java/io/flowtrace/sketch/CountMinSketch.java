@@ -125,41 +125,31 @@ public final class CountMinSketch {
      */
     public long update(long hash, long weight) {
         long h = (hash ^ seed) * 0x9E3779B97F4A7C15L;
-        int h1 = (int) (h >>> 32);
+        int g = (int) (h >>> 32);
         int h2 = (int) h | 1;
         long[] c = counts;
         long w = width & 0xffffffffL;
         total += weight;
         if (conservative) {
+            // branch-free: which row holds the smallest counter is random, so a branch on it would mispredict
             int[] at = rowIndex;
             long min = Long.MAX_VALUE;
-            int g = h1;
             for (int r = 0, base = 0; r < depth; r++, base += width) {
                 int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
                 at[r] = i;
-                long v = c[i];
-                if (v < min) {
-                    min = v;
-                }
+                min = Math.min(min, c[i]);
                 g += h2;
             }
             long target = min + weight;
             for (int r = 0; r < depth; r++) {
                 int i = at[r];
-                if (c[i] < target) {
-                    c[i] = target;
-                }
+                c[i] = Math.max(c[i], target);
             }
             return target;
         }
         long min = Long.MAX_VALUE;
-        int g = h1;
         for (int r = 0, base = 0; r < depth; r++, base += width) {
-            int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
-            long v = c[i] += weight;
-            if (v < min) {
-                min = v;
-            }
+            min = Math.min(min, c[base + (int) (((g & 0xffffffffL) * w) >>> 32)] += weight);
             g += h2;
         }
         return min;
@@ -167,7 +157,7 @@ public final class CountMinSketch {
 
     /**
      * Raises the key's counters to at least {@code value} (a known upper bound of its total), as a conservative
-     * update to that total would. Used when a key counted outside the sketch returns to it.
+     * update to that total would. Used when weight of a key counted outside the sketch is handed back to it.
      */
     public void raise(long hash, long value) {
         long h = (hash ^ seed) * 0x9E3779B97F4A7C15L;
@@ -181,58 +171,6 @@ public final class CountMinSketch {
             }
             g += h2;
         }
-    }
-
-    /**
-     * First half of a conservative update: finds the key's counters and returns their minimum, remembering where
-     * they are for {@link #apply}. Split so that callers can start the counter reads before deciding whether the
-     * update goes to the sketch at all.
-     */
-    long prepare(long hash) {
-        long h = (hash ^ seed) * 0x9E3779B97F4A7C15L;
-        int g = (int) (h >>> 32);
-        int h2 = (int) h | 1;
-        long[] c = counts;
-        long w = width & 0xffffffffL;
-        int[] at = rowIndex;
-        long min = Long.MAX_VALUE;
-        for (int r = 0, base = 0; r < depth; r++, base += width) {
-            int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
-            at[r] = i;
-            long v = c[i];
-            if (v < min) {
-                min = v;
-            }
-            g += h2;
-        }
-        return min;
-    }
-
-    /** Second half of a conservative update after {@link #prepare} returned {@code min}: the new estimate. */
-    long apply(long min, long weight) {
-        total += weight;
-        long[] c = counts;
-        int[] at = rowIndex;
-        long target = min + weight;
-        if (conservative) {
-            for (int r = 0; r < depth; r++) {
-                int i = at[r];
-                if (c[i] < target) {
-                    c[i] = target;
-                }
-            }
-            return target;
-        }
-        long out = Long.MAX_VALUE;
-        for (int r = 0; r < depth; r++) {
-            out = Math.min(out, c[at[r]] += weight);
-        }
-        return out;
-    }
-
-    /** Counts weight into the total only (weight counted exactly outside the sketch). */
-    void addTotal(long weight) {
-        total += weight;
     }
 
     /** The estimate for the key with hash {@code hash}: never below its true total. */

@@ -3,18 +3,17 @@ package io.flowtrace.sketch;
 import java.util.Arrays;
 
 /**
- * The top-k candidate set in front of a Count-Min sketch: at most {@code capacity} keys, in a binary min-heap on
- * their estimate, plus an open-addressing index from key to heap slot. A key enters when its sketch estimate beats
- * the smallest tracked one, evicting that one (the heap scheme of Cormode and Muthukrishnan, 2005, section 5.1, and
+ * The top-k candidate set beside a Count-Min sketch: at most {@code capacity} keys, in a binary min-heap on their
+ * estimate, plus an open-addressing index from key to heap slot. A key enters when its sketch estimate beats the
+ * smallest tracked one, evicting that one (the heap scheme of Cormode and Muthukrishnan, 2005, section 5.1, and
  * Space-Saving's replace-the-minimum rule, Metwally et al., ICDT 2005).
  *
- * <p>While a key is tracked its updates are counted here and not in the sketch, as in the Augmented Sketch (Roy,
- * Khan and Alonso, SIGMOD 2016): heavy keys, the bulk of the traffic, cost one probe of a small table instead of
- * {@code depth} counter updates, and stop inflating the counters the light keys share. For each key it keeps
- * {@code count}, an upper bound of its true total (the sketch estimate when it entered plus everything since), and
- * {@code since}, the exact weight since it entered (a lower bound; the true total when it never left). When a key
- * is evicted its counters are raised to {@code count} ({@link CountMinSketch#raise}), so the sketch again bounds
- * it from above. No allocation after construction. Not thread-safe.
+ * <p>Every update also goes to the sketch, so a key's sketch estimate never falls below its {@code count} and an
+ * update whose new estimate is below {@link #floor()} cannot concern a tracked key: callers skip the set for it
+ * with one comparison, and most updates of light keys never probe the index. For each key it keeps {@code count},
+ * an upper bound of its true total (the sketch estimate when it entered plus everything since, no larger than the
+ * current estimate), and {@code since}, the exact weight since it entered (a lower bound; the true total when it
+ * never left). No allocation after construction. Not thread-safe.
  */
 final class HeavyHitterHeap {
     static final int MAX_CAPACITY = (1 << 23) - 1;
@@ -22,7 +21,6 @@ final class HeavyHitterHeap {
     private static final long TAG = ~SLOT;
     private final int capacity;
     private final int width;
-    private final CountMinSketch sketch;
     final long[] keys;      // slot-major key words
     final long[] hashes;    // per slot
     final long[] count;     // per slot: upper bound
@@ -32,14 +30,14 @@ final class HeavyHitterHeap {
     private final long[] table;   // index: upper 40 bits of the key hash | slot + 1; 0 empty
     private final int mask;
     private int size;
+    private long floor = Long.MIN_VALUE;
 
-    HeavyHitterHeap(int capacity, int width, CountMinSketch sketch) {
+    HeavyHitterHeap(int capacity, int width) {
         if (capacity < 1 || capacity > MAX_CAPACITY) {
             throw new IllegalArgumentException("candidates: " + capacity + " (expected: 1.." + MAX_CAPACITY + ")");
         }
         this.capacity = capacity;
         this.width = width;
-        this.sketch = sketch;
         keys = new long[capacity * width];
         hashes = new long[capacity];
         count = new long[capacity];
@@ -59,21 +57,43 @@ final class HeavyHitterHeap {
         return capacity;
     }
 
-    /** Adds {@code weight} to a tracked key's slot. */
-    void add(int slot, long weight) {
-        count[slot] += weight;
-        since[slot] += weight;
-        siftDown(heapPos[slot]);
+    /**
+     * The smallest estimate that can concern the set: the smallest tracked count once the set is full, else
+     * {@code Long.MIN_VALUE}. A key whose sketch estimate after an update is below it is not tracked (a tracked
+     * key's estimate is at least its count) and would not enter.
+     */
+    long floor() {
+        return floor;
+    }
+
+    private void updateFloor() {
+        floor = size < capacity ? Long.MIN_VALUE : count[heap[0]];
     }
 
     /**
-     * Offers an untracked key after its sketch update: it enters while the set is not full, or when its estimate
-     * beats the smallest tracked one, whose counters are then raised in the sketch.
+     * Counts an update of a key that the sketch has already counted: adds {@code weight} to the key when it is
+     * tracked, else offers it with {@code estimate}. Callers may skip it when {@code estimate < floor()}.
      *
      * @param estimate the key's sketch estimate after the update (an upper bound of its true total)
      * @param weight   the weight of this update
      */
-    void offerNew(long[] w, int off, long hash, long estimate, long weight) {
+    void offer(long[] w, int off, long hash, long estimate, long weight) {
+        int slot = find(w, off, hash);
+        if (slot >= 0) {
+            count[slot] += weight;
+            since[slot] += weight;
+            siftDown(heapPos[slot]);
+            updateFloor();
+        } else {
+            offerNew(w, off, hash, estimate, weight);
+        }
+    }
+
+    /**
+     * Offers an untracked key: it enters while the set is not full, or when its estimate beats the smallest tracked
+     * one, which it evicts (the sketch still bounds the evicted key: it counted all of its weight).
+     */
+    private void offerNew(long[] w, int off, long hash, long estimate, long weight) {
         if (size < capacity) {
             int slot = size;
             heap[size] = slot;
@@ -81,14 +101,15 @@ final class HeavyHitterHeap {
             size++;
             put(slot, w, off, hash, estimate, weight);
             siftUp(heapPos[slot]);
+            updateFloor();
             return;
         }
         int min = heap[0];
         if (estimate > count[min]) {
-            sketch.raise(hashes[min], count[min]);
             remove(min);
             put(min, w, off, hash, estimate, weight);
             siftDown(0);
+            updateFloor();
         }
     }
 
@@ -100,6 +121,7 @@ final class HeavyHitterHeap {
             since[slot] = Math.min(Math.max(since[slot], lower), count[slot]);
             siftUp(heapPos[slot]);
             siftDown(heapPos[slot]);
+            updateFloor();
             return;
         }
         offerNew(w, off, hash, upper, Math.min(lower, upper));
@@ -220,6 +242,7 @@ final class HeavyHitterHeap {
     void clear() {
         Arrays.fill(table, 0);
         size = 0;
+        floor = Long.MIN_VALUE;
     }
 
     long memoryBytes() {
