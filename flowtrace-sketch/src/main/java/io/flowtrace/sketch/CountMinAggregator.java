@@ -120,10 +120,7 @@ public final class CountMinAggregator extends BaseAggregator {
      * do their own parsing).
      */
     public void update(long[] keyWords, int off, long hash, long weight) {
-        long estimate = cm.update(hash, weight);
-        if (estimate >= heap.floor()) {
-            heap.offer(keyWords, off, hash, estimate, weight);
-        }
+        heap.count(keyWords, off, hash, cm.update(hash, weight), weight);
     }
 
     /** The estimate of a key given as words: its tracked upper bound, else the sketch's. */
