@@ -167,7 +167,7 @@ public final class CountMinAggregator extends BaseAggregator {
         for (int i = 0; i < n; i++) {
             int mine = heap.find(keys, i * w, hashes[i]);
             int theirs = o.heap.find(keys, i * w, hashes[i]);
-            lower[i] = (mine >= 0 ? heap.since[mine] : 0) + (theirs >= 0 ? o.heap.since[theirs] : 0);
+            lower[i] = (mine >= 0 ? heap.since(mine) : 0) + (theirs >= 0 ? o.heap.since(theirs) : 0);
             upper[i] = (mine >= 0 ? heap.count[mine] : cm.estimate(hashes[i]))
                     + (theirs >= 0 ? o.heap.count[theirs] : o.cm.estimate(hashes[i]));
         }
@@ -195,7 +195,7 @@ public final class CountMinAggregator extends BaseAggregator {
         for (int slot = 0; slot < heap.size(); slot++) {
             long v = heap.count[slot];
             if (v >= threshold && v > 0) {
-                long lo = Math.min(heap.since[slot], v);
+                long lo = Math.min(heap.since(slot), v);
                 rows.add(new Snapshot.Row(key.toMap(heap.keys, slot * w), v, lo, v));
             }
         }
@@ -229,7 +229,7 @@ public final class CountMinAggregator extends BaseAggregator {
                 out.writeLong(heap.keys[slot * w + k]);
             }
             out.writeLong(heap.count[slot]);
-            out.writeLong(heap.since[slot]);
+            out.writeLong(heap.since(slot));
         }
     }
 

@@ -37,7 +37,7 @@ final class HeavyHitterHeap {
     final long[] keys;            // slot-major key words
     final long[] hashes;          // per slot
     final long[] count;           // per slot: upper bound
-    final long[] since;           // per slot: weight since insertion (lower bound)
+    private final long[] before;  // per slot: count - since, the bound of the key's total before it entered
     private final long[] order;   // per slot: heap order, the count when last placed (<= count)
     // per slot: the estimate from which an update takes the exact path; never for a tracked slot, and for the
     // spare slot the floor: a lower bound of the smallest count once the set is full (a key not tracked whose
@@ -59,7 +59,7 @@ final class HeavyHitterHeap {
         keys = new long[(capacity + 1) * width];
         hashes = new long[capacity + 1];
         count = new long[capacity + 1];
-        since = new long[capacity + 1];
+        before = new long[capacity + 1];
         order = new long[capacity + 1];
         exactFrom = new long[capacity + 1];
         Arrays.fill(exactFrom, Long.MAX_VALUE);
@@ -90,7 +90,6 @@ final class HeavyHitterHeap {
     void count(long[] w, int off, long hash, long estimate, long weight) {
         int slot = lookup(hash);
         count[slot] += weight;
-        since[slot] += weight;
         if (estimate >= exactFrom[slot]) {
             offer(w, off, hash, estimate, weight);
         }
@@ -118,12 +117,16 @@ final class HeavyHitterHeap {
         return ifZero ^ ((ifZero ^ otherwise) & nonZero);
     }
 
+    /** The weight counted since the key in {@code slot} entered: a lower bound of its total. */
+    long since(int slot) {
+        return count[slot] - before[slot];
+    }
+
     /** The exact path of {@link #count} for a key the branch-free lookup did not find. */
     private void offer(long[] w, int off, long hash, long estimate, long weight) {
         int slot = find(w, off, hash);
         if (slot >= 0) {
             count[slot] += weight;
-            since[slot] += weight;
         } else {
             offerNew(w, off, hash, estimate, weight);
         }
@@ -175,8 +178,9 @@ final class HeavyHitterHeap {
     void offerMerged(long[] w, int off, long hash, long upper, long lower) {
         int slot = find(w, off, hash);
         if (slot >= 0) {
+            long since = since(slot);
             count[slot] = Math.min(count[slot], upper);
-            since[slot] = Math.min(Math.max(since[slot], lower), count[slot]);
+            before[slot] = count[slot] - Math.min(Math.max(since, lower), count[slot]);
             if (order[slot] > count[slot]) {
                 order[slot] = count[slot];
                 siftUp(heapPos[slot]);
@@ -192,7 +196,7 @@ final class HeavyHitterHeap {
         hashes[slot] = hash;
         count[slot] = estimate;
         order[slot] = estimate;
-        since[slot] = weight;
+        before[slot] = estimate - weight;
         int i = index(hash);
         while (table[i] != 0) {
             i = (i + 1) & mask;
@@ -205,8 +209,9 @@ final class HeavyHitterHeap {
         return hash & TAG | Long.MIN_VALUE;
     }
 
+    /** The home position of a key: the low bits of its hash, which is well mixed ({@link Hashing}). */
     private int index(long hash) {
-        return (int) (hash ^ (hash >>> 32)) * 0x9E3779B9 >>> 7 & mask;
+        return (int) hash & mask;
     }
 
     int find(long[] w, int off, long hash) {
@@ -311,7 +316,6 @@ final class HeavyHitterHeap {
         size = 0;
         exactFrom[spare] = Long.MIN_VALUE;
         count[spare] = 0;
-        since[spare] = 0;
     }
 
     long memoryBytes() {
