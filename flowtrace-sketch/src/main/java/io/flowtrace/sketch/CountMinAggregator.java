@@ -16,8 +16,7 @@ import java.util.List;
  * fields, by packets, wire bytes or finished flows, with a {@link HeavyHitterHeap top-k candidate set} beside it.
  * Every update goes to the sketch; a key enters the set when its estimate beats the set's smallest member, and a
  * tracked key's updates are also counted exactly in the set. Every key's sketch estimate thus stays an upper bound
- * of its true total, and an update whose estimate is below the set's smallest member skips the set after one
- * comparison (on skewed traffic, most updates of light keys).
+ * of its true total, including after its key leaves the set.
  *
  * <p><b>Rows and bounds.</b> Each snapshot row is a candidate key, largest estimate first, at most {@code limit}
  * of them and only those with estimate >= {@code threshold}. {@code value} and {@code upper} are the key's upper
@@ -29,8 +28,11 @@ import java.util.List;
  * the candidate sets are unioned with upper and lower bounds summed (the parts saw disjoint packets), and the
  * largest {@code candidates} kept. A key that was in no part's candidate set cannot appear after the merge; with
  * {@code candidates} a few times {@code limit} this does not happen for keys in the true top {@code limit} on
- * skewed traffic. Update cost: {@code depth} counter reads and writes, then, when the new estimate reaches the
- * set's smallest member, one probe of the candidate index. Not thread-safe.
+ * skewed traffic.
+ *
+ * <p><b>Update cost.</b> {@code depth} counter reads and writes without branches, then a lookup of the key in the
+ * candidate set that also takes no branch on whether the key is tracked (on skewed traffic that is a coin toss; see
+ * {@link HeavyHitterHeap}); only updates that may change the set take a branch. No allocation. Not thread-safe.
  */
 public final class CountMinAggregator extends BaseAggregator {
     static final int FAMILY = 2;
@@ -117,7 +119,8 @@ public final class CountMinAggregator extends BaseAggregator {
 
     /**
      * Adds {@code weight} to a key given as words with its hash (pre-hashed path for benchmarks and callers that
-     * do their own parsing).
+     * do their own parsing). {@code hash} must be {@link Hashing#hash(long[], int, int, long)} of the key words
+     * under the sketch's seed, as {@link #onPacket} computes it: merges and the byte form recompute it that way.
      */
     public void update(long[] keyWords, int off, long hash, long weight) {
         heap.count(keyWords, off, hash, cm.update(hash, weight), weight);
@@ -261,7 +264,7 @@ public final class CountMinAggregator extends BaseAggregator {
             long count = in.readLong();
             long since = in.readLong();
             long h = Hashing.hash(kw, 0, w, seed);
-            // bytes from releases that counted tracked keys outside the sketch: make the counters bound them again
+            // bytes written while tracked keys were counted outside the sketch: make the counters bound them again
             cm.raise(h, count);
             a.heap.offerMerged(kw, 0, h, count, since);
         }

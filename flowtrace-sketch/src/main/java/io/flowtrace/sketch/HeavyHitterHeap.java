@@ -45,7 +45,7 @@ final class HeavyHitterHeap {
     private final long[] exactFrom;
     private final int[] heap;     // heap position -> slot
     private final int[] heapPos;  // slot -> heap position
-    private final long[] table;   // index: upper 40 bits of the key hash | slot + 1; 0 empty
+    private final long[] table;   // index: tag(key hash) | slot + 1; 0 empty
     private final int mask;
     private int size;
 
@@ -111,7 +111,7 @@ final class HeavyHitterHeap {
         return select(spare, slot, hashes[slot] ^ hash);
     }
 
-    /** {@code ifZero} when {@code x == 0}, else {@code otherwise}, by arithmetic (a conditional may compile to a branch). */
+    /** {@code ifZero} when {@code x == 0}, else {@code otherwise}; by arithmetic, as a conditional may branch. */
     private static int select(int otherwise, int ifZero, long x) {
         int nonZero = (int) ((x | -x) >> 63); // -1 when x != 0, else 0
         return ifZero ^ ((ifZero ^ otherwise) & nonZero);
