@@ -70,6 +70,7 @@ public final class SuperSpread {
     private final int[] regAt; // per register: its word in the bucket << 6 | its first bit in the word
     private final double[] inv2;
     private final double[] decay;
+    private final double[] logKeep; // ln(1 - decay[v]): failed decay trials are skipped by inverting the geometric law
     private long rng;
 
     /**
@@ -121,6 +122,10 @@ public final class SuperSpread {
         this.decay = new double[n];
         for (int v = 0; v < n; v++) {
             decay[v] = Math.pow(b, -v);
+        }
+        this.logKeep = new double[n];
+        for (int v = 0; v < n; v++) {
+            logKeep[v] = Math.log1p(-decay[v]);
         }
         this.rng = Hashing.fmix64(seed ^ 0x2545F4914F6CDD1DL) | 1;
         reset();
@@ -259,7 +264,9 @@ public final class SuperSpread {
                     u = nextDouble();
                 }
             } else {
-                skip = (long) Math.floor(Math.log1p(-u) / Math.log1p(-pr));
+                // 1 - u is exact (u is a multiple of 2^-53); Math.log is a JIT intrinsic, Math.log1p a native
+                // call on JDK 17
+                skip = (long) Math.floor(Math.log(1 - u) / logKeep[(int) c]);
             }
             if (skip >= left) {
                 break;
