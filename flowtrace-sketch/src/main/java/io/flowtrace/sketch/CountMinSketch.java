@@ -35,6 +35,7 @@ public final class CountMinSketch {
     private final boolean conservative;
     private final long[] counts;
     private final int[] rowIndex;
+    private final int widthShift; // 32 - log2(width) when width is a power of two >= 2, else 0
     private long total;
 
     /**
@@ -59,6 +60,7 @@ public final class CountMinSketch {
         this.conservative = conservative;
         this.counts = new long[width * depth];
         this.rowIndex = new int[depth];
+        this.widthShift = width >= 2 && Integer.bitCount(width) == 1 ? 32 - Integer.numberOfTrailingZeros(width) : 0;
     }
 
     /** A sketch whose counters take {@code bytes} bytes (8 per counter) over {@code depth} rows. */
@@ -131,28 +133,54 @@ public final class CountMinSketch {
         long w = width & 0xffffffffL;
         total += weight;
         if (conservative) {
-            // branch-free: which row holds the smallest counter is random, so a branch on it would mispredict
+            // which row holds the smallest counter is random: a branch on it would mispredict (see min)
             int[] at = rowIndex;
             long min = Long.MAX_VALUE;
-            for (int r = 0, base = 0; r < depth; r++, base += width) {
-                int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
-                at[r] = i;
-                min = Math.min(min, c[i]);
-                g += h2;
+            int shift = widthShift;
+            if (shift > 0) {
+                // the same positions as below: for width 2^k, (g * width) >>> 32 == g >>> (32 - k)
+                for (int r = 0, base = 0; r < depth; r++, base += width) {
+                    int i = base + (g >>> shift);
+                    at[r] = i;
+                    min = min(min, c[i]);
+                    g += h2;
+                }
+            } else {
+                for (int r = 0, base = 0; r < depth; r++, base += width) {
+                    int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
+                    at[r] = i;
+                    min = min(min, c[i]);
+                    g += h2;
+                }
             }
             long target = min + weight;
             for (int r = 0; r < depth; r++) {
                 int i = at[r];
-                c[i] = Math.max(c[i], target);
+                c[i] = max(c[i], target);
             }
             return target;
         }
         long min = Long.MAX_VALUE;
         for (int r = 0, base = 0; r < depth; r++, base += width) {
-            min = Math.min(min, c[base + (int) (((g & 0xffffffffL) * w) >>> 32)] += weight);
+            min = min(min, c[base + (int) (((g & 0xffffffffL) * w) >>> 32)] += weight);
             g += h2;
         }
         return min;
+    }
+
+    /**
+     * The smaller of two counters (or {@code Long.MAX_VALUE} and a counter) by arithmetic: {@code Math.min} compiles
+     * to a conditional move or to a branch depending on the profile, and the branch costs twice as much here.
+     */
+    private static long min(long a, long b) {
+        long d = a - b; // no overflow: both are >= 0
+        return b + (d & (d >> 63));
+    }
+
+    /** The larger of two counters by arithmetic (see {@link #min}). */
+    private static long max(long a, long b) {
+        long d = a - b;
+        return a - (d & (d >> 63));
     }
 
     /**
