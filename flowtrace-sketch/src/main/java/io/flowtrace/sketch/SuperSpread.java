@@ -185,7 +185,7 @@ public final class SuperSpread {
         int h2 = (int) kh | 1;
         // fields in locals: the rare call below would otherwise make every row reload them
         long wid = width & 0xffffffffL;
-        long regs = m;
+        long registers = m;
         long mask = regMask;
         int bucket = stride;
         int rows = depth;
@@ -198,8 +198,8 @@ public final class SuperSpread {
             g += h2;
             long ph = p * 0xD6E8FEB86659FD93L;
             ph ^= ph >>> 32;
-            int rank = Long.numberOfLeadingZeros(ph | 0xffffffffL) + 1; // capped at the register maximum below
-            int reg = at[(int) (((ph & 0xffffffffL) * regs) >>> 32)];
+            int rank = Long.numberOfLeadingZeros(ph | 0xffffffffL) + 1; // capped at the register maximum in raise
+            int reg = at[(int) (((ph & 0xffffffffL) * registers) >>> 32)];
             int word = base + (reg >>> 6);
             int cur = (int) (c[word] >>> reg & mask); // a shift count is taken mod 64: reg's low 6 bits
             if (rank > cur) {
@@ -210,10 +210,10 @@ public final class SuperSpread {
 
     /**
      * Raises the register at bit {@code reg} of {@code word} in the bucket at {@code base} from {@code cur} to
-     * {@code rank} (at most the register maximum) and counts the pair if it changed.
+     * {@code rawRank} capped at the register maximum, and counts the pair if it changed.
      */
-    private void raise(int base, int word, int reg, int cur, int rank, long[] kw, int off) {
-        rank = Math.min(rank, maxReg);
+    private void raise(int base, int word, int reg, int cur, int rawRank, long[] kw, int off) {
+        int rank = Math.min(rawRank, maxReg);
         if (rank <= cur) {
             return; // a saturated register
         }
