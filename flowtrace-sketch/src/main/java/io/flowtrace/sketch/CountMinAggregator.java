@@ -13,11 +13,10 @@ import java.util.List;
 
 /**
  * Heavy hitters (type {@code count-min}): a {@link CountMinSketch} with conservative update over the chosen key
- * fields, by packets, wire bytes or finished flows, with a {@link HeavyHitterHeap top-k candidate set} in front of
- * it. A tracked key's updates are counted exactly in the candidate set and skip the sketch (Augmented Sketch, Roy,
- * Khan and Alonso, SIGMOD 2016); other keys update the sketch and enter the set when their estimate beats its
- * smallest member, whose counters are then raised to its bound. Every key's sketch estimate thus stays an upper
- * bound of its true total, and heavy keys stop inflating the counters light keys share.
+ * fields, by packets, wire bytes or finished flows, with a {@link HeavyHitterHeap top-k candidate set} beside it.
+ * Every update goes to the sketch; a key enters the set when its estimate beats the set's smallest member, and a
+ * tracked key's updates are also counted exactly in the set. Every key's sketch estimate thus stays an upper bound
+ * of its true total, including after its key leaves the set.
  *
  * <p><b>Rows and bounds.</b> Each snapshot row is a candidate key, largest estimate first, at most {@code limit}
  * of them and only those with estimate >= {@code threshold}. {@code value} and {@code upper} are the key's upper
@@ -25,12 +24,15 @@ import java.util.List;
  * {@code lower} is the weight counted exactly since the key entered the set (its true total when it never left).
  * The sketch's ε·N bound is {@link CountMinSketch#errorBound()}.
  *
- * <p><b>Merge: counters exactly, candidates approximately.</b> Sketch counters add (see {@link CountMinSketch}),
- * then each candidate's counters are raised to its summed upper bound; the candidate sets are unioned with lower
- * bounds summed (the parts saw disjoint packets), and the largest {@code candidates} kept. A key that was in no
- * part's candidate set cannot appear after the merge; with {@code candidates} a few times {@code limit} this does
- * not happen for keys in the true top {@code limit} on skewed traffic. Update cost: one probe of the candidate
- * index, then for untracked keys {@code depth} counter reads and writes. Not thread-safe.
+ * <p><b>Merge: counters exactly, candidates approximately.</b> Sketch counters add (see {@link CountMinSketch});
+ * the candidate sets are unioned with upper and lower bounds summed (the parts saw disjoint packets), and the
+ * largest {@code candidates} kept. A key that was in no part's candidate set cannot appear after the merge; with
+ * {@code candidates} a few times {@code limit} this does not happen for keys in the true top {@code limit} on
+ * skewed traffic.
+ *
+ * <p><b>Update cost.</b> {@code depth} counter reads and writes without branches, then a lookup of the key in the
+ * candidate set that also takes no branch on whether the key is tracked (on skewed traffic that is a coin toss; see
+ * {@link HeavyHitterHeap}); only updates that may change the set take a branch. No allocation. Not thread-safe.
  */
 public final class CountMinAggregator extends BaseAggregator {
     static final int FAMILY = 2;
@@ -56,7 +58,7 @@ public final class CountMinAggregator extends BaseAggregator {
         }
         this.metric = metric;
         this.cm = cm;
-        this.heap = new HeavyHitterHeap(candidates, key.words(), cm);
+        this.heap = new HeavyHitterHeap(candidates, key.words());
         this.limit = limit;
         this.threshold = threshold;
     }
@@ -117,17 +119,11 @@ public final class CountMinAggregator extends BaseAggregator {
 
     /**
      * Adds {@code weight} to a key given as words with its hash (pre-hashed path for benchmarks and callers that
-     * do their own parsing).
+     * do their own parsing). {@code hash} must be {@link Hashing#hash(long[], int, int, long)} of the key words
+     * under the sketch's seed, as {@link #onPacket} computes it: merges and the byte form recompute it that way.
      */
     public void update(long[] keyWords, int off, long hash, long weight) {
-        long min = cm.prepare(hash); // counter reads start before the (unpredictable) tracked-or-not branch
-        int slot = heap.find(keyWords, off, hash);
-        if (slot >= 0) {
-            heap.add(slot, weight);
-            cm.addTotal(weight);
-        } else {
-            heap.offerNew(keyWords, off, hash, cm.apply(min, weight), weight);
-        }
+        heap.count(keyWords, off, hash, cm.update(hash, weight), weight);
     }
 
     /** The estimate of a key given as words: its tracked upper bound, else the sketch's. */
@@ -174,17 +170,12 @@ public final class CountMinAggregator extends BaseAggregator {
         for (int i = 0; i < n; i++) {
             int mine = heap.find(keys, i * w, hashes[i]);
             int theirs = o.heap.find(keys, i * w, hashes[i]);
-            lower[i] = (mine >= 0 ? heap.since[mine] : 0) + (theirs >= 0 ? o.heap.since[theirs] : 0);
+            lower[i] = (mine >= 0 ? heap.since(mine) : 0) + (theirs >= 0 ? o.heap.since(theirs) : 0);
             upper[i] = (mine >= 0 ? heap.count[mine] : cm.estimate(hashes[i]))
                     + (theirs >= 0 ? o.heap.count[theirs] : o.cm.estimate(hashes[i]));
         }
-        cm.merge(o.cm);
+        cm.merge(o.cm); // the summed counters bound every key from above, upper[i] included
         heap.clear();
-        // tracked keys were counted outside the parts' counters: raise them to their bounds first, so that the
-        // merged sketch bounds every key, including those that do not fit in the merged candidate set
-        for (int i = 0; i < n; i++) {
-            cm.raise(hashes[i], upper[i]);
-        }
         for (int i = 0; i < n; i++) {
             if (heap.find(keys, i * w, hashes[i]) < 0) {
                 heap.offerMerged(keys, i * w, hashes[i], upper[i], Math.min(lower[i], upper[i]));
@@ -207,7 +198,7 @@ public final class CountMinAggregator extends BaseAggregator {
         for (int slot = 0; slot < heap.size(); slot++) {
             long v = heap.count[slot];
             if (v >= threshold && v > 0) {
-                long lo = Math.min(heap.since[slot], v);
+                long lo = Math.min(heap.since(slot), v);
                 rows.add(new Snapshot.Row(key.toMap(heap.keys, slot * w), v, lo, v));
             }
         }
@@ -241,7 +232,7 @@ public final class CountMinAggregator extends BaseAggregator {
                 out.writeLong(heap.keys[slot * w + k]);
             }
             out.writeLong(heap.count[slot]);
-            out.writeLong(heap.since[slot]);
+            out.writeLong(heap.since(slot));
         }
     }
 
@@ -272,7 +263,10 @@ public final class CountMinAggregator extends BaseAggregator {
             }
             long count = in.readLong();
             long since = in.readLong();
-            a.heap.offerMerged(kw, 0, Hashing.hash(kw, 0, w, seed), count, since);
+            long h = Hashing.hash(kw, 0, w, seed);
+            // bytes written while tracked keys were counted outside the sketch: make the counters bound them again
+            cm.raise(h, count);
+            a.heap.offerMerged(kw, 0, h, count, since);
         }
         return a;
     }

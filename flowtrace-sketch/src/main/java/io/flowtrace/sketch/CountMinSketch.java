@@ -35,6 +35,7 @@ public final class CountMinSketch {
     private final boolean conservative;
     private final long[] counts;
     private final int[] rowIndex;
+    private final int widthShift; // 32 - log2(width) when width is a power of two >= 2, else 0
     private long total;
 
     /**
@@ -59,6 +60,7 @@ public final class CountMinSketch {
         this.conservative = conservative;
         this.counts = new long[width * depth];
         this.rowIndex = new int[depth];
+        this.widthShift = width >= 2 && Integer.bitCount(width) == 1 ? 32 - Integer.numberOfTrailingZeros(width) : 0;
     }
 
     /** A sketch whose counters take {@code bytes} bytes (8 per counter) over {@code depth} rows. */
@@ -125,49 +127,65 @@ public final class CountMinSketch {
      */
     public long update(long hash, long weight) {
         long h = (hash ^ seed) * 0x9E3779B97F4A7C15L;
-        int h1 = (int) (h >>> 32);
+        int g = (int) (h >>> 32);
         int h2 = (int) h | 1;
         long[] c = counts;
         long w = width & 0xffffffffL;
         total += weight;
         if (conservative) {
+            // which row holds the smallest counter is random: a branch on it would mispredict (see min)
             int[] at = rowIndex;
             long min = Long.MAX_VALUE;
-            int g = h1;
-            for (int r = 0, base = 0; r < depth; r++, base += width) {
-                int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
-                at[r] = i;
-                long v = c[i];
-                if (v < min) {
-                    min = v;
+            int shift = widthShift;
+            if (shift > 0) {
+                // the same positions as below: for width 2^k, (g * width) >>> 32 == g >>> (32 - k)
+                for (int r = 0, base = 0; r < depth; r++, base += width) {
+                    int i = base + (g >>> shift);
+                    at[r] = i;
+                    min = min(min, c[i]);
+                    g += h2;
                 }
-                g += h2;
+            } else {
+                for (int r = 0, base = 0; r < depth; r++, base += width) {
+                    int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
+                    at[r] = i;
+                    min = min(min, c[i]);
+                    g += h2;
+                }
             }
             long target = min + weight;
             for (int r = 0; r < depth; r++) {
                 int i = at[r];
-                if (c[i] < target) {
-                    c[i] = target;
-                }
+                c[i] = max(c[i], target);
             }
             return target;
         }
         long min = Long.MAX_VALUE;
-        int g = h1;
         for (int r = 0, base = 0; r < depth; r++, base += width) {
-            int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
-            long v = c[i] += weight;
-            if (v < min) {
-                min = v;
-            }
+            min = min(min, c[base + (int) (((g & 0xffffffffL) * w) >>> 32)] += weight);
             g += h2;
         }
         return min;
     }
 
     /**
+     * The smaller of two counters (or {@code Long.MAX_VALUE} and a counter) by arithmetic: {@code Math.min} compiles
+     * to a conditional move or to a branch depending on the profile, and the branch costs twice as much here.
+     */
+    private static long min(long a, long b) {
+        long d = a - b; // no overflow: both are >= 0
+        return b + (d & (d >> 63));
+    }
+
+    /** The larger of two counters by arithmetic (see {@link #min}). */
+    private static long max(long a, long b) {
+        long d = a - b;
+        return a - (d & (d >> 63));
+    }
+
+    /**
      * Raises the key's counters to at least {@code value} (a known upper bound of its total), as a conservative
-     * update to that total would. Used when a key counted outside the sketch returns to it.
+     * update to that total would. Used when weight of a key counted outside the sketch is handed back to it.
      */
     public void raise(long hash, long value) {
         long h = (hash ^ seed) * 0x9E3779B97F4A7C15L;
@@ -181,58 +199,6 @@ public final class CountMinSketch {
             }
             g += h2;
         }
-    }
-
-    /**
-     * First half of a conservative update: finds the key's counters and returns their minimum, remembering where
-     * they are for {@link #apply}. Split so that callers can start the counter reads before deciding whether the
-     * update goes to the sketch at all.
-     */
-    long prepare(long hash) {
-        long h = (hash ^ seed) * 0x9E3779B97F4A7C15L;
-        int g = (int) (h >>> 32);
-        int h2 = (int) h | 1;
-        long[] c = counts;
-        long w = width & 0xffffffffL;
-        int[] at = rowIndex;
-        long min = Long.MAX_VALUE;
-        for (int r = 0, base = 0; r < depth; r++, base += width) {
-            int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
-            at[r] = i;
-            long v = c[i];
-            if (v < min) {
-                min = v;
-            }
-            g += h2;
-        }
-        return min;
-    }
-
-    /** Second half of a conservative update after {@link #prepare} returned {@code min}: the new estimate. */
-    long apply(long min, long weight) {
-        total += weight;
-        long[] c = counts;
-        int[] at = rowIndex;
-        long target = min + weight;
-        if (conservative) {
-            for (int r = 0; r < depth; r++) {
-                int i = at[r];
-                if (c[i] < target) {
-                    c[i] = target;
-                }
-            }
-            return target;
-        }
-        long out = Long.MAX_VALUE;
-        for (int r = 0; r < depth; r++) {
-            out = Math.min(out, c[at[r]] += weight);
-        }
-        return out;
-    }
-
-    /** Counts weight into the total only (weight counted exactly outside the sketch). */
-    void addTotal(long weight) {
-        total += weight;
     }
 
     /** The estimate for the key with hash {@code hash}: never below its true total. */

@@ -61,15 +61,16 @@ public final class SuperSpread {
     private final long seed;
     private final int keyWords;
     private final int perWord;
-    private final long perWordReciprocal;
     private final int regWords;
     private final int regs;
     private final int stride;
     private final long regMask;
     private final int maxReg;
     private final long[] cells;
+    private final int[] regAt; // per register: its word in the bucket << 6 | its first bit in the word
     private final double[] inv2;
     private final double[] decay;
+    private final double[] logKeep; // ln(1 - decay[v]): failed decay trials are skipped by inverting the geometric law
     private long rng;
 
     /**
@@ -98,7 +99,6 @@ public final class SuperSpread {
         this.seed = seed;
         this.keyWords = keyWords;
         this.perWord = 64 / bits;
-        this.perWordReciprocal = (1L << 32) / perWord + 1;
         this.regWords = (m + perWord - 1) / perWord;
         this.regs = KEY + keyWords;
         this.stride = regs + regWords;
@@ -109,6 +109,10 @@ public final class SuperSpread {
             throw new IllegalArgumentException("width x depth: " + buckets + " (too large)");
         }
         this.cells = new long[(int) (buckets * stride)];
+        this.regAt = new int[m];
+        for (int idx = 0; idx < m; idx++) {
+            regAt[idx] = (regs + idx / perWord) << 6 | (idx % perWord) * bits;
+        }
         this.inv2 = new double[maxReg + 1];
         for (int v = 0; v < maxReg; v++) {
             inv2[v] = Math.scalb(1.0, -v) / m;
@@ -118,6 +122,10 @@ public final class SuperSpread {
         this.decay = new double[n];
         for (int v = 0; v < n; v++) {
             decay[v] = Math.pow(b, -v);
+        }
+        this.logKeep = new double[n];
+        for (int v = 0; v < n; v++) {
+            logKeep[v] = Math.log1p(-decay[v]);
         }
         this.rng = Hashing.fmix64(seed ^ 0x2545F4914F6CDD1DL) | 1;
         reset();
@@ -175,31 +183,45 @@ public final class SuperSpread {
         long kh = (keyHash ^ seed) * GOLDEN;
         int g = (int) (kh >>> 32);
         int h2 = (int) kh | 1;
+        // fields in locals: the rare call below would otherwise make every row reload them
         long wid = width & 0xffffffffL;
+        long registers = m;
+        long mask = regMask;
+        int bucket = stride;
+        int rows = depth;
+        int rowCells = width * stride;
         long[] c = cells;
-        for (int r = 0; r < depth; r++) {
-            int base = (r * width + (int) (((g & 0xffffffffL) * wid) >>> 32)) * stride;
+        int[] at = regAt;
+        long p = pairHash;
+        for (int r = 0, row = 0; r < rows; r++, row += rowCells, p += GOLDEN) {
+            int base = row + (int) (((g & 0xffffffffL) * wid) >>> 32) * bucket;
             g += h2;
-            long ph = (pairHash + r * GOLDEN) * 0xD6E8FEB86659FD93L;
+            long ph = p * 0xD6E8FEB86659FD93L;
             ph ^= ph >>> 32;
-            int idx = (int) (((ph & 0xffffffffL) * m) >>> 32);
-            int rank = Long.numberOfLeadingZeros(ph | 0xffffffffL) + 1;
-            if (rank > maxReg) {
-                rank = maxReg;
+            int rank = Long.numberOfLeadingZeros(ph | 0xffffffffL) + 1; // capped at the register maximum in raise
+            int reg = at[(int) (((ph & 0xffffffffL) * registers) >>> 32)];
+            int word = base + (reg >>> 6);
+            int cur = (int) (c[word] >>> reg & mask); // a shift count is taken mod 64: reg's low 6 bits
+            if (rank > cur) {
+                raise(base, word, reg, cur, rank, kw, off);
             }
-            int wi = (int) ((idx * perWordReciprocal) >>> 32); // idx / perWord, exact for idx < 4096
-            int word = base + regs + wi;
-            int shift = (idx - wi * perWord) * bits;
-            long rw = c[word];
-            int cur = (int) (rw >>> shift & regMask);
-            if (rank <= cur) {
-                continue;
-            }
-            c[word] = rw & ~(regMask << shift) | ((long) rank << shift);
-            double q = Double.longBitsToDouble(c[base + PROB]);
-            c[base + PROB] = Double.doubleToRawLongBits(q - inv2[cur] + inv2[rank]);
-            count(base, kw, off, 1.0 / q);
         }
+    }
+
+    /**
+     * Raises the register at bit {@code reg} of {@code word} in the bucket at {@code base} from {@code cur} to
+     * {@code rawRank} capped at the register maximum, and counts the pair if it changed.
+     */
+    private void raise(int base, int word, int reg, int cur, int rawRank, long[] kw, int off) {
+        int rank = Math.min(rawRank, maxReg);
+        if (rank <= cur) {
+            return; // a saturated register
+        }
+        long[] c = cells;
+        c[word] = c[word] & ~(regMask << reg) | ((long) rank << reg);
+        double q = Double.longBitsToDouble(c[base + PROB]);
+        c[base + PROB] = Double.doubleToRawLongBits(q - inv2[cur] + inv2[rank]);
+        count(base, kw, off, 1.0 / q);
     }
 
     /** Applies an expected increment {@code inc} for the key to a bucket (sampled units, HeavyKeeper decay). */
@@ -242,7 +264,9 @@ public final class SuperSpread {
                     u = nextDouble();
                 }
             } else {
-                skip = (long) Math.floor(Math.log1p(-u) / Math.log1p(-pr));
+                // 1 - u is exact (u is a multiple of 2^-53); Math.log is a JIT intrinsic, Math.log1p a native
+                // call on JDK 17
+                skip = (long) Math.floor(Math.log(1 - u) / logKeep[(int) c]);
             }
             if (skip >= left) {
                 break;
