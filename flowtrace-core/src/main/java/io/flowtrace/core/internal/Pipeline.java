@@ -143,15 +143,23 @@ public final class Pipeline implements PacketHandler {
         } catch (RuntimeException e) {
             sourceError = e;
         }
+        long sourceEnded = System.nanoTime();
+        long finished = sourceEnded;
         try {
             finish(reason);
+            finished = System.nanoTime();
         } finally {
             Map<String, Long> lost = SinkRunner.closeAll(List.of(sinks), settings.sinkCloseTimeout());
             elapsedNanos = System.nanoTime() - startedNanos;
             source.close();
+            org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Pipeline.class);
             if (!lost.isEmpty()) {
-                org.slf4j.LoggerFactory.getLogger(Pipeline.class)
-                        .warn("not delivered within the shutdown time limit: {}", lost);
+                log.warn("not delivered within the shutdown time limit: {}", lost);
+            }
+            if (log.isDebugEnabled()) {
+                log.debug("source ran {} ms, workers' final flush {} ms, sinks' last deliveries {} ms",
+                        (sourceEnded - startedNanos) / 1_000_000, (finished - sourceEnded) / 1_000_000,
+                        (startedNanos + elapsedNanos - finished) / 1_000_000);
             }
         }
         if (aborted) {
