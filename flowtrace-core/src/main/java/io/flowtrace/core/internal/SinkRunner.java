@@ -378,10 +378,13 @@ public final class SinkRunner {
 
     /**
      * Whether a quarter or more of the queue is waiting: the sink's thread is behind, and whoever hands it records
-     * should take on what work it can (encoding) rather than wait for room.
+     * should take on what work it can (encoding) rather than wait for room. Not when records are being dropped (a
+     * full queue under {@link QueueFullPolicy#DROP}, or a sink given up on): work for them would be thrown away.
      */
     public boolean behind() {
-        return queue.size() >= capacity / 4;
+        int queued = queue.size();
+        return queued >= capacity / 4 && !abandoned
+                && (policy == QueueFullPolicy.BLOCK || queued < capacity - capacity / 8);
     }
 
     private long ownFailed() {
