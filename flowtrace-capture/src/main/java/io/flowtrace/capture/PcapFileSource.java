@@ -12,8 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads a capture file in pure Java: pcap in either byte order with micro- or nanosecond timestamps, and pcapng
@@ -36,7 +34,6 @@ import org.slf4j.LoggerFactory;
  * {@link #interfaceName(int)} are safe from any thread.
  */
 public final class PcapFileSource implements PacketSource {
-    private static final Logger LOG = LoggerFactory.getLogger(PcapFileSource.class);
 
     private final CaptureFileReader reader;
     private final AtomicBoolean started = new AtomicBoolean();
@@ -85,12 +82,7 @@ public final class PcapFileSource implements PacketSource {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("pcap-file source for " + reader.file() + " already ran (a source runs once)");
         }
-        LOG.debug("reading {}{}", reader.file(), reader.isGzip() ? " (gzip)" : "");
-        try {
-            reader.run(handler);
-        } finally {
-            LOG.debug("finished {}: {}", reader.file(), reader.counters());
-        }
+        reader.run(handler);
     }
 
     /** Asks {@link #run} to return after the packet being handed on. Idempotent; safe from any thread. */

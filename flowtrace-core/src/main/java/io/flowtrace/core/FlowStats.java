@@ -20,11 +20,13 @@ import java.util.Map;
  * @param sourceCounters     the source's own counters (e.g. kernel drops)
  * @param aggregatorFailures calls into aggregators that threw
  * @param elapsed            time since the pipeline started
+ * @param finalFlush         of that, the time from the end of the source to the last delivery: every open flow
+ *                           ended and its record delivered (zero until then)
  */
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long records, Map<String, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
-                        Duration elapsed) {
+                        Duration elapsed, Duration finalFlush) {
 
     public FlowStats {
         malformed = Map.copyOf(malformed);

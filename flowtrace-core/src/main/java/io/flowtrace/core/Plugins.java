@@ -23,7 +23,10 @@ import java.util.function.Function;
  * Immutable and thread-safe once loaded.
  */
 public final class Plugins {
-    private static final Logger LOG = LoggerFactory.getLogger(Plugins.class);
+    /** Made at the first message: a run that logs nothing never starts SLF4J (some 30 ms of start-up). */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Plugins.class);
+    }
 
     private final Map<String, PacketSourceProvider> sources;
     private final Map<String, AggregatorProvider> aggregators;
@@ -64,14 +67,14 @@ public final class Plugins {
                     }
                     p = it.next();
                 } catch (ServiceConfigurationError e) {
-                    LOG.warn("skipping a {} that failed to load: {}", type.getSimpleName(), e.getMessage());
+                    Log.LOG.warn("skipping a {} that failed to load: {}", type.getSimpleName(), e.getMessage());
                     continue;
                 }
                 String name;
                 try {
                     name = nameOf.apply(p);
                 } catch (RuntimeException e) {
-                    LOG.warn("skipping {}: name() threw {}", p.getClass().getName(), e.toString());
+                    Log.LOG.warn("skipping {}: name() threw {}", p.getClass().getName(), e.toString());
                     continue;
                 }
                 P prev = found.get(name);

@@ -231,6 +231,18 @@ class FlowTraceTest {
     }
 
     @Test
+    void statsSayHowLongTheEndOfTheCaptureTookIncludingTheLastDeliveries() {
+        Sink slowToClose = new Sink() {
+            @Override public String name() { return "slow-close"; }
+            @Override public void accept(FlowRecord record) { }
+            @Override public void close() throws InterruptedException { Thread.sleep(300); }
+        };
+        FlowStats s = FlowTrace.builder().source(randomTraffic(8, 5_000)).sink(slowToClose).build().run();
+        assertTrue(s.finalFlush().toMillis() >= 300, "final flush " + s.finalFlush());
+        assertTrue(s.finalFlush().compareTo(s.elapsed()) <= 0, s.finalFlush() + " within " + s.elapsed());
+    }
+
+    @Test
     void aSlowSinkWithTheDropPolicyCountsEveryDrop() {
         AtomicLong accepted = new AtomicLong();
         Sink slow = new Sink() {

@@ -118,7 +118,8 @@ final class FlowsCommand implements Command {
             }
         });
         if (!reasons.isEmpty()) {
-            err.println("flowtrace: ended by " + String.join(", ", reasons));
+            err.println("flowtrace: ended by " + String.join(", ", reasons)
+                    + String.format(" (open flows flushed and delivered in %.3f s)", s.finalFlush().toNanos() / 1e9));
         }
         s.sinks().forEach((name, st) -> {
             if (!name.equals("callback")) {

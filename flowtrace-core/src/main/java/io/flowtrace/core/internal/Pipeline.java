@@ -77,6 +77,7 @@ public final class Pipeline implements PacketHandler {
     private long nextTick = Long.MIN_VALUE;
     private long startedNanos;
     private volatile long elapsedNanos = -1;
+    private volatile long finalFlushNanos;
 
     public Pipeline(Settings settings, PacketSource source) {
         this.settings = settings;
@@ -144,22 +145,17 @@ public final class Pipeline implements PacketHandler {
             sourceError = e;
         }
         long sourceEnded = System.nanoTime();
-        long finished = sourceEnded;
         try {
             finish(reason);
-            finished = System.nanoTime();
         } finally {
             Map<String, Long> lost = SinkRunner.closeAll(List.of(sinks), settings.sinkCloseTimeout());
-            elapsedNanos = System.nanoTime() - startedNanos;
+            long end = System.nanoTime();
+            finalFlushNanos = end - sourceEnded;
+            elapsedNanos = end - startedNanos;
             source.close();
-            org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Pipeline.class);
             if (!lost.isEmpty()) {
-                log.warn("not delivered within the shutdown time limit: {}", lost);
-            }
-            if (log.isDebugEnabled()) {
-                log.debug("source ran {} ms, workers' final flush {} ms, sinks' last deliveries {} ms",
-                        (sourceEnded - startedNanos) / 1_000_000, (finished - sourceEnded) / 1_000_000,
-                        (startedNanos + elapsedNanos - finished) / 1_000_000);
+                org.slf4j.LoggerFactory.getLogger(Pipeline.class)
+                        .warn("not delivered within the shutdown time limit: {}", lost);
             }
         }
         if (aborted) {
@@ -394,7 +390,8 @@ public final class Pipeline implements PacketHandler {
         }
         long el = elapsedNanos >= 0 ? elapsedNanos : (startedNanos == 0 ? 0 : System.nanoTime() - startedNanos);
         return new FlowStats(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, created, active,
-                records.sum(), reasons, sinkStats, source.counters(), aggregatorFailures.sum(), Duration.ofNanos(el));
+                records.sum(), reasons, sinkStats, source.counters(), aggregatorFailures.sum(), Duration.ofNanos(el),
+                Duration.ofNanos(elapsedNanos >= 0 ? finalFlushNanos : 0));
     }
 
     private static Map<String, Long> safeCounters(SinkRunner s) {

@@ -39,7 +39,10 @@ import java.util.concurrent.locks.LockSupport;
  * Thread-safe: {@link #offer} from any thread.
  */
 public final class SinkRunner {
-    private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
+    /** Made at the first message: a run that logs nothing never starts SLF4J (some 30 ms of start-up). */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
+    }
     private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** How often an idle sink is flushed. */
     static final long IDLE_FLUSH_MILLIS = 100;
@@ -95,7 +98,7 @@ public final class SinkRunner {
         try {
             return sink.acceptsJson();
         } catch (RuntimeException | LinkageError e) {
-            LOG.warn("sink '{}' failed to say whether it takes JSON; records go to it unencoded: {}", sink.name(),
+            Log.LOG.warn("sink '{}' failed to say whether it takes JSON; records go to it unencoded: {}", sink.name(),
                     e.toString());
             return false;
         }
@@ -157,7 +160,7 @@ public final class SinkRunner {
         try {
             loop();
         } catch (RuntimeException | Error e) {
-            LOG.error("sink '{}': delivery stopped by an unexpected error; what is queued is counted as undelivered",
+            Log.LOG.error("sink '{}': delivery stopped by an unexpected error; what is queued is counted as undelivered",
                     name, e);
             throw e;
         } finally {
@@ -168,7 +171,7 @@ public final class SinkRunner {
             try {
                 sink.close();
             } catch (Exception | LinkageError | AssertionError e) {
-                LOG.warn("sink '{}' failed to close: {}", name, e.toString());
+                Log.LOG.warn("sink '{}' failed to close: {}", name, e.toString());
             }
             closed = true;
         }
@@ -240,7 +243,7 @@ public final class SinkRunner {
         failuresSinceLog++;
         long now = System.nanoTime();
         if (now - lastLog >= LOG_EVERY_NANOS) {
-            LOG.warn("sink '{}' failed to {} ({} failure(s) since last report): {}", name, what, failuresSinceLog,
+            Log.LOG.warn("sink '{}' failed to {} ({} failure(s) since last report): {}", name, what, failuresSinceLog,
                     e.toString());
             lastLog = now;
             failuresSinceLog = 0;
@@ -258,7 +261,7 @@ public final class SinkRunner {
             try {
                 sink.close();
             } catch (Exception | LinkageError | AssertionError e) {
-                LOG.warn("sink '{}' failed to close: {}", name, e.toString());
+                Log.LOG.warn("sink '{}' failed to close: {}", name, e.toString());
             }
         }
     }
@@ -281,7 +284,7 @@ public final class SinkRunner {
                 thread.interrupt();
                 interrupted |= joinUninterruptibly(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS));
                 if (thread.isAlive()) {
-                    LOG.warn("sink '{}' did not stop within {} ms of being interrupted; left running", name,
+                    Log.LOG.warn("sink '{}' did not stop within {} ms of being interrupted; left running", name,
                             GRACE_MILLIS);
                 }
             }

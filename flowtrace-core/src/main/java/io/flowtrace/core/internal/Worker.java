@@ -17,7 +17,10 @@ import java.util.concurrent.locks.LockSupport;
  * whose flows hash to it. Runs on its own thread, or inline on the source thread when there is one worker.
  */
 final class Worker implements FlowEmitter, Runnable {
-    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    /** Made at the first message: a run that logs nothing never starts SLF4J (some 30 ms of start-up). */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    }
 
     /** Packets whose table lines are loaded together before they are updated. */
     private static final int TOUCH = 32;
@@ -197,7 +200,7 @@ final class Worker implements FlowEmitter, Runnable {
 
     private void aggregatorFailed(Aggregator a, RuntimeException e) {
         if (aggregatorFailures++ % 100_000 == 0) {
-            LOG.warn("aggregator '{}' threw ({} failure(s) on worker {}): {}", a.task(), aggregatorFailures, id,
+            Log.LOG.warn("aggregator '{}' threw ({} failure(s) on worker {}): {}", a.task(), aggregatorFailures, id,
                     e.toString());
         }
         pipeline.aggregatorFailures.increment();
