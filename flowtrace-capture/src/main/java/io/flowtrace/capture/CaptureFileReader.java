@@ -148,10 +148,6 @@ final class CaptureFileReader {
         return file;
     }
 
-    boolean isGzip() {
-        return gzip;
-    }
-
     void stop() {
         stopRequested = true;
     }

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-
 /**
  * Reads a capture file in pure Java: pcap in either byte order with micro- or nanosecond timestamps, and pcapng
  * with any number of sections (each in its own byte order) and interfaces (each with its own link type, timestamp
@@ -34,7 +33,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #interfaceName(int)} are safe from any thread.
  */
 public final class PcapFileSource implements PacketSource {
-
     private final CaptureFileReader reader;
     private final AtomicBoolean started = new AtomicBoolean();
 

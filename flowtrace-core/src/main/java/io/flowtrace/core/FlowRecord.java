@@ -1,6 +1,6 @@
 package io.flowtrace.core;
 
-import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -84,15 +84,11 @@ public record FlowRecord(String flowId, FlowKey key, long startNanos, long endNa
         h = mix(h ^ key.dstLo());
         h = mix(h ^ (((long) key.srcPort() << 48) | ((long) key.dstPort() << 32) | ((long) key.protocol() << 24)
                 | ((long) key.vlan() << 8) | key.ipVersion()));
-        byte[] hex = new byte[16];
-        for (int i = 15; i >= 0; i--) {
-            hex[i] = HEX[(int) h & 0xF];
-            h >>>= 4;
-        }
-        return new String(hex, StandardCharsets.ISO_8859_1);
+        return HEX.toHexDigits(h);
     }
 
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
+    /** Lower-case digits; {@link HexFormat#toHexDigits(long)} writes all sixteen, zero-padded. */
+    private static final HexFormat HEX = HexFormat.of();
 
     private static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

@@ -53,7 +53,6 @@ public final class SinkRunner {
     private final String name;
     private final MpscArrayQueue<Object> queue;
     private final QueueFullPolicy policy;
-    private final int capacity;
     private final boolean acceptsJson;
     private final Thread thread;
     private volatile boolean closing;
@@ -75,7 +74,6 @@ public final class SinkRunner {
         this.sink = sink;
         this.name = sink.name();
         this.queue = new MpscArrayQueue<>(capacity);
-        this.capacity = capacity;
         this.policy = policy;
         this.acceptsJson = acceptsJson(sink);
         this.thread = new Thread(this::run, "flowtrace-sink-" + name);
@@ -386,6 +384,7 @@ public final class SinkRunner {
      */
     public boolean behind() {
         int queued = queue.size();
+        int capacity = queue.capacity();
         return queued >= capacity / 4 && !abandoned
                 && (policy == QueueFullPolicy.BLOCK || queued < capacity - capacity / 8);
     }

@@ -115,7 +115,7 @@ final class NatsSink implements Sink {
         ByteBuf b = json.buffer();
         b.reset();
         json.append(record);
-        publish(s.subject().render(record), record.flowId(), b.toByteArray());
+        accept(record, b.toByteArray());
     }
 
     @Override
