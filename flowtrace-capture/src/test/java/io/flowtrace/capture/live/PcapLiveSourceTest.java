@@ -58,6 +58,15 @@ class PcapLiveSourceTest {
         return server;
     }
 
+    /** Runs the client's exchange with {@code server} and waits until {@code handler} has seen all of it. */
+    private static void exchangeAndAwait(TrafficMaker.Server server, Exchange exchange, RecordingHandler handler)
+            throws Exception {
+        server.start();
+        TrafficMaker.client(InetAddress.getLoopbackAddress(), server.tcpPort(), server.udpPort(), MESSAGES);
+        server.await();
+        handler.awaitUntil(exchange::complete, 10_000);
+    }
+
     @Test
     void capturesEveryTcpAndUdpPacketExchangedOnLoopbackInBothDirections() throws Exception {
         TrafficMaker.Server server = server();
@@ -66,10 +75,7 @@ class PcapLiveSourceTest {
         RecordingHandler handler = new RecordingHandler();
         Running running = new Running(source, handler);
 
-        server.start();
-        TrafficMaker.client(InetAddress.getLoopbackAddress(), server.tcpPort(), server.udpPort(), MESSAGES);
-        server.await();
-        handler.awaitUntil(exchange::complete, 10_000);
+        exchangeAndAwait(server, exchange, handler);
         running.stopAndJoin();
 
         assertNull(running.failure);
@@ -88,10 +94,7 @@ class PcapLiveSourceTest {
         LiveTestSupport.Meter meter = new LiveTestSupport.Meter(metered);
         toClose.add(meter);
 
-        server.start();
-        TrafficMaker.client(InetAddress.getLoopbackAddress(), server.tcpPort(), server.udpPort(), MESSAGES);
-        server.await();
-        handler.awaitUntil(exchange::complete, 10_000);
+        exchangeAndAwait(server, exchange, handler);
         LiveTestSupport.awaitPacketsRead(metered, handler.seen().size()); // the meter's capture sees the same
         running.stopAndJoin();
         List<io.flowtrace.core.FlowRecord> records = meter.stop();
@@ -108,10 +111,7 @@ class PcapLiveSourceTest {
         Running running = new Running(source, handler);
 
         long before = PcapLiveSource.SYSTEM_CLOCK.getAsLong();
-        server.start();
-        TrafficMaker.client(InetAddress.getLoopbackAddress(), server.tcpPort(), server.udpPort(), MESSAGES);
-        server.await();
-        handler.awaitUntil(exchange::complete, 10_000);
+        exchangeAndAwait(server, exchange, handler);
         long after = PcapLiveSource.SYSTEM_CLOCK.getAsLong();
         running.stopAndJoin();
 
@@ -142,10 +142,7 @@ class PcapLiveSourceTest {
         RecordingHandler handler = new RecordingHandler();
         Running running = new Running(source, handler);
 
-        server.start();
-        TrafficMaker.client(InetAddress.getLoopbackAddress(), server.tcpPort(), server.udpPort(), MESSAGES);
-        server.await();
-        handler.awaitUntil(exchange::complete, 10_000);
+        exchangeAndAwait(server, exchange, handler);
         running.stopAndJoin();
 
         List<Seen> seen = handler.seen();
@@ -165,10 +162,7 @@ class PcapLiveSourceTest {
         RecordingHandler handler = new RecordingHandler();
         Running running = new Running(source, handler);
 
-        server.start();
-        TrafficMaker.client(InetAddress.getLoopbackAddress(), server.tcpPort(), server.udpPort(), MESSAGES);
-        server.await();
-        handler.awaitUntil(exchange::complete, 10_000);
+        exchangeAndAwait(server, exchange, handler);
         running.stopAndJoin();
 
         Map<String, Long> counters = source.counters();
