@@ -55,10 +55,14 @@ class FlowRecordJsonTest {
     void timestampsMatchJavaTimeForAnyInstant() {
         SplittableRandom r = new SplittableRandom(1);
         char[] buf = new char[64];
-        for (int i = 0; i < 10_000; i++) {
-            long nanos = r.nextLong(0, 4_102_444_800_000_000_000L); // 1970..2100
+        long[] edges = {Long.MIN_VALUE, Long.MIN_VALUE + 1, -1, 0, 1, 999_999_999, 1_000_000_000, Long.MAX_VALUE - 1,
+                Long.MAX_VALUE, -86_400_000_000_000L, -86_400_000_000_001L, 951_782_400_000_000_000L /* 2000-02-29 */};
+        for (int i = 0; i < 20_000; i++) {
+            // 1970..2100 mostly; the whole span of a long (1677..2262) too, negative times included
+            long nanos = i < edges.length ? edges[i]
+                    : i % 2 == 0 ? r.nextLong(0, 4_102_444_800_000_000_000L) : r.nextLong();
             int n = FlowRecordJson.formatTime(nanos, buf);
-            Instant t = Instant.ofEpochSecond(nanos / 1_000_000_000L, nanos % 1_000_000_000L);
+            Instant t = Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
             String expected = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'")
                     .withZone(java.time.ZoneOffset.UTC).format(t);
             assertEquals(expected, new String(buf, 0, n));
