@@ -28,8 +28,11 @@ import java.util.zip.GZIPOutputStream;
  * rename, no rotation. Not thread-safe.
  */
 final class RollingFile implements AutoCloseable {
-    private static final DateTimeFormatter STAMP =
-            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    /** Made when a file is first rolled: a formatter loads some 50 classes, which a run that never rolls skips. */
+    private static final class Stamp {
+        static final DateTimeFormatter FORMAT =
+                DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    }
     static final String PART = ".part";
 
     private final Path dir;
@@ -171,7 +174,7 @@ final class RollingFile implements AutoCloseable {
             target = inPlace;
             part = null;
         } else if (rotating()) {
-            String stamp = STAMP.format(Instant.ofEpochMilli(openedAtMillis));
+            String stamp = Stamp.FORMAT.format(Instant.ofEpochMilli(openedAtMillis));
             do {
                 seq++;
                 target = dir.resolve(String.format("%s-%s-%06d%s", stem, stamp, seq, ext));
