@@ -62,7 +62,8 @@ class FlowRecordJsonTest {
             long nanos = i < edges.length ? edges[i]
                     : i % 2 == 0 ? r.nextLong(0, 4_102_444_800_000_000_000L) : r.nextLong();
             int n = FlowRecordJson.formatTime(nanos, buf);
-            Instant t = Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+            Instant t = Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
+                    Math.floorMod(nanos, 1_000_000_000L));
             String expected = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'")
                     .withZone(java.time.ZoneOffset.UTC).format(t);
             assertEquals(expected, new String(buf, 0, n));
