@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -21,8 +22,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One worker's flow table holding 1M live TCP flows (IPv4, inserted in random order), updated by Zipf(1.0)
- * traffic over them, both directions. The packets' keys are laid out in primitive arrays in arrival order (as the
+ * One worker's flow table holding 1M live TCP flows (IPv4, inserted in random order; {@link #flows}), updated by
+ * Zipf(1.0) traffic over them, both directions. The packets' keys are laid out in primitive arrays in arrival order (as the
  * decoder would produce them) so that the benchmark's own loads stay sequential. {@code update} updates packet by
  * packet; {@code updateBatched} goes through the worker's path: a batch of 32 is touched first
  * ({@link SingleWriterFlowTable#touch}) so that its cache misses overlap, then updated.
@@ -34,10 +35,13 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
 public class FlowTableBenchmark {
-    static final int FLOWS = 1 << 20;
     static final int TRAFFIC = 1 << 22;
     static final int OPS = 4096;
     static final int BATCH = 32;
+
+    /** Live flows in the table: 1M for the target; {@code -p flows=16384} keeps the table in cache. */
+    @Param("1048576")
+    public int flows;
 
     private SingleWriterFlowTable table;
     private long[] src;
@@ -51,7 +55,7 @@ public class FlowTableBenchmark {
     @Setup
     public void setup() {
         FlowOptions o = FlowOptions.defaults();
-        table = new SingleWriterFlowTable(o, FLOWS, FLOWS, r -> { }, RecordContext.none());
+        table = new SingleWriterFlowTable(o, flows, flows, r -> { }, RecordContext.none());
         for (int i = 0; i < BATCH; i++) {
             batch[i] = new DecodedPacket();
             batch[i].ipVersion = 4;
@@ -60,25 +64,25 @@ public class FlowTableBenchmark {
         }
         SplittableRandom r = new SplittableRandom(1);
         // flow f: client 10.x (f + 1), server 192.168.(f % 4096), client port from f
-        int[] order = new int[FLOWS];
-        for (int i = 0; i < FLOWS; i++) {
+        int[] order = new int[flows];
+        for (int i = 0; i < flows; i++) {
             order[i] = i;
         }
-        for (int i = FLOWS - 1; i > 0; i--) {
+        for (int i = flows - 1; i > 0; i--) {
             int j = r.nextInt(i + 1);
             int t = order[i];
             order[i] = order[j];
             order[j] = t;
         }
         DecodedPacket p = batch[0];
-        for (int i = 0; i < FLOWS; i++) {
+        for (int i = 0; i < flows; i++) {
             fill(p, order[i], false);
             table.update(p);
         }
         // Zipf(1.0) ranks mapped onto flows in a random order
-        double[] cum = new double[FLOWS];
+        double[] cum = new double[flows];
         double total = 0;
-        for (int i = 0; i < FLOWS; i++) {
+        for (int i = 0; i < flows; i++) {
             total += 1.0 / (i + 1);
             cum[i] = total;
         }
@@ -89,7 +93,7 @@ public class FlowTableBenchmark {
         for (int i = 0; i < TRAFFIC; i++) {
             double u = r.nextDouble() * total;
             int lo = 0;
-            int hi = FLOWS - 1;
+            int hi = flows - 1;
             while (lo < hi) {
                 int mid = (lo + hi) >>> 1;
                 if (cum[mid] < u) {
