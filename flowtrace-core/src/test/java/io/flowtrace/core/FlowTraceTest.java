@@ -50,11 +50,12 @@ class FlowTraceTest {
             int f = r.nextInt(100);
             int flags = f < 6 ? Frames.SYN : f < 10 ? Frames.SYN | Frames.ACK : f < 15 ? Frames.FIN | Frames.ACK
                     : f < 17 ? Frames.RST : Frames.ACK;
+            long net = 0x20010db8L << 32;
             byte[] frame = r.nextInt(6) == 0
-                    ? (fwd ? Frames.ipv6(0x20010db8L << 32, a, 0x20010db8L << 32, b, proto, sp, dp, flags, r.nextInt(200))
-                    : Frames.ipv6(0x20010db8L << 32, b, 0x20010db8L << 32, a, proto, dp, sp, flags, r.nextInt(200)))
-                    : fwd ? Frames.ipv4(a, b, proto, sp, dp, flags, r.nextInt(1400))
-                    : Frames.ipv4(b, a, proto, dp, sp, flags, r.nextInt(1400));
+                    ? (fwd ? Frames.ethIpv6(net, a, net, b, proto, sp, dp, flags, r.nextInt(200))
+                    : Frames.ethIpv6(net, b, net, a, proto, dp, sp, flags, r.nextInt(200)))
+                    : fwd ? Frames.ethIpv4(a, b, proto, sp, dp, flags, r.nextInt(1400))
+                    : Frames.ethIpv4(b, a, proto, dp, sp, flags, r.nextInt(1400));
             src.add(ts, frame);
         }
         return src;
@@ -270,7 +271,7 @@ class FlowTraceTest {
 
         @Override
         public void run(PacketHandler h) {
-            byte[] f = Frames.ipv4(Frames.ip(10, 0, 0, 1), Frames.ip(10, 0, 0, 2), 17, 5000, 53, 0, 20);
+            byte[] f = Frames.ethIpv4(Frames.ip(10, 0, 0, 1), Frames.ip(10, 0, 0, 2), 17, 5000, 53, 0, 20);
             long ts = 1_700_000_000L * S;
             while (!stopped) {
                 h.onPacket(ts += 1000, 1, f, 0, f.length, f.length, 0);
@@ -337,7 +338,7 @@ class FlowTraceTest {
         ListSource src = new ListSource();
         long t0 = 1_700_000_000L * S; // a multiple of 10 s
         for (int i = 0; i < 100; i++) {
-            byte[] g = Frames.ipv4(Frames.ip(10, 0, 0, 1 + i % 50), Frames.ip(10, 0, 0, 2), 17, 5000, 53, 0, 20);
+            byte[] g = Frames.ethIpv4(Frames.ip(10, 0, 0, 1 + i % 50), Frames.ip(10, 0, 0, 2), 17, 5000, 53, 0, 20);
             src.add(t0 + i * (S / 2), g); // 50 s of traffic, 2 packets per second
         }
         List<Snapshot> snaps = Collections.synchronizedList(new ArrayList<>());
@@ -359,7 +360,7 @@ class FlowTraceTest {
     @Test
     void malformedFramesAreCountedByReasonNotThrown() {
         ListSource src = new ListSource();
-        byte[] ok = Frames.ipv4(Frames.ip(10, 0, 0, 1), Frames.ip(10, 0, 0, 2), 6, 1, 2, Frames.SYN, 0);
+        byte[] ok = Frames.ethIpv4(Frames.ip(10, 0, 0, 1), Frames.ip(10, 0, 0, 2), 6, 1, 2, Frames.SYN, 0);
         src.add(1, ok);
         src.add(2, java.util.Arrays.copyOf(ok, 20)); // cut inside the IP header
         byte[] arp = ok.clone();

@@ -1,20 +1,21 @@
 package io.flowtrace.core.internal;
 
-import static io.flowtrace.core.internal.Frames.cat;
-import static io.flowtrace.core.internal.Frames.eth;
-import static io.flowtrace.core.internal.Frames.ext6;
-import static io.flowtrace.core.internal.Frames.frag6;
-import static io.flowtrace.core.internal.Frames.ip6Udp;
-import static io.flowtrace.core.internal.Frames.ipTcp;
-import static io.flowtrace.core.internal.Frames.ipv4;
-import static io.flowtrace.core.internal.Frames.ipv6;
-import static io.flowtrace.core.internal.Frames.tcp;
-import static io.flowtrace.core.internal.Frames.u16;
-import static io.flowtrace.core.internal.Frames.udp;
-import static io.flowtrace.core.internal.Frames.vlanTag;
+import static io.flowtrace.core.testing.Frames.cat;
+import static io.flowtrace.core.testing.Frames.eth;
+import static io.flowtrace.core.testing.Frames.ext6;
+import static io.flowtrace.core.testing.Frames.frag6;
+import static io.flowtrace.core.testing.Frames.ip6Udp;
+import static io.flowtrace.core.testing.Frames.ipTcp;
+import static io.flowtrace.core.testing.Frames.ipv4;
+import static io.flowtrace.core.testing.Frames.ipv6;
+import static io.flowtrace.core.testing.Frames.tcp;
+import static io.flowtrace.core.testing.Frames.u16;
+import static io.flowtrace.core.testing.Frames.udp;
+import static io.flowtrace.core.testing.Frames.vlanTag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flowtrace.core.testing.Frames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,14 @@
 package io.flowtrace.core.testing;
 
-import java.nio.ByteBuffer;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 
-/** Builds Ethernet frames for tests: IPv4/IPv6 with TCP, UDP or ICMP, payload of zeros. */
+/**
+ * Builds frames for tests, byte by byte: headers compose ({@code eth(0x0800, ipv4(6, src, dst, tcp(...)))}) and
+ * lengths and next-header fields are filled in. {@link #ethIpv4} and {@link #ethIpv6} build a whole Ethernet frame
+ * from numbers, with a payload of zeros.
+ */
 public final class Frames {
     public static final int FIN = 0x01;
     public static final int SYN = 0x02;
@@ -10,59 +16,159 @@ public final class Frames {
     public static final int PSH = 0x08;
     public static final int ACK = 0x10;
 
+    public static final String MAC_A = "020000000001";
+    public static final String MAC_B = "020000000002";
+
     private Frames() {
     }
 
-    /** An Ethernet/IPv4 frame; {@code flags} used for TCP (protocol 6) only. */
-    public static byte[] ipv4(int src, int dst, int protocol, int srcPort, int dstPort, int flags, int payload) {
-        int l4 = l4Length(protocol, payload);
-        int ipLen = 20 + l4;
-        ByteBuffer b = ByteBuffer.allocate(14 + ipLen);
-        ethernet(b, 0x0800);
-        b.put((byte) 0x45).put((byte) 0).putShort((short) ipLen).putShort((short) 1).putShort((short) 0x4000)
-                .put((byte) 64).put((byte) protocol).putShort((short) 0).putInt(src).putInt(dst);
-        l4(b, protocol, srcPort, dstPort, flags, payload);
-        return b.array();
-    }
-
-    /** An Ethernet/IPv6 frame; addresses as (hi, lo). */
-    public static byte[] ipv6(long srcHi, long srcLo, long dstHi, long dstLo, int protocol, int srcPort, int dstPort,
-                              int flags, int payload) {
-        int l4 = l4Length(protocol, payload);
-        ByteBuffer b = ByteBuffer.allocate(14 + 40 + l4);
-        ethernet(b, 0x86dd);
-        b.putInt(0x60000000).putShort((short) l4).put((byte) protocol).put((byte) 64)
-                .putLong(srcHi).putLong(srcLo).putLong(dstHi).putLong(dstLo);
-        l4(b, protocol, srcPort, dstPort, flags, payload);
-        return b.array();
-    }
-
-    private static int l4Length(int protocol, int payload) {
-        switch (protocol) {
-            case 6: return 20 + payload;
-            case 17: return 8 + payload;
-            default: return 8 + payload;
+    /** The parts in order: byte arrays as they are, strings as hex digits (spaces ignored). */
+    public static byte[] cat(Object... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Object p : parts) {
+            if (p instanceof byte[] a) {
+                out.writeBytes(a);
+            } else if (p instanceof String s) {
+                out.writeBytes(hex(s));
+            } else {
+                throw new IllegalArgumentException(String.valueOf(p));
+            }
         }
+        return out.toByteArray();
     }
 
-    private static void ethernet(ByteBuffer b, int type) {
-        b.put(new byte[] {0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6}).putShort((short) type);
-    }
-
-    private static void l4(ByteBuffer b, int protocol, int sp, int dp, int flags, int payload) {
-        if (protocol == 6) {
-            b.putShort((short) sp).putShort((short) dp).putInt(1).putInt(0).put((byte) 0x50).put((byte) flags)
-                    .putShort((short) 1024).putShort((short) 0).putShort((short) 0);
-        } else if (protocol == 17) {
-            b.putShort((short) sp).putShort((short) dp).putShort((short) (8 + payload)).putShort((short) 0);
-        } else {
-            b.put((byte) 8).put((byte) 0).putShort((short) 0).putInt(0);
+    public static byte[] hex(String s) {
+        String h = s.replace(" ", "");
+        byte[] b = new byte[h.length() / 2];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
         }
-        b.position(b.position() + payload);
+        return b;
+    }
+
+    public static byte[] u16(int v) {
+        return new byte[] {(byte) (v >>> 8), (byte) v};
+    }
+
+    public static byte[] u32(int v) {
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+
+    public static byte[] u64(long v) {
+        return cat(u32((int) (v >>> 32)), u32((int) v));
+    }
+
+    /** An address literal (IPv4 or IPv6) as bytes; never a name lookup. */
+    public static byte[] addr(String ip) {
+        try {
+            return InetAddress.getByName(ip).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(ip, e);
+        }
     }
 
     /** a.b.c.d as an int. */
     public static int ip(int a, int b, int c, int d) {
         return (a << 24) | (b << 16) | (c << 8) | d;
+    }
+
+    public static byte[] eth(int type, byte[] payload) {
+        return cat(MAC_B, MAC_A, u16(type), payload);
+    }
+
+    public static byte[] vlanTag(int tci, int type) {
+        return cat(u16(tci), u16(type));
+    }
+
+    public static byte[] ipv4(int proto, String src, String dst, byte[] payload) {
+        return ipv4(proto, addr(src), addr(dst), 0x1234, 0x4000, new byte[0], payload);
+    }
+
+    /** IPv4 with identification, flags/fragment-offset word and options (a multiple of 4 bytes). */
+    public static byte[] ipv4(int proto, String src, String dst, int id, int flagsOffset, byte[] options,
+                              byte[] payload) {
+        return ipv4(proto, addr(src), addr(dst), id, flagsOffset, options, payload);
+    }
+
+    private static byte[] ipv4(int proto, byte[] src, byte[] dst, int id, int flagsOffset, byte[] options,
+                               byte[] payload) {
+        int ihl = 20 + options.length;
+        return cat(new byte[] {(byte) (0x40 | ihl / 4), 0}, u16(ihl + payload.length), u16(id), u16(flagsOffset),
+                new byte[] {64, (byte) proto}, "0000", src, dst, options, payload);
+    }
+
+    public static byte[] ipv6(int next, String src, String dst, byte[] payload) {
+        return ipv6(next, addr(src), addr(dst), payload);
+    }
+
+    private static byte[] ipv6(int next, byte[] src, byte[] dst, byte[] payload) {
+        return cat("60000000", u16(payload.length), new byte[] {(byte) next, 64}, src, dst, payload);
+    }
+
+    /** An IPv6 extension header of {@code len8} 8-byte units after the first 8 (hop-by-hop, routing, options). */
+    public static byte[] ext6(int next, int len8) {
+        byte[] h = new byte[8 + 8 * len8];
+        h[0] = (byte) next;
+        h[1] = (byte) len8;
+        return h;
+    }
+
+    public static byte[] frag6(int next, int offset8, boolean more, int id) {
+        return cat(new byte[] {(byte) next, 0}, u16(offset8 << 3 | (more ? 1 : 0)), u32(id));
+    }
+
+    public static byte[] tcp(int sp, int dp, int flags, byte[] payload) {
+        return cat(u16(sp), u16(dp), "00000001 00000000", new byte[] {0x50, (byte) flags}, "ffff 0000 0000",
+                payload);
+    }
+
+    public static byte[] udp(int sp, int dp, byte[] payload) {
+        return cat(u16(sp), u16(dp), u16(8 + payload.length), "0000", payload);
+    }
+
+    public static byte[] sctp(int sp, int dp) {
+        return cat(u16(sp), u16(dp), "00000000 00000000");
+    }
+
+    public static byte[] icmp(int type, int code) {
+        return cat(new byte[] {(byte) type, (byte) code}, "0000 00010001");
+    }
+
+    /** A typical Ethernet/IPv4/TCP frame, 10.0.0.1:40000 -> 10.0.0.2:80, SYN. */
+    public static byte[] ethTcp() {
+        return eth(0x0800, ipTcp());
+    }
+
+    public static byte[] ipTcp() {
+        return ipv4(6, "10.0.0.1", "10.0.0.2", tcp(40000, 80, SYN, new byte[0]));
+    }
+
+    public static byte[] ip6Udp() {
+        return ipv6(17, "2001:db8::1", "2001:db8::2", udp(5353, 53, hex("abcd")));
+    }
+
+    /**
+     * An Ethernet/IPv4 frame with {@code payload} zero bytes after a TCP (6), UDP (17) or, for any other protocol,
+     * an 8-byte header (an ICMP echo request); {@code flags} are used for TCP only.
+     */
+    public static byte[] ethIpv4(int src, int dst, int protocol, int srcPort, int dstPort, int flags, int payload) {
+        return eth(0x0800, ipv4(protocol, u32(src), u32(dst), 1, 0x4000, new byte[0],
+                transport(protocol, srcPort, dstPort, flags, payload)));
+    }
+
+    /** An Ethernet/IPv6 frame, addresses as (hi, lo); otherwise as {@link #ethIpv4}. */
+    public static byte[] ethIpv6(long srcHi, long srcLo, long dstHi, long dstLo, int protocol, int srcPort,
+                                 int dstPort, int flags, int payload) {
+        return eth(0x86dd, ipv6(protocol, cat(u64(srcHi), u64(srcLo)), cat(u64(dstHi), u64(dstLo)),
+                transport(protocol, srcPort, dstPort, flags, payload)));
+    }
+
+    private static byte[] transport(int protocol, int sp, int dp, int flags, int payload) {
+        byte[] zeros = new byte[payload];
+        return switch (protocol) {
+            case 6 -> tcp(sp, dp, flags, zeros);
+            case 17 -> udp(sp, dp, zeros);
+            default -> cat(icmp(8, 0), zeros);
+        };
     }
 }
