@@ -14,7 +14,6 @@ final class PrintStreamSink implements Sink {
     private final PrintStream out;
     private final BufferedOutputStream buffered;
     private byte[] line = new byte[1024];
-    private boolean first = true;
 
     PrintStreamSink(PrintStream out) {
         this.out = out;
@@ -32,12 +31,8 @@ final class PrintStreamSink implements Sink {
         if (max > line.length) {
             line = new byte[Math.max(max, 2 * line.length)];
         }
-        int n = 0;
-        if (!first) {
-            line[n++] = '\n'; // between records; the last newline is written on close
-        }
-        first = false;
-        n = FlowRecordNdjson.write(record, line, n);
+        int n = FlowRecordNdjson.write(record, line, 0);
+        line[n++] = '\n';
         buffered.write(line, 0, n);
     }
 
@@ -53,7 +48,6 @@ final class PrintStreamSink implements Sink {
 
     @Override
     public void close() throws IOException {
-        buffered.write('\n');
         buffered.flush();
         out.flush();
     }

@@ -5,6 +5,8 @@ import io.flowtrace.core.FlowRecordJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,6 +120,27 @@ class CommandLineIT {
             assertTrue(r.err().contains(c.getValue()), what + ": " + r.err());
             assertEquals("", r.out(), what);
         }
+    }
+
+    @Test
+    void stdoutIsOneRecordPerLineAndNothingWhenThereAreNoFlows(@TempDir Path dir) throws Exception {
+        String out = Jar.run("flows", SAMPLE.toString()).out();
+        assertTrue(out.endsWith("\n"), "ends with a newline");
+        List<String> lines = out.lines().toList();
+        assertEquals(records(out).size(), lines.size(), "no blank or partial lines");
+        // one ARP request: a valid capture with no IP packet, so no flow and not a byte on stdout
+        Path arp = dir.resolve("arp.pcap");
+        ByteBuffer b = ByteBuffer.allocate(24 + 16 + 42).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        b.putInt(1_700_000_000).putInt(0).putInt(42).putInt(42);
+        b.order(ByteOrder.BIG_ENDIAN).put(new byte[] {-1, -1, -1, -1, -1, -1, 2, 0, 0, 0, 0, 1}).putShort((short) 0x0806)
+                .putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) 1)
+                .put(new byte[] {2, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2});
+        Files.write(arp, b.array());
+        Jar.Result r = Jar.run("flows", arp.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("1 packets (0 decoded, 1 non-IP, 0 malformed) -> 0 flows"), r.err());
     }
 
     @Test
