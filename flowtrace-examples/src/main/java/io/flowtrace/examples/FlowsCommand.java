@@ -83,11 +83,29 @@ final class FlowsCommand implements Command {
         if (talkers != null) {
             talkers.print(topN, err);
         }
+        int exit = 0;
         if (damage != null) {
             err.println("flowtrace flows: " + damage.getMessage());
-            return 1;
+            exit = 1;
         }
-        return 0;
+        for (String loss : losses(stats)) {
+            err.println("flowtrace flows: " + loss);
+            exit = 1;
+        }
+        return exit;
+    }
+
+    /** One line per sink that did not deliver everything it was given: a run that lost records did not succeed. */
+    static List<String> losses(FlowStats stats) {
+        List<String> out = new ArrayList<>();
+        stats.sinks().forEach((name, st) -> {
+            long lost = st.failed() + st.dropped() + st.undelivered();
+            if (lost > 0 && !name.equals("callback")) {
+                out.add(String.format("sink %s did not deliver %,d item(s) (%,d failed, %,d dropped, %,d undelivered)",
+                        name, lost, st.failed(), st.dropped(), st.undelivered()));
+            }
+        });
+        return out;
     }
 
     private static boolean isGzip(Path p) {

@@ -8,12 +8,19 @@ import io.flowtrace.core.spi.Snapshot;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.Map;
 
-/** Writes NDJSON records to the command's standard output (the default output of {@code flows}). */
+/**
+ * Writes NDJSON records to the command's standard output (the default output of {@code flows}). A
+ * {@link PrintStream} keeps its errors to itself; they are looked for at every flush, and the records written since
+ * the last flush that found none are then counted under {@code failed} (a closed pipe, a full disk).
+ */
 final class PrintStreamSink implements Sink {
     private final PrintStream out;
     private final BufferedOutputStream buffered;
     private byte[] line = new byte[1024];
+    private long unchecked;
+    private long lost;
 
     PrintStreamSink(PrintStream out) {
         this.out = out;
@@ -34,6 +41,7 @@ final class PrintStreamSink implements Sink {
         int n = FlowRecordNdjson.write(record, line, 0);
         line[n++] = '\n';
         buffered.write(line, 0, n);
+        unchecked++;
     }
 
     @Override
@@ -44,11 +52,26 @@ final class PrintStreamSink implements Sink {
     @Override
     public void flush() throws IOException {
         buffered.flush();
+        check();
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return lost == 0 ? Map.of() : Map.of("failed", lost);
+    }
+
+    private void check() throws IOException {
+        if (out.checkError()) { // flushes, and stays true once a write has failed
+            lost += unchecked;
+            unchecked = 0;
+            throw new IOException("standard output: a write failed (closed pipe or full disk?)");
+        }
+        unchecked = 0;
     }
 
     @Override
     public void close() throws IOException {
         buffered.flush();
-        out.flush();
+        check();
     }
 }

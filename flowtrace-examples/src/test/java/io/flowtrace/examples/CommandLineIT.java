@@ -143,6 +143,32 @@ class CommandLineIT {
         assertTrue(r.err().contains("1 packets (0 decoded, 1 non-IP, 0 malformed) -> 0 flows"), r.err());
     }
 
+    /** A full disk (the kernel's /dev/full): every record is counted failed, never delivered, and the run fails. */
+    @Test
+    void recordsThatCannotBeWrittenAreCountedFailedAndTheRunExitsOne() throws Exception {
+        int records = records(Jar.run("flows", SAMPLE.toString()).out()).size();
+        Jar.Result file = Jar.run("flows", SAMPLE.toString(), "--out", "/dev/full");
+        assertEquals(1, file.exit(), file.err());
+        assertTrue(file.err().contains(String.format("sink file: 0 delivered, 0 retried, %d failed,", records)),
+                file.err());
+        assertTrue(file.errLines().contains(String.format(
+                "flowtrace flows: sink file did not deliver %d item(s) (%d failed, 0 dropped, 0 undelivered)",
+                records, records)), file.err());
+
+        // standard output on a full device, by default and through the stdout sink
+        for (List<String> extra : List.of(List.<String>of(), List.of("--sink", "stdout"))) {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "-jar", Jar.jar().toString(), "flows", SAMPLE.toString()));
+            cmd.addAll(extra);
+            Process p = new ProcessBuilder(cmd).redirectOutput(new java.io.File("/dev/full")).start();
+            p.getOutputStream().close();
+            String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, p.exitValue(), err);
+            assertTrue(err.contains(String.format("sink stdout: 0 delivered, 0 retried, %d failed,", records)), err);
+        }
+    }
+
     @Test
     void aDamagedCaptureGivesItsRecordsThenAnErrorNamingFileAndOffset() throws Exception {
         Path file = Jar.corpus().resolve("malformed/derived/truncated_mid_record.pcap");

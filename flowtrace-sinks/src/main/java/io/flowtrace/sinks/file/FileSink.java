@@ -72,7 +72,10 @@ final class FileSink implements Sink {
     public Map<String, Long> counters() {
         long files = records.filesCompleted() + (snapshots == null ? 0 : snapshots.filesCompleted());
         long bytes = records.bytesWritten() + (snapshots == null ? 0 : snapshots.bytesWritten());
-        return Map.of("files", files, "bytes", bytes);
+        // lines it took and then could not write: the pipeline moves them from delivered to failed
+        long failed = records.linesLost() + (snapshots == null ? 0 : snapshots.linesLost());
+        return failed == 0 ? Map.of("files", files, "bytes", bytes) : Map.of("files", files, "bytes", bytes,
+                "failed", failed);
     }
 
     @Override

@@ -35,7 +35,8 @@ import java.time.Duration;
  *     snapshots go into it as JSON lines unless this is set</td></tr>
  * </table>
  *
- * <p>Counters: {@code files} completed, {@code bytes} written before compression.
+ * <p>Counters: {@code files} completed, {@code bytes} written before compression, and {@code failed}: lines taken
+ * that could not be written (a full disk), which the pipeline counts failed rather than delivered.
  */
 public final class FileSinkProvider implements SinkProvider {
 

@@ -2,9 +2,9 @@ package io.flowtrace.sinks.file;
 
 import io.flowtrace.sinks.internal.ByteBuf;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +48,7 @@ final class RollingFile implements AutoCloseable {
     /** The configured path when it is written in place, else {@code null}. */
     private final Path inPlace;
 
-    private OutputStream out;
+    private LineBuffer out;
     private Path part;
     private Path target;
     private long written;
@@ -58,6 +58,8 @@ final class RollingFile implements AutoCloseable {
     private boolean unflushed;
     private long filesCompleted;
     private long bytesWritten;
+    /** Lines of completed (or abandoned) files that were never written. */
+    private long lostBefore;
 
     /**
      * @param path         the configured path ({@code .gz} is added when {@code gzip} and missing)
@@ -114,10 +116,7 @@ final class RollingFile implements AutoCloseable {
         if (out == null) {
             open();
         }
-        out.write(bytes, 0, length);
-        if (newline) {
-            out.write('\n');
-        }
+        out.line(bytes, length, newline);
         unflushed = true;
         written += len;
         bytesWritten += len;
@@ -155,6 +154,12 @@ final class RollingFile implements AutoCloseable {
         return bytesWritten;
     }
 
+    /** Lines taken that could not be written and never will be (a full disk, a file that could not be closed). */
+    long linesLost() {
+        LineBuffer o = out; // read from other threads (counters): once
+        return lostBefore + (o == null ? 0 : o.lost());
+    }
+
     /** The file being written, under its final name, or {@code null}. */
     Path current() {
         return target;
@@ -184,14 +189,11 @@ final class RollingFile implements AutoCloseable {
             target = dir.resolve(stem + ext);
             part = dir.resolve(target.getFileName() + PART);
         }
-        OutputStream file = part == null
-                ? Files.newOutputStream(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)
-                : Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING);
+        FileChannel file = FileChannel.open(part == null ? target : part, StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         try {
-            out = gzip ? new BufferedOutputStream(new GZIPOutputStream(file, 8192, true), bufferSize)
-                    : new BufferedOutputStream(file, bufferSize);
+            out = gzip ? new LineBuffer(new GZIPOutputStream(Channels.newOutputStream(file), 8192, true), bufferSize)
+                    : new LineBuffer(file, bufferSize);
         } catch (IOException e) {
             file.close();
             throw e;
@@ -199,7 +201,7 @@ final class RollingFile implements AutoCloseable {
         everOpened = true;
         written = 0;
         if (header != null) {
-            out.write(header);
+            out.raw(header);
             written = header.length;
         }
     }
@@ -208,9 +210,13 @@ final class RollingFile implements AutoCloseable {
         if (out == null) {
             return;
         }
-        OutputStream o = out;
+        LineBuffer o = out;
         out = null;
-        o.close();
+        try {
+            o.close();
+        } finally {
+            lostBefore += o.lost();
+        }
         if (part == null) {
             filesCompleted++;
             return;

@@ -5,24 +5,26 @@ import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.util.Map;
 
 /**
  * Writes one line per record and snapshot to a stream (standard output) through a buffer that is flushed when
- * the delivery queue runs empty and on close; the stream itself is never closed. Not thread-safe.
+ * the delivery queue runs empty and on close; the stream itself is never closed. Lines it took and could not write
+ * (a closed pipe, a full disk) are reported under its counter {@code failed}. Not thread-safe.
  */
 final class StdoutSink implements Sink {
     private final String name;
     private final LineEncoder encoder;
-    private final OutputStream out;
+    private final LineBuffer out;
     private boolean headerWritten;
 
     StdoutSink(String name, String format, OutputStream target, int bufferSize) {
         this.name = name;
         this.encoder = new LineEncoder(format);
-        this.out = new BufferedOutputStream(target, bufferSize);
+        this.out = new LineBuffer(Channels.newChannel(target), bufferSize);
     }
 
     @Override
@@ -46,7 +48,7 @@ final class StdoutSink implements Sink {
             headerWritten = true;
             byte[] header = encoder.header();
             if (header != null) {
-                out.write(header);
+                out.raw(header);
             }
         }
         write(encoder.line(record, json));
@@ -58,7 +60,13 @@ final class StdoutSink implements Sink {
     }
 
     private void write(ByteBuf line) throws IOException {
-        out.write(line.array(), 0, line.size());
+        out.line(line.array(), line.size(), false);
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        long lost = out.lost();
+        return lost == 0 ? Map.of() : Map.of("failed", lost);
     }
 
     @Override
@@ -68,6 +76,6 @@ final class StdoutSink implements Sink {
 
     @Override
     public void close() throws IOException {
-        out.flush();
+        out.finish();
     }
 }

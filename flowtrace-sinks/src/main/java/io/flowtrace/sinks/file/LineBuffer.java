@@ -1,0 +1,205 @@
+package io.flowtrace.sinks.file;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * Whole lines buffered in front of a file, a pipe or a compressing stream, counting the lines that are not yet known
+ * to be written, so that a sink that cannot write (a full disk, a closed pipe) reports what it lost instead of
+ * counting it delivered.
+ *
+ * <p>A line goes into the buffer whole or not at all: when the buffer must be written first and that fails, the
+ * call throws and the line is not taken (its caller counts it failed). Written to a channel, what a failed write
+ * got through is kept track of, so the next flush goes on where it stopped and a line is never written twice or in
+ * part. A compressing stream that fails a write is corrupt from there on: what it held is counted lost and every
+ * later call fails at once. Lines still unwritten when {@link #close()} or {@link #finish()} fails are counted in
+ * {@link #lost()}. The buffer grows to hold the longest line. Not thread-safe.
+ */
+final class LineBuffer {
+    private final WritableByteChannel channel;
+    private final OutputStream compressed;
+    private byte[] buf;
+    private int count;
+    /** Lines in the buffer. */
+    private long buffered;
+    /** Newlines in the buffer that end no line of {@link #line}'s (a header written with {@link #raw}). */
+    private int rawNewlines;
+    /** Lines given to the compressing stream since its last flush. */
+    private long unsynced;
+    private long lost;
+    private IOException broken;
+
+    /** Lines to a file or a pipe. */
+    LineBuffer(WritableByteChannel channel, int size) {
+        this.channel = channel;
+        this.compressed = null;
+        this.buf = new byte[size];
+    }
+
+    /** Lines to a compressing stream, whose bytes are in the file only once it is flushed. */
+    LineBuffer(OutputStream compressed, int size) {
+        this.channel = null;
+        this.compressed = compressed;
+        this.buf = new byte[size];
+    }
+
+    /** Appends {@code bytes[0..length)}, followed by a {@code '\n'} when {@code newline}, as one line. */
+    void line(byte[] bytes, int length, boolean newline) throws IOException {
+        int len = newline ? length + 1 : length;
+        make(len);
+        System.arraycopy(bytes, 0, buf, count, length);
+        count += length;
+        if (newline) {
+            buf[count++] = '\n';
+        }
+        buffered++;
+    }
+
+    /** Appends bytes that are not a line of their own (a file's header). */
+    void raw(byte[] bytes) throws IOException {
+        make(bytes.length);
+        System.arraycopy(bytes, 0, buf, count, bytes.length);
+        count += bytes.length;
+        for (byte b : bytes) {
+            if (b == '\n') {
+                rawNewlines++;
+            }
+        }
+    }
+
+    /** Writes the buffer (and flushes a compressing stream): every line taken so far is then written. */
+    void flush() throws IOException {
+        drain();
+        if (compressed != null) {
+            try {
+                compressed.flush();
+            } catch (IOException e) {
+                throw abandon(e);
+            }
+            unsynced = 0;
+        }
+    }
+
+    /** Flushes without closing; on failure the lines not written are counted lost, then it throws. */
+    void finish() throws IOException {
+        try {
+            flush();
+        } catch (IOException e) {
+            giveUp();
+            throw e;
+        }
+    }
+
+    /** Flushes and closes; on failure the lines not written are counted lost, then it throws. */
+    void close() throws IOException {
+        try {
+            drain();
+            if (compressed != null) {
+                compressed.close();
+                unsynced = 0;
+            } else {
+                channel.close();
+            }
+        } catch (IOException e) {
+            giveUp();
+            try {
+                if (compressed != null) {
+                    compressed.close();
+                } else {
+                    channel.close();
+                }
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+    }
+
+    /** Lines that could not be written and never will be. */
+    long lost() {
+        return lost;
+    }
+
+    /** Lines taken but not yet known to be written. */
+    long pending() {
+        return buffered + unsynced;
+    }
+
+    /** Room for {@code len} more bytes: writes the buffer when they do not fit, grows it when they never would. */
+    private void make(int len) throws IOException {
+        if (broken != null) {
+            throw brokenBefore();
+        }
+        if (len > buf.length - count) {
+            drain();
+            if (len > buf.length) {
+                buf = new byte[len];
+            }
+        }
+    }
+
+    private void drain() throws IOException {
+        if (broken != null) {
+            throw brokenBefore();
+        }
+        if (count == 0) {
+            return;
+        }
+        if (compressed != null) {
+            try {
+                compressed.write(buf, 0, count);
+            } catch (IOException e) {
+                throw abandon(e);
+            }
+            unsynced += buffered;
+        } else {
+            ByteBuffer b = ByteBuffer.wrap(buf, 0, count);
+            try {
+                while (b.hasRemaining()) {
+                    channel.write(b);
+                }
+            } catch (IOException e) {
+                keepUnwritten(b.position());
+                throw e;
+            }
+        }
+        count = 0;
+        buffered = 0;
+        rawNewlines = 0;
+    }
+
+    /** After a write that got {@code done} bytes through: the lines they completed are written, the rest stays. */
+    private void keepUnwritten(int done) {
+        for (int i = 0; i < done; i++) {
+            if (buf[i] == '\n') {
+                if (rawNewlines > 0) {
+                    rawNewlines--; // a header comes before every line
+                } else {
+                    buffered--;
+                }
+            }
+        }
+        System.arraycopy(buf, done, buf, 0, count - done);
+        count -= done;
+    }
+
+    private IOException brokenBefore() {
+        return new IOException("an earlier write failed: " + broken.getMessage(), broken);
+    }
+
+    private IOException abandon(IOException e) {
+        broken = e;
+        giveUp();
+        return e;
+    }
+
+    private void giveUp() {
+        lost += buffered + unsynced;
+        buffered = 0;
+        unsynced = 0;
+        count = 0;
+        rawNewlines = 0;
+    }
+}

@@ -1,0 +1,125 @@
+package io.flowtrace.sinks.file;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Lines that cannot be written are counted, never silently taken for written; against real full file systems. */
+class LineBufferTest {
+    private static final Path FULL = Path.of("/dev/full"); // every write fails with ENOSPC
+
+    private static byte[] line(int i) {
+        // 100 bytes with the newline
+        return String.format("{\"line\":%05d,\"pad\":\"%s\"}", i, "x".repeat(76)).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void linesThatNeverReachTheDeviceAreCountedLostOnClose() throws IOException {
+        LineBuffer b = new LineBuffer(FileChannel.open(FULL, StandardOpenOption.WRITE), 64 * 1024);
+        for (int i = 0; i < 3; i++) {
+            b.line(line(i), 99, true);
+        }
+        assertEquals(3, b.pending());
+        assertThrows(IOException.class, b::flush);
+        assertEquals(3, b.pending(), "a failed flush keeps the lines for the next one");
+        assertEquals(0, b.lost());
+        assertThrows(IOException.class, b::close);
+        assertEquals(3, b.lost());
+        assertEquals(0, b.pending());
+    }
+
+    @Test
+    void aLineIsNotTakenWhenTheBufferCannotBeEmptiedForIt() throws IOException {
+        LineBuffer b = new LineBuffer(FileChannel.open(FULL, StandardOpenOption.WRITE), 250);
+        b.line(line(0), 99, true);
+        b.line(line(1), 99, true);
+        assertThrows(IOException.class, () -> b.line(line(2), 99, true), "the third needs the buffer written");
+        assertEquals(2, b.pending(), "the third line was refused (its caller counts it), the first two wait");
+        assertThrows(IOException.class, b::finish);
+        assertEquals(2, b.lost());
+    }
+
+    @Test
+    void aCompressedStreamThatFailsAWriteIsGivenUp(@TempDir Path dir) throws IOException {
+        FileChannel file = FileChannel.open(dir.resolve("lines.gz"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        LineBuffer b = new LineBuffer(new GZIPOutputStream(Channels.newOutputStream(file), 512, true), 64 * 1024);
+        b.line(line(0), 99, true);
+        b.line(line(1), 99, true);
+        file.close(); // the file goes away under the stream: its next write fails
+        assertThrows(IOException.class, b::flush);
+        assertEquals(2, b.lost(), "what a corrupt compressed stream held is lost at once");
+        IOException again = assertThrows(IOException.class, () -> b.line(line(2), 99, true));
+        assertTrue(again.getMessage().startsWith("an earlier write failed"), again.getMessage());
+        assertThrows(IOException.class, b::close);
+        assertEquals(2, b.lost());
+    }
+
+    /**
+     * A file system that fills up in the middle of a write: the write stops part-way through a line, the lines it
+     * completed count as written, and once space is freed the next flush goes on from the exact byte, so the file
+     * holds every line once, whole, in order. A 16 KiB tmpfs mounted for the test (root only).
+     */
+    @Test
+    void aWriteCutShortByAFullDiskGoesOnWhereItStoppedOnceThereIsRoom(@TempDir Path dir) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
+        Path mnt = Files.createDirectory(dir.resolve("small"));
+        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16k", "flowtrace-test", mnt.toString()) == 0,
+                "mount -t tmpfs");
+        Path file = mnt.resolve("lines.csv");
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            Path filler = mnt.resolve("filler");
+            Files.write(filler, new byte[8192]);
+            byte[] header = "line,pad\n".getBytes(StandardCharsets.US_ASCII);
+            LineBuffer b = new LineBuffer(channel, 64 * 1024);
+            b.raw(header);
+            int n = 150; // 15,009 bytes: more than the 8 KiB left
+            for (int i = 0; i < n; i++) {
+                b.line(line(i), 99, true);
+            }
+            assertThrows(IOException.class, b::flush);
+            long got = Files.size(file);
+            assertTrue(got > header.length && got < header.length + 100L * n, "cut short: " + got);
+            long whole = (got - header.length) / 100;
+            assertEquals(n - whole, b.pending(), "lines completed by the cut-short write count as written");
+
+            Files.delete(filler);
+            b.flush();
+            assertEquals(0, b.pending());
+            b.close();
+            assertEquals(0, b.lost());
+            StringBuilder want = new StringBuilder("line,pad\n");
+            for (int i = 0; i < n; i++) {
+                want.append(new String(line(i), 0, 99, StandardCharsets.US_ASCII)).append('\n');
+            }
+            assertEquals(want.toString(), Files.readString(file, StandardCharsets.US_ASCII));
+        } finally {
+            channel.close();
+            assertEquals(0, run("umount", mnt.toString()), "umount");
+        }
+    }
+
+    private static int run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
+    }
+}
