@@ -4,7 +4,10 @@ import io.flowtrace.core.CaptureFileException;
 import io.flowtrace.core.FlowRecord;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
+import io.flowtrace.sinks.file.StdoutSinkProvider;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +35,8 @@ final class FlowsCommand implements Command {
         return String.join("\n",
                 "usage: java -jar flowtrace.jar flows CAPTURE [options]",
                 "",
-                "Writes one JSON flow record per line to stdout (or to --out / --sink), and a summary to stderr.",
+                "Writes one JSON flow record per line to stdout (or to --out / --sink), with each aggregator",
+                "snapshot as a JSON line among them, and a summary to stderr.",
                 "",
                 MeterOptions.USAGE,
                 "report:",
@@ -55,7 +59,8 @@ final class FlowsCommand implements Command {
             throw MeterOptions.usage(e);
         }
         if (!sink) {
-            b.sink(new PrintStreamSink(out));
+            // the process's standard output itself, not System.out: a PrintStream hides write errors
+            b.sink(StdoutSinkProvider.to(out == System.out ? new FileOutputStream(FileDescriptor.out) : out));
         }
         TopTalkers talkers = topN > 0 ? new TopTalkers() : null;
         if (talkers != null) {

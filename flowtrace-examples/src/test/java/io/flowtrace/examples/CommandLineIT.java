@@ -1,5 +1,7 @@
 package io.flowtrace.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrace.core.FlowRecord;
 import io.flowtrace.core.FlowRecordJson;
 import org.junit.jupiter.api.Test;
@@ -141,6 +143,24 @@ class CommandLineIT {
         assertEquals(0, r.exit(), r.err());
         assertEquals("", r.out());
         assertTrue(r.err().contains("1 packets (0 decoded, 1 non-IP, 0 malformed) -> 0 flows"), r.err());
+    }
+
+    @Test
+    void anAggregatorsSnapshotIsPrintedAmongTheRecords() throws Exception {
+        Jar.Result r = Jar.run("flows", SAMPLE.toString(), "--aggregator", "exact:name=senders,key=src_ip");
+        assertEquals(0, r.exit(), r.err());
+        List<String> snapshots = r.out().lines().filter(l -> l.startsWith("{\"task\":")).toList();
+        assertEquals(1, snapshots.size(), "one snapshot, at the end of the capture");
+        List<String> others = r.out().lines().filter(l -> !l.startsWith("{\"task\":")).toList();
+        assertEquals(new HashSet<>(records(Jar.run("flows", SAMPLE.toString()).out())),
+                new HashSet<>(records(String.join("\n", others))), "and every record, as without the aggregator");
+        JsonNode snap = new ObjectMapper().readTree(snapshots.get(0));
+        assertEquals("senders", snap.get("task").asText());
+        assertTrue(snap.get("rows").size() > 0);
+        for (JsonNode row : snap.get("rows")) {
+            String ip = row.get("src_ip").asText();
+            assertEquals(tcpdumpCount(SAMPLE, "(ip or ip6) and src host " + ip), row.get("value").asLong(), ip);
+        }
     }
 
     /** A full disk (the kernel's /dev/full): every record is counted failed, never delivered, and the run fails. */

@@ -6,6 +6,7 @@ import io.flowtrace.core.spi.SinkProvider;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.OutputStream;
 
 /**
  * The {@code stdout} sink, for pipes: one line per record and snapshot on standard output, written through a
@@ -28,6 +29,16 @@ public final class StdoutSinkProvider implements SinkProvider {
     @Override
     public String name() {
         return "stdout";
+    }
+
+    /**
+     * The {@code stdout} sink's NDJSON lines (records, and snapshots when there are aggregators) written to
+     * {@code target} instead of standard output, for a program that hands over a stream of its own. The stream is
+     * flushed, never closed; write errors are counted as on standard output only if {@code target} reports them (a
+     * {@link java.io.PrintStream} does not).
+     */
+    public static Sink to(OutputStream target) {
+        return new StdoutSink("stdout", "ndjson", target, 64 * 1024);
     }
 
     @Override
