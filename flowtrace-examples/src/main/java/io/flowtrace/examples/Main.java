@@ -28,7 +28,11 @@ public final class Main {
 
     public static void main(String[] argv) {
         int status = run(argv, System.out, System.err);
-        System.out.flush();
+        // what went to System.out (results of top, help): a PrintStream keeps write errors to itself until asked
+        if (System.out.checkError()) {
+            System.err.println("flowtrace: standard output: a write failed (closed pipe or full disk?)");
+            status = Math.max(status, 1);
+        }
         System.exit(status);
     }
 

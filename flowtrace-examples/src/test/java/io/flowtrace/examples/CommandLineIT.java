@@ -7,14 +7,17 @@ import io.flowtrace.core.FlowRecordJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -177,16 +180,27 @@ class CommandLineIT {
 
         // standard output on a full device, by default and through the stdout sink
         for (List<String> extra : List.of(List.<String>of(), List.of("--sink", "stdout"))) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "-jar", Jar.jar().toString(), "flows", SAMPLE.toString()));
-            cmd.addAll(extra);
-            Process p = new ProcessBuilder(cmd).redirectOutput(new java.io.File("/dev/full")).start();
-            p.getOutputStream().close();
-            String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
-            assertEquals(1, p.exitValue(), err);
+            List<String> args = new ArrayList<>(List.of("flows", SAMPLE.toString()));
+            args.addAll(extra);
+            String err = stdoutOnFullDevice(args);
             assertTrue(err.contains(String.format("sink stdout: 0 delivered, 0 retried, %d failed,", records)), err);
         }
+        // the results of top
+        String err = stdoutOnFullDevice(List.of("top", SAMPLE.toString(), "--key", "src_ip", "--quiet"));
+        assertTrue(err.contains("flowtrace: standard output: a write failed"), err);
+    }
+
+    /** Runs the jar with its standard output on /dev/full; checks it exits 1 and returns its standard error. */
+    private static String stdoutOnFullDevice(List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Jar.jar().toString()));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectOutput(new File("/dev/full")).start();
+        p.getOutputStream().close();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "finished");
+        assertEquals(1, p.exitValue(), err);
+        return err;
     }
 
     @Test
