@@ -138,8 +138,9 @@ class CommandLineIT {
         ByteBuffer b = ByteBuffer.allocate(24 + 16 + 42).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
         b.putInt(1_700_000_000).putInt(0).putInt(42).putInt(42);
-        b.order(ByteOrder.BIG_ENDIAN).put(new byte[] {-1, -1, -1, -1, -1, -1, 2, 0, 0, 0, 0, 1}).putShort((short) 0x0806)
-                .putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) 1)
+        b.order(ByteOrder.BIG_ENDIAN).put(new byte[] {-1, -1, -1, -1, -1, -1, 2, 0, 0, 0, 0, 1})
+                .putShort((short) 0x0806).putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4)
+                .putShort((short) 1)
                 .put(new byte[] {2, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2});
         Files.write(arp, b.array());
         Jar.Result r = Jar.run("flows", arp.toString());

@@ -15,11 +15,13 @@ import java.nio.channels.WritableByteChannel;
  * got through is kept track of, so the next flush goes on where it stopped and a line is never written twice or in
  * part. A compressing stream that fails a write is corrupt from there on: what it held is counted lost and every
  * later call fails at once. Lines still unwritten when {@link #close()} or {@link #finish()} fails are counted in
- * {@link #lost()}. The buffer grows to hold the longest line. Not thread-safe.
+ * {@link #lost()}. A line longer than the buffer gets a buffer of its own size until it is written. Not
+ * thread-safe.
  */
 final class LineBuffer {
     private final WritableByteChannel channel;
     private final OutputStream compressed;
+    private final int size;
     private byte[] buf;
     private int count;
     /** Lines in the buffer. */
@@ -35,6 +37,7 @@ final class LineBuffer {
     LineBuffer(WritableByteChannel channel, int size) {
         this.channel = channel;
         this.compressed = null;
+        this.size = size;
         this.buf = new byte[size];
     }
 
@@ -42,6 +45,7 @@ final class LineBuffer {
     LineBuffer(OutputStream compressed, int size) {
         this.channel = null;
         this.compressed = compressed;
+        this.size = size;
         this.buf = new byte[size];
     }
 
@@ -168,6 +172,9 @@ final class LineBuffer {
         count = 0;
         buffered = 0;
         rawNewlines = 0;
+        if (buf.length > size) {
+            buf = new byte[size]; // grown for one long line (a large snapshot): not kept
+        }
     }
 
     /** After a write that got {@code done} bytes through: the lines they completed are written, the rest stays. */

@@ -43,6 +43,22 @@ class LineBufferTest {
     }
 
     @Test
+    void aLineLongerThanTheBufferIsWrittenWholeAmongTheOthers(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("lines");
+        LineBuffer b = new LineBuffer(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE), 512);
+        byte[] big = ("{\"rows\":\"" + "y".repeat(5000) + "\"}").getBytes(StandardCharsets.US_ASCII);
+        b.line(line(0), 99, true);
+        b.line(big, big.length, true);
+        b.line(line(1), 99, true);
+        b.close();
+        assertEquals(0, b.lost());
+        String want = new String(line(0), 0, 99, StandardCharsets.US_ASCII) + "\n"
+                + new String(big, StandardCharsets.US_ASCII) + "\n"
+                + new String(line(1), 0, 99, StandardCharsets.US_ASCII) + "\n";
+        assertEquals(want, Files.readString(file));
+    }
+
+    @Test
     void aLineIsNotTakenWhenTheBufferCannotBeEmptiedForIt() throws IOException {
         LineBuffer b = new LineBuffer(FileChannel.open(FULL, StandardOpenOption.WRITE), 250);
         b.line(line(0), 99, true);
@@ -55,7 +71,8 @@ class LineBufferTest {
 
     @Test
     void aCompressedStreamThatFailsAWriteIsGivenUp(@TempDir Path dir) throws IOException {
-        FileChannel file = FileChannel.open(dir.resolve("lines.gz"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel file = FileChannel.open(dir.resolve("lines.gz"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
         LineBuffer b = new LineBuffer(new GZIPOutputStream(Channels.newOutputStream(file), 512, true), 64 * 1024);
         b.line(line(0), 99, true);
         b.line(line(1), 99, true);
