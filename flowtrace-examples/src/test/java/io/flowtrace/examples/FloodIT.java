@@ -1,6 +1,7 @@
 package io.flowtrace.examples;
 
 import io.flowtrace.capture.synth.SyntheticCapture;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,32 +11,64 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A flood of one-packet conversations from 2M distinct sources, metered by the agent jar in a 256 MiB heap with
- * the flow table bounded at 500k: the table never grows past its bound, and every packet still ends up in a
- * record (the flows pushed out are exported with end reason {@code evicted}).
+ * A flood of one-packet conversations from 2M distinct sources, metered by the agent jar in a small heap: with the
+ * flow table bounded at 500k in 256 MiB, and with the default bound (1M) in a heap too small to hold it. The table
+ * never grows past its bound nor past what the heap holds, and every packet still ends up in a record (the flows
+ * pushed out are exported with end reason {@code evicted}).
  */
 class FloodIT {
     private static final int SOURCES = 2_000_000;
     private static final int MAX_FLOWS = 500_000;
 
     @TempDir
-    Path dir;
+    static Path dir;
+    private static Path pcap;
+
+    @BeforeAll
+    static void flood() throws Exception {
+        pcap = dir.resolve("flood.pcap");
+        SyntheticCapture.builder().flood(SOURCES).seed(2).truth(false).build().write(pcap);
+    }
 
     @Test
     void everyPacketOfATwoMillionSourceFloodEndsUpInARecordWithABoundedTable() throws Exception {
-        Path pcap = dir.resolve("flood.pcap");
-        Path out = dir.resolve("flood.ndjson");
-        SyntheticCapture.builder().flood(SOURCES).seed(2).truth(false).build().write(pcap);
-
+        Path out = dir.resolve("bounded.ndjson");
         Jar.Result r = Jar.run(120, Map.of(), List.of("-Xmx256m"), "flows", pcap.toString(), "--max-flows",
                 String.valueOf(MAX_FLOWS), "--out", out.toString());
         assertEquals(0, r.exit(), r.err());
+        long evicted = assertEveryPacketInARecord(out, r);
+        // at most MAX_FLOWS flows are left for the end of the capture; every other one was pushed out
+        assertTrue(evicted >= SOURCES - MAX_FLOWS, "evicted records: " + evicted);
+    }
 
+    /**
+     * The default bound of 1M flows needs some 140 MiB of table, and twice that while it doubles: in a 128 MiB heap
+     * the table stops growing where the heap runs out, says so, and evicts from there, where it used to stop the
+     * run with an OutOfMemoryError.
+     */
+    @Test
+    void aTableTheHeapCannotHoldStopsGrowingAndEvictsInsteadOfFailing() throws Exception {
+        Path out = dir.resolve("heap.ndjson");
+        Jar.Result r = Jar.run(120, Map.of(), List.of("-Xmx128m"), "flows", pcap.toString(), "--workers", "1",
+                "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        Matcher m = Pattern.compile("a flow table stays at (\\d+) flows .*the heap has no room").matcher(r.err());
+        assertTrue(m.find(), r.err());
+        long held = Long.parseLong(m.group(1));
+        assertTrue(held < 1_048_576, "held below the default bound: " + held);
+        long evicted = assertEveryPacketInARecord(out, r);
+        assertTrue(evicted >= SOURCES - held, "evicted records: " + evicted);
+    }
+
+    /** Every packet of the flood in exactly one record, and the summary's eviction count; returns the evictions. */
+    private static long assertEveryPacketInARecord(Path out, Jar.Result r) throws Exception {
         long records = 0;
         long packets = 0;
         long evicted = 0;
@@ -50,9 +83,8 @@ class FloodIT {
         }
         assertEquals(SOURCES, packets, "packets in records");
         assertEquals(SOURCES, records, "one record per one-packet conversation");
-        // at most MAX_FLOWS flows are left for the end of the capture; every other one was pushed out
-        assertTrue(evicted >= SOURCES - MAX_FLOWS, "evicted records: " + evicted);
         assertTrue(r.err().contains("evicted=" + evicted), r.err());
+        return evicted;
     }
 
     private static long number(String line, String field) {

@@ -12,8 +12,8 @@ import io.flowtrace.core.FlowRecord;
  *
  * <p>Layout: each flow is 16 longs (128 bytes) in one {@code long[]}, so an update touches two cache lines; the
  * index is an {@code int[]} of {@code (8-bit hash tag << 24) | (slot + 1)} at load factor at most 3/4, so a probe
- * rarely touches a flow that is not the one sought. The table grows by doubling up to its bound and never beyond;
- * a full table evicts the flow nearest its deadline.
+ * rarely touches a flow that is not the one sought. The table grows by doubling up to its bound and never beyond
+ * (nor beyond what the heap can hold); a full table evicts the flow nearest its deadline.
  *
  * <p>Expiry runs on packet time only. Every flow sits in a timing wheel at its deadline (idle, active or TCP linger
  * end), placed lazily: a packet never moves a flow in the wheel, and a flow found in a bucket whose deadline has
@@ -23,6 +23,10 @@ import io.flowtrace.core.FlowRecord;
  * <p>Not thread-safe: one thread calls {@link #update}, {@link #advance} and {@link #flush}.
  */
 public final class SingleWriterFlowTable {
+    /** Made at the first message. */
+    private static final class Log {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SingleWriterFlowTable.class);
+    }
     static final int STRIDE = 16;
     /**
      * Longs before the first flow: 6 longs after the 16-byte array header put every flow on a 128-byte boundary
@@ -75,6 +79,8 @@ public final class SingleWriterFlowTable {
     private final FlowEmitter emitter;
     private final RecordContext context;
     private final int maxFlows;
+    /** {@link #maxFlows}, or less once the heap had no room to grow the table. */
+    private int bound;
     private final boolean bidirectional;
     private final boolean vlanInKey;
     private final boolean tcpClose;
@@ -124,6 +130,7 @@ public final class SingleWriterFlowTable {
         this.emitter = emitter;
         this.context = context;
         this.maxFlows = maxFlows;
+        this.bound = maxFlows;
         this.bidirectional = options.bidirectional();
         this.vlanInKey = options.vlanInKey();
         this.tcpClose = options.tcpClose();
@@ -151,14 +158,17 @@ public final class SingleWriterFlowTable {
     }
 
     private void allocate(int newCapacity) {
-        long[] old = data;
-        data = new long[newCapacity * STRIDE + BASE];
-        if (old != null) {
-            System.arraycopy(old, 0, data, 0, old.length);
-        }
-        capacity = newCapacity;
         int indexSize = Integer.highestOneBit(Math.max(4, (int) Math.min(1 << 30, (long) newCapacity * 4 / 3 + 1)) - 1) << 1;
-        index = new int[indexSize];
+        // both arrays first: when the heap cannot hold them, the table is left as it was
+        long[] newData = new long[newCapacity * STRIDE + BASE];
+        int[] newIndex = new int[indexSize];
+        long[] old = data;
+        if (old != null) {
+            System.arraycopy(old, 0, newData, 0, old.length);
+        }
+        data = newData;
+        capacity = newCapacity;
+        index = newIndex;
         indexMask = indexSize - 1;
         if (old != null) {
             // re-index every live flow
@@ -167,6 +177,24 @@ public final class SingleWriterFlowTable {
                     indexInsert(s, (int) data[s * STRIDE + BASE + HASH]);
                 }
             }
+        }
+    }
+
+    /**
+     * Doubles the table towards its bound. When the heap cannot hold the larger arrays (a flood in a small heap),
+     * the table stays as it is, its size becomes its bound from then on, and it says so once: a full table evicts,
+     * which ends flows early but loses no packet, where running out of memory would stop capture.
+     */
+    private boolean grow(int newCapacity) {
+        try {
+            allocate(newCapacity);
+            return true;
+        } catch (OutOfMemoryError e) {
+            bound = capacity;
+            Log.LOG.warn("a flow table stays at {} flows ({} MiB): the heap has no room to grow it to {} (maxFlows per "
+                    + "worker {}); the flow nearest its deadline is evicted to make room from now on. Raise the heap "
+                    + "(-Xmx) or lower maxFlows.", capacity, memoryBytes() >> 20, newCapacity, maxFlows);
+            return false;
         }
     }
 
@@ -358,12 +386,8 @@ public final class SingleWriterFlowTable {
     }
 
     private void create(DecodedPacket p, int hash, int vlan) {
-        if (size >= capacity) {
-            if (capacity < maxFlows) {
-                allocate((int) Math.min(maxFlows, (long) capacity * 2));
-            } else {
-                evictOne();
-            }
+        if (size >= capacity && !(capacity < bound && grow((int) Math.min(bound, (long) capacity * 2)))) {
+            evictOne();
         }
         int slot;
         if (freeHead >= 0) {
