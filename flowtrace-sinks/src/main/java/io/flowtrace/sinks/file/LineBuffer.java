@@ -13,13 +13,15 @@ import java.nio.channels.WritableByteChannel;
  * <p>A line goes into the buffer whole or not at all: when the buffer must be written first and that fails, the
  * call throws and the line is not taken (its caller counts it failed). Written to a channel, what a failed write
  * got through is kept track of, so the next flush goes on where it stopped and a line is never written twice or in
- * part. A compressing stream that fails a write is corrupt from there on: what it held is counted lost and every
- * later call fails at once. Lines still unwritten when {@link #close()} or {@link #finish()} fails are counted in
+ * part. A compressing stream that fails a write is corrupt from there on, and standard output that fails has lost
+ * its reader: what they held is counted lost and every later call fails at once, cheaply. Lines still unwritten when {@link #close()} or {@link #finish()} fails are counted in
  * {@link #lost()}. A line longer than the buffer gets a buffer of its own size until it is written. Not
  * thread-safe.
  */
 final class LineBuffer {
     private final WritableByteChannel channel;
+    /** Whether a failed write to {@link #channel} is the end of it (a closed pipe), as for a compressing stream. */
+    private final boolean giveUpOnError;
     private final OutputStream compressed;
     private final int size;
     private byte[] buf;
@@ -32,10 +34,18 @@ final class LineBuffer {
     private long unsynced;
     private long lost;
     private IOException broken;
+    /** Thrown by every call after {@link #broken}: made once, with no stack trace, as lines keep coming. */
+    private IOException brokenBefore;
 
-    /** Lines to a file or a pipe. */
-    LineBuffer(WritableByteChannel channel, int size) {
+    /**
+     * Lines to a file or a pipe.
+     *
+     * @param giveUpOnError whether the first failed write ends all writing (standard output, whose reader has gone
+     *                      away when it fails) or the next flush tries again (a file on a disk that may get room)
+     */
+    LineBuffer(WritableByteChannel channel, int size, boolean giveUpOnError) {
         this.channel = channel;
+        this.giveUpOnError = giveUpOnError;
         this.compressed = null;
         this.size = size;
         this.buf = new byte[size];
@@ -44,6 +54,7 @@ final class LineBuffer {
     /** Lines to a compressing stream, whose bytes are in the file only once it is flushed. */
     LineBuffer(OutputStream compressed, int size) {
         this.channel = null;
+        this.giveUpOnError = true;
         this.compressed = compressed;
         this.size = size;
         this.buf = new byte[size];
@@ -166,7 +177,7 @@ final class LineBuffer {
                 }
             } catch (IOException e) {
                 keepUnwritten(b.position());
-                throw e;
+                throw giveUpOnError ? abandon(e) : e;
             }
         }
         count = 0;
@@ -193,13 +204,33 @@ final class LineBuffer {
     }
 
     private IOException brokenBefore() {
-        return new IOException("an earlier write failed: " + broken.getMessage(), broken);
+        return brokenBefore;
     }
 
     private IOException abandon(IOException e) {
         broken = e;
+        brokenBefore = new Stopped(e);
         giveUp();
         return e;
+    }
+
+    /** Thrown for every line after a write that ended writing: one instance, no stack trace. */
+    private static final class Stopped extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped(IOException cause) {
+            super("an earlier write failed: " + cause.getMessage(), cause);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return getMessage();
+        }
     }
 
     private void giveUp() {

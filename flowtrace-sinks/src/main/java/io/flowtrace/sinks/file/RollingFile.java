@@ -193,7 +193,7 @@ final class RollingFile implements AutoCloseable {
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         try {
             out = gzip ? new LineBuffer(new GZIPOutputStream(Channels.newOutputStream(file), 8192, true), bufferSize)
-                    : new LineBuffer(file, bufferSize);
+                    : new LineBuffer(file, bufferSize, false);
         } catch (IOException e) {
             file.close();
             throw e;

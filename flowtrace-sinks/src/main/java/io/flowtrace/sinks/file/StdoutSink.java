@@ -24,7 +24,7 @@ final class StdoutSink implements Sink {
     StdoutSink(String name, String format, OutputStream target, int bufferSize) {
         this.name = name;
         this.encoder = new LineEncoder(format);
-        this.out = new LineBuffer(Channels.newChannel(target), bufferSize);
+        this.out = new LineBuffer(Channels.newChannel(target), bufferSize, true);
     }
 
     @Override

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -29,7 +31,7 @@ class LineBufferTest {
 
     @Test
     void linesThatNeverReachTheDeviceAreCountedLostOnClose() throws IOException {
-        LineBuffer b = new LineBuffer(FileChannel.open(FULL, StandardOpenOption.WRITE), 64 * 1024);
+        LineBuffer b = new LineBuffer(FileChannel.open(FULL, StandardOpenOption.WRITE), 64 * 1024, false);
         for (int i = 0; i < 3; i++) {
             b.line(line(i), 99, true);
         }
@@ -45,7 +47,8 @@ class LineBufferTest {
     @Test
     void aLineLongerThanTheBufferIsWrittenWholeAmongTheOthers(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("lines");
-        LineBuffer b = new LineBuffer(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE), 512);
+        LineBuffer b = new LineBuffer(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                512, false);
         byte[] big = ("{\"rows\":\"" + "y".repeat(5000) + "\"}").getBytes(StandardCharsets.US_ASCII);
         b.line(line(0), 99, true);
         b.line(big, big.length, true);
@@ -60,13 +63,32 @@ class LineBufferTest {
 
     @Test
     void aLineIsNotTakenWhenTheBufferCannotBeEmptiedForIt() throws IOException {
-        LineBuffer b = new LineBuffer(FileChannel.open(FULL, StandardOpenOption.WRITE), 250);
+        LineBuffer b = new LineBuffer(FileChannel.open(FULL, StandardOpenOption.WRITE), 250, false);
         b.line(line(0), 99, true);
         b.line(line(1), 99, true);
         assertThrows(IOException.class, () -> b.line(line(2), 99, true), "the third needs the buffer written");
         assertEquals(2, b.pending(), "the third line was refused (its caller counts it), the first two wait");
         assertThrows(IOException.class, b::finish);
         assertEquals(2, b.lost());
+    }
+
+    @Test
+    void aPipeWhoseReaderHasGoneIsGivenUpAndLaterLinesFailCheaply() throws IOException {
+        Pipe pipe = Pipe.open();
+        pipe.source().close(); // the reader went away (head -1)
+        LineBuffer b = new LineBuffer(pipe.sink(), 64 * 1024, true);
+        b.line(line(0), 99, true);
+        b.line(line(1), 99, true);
+        assertThrows(IOException.class, b::flush);
+        assertEquals(2, b.lost());
+        IOException first = assertThrows(IOException.class, () -> b.line(line(2), 99, true));
+        IOException second = assertThrows(IOException.class, () -> b.line(line(3), 99, true));
+        assertTrue(first.getMessage().startsWith("an earlier write failed"), first.getMessage());
+        assertSame(first, second, "made once");
+        assertEquals(0, first.getStackTrace().length, "no stack trace to fill in for every later line");
+        assertThrows(IOException.class, b::finish);
+        assertEquals(2, b.lost(), "the refused lines are their caller's to count");
+        pipe.sink().close();
     }
 
     @Test
@@ -102,7 +124,7 @@ class LineBufferTest {
             Path filler = mnt.resolve("filler");
             Files.write(filler, new byte[8192]);
             byte[] header = "line,pad\n".getBytes(StandardCharsets.US_ASCII);
-            LineBuffer b = new LineBuffer(channel, 64 * 1024);
+            LineBuffer b = new LineBuffer(channel, 64 * 1024, false);
             b.raw(header);
             int n = 150; // 15,009 bytes: more than the 8 KiB left
             for (int i = 0; i < n; i++) {
