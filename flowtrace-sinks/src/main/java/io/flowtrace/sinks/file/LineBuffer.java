@@ -13,12 +13,17 @@ import java.nio.channels.WritableByteChannel;
  * <p>A line goes into the buffer whole or not at all: when the buffer must be written first and that fails, the
  * call throws and the line is not taken (its caller counts it failed). Written to a channel, what a failed write
  * got through is kept track of, so the next flush goes on where it stopped and a line is never written twice or in
- * part. A compressing stream that fails a write is corrupt from there on, and standard output that fails has lost
+ * part; for {@value #RETRY_MILLIS} ms after a failure, a line that needs the buffer written is refused without
+ * trying (an explicit flush always tries). A compressing stream that fails a write is corrupt from there on, and standard output that fails has lost
  * its reader: what they held is counted lost and every later call fails at once, cheaply. Lines still unwritten when {@link #close()} or {@link #finish()} fails are counted in
  * {@link #lost()}. A line longer than the buffer gets a buffer of its own size until it is written. Not
  * thread-safe.
  */
 final class LineBuffer {
+    /** How long a file that failed a write refuses lines that need the buffer written, before trying again. */
+    static final long RETRY_MILLIS = 100;
+
+    private final long retryMillis;
     private final WritableByteChannel channel;
     /** Whether a failed write to {@link #channel} is the end of it (a closed pipe), as for a compressing stream. */
     private final boolean giveUpOnError;
@@ -36,6 +41,9 @@ final class LineBuffer {
     private IOException broken;
     /** Thrown by every call after {@link #broken}: made once, with no stack trace, as lines keep coming. */
     private IOException brokenBefore;
+    /** After a failed write to a file: until {@link #retryAt}, a line that needs the buffer written is refused. */
+    private IOException backingOff;
+    private long retryAt;
 
     /**
      * Lines to a file or a pipe.
@@ -44,6 +52,12 @@ final class LineBuffer {
      *                      away when it fails) or the next flush tries again (a file on a disk that may get room)
      */
     LineBuffer(WritableByteChannel channel, int size, boolean giveUpOnError) {
+        this(channel, size, giveUpOnError, RETRY_MILLIS);
+    }
+
+    /** As above, trying a failed file again after {@code retryMillis} (tests). */
+    LineBuffer(WritableByteChannel channel, int size, boolean giveUpOnError, long retryMillis) {
+        this.retryMillis = retryMillis;
         this.channel = channel;
         this.giveUpOnError = giveUpOnError;
         this.compressed = null;
@@ -53,6 +67,7 @@ final class LineBuffer {
 
     /** Lines to a compressing stream, whose bytes are in the file only once it is flushed. */
     LineBuffer(OutputStream compressed, int size) {
+        this.retryMillis = RETRY_MILLIS;
         this.channel = null;
         this.giveUpOnError = true;
         this.compressed = compressed;
@@ -148,6 +163,9 @@ final class LineBuffer {
             throw brokenBefore();
         }
         if (len > buf.length - count) {
+            if (backingOff != null && System.nanoTime() - retryAt < 0) {
+                throw backingOff; // a full disk: no write, and no exception to build, for every line
+            }
             drain();
             if (len > buf.length) {
                 buf = new byte[len];
@@ -177,8 +195,14 @@ final class LineBuffer {
                 }
             } catch (IOException e) {
                 keepUnwritten(b.position());
-                throw giveUpOnError ? abandon(e) : e;
+                if (giveUpOnError) {
+                    throw abandon(e);
+                }
+                backingOff = new Refused("a write failed less than " + retryMillis + " ms ago", e);
+                retryAt = System.nanoTime() + retryMillis * 1_000_000L;
+                throw e;
             }
+            backingOff = null;
         }
         count = 0;
         buffered = 0;
@@ -209,17 +233,17 @@ final class LineBuffer {
 
     private IOException abandon(IOException e) {
         broken = e;
-        brokenBefore = new Stopped(e);
+        brokenBefore = new Refused("an earlier write failed", e);
         giveUp();
         return e;
     }
 
-    /** Thrown for every line after a write that ended writing: one instance, no stack trace. */
-    private static final class Stopped extends IOException {
+    /** Thrown for every line refused without a write: one instance, no stack trace. */
+    private static final class Refused extends IOException {
         private static final long serialVersionUID = 1L;
 
-        Stopped(IOException cause) {
-            super("an earlier write failed: " + cause.getMessage(), cause);
+        Refused(String what, IOException cause) {
+            super(what + ": " + cause.getMessage(), cause);
         }
 
         @Override

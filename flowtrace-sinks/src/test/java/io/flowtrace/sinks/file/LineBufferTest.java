@@ -73,6 +73,33 @@ class LineBufferTest {
     }
 
     @Test
+    void aFullDiskRefusesLinesWithoutWritingForAMomentThenTriesAgain() throws Exception {
+        // a back-off longer than the test: every line after the failure is refused without a write
+        LineBuffer b = new LineBuffer(FileChannel.open(FULL, StandardOpenOption.WRITE), 250, false, 60_000);
+        b.line(line(0), 99, true);
+        b.line(line(1), 99, true);
+        IOException failed = assertThrows(IOException.class, () -> b.line(line(2), 99, true));
+        assertTrue(failed.getMessage().contains("No space left"), failed.getMessage());
+        IOException refused = assertThrows(IOException.class, () -> b.line(line(3), 99, true));
+        assertTrue(refused.getMessage().startsWith("a write failed less than 60000 ms ago"), refused.getMessage());
+        assertSame(refused, assertThrows(IOException.class, () -> b.line(line(4), 99, true)), "made once");
+        assertEquals(2, b.pending());
+        assertThrows(IOException.class, b::finish);
+        assertEquals(2, b.lost());
+
+        // a back-off of 1 ms: once it is over, the next line tries the device again
+        LineBuffer c = new LineBuffer(FileChannel.open(FULL, StandardOpenOption.WRITE), 250, false, 1);
+        c.line(line(0), 99, true);
+        c.line(line(1), 99, true);
+        assertThrows(IOException.class, () -> c.line(line(2), 99, true));
+        Thread.sleep(20);
+        IOException again = assertThrows(IOException.class, () -> c.line(line(3), 99, true));
+        assertTrue(again.getMessage().contains("No space left"), "tried the device again: " + again.getMessage());
+        assertThrows(IOException.class, c::close);
+        assertEquals(2, c.lost());
+    }
+
+    @Test
     void aPipeWhoseReaderHasGoneIsGivenUpAndLaterLinesFailCheaply() throws IOException {
         Pipe pipe = Pipe.open();
         pipe.source().close(); // the reader went away (head -1)
