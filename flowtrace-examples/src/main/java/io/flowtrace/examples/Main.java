@@ -69,12 +69,26 @@ public final class Main {
             return 2;
         } catch (FlowTraceException e) {
             err.println("flowtrace " + argv[0] + ": " + e.getMessage());
+            outOfMemoryHint(e, err);
             debug(e, err);
             return 1;
         } catch (Exception | Error e) {
             err.println("flowtrace " + argv[0] + ": " + e);
+            outOfMemoryHint(e, err);
             debug(e, err);
             return 1;
+        }
+    }
+
+    /** What to change when the heap ran out (an exact aggregator over a flood of keys, a large snapshot). */
+    private static void outOfMemoryHint(Throwable e, PrintStream err) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) {
+                err.printf("flowtrace: the heap (at most %d MiB) ran out: give the JVM more (java -Xmx...), or bound "
+                        + "what grows with the traffic (a sketch instead of an exact aggregator, --max-flows)%n",
+                        Runtime.getRuntime().maxMemory() >> 20);
+                return;
+            }
         }
     }
 

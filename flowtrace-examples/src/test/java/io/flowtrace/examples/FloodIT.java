@@ -67,6 +67,19 @@ class FloodIT {
         assertTrue(evicted >= SOURCES - held, "evicted records: " + evicted);
     }
 
+    /**
+     * An exact aggregator keeps every key: over 2M sources it cannot fit in 64 MiB. The run fails, and says what ran
+     * out and what to change, rather than a bare OutOfMemoryError.
+     */
+    @Test
+    void anExactAggregatorThatOutgrowsTheHeapFailsWithAnAnswer() throws Exception {
+        Jar.Result r = Jar.run(120, Map.of(), List.of("-Xmx64m"), "top", pcap.toString(), "--key", "src_ip",
+                "--exact", "--quiet");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("flowtrace: the heap (at most "), r.err());
+        assertTrue(r.err().contains("a sketch instead of an exact aggregator"), r.err());
+    }
+
     /** Every packet of the flood in exactly one record, and the summary's eviction count; returns the evictions. */
     private static long assertEveryPacketInARecord(Path out, Jar.Result r) throws Exception {
         long records = 0;
