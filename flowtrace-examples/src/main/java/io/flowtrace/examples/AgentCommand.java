@@ -29,7 +29,8 @@ import java.util.function.UnaryOperator;
  * endpoint, with {@code interface}, {@code hostname} and {@code direction} set. Configured by the sensor's
  * environment variables, by the same settings as flags, or by a YAML file ({@link AgentConfigFile}); a flag wins over
  * a variable, which wins over the file, which wins over the default. SIGTERM or SIGINT stops the capture, flushes
- * every open flow to the sinks and exits 0; a second signal exits at once.
+ * every open flow to the sinks and exits 0 (1 if a sink could not deliver every record); a second signal exits at
+ * once.
  */
 final class AgentCommand implements Command {
 
@@ -74,7 +75,8 @@ final class AgentCommand implements Command {
                 "usage: java -jar flowtrace.jar agent [options]",
                 "",
                 "Captures a live interface (needs root, or CAP_NET_RAW and CAP_NET_ADMIN, and libpcap) and POSTs one",
-                "JSON flow record per finished conversation. SIGTERM or SIGINT flushes every open flow and exits 0.",
+                "JSON flow record per finished conversation. SIGTERM or SIGINT flushes every open flow and exits 0",
+                "(1, with a line per sink, if a sink could not deliver every record).",
                 "",
                 "sensor settings (flag, environment variable, default); a flag wins over a variable, a variable",
                 "over the --config file:",
@@ -219,7 +221,12 @@ final class AgentCommand implements Command {
                 err.println("flowtrace agent: capture " + stats.sourceCounters());
             }
         }
-        return 0;
+        int exit = 0;
+        for (String loss : FlowsCommand.losses(stats)) {
+            err.println("flowtrace agent: " + loss);
+            exit = 1;
+        }
+        return exit;
     }
 
     /** The file's flow options first, then the command line's, which win. */

@@ -264,6 +264,32 @@ class AgentIT {
         }
     }
 
+    /** Records the endpoint never took: counted failed, and after SIGTERM the agent says so and exits 1. */
+    @Test
+    void recordsAnUnreachableEndpointNeverTookMakeTheAgentExitOne() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort(); // nothing listens there once it is closed
+        }
+        try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket sender = new java.net.DatagramSocket()) {
+            int port = receiver.getLocalPort();
+            Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    Jar.jar().toString(), "agent", "--idle-timeout", "1s", "--sink",
+                    "http:url=http://127.0.0.1:" + closedPort + "/ingest,retry-budget=0"), Map.of(
+                    "AGENT_INTERFACE", "lo",
+                    "AGENT_BPF_FILTER", "udp port " + port));
+            agent.awaitErr("flowtrace agent: capturing on lo");
+            sender.send(new java.net.DatagramPacket(new byte[10], 10, receiver.getLocalSocketAddress()));
+            agent.awaitErr("not delivered"); // the HTTP sink's warning once the idle flow's record failed
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(agent.process.pid())).start().waitFor());
+            assertTrue(agent.awaitExit(60));
+            assertEquals(1, agent.process.exitValue(), agent.err());
+            assertTrue(agent.err().contains("flowtrace agent: sink http did not deliver 1 item(s) (1 failed,"),
+                    agent.err());
+        }
+    }
+
     @Test
     void batchSizeAndSendIntervalSendArraysOfRecords() throws Exception {
         TinyHttpServer web = server("hello");
