@@ -158,7 +158,8 @@ public final class SingleWriterFlowTable {
     }
 
     private void allocate(int newCapacity) {
-        int indexSize = Integer.highestOneBit(Math.max(4, (int) Math.min(1 << 30, (long) newCapacity * 4 / 3 + 1)) - 1) << 1;
+        int indexSize =
+                Integer.highestOneBit(Math.max(4, (int) Math.min(1 << 30, (long) newCapacity * 4 / 3 + 1)) - 1) << 1;
         // both arrays first: when the heap cannot hold them, the table is left as it was
         long[] newData = new long[newCapacity * STRIDE + BASE];
         int[] newIndex = new int[indexSize];

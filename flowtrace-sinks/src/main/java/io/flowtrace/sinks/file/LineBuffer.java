@@ -11,13 +11,17 @@ import java.nio.channels.WritableByteChannel;
  * counting it delivered.
  *
  * <p>A line goes into the buffer whole or not at all: when the buffer must be written first and that fails, the
- * call throws and the line is not taken (its caller counts it failed). Written to a channel, what a failed write
- * got through is kept track of, so the next flush goes on where it stopped and a line is never written twice or in
- * part; for {@value #RETRY_MILLIS} ms after a failure, a line that needs the buffer written is refused without
- * trying (an explicit flush always tries). A compressing stream that fails a write is corrupt from there on, and standard output that fails has lost
- * its reader: what they held is counted lost and every later call fails at once, cheaply. Lines still unwritten when {@link #close()} or {@link #finish()} fails are counted in
- * {@link #lost()}. A line longer than the buffer gets a buffer of its own size until it is written. Not
- * thread-safe.
+ * call throws and the line is not taken (its caller counts it failed).
+ * <ul>
+ * <li>To a file: what a failed write got through is kept track of, so the next write goes on where it stopped and a
+ *     line is never written twice or in part. For {@value #RETRY_MILLIS} ms after a failure, a line that needs the
+ *     buffer written is refused without trying (an explicit flush always tries).</li>
+ * <li>To standard output, or through a compressing stream: the first failed write ends writing (the reader has
+ *     gone; the compressed stream is corrupt from there on). What was held is counted lost and every later call
+ *     fails at once, with one exception made for all of them.</li>
+ * </ul>
+ * Lines still unwritten when {@link #close()} or {@link #finish()} fails are counted in {@link #lost()}. A line
+ * longer than the buffer gets a buffer of its own size until it is written. Not thread-safe.
  */
 final class LineBuffer {
     /** How long a file that failed a write refuses lines that need the buffer written, before trying again. */
@@ -25,7 +29,7 @@ final class LineBuffer {
 
     private final long retryMillis;
     private final WritableByteChannel channel;
-    /** Whether a failed write to {@link #channel} is the end of it (a closed pipe), as for a compressing stream. */
+    /** Whether a failed write to {@link #channel} ends writing (a closed pipe), as for a compressing stream. */
     private final boolean giveUpOnError;
     private final OutputStream compressed;
     private final int size;
@@ -38,9 +42,8 @@ final class LineBuffer {
     /** Lines given to the compressing stream since its last flush. */
     private long unsynced;
     private long lost;
-    private IOException broken;
-    /** Thrown by every call after {@link #broken}: made once, with no stack trace, as lines keep coming. */
-    private IOException brokenBefore;
+    /** Once writing has ended: thrown by every later call (made once, with no stack trace, as lines keep coming). */
+    private IOException stopped;
     /** After a failed write to a file: until {@link #retryAt}, a line that needs the buffer written is refused. */
     private IOException backingOff;
     private long retryAt;
@@ -159,8 +162,8 @@ final class LineBuffer {
 
     /** Room for {@code len} more bytes: writes the buffer when they do not fit, grows it when they never would. */
     private void make(int len) throws IOException {
-        if (broken != null) {
-            throw brokenBefore();
+        if (stopped != null) {
+            throw stopped;
         }
         if (len > buf.length - count) {
             if (backingOff != null && System.nanoTime() - retryAt < 0) {
@@ -174,8 +177,8 @@ final class LineBuffer {
     }
 
     private void drain() throws IOException {
-        if (broken != null) {
-            throw brokenBefore();
+        if (stopped != null) {
+            throw stopped;
         }
         if (count == 0) {
             return;
@@ -227,13 +230,8 @@ final class LineBuffer {
         count -= done;
     }
 
-    private IOException brokenBefore() {
-        return brokenBefore;
-    }
-
     private IOException abandon(IOException e) {
-        broken = e;
-        brokenBefore = new Refused("an earlier write failed", e);
+        stopped = new Refused("an earlier write failed", e);
         giveUp();
         return e;
     }
