@@ -18,11 +18,15 @@ import java.util.Objects;
  * @param bidirectional    one record per conversation (true) or one per direction (false)
  * @param vlanInKey        the outermost VLAN id is part of the key
  * @param decodeTunnels    meter the inner conversation of GRE, ERSPAN, VXLAN, GTP-U and Teredo tunnels
+ * @param icmpTypeInKey    the ICMP type and its reply type (for a message with no reply, its code) are the source and
+ *                         destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
+ *                         8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
  * @param maxFlows         hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
  */
 public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Duration icmpIdleTimeout,
                           Duration otherIdleTimeout, Duration activeTimeout, boolean tcpClose, Duration tcpLinger,
-                          boolean bidirectional, boolean vlanInKey, boolean decodeTunnels, int maxFlows) {
+                          boolean bidirectional, boolean vlanInKey, boolean decodeTunnels, boolean icmpTypeInKey,
+                          int maxFlows) {
 
     /** Default bound on tracked flows. */
     public static final int DEFAULT_MAX_FLOWS = 1 << 20;
@@ -63,42 +67,47 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     public static FlowOptions defaults() {
         return new FlowOptions(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofSeconds(30), Duration.ofMinutes(30), true, Duration.ofSeconds(2), true, false, false,
-                DEFAULT_MAX_FLOWS);
+                false, DEFAULT_MAX_FLOWS);
     }
 
     public FlowOptions withIdleTimeouts(Duration tcp, Duration udp, Duration icmp, Duration other) {
         return new FlowOptions(tcp, udp, icmp, other, activeTimeout, tcpClose, tcpLinger, bidirectional,
-                vlanInKey, decodeTunnels, maxFlows);
+                vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
     }
 
     public FlowOptions withActiveTimeout(Duration active) {
         return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, active, tcpClose,
-                tcpLinger, bidirectional, vlanInKey, decodeTunnels, maxFlows);
+                tcpLinger, bidirectional, vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
     }
 
     public FlowOptions withTcpClose(boolean on, Duration linger) {
         return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout, on,
-                linger, bidirectional, vlanInKey, decodeTunnels, maxFlows);
+                linger, bidirectional, vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
     }
 
     public FlowOptions withBidirectional(boolean on) {
         return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, on, vlanInKey, decodeTunnels, maxFlows);
+                tcpClose, tcpLinger, on, vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
     }
 
     public FlowOptions withVlanInKey(boolean on) {
         return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, on, decodeTunnels, maxFlows);
+                tcpClose, tcpLinger, bidirectional, on, decodeTunnels, icmpTypeInKey, maxFlows);
     }
 
     public FlowOptions withDecodeTunnels(boolean on) {
         return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, vlanInKey, on, maxFlows);
+                tcpClose, tcpLinger, bidirectional, vlanInKey, on, icmpTypeInKey, maxFlows);
+    }
+
+    public FlowOptions withIcmpTypeInKey(boolean on) {
+        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
+                tcpClose, tcpLinger, bidirectional, vlanInKey, decodeTunnels, on, maxFlows);
     }
 
     public FlowOptions withMaxFlows(int max) {
         return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, vlanInKey, decodeTunnels, max);
+                tcpClose, tcpLinger, bidirectional, vlanInKey, decodeTunnels, icmpTypeInKey, max);
     }
 
     /** Idle timeout in nanoseconds for an IP protocol number, or {@code Long.MAX_VALUE} for never. */

@@ -176,6 +176,7 @@ public final class FlowTrace implements AutoCloseable {
         private Boolean bidirectional;
         private Boolean vlanInKey;
         private Boolean decodeTunnels;
+        private Boolean icmpTypeInKey;
         private Integer maxFlows;
         private Integer workers;
         private Integer expectedFlows;
@@ -315,6 +316,17 @@ public final class FlowTrace implements AutoCloseable {
         public Builder decodeTunnels(boolean on) {
             once("decodeTunnels");
             decodeTunnels = on;
+            return this;
+        }
+
+        /**
+         * ICMP keyed as Zeek keys it: the type and its reply type (for a message with no reply, its code) as the
+         * ports, so an echo request and its reply share a flow and other messages get flows of their own (default
+         * off: ICMP ports are 0 and one flow holds every message between two hosts).
+         */
+        public Builder icmpTypeInKey(boolean on) {
+            once("icmpTypeInKey");
+            icmpTypeInKey = on;
             return this;
         }
 
@@ -467,7 +479,7 @@ public final class FlowTrace implements AutoCloseable {
             FlowOptions o = options != null ? options : FlowOptions.defaults();
             if (options != null && (tcpIdle != null || udpIdle != null || icmpIdle != null || otherIdle != null
                     || active != null || tcpClose != null || tcpLinger != null || bidirectional != null
-                    || vlanInKey != null || decodeTunnels != null || maxFlows != null)) {
+                    || vlanInKey != null || decodeTunnels != null || icmpTypeInKey != null || maxFlows != null)) {
                 throw new IllegalStateException("options(...) and individual flow settings were both given");
             }
             try {
@@ -475,7 +487,8 @@ public final class FlowTrace implements AutoCloseable {
                         or(icmpIdle, o.icmpIdleTimeout()), or(otherIdle, o.otherIdleTimeout()),
                         or(active, o.activeTimeout()), or(tcpClose, o.tcpClose()), or(tcpLinger, o.tcpLinger()),
                         or(bidirectional, o.bidirectional()), or(vlanInKey, o.vlanInKey()),
-                        or(decodeTunnels, o.decodeTunnels()), or(maxFlows, o.maxFlows()));
+                        or(decodeTunnels, o.decodeTunnels()), or(icmpTypeInKey, o.icmpTypeInKey()),
+                        or(maxFlows, o.maxFlows()));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException(e.getMessage(), e);
             }

@@ -262,6 +262,39 @@ class FlowTraceTest {
         assertEquals(accepted.get(), st.delivered());
     }
 
+    /**
+     * Pings between two hosts and a port unreachable: by default ICMP between two hosts is one flow; with
+     * icmpTypeInKey the echo requests and replies are one flow with ports 8 and 0 (the initiator's side first) and
+     * the unreachable a flow of its own, as in Zeek's conn.log.
+     */
+    @Test
+    void icmpTypeInKeySplitsAnExchangeFromAnErrorAndPairsRequestsWithReplies() {
+        ListSource src = new ListSource();
+        long ts = 1_700_000_000L * S;
+        for (int i = 0; i < 3; i++) {
+            src.add(ts += S, Frames.eth(0x0800, Frames.ipv4(1, "10.0.0.1", "10.0.0.2", Frames.icmp(8, 0))));
+            src.add(ts += 1000, Frames.eth(0x0800, Frames.ipv4(1, "10.0.0.2", "10.0.0.1", Frames.icmp(0, 0))));
+        }
+        src.add(ts + 1000, Frames.eth(0x0800, Frames.ipv4(1, "10.0.0.2", "10.0.0.1", Frames.icmp(3, 3))));
+
+        List<FlowRecord> plain = collect(src, 1, FlowOptions.defaults());
+        assertEquals(1, plain.size());
+        assertEquals(7, plain.get(0).packetCount());
+        assertEquals(0, plain.get(0).key().srcPort());
+
+        List<FlowRecord> keyed = sorted(collect(src, 2, FlowOptions.defaults().withIcmpTypeInKey(true)));
+        assertEquals(2, keyed.size(), keyed.toString());
+        FlowRecord echo = keyed.stream().filter(r -> r.key().srcPort() == 8).findFirst().orElseThrow();
+        assertEquals("10.0.0.1", echo.key().srcIp());
+        assertEquals(0, echo.key().dstPort());
+        assertEquals(3, echo.packetsForward());
+        assertEquals(3, echo.packetsReverse());
+        FlowRecord unreachable = keyed.stream().filter(r -> r.key().srcPort() == 3).findFirst().orElseThrow();
+        assertEquals("10.0.0.2", unreachable.key().srcIp());
+        assertEquals(3, unreachable.key().dstPort());
+        assertEquals(1, unreachable.packetCount());
+    }
+
     /** A live-like source: packets until stopped. */
     static final class EndlessSource implements PacketSource {
         final CountDownLatch running = new CountDownLatch(1);

@@ -22,8 +22,8 @@ import java.util.Set;
  */
 final class MeterOptions {
     static final Set<String> WITH_VALUE = Set.of("idle-timeout", "active-timeout", "tcp-close", "tcp-linger",
-            "bidirectional", "vlan-in-key", "decode-tunnels", "max-flows", "expected-flows", "workers", "sink",
-            "out", "aggregator", "snapshot-interval", "period");
+            "bidirectional", "vlan-in-key", "decode-tunnels", "icmp-type-in-key", "max-flows", "expected-flows",
+            "workers", "sink", "out", "aggregator", "snapshot-interval", "period");
     static final Set<String> REPEATABLE = Set.of("sink", "aggregator");
 
     static final String USAGE = String.join("\n",
@@ -36,6 +36,8 @@ final class MeterOptions {
             "  --bidirectional on|off    one record per conversation (default on) or per direction",
             "  --vlan-in-key on|off      the outer VLAN id is part of the flow key (default off)",
             "  --decode-tunnels on|off   meter the inner flow of GRE/ERSPAN/VXLAN/GTP-U/Teredo (default off)",
+            "  --icmp-type-in-key on|off ICMP type and reply type (or code) as the ports, as Zeek keys ICMP:",
+            "                            echo request and reply share a flow, errors get their own (default off)",
             "  --max-flows N             hard bound on flows tracked at once (default 1048576)",
             "  --expected-flows N        start the flow table this large instead of growing it",
             "  --workers N               worker shards (default 1 on up to 2 cores, else cores - 1)",
@@ -115,6 +117,9 @@ final class MeterOptions {
         }
         if (a.has("decode-tunnels")) {
             b.decodeTunnels(onOff("--decode-tunnels", a.get("decode-tunnels")));
+        }
+        if (a.has("icmp-type-in-key")) {
+            b.icmpTypeInKey(onOff("--icmp-type-in-key", a.get("icmp-type-in-key")));
         }
         if (a.has("max-flows")) {
             b.maxFlows(positiveInt("--max-flows", a.get("max-flows"), Integer.MAX_VALUE));

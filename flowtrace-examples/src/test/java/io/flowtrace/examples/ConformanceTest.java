@@ -38,7 +38,8 @@ class ConformanceTest {
 
     /**
      * Zeek: TCP inactivity 5 min, UDP/ICMP/other 1 min, no active timeout, connections end 5 s after FIN/RST, tunnels
-     * decapsulated (the inner connections are compared; the outer ones Zeek also logs are skipped), no VLAN in key.
+     * decapsulated (the inner connections are compared; the outer ones Zeek also logs are skipped), no VLAN in key,
+     * ICMP keyed by type and reply type or code (Zeek's orig_p and resp_p).
      */
     static final FlowOptions ZEEK = FlowOptions.defaults()
             .withIdleTimeouts(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(1),
@@ -46,7 +47,8 @@ class ConformanceTest {
             .withActiveTimeout(Duration.ZERO)
             .withTcpClose(true, Duration.ofSeconds(5))
             .withVlanInKey(false)
-            .withDecodeTunnels(true);
+            .withDecodeTunnels(true)
+            .withIcmpTypeInKey(true);
 
     /**
      * Arkime (its test configuration): TCP 480 s, UDP/ICMP/SCTP 60 s, sessions saved every 480 s, 5 s closing
@@ -207,15 +209,18 @@ class ConformanceTest {
             FlowKey k = r.key();
             boolean noPorts = ipBytes && k.protocol() == 132; // Zeek: SCTP is an unknown transport, ports 0
             String conv = conversation(k.protocol(), k.srcIp(), noPorts ? 0 : k.srcPort(), k.dstIp(),
-                    noPorts ? 0 : k.dstPort());
+                    noPorts ? 0 : k.dstPort(), options.icmpTypeInKey());
             m.merge(conv, new Totals(r.packetCount(), ipBytes ? r.ipByteCount() : r.byteCount(), 1), Totals::plus);
         }
         return m;
     }
 
-    /** A direction-free text form of a conversation: the endpoints in sorted order; ICMP without type/code. */
-    static String conversation(int proto, String a, int pa, String b, int pb) {
-        if (proto == 1 || proto == 58) {
+    /**
+     * A direction-free text form of a conversation: the endpoints in sorted order; ICMP with its type and reply type
+     * or code as ports when {@code icmpPorts}, else without.
+     */
+    static String conversation(int proto, String a, int pa, String b, int pb, boolean icmpPorts) {
+        if (!icmpPorts && (proto == 1 || proto == 58)) {
             pa = 0;
             pb = 0;
         }
@@ -262,7 +267,7 @@ class ConformanceTest {
                 default -> Integer.parseInt(v[fields.indexOf("ip_proto")]);
             };
             String conv = conversation(proto, origH, Integer.parseInt(v[fields.indexOf("id.orig_p")]),
-                    v[fields.indexOf("id.resp_h")], Integer.parseInt(v[fields.indexOf("id.resp_p")]));
+                    v[fields.indexOf("id.resp_h")], Integer.parseInt(v[fields.indexOf("id.resp_p")]), true);
             long pkts = Long.parseLong(v[fields.indexOf("orig_pkts")]) + Long.parseLong(v[fields.indexOf("resp_pkts")]);
             long bytes = Long.parseLong(v[fields.indexOf("orig_ip_bytes")])
                     + Long.parseLong(v[fields.indexOf("resp_ip_bytes")]);
@@ -282,7 +287,7 @@ class ConformanceTest {
             }
             String conv = conversation(b.path("ipProtocol").asInt(), b.path("source").path("ip").asText(),
                     b.path("source").path("port").asInt(0), b.path("destination").path("ip").asText(),
-                    b.path("destination").path("port").asInt(0));
+                    b.path("destination").path("port").asInt(0), false);
             m.merge(conv, new Totals(b.path("network").path("packets").asLong(),
                     b.path("network").path("bytes").asLong(), 1), Totals::plus);
         }

@@ -53,6 +53,7 @@ public final class PacketDecoder {
 
     private final boolean decodeTunnels;
     private final boolean vlanInKey;
+    private final boolean icmpTypeInKey;
     private final FragmentCache fragments;
 
     // per-packet state, reset by decode()
@@ -74,12 +75,22 @@ public final class PacketDecoder {
     private int lastIpStart;
 
     public PacketDecoder(boolean decodeTunnels, boolean vlanInKey) {
-        this(decodeTunnels, vlanInKey, FRAGMENT_CACHE_SETS);
+        this(decodeTunnels, vlanInKey, false);
+    }
+
+    /** @param icmpTypeInKey ICMP type and reply type (or code) as the ports: see {@link #icmpPorts} */
+    public PacketDecoder(boolean decodeTunnels, boolean vlanInKey, boolean icmpTypeInKey) {
+        this(decodeTunnels, vlanInKey, icmpTypeInKey, FRAGMENT_CACHE_SETS);
     }
 
     PacketDecoder(boolean decodeTunnels, boolean vlanInKey, int fragmentCacheSets) {
+        this(decodeTunnels, vlanInKey, false, fragmentCacheSets);
+    }
+
+    PacketDecoder(boolean decodeTunnels, boolean vlanInKey, boolean icmpTypeInKey, int fragmentCacheSets) {
         this.decodeTunnels = decodeTunnels;
         this.vlanInKey = vlanInKey;
+        this.icmpTypeInKey = icmpTypeInKey;
         this.fragments = new FragmentCache(fragmentCacheSets);
     }
 
@@ -651,6 +662,9 @@ public final class PacketDecoder {
                 if (end - p >= 2) {
                     out.icmpType = b[p] & 0xff;
                     out.icmpCode = b[p + 1] & 0xff;
+                    if (icmpTypeInKey) {
+                        icmpPorts(protocol, out);
+                    }
                 }
                 out.payloadLength = Math.max(0, ipPayload - 8);
                 return DecodeStatus.OK;
@@ -673,6 +687,54 @@ public final class PacketDecoder {
             default:
                 out.payloadLength = Math.max(0, ipPayload);
                 return DecodeStatus.OK;
+        }
+    }
+
+    /**
+     * ICMP keyed as Zeek keys it: the source port is the type, the destination port the type of the matching reply
+     * or request, so that both directions of an exchange make one flow (echo request 8 and reply 0 give ports 8 and
+     * 0 one way and 0 and 8 the other); a message that has no counterpart (an error, a redirect) gets its code.
+     */
+    static void icmpPorts(int protocol, DecodedPacket out) {
+        int type = out.icmpType;
+        int other = protocol == 1 ? icmp4Counterpart(type) : icmp6Counterpart(type);
+        out.srcPort = type;
+        out.dstPort = other >= 0 ? other : out.icmpCode;
+    }
+
+    /** The request or reply type that pairs with an ICMPv4 type, or -1 (RFC 792, 950, 1256). */
+    static int icmp4Counterpart(int type) {
+        switch (type) {
+            case 8: return 0;    // echo
+            case 0: return 8;
+            case 13: return 14;  // timestamp
+            case 14: return 13;
+            case 15: return 16;  // information
+            case 16: return 15;
+            case 10: return 9;   // router solicitation / advertisement
+            case 9: return 10;
+            case 17: return 18;  // address mask
+            case 18: return 17;
+            default: return -1;
+        }
+    }
+
+    /** The request or reply type that pairs with an ICMPv6 type, or -1 (RFC 4443, 4861, 2710, 4620, 6275). */
+    static int icmp6Counterpart(int type) {
+        switch (type) {
+            case 128: return 129; // echo
+            case 129: return 128;
+            case 133: return 134; // router solicitation / advertisement
+            case 134: return 133;
+            case 135: return 136; // neighbour solicitation / advertisement
+            case 136: return 135;
+            case 130: return 131; // multicast listener query / report
+            case 131: return 130;
+            case 139: return 140; // node information query / reply
+            case 140: return 139;
+            case 144: return 145; // home agent address discovery request / reply
+            case 145: return 144;
+            default: return -1;
         }
     }
 

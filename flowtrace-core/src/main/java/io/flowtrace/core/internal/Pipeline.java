@@ -83,7 +83,7 @@ public final class Pipeline implements PacketHandler {
         this.settings = settings;
         this.source = source;
         FlowOptions o = settings.options();
-        this.decoder = new PacketDecoder(o.decodeTunnels(), o.vlanInKey());
+        this.decoder = new PacketDecoder(o.decodeTunnels(), o.vlanInKey(), o.icmpTypeInKey());
         int n = settings.workers();
         this.sinks = settings.sinks().toArray(new SinkRunner[0]);
         int json = 0;

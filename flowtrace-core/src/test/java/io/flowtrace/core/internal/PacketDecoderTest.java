@@ -375,6 +375,30 @@ class PacketDecoderTest {
             assertEquals(0, out.srcPort);
         }
 
+        /** As Zeek's conn.log: orig_p is the type, resp_p the counterpart type, or the code when there is none. */
+        @Test
+        void icmpTypeInKeyGivesTheTypeAndItsReplyTypeOrTheCodeAsPorts() {
+            decoder = new PacketDecoder(false, false, true);
+            assertEquals(DecodeStatus.OK, decode(ipv4(1, "10.0.0.1", "10.0.0.2", icmp(8, 0)), 101));
+            assertEquals("1 10.0.0.1:8 > 10.0.0.2:0", key(), "echo request");
+            int request = out.flowHash;
+            assertEquals(DecodeStatus.OK, decode(ipv4(1, "10.0.0.2", "10.0.0.1", icmp(0, 0)), 101));
+            assertEquals("1 10.0.0.2:0 > 10.0.0.1:8", key(), "echo reply: the request's key reversed");
+            assertEquals(request, out.flowHash, "both directions hash alike, so one worker sees both");
+            assertEquals(DecodeStatus.OK, decode(ipv4(1, "10.0.0.2", "10.0.0.1", icmp(3, 3)), 101));
+            assertEquals("1 10.0.0.2:3 > 10.0.0.1:3", key(), "port unreachable: no counterpart, the code");
+            assertEquals(DecodeStatus.OK, decode(ipv4(1, "10.0.0.1", "10.0.0.2", icmp(13, 0)), 101));
+            assertEquals("1 10.0.0.1:13 > 10.0.0.2:14", key(), "timestamp request");
+            assertEquals(DecodeStatus.OK, decode(ipv6(58, "fe80::1", "ff02::1:ff00:2", icmp(135, 0)), 101));
+            assertEquals("58 fe80::1:135 > ff02::1:ff00:2:136", key(), "neighbour solicitation");
+            assertEquals(DecodeStatus.OK, decode(ipv6(58, "fe80::1", "ff02::16", icmp(143, 0)), 101));
+            assertEquals("58 fe80::1:143 > ff02::16:0", key(), "MLDv2 report: no counterpart");
+            assertEquals(DecodeStatus.OK, decode(ipv6(58, "2001:db8::1", "2001:db8::2", icmp(129, 0)), 101));
+            assertEquals("58 2001:db8::1:129 > 2001:db8::2:128", key(), "echo reply");
+            assertEquals(129, out.icmpType, "type and code stay available");
+            assertEquals(0, out.icmpCode);
+        }
+
         @Test
         void sctpHasPortsAndOtherProtocolsHaveNone() {
             assertEquals(DecodeStatus.OK, decode(ipv4(132, "10.0.0.1", "10.0.0.2", sctp(5000, 80)), 101));
