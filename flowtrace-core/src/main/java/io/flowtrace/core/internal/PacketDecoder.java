@@ -83,10 +83,6 @@ public final class PacketDecoder {
         this(decodeTunnels, vlanInKey, icmpTypeInKey, FRAGMENT_CACHE_SETS);
     }
 
-    PacketDecoder(boolean decodeTunnels, boolean vlanInKey, int fragmentCacheSets) {
-        this(decodeTunnels, vlanInKey, false, fragmentCacheSets);
-    }
-
     PacketDecoder(boolean decodeTunnels, boolean vlanInKey, boolean icmpTypeInKey, int fragmentCacheSets) {
         this.decodeTunnels = decodeTunnels;
         this.vlanInKey = vlanInKey;

@@ -526,7 +526,7 @@ class PacketDecoderTest {
 
         @Test
         void cacheIsBoundedAndEvictsTheOldest() {
-            decoder = new PacketDecoder(false, false, 1); // one set: FragmentCache.WAYS datagrams
+            decoder = new PacketDecoder(false, false, false, 1); // one set: FragmentCache.WAYS datagrams
             int n = FragmentCache.WAYS + 1;
             for (int id = 0; id < n; id++) {
                 decode(v4(id, 0x2000, udp(1000 + id, 53, new byte[8])), 101);

@@ -59,7 +59,7 @@ public final class FileSinkProvider implements SinkProvider {
         boolean gzip = config.getBoolean("gzip", false);
         long rotateBytes = config.getSize("rotate-size", 0, 0, Long.MAX_VALUE);
         Duration rotateInterval = config.getDuration("rotate-interval", Duration.ZERO);
-        int buffer = (int) config.getSize("buffer", 64 * 1024, 512, 64L * 1024 * 1024);
+        int buffer = (int) config.getSize("buffer", LineBuffer.DEFAULT_SIZE, 512, 64L * 1024 * 1024);
         String snapshotText = config.getString("snapshot-path", null);
         Path path = path(config, "path", pathText);
         Path snapshotPath = null;

@@ -26,6 +26,8 @@ import java.nio.channels.WritableByteChannel;
 final class LineBuffer {
     /** How long a file that failed a write refuses lines that need the buffer written, before trying again. */
     static final long RETRY_MILLIS = 100;
+    /** Buffer size of the file and stdout sinks unless configured. */
+    static final int DEFAULT_SIZE = 64 * 1024;
 
     private final long retryMillis;
     private final WritableByteChannel channel;
@@ -60,22 +62,22 @@ final class LineBuffer {
 
     /** As above, trying a failed file again after {@code retryMillis} (tests). */
     LineBuffer(WritableByteChannel channel, int size, boolean giveUpOnError, long retryMillis) {
-        this.retryMillis = retryMillis;
-        this.channel = channel;
-        this.giveUpOnError = giveUpOnError;
-        this.compressed = null;
-        this.size = size;
-        this.buf = new byte[size];
+        this(channel, null, giveUpOnError, size, retryMillis);
     }
 
     /** Lines to a compressing stream, whose bytes are in the file only once it is flushed. */
     LineBuffer(OutputStream compressed, int size) {
-        this.retryMillis = RETRY_MILLIS;
-        this.channel = null;
-        this.giveUpOnError = true;
+        this(null, compressed, true, size, RETRY_MILLIS);
+    }
+
+    private LineBuffer(WritableByteChannel channel, OutputStream compressed, boolean giveUpOnError, int size,
+                       long retryMillis) {
+        this.channel = channel;
         this.compressed = compressed;
+        this.giveUpOnError = giveUpOnError;
         this.size = size;
         this.buf = new byte[size];
+        this.retryMillis = retryMillis;
     }
 
     /** Appends {@code bytes[0..length)}, followed by a {@code '\n'} when {@code newline}, as one line. */

@@ -38,13 +38,13 @@ public final class StdoutSinkProvider implements SinkProvider {
      * {@link java.io.PrintStream} does not).
      */
     public static Sink to(OutputStream target) {
-        return new StdoutSink("stdout", "ndjson", target, 64 * 1024);
+        return new StdoutSink("stdout", "ndjson", target, LineBuffer.DEFAULT_SIZE);
     }
 
     @Override
     public Sink create(PluginConfig config) {
         String format = config.getChoice("format", "ndjson", "ndjson", "csv");
-        int buffer = (int) config.getSize("buffer", 64 * 1024, 512, 64L * 1024 * 1024);
+        int buffer = (int) config.getSize("buffer", LineBuffer.DEFAULT_SIZE, 512, 64L * 1024 * 1024);
         config.validate();
         return new StdoutSink(name(), format, new FileOutputStream(FileDescriptor.out), buffer);
     }
