@@ -85,7 +85,8 @@ public final class Main {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof OutOfMemoryError) {
                 err.printf("flowtrace: the heap (at most %d MiB) ran out: give the JVM more (java -Xmx...), or bound "
-                        + "what grows with the traffic (a sketch instead of an exact aggregator, --max-flows)%n",
+                        + "what grows with the traffic (a sketch instead of an exact aggregator, or a lower --max-keys; "
+                        + "--max-flows)%n",
                         Runtime.getRuntime().maxMemory() >> 20);
                 return;
             }

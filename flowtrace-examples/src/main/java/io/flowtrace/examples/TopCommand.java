@@ -6,6 +6,7 @@ import io.flowtrace.core.FlowRecordJson;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Snapshot;
+import io.flowtrace.sketch.ExactAggregator;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ import java.util.Set;
  */
 final class TopCommand implements Command {
     static final String TASK = "top";
-    private static final Set<String> OWN_VALUES = Set.of("key", "metric", "limit", "sketch", "memory");
+    private static final Set<String> OWN_VALUES = Set.of("key", "metric", "limit", "sketch", "memory", "max-keys");
     private static final Set<String> FLAGS = Set.of("exact", "quiet");
 
     @Override
@@ -46,6 +47,8 @@ final class TopCommand implements Command {
                 "                            values per key, e.g. spread:dst_ip)",
                 "  --limit N                 rows (default 10)",
                 "  --exact                   exact counts (the default)",
+                "  --max-keys N              keys --exact tracks at most (default 1000000); the traffic of",
+                "                            keys seen after that is counted, reported and left out of the rows",
                 "  --sketch NAME             count-min (packets, bytes, flows) or super-spread (spread:FIELD)",
                 "  --memory SIZE             sketch memory, e.g. 256KiB, 1MiB (defaults: count-min 256KiB,",
                 "                            super-spread 1MiB)",
@@ -77,12 +80,17 @@ final class TopCommand implements Command {
             damage = e;
             stats = meter.stats();
         }
+        Snapshot last = null;
         for (Snapshot s : meter.snapshots()) {
             if (s.task().equals(TASK)) {
                 print(s, out);
+                last = s;
             }
         }
         out.flush();
+        if (last != null) {
+            untracked(last, task, err);
+        }
         if (!a.has("quiet")) {
             FlowsCommand.printSummary(stats, err);
         }
@@ -120,7 +128,14 @@ final class TopCommand implements Command {
             }
             s.put("type", "exact");
             s.put("metric", metric);
+            if (a.has("max-keys")) {
+                s.put("max-keys", String.valueOf(MeterOptions.positiveInt("--max-keys", a.get("max-keys"),
+                        ExactAggregator.MAX_BOUND)));
+            }
             return s;
+        }
+        if (a.has("max-keys")) {
+            throw new UsageException("--max-keys applies to --exact only (a sketch's memory is set with --memory)");
         }
         String sketch = a.get("sketch").toLowerCase(Locale.ROOT);
         switch (sketch) {
@@ -144,6 +159,24 @@ final class TopCommand implements Command {
             s.put("memory", a.get("memory"));
         }
         return s;
+    }
+
+    /** Says on {@code err} what an exact task's bounds left out of its rows, if anything. */
+    static void untracked(Snapshot s, Map<String, String> task, PrintStream err) {
+        Map<String, Long> t = s.totals();
+        Long packets = t.get("untracked_packets");
+        if (packets != null) {
+            String max = task.getOrDefault("max-keys", String.valueOf(ExactAggregator.DEFAULT_MAX_KEYS));
+            err.printf(Locale.ROOT, "flowtrace top: only the first %,d keys were tracked (--max-keys): %,d packets, "
+                    + "%,d bytes and %,d flows of later keys are in the totals, not in the rows; --sketch count-min "
+                    + "ranks any number of keys in bounded memory%n", Long.parseLong(max), packets,
+                    t.getOrDefault("untracked_bytes", 0L), t.getOrDefault("untracked_flows", 0L));
+        }
+        Long pairs = t.get("untracked_pairs");
+        if (pairs != null) {
+            err.printf(Locale.ROOT, "flowtrace top: %,d distinct pairs could not be remembered (the pair bound was "
+                    + "reached): a spread may be short by that many%n", pairs);
+        }
     }
 
     /** One JSON object per row; bounds only where the value is an estimate with known bounds. */

@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A flood of one-packet conversations from 2M distinct sources, metered by the agent jar in a small heap: with the
  * flow table bounded at 500k in 256 MiB, and with the default bound (1M) in a heap too small to hold it. The table
  * never grows past its bound nor past what the heap holds, and every packet still ends up in a record (the flows
- * pushed out are exported with end reason {@code evicted}).
+ * pushed out are exported with end reason {@code evicted}). An exact task over the flood fails with an answer in a
+ * heap smaller than its default bound needs, and runs with a lower bound.
  */
 class FloodIT {
     private static final int SOURCES = 2_000_000;
@@ -78,6 +79,22 @@ class FloodIT {
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().contains("flowtrace: the heap (at most "), r.err());
         assertTrue(r.err().contains("a sketch instead of an exact aggregator"), r.err());
+    }
+
+    /**
+     * The same task with --max-keys runs in the same heap: it tracks the first 100,000 sources and counts the packets
+     * of every later one as untracked, and says so; each source sent one packet, so that is the rest of the flood.
+     */
+    @Test
+    void anExactAggregatorWithAKeyBoundRunsInTheSameHeapAndSaysWhatItLeftOut() throws Exception {
+        Jar.Result r = Jar.run(120, Map.of(), List.of("-Xmx64m"), "top", pcap.toString(), "--key", "src_ip",
+                "--exact", "--max-keys", "100000", "--quiet");
+        assertEquals(0, r.exit(), r.err());
+        Matcher m = Pattern.compile("only the first 100,000 keys were tracked \\(--max-keys\\): ([0-9,]+) packets")
+                .matcher(r.err());
+        assertTrue(m.find(), r.err());
+        assertEquals(SOURCES - 100_000, Long.parseLong(m.group(1).replace(",", "")));
+        assertEquals(10, r.out().split("\n").length, r.out());
     }
 
     /** Every packet of the flood in exactly one record, and the summary's eviction count; returns the evictions. */

@@ -75,5 +75,11 @@ class TopCommandTest {
         r = top("--key", "src_mac");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("src_mac"), r.err());
+        r = top("--key", "src_ip", "--sketch", "count-min", "--max-keys", "10");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--max-keys applies to --exact only"), r.err());
+        r = top("--key", "src_ip", "--max-keys", "0");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--max-keys"), r.err());
     }
 }

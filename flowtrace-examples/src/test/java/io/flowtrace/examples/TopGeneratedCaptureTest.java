@@ -124,4 +124,36 @@ class TopGeneratedCaptureTest {
         double f1 = f1(rows.keySet(), truthTop(packetsBySource, 1000), 1000);
         assertTrue(f1 >= 0.99, "F1 " + f1);
     }
+
+    @Test
+    @DisplayName("exact with --max-keys: rows bound the truth and the untracked packets are what the rows lack")
+    void exactWithAKeyBoundSaysWhatItLeftOut() throws Exception {
+        List<String> argv = List.of("top", capture.toString(), "--key", "src_ip", "--quiet", "--max-keys", "1000",
+                "--limit", "1000000");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Main.run(argv.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String errText = err.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, errText);
+        long rowsSum = 0;
+        int rows = 0;
+        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+            JsonNode r = JSON.readTree(line);
+            long actual = packetsBySource.get(r.get("key").get("src_ip").asText());
+            long value = r.get("value").asLong();
+            long lower = r.has("lower") ? r.get("lower").asLong() : value;
+            long upper = r.has("upper") ? r.get("upper").asLong() : value;
+            assertTrue(lower <= actual && actual <= upper, r + " vs " + actual);
+            rowsSum += value;
+            rows++;
+        }
+        assertTrue(rows <= 1000, rows + " rows");
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("only the first 1,000 keys were tracked \\(--max-keys\\): ([0-9,]+) packets").matcher(errText);
+        assertTrue(m.find(), errText);
+        long untracked = Long.parseLong(m.group(1).replace(",", ""));
+        long total = packetsBySource.values().stream().mapToLong(Long::longValue).sum();
+        assertEquals(total - rowsSum, untracked, "untracked packets: all the traffic the rows do not hold");
+    }
 }

@@ -135,4 +135,9 @@ abstract class BaseAggregator implements Aggregator {
 
     /** The hash seed recorded in the byte form. */
     abstract long seed();
+
+    /** The version of this family's byte form that {@link #writeState} writes. */
+    int formatVersion() {
+        return 1;
+    }
 }

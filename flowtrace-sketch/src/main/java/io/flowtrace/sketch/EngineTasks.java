@@ -48,7 +48,7 @@ import java.util.TreeSet;
  */
 public final class EngineTasks {
     private static final Set<String> EXACT_KEYS = Set.of("name", "key_fields", "num_shards", "metric", "limit",
-            "capacity", "key");
+            "capacity", "key", "max-keys", "max-pairs");
     private static final Set<String> SKETCH_KEYS = Set.of("name", "skt_type", "flow_fields", "element_fields",
             "width", "depth", "size_thereshold", "size_threshold", "count_thereshold", "count_threshold", "m", "size",
             "base", "b", "metric", "limit", "memory", "seed", "candidates", "conservative", "epsilon", "delta");
@@ -117,7 +117,7 @@ public final class EngineTasks {
         s.put("name", name);
         Object fields = task.containsKey("key_fields") ? task.get("key_fields") : task.get("key");
         s.put("key", fields(fields, "key_fields", where));
-        passThrough(task, s, "metric", "limit", "capacity");
+        passThrough(task, s, "metric", "limit", "capacity", "max-keys", "max-pairs");
         return new Task("exact", s);
     }
 

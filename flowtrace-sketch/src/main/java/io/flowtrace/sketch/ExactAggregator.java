@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Exact group-by (type {@code exact}): packets, wire bytes and finished flows per key, in 64-bit counters, over any
@@ -24,19 +25,39 @@ import java.util.List;
  * {@code dst_ip} per {@code src_ip}); pairs are remembered as 64-bit fingerprints, so the count is exact unless two
  * of the n pairs collide (probability below n²/2<sup>65</sup>).
  *
- * <p><b>Merge: exact.</b> Counters add; distinct pairs are unioned. The merged answer is the single-instance one,
- * whatever way the stream was split. Memory grows with the number of keys (about 40 + 8 × key words bytes each);
- * the table doubles as it fills (pre-size with {@code capacity}). Not thread-safe.
+ * <p><b>Bounded.</b> At most {@code maxKeys} keys are tracked (default {@value #DEFAULT_MAX_KEYS}), and with
+ * {@code spread:} at most {@code maxPairs} pairs (default {@value #DEFAULT_MAX_PAIRS}). Once the bound is reached,
+ * keys not yet tracked are not added: their packets, bytes and flows still count in the totals and are also counted
+ * as {@code untracked_packets}, {@code untracked_bytes} and {@code untracked_flows}; a pair that cannot be
+ * remembered is counted in {@code untracked_pairs}. These totals appear in a snapshot only when they are not zero,
+ * so a snapshot without them is exact. With them, one instance's rows stay exact (a key is either tracked from its
+ * first packet or not at all) except spreads, which may miss the untracked pairs; rows merged from several
+ * instances (workers) may miss what another instance could not track. Such rows say so with bounds: the value is
+ * the lower bound, and the upper bound adds what may be missing ({@link Snapshot.Row#upper()}). Memory is about
+ * 40 + 8 × key words bytes per key (24 per pair); the table doubles as it fills (pre-size with {@code capacity}).
+ *
+ * <p><b>Merge: exact</b> within the bound. Counters add; distinct pairs are unioned. The merged answer is the
+ * single-instance one, whatever way the stream was split, as long as neither side nor the result went past the
+ * bound; keys of the other side that do not fit are counted as untracked. Not thread-safe.
  */
 public final class ExactAggregator extends BaseAggregator {
     static final int FAMILY = 1;
-    static final int VERSION = 1;
     private static final long ELEMENT_SEED = 0x6A09E667F3BCC909L;
     private static final long KEY_SEED = 0x3C6EF372FE94F82BL;
+    /** Format version of the byte form: 2 adds the bounds and the untracked totals. */
+    static final int FORMAT = 2;
+    /** Keys tracked at most unless configured: the flow table's default bound. */
+    public static final int DEFAULT_MAX_KEYS = 1_000_000;
+    /** Distinct pairs ({@code spread:}) remembered at most unless configured. */
+    public static final int DEFAULT_MAX_PAIRS = 4_000_000;
+    /** Largest bound accepted for keys and pairs. */
+    public static final int MAX_BOUND = 1 << 28;
 
     private final Metric metric;
     private final int limit;
     private final int capacity;
+    private final int maxKeys;
+    private final int maxPairs;
     private final KeyIndex index;
     private long[] packets;
     private long[] bytes;
@@ -46,20 +67,35 @@ public final class ExactAggregator extends BaseAggregator {
     private long[] pairs;
     private int[] pairKey;
     private int pairCount;
+    // traffic of keys (and pairs) left out once the bounds were reached
+    private long untrackedPackets;
+    private long untrackedBytes;
+    private long untrackedFlows;
+    private long untrackedPairs;
+    /** Some row may miss traffic another instance left untracked (set by merges; see {@link #slack}). */
+    private boolean partialRows;
 
-    ExactAggregator(String task, KeyFields key, Metric metric, int limit, int capacity) {
+    ExactAggregator(String task, KeyFields key, Metric metric, int limit, int capacity, int maxKeys, int maxPairs) {
         super(task, key);
+        if (maxKeys < 1 || maxKeys > MAX_BOUND) {
+            throw new IllegalArgumentException("maxKeys: " + maxKeys + " (expected: 1.." + MAX_BOUND + ")");
+        }
+        if (maxPairs < 1 || maxPairs > MAX_BOUND) {
+            throw new IllegalArgumentException("maxPairs: " + maxPairs + " (expected: 1.." + MAX_BOUND + ")");
+        }
         this.metric = metric;
         this.limit = limit;
-        this.capacity = capacity;
-        this.index = new KeyIndex(key.words(), capacity);
+        this.capacity = Math.min(capacity, maxKeys);
+        this.maxKeys = maxKeys;
+        this.maxPairs = maxPairs;
+        this.index = new KeyIndex(key.words(), this.capacity);
         int n = index.idCapacity();
         packets = new long[n];
         bytes = new long[n];
         flows = new long[n];
         if (metric.kind == Metric.SPREAD) {
             distinct = new long[n];
-            int cap = Integer.highestOneBit(Math.max(16, capacity * 4) - 1) << 1;
+            int cap = Integer.highestOneBit(Math.max(16, Math.min(this.capacity * 4, maxPairs)) - 1) << 1;
             pairs = new long[cap];
             pairKey = new int[cap];
         }
@@ -72,7 +108,8 @@ public final class ExactAggregator extends BaseAggregator {
      * @param key  key fields, e.g. {@code src_ip,dst_ip} or {@code five_tuple}
      */
     public static ExactAggregator of(String task, String key) {
-        return new ExactAggregator(task, KeyFields.parse(key), Metric.packets(), 0, 1024);
+        return new ExactAggregator(task, KeyFields.parse(key), Metric.packets(), 0, 1024, DEFAULT_MAX_KEYS,
+                DEFAULT_MAX_PAIRS);
     }
 
     /**
@@ -82,10 +119,27 @@ public final class ExactAggregator extends BaseAggregator {
      * @param limit  rows per snapshot, largest first; 0 for all
      */
     public static ExactAggregator of(String task, String key, String metric, int limit) {
+        return of(task, key, metric, limit, DEFAULT_MAX_KEYS);
+    }
+
+    /**
+     * An exact task tracking at most {@code maxKeys} keys (and, with {@code spread:}, remembering at most
+     * {@value #DEFAULT_MAX_PAIRS} pairs, or {@code maxKeys} if that is larger).
+     *
+     * @param maxKeys keys tracked at most, 1 to {@value #MAX_BOUND}; traffic of further keys is counted as
+     *                untracked
+     */
+    public static ExactAggregator of(String task, String key, String metric, int limit, int maxKeys) {
         if (limit < 0) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: >= 0)");
         }
-        return new ExactAggregator(task, KeyFields.parse(key), Metric.parse(metric), limit, 1024);
+        return new ExactAggregator(task, KeyFields.parse(key), Metric.parse(metric), limit, 1024, maxKeys,
+                defaultMaxPairs(maxKeys));
+    }
+
+    /** {@value #DEFAULT_MAX_PAIRS}, or {@code maxKeys} when that is larger. */
+    static int defaultMaxPairs(int maxKeys) {
+        return Math.max(DEFAULT_MAX_PAIRS, maxKeys);
     }
 
     @Override
@@ -100,15 +154,17 @@ public final class ExactAggregator extends BaseAggregator {
         k.extract(p, s, 0);
         int w = k.words();
         long h = Hashing.hash(s, 0, w, KEY_SEED);
-        int id = index.findOrAdd(s, 0, h);
-        if (id >= packets.length) {
-            grow();
-        }
+        int id = keyId(s, 0, h);
         long len = p.wireLength();
-        packets[id]++;
-        bytes[id] += len;
         totalPackets++;
         totalBytes += len;
+        if (id < 0) {
+            untrackedPackets++;
+            untrackedBytes += len;
+            return;
+        }
+        packets[id]++;
+        bytes[id] += len;
         if (distinct != null) {
             KeyFields e = metric.element;
             e.extract(p, s, w);
@@ -124,11 +180,21 @@ public final class ExactAggregator extends BaseAggregator {
         totalFlows++;
         long[] s = scratch;
         key.extract(record.key(), s, 0);
-        int id = index.findOrAdd(s, 0, Hashing.hash(s, 0, key.words(), KEY_SEED));
+        int id = keyId(s, 0, Hashing.hash(s, 0, key.words(), KEY_SEED));
+        if (id < 0) {
+            untrackedFlows++;
+            return;
+        }
+        flows[id]++;
+    }
+
+    /** The id of a key, added when absent and the bound leaves room; -1 when it does not. */
+    private int keyId(long[] w, int off, long hash) {
+        int id = index.size() < maxKeys ? index.findOrAdd(w, off, hash) : index.find(w, off, hash);
         if (id >= packets.length) {
             grow();
         }
-        flows[id]++;
+        return id;
     }
 
     private void grow() {
@@ -141,7 +207,7 @@ public final class ExactAggregator extends BaseAggregator {
         }
     }
 
-    /** Adds a pair fingerprint; true when it was new. */
+    /** Adds a pair fingerprint; true when it was new (false too when new but over the bound: counted untracked). */
     private boolean addPair(long fp, int keyId) {
         if (fp == 0) {
             fp = 1;
@@ -151,6 +217,10 @@ public final class ExactAggregator extends BaseAggregator {
         while (true) {
             long e = pairs[i];
             if (e == 0) {
+                if (pairCount >= maxPairs) {
+                    untrackedPairs++;
+                    return false;
+                }
                 pairs[i] = fp;
                 pairKey[i] = keyId;
                 if (++pairCount * 2 > pairs.length) {
@@ -184,9 +254,29 @@ public final class ExactAggregator extends BaseAggregator {
         }
     }
 
-    /** Number of distinct keys. */
+    /** Number of distinct keys tracked. */
     public int keyCount() {
         return index.size();
+    }
+
+    /** Keys tracked at most. */
+    public int maxKeys() {
+        return maxKeys;
+    }
+
+    /** Distinct pairs remembered at most ({@code spread:} only). */
+    public int maxPairs() {
+        return maxPairs;
+    }
+
+    /** Packets of keys left out because {@link #maxKeys()} keys were tracked already (also in the totals). */
+    public long untrackedPackets() {
+        return untrackedPackets;
+    }
+
+    /** Pairs not remembered because {@link #maxPairs()} were remembered already. */
+    public long untrackedPairs() {
+        return untrackedPairs;
     }
 
     /**
@@ -204,12 +294,13 @@ public final class ExactAggregator extends BaseAggregator {
 
     @Override
     public Aggregator newEmpty() {
-        return new ExactAggregator(task, key, metric, limit, capacity);
+        return new ExactAggregator(task, key, metric, limit, capacity, maxKeys, maxPairs);
     }
 
     @Override
     public Aggregator copy() {
-        ExactAggregator c = new ExactAggregator(task, key, metric, limit, Math.max(capacity, index.size()));
+        ExactAggregator c = new ExactAggregator(task, key, metric, limit, Math.max(capacity, index.size()), maxKeys,
+                maxPairs);
         c.merge(this);
         return c;
     }
@@ -219,15 +310,23 @@ public final class ExactAggregator extends BaseAggregator {
         ExactAggregator o = sameType(this, other, ExactAggregator.class);
         same("key", key, o.key);
         same("metric", metric, o.metric);
+        long before = untrackedPackets + untrackedFlows;
+        boolean empty = index.size() == 0 && totalPackets == 0 && totalFlows == 0;
+        // merged into an empty task, the rows are the other side's; else a key tracked here may have traffic the
+        // other side left untracked
+        partialRows |= o.partialRows || (!empty && o.untrackedPackets + o.untrackedFlows > 0);
         long[] ok = o.index.keys();
         int w = key.words();
         int[] map = new int[o.index.size()];
         for (int oid = 0; oid < o.index.size(); oid++) {
-            int id = index.findOrAdd(ok, oid * w, o.index.hashOf(oid));
-            if (id >= packets.length) {
-                grow();
-            }
+            int id = keyId(ok, oid * w, o.index.hashOf(oid));
             map[oid] = id;
+            if (id < 0) {
+                untrackedPackets += o.packets[oid];
+                untrackedBytes += o.bytes[oid];
+                untrackedFlows += o.flows[oid];
+                continue;
+            }
             packets[id] += o.packets[oid];
             bytes[id] += o.bytes[oid];
             flows[id] += o.flows[oid];
@@ -237,13 +336,38 @@ public final class ExactAggregator extends BaseAggregator {
                 long fp = o.pairs[j];
                 if (fp != 0) {
                     int id = map[o.pairKey[j]];
-                    if (addPair(fp, id)) {
+                    if (id >= 0 && addPair(fp, id)) {
                         distinct[id]++;
                     }
                 }
             }
         }
+        partialRows |= untrackedPackets + untrackedFlows > before;
+        untrackedPackets += o.untrackedPackets;
+        untrackedBytes += o.untrackedBytes;
+        untrackedFlows += o.untrackedFlows;
+        untrackedPairs += o.untrackedPairs;
         mergeTotals(o);
+    }
+
+    /**
+     * How much a row's value may be short of the truth: 0 when rows are exact; else what was left untracked in the
+     * row's metric (for a spread, the untracked pairs, and each untracked packet, which may have been a new pair).
+     */
+    private long slack() {
+        long s = partialRows ? untrackedFor(metric.kind) : 0;
+        if (metric.kind == Metric.SPREAD) {
+            s += untrackedPairs;
+        }
+        return s;
+    }
+
+    private long untrackedFor(int kind) {
+        switch (kind) {
+            case Metric.BYTES: return untrackedBytes;
+            case Metric.FLOWS: return untrackedFlows;
+            default: return untrackedPackets;
+        }
     }
 
     @Override
@@ -257,7 +381,27 @@ public final class ExactAggregator extends BaseAggregator {
             Arrays.fill(pairs, 0);
             pairCount = 0;
         }
+        untrackedPackets = 0;
+        untrackedBytes = 0;
+        untrackedFlows = 0;
+        untrackedPairs = 0;
+        partialRows = false;
         resetTotals();
+    }
+
+    /** The task totals, and what the bounds left out when they left something out. */
+    @Override
+    Map<String, Long> totals() {
+        Map<String, Long> t = super.totals();
+        if (untrackedPackets != 0 || untrackedFlows != 0) {
+            t.put("untracked_packets", untrackedPackets);
+            t.put("untracked_bytes", untrackedBytes);
+            t.put("untracked_flows", untrackedFlows);
+        }
+        if (untrackedPairs != 0) {
+            t.put("untracked_pairs", untrackedPairs);
+        }
+        return t;
     }
 
     @Override
@@ -275,11 +419,13 @@ public final class ExactAggregator extends BaseAggregator {
         // rank first on primitives, then build key maps only for the rows kept
         int n = index.size();
         int[] ids = largest(v, n, limit > 0 ? Math.min(limit, n) : n);
+        long slack = slack();
         for (int id : ids) {
             if (v[id] == 0 && metric.kind == Metric.FLOWS) {
                 continue;
             }
-            rows.add(Snapshot.Row.exact(key.toMap(keys, id * w), v[id]));
+            long upper = v[id] + slack < 0 ? Long.MAX_VALUE : v[id] + slack;
+            rows.add(new Snapshot.Row(key.toMap(keys, id * w), v[id], v[id], upper));
         }
         return new Snapshot(task, type(), metric.snapshotName(), startNanos, endNanos, rows, totals());
     }
@@ -362,11 +508,23 @@ public final class ExactAggregator extends BaseAggregator {
     }
 
     @Override
+    int formatVersion() {
+        return FORMAT;
+    }
+
+    @Override
     void writeState(DataOutputStream out) throws IOException {
         writeCommon(out);
         out.writeUTF(metric.toString());
         out.writeInt(limit);
         out.writeInt(capacity);
+        out.writeInt(maxKeys);
+        out.writeInt(maxPairs);
+        out.writeLong(untrackedPackets);
+        out.writeLong(untrackedBytes);
+        out.writeLong(untrackedFlows);
+        out.writeLong(untrackedPairs);
+        out.writeBoolean(partialRows);
         int n = index.size();
         int w = key.words();
         long[] keys = index.keys();
@@ -390,7 +548,8 @@ public final class ExactAggregator extends BaseAggregator {
         }
     }
 
-    static ExactAggregator read(DataInputStream in) throws IOException {
+    /** Reads {@link #writeState}; bytes of version 1 had no bounds: they get the defaults, or room for all they hold. */
+    static ExactAggregator read(DataInputStream in, int version) throws IOException {
         String task = in.readUTF();
         KeyFields key = KeyFields.parse(in.readUTF());
         long tp = in.readLong();
@@ -399,21 +558,45 @@ public final class ExactAggregator extends BaseAggregator {
         Metric metric = Metric.parse(in.readUTF());
         int limit = in.readInt();
         int capacity = in.readInt();
-        ExactAggregator a = new ExactAggregator(task, key, metric, limit, capacity);
+        int maxKeys;
+        int maxPairs;
+        long[] untracked = new long[4];
+        boolean partial = false;
+        if (version >= 2) {
+            maxKeys = in.readInt();
+            maxPairs = in.readInt();
+            for (int i = 0; i < untracked.length; i++) {
+                untracked[i] = in.readLong();
+            }
+            partial = in.readBoolean();
+        } else {
+            maxKeys = DEFAULT_MAX_KEYS;
+            maxPairs = DEFAULT_MAX_PAIRS;
+        }
+        int n = in.readInt();
+        if (version < 2) {
+            maxKeys = Math.max(maxKeys, Math.min(n, MAX_BOUND));
+        }
+        if (maxKeys < 1 || maxKeys > MAX_BOUND || maxPairs < 1 || maxPairs > MAX_BOUND || n < 0 || n > maxKeys) {
+            throw new IllegalArgumentException("exact aggregator bytes: " + n + " keys, bounds " + maxKeys + " keys, "
+                    + maxPairs + " pairs (expected: keys within 1.." + MAX_BOUND + " and the bound)");
+        }
+        ExactAggregator a = new ExactAggregator(task, key, metric, limit, capacity, maxKeys, maxPairs);
         a.totalPackets = tp;
         a.totalBytes = tb;
         a.totalFlows = tf;
-        int n = in.readInt();
+        a.untrackedPackets = untracked[0];
+        a.untrackedBytes = untracked[1];
+        a.untrackedFlows = untracked[2];
+        a.untrackedPairs = untracked[3];
+        a.partialRows = partial;
         int w = key.words();
         long[] kw = new long[w];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < w; k++) {
                 kw[k] = in.readLong();
             }
-            int id = a.index.findOrAdd(kw, 0, Hashing.hash(kw, 0, w, KEY_SEED));
-            if (id >= a.packets.length) {
-                a.grow();
-            }
+            int id = a.keyId(kw, 0, Hashing.hash(kw, 0, w, KEY_SEED));
             a.packets[id] = in.readLong();
             a.bytes[id] = in.readLong();
             a.flows[id] = in.readLong();
@@ -423,6 +606,10 @@ public final class ExactAggregator extends BaseAggregator {
             for (int i = 0; i < pc; i++) {
                 long fp = in.readLong();
                 int id = in.readInt();
+                if (id < 0 || id >= n) {
+                    throw new IllegalArgumentException("exact aggregator bytes: pair of key " + id + " (expected: 0.."
+                            + (n - 1) + ")");
+                }
                 if (a.addPair(fp, id)) {
                     a.distinct[id]++;
                 }

@@ -8,7 +8,9 @@ import io.flowtrace.core.spi.PluginConfig;
  * Provider of {@code exact} tasks. Settings: {@code name} (required), {@code key} (required, e.g.
  * {@code src_ip,dst_ip} or {@code five_tuple}), {@code metric} ({@code packets} default, {@code bytes},
  * {@code flows}, {@code spread:FIELD}), {@code limit} (rows per snapshot, 0 = all, the default), {@code capacity}
- * (expected keys, to pre-size the table; 1024).
+ * (expected keys, to pre-size the table; 1024), {@code max-keys} (keys tracked at most; 1,000,000) and
+ * {@code max-pairs} (distinct pairs remembered at most with {@code spread:}; 4,000,000 or {@code max-keys} if
+ * larger). Traffic beyond the bounds is counted in the snapshot's {@code untracked_*} totals.
  * Stateless and thread-safe.
  */
 public final class ExactAggregatorProvider implements AggregatorProvider {
@@ -24,7 +26,10 @@ public final class ExactAggregatorProvider implements AggregatorProvider {
         Metric metric = Settings.metric(config, "packets");
         int limit = config.getInt("limit", 0, 0, Integer.MAX_VALUE);
         int capacity = config.getInt("capacity", 1024, 1, 1 << 28);
+        int maxKeys = config.getInt("max-keys", ExactAggregator.DEFAULT_MAX_KEYS, 1, ExactAggregator.MAX_BOUND);
+        int maxPairs = config.getInt("max-pairs", ExactAggregator.defaultMaxPairs(maxKeys), 1,
+                ExactAggregator.MAX_BOUND);
         config.validate();
-        return new ExactAggregator(name, key, metric, limit, capacity);
+        return new ExactAggregator(name, key, metric, limit, capacity, maxKeys, maxPairs);
     }
 }

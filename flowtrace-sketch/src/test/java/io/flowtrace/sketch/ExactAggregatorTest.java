@@ -144,4 +144,198 @@ class ExactAggregatorTest {
             }
         }
     }
+
+    // ---- bounds ----
+
+    /** Source {@code i} of a test: 10.1.x.y. */
+    private static int source(int i) {
+        return 0x0A010000 + i;
+    }
+
+    private static ExactAggregator bounded(String metric, int maxKeys, int maxPairs) {
+        return new ExactAggregator("b", KeyFields.parse("src_ip"), Metric.parse(metric), 0, 16, maxKeys, maxPairs);
+    }
+
+    private static long[] srcKey(int src) {
+        return new long[] {0, src & 0xFFFFFFFFL, 4L << 40};
+    }
+
+    @Test
+    void keysPastTheBoundAreCountedAsUntrackedAndTheTrackedOnesStayExact() {
+        ExactAggregator t = bounded("packets", 100, 1000);
+        // source i sends i % 7 + 2 packets of 100 + i bytes, one in a first pass over the sources in order and the
+        // rest in a second, and ends one flow
+        long untrackedPackets = 0;
+        long untrackedBytes = 0;
+        long packets = 0;
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 1000; i++) {
+                int n = i % 7 + 2;
+                for (int k = 0; k < (round == 0 ? 1 : n - 1); k++) {
+                    t.onPacket(packet(source(i), 1, 5, 80, 6, 100 + i));
+                    packets++;
+                    if (i >= 100) {
+                        untrackedPackets++;
+                        untrackedBytes += 100 + i;
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < 1000; i++) {
+            t.onFlow(flow(source(i), 1, 5, 80));
+        }
+        assertEquals(100, t.keyCount());
+        for (int i = 0; i < 100; i++) {
+            assertEquals(i % 7 + 2, t.countsOf(srcKey(source(i)))[0], "packets of tracked source " + i);
+            assertEquals(1, t.countsOf(srcKey(source(i)))[2], "flows of tracked source " + i);
+        }
+        assertEquals(0, t.countsOf(srcKey(source(100)))[0], "the first source past the bound");
+        Map<String, Long> totals = t.snapshot(0, 1).totals();
+        assertEquals(packets, totals.get("total_packets"));
+        assertEquals(1000L, totals.get("total_flows"));
+        assertEquals(untrackedPackets, totals.get("untracked_packets"));
+        assertEquals(untrackedBytes, totals.get("untracked_bytes"));
+        assertEquals(900L, totals.get("untracked_flows"));
+        assertEquals(100, t.snapshot(0, 1).rows().size());
+        assertEquals(untrackedPackets, t.untrackedPackets());
+        // one instance tracks a key from its first packet or not at all: its rows are exact, copied or not
+        for (Snapshot.Row r : ((ExactAggregator) t.copy()).snapshot(0, 1).rows()) {
+            assertEquals(List.of(r.value(), r.value()), List.of(r.lower(), r.upper()), r.toString());
+        }
+
+        t.reset();
+        t.onPacket(packet(source(5000), 1, 5, 80, 6, 60));
+        assertEquals(Map.of("total_packets", 1L, "total_bytes", 60L, "total_flows", 0L), t.snapshot(1, 2).totals(),
+                "a reset window starts with room again, and without untracked totals");
+    }
+
+    @Test
+    void aTaskUnderItsBoundReportsNoUntrackedTotals() {
+        ExactAggregator t = bounded("packets", 3, 10);
+        for (int i = 0; i < 3; i++) {
+            t.onPacket(packet(source(i), 1, 5, 80, 6, 60));
+            t.onFlow(flow(source(i), 1, 5, 80));
+        }
+        assertEquals(Map.of("total_packets", 3L, "total_bytes", 180L, "total_flows", 3L), t.snapshot(0, 1).totals());
+    }
+
+    @Test
+    void pairsPastTheirBoundAreCountedAndTheSpreadStopsThere() {
+        ExactAggregator t = bounded("spread:dst_ip", 10, 100);
+        for (int rep = 0; rep < 2; rep++) {
+            for (int d = 0; d < 1000; d++) {
+                t.onPacket(packet(source(1), 0x0B000000 + d, 5, 80, 6, 60));
+            }
+        }
+        Snapshot s = t.snapshot(0, 1);
+        assertEquals(100, s.rows().get(0).value(), "the first 100 destinations are remembered");
+        assertEquals(100 + 2 * 900L, s.rows().get(0).upper(), "the spread may be short by the untracked pairs");
+        assertEquals(2 * 900L, s.totals().get("untracked_pairs"), "each later pair, each time it is seen");
+        assertEquals(null, s.totals().get("untracked_packets"), "no key was left out");
+    }
+
+    @Test
+    void aMergeKeepsTheBoundAndCountsTheOtherSidesKeysThatDoNotFit() {
+        // a has sources 0..79, b sources 40..119, each one packet of 60 bytes and one flow; bound 100
+        ExactAggregator a = bounded("packets", 100, 1000);
+        ExactAggregator b = bounded("packets", 100, 1000);
+        for (int i = 0; i < 80; i++) {
+            a.onPacket(packet(source(i), 1, 5, 80, 6, 60));
+            a.onFlow(flow(source(i), 1, 5, 80));
+        }
+        for (int i = 40; i < 120; i++) {
+            b.onPacket(packet(source(i), 1, 5, 80, 6, 60));
+            b.onFlow(flow(source(i), 1, 5, 80));
+        }
+        a.merge(b);
+        assertEquals(100, a.keyCount());
+        // 40..79 are in both (2 packets each), 80..99 came from b and fit, 100..119 did not
+        for (int i = 0; i < 100; i++) {
+            assertEquals(i >= 40 && i < 80 ? 2 : 1, a.countsOf(srcKey(source(i)))[0], "source " + i);
+        }
+        Map<String, Long> totals = a.snapshot(0, 1).totals();
+        for (Snapshot.Row r : a.snapshot(0, 1).rows()) {
+            // a key tracked here may have had packets the other side could not track: the rows say by how much
+            assertEquals(List.of(r.value(), r.value() + 20), List.of(r.lower(), r.upper()), r.toString());
+        }
+        assertEquals(160L, totals.get("total_packets"));
+        assertEquals(20L, totals.get("untracked_packets"));
+        assertEquals(20L * 60, totals.get("untracked_bytes"));
+        assertEquals(20L, totals.get("untracked_flows"));
+
+        // untracked totals of the other side add up too
+        ExactAggregator c = bounded("packets", 100, 1000);
+        c.merge(a);
+        assertEquals(totals, c.snapshot(0, 1).totals());
+    }
+
+    @Test
+    void theByteFormCarriesTheBoundsAndWhatTheyLeftOut() {
+        ExactAggregator t = bounded("spread:dst_ip", 5, 8);
+        for (int i = 0; i < 9; i++) {
+            for (int d = 0; d < 3; d++) {
+                t.onPacket(packet(source(i), 0x0B000000 + d, 5, 80, 6, 60));
+            }
+        }
+        ExactAggregator back = (ExactAggregator) AggregatorBytes.fromBytes(AggregatorBytes.toBytes(t));
+        assertEquals(t.snapshot(0, 1), back.snapshot(0, 1));
+        assertEquals(5, back.maxKeys());
+        assertEquals(8, back.maxPairs());
+        // the bound holds after reading: a new source is left out
+        back.onPacket(packet(source(50), 1, 5, 80, 6, 60));
+        assertEquals(5, back.keyCount());
+        assertEquals(t.untrackedPackets() + 1, back.untrackedPackets());
+    }
+
+    /**
+     * Bytes of the first format (version 1, before the bounds), written here field by field as that release wrote
+     * them: they still read, every key they hold is kept, and the default bound applies from there.
+     */
+    @Test
+    void bytesOfTheFirstFormatStillRead() throws java.io.IOException {
+        java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bos)) {
+            out.writeInt(AggregatorBytes.MAGIC);
+            out.writeByte(ExactAggregator.FAMILY);
+            out.writeByte(1);
+            out.writeLong(0x3C6EF372FE94F82BL);
+            out.writeUTF("old");
+            out.writeUTF("src_ip");
+            out.writeLong(5); // totals: packets, bytes, flows
+            out.writeLong(500);
+            out.writeLong(2);
+            out.writeUTF("packets");
+            out.writeInt(0); // limit
+            out.writeInt(1024); // capacity
+            out.writeInt(2); // keys
+            for (int i = 0; i < 2; i++) {
+                long[] k = srcKey(source(i));
+                for (long w : k) {
+                    out.writeLong(w);
+                }
+                out.writeLong(i == 0 ? 3 : 2); // packets, bytes, flows
+                out.writeLong(i == 0 ? 300 : 200);
+                out.writeLong(1);
+            }
+        }
+        ExactAggregator old = (ExactAggregator) AggregatorBytes.fromBytes(bos.toByteArray());
+        assertEquals(ExactAggregator.DEFAULT_MAX_KEYS, old.maxKeys());
+        assertEquals(List.of(3L, 300L, 1L), List.of(old.countsOf(srcKey(source(0)))[0],
+                old.countsOf(srcKey(source(0)))[1], old.countsOf(srcKey(source(0)))[2]));
+        assertEquals(Map.of("total_packets", 5L, "total_bytes", 500L, "total_flows", 2L), old.snapshot(0, 1).totals());
+    }
+
+    @Test
+    void boundsOutsideTheirRangeAreRefusedByName() {
+        ExactAggregatorProvider p = new ExactAggregatorProvider();
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> p.create(new io.flowtrace.core.spi.PluginConfig("aggregator 'exact'",
+                        Map.of("name", "x", "key", "src_ip", "max-keys", "0"))));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("max-keys"), e.getMessage());
+        ExactAggregator ok = (ExactAggregator) p.create(new io.flowtrace.core.spi.PluginConfig("aggregator 'exact'",
+                Map.of("name", "x", "key", "src_ip", "max-keys", "10", "max-pairs", "20")));
+        assertEquals(10, ok.maxKeys());
+        assertEquals(20, ok.maxPairs());
+        assertEquals(ExactAggregator.DEFAULT_MAX_KEYS, ExactAggregator.of("d", "src_ip").maxKeys());
+    }
 }
