@@ -69,10 +69,13 @@ public abstract class SinkContractTest {
         return r;
     }
 
-    private void assertDelivered(List<FlowRecord> expected) throws Exception {
+    /** What reached the destination is {@code expected}; a failure also gives the runner's counters, if any. */
+    private void assertDelivered(List<FlowRecord> expected, SinkRunner r) throws Exception {
         List<String> got = deliveredIds();
         if (keepsOrder()) {
-            assertSameIds(expected, got, "records at the destination");
+            assertSameIds(expected, got, r == null ? "records at the destination"
+                    : "records at the destination (runner: delivered " + r.delivered() + ", failed " + r.failed()
+                    + ", dropped " + r.dropped() + ", retried by the sink " + r.retried() + ")");
         } else {
             List<String> sorted = new ArrayList<>(got);
             sorted.sort(null);
@@ -90,7 +93,7 @@ public abstract class SinkContractTest {
             assertTrue(r.offer(rec));
         }
         assertEquals(0, r.close(Duration.ofSeconds(60)), "undelivered");
-        assertDelivered(records);
+        assertDelivered(records, r);
         assertEquals(records.size(), r.delivered());
         assertEquals(0, r.failed());
         assertEquals(0, r.dropped());
@@ -105,7 +108,7 @@ public abstract class SinkContractTest {
             assertTrue(r.offer(rec, Arrays.copyOf(line, line.length - 1)));
         }
         assertEquals(0, r.close(Duration.ofSeconds(60)), "undelivered");
-        assertDelivered(records);
+        assertDelivered(records, r);
         assertEquals(records.size(), r.delivered());
         assertEquals(0, r.failed());
     }
@@ -118,7 +121,7 @@ public abstract class SinkContractTest {
             sink.accept(rec);
         }
         sink.close();
-        assertDelivered(records);
+        assertDelivered(records, null);
     }
 
     @Test
@@ -132,7 +135,7 @@ public abstract class SinkContractTest {
             }
         }
         assertEquals(0, r.close(Duration.ofSeconds(60)));
-        assertDelivered(records);
+        assertDelivered(records, r);
         assertEquals(303, r.delivered());
         assertEquals(0, r.failed());
     }
@@ -180,7 +183,7 @@ public abstract class SinkContractTest {
         assertEquals(0, r.close(Duration.ofSeconds(60)));
         assertEquals(10, r.failed());
         assertEquals(90, r.delivered());
-        assertDelivered(expected);
+        assertDelivered(expected, r);
     }
 
     @Test
@@ -200,7 +203,7 @@ public abstract class SinkContractTest {
         assertEquals(0, undelivered, () -> "undelivered; delivered " + r.delivered() + ", failed " + r.failed()
                 + ", dropped " + r.dropped() + ", offered " + r.offered());
         assertEquals(0, r.dropped());
-        assertDelivered(records);
+        assertDelivered(records, r);
     }
 
     @Test
@@ -221,7 +224,7 @@ public abstract class SinkContractTest {
         assertEquals(91, r.dropped());
         gate.open();
         assertEquals(0, r.close(Duration.ofSeconds(60)));
-        assertDelivered(kept);
+        assertDelivered(kept, r);
         assertEquals(kept.size(), r.delivered());
     }
 
@@ -239,7 +242,7 @@ public abstract class SinkContractTest {
             r.offer(rec);
         }
         assertEquals(0, r.close(Duration.ofSeconds(60)));
-        assertDelivered(records);
+        assertDelivered(records, r);
         assertTrue(stuck.dropped() > 0);
         // one record held inside the stuck sink (interrupted: failed), a full queue of 4 behind it (undelivered)
         assertEquals(4, stuck.close(Duration.ofMillis(50)), "the stuck sink's queue, reported at shutdown");
@@ -258,7 +261,7 @@ public abstract class SinkContractTest {
         assertEquals(19, undelivered);
         assertEquals(1, r.failed());
         assertEquals(0, r.delivered());
-        assertDelivered(List.of());
+        assertDelivered(List.of(), r);
     }
 
     /** Passes every call to another sink ({@code null}: a sink that takes everything and keeps nothing). */
