@@ -17,10 +17,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code top CAPTURE --key FIELDS --metric M --limit N [--exact | --sketch count-min|super-spread --memory SIZE]}:
- * meters a capture with one aggregator task and prints its rows, largest first, one JSON object per line:
- * {@code {"key":{"src_ip":"10.0.0.1"},"value":1234}}, with {@code "lower"} and {@code "upper"} where the answer is
- * an estimate (hard bounds for count-min, an approximate interval for super-spread).
+ * {@code top CAPTURE --key FIELDS --metric M --limit N [--exact [--max-keys N] | --sketch count-min|super-spread
+ * --memory SIZE]}: meters a capture with one aggregator task and prints its rows, largest first, one JSON object per
+ * line: {@code {"key":{"src_ip":"10.0.0.1"},"value":1234}}, with {@code "lower"} and {@code "upper"} where the
+ * answer is an estimate (hard bounds for count-min, an approximate interval for super-spread) or an exact count that
+ * may lack traffic the key bound left untracked; what the bound left out is said on stderr.
  */
 final class TopCommand implements Command {
     static final String TASK = "top";
@@ -39,7 +40,8 @@ final class TopCommand implements Command {
                 "",
                 "Prints the top keys, largest first, one JSON object per line: {\"key\":{...},\"value\":N}",
                 "plus \"lower\" and \"upper\" where the value is an estimate: hard bounds for count-min, an",
-                "approximate interval for super-spread.",
+                "approximate interval for super-spread, and for --exact rows that may lack traffic the",
+                "--max-keys bound left untracked.",
                 "",
                 "top options:",
                 "  --key FIELDS              comma-separated: src_ip, dst_ip, src_port, dst_port, protocol",
