@@ -22,9 +22,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One worker's flow table holding 1M live TCP flows (IPv4, inserted in random order; {@link #flows}), updated by
- * Zipf(1.0) traffic over them, both directions. The packets' keys are laid out in primitive arrays in arrival order (as the
- * decoder would produce them) so that the benchmark's own loads stay sequential. {@code update} updates packet by
+ * One worker's flow table holding 1M live TCP flows (IPv4, inserted in random order; {@link #flows},
+ * {@link #placement}), updated by Zipf(1.0) traffic over them, both directions. The packets' keys are laid out in
+ * primitive arrays in arrival order (as the decoder would produce them) so that the benchmark's own loads stay
+ * sequential. {@code update} updates packet by
  * packet; {@code updateBatched} goes through the worker's path: a batch of 32 is touched first
  * ({@link SingleWriterFlowTable#touch}) so that its cache misses overlap, then updated.
  */
@@ -42,6 +43,14 @@ public class FlowTableBenchmark {
     /** Live flows in the table: 1M for the target; {@code -p flows=16384} keeps the table in cache. */
     @Param("1048576")
     public int flows;
+
+    /**
+     * Where the hot flows lie in the table: {@code random} (inserted in random order, as traffic would) or
+     * {@code hot-first} (inserted by Zipf rank, so the most used flows share cache lines and pages), to tell the cost
+     * of the hot flows' misses from that of the cold tail's.
+     */
+    @Param("random")
+    public String placement;
 
     private SingleWriterFlowTable table;
     private long[] src;
@@ -68,7 +77,10 @@ public class FlowTableBenchmark {
         for (int i = 0; i < flows; i++) {
             order[i] = i;
         }
-        for (int i = flows - 1; i > 0; i--) {
+        if (!placement.equals("random") && !placement.equals("hot-first")) {
+            throw new IllegalArgumentException("placement: " + placement + " (expected: random or hot-first)");
+        }
+        for (int i = flows - 1; i > 0 && placement.equals("random"); i--) {
             int j = r.nextInt(i + 1);
             int t = order[i];
             order[i] = order[j];
