@@ -189,7 +189,9 @@ public final class Pipeline implements PacketHandler {
                          int wireLength, int interfaceIndex) {
         packetsRead++;
         bytesRead += wireLength;
-        DecodedPacket p = scratch;
+        // one worker: decode straight into the batch's next slot (it joins the batch only if it decodes)
+        boolean single = workers.length == 1;
+        DecodedPacket p = single ? current[0].packets[current[0].count] : scratch;
         DecodeStatus st = decoder.decode(data, offset, capturedLength, linkType, p);
         statusCounts[st.ordinal()]++;
         if (timestampNanos > clock) {
@@ -207,7 +209,19 @@ public final class Pipeline implements PacketHandler {
         p.wireLength = wireLength;
         p.capturedLength = capturedLength;
         p.interfaceIndex = interfaceIndex;
-        int w = workers.length == 1 ? 0 : (int) (((p.flowHash * 0x9E3779B9L) & 0xFFFF_FFFFL) * workers.length >>> 32);
+        if (single) {
+            Batch b = current[0];
+            DecodedPacket slot = b.packets[b.count];
+            if (slot != p) {
+                Batch.copy(p, slot); // a tick handed the batch over: p lies past its count, unseen by the worker
+            }
+            b.count++;
+            if (b.isFull()) {
+                send(0);
+            }
+            return;
+        }
+        int w = (int) (((p.flowHash * 0x9E3779B9L) & 0xFFFF_FFFFL) * workers.length >>> 32);
         Batch b = current[w];
         Batch.copy(p, b.packets[b.count++]);
         if (b.isFull()) {
