@@ -259,6 +259,25 @@ class HttpSinkTest {
         assertTrue(pauses.contains(1_000_000_000L), "Retry-After honoured: " + pauses);
     }
 
+    /**
+     * At least once, and said so: the server takes the request but its answer never comes; the sink times out and
+     * sends it again, so the record arrives twice, and the repeat is counted as a retry (receivers deduplicate on
+     * flow_id).
+     */
+    @Test
+    void aRequestWhoseAnswerIsLostIsSentAgainAndCountedAsRetried() {
+        server.script(Answer.takeThenStall());
+        HttpSink sink = sink("format", "single", "timeout", "300ms", "retry-budget", "1m");
+        FlowRecord r = TestRecords.record(7);
+        sink.accept(r);
+        sink.close();
+        assertEquals(List.of(r.flowId(), r.flowId()), receivedIds());
+        Map<String, Long> c = sink.counters();
+        assertEquals(1L, c.get("sent"));
+        assertEquals(1L, c.get("retried"));
+        assertEquals(2L, c.get("requests"));
+    }
+
     @Test
     void settingsAreCheckedTogether() {
         Map<String, String> bad = new LinkedHashMap<>();

@@ -24,26 +24,32 @@ import java.util.zip.GZIPInputStream;
 /**
  * A real HTTP server on 127.0.0.1 for sink tests, answering from a script: each request takes the next scripted
  * answer (a status, optional {@code Retry-After} and body, or a stall that never answers until {@link #stop()}),
- * then 200 once the script is used up. Bodies answered with 2xx are kept, decompressed. Can be stopped and started
+ * then 200 once the script is used up. Bodies answered with 2xx are kept, decompressed, as are those of
+ * {@link Answer#takeThenStall()}. Can be stopped and started
  * again on the same port, so a test can make the endpoint go away and come back.
  */
 public final class TestHttpServer implements AutoCloseable {
-    /** One scripted answer. */
-    public record Answer(int status, String retryAfter, String body, boolean stalls) {
+    /** One scripted answer; {@code takes}: the body is kept as received (2xx) before the answer, or the stall. */
+    public record Answer(int status, String retryAfter, String body, boolean stalls, boolean takes) {
         public static Answer status(int status) {
-            return new Answer(status, null, "", false);
+            return new Answer(status, null, "", false, status >= 200 && status < 300);
         }
 
         public static Answer retryAfter(int status, String retryAfter) {
-            return new Answer(status, retryAfter, "", false);
+            return new Answer(status, retryAfter, "", false, false);
         }
 
         public static Answer body(int status, String body) {
-            return new Answer(status, null, body, false);
+            return new Answer(status, null, body, false, status >= 200 && status < 300);
         }
 
         public static Answer stall() {
-            return new Answer(0, null, "", true);
+            return new Answer(0, null, "", true, false);
+        }
+
+        /** The request is taken (kept as received) but never answered: a lost answer, as the client sees it. */
+        public static Answer takeThenStall() {
+            return new Answer(0, null, "", true, true);
         }
     }
 
@@ -132,6 +138,14 @@ public final class TestHttpServer implements AutoCloseable {
                 raw = in.readAllBytes();
             }
             Answer a = script.poll();
+            boolean takes = a == null || a.takes();
+            if (takes) {
+                String enc = ex.getRequestHeaders().getFirst("Content-Encoding");
+                byte[] body = "gzip".equals(enc) ? new GZIPInputStream(new java.io.ByteArrayInputStream(raw))
+                        .readAllBytes() : raw;
+                received.add(new Received(ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()),
+                        new String(body, StandardCharsets.UTF_8)));
+            }
             if (a != null && a.stalls()) {
                 try {
                     release.await();
@@ -141,13 +155,6 @@ public final class TestHttpServer implements AutoCloseable {
                 return;
             }
             int status = a == null ? 200 : a.status();
-            if (status >= 200 && status < 300) {
-                String enc = ex.getRequestHeaders().getFirst("Content-Encoding");
-                byte[] body = "gzip".equals(enc) ? new GZIPInputStream(new java.io.ByteArrayInputStream(raw))
-                        .readAllBytes() : raw;
-                received.add(new Received(ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()),
-                        new String(body, StandardCharsets.UTF_8)));
-            }
             if (a != null && a.retryAfter() != null) {
                 ex.getResponseHeaders().add("Retry-After", a.retryAfter());
             }
