@@ -50,7 +50,7 @@ final class TopCommand implements Command {
                 "  --limit N                 rows (default 10)",
                 "  --exact                   exact counts (the default)",
                 "  --max-keys N              keys --exact tracks at most (default 1000000); the traffic of",
-                "                            keys seen after that is counted, reported and left out of the rows",
+                "                            other keys is counted, reported and left out of the rows",
                 "  --sketch NAME             count-min (packets, bytes, flows) or super-spread (spread:FIELD)",
                 "  --memory SIZE             sketch memory, e.g. 256KiB, 1MiB (defaults: count-min 256KiB,",
                 "                            super-spread 1MiB)",
@@ -169,8 +169,8 @@ final class TopCommand implements Command {
         Long packets = t.get("untracked_packets");
         if (packets != null) {
             String max = task.getOrDefault("max-keys", String.valueOf(ExactAggregator.DEFAULT_MAX_KEYS));
-            err.printf(Locale.ROOT, "flowtrace top: only the first %,d keys were tracked (--max-keys): %,d packets, "
-                    + "%,d bytes and %,d flows of later keys are in the totals, not in the rows; --sketch count-min "
+            err.printf(Locale.ROOT, "flowtrace top: at most %,d keys were tracked (--max-keys): %,d packets, "
+                    + "%,d bytes and %,d flows of other keys are in the totals, not in the rows; --sketch count-min "
                     + "ranks any number of keys in bounded memory%n", Long.parseLong(max), packets,
                     t.getOrDefault("untracked_bytes", 0L), t.getOrDefault("untracked_flows", 0L));
         }

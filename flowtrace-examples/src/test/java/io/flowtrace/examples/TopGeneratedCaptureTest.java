@@ -150,7 +150,7 @@ class TopGeneratedCaptureTest {
         }
         assertTrue(rows <= 1000, rows + " rows");
         java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("only the first 1,000 keys were tracked \\(--max-keys\\): ([0-9,]+) packets").matcher(errText);
+                .compile("at most 1,000 keys were tracked \\(--max-keys\\): ([0-9,]+) packets").matcher(errText);
         assertTrue(m.find(), errText);
         long untracked = Long.parseLong(m.group(1).replace(",", ""));
         long total = packetsBySource.values().stream().mapToLong(Long::longValue).sum();

@@ -38,7 +38,9 @@ import java.util.Map;
  *
  * <p><b>Merge: exact</b> within the bound. Counters add; distinct pairs are unioned. The merged answer is the
  * single-instance one, whatever way the stream was split, as long as neither side nor the result went past the
- * bound; keys of the other side that do not fit are counted as untracked. Not thread-safe.
+ * bound. When the union of keys does not fit, it is built in full for a moment (up to twice the bound) and the
+ * {@code maxKeys} largest keys by the task's metric are kept, the others counted as untracked, so the heaviest keys
+ * survive whatever order workers are merged in. Not thread-safe.
  */
 public final class ExactAggregator extends BaseAggregator {
     static final int FAMILY = 1;
@@ -72,8 +74,8 @@ public final class ExactAggregator extends BaseAggregator {
     private long untrackedBytes;
     private long untrackedFlows;
     private long untrackedPairs;
-    /** Some row may miss traffic another instance left untracked (set by merges; see {@link #slack}). */
-    private boolean partialRows;
+    /** Per key: its row may miss traffic another instance left untracked (set by merges; see {@link #slack}). */
+    private boolean[] partial;
 
     ExactAggregator(String task, KeyFields key, Metric metric, int limit, int capacity, int maxKeys, int maxPairs) {
         super(task, key);
@@ -93,6 +95,7 @@ public final class ExactAggregator extends BaseAggregator {
         packets = new long[n];
         bytes = new long[n];
         flows = new long[n];
+        partial = new boolean[n];
         if (metric.kind == Metric.SPREAD) {
             distinct = new long[n];
             int cap = Integer.highestOneBit(Math.max(16, Math.min(this.capacity * 4, maxPairs)) - 1) << 1;
@@ -202,6 +205,7 @@ public final class ExactAggregator extends BaseAggregator {
         packets = Arrays.copyOf(packets, n);
         bytes = Arrays.copyOf(bytes, n);
         flows = Arrays.copyOf(flows, n);
+        partial = Arrays.copyOf(partial, n);
         if (distinct != null) {
             distinct = Arrays.copyOf(distinct, n);
         }
@@ -310,11 +314,94 @@ public final class ExactAggregator extends BaseAggregator {
         ExactAggregator o = sameType(this, other, ExactAggregator.class);
         same("key", key, o.key);
         same("metric", metric, o.metric);
-        long before = untrackedPackets + untrackedFlows;
-        boolean empty = index.size() == 0 && totalPackets == 0 && totalFlows == 0;
-        // merged into an empty task, the rows are the other side's; else a key tracked here may have traffic the
-        // other side left untracked
-        partialRows |= o.partialRows || (!empty && o.untrackedPackets + o.untrackedFlows > 0);
+        if (index.size() + newKeys(o) > maxKeys) {
+            mergeByRank(o);
+        } else {
+            mergeIn(o);
+        }
+    }
+
+    /** Keys of {@code o} not tracked here. */
+    private int newKeys(ExactAggregator o) {
+        long[] ok = o.index.keys();
+        int w = key.words();
+        int n = 0;
+        for (int oid = 0; oid < o.index.size(); oid++) {
+            if (index.find(ok, oid * w, o.index.hashOf(oid)) < 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * A merge whose keys do not all fit: the union is built in full (for a moment up to twice the bound), then the
+     * {@code maxKeys} largest by the task's metric are kept and the others counted as untracked, so the heaviest keys
+     * survive whatever order the parts (workers) are merged in.
+     */
+    private void mergeByRank(ExactAggregator o) {
+        int room = (int) Math.min(MAX_BOUND, (long) index.size() + o.index.size());
+        int pairRoom = (int) Math.min(MAX_BOUND, (long) maxPairs + o.pairCount);
+        ExactAggregator u = new ExactAggregator(task, key, metric, limit, room, room, Math.max(1, pairRoom));
+        u.mergeIn(this);
+        u.mergeIn(o);
+        int n = u.index.size();
+        int[] keep = largest(u.ranked(), n, Math.min(maxKeys, n));
+        // start again from the union's keep
+        index.clear();
+        Arrays.fill(packets, 0);
+        Arrays.fill(bytes, 0);
+        Arrays.fill(flows, 0);
+        Arrays.fill(partial, false);
+        totalPackets = u.totalPackets;
+        totalBytes = u.totalBytes;
+        totalFlows = u.totalFlows;
+        untrackedPackets = u.untrackedPackets;
+        untrackedBytes = u.untrackedBytes;
+        untrackedFlows = u.untrackedFlows;
+        untrackedPairs = u.untrackedPairs;
+        int[] map = new int[n];
+        Arrays.fill(map, -1);
+        long[] uk = u.index.keys();
+        int w = key.words();
+        for (int uid : keep) {
+            int id = keyId(uk, uid * w, u.index.hashOf(uid));
+            map[uid] = id;
+            packets[id] = u.packets[uid];
+            bytes[id] = u.bytes[uid];
+            flows[id] = u.flows[uid];
+            partial[id] = u.partial[uid];
+        }
+        for (int uid = 0; uid < n; uid++) {
+            if (map[uid] < 0) {
+                untrackedPackets += u.packets[uid];
+                untrackedBytes += u.bytes[uid];
+                untrackedFlows += u.flows[uid];
+            }
+        }
+        if (distinct != null) {
+            Arrays.fill(distinct, 0);
+            Arrays.fill(pairs, 0);
+            pairCount = 0;
+            for (int j = 0; j < u.pairs.length; j++) {
+                long fp = u.pairs[j];
+                if (fp != 0) {
+                    int id = map[u.pairKey[j]];
+                    if (id >= 0 && addPair(fp, id)) {
+                        distinct[id]++;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds {@code o} key by key while the bound leaves room; the keys that do not fit are counted as untracked. */
+    private void mergeIn(ExactAggregator o) {
+        // a key new here may have had traffic here that was left untracked; a key of here that the other side did
+        // not track may have traffic the other side left untracked
+        boolean leftOutHere = untrackedPackets + untrackedFlows > 0;
+        boolean leftOutThere = o.untrackedPackets + o.untrackedFlows > 0;
+        int sizeBefore = index.size();
         long[] ok = o.index.keys();
         int w = key.words();
         int[] map = new int[o.index.size()];
@@ -330,6 +417,18 @@ public final class ExactAggregator extends BaseAggregator {
             packets[id] += o.packets[oid];
             bytes[id] += o.bytes[oid];
             flows[id] += o.flows[oid];
+            partial[id] |= o.partial[oid] || (leftOutHere && id >= sizeBefore);
+        }
+        if (leftOutThere && sizeBefore > 0) {
+            boolean[] there = new boolean[sizeBefore];
+            for (int id : map) {
+                if (id >= 0 && id < sizeBefore) {
+                    there[id] = true;
+                }
+            }
+            for (int id = 0; id < sizeBefore; id++) {
+                partial[id] |= !there[id];
+            }
         }
         if (distinct != null) {
             for (int j = 0; j < o.pairs.length; j++) {
@@ -342,7 +441,6 @@ public final class ExactAggregator extends BaseAggregator {
                 }
             }
         }
-        partialRows |= untrackedPackets + untrackedFlows > before;
         untrackedPackets += o.untrackedPackets;
         untrackedBytes += o.untrackedBytes;
         untrackedFlows += o.untrackedFlows;
@@ -351,22 +449,16 @@ public final class ExactAggregator extends BaseAggregator {
     }
 
     /**
-     * How much a row's value may be short of the truth: 0 when rows are exact; else what was left untracked in the
-     * row's metric (for a spread, the untracked pairs, and each untracked packet, which may have been a new pair).
+     * How much the row of key {@code id} may be short of the truth: 0 when it is exact; else what was left untracked
+     * in the row's metric (for a spread, the untracked pairs, and each untracked packet, which may have been a new
+     * pair).
      */
-    private long slack() {
-        long s = partialRows ? untrackedFor(metric.kind) : 0;
-        if (metric.kind == Metric.SPREAD) {
-            s += untrackedPairs;
-        }
-        return s;
-    }
-
-    private long untrackedFor(int kind) {
-        switch (kind) {
-            case Metric.BYTES: return untrackedBytes;
-            case Metric.FLOWS: return untrackedFlows;
-            default: return untrackedPackets;
+    private long slack(int id) {
+        switch (metric.kind) {
+            case Metric.BYTES: return partial[id] ? untrackedBytes : 0;
+            case Metric.FLOWS: return partial[id] ? untrackedFlows : 0;
+            case Metric.SPREAD: return untrackedPairs + (partial[id] ? untrackedPackets : 0);
+            default: return partial[id] ? untrackedPackets : 0;
         }
     }
 
@@ -385,7 +477,7 @@ public final class ExactAggregator extends BaseAggregator {
         untrackedBytes = 0;
         untrackedFlows = 0;
         untrackedPairs = 0;
-        partialRows = false;
+        Arrays.fill(partial, false);
         resetTotals();
     }
 
@@ -404,26 +496,30 @@ public final class ExactAggregator extends BaseAggregator {
         return t;
     }
 
+    /** The per-key values the task ranks by. */
+    private long[] ranked() {
+        switch (metric.kind) {
+            case Metric.PACKETS: return packets;
+            case Metric.BYTES: return bytes;
+            case Metric.FLOWS: return flows;
+            default: return distinct;
+        }
+    }
+
     @Override
     public Snapshot snapshot(long startNanos, long endNanos) {
-        long[] v;
-        switch (metric.kind) {
-            case Metric.PACKETS: v = packets; break;
-            case Metric.BYTES: v = bytes; break;
-            case Metric.FLOWS: v = flows; break;
-            default: v = distinct; break;
-        }
+        long[] v = ranked();
         List<Snapshot.Row> rows = new ArrayList<>();
         long[] keys = index.keys();
         int w = key.words();
         // rank first on primitives, then build key maps only for the rows kept
         int n = index.size();
         int[] ids = largest(v, n, limit > 0 ? Math.min(limit, n) : n);
-        long slack = slack();
         for (int id : ids) {
             if (v[id] == 0 && metric.kind == Metric.FLOWS) {
                 continue;
             }
+            long slack = slack(id);
             long upper = v[id] + slack < 0 ? Long.MAX_VALUE : v[id] + slack;
             rows.add(new Snapshot.Row(key.toMap(keys, id * w), v[id], v[id], upper));
         }
@@ -524,7 +620,6 @@ public final class ExactAggregator extends BaseAggregator {
         out.writeLong(untrackedBytes);
         out.writeLong(untrackedFlows);
         out.writeLong(untrackedPairs);
-        out.writeBoolean(partialRows);
         int n = index.size();
         int w = key.words();
         long[] keys = index.keys();
@@ -536,6 +631,7 @@ public final class ExactAggregator extends BaseAggregator {
             out.writeLong(packets[id]);
             out.writeLong(bytes[id]);
             out.writeLong(flows[id]);
+            out.writeBoolean(partial[id]);
         }
         if (distinct != null) {
             out.writeInt(pairCount);
@@ -561,14 +657,12 @@ public final class ExactAggregator extends BaseAggregator {
         int maxKeys;
         int maxPairs;
         long[] untracked = new long[4];
-        boolean partial = false;
         if (version >= 2) {
             maxKeys = in.readInt();
             maxPairs = in.readInt();
             for (int i = 0; i < untracked.length; i++) {
                 untracked[i] = in.readLong();
             }
-            partial = in.readBoolean();
         } else {
             maxKeys = DEFAULT_MAX_KEYS;
             maxPairs = DEFAULT_MAX_PAIRS;
@@ -589,7 +683,6 @@ public final class ExactAggregator extends BaseAggregator {
         a.untrackedBytes = untracked[1];
         a.untrackedFlows = untracked[2];
         a.untrackedPairs = untracked[3];
-        a.partialRows = partial;
         int w = key.words();
         long[] kw = new long[w];
         for (int i = 0; i < n; i++) {
@@ -600,6 +693,9 @@ public final class ExactAggregator extends BaseAggregator {
             a.packets[id] = in.readLong();
             a.bytes[id] = in.readLong();
             a.flows[id] = in.readLong();
+            if (version >= 2) {
+                a.partial[id] = in.readBoolean();
+            }
         }
         if (a.distinct != null) {
             int pc = in.readInt();

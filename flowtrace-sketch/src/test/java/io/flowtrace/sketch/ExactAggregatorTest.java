@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ExactAggregatorTest {
 
@@ -235,7 +236,7 @@ class ExactAggregatorTest {
     }
 
     @Test
-    void aMergeKeepsTheBoundAndCountsTheOtherSidesKeysThatDoNotFit() {
+    void aMergeKeepsTheBoundAndCountsTheKeysThatDoNotFit() {
         // a has sources 0..79, b sources 40..119, each one packet of 60 bytes and one flow; bound 100
         ExactAggregator a = bounded("packets", 100, 1000);
         ExactAggregator b = bounded("packets", 100, 1000);
@@ -249,24 +250,76 @@ class ExactAggregatorTest {
         }
         a.merge(b);
         assertEquals(100, a.keyCount());
-        // 40..79 are in both (2 packets each), 80..99 came from b and fit, 100..119 did not
-        for (int i = 0; i < 100; i++) {
-            assertEquals(i >= 40 && i < 80 ? 2 : 1, a.countsOf(srcKey(source(i)))[0], "source " + i);
+        // 40..79 are in both (2 packets each) and are kept; 20 of the 80 one-packet sources are not
+        for (int i = 40; i < 80; i++) {
+            assertEquals(2, a.countsOf(srcKey(source(i)))[0], "source " + i);
         }
         Map<String, Long> totals = a.snapshot(0, 1).totals();
-        for (Snapshot.Row r : a.snapshot(0, 1).rows()) {
-            // a key tracked here may have had packets the other side could not track: the rows say by how much
-            assertEquals(List.of(r.value(), r.value() + 20), List.of(r.lower(), r.upper()), r.toString());
-        }
         assertEquals(160L, totals.get("total_packets"));
         assertEquals(20L, totals.get("untracked_packets"));
         assertEquals(20L * 60, totals.get("untracked_bytes"));
         assertEquals(20L, totals.get("untracked_flows"));
+        for (Snapshot.Row r : a.snapshot(0, 1).rows()) {
+            // neither side left anything untracked: every kept key has all its traffic
+            assertEquals(List.of(r.value(), r.value()), List.of(r.lower(), r.upper()), r.toString());
+        }
 
         // untracked totals of the other side add up too
         ExactAggregator c = bounded("packets", 100, 1000);
         c.merge(a);
         assertEquals(totals, c.snapshot(0, 1).totals());
+    }
+
+    @Test
+    void theHeaviestKeysSurviveAMergeInEitherOrder() {
+        // a: sources 0..99 with a packet each; b: sources 100..199 with ten each, and source 0 with five; bound 100
+        ExactAggregator a = bounded("packets", 100, 1000);
+        ExactAggregator b = bounded("packets", 100, 1000);
+        for (int i = 0; i < 100; i++) {
+            a.onPacket(packet(source(i), 1, 5, 80, 6, 60));
+        }
+        for (int i = 100; i < 200; i++) {
+            for (int k = 0; k < 10; k++) {
+                b.onPacket(packet(source(i), 1, 5, 80, 6, 60));
+            }
+        }
+        for (int k = 0; k < 5; k++) {
+            b.onPacket(packet(source(0), 1, 5, 80, 6, 60));
+        }
+        for (boolean aFirst : new boolean[] {true, false}) {
+            ExactAggregator m = bounded("packets", 100, 1000);
+            m.merge(aFirst ? a : b);
+            m.merge(aFirst ? b : a);
+            Snapshot s = m.snapshot(0, 1);
+            assertEquals(100, s.rows().size());
+            for (Snapshot.Row r : s.rows()) {
+                assertEquals(List.of(10L, 10L, 10L), List.of(r.value(), r.lower(), r.upper()), r.toString());
+            }
+            assertEquals(1105L, s.totals().get("total_packets"));
+            assertEquals(105L, s.totals().get("untracked_packets"), "sources 0..99, source 0 with its six");
+        }
+    }
+
+    @Test
+    void aKeyOneSideLeftOutAndTheOtherTrackedIsGivenBoundsThatHoldItsTruth() {
+        ExactAggregator a = bounded("packets", 2, 1000);
+        ExactAggregator b = bounded("packets", 2, 1000);
+        a.onPacket(packet(source(0), 1, 5, 80, 6, 60));
+        a.onPacket(packet(source(1), 1, 5, 80, 6, 60));
+        for (int k = 0; k < 5; k++) {
+            a.onPacket(packet(source(2), 1, 5, 80, 6, 60)); // a is full: untracked here
+        }
+        for (int k = 0; k < 7; k++) {
+            b.onPacket(packet(source(2), 1, 5, 80, 6, 60));
+        }
+        ExactAggregator m = bounded("packets", 2, 1000);
+        m.merge(a);
+        m.merge(b);
+        Snapshot.Row top = m.snapshot(0, 1).rows().get(0);
+        assertEquals(Map.of("src_ip", "10.1.0.2"), top.key());
+        assertEquals(7, top.value());
+        long truth = 12;
+        assertTrue(top.lower() <= truth && truth <= top.upper(), top.toString());
     }
 
     @Test
