@@ -391,4 +391,69 @@ class ExactAggregatorTest {
         assertEquals(20, ok.maxPairs());
         assertEquals(ExactAggregator.DEFAULT_MAX_KEYS, ExactAggregator.of("d", "src_ip").maxKeys());
     }
+
+    /**
+     * Random traffic split over random parts (workers), each bounded, merged in a random order, for each metric but
+     * spread: the totals are the traffic's; every row's bounds hold its key's true count; what the rows hold plus
+     * what is reported untracked is the whole traffic; and with nothing untracked every row is exact.
+     */
+    @Test
+    void boundedPartsMergedInAnyOrderKeepEveryPacketAccountedFor() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+        for (int round = 0; round < 200; round++) {
+            String metric = new String[] {"packets", "bytes", "flows"}[round % 3];
+            int sources = 1 + r.nextInt(300);
+            int parts = 1 + r.nextInt(4);
+            int bound = 1 + r.nextInt(sources + 20);
+            ExactAggregator[] part = new ExactAggregator[parts];
+            for (int i = 0; i < parts; i++) {
+                part[i] = bounded(metric, bound, 1000);
+            }
+            Map<String, Long> truth = new java.util.HashMap<>();
+            long total = 0;
+            int events = r.nextInt(3000);
+            for (int e = 0; e < events; e++) {
+                // skewed: low source numbers are the heavy ones
+                int src = (int) Math.min(sources - 1, (long) (sources * Math.pow(r.nextDouble(), 3)));
+                int len = 40 + r.nextInt(1460);
+                ExactAggregator to = part[r.nextInt(parts)];
+                String ip = "10.1." + (src >> 8) + "." + (src & 0xff);
+                long v;
+                if (metric.equals("flows")) {
+                    to.onFlow(flow(source(src), 1, 5, 80));
+                    v = 1;
+                } else {
+                    to.onPacket(packet(source(src), 1, 5, 80, 6, len));
+                    v = metric.equals("bytes") ? len : 1;
+                }
+                truth.merge(ip, v, Long::sum);
+                total += v;
+            }
+            List<ExactAggregator> order = new java.util.ArrayList<>(List.of(part));
+            java.util.Collections.shuffle(order, new java.util.Random(r.nextLong()));
+            ExactAggregator m = bounded(metric, bound, 1000);
+            for (ExactAggregator p : order) {
+                m.merge(p);
+            }
+            Snapshot s = m.snapshot(0, 1);
+            String totalName = metric.equals("flows") ? "total_flows" : "total_" + metric;
+            String untrackedName = "untracked_" + metric;
+            assertEquals(total, s.totals().get(totalName), "round " + round);
+            long rows = 0;
+            for (Snapshot.Row row : s.rows()) {
+                long t = truth.get((String) row.key().get("src_ip"));
+                assertTrue(row.lower() <= t && t <= row.upper(), "round " + round + ": " + row + " vs " + t);
+                rows += row.value();
+            }
+            long untracked = s.totals().getOrDefault(untrackedName, 0L);
+            assertEquals(total, rows + untracked, "round " + round + ": rows plus untracked");
+            assertTrue(s.rows().size() <= bound, "round " + round);
+            if (untracked == 0) {
+                assertEquals(truth.size(), s.rows().size(), "round " + round);
+                for (Snapshot.Row row : s.rows()) {
+                    assertEquals(row.value(), row.upper(), "round " + round + ": " + row);
+                }
+            }
+        }
+    }
 }
