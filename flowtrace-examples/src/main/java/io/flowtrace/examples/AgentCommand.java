@@ -226,6 +226,9 @@ final class AgentCommand implements Command {
             err.println("flowtrace agent: " + loss);
             exit = 1;
         }
+        for (String line : FlowsCommand.untracked(meter.snapshots())) {
+            err.println("flowtrace agent: " + line);
+        }
         return exit;
     }
 

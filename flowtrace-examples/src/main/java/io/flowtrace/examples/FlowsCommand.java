@@ -4,6 +4,7 @@ import io.flowtrace.core.CaptureFileException;
 import io.flowtrace.core.FlowRecord;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
+import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.file.StdoutSinkProvider;
 
 import java.io.FileDescriptor;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -97,7 +99,34 @@ final class FlowsCommand implements Command {
             err.println("flowtrace flows: " + loss);
             exit = 1;
         }
+        for (String line : untracked(meter.snapshots())) {
+            err.println("flowtrace flows: " + line);
+        }
         return exit;
+    }
+
+    /**
+     * One line per aggregator task whose last snapshot left keys out at its bound ({@code untracked_*} totals): the
+     * run succeeded, but those rows are not the whole traffic.
+     */
+    static List<String> untracked(List<Snapshot> snapshots) {
+        List<String> out = new ArrayList<>();
+        for (Snapshot s : snapshots) {
+            Map<String, Long> t = s.totals();
+            Long packets = t.get("untracked_packets");
+            if (packets != null) {
+                out.add(String.format(Locale.ROOT, "aggregator task '%s' (%s) left keys out at its max-keys bound: "
+                        + "%,d packets, %,d bytes and %,d flows are in its totals, not in its rows", s.task(),
+                        s.type(), packets, t.getOrDefault("untracked_bytes", 0L),
+                        t.getOrDefault("untracked_flows", 0L)));
+            }
+            Long pairs = t.get("untracked_pairs");
+            if (pairs != null) {
+                out.add(String.format(Locale.ROOT, "aggregator task '%s' (%s) could not remember %,d distinct pairs "
+                        + "(max-pairs): its spreads may be short by that many", s.task(), s.type(), pairs));
+            }
+        }
+        return out;
     }
 
     /** One line per sink that did not deliver everything it was given: a run that lost records did not succeed. */

@@ -167,6 +167,30 @@ class CommandLineIT {
         }
     }
 
+    /**
+     * An exact task with a key bound smaller than the sample's sources: the rows it keeps hold their tcpdump counts
+     * within their bounds, the packets it left out are in the snapshot's untracked total and on stderr, and rows plus
+     * untracked are every IP packet of the capture.
+     */
+    @Test
+    void anAggregatorAtItsKeyBoundSaysWhatItLeftOut() throws Exception {
+        Jar.Result r = Jar.run("flows", SAMPLE.toString(), "--aggregator", "exact:name=senders,key=src_ip,max-keys=2");
+        assertEquals(0, r.exit(), r.err());
+        List<String> snapshots = r.out().lines().filter(l -> l.startsWith("{\"task\":")).toList();
+        JsonNode snap = new ObjectMapper().readTree(snapshots.get(snapshots.size() - 1));
+        assertEquals(2, snap.get("rows").size());
+        long rows = 0;
+        for (JsonNode row : snap.get("rows")) {
+            long truth = tcpdumpCount(SAMPLE, "(ip or ip6) and src host " + row.get("src_ip").asText());
+            assertTrue(row.get("lower").asLong() <= truth && truth <= row.get("upper").asLong(), row + " vs " + truth);
+            rows += row.get("value").asLong();
+        }
+        long untracked = snap.get("totals").get("untracked_packets").asLong();
+        assertEquals(tcpdumpCount(SAMPLE, "ip or ip6"), rows + untracked);
+        assertTrue(r.err().contains(String.format(java.util.Locale.ROOT, "flowtrace flows: aggregator task 'senders' "
+                + "(exact) left keys out at its max-keys bound: %,d packets", untracked)), r.err());
+    }
+
     /** A full disk (the kernel's /dev/full): every record is counted failed, never delivered, and the run fails. */
     @Test
     void recordsThatCannotBeWrittenAreCountedFailedAndTheRunExitsOne() throws Exception {
