@@ -13,9 +13,9 @@ import java.io.UncheckedIOException;
 /**
  * The versioned byte form of the aggregators in this module, for shipping state between processes (NATS) or
  * storing it. Layout (big-endian): magic {@code "FTSK"}, family (1 exact, 2 count-min, 3 super-spread, 4 hll),
- * format version (per family: exact is at 2, which added its bounds; the others at 1), seed, then the task name,
- * key fields, totals, parameters and state of that family. A reader refuses an unknown family or a newer version
- * with <em>expected X, got Y</em>, and reads every older version. Thread-safe (stateless).
+ * format version (per family: exact and hll are at 2, which added their key bounds; the others at 1), seed, then
+ * the task name, key fields, totals, parameters and state of that family. A reader refuses an unknown family or a
+ * newer version with <em>expected X, got Y</em>, and reads every older version. Thread-safe (stateless).
  */
 public final class AggregatorBytes {
     static final int MAGIC = 0x4654534B; // "FTSK"
@@ -61,7 +61,8 @@ public final class AggregatorBytes {
             }
             int family = in.readUnsignedByte();
             int version = in.readUnsignedByte();
-            int newest = family == ExactAggregator.FAMILY ? ExactAggregator.FORMAT : 1;
+            int newest = family == ExactAggregator.FAMILY ? ExactAggregator.FORMAT
+                    : family == HllAggregator.FAMILY ? HllAggregator.FORMAT : 1;
             if (version < 1 || version > newest) {
                 throw new IllegalArgumentException("aggregator bytes: version: expected 1.." + newest + ", got "
                         + version);
@@ -71,7 +72,7 @@ public final class AggregatorBytes {
                 case ExactAggregator.FAMILY: return ExactAggregator.read(in, version);
                 case CountMinAggregator.FAMILY: return CountMinAggregator.read(in, seed);
                 case SuperSpreadAggregator.FAMILY: return SuperSpreadAggregator.read(in, seed);
-                case HllAggregator.FAMILY: return HllAggregator.read(in, seed);
+                case HllAggregator.FAMILY: return HllAggregator.read(in, seed, version);
                 default:
                     throw new IllegalArgumentException("aggregator bytes: family: expected 1..4, got " + family);
             }

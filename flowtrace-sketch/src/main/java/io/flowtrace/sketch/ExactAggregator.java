@@ -644,7 +644,7 @@ public final class ExactAggregator extends BaseAggregator {
         }
     }
 
-    /** Reads {@link #writeState}; bytes of version 1 had no bounds: they get the defaults, or room for all they hold. */
+    /** Reads {@link #writeState}; bytes of version 1 had no bounds: the defaults, or room for all they hold. */
     static ExactAggregator read(DataInputStream in, int version) throws IOException {
         String task = in.readUTF();
         KeyFields key = KeyFields.parse(in.readUTF());

@@ -17,6 +17,13 @@ import java.util.Map;
  * {@code dst_ip}), over the whole traffic, or per key when key fields are given (e.g. distinct {@code dst_ip} per
  * {@code src_ip}; one sketch of 2<sup>p</sup> bytes per key, so choose a small precision for many keys).
  *
+ * <p><b>Bounded.</b> Per key, at most {@code maxKeys} keys are tracked (by default as many as fit in
+ * {@value #DEFAULT_REGISTER_BYTES} bytes of registers: 262,144 at p = 8). Keys first seen at the bound are left out;
+ * their packets and bytes still count in the totals and are reported as {@code untracked_packets} and
+ * {@code untracked_bytes} (present only when not zero). When merged parts' keys do not all fit, the keys with the
+ * largest estimates are kept and the packets of the others counted as untracked. A key one part tracked and another
+ * left out may be estimated short of the elements only the other part saw.
+ *
  * <p>Rows: one per key (or a single row with an empty key), value = estimate rounded, with an approximate
  * three-standard-error interval {@code value · (1 ± 3 · 1.04/√m)} as bounds (not a hard guarantee).
  *
@@ -24,6 +31,10 @@ import java.util.Map;
  */
 public final class HllAggregator extends BaseAggregator {
     static final int FAMILY = 4;
+    /** Format version of the byte form: 2 adds the key bound, per-key packets and bytes, and the untracked totals. */
+    static final int FORMAT = 2;
+    /** Register memory the default key bound allows: 64 MiB. */
+    public static final int DEFAULT_REGISTER_BYTES = 64 << 20;
 
     private final KeyFields element;
     private final int p;
@@ -33,25 +44,51 @@ public final class HllAggregator extends BaseAggregator {
     private final HyperLogLog total;
     // keyed
     private final KeyIndex index;
+    private final int maxKeys;
     private byte[] regs;
+    private long[] keyPackets;
+    private long[] keyBytes;
+    private long untrackedPackets;
+    private long untrackedBytes;
 
     HllAggregator(String task, KeyFields key, KeyFields element, int p, long seed, int limit) {
+        this(task, key, element, p, seed, limit, defaultMaxKeys(p));
+    }
+
+    HllAggregator(String task, KeyFields key, KeyFields element, int p, long seed, int limit, int maxKeys) {
         super(task, key);
         if (p < 4 || p > 18) {
             throw new IllegalArgumentException("precision: " + p + " (expected: 4..18)");
+        }
+        if (maxKeys < 1 || maxKeys > ExactAggregator.MAX_BOUND) {
+            throw new IllegalArgumentException("maxKeys: " + maxKeys + " (expected: 1.." + ExactAggregator.MAX_BOUND
+                    + ")");
         }
         this.element = element;
         this.p = p;
         this.seed = seed;
         this.limit = limit;
+        this.maxKeys = maxKeys;
         if (key == null) {
             total = new HyperLogLog(p, seed);
             index = null;
         } else {
             total = null;
-            index = new KeyIndex(key.words(), 256);
+            index = new KeyIndex(key.words(), Math.min(256, maxKeys));
             regs = new byte[index.idCapacity() << p];
+            keyPackets = new long[index.idCapacity()];
+            keyBytes = new long[index.idCapacity()];
         }
+    }
+
+    /** Keys whose registers fit in {@value #DEFAULT_REGISTER_BYTES} bytes (at least 16). */
+    static int defaultMaxKeys(int p) {
+        return Math.max(16, DEFAULT_REGISTER_BYTES >>> p);
+    }
+
+    /** Keys tracked at most (per key only). */
+    public int maxKeys() {
+        return maxKeys;
     }
 
     /**
@@ -85,16 +122,36 @@ public final class HllAggregator extends BaseAggregator {
         key.extract(pk, s, 0);
         element.extract(pk, s, w);
         long eh = Hashing.hash(s, w, element.words(), seed);
-        int id = index.findOrAdd(s, 0, Hashing.hash(s, 0, w, seed ^ 0x5851F42D4C957F2DL));
-        if ((id << p) >= regs.length) {
-            regs = Arrays.copyOf(regs, index.idCapacity() << p);
+        int id = keyId(s, 0, Hashing.hash(s, 0, w, seed ^ 0x5851F42D4C957F2DL));
+        if (id < 0) {
+            untrackedPackets++;
+            untrackedBytes += pk.wireLength();
+            return;
         }
+        keyPackets[id]++;
+        keyBytes[id] += pk.wireLength();
         int idx = (int) (eh >>> (64 - p));
         int rank = Long.numberOfLeadingZeros((eh << p) | (1L << (p - 1))) + 1;
         int at = (id << p) + idx;
         if (rank > regs[at]) {
             regs[at] = (byte) rank;
         }
+    }
+
+    /** The id of a key, added when absent and the bound leaves room; -1 when it does not. */
+    private int keyId(long[] w, int off, long hash) {
+        int id = index.size() < maxKeys ? index.findOrAdd(w, off, hash) : index.find(w, off, hash);
+        if (id >= keyPackets.length) {
+            regs = Arrays.copyOf(regs, index.idCapacity() << p);
+            keyPackets = Arrays.copyOf(keyPackets, index.idCapacity());
+            keyBytes = Arrays.copyOf(keyBytes, index.idCapacity());
+        }
+        return id;
+    }
+
+    /** Packets of keys left out by the bound (also in the totals). */
+    public long untrackedPackets() {
+        return untrackedPackets;
     }
 
     /** The estimate over everything (unkeyed), or for the key with the given words (keyed). */
@@ -108,7 +165,7 @@ public final class HllAggregator extends BaseAggregator {
 
     @Override
     public Aggregator newEmpty() {
-        return new HllAggregator(task, key, element, p, seed, limit);
+        return new HllAggregator(task, key, element, p, seed, limit, maxKeys);
     }
 
     @Override
@@ -127,21 +184,87 @@ public final class HllAggregator extends BaseAggregator {
         same("seed", seed, o.seed);
         if (index == null) {
             total.merge(o.total);
+        } else if (index.size() + newKeys(o) > maxKeys) {
+            mergeByRank(o);
+            return;
         } else {
-            int w = key.words();
-            int m = 1 << p;
-            for (int oid = 0; oid < o.index.size(); oid++) {
-                int id = index.findOrAdd(o.index.keys(), oid * w, o.index.hashOf(oid));
-                if ((id << p) >= regs.length) {
-                    regs = Arrays.copyOf(regs, index.idCapacity() << p);
+            mergeIn(o);
+        }
+        mergeTotals(o);
+    }
+
+    private int newKeys(HllAggregator o) {
+        int w = key.words();
+        int n = 0;
+        for (int oid = 0; oid < o.index.size(); oid++) {
+            if (index.find(o.index.keys(), oid * w, o.index.hashOf(oid)) < 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Adds {@code o}'s keys while the bound leaves room (register-wise maximum); the others count as untracked. */
+    private void mergeIn(HllAggregator o) {
+        int w = key.words();
+        int m = 1 << p;
+        for (int oid = 0; oid < o.index.size(); oid++) {
+            int id = keyId(o.index.keys(), oid * w, o.index.hashOf(oid));
+            if (id < 0) {
+                untrackedPackets += o.keyPackets[oid];
+                untrackedBytes += o.keyBytes[oid];
+                continue;
+            }
+            keyPackets[id] += o.keyPackets[oid];
+            keyBytes[id] += o.keyBytes[oid];
+            int a = id << p;
+            int b = oid << p;
+            for (int i = 0; i < m; i++) {
+                if (o.regs[b + i] > regs[a + i]) {
+                    regs[a + i] = o.regs[b + i];
                 }
-                int a = id << p;
-                int b = oid << p;
-                for (int i = 0; i < m; i++) {
-                    if (o.regs[b + i] > regs[a + i]) {
-                        regs[a + i] = o.regs[b + i];
-                    }
-                }
+            }
+        }
+        untrackedPackets += o.untrackedPackets;
+        untrackedBytes += o.untrackedBytes;
+    }
+
+    /**
+     * A merge whose keys do not all fit: the union is built in full for a moment (up to twice the bound), and the
+     * {@code maxKeys} keys with the largest estimates are kept; the packets and bytes of the others count as
+     * untracked.
+     */
+    private void mergeByRank(HllAggregator o) {
+        int room = (int) Math.min(ExactAggregator.MAX_BOUND, (long) index.size() + o.index.size());
+        HllAggregator u = new HllAggregator(task, key, element, p, seed, limit, room);
+        u.mergeIn(this);
+        u.mergeIn(o);
+        int n = u.index.size();
+        long[] est = new long[n];
+        for (int id = 0; id < n; id++) {
+            est[id] = Math.round(HyperLogLog.estimate(u.regs, id << p, p));
+        }
+        int[] keep = ExactAggregator.largest(est, n, Math.min(maxKeys, n));
+        index.clear();
+        Arrays.fill(regs, (byte) 0);
+        Arrays.fill(keyPackets, 0);
+        Arrays.fill(keyBytes, 0);
+        untrackedPackets = u.untrackedPackets;
+        untrackedBytes = u.untrackedBytes;
+        boolean[] kept = new boolean[n];
+        int w = key.words();
+        int m = 1 << p;
+        for (int uid : keep) {
+            kept[uid] = true;
+            int id = keyId(u.index.keys(), uid * w, u.index.hashOf(uid));
+            keyPackets[id] = u.keyPackets[uid];
+            keyBytes[id] = u.keyBytes[uid];
+            System.arraycopy(u.regs, uid << p, regs, id << p, m);
+        }
+        for (int uid = 0; uid < n; uid++) {
+            if (!kept[uid]) {
+                untrackedPackets += u.keyPackets[uid];
+                untrackedBytes += u.keyBytes[uid];
             }
         }
         mergeTotals(o);
@@ -154,7 +277,11 @@ public final class HllAggregator extends BaseAggregator {
         } else {
             index.clear();
             Arrays.fill(regs, (byte) 0);
+            Arrays.fill(keyPackets, 0);
+            Arrays.fill(keyBytes, 0);
         }
+        untrackedPackets = 0;
+        untrackedBytes = 0;
         resetTotals();
     }
 
@@ -171,6 +298,17 @@ public final class HllAggregator extends BaseAggregator {
             }
         }
         return new Snapshot(task, type(), "spread", startNanos, endNanos, limit(rows, limit), totals());
+    }
+
+    /** The task totals, and what the key bound left out when it left something out. */
+    @Override
+    Map<String, Long> totals() {
+        Map<String, Long> t = super.totals();
+        if (untrackedPackets != 0) {
+            t.put("untracked_packets", untrackedPackets);
+            t.put("untracked_bytes", untrackedBytes);
+        }
+        return t;
     }
 
     private static Snapshot.Row row(Map<String, Object> key, double est, double rel) {
@@ -193,6 +331,11 @@ public final class HllAggregator extends BaseAggregator {
     }
 
     @Override
+    int formatVersion() {
+        return FORMAT;
+    }
+
+    @Override
     void writeState(DataOutputStream out) throws IOException {
         writeCommon(out);
         out.writeUTF(element.toString());
@@ -202,17 +345,23 @@ public final class HllAggregator extends BaseAggregator {
             total.write(out);
         } else {
             int w = key.words();
+            out.writeInt(maxKeys);
+            out.writeLong(untrackedPackets);
+            out.writeLong(untrackedBytes);
             out.writeInt(index.size());
             for (int id = 0; id < index.size(); id++) {
                 for (int k = 0; k < w; k++) {
                     out.writeLong(index.keys()[id * w + k]);
                 }
+                out.writeLong(keyPackets[id]);
+                out.writeLong(keyBytes[id]);
                 out.write(regs, id << p, 1 << p);
             }
         }
     }
 
-    static HllAggregator read(DataInputStream in, long seed) throws IOException {
+    /** Reads {@link #writeState}; keyed bytes of version 1 had no bound: the default, or room for all they hold. */
+    static HllAggregator read(DataInputStream in, long seed, int version) throws IOException {
         String task = in.readUTF();
         String keyText = in.readUTF();
         KeyFields key = keyText.isEmpty() ? null : KeyFields.parse(keyText);
@@ -222,27 +371,51 @@ public final class HllAggregator extends BaseAggregator {
         KeyFields element = KeyFields.parse(in.readUTF());
         int p = in.readUnsignedByte();
         int limit = in.readInt();
-        HllAggregator a = new HllAggregator(task, key, element, p, seed, limit);
+        if (p < 4 || p > 18) {
+            throw new IllegalArgumentException("hll aggregator bytes: precision " + p + " (expected: 4..18)");
+        }
+        if (key == null) {
+            HllAggregator a = new HllAggregator(task, null, element, p, seed, limit);
+            a.totalPackets = tp;
+            a.totalBytes = tb;
+            a.totalFlows = tf;
+            a.total.merge(HyperLogLog.read(in));
+            return a;
+        }
+        int maxKeys = defaultMaxKeys(p);
+        long untrackedPackets = 0;
+        long untrackedBytes = 0;
+        if (version >= 2) {
+            maxKeys = in.readInt();
+            untrackedPackets = in.readLong();
+            untrackedBytes = in.readLong();
+        }
+        int n = in.readInt();
+        if (version < 2) {
+            maxKeys = Math.max(maxKeys, Math.min(n, ExactAggregator.MAX_BOUND));
+        }
+        if (maxKeys < 1 || maxKeys > ExactAggregator.MAX_BOUND || n < 0 || n > maxKeys) {
+            throw new IllegalArgumentException("hll aggregator bytes: " + n + " keys, bound " + maxKeys
+                    + " (expected: keys within 1.." + ExactAggregator.MAX_BOUND + " and the bound)");
+        }
+        HllAggregator a = new HllAggregator(task, key, element, p, seed, limit, maxKeys);
         a.totalPackets = tp;
         a.totalBytes = tb;
         a.totalFlows = tf;
-        if (key == null) {
-            HyperLogLog h = HyperLogLog.read(in);
-            a.total.merge(h);
-        } else {
-            int n = in.readInt();
-            int w = key.words();
-            long[] kw = new long[w];
-            for (int i = 0; i < n; i++) {
-                for (int k = 0; k < w; k++) {
-                    kw[k] = in.readLong();
-                }
-                int id = a.index.findOrAdd(kw, 0, Hashing.hash(kw, 0, w, seed ^ 0x5851F42D4C957F2DL));
-                if ((id << p) >= a.regs.length) {
-                    a.regs = Arrays.copyOf(a.regs, a.index.idCapacity() << p);
-                }
-                in.readFully(a.regs, id << p, 1 << p);
+        a.untrackedPackets = untrackedPackets;
+        a.untrackedBytes = untrackedBytes;
+        int w = key.words();
+        long[] kw = new long[w];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < w; k++) {
+                kw[k] = in.readLong();
             }
+            int id = a.keyId(kw, 0, Hashing.hash(kw, 0, w, seed ^ 0x5851F42D4C957F2DL));
+            if (version >= 2) {
+                a.keyPackets[id] = in.readLong();
+                a.keyBytes[id] = in.readLong();
+            }
+            in.readFully(a.regs, id << p, 1 << p);
         }
         return a;
     }

@@ -7,7 +7,8 @@ import io.flowtrace.core.spi.PluginConfig;
 /**
  * Provider of {@code hll} tasks. Settings: {@code name} (required), {@code element} (required: the fields whose
  * distinct values are counted, e.g. {@code dst_ip}), {@code key} (optional: count per key), {@code precision}
- * (p, 4..18: 2<sup>p</sup> registers; 14 without a key, 8 with one), {@code limit} (rows, 100), {@code seed}.
+ * (p, 4..18: 2<sup>p</sup> registers; 14 without a key, 8 with one), {@code limit} (rows, 100), {@code seed},
+ * {@code max-keys} (with a key: keys tracked at most; by default as many as fit in 64 MiB of registers).
  * Stateless and thread-safe.
  */
 public final class HllAggregatorProvider implements AggregatorProvider {
@@ -26,7 +27,8 @@ public final class HllAggregatorProvider implements AggregatorProvider {
         int p = config.getInt("precision", key == null ? 14 : 8, 4, 18);
         int limit = config.getInt("limit", 100, 1, Integer.MAX_VALUE);
         long seed = Settings.seed(config, DEFAULT_SEED);
+        int maxKeys = config.getInt("max-keys", HllAggregator.defaultMaxKeys(p), 1, ExactAggregator.MAX_BOUND);
         config.validate();
-        return new HllAggregator(name, key, element, p, seed, limit);
+        return new HllAggregator(name, key, element, p, seed, limit, maxKeys);
     }
 }
