@@ -196,21 +196,57 @@ final class FlowsCommand implements Command {
         return String.format("%.0f", r);
     }
 
-    /** Addresses with the most bytes, sent and received, over the records. Called on one delivery thread. */
+    /**
+     * Addresses with the most bytes, sent and received, over the records, for at most {@code maxAddresses}
+     * addresses (about 150 bytes each): the bytes of addresses first seen past that are counted, not ranked. Called
+     * on one delivery thread.
+     */
     static final class TopTalkers {
+        /** The flow table's default bound: a flood of sources does not grow the report past it. */
+        static final int DEFAULT_MAX_ADDRESSES = 1_000_000;
         private final Map<String, long[]> byAddress = new HashMap<>();
+        private final int maxAddresses;
+        private long untrackedBytes;
+        private long untrackedAddresses;
+
+        TopTalkers() {
+            this(DEFAULT_MAX_ADDRESSES);
+        }
+
+        TopTalkers(int maxAddresses) {
+            this.maxAddresses = maxAddresses;
+        }
 
         void add(FlowRecord r) {
-            long[] s = byAddress.computeIfAbsent(r.key().srcIp(), k -> new long[4]);
-            s[0] += r.bytesForward();
-            s[1] += r.bytesReverse();
-            s[2] += r.packetCount();
-            s[3]++;
-            long[] d = byAddress.computeIfAbsent(r.key().dstIp(), k -> new long[4]);
-            d[0] += r.bytesReverse();
-            d[1] += r.bytesForward();
-            d[2] += r.packetCount();
-            d[3]++;
+            long[] s = slot(r.key().srcIp(), r.bytesForward() + r.bytesReverse());
+            if (s != null) {
+                s[0] += r.bytesForward();
+                s[1] += r.bytesReverse();
+                s[2] += r.packetCount();
+                s[3]++;
+            }
+            long[] d = slot(r.key().dstIp(), r.bytesForward() + r.bytesReverse());
+            if (d != null) {
+                d[0] += r.bytesReverse();
+                d[1] += r.bytesForward();
+                d[2] += r.packetCount();
+                d[3]++;
+            }
+        }
+
+        /** The counters of an address, or null (its bytes counted as untracked) when the bound leaves no room. */
+        private long[] slot(String address, long bytes) {
+            long[] v = byAddress.get(address);
+            if (v == null) {
+                if (byAddress.size() >= maxAddresses) {
+                    untrackedBytes += bytes;
+                    untrackedAddresses++;
+                    return null;
+                }
+                v = new long[4];
+                byAddress.put(address, v);
+            }
+            return v;
         }
 
         void print(int n, PrintStream err) {
@@ -225,6 +261,11 @@ final class FlowsCommand implements Command {
             for (int i = 0; i < Math.min(n, all.size()); i++) {
                 long[] v = all.get(i).getValue();
                 err.printf("  %4d  %-39s %,14d %,14d %,10d %,7d%n", i + 1, all.get(i).getKey(), v[0], v[1], v[2], v[3]);
+            }
+            if (untrackedAddresses > 0) {
+                err.printf("  (only the first %,d addresses are ranked: %,d bytes, sent + received, of %,d later "
+                        + "address occurrences are not counted above)%n", maxAddresses, untrackedBytes,
+                        untrackedAddresses);
             }
         }
     }
