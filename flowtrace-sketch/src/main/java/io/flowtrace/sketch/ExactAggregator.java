@@ -383,15 +383,7 @@ public final class ExactAggregator extends BaseAggregator {
             Arrays.fill(distinct, 0);
             Arrays.fill(pairs, 0);
             pairCount = 0;
-            for (int j = 0; j < u.pairs.length; j++) {
-                long fp = u.pairs[j];
-                if (fp != 0) {
-                    int id = map[u.pairKey[j]];
-                    if (id >= 0 && addPair(fp, id)) {
-                        distinct[id]++;
-                    }
-                }
-            }
+            addPairsOf(u, map);
         }
     }
 
@@ -431,21 +423,26 @@ public final class ExactAggregator extends BaseAggregator {
             }
         }
         if (distinct != null) {
-            for (int j = 0; j < o.pairs.length; j++) {
-                long fp = o.pairs[j];
-                if (fp != 0) {
-                    int id = map[o.pairKey[j]];
-                    if (id >= 0 && addPair(fp, id)) {
-                        distinct[id]++;
-                    }
-                }
-            }
+            addPairsOf(o, map);
         }
         untrackedPackets += o.untrackedPackets;
         untrackedBytes += o.untrackedBytes;
         untrackedFlows += o.untrackedFlows;
         untrackedPairs += o.untrackedPairs;
         mergeTotals(o);
+    }
+
+    /** Adds the pairs of {@code o} whose key {@code map} gives an id here (-1: left out). */
+    private void addPairsOf(ExactAggregator o, int[] map) {
+        for (int j = 0; j < o.pairs.length; j++) {
+            long fp = o.pairs[j];
+            if (fp != 0) {
+                int id = map[o.pairKey[j]];
+                if (id >= 0 && addPair(fp, id)) {
+                    distinct[id]++;
+                }
+            }
+        }
     }
 
     /**

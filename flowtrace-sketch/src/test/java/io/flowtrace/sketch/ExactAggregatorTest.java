@@ -397,6 +397,46 @@ class ExactAggregatorTest {
      * spread: the totals are the traffic's; every row's bounds hold its key's true count; what the rows hold plus
      * what is reported untracked is the whole traffic; and with nothing untracked every row is exact.
      */
+    /** The same for spreads, with a pair bound too: every row's bounds hold its key's true number of destinations. */
+    @Test
+    void boundedSpreadPartsMergedInAnyOrderBoundTheTruth() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        for (int round = 0; round < 200; round++) {
+            int sources = 1 + r.nextInt(100);
+            int parts = 1 + r.nextInt(4);
+            int bound = 1 + r.nextInt(sources + 10);
+            int pairBound = 1 + r.nextInt(400);
+            ExactAggregator[] part = new ExactAggregator[parts];
+            for (int i = 0; i < parts; i++) {
+                part[i] = bounded("spread:dst_ip", bound, pairBound);
+            }
+            Map<String, java.util.Set<Integer>> truth = new java.util.HashMap<>();
+            int events = r.nextInt(2000);
+            for (int e = 0; e < events; e++) {
+                int src = (int) Math.min(sources - 1, (long) (sources * Math.pow(r.nextDouble(), 3)));
+                int dst = r.nextInt(1 + src * 3);
+                part[r.nextInt(parts)].onPacket(packet(source(src), 0x0B000000 + dst, 5, 80, 6, 60));
+                truth.computeIfAbsent("10.1." + (src >> 8) + "." + (src & 0xff), k -> new java.util.HashSet<>())
+                        .add(dst);
+            }
+            List<ExactAggregator> order = new java.util.ArrayList<>(List.of(part));
+            java.util.Collections.shuffle(order, new java.util.Random(r.nextLong()));
+            ExactAggregator m = bounded("spread:dst_ip", bound, pairBound);
+            for (ExactAggregator p : order) {
+                m.merge(p);
+            }
+            Snapshot s = m.snapshot(0, 1);
+            assertEquals((long) events, s.totals().get("total_packets"), "round " + round);
+            for (Snapshot.Row row : s.rows()) {
+                long t = truth.get((String) row.key().get("src_ip")).size();
+                assertTrue(row.lower() <= t && t <= row.upper(), "round " + round + ": " + row + " vs " + t);
+            }
+            if (!s.totals().containsKey("untracked_packets") && !s.totals().containsKey("untracked_pairs")) {
+                assertEquals(truth.size(), s.rows().size(), "round " + round);
+            }
+        }
+    }
+
     @Test
     void boundedPartsMergedInAnyOrderKeepEveryPacketAccountedFor() {
         java.util.SplittableRandom r = new java.util.SplittableRandom(42);
