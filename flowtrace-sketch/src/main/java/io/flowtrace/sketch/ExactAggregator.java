@@ -672,7 +672,9 @@ public final class ExactAggregator extends BaseAggregator {
             throw new IllegalArgumentException("exact aggregator bytes: " + n + " keys, bounds " + maxKeys + " keys, "
                     + maxPairs + " pairs (expected: keys within 1.." + MAX_BOUND + " and the bound)");
         }
-        ExactAggregator a = new ExactAggregator(task, key, metric, limit, capacity, maxKeys, maxPairs);
+        // capacity only pre-sizes the table: sized to the keys the bytes hold, bytes cannot make it allocate more
+        ExactAggregator a = new ExactAggregator(task, key, metric, limit, Math.min(capacity, Math.max(1024, n)),
+                maxKeys, maxPairs);
         a.totalPackets = tp;
         a.totalBytes = tb;
         a.totalFlows = tf;

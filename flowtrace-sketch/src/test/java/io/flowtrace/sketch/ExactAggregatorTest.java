@@ -378,6 +378,38 @@ class ExactAggregatorTest {
         assertEquals(Map.of("total_packets", 5L, "total_bytes", 500L, "total_flows", 2L), old.snapshot(0, 1).totals());
     }
 
+    /** Bytes that claim the largest table there is, and hold no key, read in a small heap: capacity is a hint. */
+    @Test
+    void bytesCannotMakeTheReaderAllocateMoreThanTheirKeysNeed() throws java.io.IOException {
+        java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bos)) {
+            out.writeInt(AggregatorBytes.MAGIC);
+            out.writeByte(ExactAggregator.FAMILY);
+            out.writeByte(ExactAggregator.FORMAT);
+            out.writeLong(0x3C6EF372FE94F82BL);
+            out.writeUTF("big");
+            out.writeUTF("five_tuple");
+            out.writeLong(0);
+            out.writeLong(0);
+            out.writeLong(0);
+            out.writeUTF("spread:dst_ip");
+            out.writeInt(0); // limit
+            out.writeInt(Integer.MAX_VALUE); // capacity
+            out.writeInt(ExactAggregator.MAX_BOUND); // max keys
+            out.writeInt(ExactAggregator.MAX_BOUND); // max pairs
+            for (int i = 0; i < 4; i++) {
+                out.writeLong(0); // untracked
+            }
+            out.writeInt(0); // keys
+            out.writeInt(0); // pairs
+        }
+        long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        ExactAggregator a = (ExactAggregator) AggregatorBytes.fromBytes(bos.toByteArray());
+        long after = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        assertEquals(0, a.keyCount());
+        assertTrue(after - before < 64L << 20, "allocated " + ((after - before) >> 20) + " MiB");
+    }
+
     @Test
     void boundsOutsideTheirRangeAreRefusedByName() {
         ExactAggregatorProvider p = new ExactAggregatorProvider();
