@@ -266,6 +266,11 @@ public final class CountMinSketch {
         int d = in.readInt();
         long seed = in.readLong();
         boolean cu = in.readBoolean();
+        // the counters follow: bytes that do not hold them cannot make the reader allocate them
+        if (w > 0 && d > 0 && (long) w * d * 8 + 8 > in.available()) {
+            throw new IllegalArgumentException("count-min sketch bytes: cut short (" + w + " x " + d + " counters, "
+                    + in.available() + " bytes left)");
+        }
         CountMinSketch s = new CountMinSketch(w, d, seed, cu);
         s.total = in.readLong();
         for (int i = 0; i < s.counts.length; i++) {

@@ -448,6 +448,11 @@ public final class SuperSpread {
         double b = in.readDouble();
         int kw = in.readUnsignedByte();
         long seed = in.readLong();
+        // every bucket's counter follows: bytes that do not hold them cannot make the reader allocate the buckets
+        if (width > 0 && depth > 0 && (long) width * depth * 8 + 8 > in.available()) {
+            throw new IllegalArgumentException("super-spread bytes: cut short (" + width + " x " + depth + " buckets, "
+                    + in.available() + " bytes left)");
+        }
         SuperSpread s = new SuperSpread(width, depth, m, bits, b, kw, seed);
         s.rng = in.readLong();
         long[] c = s.cells;
