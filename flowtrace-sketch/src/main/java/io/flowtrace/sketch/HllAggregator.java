@@ -17,7 +17,7 @@ import java.util.Map;
  * {@code dst_ip}), over the whole traffic, or per key when key fields are given (e.g. distinct {@code dst_ip} per
  * {@code src_ip}; one sketch of 2<sup>p</sup> bytes per key, so choose a small precision for many keys).
  *
- * <p><b>Bounded.</b> Per key, at most {@code maxKeys} keys are tracked (by default as many as fit in
+ * <p><b>Bounded.</b> With key fields, at most {@code maxKeys} keys are tracked (by default as many as fit in
  * {@value #DEFAULT_REGISTER_BYTES} bytes of registers: 262,144 at p = 8). Keys first seen at the bound are left out;
  * their packets and bytes still count in the totals and are reported as {@code untracked_packets} and
  * {@code untracked_bytes} (present only when not zero). When merged parts' keys do not all fit, the keys with the
