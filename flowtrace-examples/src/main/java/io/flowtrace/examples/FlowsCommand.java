@@ -42,7 +42,8 @@ final class FlowsCommand implements Command {
                 "",
                 MeterOptions.USAGE,
                 "report:",
-                "  --top-talkers N           after the summary, the N addresses with the most bytes",
+                "  --top-talkers N           after the summary, the N addresses with the most bytes (ranked",
+                "                            among the first 1,000,000 addresses; later ones counted)",
                 "  --no-progress             no progress bar (shown only when stderr is a terminal)",
                 "  --quiet                   no summary");
     }
