@@ -99,7 +99,8 @@ public final class AggregatorBytes {
         } catch (EOFException e) {
             throw new IllegalArgumentException("sketch bytes: cut short (" + bytes.length + " bytes)", e);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // in memory, nothing fails but the format: a name that is not modified UTF-8
+            throw new IllegalArgumentException("sketch bytes: " + e.getMessage(), e);
         }
     }
 

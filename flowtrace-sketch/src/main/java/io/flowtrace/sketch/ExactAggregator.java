@@ -701,9 +701,9 @@ public final class ExactAggregator extends BaseAggregator {
             for (int i = 0; i < pc; i++) {
                 long fp = in.readLong();
                 int id = in.readInt();
-                if (id < 0 || id >= n) {
+                if (id < 0 || id >= a.index.size()) {
                     throw new IllegalArgumentException("exact aggregator bytes: pair of key " + id + " (expected: 0.."
-                            + (n - 1) + ")");
+                            + (a.index.size() - 1) + ")");
                 }
                 if (a.addPair(fp, id)) {
                     a.distinct[id]++;

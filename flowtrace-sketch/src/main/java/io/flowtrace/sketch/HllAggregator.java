@@ -417,6 +417,13 @@ public final class HllAggregator extends BaseAggregator {
             }
             in.readFully(a.regs, id << p, 1 << p);
         }
+        int max = 64 - p + 1;
+        for (int i = 0; i < a.index.size() << p; i++) {
+            if (a.regs[i] < 0 || a.regs[i] > max) {
+                throw new IllegalArgumentException("hll aggregator bytes: register " + a.regs[i] + " (expected: 0.."
+                        + max + ")");
+            }
+        }
         return a;
     }
 }
