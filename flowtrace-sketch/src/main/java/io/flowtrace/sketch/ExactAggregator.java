@@ -193,7 +193,7 @@ public final class ExactAggregator extends BaseAggregator {
 
     /** The id of a key, added when absent and the bound leaves room; -1 when it does not. */
     private int keyId(long[] w, int off, long hash) {
-        int id = index.size() < maxKeys ? index.findOrAdd(w, off, hash) : index.find(w, off, hash);
+        int id = index.findOrAdd(w, off, hash, maxKeys);
         if (id >= packets.length) {
             grow();
         }
@@ -314,24 +314,11 @@ public final class ExactAggregator extends BaseAggregator {
         ExactAggregator o = sameType(this, other, ExactAggregator.class);
         same("key", key, o.key);
         same("metric", metric, o.metric);
-        if (index.size() + newKeys(o) > maxKeys) {
+        if (index.size() + index.countAbsent(o.index) > maxKeys) {
             mergeByRank(o);
         } else {
             mergeIn(o);
         }
-    }
-
-    /** Keys of {@code o} not tracked here. */
-    private int newKeys(ExactAggregator o) {
-        long[] ok = o.index.keys();
-        int w = key.words();
-        int n = 0;
-        for (int oid = 0; oid < o.index.size(); oid++) {
-            if (index.find(ok, oid * w, o.index.hashOf(oid)) < 0) {
-                n++;
-            }
-        }
-        return n;
     }
 
     /**
@@ -348,14 +335,8 @@ public final class ExactAggregator extends BaseAggregator {
         int n = u.index.size();
         int[] keep = largest(u.ranked(), n, Math.min(maxKeys, n));
         // start again from the union's keep
-        index.clear();
-        Arrays.fill(packets, 0);
-        Arrays.fill(bytes, 0);
-        Arrays.fill(flows, 0);
-        Arrays.fill(partial, false);
-        totalPackets = u.totalPackets;
-        totalBytes = u.totalBytes;
-        totalFlows = u.totalFlows;
+        reset();
+        mergeTotals(u);
         untrackedPackets = u.untrackedPackets;
         untrackedBytes = u.untrackedBytes;
         untrackedFlows = u.untrackedFlows;
@@ -380,9 +361,6 @@ public final class ExactAggregator extends BaseAggregator {
             }
         }
         if (distinct != null) {
-            Arrays.fill(distinct, 0);
-            Arrays.fill(pairs, 0);
-            pairCount = 0;
             addPairsOf(u, map);
         }
     }

@@ -140,7 +140,7 @@ public final class HllAggregator extends BaseAggregator {
 
     /** The id of a key, added when absent and the bound leaves room; -1 when it does not. */
     private int keyId(long[] w, int off, long hash) {
-        int id = index.size() < maxKeys ? index.findOrAdd(w, off, hash) : index.find(w, off, hash);
+        int id = index.findOrAdd(w, off, hash, maxKeys);
         if (id >= keyPackets.length) {
             regs = Arrays.copyOf(regs, index.idCapacity() << p);
             keyPackets = Arrays.copyOf(keyPackets, index.idCapacity());
@@ -184,27 +184,15 @@ public final class HllAggregator extends BaseAggregator {
         same("seed", seed, o.seed);
         if (index == null) {
             total.merge(o.total);
-        } else if (index.size() + newKeys(o) > maxKeys) {
+            mergeTotals(o);
+        } else if (index.size() + index.countAbsent(o.index) > maxKeys) {
             mergeByRank(o);
-            return;
         } else {
             mergeIn(o);
         }
-        mergeTotals(o);
     }
 
-    private int newKeys(HllAggregator o) {
-        int w = key.words();
-        int n = 0;
-        for (int oid = 0; oid < o.index.size(); oid++) {
-            if (index.find(o.index.keys(), oid * w, o.index.hashOf(oid)) < 0) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /** Adds {@code o}'s keys while the bound leaves room (register-wise maximum); the others count as untracked. */
+    /** Adds {@code o}: its keys while the bound leaves room (register-wise maximum), the others as untracked; totals. */
     private void mergeIn(HllAggregator o) {
         int w = key.words();
         int m = 1 << p;
@@ -227,6 +215,7 @@ public final class HllAggregator extends BaseAggregator {
         }
         untrackedPackets += o.untrackedPackets;
         untrackedBytes += o.untrackedBytes;
+        mergeTotals(o);
     }
 
     /**
@@ -245,10 +234,8 @@ public final class HllAggregator extends BaseAggregator {
             est[id] = Math.round(HyperLogLog.estimate(u.regs, id << p, p));
         }
         int[] keep = ExactAggregator.largest(est, n, Math.min(maxKeys, n));
-        index.clear();
-        Arrays.fill(regs, (byte) 0);
-        Arrays.fill(keyPackets, 0);
-        Arrays.fill(keyBytes, 0);
+        reset();
+        mergeTotals(u);
         untrackedPackets = u.untrackedPackets;
         untrackedBytes = u.untrackedBytes;
         boolean[] kept = new boolean[n];
@@ -267,7 +254,6 @@ public final class HllAggregator extends BaseAggregator {
                 untrackedBytes += u.keyBytes[uid];
             }
         }
-        mergeTotals(o);
     }
 
     @Override
@@ -417,13 +403,7 @@ public final class HllAggregator extends BaseAggregator {
             }
             in.readFully(a.regs, id << p, 1 << p);
         }
-        int max = 64 - p + 1;
-        for (int i = 0; i < a.index.size() << p; i++) {
-            if (a.regs[i] < 0 || a.regs[i] > max) {
-                throw new IllegalArgumentException("hll aggregator bytes: register " + a.regs[i] + " (expected: 0.."
-                        + max + ")");
-            }
-        }
+        HyperLogLog.checkRegisters(a.regs, a.index.size() << p, p, "hll aggregator bytes");
         return a;
     }
 }

@@ -156,13 +156,18 @@ public final class HyperLogLog {
         int p = in.readUnsignedByte();
         HyperLogLog h = new HyperLogLog(p, in.readLong());
         in.readFully(h.regs);
+        checkRegisters(h.regs, h.regs.length, p, "hll bytes");
+        return h;
+    }
+
+    /** Refuses registers read from bytes, {@code r[0..n)}, that no sketch of precision {@code p} can hold. */
+    static void checkRegisters(byte[] r, int n, int p, String what) {
         int max = 64 - p + 1;
-        for (byte b : h.regs) {
-            if (b < 0 || b > max) {
-                throw new IllegalArgumentException("hll bytes: register " + b + " (expected: 0.." + max + ")");
+        for (int i = 0; i < n; i++) {
+            if (r[i] < 0 || r[i] > max) {
+                throw new IllegalArgumentException(what + ": register " + r[i] + " (expected: 0.." + max + ")");
             }
         }
-        return h;
     }
 
     /** This sketch in its versioned byte form (family, version, precision, seed, registers). */

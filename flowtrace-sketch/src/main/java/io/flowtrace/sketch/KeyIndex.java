@@ -62,6 +62,25 @@ final class KeyIndex {
         }
     }
 
+    /**
+     * The id of the key, adding it when absent while the index holds fewer than {@code max} keys; -1 when it is absent
+     * and the index is full. For owners that bound their keys.
+     */
+    int findOrAdd(long[] w, int off, long hash, int max) {
+        return size < max ? findOrAdd(w, off, hash) : find(w, off, hash);
+    }
+
+    /** How many of {@code other}'s keys (of the same width) this index does not hold. */
+    int countAbsent(KeyIndex other) {
+        int n = 0;
+        for (int oid = 0; oid < other.size; oid++) {
+            if (find(other.keys, oid * width, other.hashes[oid]) < 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The id of the key, adding it when absent (new ids are {@link #size()} - 1 after the call). */
     int findOrAdd(long[] w, int off, long hash) {
         int i = (int) (hash ^ (hash >>> 32)) & mask;

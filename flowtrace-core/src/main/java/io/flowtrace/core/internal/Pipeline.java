@@ -209,21 +209,15 @@ public final class Pipeline implements PacketHandler {
         p.wireLength = wireLength;
         p.capturedLength = capturedLength;
         p.interfaceIndex = interfaceIndex;
-        if (single) {
-            Batch b = current[0];
-            DecodedPacket slot = b.packets[b.count];
-            if (slot != p) {
-                Batch.copy(p, slot); // a tick handed the batch over: p lies past its count, unseen by the worker
-            }
-            b.count++;
-            if (b.isFull()) {
-                send(0);
-            }
-            return;
-        }
-        int w = (int) (((p.flowHash * 0x9E3779B9L) & 0xFFFF_FFFFL) * workers.length >>> 32);
+        int w = single ? 0 : (int) (((p.flowHash * 0x9E3779B9L) & 0xFFFF_FFFFL) * workers.length >>> 32);
         Batch b = current[w];
-        Batch.copy(p, b.packets[b.count++]);
+        DecodedPacket slot = b.packets[b.count];
+        if (slot != p) {
+            // decoded into the scratch packet (several workers), or a tick handed over the batch p was decoded
+            // into (p lies past its count there, unseen by the worker)
+            Batch.copy(p, slot);
+        }
+        b.count++;
         if (b.isFull()) {
             send(w);
         }
