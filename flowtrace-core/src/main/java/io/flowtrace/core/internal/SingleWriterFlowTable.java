@@ -235,20 +235,23 @@ public final class SingleWriterFlowTable {
     public void touch(DecodedPacket[] packets, int from, int to) {
         int[] idx = index;
         int mask = indexMask;
-        long acc = 0;
-        for (int i = from; i < to; i++) {
-            acc += idx[packets[i].flowHash & mask];
+        int[] es = touchEntries;
+        int n = Math.min(to - from, es.length);
+        for (int i = 0; i < n; i++) {
+            es[i] = idx[packets[from + i].flowHash & mask];
         }
         long[] d = data;
-        for (int i = from; i < to; i++) {
-            int e = idx[packets[i].flowHash & mask];
+        long acc = 0;
+        for (int i = 0; i < n; i++) {
+            int e = es[i];
             if (e != 0) {
-                int b = ((e & 0xFFFFFF) - 1) * STRIDE + BASE;
-                acc += d[b + META] + d[b + PKTS_A];
+                acc += d[((e & 0xFFFFFF) - 1) * STRIDE + BASE + META];
             }
         }
         touched += acc;
     }
+
+    private final int[] touchEntries = new int[64];
 
     /**
      * Counts one decoded packet.
@@ -284,16 +287,18 @@ public final class SingleWriterFlowTable {
                 long meta = d[b + META];
                 if (((meta >>> 32) & 0xFFF) == (protoVer >>> 32) && (int) (d[b + LINK] & 0xFFF) == vlan) {
                     long mports = meta & 0xFFFF_FFFFL;
-                    if (mports == ports && d[b + A_LO] == p.srcLo && d[b + B_LO] == p.dstLo
-                            && d[b + A_HI] == p.srcHi && d[b + B_HI] == p.dstHi) {
+                    long aLo = d[b + A_LO];
+                    long bLo = d[b + B_LO];
+                    long aHi = d[b + A_HI];
+                    long bHi = d[b + B_HI];
+                    // both orientations compared without branches: which one a packet has is a coin toss
+                    boolean fwd = (mports == ports) & (aLo == p.srcLo) & (bLo == p.dstLo) & (aHi == p.srcHi)
+                            & (bHi == p.dstHi);
+                    boolean rev = bidirectional & (mports == rports) & (aLo == p.dstLo) & (bLo == p.srcLo)
+                            & (aHi == p.dstHi) & (bHi == p.srcHi);
+                    if (fwd | rev) {
                         slot = s;
-                        forward = true;
-                        break;
-                    }
-                    if (bidirectional && mports == rports && d[b + A_LO] == p.dstLo && d[b + B_LO] == p.srcLo
-                            && d[b + A_HI] == p.dstHi && d[b + B_HI] == p.srcHi) {
-                        slot = s;
-                        forward = false;
+                        forward = fwd;
                         break;
                     }
                 }
