@@ -227,10 +227,11 @@ public final class SingleWriterFlowTable {
     private long touched;
 
     /**
-     * Loads the index entries, then the flow lines, of {@code packets[from..to)} without changing anything, so that
-     * their cache misses are in flight together instead of one after another; the worker calls this for a small
-     * batch before updating it packet by packet. Purely a speed hint: {@link #update} gives the same result
-     * without it.
+     * Loads the index entries, then the first line of each flow they name (the flow's second line comes with it), of
+     * the first 64 of {@code packets[from..to)} without changing anything, so that their cache misses are in flight
+     * together instead of one after another; the worker calls this for a small batch before updating it packet by
+     * packet. The loops are kept short so that many packets' loads fit in the processor's reorder window at once.
+     * Purely a speed hint: {@link #update} gives the same result without it.
      */
     public void touch(DecodedPacket[] packets, int from, int to) {
         int[] idx = index;
@@ -251,6 +252,7 @@ public final class SingleWriterFlowTable {
         touched += acc;
     }
 
+    /** {@link #touch}'s index entries of the batch. */
     private final int[] touchEntries = new int[64];
 
     /**
