@@ -1,5 +1,6 @@
 package io.flowtrace.bench.core;
 
+import io.flowtrace.bench.ZipfRanks;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.internal.DecodedPacket;
 import io.flowtrace.core.internal.RecordContext;
@@ -92,29 +93,14 @@ public class FlowTableBenchmark {
             table.update(p);
         }
         // Zipf(1.0) ranks mapped onto flows in a random order
-        double[] cum = new double[flows];
-        double total = 0;
-        for (int i = 0; i < flows; i++) {
-            total += 1.0 / (i + 1);
-            cum[i] = total;
-        }
+        ZipfRanks zipf = new ZipfRanks(flows);
         src = new long[TRAFFIC];
         dst = new long[TRAFFIC];
         ports = new int[TRAFFIC];
         hash = new int[TRAFFIC];
         for (int i = 0; i < TRAFFIC; i++) {
-            double u = r.nextDouble() * total;
-            int lo = 0;
-            int hi = flows - 1;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (cum[mid] < u) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            fill(p, order[lo], r.nextInt(100) < 45);
+            int rank = zipf.next(r);
+            fill(p, order[rank], r.nextInt(100) < 45);
             src[i] = p.srcLo;
             dst[i] = p.dstLo;
             ports[i] = p.srcPort | (p.dstPort << 16);

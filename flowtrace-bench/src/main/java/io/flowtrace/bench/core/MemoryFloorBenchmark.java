@@ -1,5 +1,6 @@
 package io.flowtrace.bench.core;
 
+import io.flowtrace.bench.ZipfRanks;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -85,29 +86,14 @@ public class MemoryFloorBenchmark {
             flowHash[f] = h;
             data[place[f] * STRIDE + BASE] = f;
         }
-        double[] cum = new double[flows];
-        double total = 0;
-        for (int i = 0; i < flows; i++) {
-            total += 1.0 / (i + 1);
-            cum[i] = total;
-        }
+        ZipfRanks zipf = new ZipfRanks(flows);
         slot = new int[TRAFFIC];
         hash = new int[TRAFFIC];
         for (int i = 0; i < TRAFFIC; i++) {
-            double u = r.nextDouble() * total;
-            int lo = 0;
-            int hi = flows - 1;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (cum[mid] < u) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            // rank lo is flow lo; its slot is random (place), as in FlowTableBenchmark
-            slot[i] = place[lo];
-            hash[i] = flowHash[lo];
+            int rank = zipf.next(r);
+            // rank k is flow k; its slot is random (place), as in FlowTableBenchmark
+            slot[i] = place[rank];
+            hash[i] = flowHash[rank];
         }
     }
 

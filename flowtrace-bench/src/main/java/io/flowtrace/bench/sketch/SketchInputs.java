@@ -1,5 +1,6 @@
 package io.flowtrace.bench.sketch;
 
+import io.flowtrace.bench.ZipfRanks;
 import io.flowtrace.sketch.Hashing;
 
 import java.util.SplittableRandom;
@@ -21,30 +22,15 @@ final class SketchInputs {
 
     SketchInputs(int updates, int keys, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        double[] cdf = new double[keys];
-        double sum = 0;
-        for (int i = 0; i < keys; i++) {
-            sum += 1.0 / (i + 1);
-            cdf[i] = sum;
-        }
+        ZipfRanks zipf = new ZipfRanks(keys);
         words = new long[updates * KEY_WORDS];
         hashes = new long[updates];
         elementHashes = new long[updates];
         sizes = new long[updates];
         epochs = new int[updates];
         for (int i = 0; i < updates; i++) {
-            double u = rnd.nextDouble() * sum;
-            int lo = 0;
-            int hi = keys - 1;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (cdf[mid] < u) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            words[i * KEY_WORDS + 1] = 0x0A000000L + lo;
+            int rank = zipf.next(rnd);
+            words[i * KEY_WORDS + 1] = 0x0A000000L + rank;
             words[i * KEY_WORDS + 2] = 4L << 40;
             hashes[i] = Hashing.hash(words, i * KEY_WORDS, KEY_WORDS, 0x13198A2E03707344L);
             elementHashes[i] = Hashing.hash(0xC0000000L + rnd.nextInt(1 << 24), 7);
