@@ -219,35 +219,29 @@ final class FlowsCommand implements Command {
         }
 
         void add(FlowRecord r) {
-            long[] s = slot(r.key().srcIp(), r.bytesForward() + r.bytesReverse());
-            if (s != null) {
-                s[0] += r.bytesForward();
-                s[1] += r.bytesReverse();
-                s[2] += r.packetCount();
-                s[3]++;
-            }
-            long[] d = slot(r.key().dstIp(), r.bytesForward() + r.bytesReverse());
-            if (d != null) {
-                d[0] += r.bytesReverse();
-                d[1] += r.bytesForward();
-                d[2] += r.packetCount();
-                d[3]++;
-            }
+            count(r.key().srcIp(), r.bytesForward(), r.bytesReverse(), r.packetCount());
+            count(r.key().dstIp(), r.bytesReverse(), r.bytesForward(), r.packetCount());
         }
 
-        /** The counters of an address, or null (its bytes counted as untracked) when the bound leaves no room. */
-        private long[] slot(String address, long bytes) {
+        /**
+         * Adds one record to an address's counters (sent, received, packets, records); when the bound leaves no room
+         * for a new address, its bytes are counted as untracked instead.
+         */
+        private void count(String address, long sent, long received, long packets) {
             long[] v = byAddress.get(address);
             if (v == null) {
                 if (byAddress.size() >= maxAddresses) {
-                    untrackedBytes += bytes;
+                    untrackedBytes += sent + received;
                     untrackedAddresses++;
-                    return null;
+                    return;
                 }
                 v = new long[4];
                 byAddress.put(address, v);
             }
-            return v;
+            v[0] += sent;
+            v[1] += received;
+            v[2] += packets;
+            v[3]++;
         }
 
         void print(int n, PrintStream err) {
