@@ -122,7 +122,7 @@ public final class HllAggregator extends BaseAggregator {
         key.extract(pk, s, 0);
         element.extract(pk, s, w);
         long eh = Hashing.hash(s, w, element.words(), seed);
-        int id = keyId(s, 0, Hashing.hash(s, 0, w, seed ^ 0x5851F42D4C957F2DL));
+        int id = keyId(s, 0, keyHash(s));
         if (id < 0) {
             untrackedPackets++;
             untrackedBytes += pk.wireLength();
@@ -136,6 +136,11 @@ public final class HllAggregator extends BaseAggregator {
         if (rank > regs[at]) {
             regs[at] = (byte) rank;
         }
+    }
+
+    /** The hash a key's words (at the start of {@code words}) are indexed by. */
+    private long keyHash(long[] words) {
+        return Hashing.hash(words, 0, key.words(), seed ^ 0x5851F42D4C957F2DL);
     }
 
     /** The id of a key, added when absent and the bound leaves room; -1 when it does not. */
@@ -159,7 +164,7 @@ public final class HllAggregator extends BaseAggregator {
         if (index == null) {
             return total.estimate();
         }
-        int id = index.find(keyWords, 0, Hashing.hash(keyWords, 0, key.words(), seed ^ 0x5851F42D4C957F2DL));
+        int id = index.find(keyWords, 0, keyHash(keyWords));
         return id < 0 ? 0 : HyperLogLog.estimate(regs, id << p, p);
     }
 
@@ -396,7 +401,7 @@ public final class HllAggregator extends BaseAggregator {
             for (int k = 0; k < w; k++) {
                 kw[k] = in.readLong();
             }
-            int id = a.keyId(kw, 0, Hashing.hash(kw, 0, w, seed ^ 0x5851F42D4C957F2DL));
+            int id = a.keyId(kw, 0, a.keyHash(kw));
             if (version >= 2) {
                 a.keyPackets[id] = in.readLong();
                 a.keyBytes[id] = in.readLong();
