@@ -66,6 +66,37 @@ class FlowRecordNdjsonTest {
     }
 
     @Test
+    void decimalsOfEveryLengthMatchLongToStringAndLeaveTheBytesBeforeThem() {
+        List<Long> values = new ArrayList<>(List.of(0L, Long.MAX_VALUE, Long.MIN_VALUE, -1L, (long) Integer.MAX_VALUE,
+                Integer.MAX_VALUE + 1L, 1L << 53));
+        for (long pow = 1; pow > 0 && pow <= Long.MAX_VALUE / 10; pow *= 10) {
+            for (long v : new long[] {pow - 1, pow, pow + 1, 2 * pow, 9 * pow, 10 * pow - 1}) {
+                values.add(v);
+                values.add(-v);
+            }
+        }
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int i = 0; i < 20_000; i++) {
+            values.add(rnd.nextLong() >> rnd.nextInt(64)); // every magnitude
+        }
+        for (long v : values) {
+            String expected = Long.toString(v);
+            // room to spare, and exactly as much room as the digits need (the writer's short-array path)
+            for (int slack : new int[] {32, 0}) {
+                int at = rnd.nextInt(8);
+                byte[] out = new byte[at + expected.length() + slack];
+                java.util.Arrays.fill(out, (byte) '#');
+                int end = FlowRecordNdjson.decimal(out, at, v);
+                assertEquals(at + expected.length(), end, expected);
+                assertEquals(expected, new String(out, at, end - at, StandardCharsets.US_ASCII));
+                for (int j = 0; j < at; j++) {
+                    assertEquals('#', out[j], "byte before the number written for " + expected);
+                }
+            }
+        }
+    }
+
+    @Test
     void fractionsAreExactDecimalsWhenTheyTerminate() {
         assertEquals("0.000000001", field(record(0, 1, 1, 1), "flow_duration"));
         assertEquals("0.0", field(record(0, 0, 1, 1), "flow_duration"));
