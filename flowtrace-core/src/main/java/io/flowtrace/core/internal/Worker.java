@@ -33,6 +33,12 @@ final class Worker implements FlowEmitter, Runnable {
     private final long period;           // nanos, Long.MAX_VALUE: never reset
     final SpscArrayQueue<Batch> inbound;
     final SpscArrayQueue<Batch> free;
+    final int batchSize;
+    /**
+     * Batches the source may still make for this worker (source thread only). It makes them as it needs them, before
+     * taking any back from {@link #free}, so a short run makes few and a long one reuses the one returned longest ago.
+     */
+    int unbuilt;
     private long stateStart = Long.MIN_VALUE;
     private long nextSnapshot;
     private long nextReset;
@@ -55,12 +61,11 @@ final class Worker implements FlowEmitter, Runnable {
         }
         this.snapshotInterval = snapshotInterval;
         this.period = period;
+        this.batchSize = batchSize;
         if (queueDepth > 0) {
             inbound = new SpscArrayQueue<>(queueDepth);
             free = new SpscArrayQueue<>(queueDepth);
-            for (int i = 0; i < queueDepth - 1; i++) {
-                free.offer(new Batch(batchSize));
-            }
+            unbuilt = queueDepth;
         } else {
             inbound = null;
             free = null;
