@@ -35,8 +35,8 @@ public final class Pipeline implements PacketHandler {
     /**
      * Batches in circulation per worker (about 8 MB of decoded packets). The source refills the batch the worker
      * returned longest ago: with 64 (2 MB) its lines were often still held by the worker's core, and writing them
-     * took each line back from that core, which made reading and decoding three times slower than on one thread
-     * (a two-thread hand-off test on a 2-core machine: 180 ns a packet against 55; 65-75 ns from 128 batches on).
+     * took each line back from that core, which at times made reading and decoding three times slower than on one
+     * thread (HandOff in flowtrace-bench, on a 2-core VM: 175-190 ns a packet against 55-60; 65-105 with 256).
      */
     private static final int QUEUE_DEPTH = 256;
 
