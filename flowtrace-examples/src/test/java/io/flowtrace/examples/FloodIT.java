@@ -50,7 +50,7 @@ class FloodIT {
     }
 
     /**
-     * The default bound of 1M flows needs some 140 MiB of table, and twice that while it doubles: in a 128 MiB heap
+     * The default bound of 1M flows needs some 140 MiB of table, and more while it grows: in a 128 MiB heap
      * the table stops growing where the heap runs out, says so, and evicts from there, where it used to stop the
      * run with an OutOfMemoryError.
      */
