@@ -16,8 +16,9 @@ import java.util.Locale;
  * of batches in circulation (256 packets each, as the pipeline's), one thread reads and decodes the capture into
  * batches and passes them through a JCTools queue to a second thread that reads the fields a flow table reads and
  * gives the batch back; then the same decoding into a ring of as many packets on one thread, for comparison.
- * Prints nanoseconds per packet of the decoding thread, run by run (the runs alternate the two ways). When a refilled batch's lines are still held by the other
- * core, each write takes them back, and decoding slows down by the cost of that transfer.
+ * Prints nanoseconds per packet of the decoding thread, run by run (the runs alternate the two ways), and the pool's
+ * size at about 128 bytes a decoded packet. When a refilled batch's lines are still held by the other core, each
+ * write takes them back, and decoding slows down by the cost of that transfer.
  */
 public final class HandOff {
     private static final int BATCH = 256;
@@ -51,7 +52,7 @@ public final class HandOff {
                 handed.append(sep).append(String.format(Locale.ROOT, "%.1f", handedOff(capture, depth)));
                 alone.append(sep).append(String.format(Locale.ROOT, "%.1f", oneThread(capture, depth)));
             }
-            System.out.printf(Locale.ROOT, "%4d batches (%5.1f MB), ns a packet: handed to another thread %s; "
+            System.out.printf(Locale.ROOT, "%4d batches (~%5.1f MB), ns a packet: handed to another thread %s; "
                     + "one thread %s%n", depth, depth * BATCH * 128 / 1e6, handed, alone);
         }
     }
@@ -83,6 +84,7 @@ public final class HandOff {
             }
             read[0] = sum;
         }, "hand-off-consumer");
+        consumer.setDaemon(true); // a capture that fails to read must not leave it spinning
         consumer.start();
         PacketDecoder decoder = new PacketDecoder(false, false);
         long[] packets = new long[1];
