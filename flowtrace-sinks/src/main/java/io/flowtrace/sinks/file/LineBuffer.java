@@ -26,7 +26,7 @@ import java.nio.channels.WritableByteChannel;
 final class LineBuffer {
     /** How long a file that failed a write refuses lines that need the buffer written, before trying again. */
     static final long RETRY_MILLIS = 100;
-    /** Buffer size of the file and stdout sinks unless configured. */
+    /** Buffer size of the stdout sink unless configured (the file sink has its own default). */
     static final int DEFAULT_SIZE = 64 * 1024;
 
     private final long retryMillis;
