@@ -21,10 +21,17 @@ for i in $(seq "$runs"); do
     rm -f "$work/records.ndjson"
     start=$(date +%s%N)
     # shellcheck disable=SC2086
-    java ${JAVA_OPTS:-} -jar "$jar" flows "$capture" --out "$work/records.ndjson" "$@" 2> "$work/summary.txt"
+    if ! java ${JAVA_OPTS:-} -jar "$jar" flows "$capture" --out "$work/records.ndjson" "$@" 2> "$work/summary.txt"; then
+      echo "$side ($jar) failed:" >&2
+      tail -5 "$work/summary.txt" >&2
+      exit 1
+    fi
     end=$(date +%s%N)
     tail=$(sed -n 's/.*delivered in \([0-9.]*\) s.*/\1/p' "$work/summary.txt")
-    echo "$side $(( (end - start) / 1000000 )) ${tail:-?}"
+    echo "$side $(( (end - start) / 1000000 )) ${tail:-?}" | tee -a "$work/times.txt" \
+      | awk '{ print "run", $1, $2, "ms, end of capture", $3, "s" }'
   done
-done | awk '{ print "run", $1, $2, "ms, end of capture", $3, "s"; t[$1] += $2; n[$1]++ }
-  END { printf "A: mean %.0f ms, B: mean %.0f ms (%d runs each)\n", t["A"] / n["A"], t["B"] / n["B"], n["A"] }'
+done
+awk '{ t[$1] += $2; n[$1]++ }
+  END { printf "A: mean %.0f ms, B: mean %.0f ms (%d runs each)\n", t["A"] / n["A"], t["B"] / n["B"], n["A"] }' \
+  "$work/times.txt"
