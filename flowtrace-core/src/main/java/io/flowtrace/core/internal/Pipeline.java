@@ -115,7 +115,7 @@ public final class Pipeline implements PacketHandler {
         this.current = new Batch[n];
         for (int i = 0; i < n; i++) {
             workers[i] = new Worker(i, o, perWorker, initial, settings.context(), protos, interval, period, this,
-                    inline ? 0 : QUEUE_DEPTH, BATCH_SIZE);
+                    inline ? 0 : QUEUE_DEPTH);
             if (inline) {
                 current[i] = new Batch(BATCH_SIZE);
             } else {
@@ -269,7 +269,7 @@ public final class Pipeline implements PacketHandler {
     private Batch acquire(Worker worker) {
         if (worker.unbuilt > 0) {
             worker.unbuilt--;
-            return new Batch(worker.batchSize);
+            return new Batch(BATCH_SIZE);
         }
         Batch next;
         int idle = 0;

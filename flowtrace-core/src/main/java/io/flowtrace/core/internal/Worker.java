@@ -33,7 +33,6 @@ final class Worker implements FlowEmitter, Runnable {
     private final long period;           // nanos, Long.MAX_VALUE: never reset
     final SpscArrayQueue<Batch> inbound;
     final SpscArrayQueue<Batch> free;
-    final int batchSize;
     /**
      * Batches the source may still make for this worker (source thread only). It makes them as it needs them, before
      * taking any back from {@link #free}, so a short run makes few and a long one reuses the one returned longest ago.
@@ -50,8 +49,7 @@ final class Worker implements FlowEmitter, Runnable {
     volatile Throwable failure;
 
     Worker(int id, FlowOptions options, int maxFlows, int initialCapacity, RecordContext context,
-           Aggregator[] prototypes, long snapshotInterval, long period, Pipeline pipeline, int queueDepth,
-           int batchSize) {
+           Aggregator[] prototypes, long snapshotInterval, long period, Pipeline pipeline, int queueDepth) {
         this.id = id;
         this.pipeline = pipeline;
         this.table = new SingleWriterFlowTable(options, maxFlows, initialCapacity, this, context);
@@ -61,7 +59,6 @@ final class Worker implements FlowEmitter, Runnable {
         }
         this.snapshotInterval = snapshotInterval;
         this.period = period;
-        this.batchSize = batchSize;
         if (queueDepth > 0) {
             inbound = new SpscArrayQueue<>(queueDepth);
             free = new SpscArrayQueue<>(queueDepth);

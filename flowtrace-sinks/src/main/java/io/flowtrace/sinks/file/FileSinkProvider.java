@@ -46,7 +46,6 @@ public final class FileSinkProvider implements SinkProvider {
      */
     static final int DEFAULT_BUFFER = 1024 * 1024;
 
-
     public FileSinkProvider() {
     }
 
