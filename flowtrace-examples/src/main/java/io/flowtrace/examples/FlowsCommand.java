@@ -136,8 +136,9 @@ final class FlowsCommand implements Command {
         stats.sinks().forEach((name, st) -> {
             long lost = st.failed() + st.dropped() + st.undelivered();
             if (lost > 0) { // the callback too: it feeds --top-talkers
-                out.add(String.format("sink %s did not deliver %,d item(s) (%,d failed, %,d dropped, %,d undelivered)",
-                        name, lost, st.failed(), st.dropped(), st.undelivered()));
+                out.add("sink " + name + " did not deliver " + Text.grouped(lost) + " item(s) ("
+                        + Text.grouped(st.failed()) + " failed, " + Text.grouped(st.dropped()) + " dropped, "
+                        + Text.grouped(st.undelivered()) + " undelivered)");
             }
         });
         return out;
@@ -154,15 +155,17 @@ final class FlowsCommand implements Command {
     static void printSummary(FlowStats s, PrintStream err) {
         double secs = s.elapsed().toNanos() / 1e9;
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("flowtrace: %,d packets (%,d decoded, %,d non-IP, %,d malformed", s.packetsRead(),
-                s.packetsDecoded(), s.nonIp(), s.malformedTotal()));
+        sb.append("flowtrace: ").append(Text.grouped(s.packetsRead())).append(" packets (")
+                .append(Text.grouped(s.packetsDecoded())).append(" decoded, ").append(Text.grouped(s.nonIp()))
+                .append(" non-IP, ").append(Text.grouped(s.malformedTotal())).append(" malformed");
         if (!s.malformed().isEmpty()) {
             List<String> parts = new ArrayList<>();
             new java.util.TreeMap<>(s.malformed()).forEach((k, v) -> parts.add(k + "=" + v));
             sb.append(": ").append(String.join(", ", parts));
         }
-        sb.append(String.format(") -> %,d flows, %,d records in %.3f s (%s packets/s, %s records/s)",
-                s.flowsCreated(), s.records(), secs, rate(s.packetsRead(), secs), rate(s.records(), secs)));
+        sb.append(") -> ").append(Text.grouped(s.flowsCreated())).append(" flows, ").append(Text.grouped(s.records()))
+                .append(" records in ").append(Text.fixed(secs, 3)).append(" s (").append(rate(s.packetsRead(), secs))
+                .append(" packets/s, ").append(rate(s.records(), secs)).append(" records/s)");
         err.println(sb);
         List<String> reasons = new ArrayList<>();
         s.endReasons().forEach((k, v) -> {
@@ -171,14 +174,15 @@ final class FlowsCommand implements Command {
             }
         });
         if (!reasons.isEmpty()) {
-            err.println("flowtrace: ended by " + String.join(", ", reasons)
-                    + String.format(" (open flows flushed and delivered in %.3f s)", s.finalFlush().toNanos() / 1e9));
+            err.println("flowtrace: ended by " + String.join(", ", reasons) + " (open flows flushed and delivered in "
+                    + Text.fixed(s.finalFlush().toNanos() / 1e9, 3) + " s)");
         }
         s.sinks().forEach((name, st) -> {
             if (!name.equals("callback")) {
-                err.printf("flowtrace: sink %s: %,d delivered, %,d retried, %,d failed, %,d dropped, %,d undelivered%s%n",
-                        name, st.delivered(), st.retried(), st.failed(), st.dropped(), st.undelivered(),
-                        st.own().isEmpty() ? "" : " " + st.own());
+                err.println("flowtrace: sink " + name + ": " + Text.grouped(st.delivered()) + " delivered, "
+                        + Text.grouped(st.retried()) + " retried, " + Text.grouped(st.failed()) + " failed, "
+                        + Text.grouped(st.dropped()) + " dropped, " + Text.grouped(st.undelivered()) + " undelivered"
+                        + (st.own().isEmpty() ? "" : " " + st.own()));
             }
         });
     }
@@ -189,12 +193,12 @@ final class FlowsCommand implements Command {
         }
         double r = n / secs;
         if (r >= 1e6) {
-            return String.format("%.2f M", r / 1e6);
+            return Text.fixed(r / 1e6, 2) + " M";
         }
         if (r >= 1e3) {
-            return String.format("%.1f k", r / 1e3);
+            return Text.fixed(r / 1e3, 1) + " k";
         }
-        return String.format("%.0f", r);
+        return Text.fixed(r, 0);
     }
 
     /**
@@ -203,6 +207,14 @@ final class FlowsCommand implements Command {
      * on one delivery thread.
      */
     static final class TopTalkers {
+        /** One line of the table: rank, address and four counts in fixed columns. */
+        private static String row(String rank, String address, String sent, String received, String packets,
+                                  String flows) {
+            return "  " + Text.right(rank, 4) + "  " + Text.left(address, 39) + " " + Text.right(sent, 14) + " "
+                    + Text.right(received, 14) + " " + Text.right(packets, 10) + " " + Text.right(flows, 7);
+        }
+
+
         /** The flow table's default bound: a flood of sources does not grow the report past it. */
         static final int DEFAULT_MAX_ADDRESSES = 1_000_000;
         private final Map<String, long[]> byAddress = new HashMap<>();
@@ -251,16 +263,16 @@ final class FlowsCommand implements Command {
                 return c != 0 ? c : x.getKey().compareTo(y.getKey());
             });
             err.println("top talkers by bytes (sent + received):");
-            err.printf("  %4s  %-39s %14s %14s %10s %7s%n", "rank", "address", "bytes sent", "bytes recv", "packets",
-                    "flows");
+            err.println(row("rank", "address", "bytes sent", "bytes recv", "packets", "flows"));
             for (int i = 0; i < Math.min(n, all.size()); i++) {
                 long[] v = all.get(i).getValue();
-                err.printf("  %4d  %-39s %,14d %,14d %,10d %,7d%n", i + 1, all.get(i).getKey(), v[0], v[1], v[2], v[3]);
+                err.println(row(Integer.toString(i + 1), all.get(i).getKey(), Text.grouped(v[0]), Text.grouped(v[1]),
+                        Text.grouped(v[2]), Text.grouped(v[3])));
             }
             if (untrackedAddresses > 0) {
-                err.printf("  (only the first %,d addresses are ranked: %,d bytes, sent + received, of %,d later "
-                        + "address occurrences are not counted above)%n", maxAddresses, untrackedBytes,
-                        untrackedAddresses);
+                err.println("  (only the first " + Text.grouped(maxAddresses) + " addresses are ranked: "
+                        + Text.grouped(untrackedBytes) + " bytes, sent + received, of "
+                        + Text.grouped(untrackedAddresses) + " later address occurrences are not counted above)");
             }
         }
     }

@@ -48,8 +48,8 @@ final class Progress implements AutoCloseable {
 
     private void draw(FlowStats s, long fileSize) {
         double secs = s.elapsed().toNanos() / 1e9;
-        String counts = String.format("%,d packets %,d flows %s packets/s ", s.packetsRead(), s.flowsCreated(),
-                FlowsCommand.rate(s.packetsRead(), secs));
+        String counts = Text.grouped(s.packetsRead()) + " packets " + Text.grouped(s.flowsCreated()) + " flows "
+                + FlowsCommand.rate(s.packetsRead(), secs) + " packets/s ";
         Long pos = s.sourceCounters().get("bytes_read"); // of the decompressed file: no fraction for .gz
         if (pos == null || fileSize <= 0) {
             err.print("\r" + counts);
@@ -57,7 +57,8 @@ final class Progress implements AutoCloseable {
             double frac = Math.min(1.0, pos / (double) fileSize);
             int width = 30;
             int filled = (int) Math.round(frac * width);
-            err.printf("\r[%s] %3.0f%% %s", "=".repeat(filled) + " ".repeat(width - filled), frac * 100, counts);
+            err.print("\r[" + "=".repeat(filled) + " ".repeat(width - filled) + "] "
+                    + Text.right(Text.fixed(frac * 100, 0), 3) + "% " + counts);
         }
         err.flush();
     }
