@@ -251,6 +251,7 @@ public final class SinkRunner {
     /** Asks the delivery thread to deliver what is queued, close the sink and end. Returns at once. */
     public void beginClose() {
         closing = true;
+        LockSupport.unpark(thread); // an idle delivery thread parks for up to a millisecond: it need not wait that out
         if (thread.getState() == Thread.State.NEW) {
             closed = true; // never started: nothing was delivered, nothing to close on its thread
             while (queue.poll() != null) {
