@@ -7,7 +7,10 @@ import io.flowtrace.core.internal.PacketDecoder;
 import io.flowtrace.core.spi.PacketHandler;
 import org.jctools.queues.SpscArrayQueue;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -26,25 +29,46 @@ public final class HandOff {
     private HandOff() {
     }
 
+    static final String USAGE = "usage: HandOff CAPTURE [--batches 16,64,128,256] [--runs N]";
+
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) {
-            System.err.println("usage: HandOff CAPTURE [--batches 64,256] [--runs N]");
-            System.exit(2);
+        int code = run(args, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
         }
-        Path capture = Path.of(args[0]);
-        String batches = "16,64,128,256";
+    }
+
+    /** Measures as {@link #main} does; returns the exit status (2: the arguments are wrong, said on {@code err}). */
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (ToolArgs.wantsHelp(args)) {
+            out.println(USAGE);
+            return 0;
+        }
+        Path capture;
+        List<Integer> depths = new ArrayList<>(List.of(16, 64, 128, 256));
         int runs = 4;
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--batches")) {
-                batches = args[++i];
-            } else if (args[i].equals("--runs")) {
-                runs = Integer.parseInt(args[++i]);
-            } else {
-                throw new IllegalArgumentException("unknown argument " + args[i]);
+        try {
+            ToolArgs a = new ToolArgs(args);
+            capture = a.capture();
+            while (a.hasNext()) {
+                String arg = a.next();
+                switch (arg) {
+                    case "--batches":
+                        depths.clear();
+                        for (String b : a.value(arg).split(",")) {
+                            depths.add(ToolArgs.positive(arg, b));
+                        }
+                        break;
+                    case "--runs": runs = a.positive(arg); break;
+                    default: throw new IllegalArgumentException("unknown argument " + arg);
+                }
             }
+        } catch (IllegalArgumentException e) {
+            err.println("HandOff: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
         }
-        for (String b : batches.split(",")) {
-            int depth = Integer.parseInt(b.trim());
+        for (int depth : depths) {
             StringBuilder handed = new StringBuilder();
             StringBuilder alone = new StringBuilder();
             for (int r = 0; r < runs; r++) {
@@ -52,9 +76,10 @@ public final class HandOff {
                 handed.append(sep).append(String.format(Locale.ROOT, "%.1f", handedOff(capture, depth)));
                 alone.append(sep).append(String.format(Locale.ROOT, "%.1f", oneThread(capture, depth)));
             }
-            System.out.printf(Locale.ROOT, "%4d batches (~%5.1f MB), ns a packet: handed to another thread %s; "
+            out.printf(Locale.ROOT, "%4d batches (~%5.1f MB), ns a packet: handed to another thread %s; "
                     + "one thread %s%n", depth, depth * BATCH * 128 / 1e6, handed, alone);
         }
+        return 0;
     }
 
     /** Nanoseconds a packet of read + decode with the batches consumed on another thread. */

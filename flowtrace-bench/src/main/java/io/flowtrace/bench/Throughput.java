@@ -8,6 +8,7 @@ import io.flowtrace.core.internal.DecodedPacket;
 import io.flowtrace.core.internal.PacketDecoder;
 import io.flowtrace.core.spi.PacketHandler;
 
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -17,38 +18,72 @@ import java.util.Map;
  * In-process throughput of one capture file, stage by stage:
  * {@code java -cp benchmarks.jar io.flowtrace.bench.Throughput CAPTURE [OUT] [--runs N]} prints packets/s of
  * the reader alone, of reader + decoder, then packets/s and records/s of the whole meter with the agent's default
- * settings, to a counting sink and with records written as NDJSON to OUT (default: a temporary file, deleted). The first runs include JIT
- * warm-up; the whole-process figure (JVM start included) is what {@code throughput.sh} measures.
+ * settings, to a counting sink and with records written as NDJSON to OUT (default: a temporary file, deleted). The
+ * first runs include JIT warm-up; the whole-process figure (JVM start included) is what {@code throughput.sh} measures.
  */
 public final class Throughput {
     private Throughput() {
     }
 
+    static final String USAGE =
+            "usage: Throughput CAPTURE [OUT] [--runs N] [--workers N] [--stages read,decode,counter,file]";
+    private static final java.util.List<String> STAGES = java.util.List.of("read", "decode", "counter", "file");
+
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) {
-            System.err.println("usage: Throughput CAPTURE [OUT] [--runs N] [--workers N] [--stages read,decode,counter,file]");
-            System.exit(2);
+        int code = run(args, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
         }
-        Path capture = Path.of(args[0]);
-        Path out = null;
+    }
+
+    /** Measures as {@link #main} does; returns the exit status (2: the arguments are wrong, said on {@code err}). */
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (ToolArgs.wantsHelp(args)) {
+            out.println(USAGE);
+            return 0;
+        }
+        Path capture;
+        Path file = null;
         int runs = 3;
         Integer workers = null;
-        String stages = "read,decode,counter,file";
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--runs")) {
-                runs = Integer.parseInt(args[++i]);
-            } else if (args[i].equals("--stages")) {
-                stages = args[++i];
-            } else if (args[i].equals("--workers")) {
-                workers = Integer.parseInt(args[++i]);
-            } else {
-                out = Path.of(args[i]);
+        String stages = String.join(",", STAGES);
+        try {
+            ToolArgs a = new ToolArgs(args);
+            capture = a.capture();
+            while (a.hasNext()) {
+                String arg = a.next();
+                switch (arg) {
+                    case "--runs": runs = a.positive(arg); break;
+                    case "--workers": workers = a.positive(arg); break;
+                    case "--stages":
+                        stages = a.value(arg);
+                        for (String st : stages.split(",")) {
+                            if (!STAGES.contains(st)) {
+                                throw new IllegalArgumentException("--stages: unknown stage '" + st + "' (stages: "
+                                        + String.join(",", STAGES) + ")");
+                            }
+                        }
+                        break;
+                    default:
+                        if (arg.startsWith("-") || file != null) {
+                            throw new IllegalArgumentException("unknown argument " + arg);
+                        }
+                        file = Path.of(arg);
+                }
             }
+        } catch (IllegalArgumentException e) {
+            err.println("Throughput: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
         }
-        boolean temporary = out == null;
-        if (temporary) {
-            out = Files.createTempFile("flowtrace-throughput", ".ndjson");
-        }
+        measure(capture, file, runs, workers, java.util.Set.of(stages.split(",")), out);
+        return 0;
+    }
+
+    private static void measure(Path capture, Path file, int runs, Integer workers, java.util.Set<String> stages,
+                                PrintStream ps) throws Exception {
+        boolean temporary = file == null;
+        Path out = temporary ? Files.createTempFile("flowtrace-throughput", ".ndjson") : file;
         try {
             for (int r = 0; r < runs && stages.contains("read"); r++) {
                 long[] count = new long[1];
@@ -61,7 +96,7 @@ public final class Throughput {
                         }
                     });
                 }
-                report("read", count[0], 0, System.nanoTime() - t0);
+                report(ps, "read", count[0], 0, System.nanoTime() - t0);
             }
             for (int r = 0; r < runs && stages.contains("decode"); r++) {
                 long[] count = new long[2];
@@ -79,17 +114,18 @@ public final class Throughput {
                         }
                     });
                 }
-                report("read+decode", count[0], 0, System.nanoTime() - t0);
+                report(ps, "read+decode", count[0], 0, System.nanoTime() - t0);
             }
             for (int r = 0; r < runs && stages.contains("counter"); r++) {
                 long t0 = System.nanoTime();
                 java.util.concurrent.atomic.LongAdder n = new java.util.concurrent.atomic.LongAdder();
-                FlowTrace.Builder b = FlowTrace.builder().source(PcapFileSource.open(capture)).onRecord(x -> n.increment());
+                FlowTrace.Builder b = FlowTrace.builder().source(PcapFileSource.open(capture))
+                        .onRecord(x -> n.increment());
                 if (workers != null) {
                     b.workers(workers);
                 }
                 FlowStats st = b.build().run();
-                report("meter -> counter", st.packetsRead(), st.records(), System.nanoTime() - t0);
+                report(ps, "meter -> counter", st.packetsRead(), st.records(), System.nanoTime() - t0);
             }
             for (int r = 0; r < runs && stages.contains("file"); r++) {
                 Files.deleteIfExists(out);
@@ -100,7 +136,7 @@ public final class Throughput {
                     b.workers(workers);
                 }
                 FlowStats st = b.build().run();
-                report("meter -> " + (temporary ? "ndjson file" : out.toString()), st.packetsRead(),
+                report(ps, "meter -> " + (temporary ? "ndjson file" : out.toString()), st.packetsRead(),
                         st.records(), System.nanoTime() - t0);
             }
         } finally {
@@ -110,9 +146,9 @@ public final class Throughput {
         }
     }
 
-    private static void report(String what, long packets, long records, long nanos) {
+    private static void report(PrintStream out, String what, long packets, long records, long nanos) {
         double s = nanos / 1e9;
-        System.out.printf(Locale.ROOT, "%-28s %,12d packets in %.3f s: %7.2f M packets/s%s%n", what, packets, s,
+        out.printf(Locale.ROOT, "%-28s %,12d packets in %.3f s: %7.2f M packets/s%s%n", what, packets, s,
                 packets / s / 1e6, records > 0 ? String.format(Locale.ROOT, ", %,d records: %.2f M records/s",
                         records, records / s / 1e6) : "");
     }
