@@ -11,8 +11,11 @@ import io.flowtrace.core.spi.PacketHandler;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * In-process throughput of one capture file, stage by stage:
@@ -27,7 +30,7 @@ public final class Throughput {
 
     static final String USAGE =
             "usage: Throughput CAPTURE [OUT] [--runs N] [--workers N] [--stages read,decode,counter,file]";
-    private static final java.util.List<String> STAGES = java.util.List.of("read", "decode", "counter", "file");
+    private static final List<String> STAGES = List.of("read", "decode", "counter", "file");
 
     public static void main(String[] args) throws Exception {
         int code = run(args, System.out, System.err);
@@ -46,7 +49,7 @@ public final class Throughput {
         Path file = null;
         int runs = 3;
         Integer workers = null;
-        String stages = String.join(",", STAGES);
+        Set<String> stages = new LinkedHashSet<>(STAGES);
         try {
             ToolArgs a = new ToolArgs(args);
             capture = a.capture();
@@ -56,12 +59,13 @@ public final class Throughput {
                     case "--runs": runs = a.positive(arg); break;
                     case "--workers": workers = a.positive(arg); break;
                     case "--stages":
-                        stages = a.value(arg);
-                        for (String st : stages.split(",")) {
+                        stages.clear();
+                        for (String st : a.value(arg).split(",")) {
                             if (!STAGES.contains(st)) {
                                 throw new IllegalArgumentException("--stages: unknown stage '" + st + "' (stages: "
                                         + String.join(",", STAGES) + ")");
                             }
+                            stages.add(st);
                         }
                         break;
                     default:
@@ -76,11 +80,11 @@ public final class Throughput {
             err.println(USAGE);
             return 2;
         }
-        measure(capture, file, runs, workers, java.util.Set.of(stages.split(",")), out);
+        measure(capture, file, runs, workers, stages, out);
         return 0;
     }
 
-    private static void measure(Path capture, Path file, int runs, Integer workers, java.util.Set<String> stages,
+    private static void measure(Path capture, Path file, int runs, Integer workers, Set<String> stages,
                                 PrintStream ps) throws Exception {
         boolean temporary = file == null;
         Path out = temporary ? Files.createTempFile("flowtrace-throughput", ".ndjson") : file;

@@ -62,7 +62,7 @@ class ToolArgsTest {
         assertEquals(0, help.code());
         assertTrue(help.out().startsWith("usage: Throughput CAPTURE"), help.out());
 
-        Result ok = run(t, pcap.toString(), "--runs", "1", "--stages", "read,counter");
+        Result ok = run(t, pcap.toString(), "--runs", "1", "--stages", "read,counter,read");
         assertEquals(0, ok.code(), ok.err());
         assertTrue(ok.out().contains("read ") && ok.out().contains("2,000 packets"), ok.out());
         assertTrue(ok.out().contains("meter -> counter") && ok.out().contains("200 records"), ok.out());
