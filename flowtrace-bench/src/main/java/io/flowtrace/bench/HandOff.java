@@ -32,10 +32,7 @@ public final class HandOff {
     static final String USAGE = "usage: HandOff CAPTURE [--batches 16,64,128,256] [--runs N]";
 
     public static void main(String[] args) throws Exception {
-        int code = run(args, System.out, System.err);
-        if (code != 0) {
-            System.exit(code);
-        }
+        ToolArgs.exit(run(args, System.out, System.err));
     }
 
     /** Measures as {@link #main} does; returns the exit status (2: the arguments are wrong, said on {@code err}). */
@@ -64,9 +61,7 @@ public final class HandOff {
                 }
             }
         } catch (IllegalArgumentException e) {
-            err.println("HandOff: " + e.getMessage());
-            err.println(USAGE);
-            return 2;
+            return ToolArgs.refuse("HandOff", USAGE, e, err);
         }
         for (int depth : depths) {
             StringBuilder handed = new StringBuilder();

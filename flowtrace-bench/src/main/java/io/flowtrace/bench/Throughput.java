@@ -33,10 +33,7 @@ public final class Throughput {
     private static final List<String> STAGES = List.of("read", "decode", "counter", "file");
 
     public static void main(String[] args) throws Exception {
-        int code = run(args, System.out, System.err);
-        if (code != 0) {
-            System.exit(code);
-        }
+        ToolArgs.exit(run(args, System.out, System.err));
     }
 
     /** Measures as {@link #main} does; returns the exit status (2: the arguments are wrong, said on {@code err}). */
@@ -76,9 +73,7 @@ public final class Throughput {
                 }
             }
         } catch (IllegalArgumentException e) {
-            err.println("Throughput: " + e.getMessage());
-            err.println(USAGE);
-            return 2;
+            return ToolArgs.refuse("Throughput", USAGE, e, err);
         }
         measure(capture, file, runs, workers, stages, out);
         return 0;

@@ -1,5 +1,6 @@
 package io.flowtrace.bench;
 
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,6 +17,20 @@ final class ToolArgs {
 
     ToolArgs(String[] args) {
         this.args = args;
+    }
+
+    /** Ends the JVM with {@code code} unless it is 0 (a tool's {@code main} after its {@code run}). */
+    static void exit(int code) {
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Says on {@code err} what is wrong with the arguments, then the usage; returns the exit status, 2. */
+    static int refuse(String tool, String usage, IllegalArgumentException e, PrintStream err) {
+        err.println(tool + ": " + e.getMessage());
+        err.println(usage);
+        return 2;
     }
 
     /** Whether the usage was asked for. */
