@@ -1,6 +1,7 @@
 package io.flowtrace.bench.core;
 
 import io.flowtrace.bench.ZipfRanks;
+import io.flowtrace.core.internal.SingleWriterFlowTable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -40,11 +41,12 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
 public class MemoryFloorBenchmark {
-    static final int TRAFFIC = 1 << 22;
-    static final int OPS = 4096;
-    static final int BATCH = 32;
-    static final int STRIDE = 16;
-    static final int BASE = 6;
+    // the table benchmark's traffic and batches, and the table's own layout, so that both measure the same accesses
+    static final int TRAFFIC = FlowTableBenchmark.TRAFFIC;
+    static final int OPS = FlowTableBenchmark.OPS;
+    static final int BATCH = FlowTableBenchmark.BATCH;
+    static final int STRIDE = SingleWriterFlowTable.STRIDE;
+    static final int BASE = SingleWriterFlowTable.BASE;
 
     /** Flows: 1M as in the table's target; {@code -p flows=16384} fits in cache. */
     @Param("1048576")

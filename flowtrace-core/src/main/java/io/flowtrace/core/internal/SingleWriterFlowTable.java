@@ -28,13 +28,14 @@ public final class SingleWriterFlowTable {
     private static final class Log {
         static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SingleWriterFlowTable.class);
     }
-    static final int STRIDE = 16;
+    /** Longs a flow takes (public for the benchmarks that model this layout). */
+    public static final int STRIDE = 16;
     /**
      * Longs before the first flow: 6 longs after the 16-byte array header put every flow on a 128-byte boundary
      * when the array starts on one (a large array is a G1 humongous object, which starts a region), so a flow is
      * exactly two cache lines, a pair the adjacent-line prefetcher fetches together.
      */
-    static final int BASE = 6;
+    public static final int BASE = 6;
     // field offsets within a flow's 16 longs
     private static final int A_HI = 0;
     private static final int A_LO = 1;
