@@ -262,7 +262,7 @@ public final class Pipeline implements PacketHandler {
             return;
         }
         Worker worker = workers[w];
-        worker.inbound.offer(b); // never full: the batches in circulation are fewer than its capacity
+        worker.inbound.offer(b); // never full: no more batches circulate than it holds (QUEUE_DEPTH)
         current[w] = acquire(worker);
     }
 
