@@ -1,10 +1,12 @@
 package io.flowtrace.bench;
 
 import io.flowtrace.capture.synth.SyntheticCapture;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,6 +18,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ToolArgsTest {
     @TempDir
     Path dir;
+    /** A small capture: 2,000 packets over 200 conversations. */
+    private Path pcap;
+
+    @BeforeEach
+    void capture() throws IOException {
+        pcap = dir.resolve("small.pcap");
+        SyntheticCapture.builder().packets(2_000).conversations(200).truth(false).build().write(pcap);
+    }
 
     private interface Tool {
         int run(String[] args, PrintStream out, PrintStream err) throws Exception;
@@ -41,8 +51,6 @@ class ToolArgsTest {
 
     @Test
     void throughputRefusesWrongArgumentsAndMeasuresRightOnes() throws Exception {
-        Path pcap = dir.resolve("small.pcap");
-        SyntheticCapture.builder().packets(2_000).conversations(200).truth(false).build().write(pcap);
         Tool t = Throughput::run;
         refused(run(t), "Throughput", "the capture file comes first");
         refused(run(t, "--runs", "2"), "Throughput", "the capture file comes first");
@@ -70,8 +78,6 @@ class ToolArgsTest {
 
     @Test
     void handOffRefusesWrongArgumentsAndMeasuresRightOnes() throws Exception {
-        Path pcap = dir.resolve("small.pcap");
-        SyntheticCapture.builder().packets(2_000).conversations(200).truth(false).build().write(pcap);
         Tool t = HandOff::run;
         refused(run(t), "HandOff", "the capture file comes first");
         Path none = dir.resolve("none.pcap");
