@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds flowtrace and runs the agent on the capture that ships with the project: one JSON flow record per line
+# Builds flowtrace and runs the agent on the capture that ships with the project: one JSON flow event per line
 # on stdout, then the summary and the top talkers on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -119,12 +119,12 @@ public final class Throughput {
                 long t0 = System.nanoTime();
                 java.util.concurrent.atomic.LongAdder n = new java.util.concurrent.atomic.LongAdder();
                 FlowTrace.Builder b = FlowTrace.builder().source(PcapFileSource.open(capture))
-                        .onRecord(x -> n.increment());
+                        .onEvent(x -> n.increment());
                 if (workers != null) {
                     b.workers(workers);
                 }
                 FlowStats st = b.build().run();
-                report(ps, "meter -> counter", st.packetsRead(), st.records(), System.nanoTime() - t0);
+                report(ps, "meter -> counter", st.packetsRead(), st.events(), System.nanoTime() - t0);
             }
             for (int r = 0; r < runs && stages.contains("file"); r++) {
                 Files.deleteIfExists(out);
@@ -136,7 +136,7 @@ public final class Throughput {
                 }
                 FlowStats st = b.build().run();
                 report(ps, "meter -> " + (temporary ? "ndjson file" : out.toString()), st.packetsRead(),
-                        st.records(), System.nanoTime() - t0);
+                        st.events(), System.nanoTime() - t0);
             }
         } finally {
             if (temporary) {

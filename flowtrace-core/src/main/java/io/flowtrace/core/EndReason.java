@@ -1,6 +1,6 @@
 package io.flowtrace.core;
 
-/** Why a flow record was emitted. {@link #jsonName()} is the value of the record's {@code end_reason} field. */
+/** Why a flow event was emitted. {@link #jsonName()} is the value of the record's {@code end_reason} field. */
 public enum EndReason {
     /** No packet for the protocol's idle timeout. */
     IDLE_TIMEOUT("idle-timeout"),

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How packets become flow records: timeouts, TCP termination, key shape and table bound. {@link Duration#ZERO}
+ * How packets become flow events: timeouts, TCP termination, key shape and table bound. {@link Duration#ZERO}
  * means "never" for every timeout. Immutable and thread-safe; built by {@link FlowTrace.Builder} or
  * {@link #defaults()} and the {@code with...} methods.
  *

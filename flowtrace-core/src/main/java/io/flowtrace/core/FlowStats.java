@@ -12,10 +12,10 @@ import java.util.Map;
  * @param packetsDecoded     IP packets counted into flows
  * @param nonIp              frames without IP (ARP, LLDP, ...), skipped
  * @param malformed          frames that could not be decoded, by reason (see the README's list)
- * @param flowsCreated       flow records started
+ * @param flowsCreated       flow events started
  * @param flowsActive        flows tracked now
- * @param records            records emitted
- * @param endReasons         records by end reason
+ * @param events             flow events emitted
+ * @param endReasons         events by end reason
  * @param sinks              delivery counters per sink
  * @param sourceCounters     the source's own counters (e.g. kernel drops)
  * @param aggregatorFailures calls into aggregators that threw
@@ -24,7 +24,7 @@ import java.util.Map;
  *                           ended and its record delivered (zero until then)
  */
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
-                        long flowsCreated, long flowsActive, long records, Map<String, Long> endReasons,
+                        long flowsCreated, long flowsActive, long events, Map<String, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
                         Duration elapsed, Duration finalFlush) {
 

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A flow meter: packets from one source become flow records delivered to sinks, with aggregators running over the
+ * A flow meter: packets from one source become flow events delivered to sinks, with aggregators running over the
  * traffic. Built with {@link #builder()}; run once, either on the calling thread with {@link #run()} or in the
  * background with {@link #start()}. Thread-safe: {@link #stop()}, {@link #stats()} and {@link #snapshots()} may be
  * called from any thread.
@@ -412,7 +412,7 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         /** Records to a callback, on a delivery thread of its own (like any sink). */
-        public Builder onRecord(Consumer<FlowRecord> consumer) {
+        public Builder onEvent(Consumer<FlowEvent> consumer) {
             Objects.requireNonNull(consumer, "consumer");
             return sink(new Sink() {
                 @Override
@@ -421,7 +421,7 @@ public final class FlowTrace implements AutoCloseable {
                 }
 
                 @Override
-                public void accept(FlowRecord record) {
+                public void accept(FlowEvent record) {
                     consumer.accept(record);
                 }
 

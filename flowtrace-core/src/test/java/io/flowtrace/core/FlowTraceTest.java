@@ -61,15 +61,15 @@ class FlowTraceTest {
         return src;
     }
 
-    static List<FlowRecord> collect(PacketSource src, int workers, FlowOptions o) {
-        List<FlowRecord> out = Collections.synchronizedList(new ArrayList<>());
-        FlowStats stats = FlowTrace.builder().source(src).options(o).workers(workers).onRecord(out::add).build().run();
-        assertEquals(stats.records(), out.size());
+    static List<FlowEvent> collect(PacketSource src, int workers, FlowOptions o) {
+        List<FlowEvent> out = Collections.synchronizedList(new ArrayList<>());
+        FlowStats stats = FlowTrace.builder().source(src).options(o).workers(workers).onEvent(out::add).build().run();
+        assertEquals(stats.events(), out.size());
         return new ArrayList<>(out);
     }
 
-    static List<FlowRecord> sorted(List<FlowRecord> rs) {
-        List<FlowRecord> l = new ArrayList<>(rs);
+    static List<FlowEvent> sorted(List<FlowEvent> rs) {
+        List<FlowEvent> l = new ArrayList<>(rs);
         l.sort((x, y) -> {
             int c = x.flowId().compareTo(y.flowId());
             return c != 0 ? c : Long.compare(x.endNanos(), y.endNanos());
@@ -80,11 +80,11 @@ class FlowTraceTest {
     @Test
     void recordsAreTheSameForOneTwoAndFourWorkers() {
         FlowOptions o = FlowOptions.defaults().withActiveTimeout(Duration.ofMinutes(2));
-        List<FlowRecord> one = sorted(collect(randomTraffic(7, 60_000), 1, o));
+        List<FlowEvent> one = sorted(collect(randomTraffic(7, 60_000), 1, o));
         assertTrue(one.size() > 500, "enough flows to mean something: " + one.size());
         assertEquals(one, sorted(collect(randomTraffic(7, 60_000), 2, o)));
         assertEquals(one, sorted(collect(randomTraffic(7, 60_000), 4, o)));
-        assertEquals(60_000, one.stream().mapToLong(FlowRecord::packetCount).sum());
+        assertEquals(60_000, one.stream().mapToLong(FlowEvent::packetCount).sum());
     }
 
     /** Notes the threads its packets are metered on. */
@@ -106,14 +106,14 @@ class FlowTraceTest {
     @Test
     void aSingleWorkerGivesTheSameRecordsOnTheSourceThreadAndOnItsOwn() {
         FlowOptions o = FlowOptions.defaults().withActiveTimeout(Duration.ofMinutes(2));
-        List<FlowRecord> inline = Collections.synchronizedList(new ArrayList<>());
-        List<FlowRecord> threaded = Collections.synchronizedList(new ArrayList<>());
+        List<FlowEvent> inline = Collections.synchronizedList(new ArrayList<>());
+        List<FlowEvent> threaded = Collections.synchronizedList(new ArrayList<>());
         ThreadWitness onSource = new ThreadWitness();
         ThreadWitness onWorker = new ThreadWitness();
         FlowTrace.builder().source(randomTraffic(11, 40_000)).options(o).workers(1).inlineWorker(true)
-                .aggregator(onSource).onRecord(inline::add).build().run();
+                .aggregator(onSource).onEvent(inline::add).build().run();
         FlowTrace.builder().source(randomTraffic(11, 40_000)).options(o).workers(1).inlineWorker(false)
-                .aggregator(onWorker).onRecord(threaded::add).build().run();
+                .aggregator(onWorker).onEvent(threaded::add).build().run();
         assertEquals(Set.of(Thread.currentThread()), onSource.seen, "inline: metered on the calling thread");
         assertEquals(1, onWorker.seen.size());
         assertFalse(onWorker.seen.contains(Thread.currentThread()), "threaded: metered on a thread of its own");
@@ -146,15 +146,15 @@ class FlowTraceTest {
 
     @Test
     void aThrowingSinkIsCountedAndDoesNotStopTheOthers() {
-        List<FlowRecord> good = Collections.synchronizedList(new ArrayList<>());
+        List<FlowEvent> good = Collections.synchronizedList(new ArrayList<>());
         Sink bad = new Sink() {
             @Override public String name() { return "bad"; }
-            @Override public void accept(FlowRecord record) { throw new IllegalStateException("boom"); }
+            @Override public void accept(FlowEvent record) { throw new IllegalStateException("boom"); }
             @Override public void close() { }
         };
-        FlowStats s = FlowTrace.builder().source(randomTraffic(3, 5_000)).sink(bad).onRecord(good::add).build().run();
-        assertEquals(s.records(), good.size());
-        assertEquals(s.records(), s.sinks().get("bad").failed());
+        FlowStats s = FlowTrace.builder().source(randomTraffic(3, 5_000)).sink(bad).onEvent(good::add).build().run();
+        assertEquals(s.events(), good.size());
+        assertEquals(s.events(), s.sinks().get("bad").failed());
         assertEquals(0, s.sinks().get("bad").delivered());
     }
 
@@ -166,9 +166,9 @@ class FlowTraceTest {
         Sink json = new Sink() {
             @Override public String name() { return "json"; }
             @Override public boolean acceptsJson() { return true; }
-            @Override public void accept(FlowRecord record) { mismatches.add("json sink got a record without bytes"); }
-            @Override public void accept(FlowRecord record, byte[] bytes) {
-                String want = new String(FlowRecordNdjson.toBytes(record), StandardCharsets.UTF_8);
+            @Override public void accept(FlowEvent record) { mismatches.add("json sink got a record without bytes"); }
+            @Override public void accept(FlowEvent record, byte[] bytes) {
+                String want = new String(FlowEventNdjson.toBytes(record), StandardCharsets.UTF_8);
                 String got = new String(bytes, StandardCharsets.UTF_8) + "\n";
                 if (!want.equals(got)) {
                     mismatches.add(got);
@@ -179,16 +179,16 @@ class FlowTraceTest {
         };
         Sink records = new Sink() {
             @Override public String name() { return "records"; }
-            @Override public void accept(FlowRecord record) { plain.incrementAndGet(); }
-            @Override public void accept(FlowRecord record, byte[] bytes) { mismatches.add("plain sink got bytes"); }
+            @Override public void accept(FlowEvent record) { plain.incrementAndGet(); }
+            @Override public void accept(FlowEvent record, byte[] bytes) { mismatches.add("plain sink got bytes"); }
             @Override public void close() { }
         };
         FlowStats s = FlowTrace.builder().source(randomTraffic(5, 20_000)).workers(2).sink(json).sink(records)
                 .build().run();
-        assertTrue(s.records() > 1000, "records: " + s.records());
+        assertTrue(s.events() > 1000, "records: " + s.events());
         assertEquals(List.of(), mismatches);
-        assertEquals(s.records(), encoded.get());
-        assertEquals(s.records(), plain.get());
+        assertEquals(s.events(), encoded.get());
+        assertEquals(s.events(), plain.get());
     }
 
     @Test
@@ -208,13 +208,13 @@ class FlowTraceTest {
 
             @Override public String name() { return "slow-json"; }
             @Override public boolean acceptsJson() { return true; }
-            @Override public void accept(FlowRecord record) throws InterruptedException {
+            @Override public void accept(FlowEvent record) throws InterruptedException {
                 pace();
                 plain.incrementAndGet();
             }
-            @Override public void accept(FlowRecord record, byte[] bytes) throws InterruptedException {
+            @Override public void accept(FlowEvent record, byte[] bytes) throws InterruptedException {
                 pace();
-                if (!new String(FlowRecordNdjson.toBytes(record), StandardCharsets.UTF_8)
+                if (!new String(FlowEventNdjson.toBytes(record), StandardCharsets.UTF_8)
                         .equals(new String(bytes, StandardCharsets.UTF_8) + "\n")) {
                     mismatches.add(record.flowId());
                 }
@@ -224,8 +224,8 @@ class FlowTraceTest {
         };
         FlowStats s = FlowTrace.builder().source(randomTraffic(6, 30_000)).workers(1).inlineWorker(false).sink(slow)
                 .sinkQueueCapacity(256).build().run();
-        assertTrue(s.records() > 1000, "records: " + s.records());
-        assertEquals(s.records(), encoded.get() + plain.get(), "each record once");
+        assertTrue(s.events() > 1000, "records: " + s.events());
+        assertEquals(s.events(), encoded.get() + plain.get(), "each record once");
         assertTrue(plain.get() >= 64, "records go unencoded while the sink keeps up: " + plain.get());
         assertTrue(encoded.get() > 0, "the worker encodes once the sink is behind");
         assertEquals(List.of(), mismatches);
@@ -235,7 +235,7 @@ class FlowTraceTest {
     void statsSayHowLongTheEndOfTheCaptureTookIncludingTheLastDeliveries() {
         Sink slowToClose = new Sink() {
             @Override public String name() { return "slow-close"; }
-            @Override public void accept(FlowRecord record) { }
+            @Override public void accept(FlowEvent record) { }
             @Override public void close() throws InterruptedException { Thread.sleep(300); }
         };
         FlowStats s = FlowTrace.builder().source(randomTraffic(8, 5_000)).sink(slowToClose).build().run();
@@ -248,7 +248,7 @@ class FlowTraceTest {
         AtomicLong accepted = new AtomicLong();
         Sink slow = new Sink() {
             @Override public String name() { return "slow"; }
-            @Override public void accept(FlowRecord record) throws InterruptedException {
+            @Override public void accept(FlowEvent record) throws InterruptedException {
                 Thread.sleep(1);
                 accepted.incrementAndGet();
             }
@@ -258,7 +258,7 @@ class FlowTraceTest {
                 .sinkFullPolicy(QueueFullPolicy.DROP).build().run();
         FlowStats.SinkStats st = s.sinks().get("slow");
         assertTrue(st.dropped() > 0, "some records dropped: " + st);
-        assertEquals(s.records(), st.delivered() + st.dropped() + st.undelivered());
+        assertEquals(s.events(), st.delivered() + st.dropped() + st.undelivered());
         assertEquals(accepted.get(), st.delivered());
     }
 
@@ -282,7 +282,7 @@ class FlowTraceTest {
             AtomicLong accepted = new AtomicLong();
             Sink holding = new Sink() {
                 @Override public String name() { return "holding"; }
-                @Override public void accept(FlowRecord record) throws InterruptedException {
+                @Override public void accept(FlowEvent record) throws InterruptedException {
                     if (accepted.getAndIncrement() == 0) {
                         Thread.sleep(1_000); // the worker flushes all 20,000 meanwhile
                     }
@@ -292,7 +292,7 @@ class FlowTraceTest {
             FlowStats s = FlowTrace.builder().source(src).sink(holding).sinkFullPolicy(QueueFullPolicy.DROP)
                     .build().run();
             FlowStats.SinkStats st = s.sinks().get("holding");
-            assertEquals(flows, s.records());
+            assertEquals(flows, s.events());
             assertEquals(flows, st.delivered() + st.dropped(), st.toString());
             if (live) {
                 assertEquals(0, st.dropped(), st.toString());
@@ -333,19 +333,19 @@ class FlowTraceTest {
         }
         src.add(ts + 1000, Frames.eth(0x0800, Frames.ipv4(1, "10.0.0.2", "10.0.0.1", Frames.icmp(3, 3))));
 
-        List<FlowRecord> plain = collect(src, 1, FlowOptions.defaults());
+        List<FlowEvent> plain = collect(src, 1, FlowOptions.defaults());
         assertEquals(1, plain.size());
         assertEquals(7, plain.get(0).packetCount());
         assertEquals(0, plain.get(0).key().srcPort());
 
-        List<FlowRecord> keyed = sorted(collect(src, 2, FlowOptions.defaults().withIcmpTypeInKey(true)));
+        List<FlowEvent> keyed = sorted(collect(src, 2, FlowOptions.defaults().withIcmpTypeInKey(true)));
         assertEquals(2, keyed.size(), keyed.toString());
-        FlowRecord echo = keyed.stream().filter(r -> r.key().srcPort() == 8).findFirst().orElseThrow();
+        FlowEvent echo = keyed.stream().filter(r -> r.key().srcPort() == 8).findFirst().orElseThrow();
         assertEquals("10.0.0.1", echo.key().srcIp());
         assertEquals(0, echo.key().dstPort());
         assertEquals(3, echo.packetsForward());
         assertEquals(3, echo.packetsReverse());
-        FlowRecord unreachable = keyed.stream().filter(r -> r.key().srcPort() == 3).findFirst().orElseThrow();
+        FlowEvent unreachable = keyed.stream().filter(r -> r.key().srcPort() == 3).findFirst().orElseThrow();
         assertEquals("10.0.0.2", unreachable.key().srcIp());
         assertEquals(3, unreachable.key().dstPort());
         assertEquals(1, unreachable.packetCount());
@@ -376,8 +376,8 @@ class FlowTraceTest {
     @Test
     void stopFlushesEveryOpenFlowWithReasonShutdown() throws Exception {
         EndlessSource src = new EndlessSource();
-        List<FlowRecord> out = Collections.synchronizedList(new ArrayList<>());
-        FlowTrace t = FlowTrace.builder().source(src).workers(2).onRecord(out::add).build().start();
+        List<FlowEvent> out = Collections.synchronizedList(new ArrayList<>());
+        FlowTrace t = FlowTrace.builder().source(src).workers(2).onEvent(out::add).build().start();
         assertTrue(src.running.await(10, TimeUnit.SECONDS));
         t.stop();
         FlowStats s = t.awaitTermination(Duration.ofSeconds(30));
@@ -399,11 +399,11 @@ class FlowTraceTest {
             @Override public void stop() { }
             @Override public void close() { }
         };
-        List<FlowRecord> out = Collections.synchronizedList(new ArrayList<>());
+        List<FlowEvent> out = Collections.synchronizedList(new ArrayList<>());
         CaptureFileException e = assertThrows(CaptureFileException.class,
-                () -> FlowTrace.builder().source(damaged).onRecord(out::add).build().run());
+                () -> FlowTrace.builder().source(damaged).onEvent(out::add).build().run());
         assertEquals(4242, e.offset());
-        assertEquals(1000, out.stream().mapToLong(FlowRecord::packetCount).sum());
+        assertEquals(1000, out.stream().mapToLong(FlowEvent::packetCount).sum());
     }
 
     /** Counts packets; merges exactly. */

@@ -29,7 +29,7 @@ class PluginsTest {
         Files.createDirectories(src.getParent());
         Files.writeString(src, String.join("\n",
                 "package ext;",
-                "import io.flowtrace.core.FlowRecord;",
+                "import io.flowtrace.core.FlowEvent;",
                 "import io.flowtrace.core.spi.*;",
                 "public final class CountingSinkProvider implements SinkProvider {",
                 "  public String name() { return \"counting\"; }",
@@ -39,7 +39,7 @@ class PluginsTest {
                 "    return new Sink() {",
                 "      long packets;",
                 "      public String name() { return \"counting\"; }",
-                "      public void accept(FlowRecord r) { packets += r.packetCount(); }",
+                "      public void accept(FlowEvent r) { packets += r.packetCount(); }",
                 "      public void close() throws Exception {",
                 "        java.nio.file.Files.writeString(java.nio.file.Path.of(path), Long.toString(packets));",
                 "      }",
@@ -67,7 +67,7 @@ class PluginsTest {
             assertTrue(plugins.sinks().containsKey("counting"), plugins.sinks().keySet().toString());
             FlowStats s = FlowTrace.builder().plugins(plugins).source(FlowTraceTest.randomTraffic(11, 2_000))
                     .sink("counting", Map.of("path", result.toString())).build().run();
-            assertEquals(s.records(), s.sinks().get("counting").delivered());
+            assertEquals(s.events(), s.sinks().get("counting").delivered());
         }
         assertEquals("2000", Files.readString(result));
     }

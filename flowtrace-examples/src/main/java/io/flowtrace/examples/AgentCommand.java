@@ -66,7 +66,7 @@ final class AgentCommand implements Command {
 
     @Override
     public String summary() {
-        return "capture a live interface and send flow records to an HTTP endpoint (the sensor)";
+        return "capture a live interface and send flow events to an HTTP endpoint (the sensor)";
     }
 
     @Override
@@ -75,7 +75,7 @@ final class AgentCommand implements Command {
                 "usage: java -jar flowtrace.jar agent [options]",
                 "",
                 "Captures a live interface (needs root, or CAP_NET_RAW and CAP_NET_ADMIN, and libpcap) and POSTs one",
-                "JSON flow record per finished conversation. SIGTERM or SIGINT flushes every open flow and exits 0",
+                "JSON flow event per finished conversation. SIGTERM or SIGINT flushes every open flow and exits 0",
                 "(1, with a line per sink, if a sink could not deliver every record).",
                 "",
                 "sensor settings (flag, environment variable, default); a flag wins over a variable, a variable",
@@ -210,7 +210,7 @@ final class AgentCommand implements Command {
         if (!cli.has("quiet")) {
             err.println("flowtrace agent: capturing on " + iface
                     + (values.get("bpf_filter").isEmpty() ? "" : " (filter '" + values.get("bpf_filter") + "')")
-                    + " as " + hostname + "; records to "
+                    + " as " + hostname + "; events to "
                     + (!sinkNamed || endpointGiven ? endpoint : "the sinks named"));
         }
         FlowStats stats = meter.run();

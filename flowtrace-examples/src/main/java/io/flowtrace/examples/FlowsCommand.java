@@ -1,7 +1,7 @@
 package io.flowtrace.examples;
 
 import io.flowtrace.core.CaptureFileException;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Snapshot;
@@ -29,7 +29,7 @@ final class FlowsCommand implements Command {
 
     @Override
     public String summary() {
-        return "meter a capture file (pcap, pcapng, .gz) into flow records";
+        return "meter a capture file (pcap, pcapng, .gz) into flow events";
     }
 
     @Override
@@ -37,7 +37,7 @@ final class FlowsCommand implements Command {
         return String.join("\n",
                 "usage: java -jar flowtrace.jar flows CAPTURE [options]",
                 "",
-                "Writes one JSON flow record per line to stdout (or to --out / --sink), with each aggregator",
+                "Writes one JSON flow event per line to stdout (or to --out / --sink), with each aggregator",
                 "snapshot as a JSON line among them, and a summary to stderr.",
                 "",
                 MeterOptions.USAGE,
@@ -67,7 +67,7 @@ final class FlowsCommand implements Command {
         }
         TopTalkers talkers = topN > 0 ? new TopTalkers() : null;
         if (talkers != null) {
-            b.onRecord(talkers::add);
+            b.onEvent(talkers::add);
         }
         FlowTrace meter = b.build();
         Progress progress = !a.has("no-progress") && Progress.stderrIsTerminal()
@@ -163,9 +163,9 @@ final class FlowsCommand implements Command {
             new java.util.TreeMap<>(s.malformed()).forEach((k, v) -> parts.add(k + "=" + v));
             sb.append(": ").append(String.join(", ", parts));
         }
-        sb.append(") -> ").append(Text.grouped(s.flowsCreated())).append(" flows, ").append(Text.grouped(s.records()))
-                .append(" records in ").append(Text.fixed(secs, 3)).append(" s (").append(rate(s.packetsRead(), secs))
-                .append(" packets/s, ").append(rate(s.records(), secs)).append(" records/s)");
+        sb.append(") -> ").append(Text.grouped(s.flowsCreated())).append(" flows, ").append(Text.grouped(s.events()))
+                .append(" events in ").append(Text.fixed(secs, 3)).append(" s (").append(rate(s.packetsRead(), secs))
+                .append(" packets/s, ").append(rate(s.events(), secs)).append(" events/s)");
         err.println(sb);
         List<String> reasons = new ArrayList<>();
         s.endReasons().forEach((k, v) -> {
@@ -230,7 +230,7 @@ final class FlowsCommand implements Command {
             this.maxAddresses = maxAddresses;
         }
 
-        void add(FlowRecord r) {
+        void add(FlowEvent r) {
             count(r.key().srcIp(), r.bytesForward(), r.bytesReverse(), r.packetCount());
             count(r.key().dstIp(), r.bytesReverse(), r.bytesForward(), r.packetCount());
         }

@@ -2,7 +2,7 @@ package io.flowtrace.examples;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.flowtrace.core.CaptureFileException;
-import io.flowtrace.core.FlowRecordJson;
+import io.flowtrace.core.FlowEventJson;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Snapshot;
@@ -183,7 +183,7 @@ final class TopCommand implements Command {
 
     /** One JSON object per row; bounds only where the value is an estimate with known bounds. */
     static void print(Snapshot s, PrintStream out) throws java.io.IOException {
-        JsonGenerator g = FlowRecordJson.FACTORY.createGenerator(out);
+        JsonGenerator g = FlowEventJson.FACTORY.createGenerator(out);
         g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         g.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
         for (Snapshot.Row r : s.rows()) {

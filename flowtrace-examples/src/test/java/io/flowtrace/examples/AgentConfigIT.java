@@ -1,6 +1,6 @@
 package io.flowtrace.examples;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +49,7 @@ class AgentConfigIT {
                 "agent", "--config", config.toString());
 
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.err().contains("records to the sinks named"), r.err());
+        assertTrue(r.err().contains("events to the sinks named"), r.err());
         StringBuilder recordLines = new StringBuilder();
         List<String> snapshotLines = new java.util.ArrayList<>();
         for (String line : Files.readAllLines(out)) {
@@ -60,18 +60,18 @@ class AgentConfigIT {
             }
         }
         assertTrue(snapshotLines.stream().anyMatch(l -> l.contains("per_src_ip")), "snapshot: " + snapshotLines);
-        List<FlowRecord> records = CommandLineIT.records(recordLines.toString());
+        List<FlowEvent> records = CommandLineIT.records(recordLines.toString());
         assertFalse(records.isEmpty());
-        for (FlowRecord f : records) {
+        for (FlowEvent f : records) {
             assertEquals("sensor-7", f.hostname());
         }
         assertEquals(metered(CommandLineIT.records(Jar.run("flows", SAMPLE.toString()).out())), metered(records));
     }
 
     /** What metering decided about each conversation, without who metered it. */
-    private static Set<String> metered(List<FlowRecord> records) {
+    private static Set<String> metered(List<FlowEvent> records) {
         Set<String> out = new HashSet<>();
-        for (FlowRecord f : records) {
+        for (FlowEvent f : records) {
             out.add(f.key() + " " + f.packetsForward() + "/" + f.packetsReverse() + " " + f.bytesForward() + "/"
                     + f.bytesReverse() + " " + f.endReason());
         }

@@ -2,8 +2,8 @@ package io.flowtrace.examples;
 
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
-import io.flowtrace.core.FlowRecord;
-import io.flowtrace.core.FlowRecordJson;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowEventJson;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -202,10 +202,10 @@ class AgentIT {
         }
         HELD.clear();
 
-        Map<Integer, FlowRecord> byClientPort = new HashMap<>();
+        Map<Integer, FlowEvent> byClientPort = new HashMap<>();
         List<String> posts = ingest.bodies();
         for (String body : posts) {
-            FlowRecord r = FlowRecordJson.read(body); // format single: one JSON object per POST, as the sensor
+            FlowEvent r = FlowEventJson.read(body); // format single: one JSON object per POST, as the sensor
             assertEquals(webPort, r.key().dstPort(), body);
             assertEquals(null, byClientPort.put(r.key().srcPort(), r), "one record per connection: " + body);
             assertEquals("lo", r.interfaceName());
@@ -214,13 +214,13 @@ class AgentIT {
         }
         assertEquals(COMPLETED + 1, byClientPort.size(), "records: " + posts);
         for (int port : completed) {
-            FlowRecord r = byClientPort.get(port);
+            FlowEvent r = byClientPort.get(port);
             assertNotNull(r, "record of the connection from port " + port);
             assertEquals(EndReason.TCP_FIN, r.endReason());
             assertEquals(tcpdumpCount(capture, filter + " and tcp port " + port), r.packetCount(),
                     "packets of the connection from port " + port);
         }
-        FlowRecord open = byClientPort.get(held);
+        FlowEvent open = byClientPort.get(held);
         assertNotNull(open, "the connection still open at SIGTERM is flushed");
         assertEquals(EndReason.SHUTDOWN, open.endReason());
         assertEquals(tcpdumpCount(capture, filter + " and tcp port " + held), open.packetCount());
@@ -253,7 +253,7 @@ class AgentIT {
             }
             List<String> posts = ingest.bodies();
             assertEquals(1, posts.size(), "records before SIGTERM: " + posts + "\n" + agent.err());
-            FlowRecord r = FlowRecordJson.read(posts.get(0));
+            FlowEvent r = FlowEventJson.read(posts.get(0));
             assertEquals(EndReason.IDLE_TIMEOUT, r.endReason());
             assertEquals(port, r.key().dstPort());
             assertEquals(1, r.packetCount());
@@ -314,11 +314,11 @@ class AgentIT {
 
         List<Integer> seen = new ArrayList<>();
         for (String body : ingest.bodies()) {
-            com.fasterxml.jackson.core.JsonParser p = FlowRecordJson.FACTORY.createParser(body);
+            com.fasterxml.jackson.core.JsonParser p = FlowEventJson.FACTORY.createParser(body);
             assertEquals(com.fasterxml.jackson.core.JsonToken.START_ARRAY, p.nextToken(), body);
             int n = 0;
             while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-                seen.add(FlowRecordJson.read(p).key().srcPort());
+                seen.add(FlowEventJson.read(p).key().srcPort());
                 n++;
             }
             assertTrue(n >= 1 && n <= 3, "batch of " + n + ": " + body);

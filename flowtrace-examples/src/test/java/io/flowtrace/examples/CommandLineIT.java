@@ -2,8 +2,8 @@ package io.flowtrace.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flowtrace.core.FlowRecord;
-import io.flowtrace.core.FlowRecordJson;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowEventJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,11 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CommandLineIT {
     private static final Path SAMPLE = Jar.root().resolve("flowtrace-examples/captures/sample.pcap");
 
-    static List<FlowRecord> records(String ndjson) {
-        List<FlowRecord> out = new ArrayList<>();
+    static List<FlowEvent> records(String ndjson) {
+        List<FlowEvent> out = new ArrayList<>();
         for (String line : ndjson.split("\n")) {
             if (!line.isBlank()) {
-                out.add(FlowRecordJson.read(line));
+                out.add(FlowEventJson.read(line));
             }
         }
         return out;
@@ -49,10 +49,10 @@ class CommandLineIT {
     void sampleCapturePacketsPerConversationEqualTcpdumps() throws Exception {
         Jar.Result r = Jar.run("flows", SAMPLE.toString(), "--top-talkers", "3");
         assertEquals(0, r.exit(), r.err());
-        List<FlowRecord> recs = records(r.out());
+        List<FlowEvent> recs = records(r.out());
         assertTrue(recs.size() >= 15, "records: " + recs.size());
         long total = 0;
-        for (FlowRecord f : recs) {
+        for (FlowEvent f : recs) {
             // tcpdump's icmp6 primitive does not follow extension headers (MLD reports carry hop-by-hop
             // options), so ICMPv6 is matched as IPv6 that is neither TCP nor UDP
             String proto = f.key().protocol() == 6 ? "tcp" : f.key().protocol() == 17 ? "udp"
@@ -76,19 +76,19 @@ class CommandLineIT {
     void sampleCaptureHoldsTheConversationsItWasRecordedWith() throws Exception {
         // make-sample.sh: 5 UDP queries from .3 to .2:5353 each answered; 3 pings .3 -> .2; a connection
         // from .2 to .3:9999 refused with RST
-        List<FlowRecord> recs = records(Jar.run("flows", SAMPLE.toString()).out());
-        FlowRecord udp = find(recs, "10.77.0.3", "10.77.0.2", 17, 5353);
+        List<FlowEvent> recs = records(Jar.run("flows", SAMPLE.toString()).out());
+        FlowEvent udp = find(recs, "10.77.0.3", "10.77.0.2", 17, 5353);
         assertEquals(5, udp.packetsForward());
         assertEquals(5, udp.packetsReverse());
-        FlowRecord ping = find(recs, "10.77.0.3", "10.77.0.2", 1, 0);
+        FlowEvent ping = find(recs, "10.77.0.3", "10.77.0.2", 1, 0);
         assertEquals(3, ping.packetsForward());
         assertEquals(3, ping.packetsReverse());
-        FlowRecord refused = find(recs, "10.77.0.2", "10.77.0.3", 6, 9999);
+        FlowEvent refused = find(recs, "10.77.0.2", "10.77.0.3", 6, 9999);
         assertEquals("tcp-rst", refused.endReason().jsonName());
         assertEquals(2, refused.packetCount());
     }
 
-    private static FlowRecord find(List<FlowRecord> recs, String src, String dst, int proto, int dstPort) {
+    private static FlowEvent find(List<FlowEvent> recs, String src, String dst, int proto, int dstPort) {
         return recs.stream().filter(f -> f.key().srcIp().equals(src) && f.key().dstIp().equals(dst)
                         && f.key().protocol() == proto && f.key().dstPort() == dstPort).findFirst()
                 .orElseThrow(() -> new AssertionError("no record " + src + " -> " + dst + ":" + dstPort + " in " + recs));
@@ -234,7 +234,7 @@ class CommandLineIT {
         Jar.Result r = Jar.run("flows", file.toString());
         assertEquals(1, r.exit(), r.err());
         // the corpus README: capinfos reads 3 packets before the cut
-        long packets = records(r.out()).stream().mapToLong(FlowRecord::packetCount).sum();
+        long packets = records(r.out()).stream().mapToLong(FlowEvent::packetCount).sum();
         assertEquals(3, packets);
         String last = r.errLines().get(r.errLines().size() - 1);
         assertTrue(last.startsWith("flowtrace flows: ") && last.contains("truncated_mid_record.pcap")

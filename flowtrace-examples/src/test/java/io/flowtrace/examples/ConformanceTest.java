@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowOptions;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowTrace;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -201,11 +201,11 @@ class ConformanceTest {
     // ------------------------------------------------------------------ flowtrace
 
     private static Map<String, Totals> meter(Path capture, FlowOptions options, boolean ipBytes) {
-        List<FlowRecord> records = Collections.synchronizedList(new ArrayList<>());
+        List<FlowEvent> records = Collections.synchronizedList(new ArrayList<>());
         FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString())).options(options).workers(1)
-                .onRecord(records::add).build().run();
+                .onEvent(records::add).build().run();
         Map<String, Totals> m = new TreeMap<>();
-        for (FlowRecord r : records) {
+        for (FlowEvent r : records) {
             FlowKey k = r.key();
             boolean noPorts = ipBytes && k.protocol() == 132; // Zeek: SCTP is an unknown transport, ports 0
             String conv = conversation(k.protocol(), k.srcIp(), noPorts ? 0 : k.srcPort(), k.dstIp(),

@@ -3,7 +3,7 @@ package io.flowtrace.examples;
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -65,7 +65,7 @@ class TextTest {
         try {
             FlowsCommand.TopTalkers t = new FlowsCommand.TopTalkers();
             FlowKey k = FlowKey.ipv4(0x0A000001, 0x0A000002, 1000, 80, 6);
-            t.add(new FlowRecord(FlowRecord.flowIdOf(k, 1), k, 1, 2, 1_000, 1_000, 1_234_567, 7_654_321, 1_234_000,
+            t.add(new FlowEvent(FlowEvent.flowIdOf(k, 1), k, 1, 2, 1_000, 1_000, 1_234_567, 7_654_321, 1_234_000,
                     7_654_000, 0, 0, EndReason.TCP_FIN, null, null, Direction.UNKNOWN));
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             t.print(10, new PrintStream(b, true, StandardCharsets.UTF_8));

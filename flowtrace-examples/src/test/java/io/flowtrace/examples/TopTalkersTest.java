@@ -3,7 +3,7 @@ package io.flowtrace.examples;
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -17,9 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The --top-talkers report keeps at most its bound of addresses and says what it left out. */
 class TopTalkersTest {
     /** A flow from 10.0.0.{src} to 10.0.0.{dst} with the given bytes each way. */
-    private static FlowRecord flow(int src, int dst, long forward, long reverse) {
+    private static FlowEvent flow(int src, int dst, long forward, long reverse) {
         FlowKey k = FlowKey.ipv4(0x0A000000 | src, 0x0A000000 | dst, 1000, 80, 6);
-        return new FlowRecord(FlowRecord.flowIdOf(k, 1), k, 1, 2, 1, 1, forward, reverse, forward, reverse, 0, 0,
+        return new FlowEvent(FlowEvent.flowIdOf(k, 1), k, 1, 2, 1, 1, forward, reverse, forward, reverse, 0, 0,
                 EndReason.TCP_FIN, null, null, Direction.UNKNOWN);
     }
 

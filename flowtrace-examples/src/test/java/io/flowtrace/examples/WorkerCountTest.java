@@ -1,7 +1,7 @@
 package io.flowtrace.examples;
 
 import io.flowtrace.core.FlowOptions;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import org.junit.jupiter.api.DynamicTest;
@@ -34,7 +34,7 @@ class WorkerCountTest {
             FlowOptions options = dir.equals("zeek") ? ConformanceTest.ZEEK : ConformanceTest.ARKIME;
             for (Path capture : captures(dir)) {
                 tests.add(DynamicTest.dynamicTest(dir + "/" + capture.getFileName(), () -> {
-                    List<FlowRecord> one = meter(capture, options, 1);
+                    List<FlowEvent> one = meter(capture, options, 1);
                     assertTrue(!one.isEmpty(), "no records from " + capture);
                     assertEquals(one, meter(capture, options, 2), "2 workers");
                     assertEquals(one, meter(capture, options, 4), "4 workers");
@@ -55,14 +55,14 @@ class WorkerCountTest {
     }
 
     /** The records, in an order that does not depend on which worker finished first. */
-    private static List<FlowRecord> meter(Path capture, FlowOptions options, int workers) {
-        List<FlowRecord> records = Collections.synchronizedList(new ArrayList<>());
+    private static List<FlowEvent> meter(Path capture, FlowOptions options, int workers) {
+        List<FlowEvent> records = Collections.synchronizedList(new ArrayList<>());
         FlowStats stats = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()))
-                .options(options).workers(workers).onRecord(records::add).build().run();
-        assertEquals(stats.records(), records.size());
-        List<FlowRecord> sorted = new ArrayList<>(records);
-        sorted.sort(Comparator.comparing(FlowRecord::flowId).thenComparingLong(FlowRecord::endNanos)
-                .thenComparingLong(FlowRecord::packetCount));
+                .options(options).workers(workers).onEvent(records::add).build().run();
+        assertEquals(stats.events(), records.size());
+        List<FlowEvent> sorted = new ArrayList<>(records);
+        sorted.sort(Comparator.comparing(FlowEvent::flowId).thenComparingLong(FlowEvent::endNanos)
+                .thenComparingLong(FlowEvent::packetCount));
         return sorted;
     }
 }

@@ -1,6 +1,6 @@
 package io.flowtrace.sketch;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.Snapshot;
 
@@ -48,7 +48,7 @@ abstract class BaseAggregator implements Aggregator {
 
     /** Counts a finished flow into the totals; subclasses that count flows per key override and call this. */
     @Override
-    public void onFlow(FlowRecord record) {
+    public void onFlow(FlowEvent record) {
         totalFlows++;
     }
 

@@ -1,6 +1,6 @@
 package io.flowtrace.sketch;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.PacketView;
 import io.flowtrace.core.spi.Snapshot;
@@ -108,7 +108,7 @@ public final class CountMinAggregator extends BaseAggregator {
     }
 
     @Override
-    public void onFlow(FlowRecord record) {
+    public void onFlow(FlowEvent record) {
         totalFlows++;
         if (metric.kind == Metric.FLOWS) {
             long[] s = scratch;

@@ -1,6 +1,6 @@
 package io.flowtrace.sketch;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.PacketView;
 import io.flowtrace.core.spi.Snapshot;
@@ -19,7 +19,7 @@ import java.util.Map;
  * {@code per_five_tuple} task is {@code ExactAggregator.of("per_five_tuple", "five_tuple")} and
  * {@code per_src_ip} is {@code ExactAggregator.of("per_src_ip", "src_ip")}.
  *
- * <p>Packets and bytes are counted per packet; flows are counted when a flow record finishes (keyed by the
+ * <p>Packets and bytes are counted per packet; flows are counted when a flow event finishes (keyed by the
  * record's initiator-first key), so a window's flow count is the number of flows that ended in it. With the metric
  * {@code spread:FIELDS} it also counts, per key, the distinct values of other fields (e.g. distinct
  * {@code dst_ip} per {@code src_ip}); pairs are remembered as 64-bit fingerprints, so the count is exact unless two
@@ -179,7 +179,7 @@ public final class ExactAggregator extends BaseAggregator {
     }
 
     @Override
-    public void onFlow(FlowRecord record) {
+    public void onFlow(FlowEvent record) {
         totalFlows++;
         long[] s = scratch;
         key.extract(record.key(), s, 0);

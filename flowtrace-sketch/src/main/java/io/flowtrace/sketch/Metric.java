@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * What an aggregator ranks keys by: {@code packets}, {@code bytes} (original wire length), {@code flows} (finished
- * flow records) or {@code spread:FIELDS} (distinct values of other fields per key, e.g. {@code spread:dst_ip}).
+ * flow events) or {@code spread:FIELDS} (distinct values of other fields per key, e.g. {@code spread:dst_ip}).
  * Immutable.
  */
 final class Metric {

@@ -3,7 +3,7 @@ package io.flowtrace.sketch;
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.internal.DecodedPacket;
 import io.flowtrace.core.spi.Snapshot;
 import org.junit.jupiter.api.Test;
@@ -29,9 +29,9 @@ class ExactAggregatorTest {
         return p;
     }
 
-    static FlowRecord flow(int src, int dst, int sport, int dport) {
+    static FlowEvent flow(int src, int dst, int sport, int dport) {
         FlowKey k = FlowKey.ipv4(src, dst, sport, dport, 6);
-        return new FlowRecord(FlowRecord.flowIdOf(k, 1), k, 1, 2, 1, 1, 60, 60, 40, 40, 0, 0,
+        return new FlowEvent(FlowEvent.flowIdOf(k, 1), k, 1, 2, 1, 1, 60, 60, 40, 40, 0, 0,
                 EndReason.TCP_FIN, null, null, Direction.UNKNOWN);
     }
 

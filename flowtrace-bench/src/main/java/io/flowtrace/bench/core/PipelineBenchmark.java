@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.LongAdder;
  * The whole meter in-process: reader, decoder, dispatch, worker flow tables and record delivery to a counting
  * sink, over a page-cached 1M-packet capture (Zipf 1.0, 20% IPv6, headers only), default flow options. With 114k
  * conversations (the 5M / 570k workload scaled down) allocation per packet includes the records (one
- * {@code FlowRecord} per conversation, about one per 9 packets); with 1000 conversations what is left is the
+ * {@code FlowEvent} per conversation, about one per 9 packets); with 1000 conversations what is left is the
  * per-run setup (table, batches, threads) spread over the packets: the packet path itself allocates nothing.
  */
 @State(Scope.Benchmark)
@@ -62,7 +62,7 @@ public class PipelineBenchmark {
     @OperationsPerInvocation(PACKETS)
     public long meter() throws IOException {
         FlowStats s = FlowTrace.builder().source(PcapFileSource.open(file)).workers(workers)
-                .expectedFlows(conversations + conversations / 8).onRecord(r -> records.increment()).build().run();
-        return s.records();
+                .expectedFlows(conversations + conversations / 8).onEvent(r -> records.increment()).build().run();
+        return s.events();
     }
 }

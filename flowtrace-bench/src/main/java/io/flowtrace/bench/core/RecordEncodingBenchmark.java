@@ -7,9 +7,9 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
-import io.flowtrace.core.FlowRecord;
-import io.flowtrace.core.FlowRecordJson;
-import io.flowtrace.core.FlowRecordNdjson;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowEventJson;
+import io.flowtrace.core.FlowEventNdjson;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,8 +28,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One flow record as one NDJSON line in a reused buffer: Jackson's streaming generator over {@link FlowRecordJson}
- * (set up as the sinks had it, fast double writer on) against the direct byte encoder {@link FlowRecordNdjson}.
+ * One flow event as one NDJSON line in a reused buffer: Jackson's streaming generator over {@link FlowEventJson}
+ * (set up as the sinks had it, fast double writer on) against the direct byte encoder {@link FlowEventNdjson}.
  * 1024 records shaped like a capture's: 80% IPv4, 20% IPv6, few packets per flow, nanosecond timestamps.
  * Run with {@code -prof gc} for bytes allocated per record.
  */
@@ -42,9 +42,9 @@ import java.util.concurrent.TimeUnit;
 public class RecordEncodingBenchmark {
     static final int RECORDS = 1024;
 
-    private final FlowRecord[] records = new FlowRecord[RECORDS];
+    private final FlowEvent[] records = new FlowEvent[RECORDS];
     private final Sink sink = new Sink();
-    private final FlowRecordJson json = new FlowRecordJson();
+    private final FlowEventJson json = new FlowEventJson();
     private JsonGenerator gen;
     private byte[] buf = new byte[64 * 1024];
 
@@ -66,7 +66,7 @@ public class RecordEncodingBenchmark {
             long pr = rnd.nextInt(3) == 0 ? 0 : pf - 1 + rnd.nextInt(3);
             long bf = pf * rnd.nextInt(60, 1500);
             long br = pr * rnd.nextInt(60, 1500);
-            records[i] = new FlowRecord(FlowRecord.flowIdOf(k, start), k, start, end, pf, pr, bf, br, bf - 14 * pf,
+            records[i] = new FlowEvent(FlowEvent.flowIdOf(k, start), k, start, end, pf, pr, bf, br, bf - 14 * pf,
                     br - 14 * pr, k.protocol() == 6 ? 0x1b : 0, k.protocol() == 6 ? 0x12 : 0,
                     EndReason.END_OF_CAPTURE, null, "sensor-1", Direction.UNKNOWN);
         }
@@ -82,7 +82,7 @@ public class RecordEncodingBenchmark {
     @Benchmark
     @OperationsPerInvocation(RECORDS)
     public int jackson() throws IOException {
-        for (FlowRecord r : records) {
+        for (FlowEvent r : records) {
             sink.size = 0;
             json.write(r, gen);
             gen.flush();
@@ -95,12 +95,12 @@ public class RecordEncodingBenchmark {
     @OperationsPerInvocation(RECORDS)
     public int direct() {
         int n = 0;
-        for (FlowRecord r : records) {
-            int max = FlowRecordNdjson.maxLength(r);
+        for (FlowEvent r : records) {
+            int max = FlowEventNdjson.maxLength(r);
             if (max > buf.length) {
                 buf = new byte[max];
             }
-            n = FlowRecordNdjson.writeLine(r, buf, 0);
+            n = FlowEventNdjson.writeLine(r, buf, 0);
         }
         return n;
     }

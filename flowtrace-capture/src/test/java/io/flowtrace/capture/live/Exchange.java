@@ -1,7 +1,7 @@
 package io.flowtrace.capture.live;
 
 import io.flowtrace.capture.live.RecordingHandler.Seen;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 
 import java.util.List;
 
@@ -41,13 +41,13 @@ record Exchange(int tcpPort, int udpPort, int messages) {
     }
 
     /**
-     * The flow records of the exchange: one per conversation, initiator (client) first, with packets and wire bytes
+     * The flow events of the exchange: one per conversation, initiator (client) first, with packets and wire bytes
      * per direction equal to the frames captured ({@code seen}) and, for UDP, to what the client and server sent.
      */
-    void assertRecords(List<FlowRecord> records, List<Seen> seen) {
+    void assertRecords(List<FlowEvent> records, List<Seen> seen) {
         assertEquals(2, records.size(), "one record per conversation: " + records);
-        FlowRecord tcp = records.stream().filter(r -> r.key().protocol() == 6).findFirst().orElseThrow();
-        FlowRecord udp = records.stream().filter(r -> r.key().protocol() == 17).findFirst().orElseThrow();
+        FlowEvent tcp = records.stream().filter(r -> r.key().protocol() == 6).findFirst().orElseThrow();
+        FlowEvent udp = records.stream().filter(r -> r.key().protocol() == 17).findFirst().orElseThrow();
         int frameHeaders = 14 + 20 + 8;
         assertAll(
                 () -> assertEquals(tcpPort, tcp.key().dstPort(), "the TCP client is the initiator"),

@@ -94,16 +94,16 @@ final class LiveTestSupport {
 
     /** A flow meter over a live source, collecting its records, running on a thread of its own. */
     static final class Meter implements AutoCloseable {
-        final java.util.List<io.flowtrace.core.FlowRecord> records =
+        final java.util.List<io.flowtrace.core.FlowEvent> records =
                 java.util.Collections.synchronizedList(new ArrayList<>());
         private final io.flowtrace.core.FlowTrace meter;
 
         Meter(PacketSource source) {
-            meter = io.flowtrace.core.FlowTrace.builder().source(source).onRecord(records::add).build().start();
+            meter = io.flowtrace.core.FlowTrace.builder().source(source).onEvent(records::add).build().start();
         }
 
         /** Stops the capture, which flushes every open flow, and returns the records once delivered. */
-        List<io.flowtrace.core.FlowRecord> stop() throws InterruptedException {
+        List<io.flowtrace.core.FlowEvent> stop() throws InterruptedException {
             meter.stop();
             if (meter.awaitTermination(Duration.ofSeconds(30)) == null) {
                 fail("the flow meter did not finish within 30 s of stop()");

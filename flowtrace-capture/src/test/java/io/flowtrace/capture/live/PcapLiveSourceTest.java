@@ -97,7 +97,7 @@ class PcapLiveSourceTest {
         exchangeAndAwait(server, exchange, handler);
         LiveTestSupport.awaitPacketsRead(metered, handler.seen().size()); // the meter's capture sees the same
         running.stopAndJoin();
-        List<io.flowtrace.core.FlowRecord> records = meter.stop();
+        List<io.flowtrace.core.FlowEvent> records = meter.stop();
 
         exchange.assertRecords(records, handler.seen());
     }

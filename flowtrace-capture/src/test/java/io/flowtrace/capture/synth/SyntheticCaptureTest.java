@@ -3,7 +3,7 @@ package io.flowtrace.capture.synth;
 import io.flowtrace.capture.PcapFileSource;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import org.junit.jupiter.api.Test;
@@ -31,11 +31,11 @@ class SyntheticCaptureTest {
     @TempDir
     Path dir;
 
-    private static List<FlowRecord> meter(Path pcap, int workers, boolean unsplittable, int maxFlows)
+    private static List<FlowEvent> meter(Path pcap, int workers, boolean unsplittable, int maxFlows)
             throws IOException {
-        List<FlowRecord> out = Collections.synchronizedList(new ArrayList<>());
+        List<FlowEvent> out = Collections.synchronizedList(new ArrayList<>());
         FlowTrace.Builder b = FlowTrace.builder().source(PcapFileSource.open(pcap)).workers(workers)
-                .maxFlows(maxFlows).onRecord(out::add);
+                .maxFlows(maxFlows).onEvent(out::add);
         if (unsplittable) {
             b.idleTimeout(Duration.ZERO).activeTimeout(Duration.ZERO).tcpClose(false);
         }
@@ -44,14 +44,14 @@ class SyntheticCaptureTest {
         return new ArrayList<>(out);
     }
 
-    private static void assertRecordsEqualTruth(List<SyntheticCapture.Conversation> truth, List<FlowRecord> recs) {
+    private static void assertRecordsEqualTruth(List<SyntheticCapture.Conversation> truth, List<FlowEvent> recs) {
         assertEquals(truth.size(), recs.size(), "one record per conversation");
-        Map<FlowKey, FlowRecord> byKey = new HashMap<>();
-        for (FlowRecord r : recs) {
+        Map<FlowKey, FlowEvent> byKey = new HashMap<>();
+        for (FlowEvent r : recs) {
             byKey.put(r.key(), r);
         }
         for (SyntheticCapture.Conversation c : truth) {
-            FlowRecord r = byKey.get(c.key());
+            FlowEvent r = byKey.get(c.key());
             assertNotNull(r, "record of " + c.key());
             String what = c.key().toString();
             assertEquals(c.packetsForward(), r.packetsForward(), what);
@@ -86,7 +86,7 @@ class SyntheticCaptureTest {
         Path pcap = dir.resolve("closes.pcap");
         SyntheticCapture.builder().packets(40_000).conversations(3_000).seed(3).build().write(pcap);
         List<SyntheticCapture.Conversation> truth = SyntheticCapture.readTruth(SyntheticCapture.truthPath(pcap));
-        List<FlowRecord> recs = meter(pcap, 1, false, 1 << 20);
+        List<FlowEvent> recs = meter(pcap, 1, false, 1 << 20);
         assertRecordsEqualTruth(truth, recs);
         assertTrue(recs.stream().anyMatch(r -> r.endReason() == EndReason.TCP_FIN), "FIN closes generated");
         assertTrue(recs.stream().anyMatch(r -> r.endReason() == EndReason.TCP_RST), "RST closes generated");
@@ -151,8 +151,8 @@ class SyntheticCaptureTest {
         assertEquals(20_000, s.packets());
         List<SyntheticCapture.Conversation> truth = SyntheticCapture.readTruth(SyntheticCapture.truthPath(pcap));
         assertEquals(20_000, truth.stream().map(c -> c.key().srcLo()).distinct().count(), "distinct sources");
-        List<FlowRecord> recs = meter(pcap, 1, false, 2_000);
-        assertEquals(20_000, recs.stream().mapToLong(FlowRecord::packetCount).sum());
+        List<FlowEvent> recs = meter(pcap, 1, false, 2_000);
+        assertEquals(20_000, recs.stream().mapToLong(FlowEvent::packetCount).sum());
         assertTrue(recs.stream().filter(r -> r.endReason() == EndReason.EVICTED).count() >= 18_000);
         assertRecordsEqualTruth(truth, recs);
     }

@@ -1,9 +1,9 @@
 package io.flowtrace.core.internal;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 
-/** Receives finished flow records from a flow table, on the table's thread. */
+/** Receives finished flow events from a flow table, on the table's thread. */
 @FunctionalInterface
 public interface FlowEmitter {
-    void emit(FlowRecord record);
+    void emit(FlowEvent record);
 }

@@ -2,7 +2,7 @@ package io.flowtrace.core.internal;
 
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowOptions;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTraceException;
 import io.flowtrace.core.spi.Aggregator;
@@ -337,7 +337,7 @@ public final class Pipeline implements PacketHandler {
     }
 
     /** Hands a finished record, and its JSON encoding when the worker made one, to every sink. */
-    void deliver(FlowRecord r, byte[] json) {
+    void deliver(FlowEvent r, byte[] json) {
         records.increment();
         for (SinkRunner s : sinks) {
             s.offer(r, json);

@@ -4,11 +4,11 @@ import io.flowtrace.core.Durations;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowOptions;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 
 /**
  * The flow table of one worker: open addressing over primitive arrays, one writer thread, no locks and no
- * allocation per packet (a {@link FlowRecord} is allocated once per finished flow).
+ * allocation per packet (a {@link FlowEvent} is allocated once per finished flow).
  *
  * <p>Layout: each flow is 16 longs (128 bytes) in one {@code long[]}, so an update touches two cache lines; the
  * index is an {@code int[]} of {@code (8-bit hash tag << 24) | (slot + 1)} at load factor at most 3/4, so a probe
@@ -679,7 +679,7 @@ public final class SingleWriterFlowTable {
                 (int) (meta & 0xffff), (int) ((meta >>> 16) & 0xffff), (int) (meta >>> 32) & 0xff, vlan);
         long first = d[b + FIRST];
         int ifIndex = (int) ((d[b + LINK] >>> 12) & 0xFFFF);
-        FlowRecord r = new FlowRecord(FlowRecord.flowIdOf(key, first), key, first, d[b + LAST],
+        FlowEvent r = new FlowEvent(FlowEvent.flowIdOf(key, first), key, first, d[b + LAST],
                 d[b + PKTS_A], d[b + PKTS_B], d[b + BYTES_A], d[b + BYTES_B], d[b + IPB_A], d[b + IPB_B],
                 (int) ((meta >>> 48) & 0xff), (int) ((meta >>> 56) & 0xff), reason,
                 context.interfaceName(ifIndex), context.hostname(),

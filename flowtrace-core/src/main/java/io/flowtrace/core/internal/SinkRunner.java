@@ -1,6 +1,6 @@
 package io.flowtrace.core.internal;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.QueueFullPolicy;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
@@ -108,20 +108,20 @@ public final class SinkRunner {
     }
 
     /** Queues a record; blocks or drops when full, per policy. Returns false when dropped. */
-    public boolean offer(FlowRecord record) {
+    public boolean offer(FlowEvent record) {
         return enqueue(record);
     }
 
     /**
-     * Queues a record with its JSON encoding ({@link io.flowtrace.core.FlowRecordNdjson#write}, shared, never
+     * Queues a record with its JSON encoding ({@link io.flowtrace.core.FlowEventNdjson#write}, shared, never
      * changed); a sink that does not take JSON gets the record alone.
      */
-    public boolean offer(FlowRecord record, byte[] json) {
+    public boolean offer(FlowEvent record, byte[] json) {
         return enqueue(acceptsJson && json != null ? new Encoded(record, json) : record);
     }
 
     /** A record travelling with its encoding. */
-    private record Encoded(FlowRecord record, byte[] json) {
+    private record Encoded(FlowEvent record, byte[] json) {
     }
 
     /** Queues a snapshot; blocks or drops when full, per policy. */
@@ -213,8 +213,8 @@ public final class SinkRunner {
             if (item instanceof Encoded) {
                 Encoded e = (Encoded) item;
                 sink.accept(e.record(), e.json());
-            } else if (item instanceof FlowRecord) {
-                sink.accept((FlowRecord) item);
+            } else if (item instanceof FlowEvent) {
+                sink.accept((FlowEvent) item);
             } else {
                 sink.accept((Snapshot) item);
             }

@@ -2,8 +2,8 @@ package io.flowtrace.core.internal;
 
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowOptions;
-import io.flowtrace.core.FlowRecord;
-import io.flowtrace.core.FlowRecordNdjson;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowEventNdjson;
 import io.flowtrace.core.spi.Aggregator;
 import org.jctools.queues.SpscArrayQueue;
 import org.slf4j.Logger;
@@ -168,7 +168,7 @@ final class Worker implements FlowEmitter, Runnable {
     }
 
     @Override
-    public void emit(FlowRecord record) {
+    public void emit(FlowEvent record) {
         for (Aggregator a : aggregators) {
             try {
                 a.onFlow(record);
@@ -192,12 +192,12 @@ final class Worker implements FlowEmitter, Runnable {
     }
 
     /** The record's JSON object, made in this worker's scratch array and copied out at its exact length. */
-    private byte[] json(FlowRecord record) {
-        int max = FlowRecordNdjson.maxLength(record);
+    private byte[] json(FlowEvent record) {
+        int max = FlowEventNdjson.maxLength(record);
         if (jsonScratch.length < max) {
             jsonScratch = new byte[Math.max(max, 2 * jsonScratch.length)];
         }
-        return Arrays.copyOf(jsonScratch, FlowRecordNdjson.write(record, jsonScratch, 0));
+        return Arrays.copyOf(jsonScratch, FlowEventNdjson.write(record, jsonScratch, 0));
     }
 
     private void aggregatorFailed(Aggregator a, RuntimeException e) {

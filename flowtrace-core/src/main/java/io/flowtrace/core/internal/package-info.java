@@ -7,6 +7,6 @@
  * <p>Threading: the source thread decodes and dispatches; each worker thread owns one flow table and one instance of
  * every aggregator (no state shared, no locks on the packet path); batches move between them through JCTools SPSC
  * queues and records to sinks through MPSC queues. Allocation: nothing per packet in steady state (batches and
- * decoded-packet structs are reused; the flow table is primitive arrays); one {@code FlowRecord} per finished flow.
+ * decoded-packet structs are reused; the flow table is primitive arrays); one {@code FlowEvent} per finished flow.
  */
 package io.flowtrace.core.internal;

@@ -1,6 +1,6 @@
 package io.flowtrace.core.spi;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 
 /**
  * A named analytics task (exact counts, a sketch) fed on one worker thread. The pipeline creates one instance per
@@ -20,8 +20,8 @@ public interface Aggregator {
     default void onPacket(PacketView packet) {
     }
 
-    /** Called for every finished flow record on this worker. */
-    default void onFlow(FlowRecord record) {
+    /** Called for every finished flow event on this worker. */
+    default void onFlow(FlowEvent record) {
     }
 
     /** A new, empty instance with the same parameters. */

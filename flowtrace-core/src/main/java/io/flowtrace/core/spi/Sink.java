@@ -1,9 +1,9 @@
 package io.flowtrace.core.spi;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 
 /**
- * Where flow records and snapshots go. The pipeline gives every sink its own bounded queue and delivery thread, so
+ * Where flow events and snapshots go. The pipeline gives every sink its own bounded queue and delivery thread, so
  * a sink is called from one thread at a time and may block (network I/O, retries); a sink that throws is counted
  * and logged, and never stops capture or the other sinks.
  */
@@ -13,15 +13,15 @@ public interface Sink extends AutoCloseable {
     String name();
 
     /** Delivers one record. Throwing counts the record as failed. */
-    void accept(FlowRecord record) throws Exception;
+    void accept(FlowEvent record) throws Exception;
 
     /**
-     * Whether this sink writes records as JSON objects in {@link io.flowtrace.core.FlowRecordNdjson}'s encoding (the
+     * Whether this sink writes records as JSON objects in {@link io.flowtrace.core.FlowEventNdjson}'s encoding (the
      * record format of the README). If so, the pipeline may encode a record once, on the worker that finished it,
-     * and deliver it through {@link #accept(FlowRecord, byte[])}: it does so when there are several such sinks (one
+     * and deliver it through {@link #accept(FlowEvent, byte[])}: it does so when there are several such sinks (one
      * encoding serves them all), several workers (the work is spread over them instead of falling on one delivery
      * thread), or while this sink's queue is filling up (the worker encodes instead of waiting). Other records come
-     * through {@link #accept(FlowRecord)}. Asked once, before the first record.
+     * through {@link #accept(FlowEvent)}. Asked once, before the first record.
      */
     default boolean acceptsJson() {
         return false;
@@ -29,11 +29,11 @@ public interface Sink extends AutoCloseable {
 
     /**
      * Delivers one record with its JSON encoding: {@code json} holds exactly one object, without a separator, as
-     * {@link io.flowtrace.core.FlowRecordNdjson#write} makes it. The array is shared with other sinks: read it, never
-     * change it. Called instead of {@link #accept(FlowRecord)} when {@link #acceptsJson()} is true; by default it
+     * {@link io.flowtrace.core.FlowEventNdjson#write} makes it. The array is shared with other sinks: read it, never
+     * change it. Called instead of {@link #accept(FlowEvent)} when {@link #acceptsJson()} is true; by default it
      * ignores the bytes.
      */
-    default void accept(FlowRecord record, byte[] json) throws Exception {
+    default void accept(FlowEvent record, byte[] json) throws Exception {
         accept(record);
     }
 

@@ -4,7 +4,7 @@ import io.flowtrace.core.Durations;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowOptions;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.Direction;
 
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ final class ReferenceFlowTable {
 
     private final FlowOptions o;
     private final Map<FlowKey, Flow> flows = new HashMap<>();
-    final List<FlowRecord> records = new ArrayList<>();
+    final List<FlowEvent> records = new ArrayList<>();
     private long now = Long.MIN_VALUE;
 
     ReferenceFlowTable(FlowOptions o) {
@@ -187,7 +187,7 @@ final class ReferenceFlowTable {
     }
 
     private void emit(Flow f, EndReason reason) {
-        records.add(new FlowRecord(FlowRecord.flowIdOf(f.key, f.first), f.key, f.first, f.last, f.pkts[0], f.pkts[1],
+        records.add(new FlowEvent(FlowEvent.flowIdOf(f.key, f.first), f.key, f.first, f.last, f.pkts[0], f.pkts[1],
                 f.bytes[0], f.bytes[1], f.ipBytes[0], f.ipBytes[1], f.flags[0], f.flags[1], reason, null, null,
                 Direction.UNKNOWN));
         if (reason == EndReason.ACTIVE_TIMEOUT) {

@@ -2,7 +2,7 @@ package io.flowtrace.core.internal;
 
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowOptions;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,8 +28,8 @@ class SingleWriterFlowTableTest {
                 .withTcpClose(true, Duration.ofSeconds(1));
     }
 
-    private static List<FlowRecord> runTable(FlowOptions o, List<DecodedPacket> packets, int advanceEvery) {
-        List<FlowRecord> out = new ArrayList<>();
+    private static List<FlowEvent> runTable(FlowOptions o, List<DecodedPacket> packets, int advanceEvery) {
+        List<FlowEvent> out = new ArrayList<>();
         SingleWriterFlowTable t = new SingleWriterFlowTable(o, 1 << 20, 16, out::add, RecordContext.none());
         int i = 0;
         for (DecodedPacket p : packets) {
@@ -43,16 +43,16 @@ class SingleWriterFlowTableTest {
         return out;
     }
 
-    private static List<FlowRecord> runReference(FlowOptions o, List<DecodedPacket> packets) {
+    private static List<FlowEvent> runReference(FlowOptions o, List<DecodedPacket> packets) {
         ReferenceFlowTable ref = new ReferenceFlowTable(o);
         packets.forEach(ref::update);
         ref.finish();
         return ref.records;
     }
 
-    static List<String> canonical(List<FlowRecord> records) {
+    static List<String> canonical(List<FlowEvent> records) {
         List<String> s = new ArrayList<>();
-        for (FlowRecord r : records) {
+        for (FlowEvent r : records) {
             s.add(r.key() + " " + r.startNanos() + "-" + r.endNanos() + " p" + r.packetsForward() + "/"
                     + r.packetsReverse() + " b" + r.bytesForward() + "/" + r.bytesReverse() + " ip" + r.ipBytesForward()
                     + "/" + r.ipBytesReverse() + " f" + r.tcpFlagsForward() + "/" + r.tcpFlagsReverse() + " "
@@ -76,7 +76,7 @@ class SingleWriterFlowTableTest {
                 assertEquals(expected, canonical(runTable(o, ps, every)), "options " + o + ", sweep every " + every);
             }
             long total = ps.size();
-            long counted = runTable(o, ps, 64).stream().mapToLong(FlowRecord::packetCount).sum();
+            long counted = runTable(o, ps, 64).stream().mapToLong(FlowEvent::packetCount).sum();
             assertEquals(total, counted, "every packet ends up in exactly one record");
         }
     }
@@ -98,10 +98,10 @@ class SingleWriterFlowTableTest {
 
     @Test
     void bothDirectionsOfAConversationMakeOneRecordWithTheInitiatorFirst() {
-        List<FlowRecord> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x02), tcp(T0 + 1, 2, 1, 80, 1000, 0x12),
+        List<FlowEvent> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x02), tcp(T0 + 1, 2, 1, 80, 1000, 0x12),
                 tcp(T0 + 2, 1, 2, 1000, 80, 0x10)), 1);
         assertEquals(1, r.size());
-        FlowRecord f = r.get(0);
+        FlowEvent f = r.get(0);
         assertEquals(1, f.key().srcLo());
         assertEquals(1000, f.key().srcPort());
         assertEquals(2, f.packetsForward());
@@ -113,7 +113,7 @@ class SingleWriterFlowTableTest {
 
     @Test
     void aSynAckSeenFirstMakesItsReceiverTheInitiator() {
-        List<FlowRecord> r = runTable(opts(), List.of(tcp(T0, 2, 1, 80, 1000, 0x12), tcp(T0 + 1, 1, 2, 1000, 80, 0x10)), 1);
+        List<FlowEvent> r = runTable(opts(), List.of(tcp(T0, 2, 1, 80, 1000, 0x12), tcp(T0 + 1, 1, 2, 1000, 80, 0x10)), 1);
         assertEquals(1, r.size());
         assertEquals(1, r.get(0).key().srcLo());
         assertEquals(80, r.get(0).key().dstPort());
@@ -123,10 +123,10 @@ class SingleWriterFlowTableTest {
     @Test
     void idleFlowExpiresAtTimeoutBoundary() {
         // TCP idle 5 s: a packet 5 s - 1 ns later continues the flow; one 5 s after the last starts a new one
-        List<FlowRecord> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x10),
+        List<FlowEvent> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x10),
                 tcp(T0 + 5 * S - 1, 1, 2, 1000, 80, 0x10), tcp(T0 + 10 * S - 1, 1, 2, 1000, 80, 0x10)), 1);
         assertEquals(2, r.size());
-        r.sort(Comparator.comparingLong(FlowRecord::startNanos));
+        r.sort(Comparator.comparingLong(FlowEvent::startNanos));
         assertEquals(2, r.get(0).packetCount());
         assertEquals(EndReason.IDLE_TIMEOUT, r.get(0).endReason());
         assertEquals(1, r.get(1).packetCount());
@@ -134,7 +134,7 @@ class SingleWriterFlowTableTest {
 
     @Test
     void sweepEndsIdleFlowsWithoutFurtherPackets() {
-        List<FlowRecord> out = new ArrayList<>();
+        List<FlowEvent> out = new ArrayList<>();
         SingleWriterFlowTable t = new SingleWriterFlowTable(opts(), 100, 16, out::add, RecordContext.none());
         DecodedPacket p = tcp(T0, 1, 2, 1000, 80, 0x10);
         RandomTraffic.hash(p, false);
@@ -153,34 +153,34 @@ class SingleWriterFlowTableTest {
         for (int i = 0; i <= 25; i++) {
             ps.add(i % 2 == 0 ? tcp(T0 + i * S, 1, 2, 1000, 80, 0x10) : tcp(T0 + i * S, 2, 1, 80, 1000, 0x10));
         }
-        List<FlowRecord> r = runTable(opts(), ps, 1);
-        r.sort(Comparator.comparingLong(FlowRecord::startNanos));
+        List<FlowEvent> r = runTable(opts(), ps, 1);
+        r.sort(Comparator.comparingLong(FlowEvent::startNanos));
         assertEquals(3, r.size());
         assertEquals(EndReason.ACTIVE_TIMEOUT, r.get(0).endReason());
         assertEquals(10, r.get(0).packetCount()); // t = 0..9 s
         assertEquals(EndReason.ACTIVE_TIMEOUT, r.get(1).endReason());
-        assertEquals(26, r.stream().mapToLong(FlowRecord::packetCount).sum());
-        for (FlowRecord f : r) {
+        assertEquals(26, r.stream().mapToLong(FlowEvent::packetCount).sum());
+        for (FlowEvent f : r) {
             assertEquals(1, f.key().srcLo(), "initiator kept across slices");
         }
     }
 
     @Test
     void finBothWaysClosesAfterLingerCountingTheTrailingAck() {
-        List<FlowRecord> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x02), tcp(T0 + 1, 2, 1, 80, 1000, 0x12),
+        List<FlowEvent> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x02), tcp(T0 + 1, 2, 1, 80, 1000, 0x12),
                 tcp(T0 + 2, 1, 2, 1000, 80, 0x11), tcp(T0 + 3, 2, 1, 80, 1000, 0x11),
                 tcp(T0 + 4, 1, 2, 1000, 80, 0x10), // trailing ACK within the linger
                 tcp(T0 + 3 * S, 9, 8, 1, 2, 0x10)), 1);
-        FlowRecord f = r.stream().filter(x -> x.key().srcLo() == 1).findFirst().orElseThrow();
+        FlowEvent f = r.stream().filter(x -> x.key().srcLo() == 1).findFirst().orElseThrow();
         assertEquals(EndReason.TCP_FIN, f.endReason());
         assertEquals(5, f.packetCount());
     }
 
     @Test
     void newSynAfterCloseStartsANewFlowAtOnce() {
-        List<FlowRecord> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x02), tcp(T0 + 1, 2, 1, 80, 1000, 0x04),
+        List<FlowEvent> r = runTable(opts(), List.of(tcp(T0, 1, 2, 1000, 80, 0x02), tcp(T0 + 1, 2, 1, 80, 1000, 0x04),
                 tcp(T0 + 2, 1, 2, 1000, 80, 0x02), tcp(T0 + 3, 2, 1, 80, 1000, 0x12)), 1);
-        r.sort(Comparator.comparingLong(FlowRecord::startNanos));
+        r.sort(Comparator.comparingLong(FlowEvent::startNanos));
         assertEquals(2, r.size());
         assertEquals(EndReason.TCP_RST, r.get(0).endReason());
         assertEquals(2, r.get(0).packetCount());
@@ -190,7 +190,7 @@ class SingleWriterFlowTableTest {
     @Test
     @DisplayName("a full table evicts, never grows past its bound, and every packet still ends up in a record")
     void fullTableEvictsAndLosesNoPacket() {
-        List<FlowRecord> out = new ArrayList<>();
+        List<FlowEvent> out = new ArrayList<>();
         SingleWriterFlowTable t = new SingleWriterFlowTable(opts(), 100, 16, out::add, RecordContext.none());
         int max = 0;
         for (int i = 0; i < 10_000; i++) {
@@ -212,8 +212,8 @@ class SingleWriterFlowTableTest {
 
     @Test
     void aFlushedTableMetersNewTrafficAsAFreshOneWould() {
-        List<FlowRecord> reused = new ArrayList<>();
-        List<FlowRecord> fresh = new ArrayList<>();
+        List<FlowEvent> reused = new ArrayList<>();
+        List<FlowEvent> fresh = new ArrayList<>();
         SingleWriterFlowTable t = new SingleWriterFlowTable(opts(), 1 << 16, 16, reused::add, RecordContext.none());
         for (int i = 0; i < 20_000; i++) {
             DecodedPacket p = tcp(T0 + i, 0x0a000000 + i, 2, 1000 + i % 7, 80, i % 3 == 0 ? 0x02 : 0x10);
@@ -234,12 +234,12 @@ class SingleWriterFlowTableTest {
             table.flush(EndReason.END_OF_CAPTURE);
         }
         assertEquals(fresh, reused);
-        assertEquals(5_000, reused.stream().mapToLong(FlowRecord::packetCount).sum());
+        assertEquals(5_000, reused.stream().mapToLong(FlowEvent::packetCount).sum());
     }
 
     @Test
     void tableGrowsByDoublingAndKeepsEveryFlow() {
-        List<FlowRecord> out = new ArrayList<>();
+        List<FlowEvent> out = new ArrayList<>();
         SingleWriterFlowTable t = new SingleWriterFlowTable(opts(), 1 << 20, 16, out::add, RecordContext.none());
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < 50_000; i++) {

@@ -3,7 +3,7 @@ package io.flowtrace.core.internal;
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.QueueFullPolicy;
 import io.flowtrace.core.spi.Sink;
 import org.junit.jupiter.api.Test;
@@ -18,9 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SinkRunnerTest {
 
-    private static FlowRecord record(int i) {
+    private static FlowEvent record(int i) {
         FlowKey k = FlowKey.ipv4(0x0a000001 + i, 0xc0a80001, 40000, 443, 6);
-        return new FlowRecord(FlowRecord.flowIdOf(k, i), k, i, i + 1, 1, 1, 60, 60, 40, 40, 0x12, 0x12,
+        return new FlowEvent(FlowEvent.flowIdOf(k, i), k, i, i + 1, 1, 1, 60, 60, 40, 40, 0x12, 0x12,
                 EndReason.END_OF_CAPTURE, null, null, Direction.UNKNOWN);
     }
 
@@ -31,7 +31,7 @@ class SinkRunnerTest {
 
         @Override public String name() { return "held"; }
         @Override public boolean acceptsJson() { return true; }
-        @Override public void accept(FlowRecord record) throws InterruptedException {
+        @Override public void accept(FlowEvent record) throws InterruptedException {
             arrived.countDown();
             open.await();
         }

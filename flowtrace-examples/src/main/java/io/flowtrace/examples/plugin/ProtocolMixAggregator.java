@@ -1,6 +1,6 @@
 package io.flowtrace.examples.plugin;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.IpText;
 import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.PacketView;
@@ -54,7 +54,7 @@ public final class ProtocolMixAggregator implements Aggregator {
     }
 
     @Override
-    public void onFlow(FlowRecord record) {
+    public void onFlow(FlowEvent record) {
         flows[record.key().protocol()]++;
     }
 

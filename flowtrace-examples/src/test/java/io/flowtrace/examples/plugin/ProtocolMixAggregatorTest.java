@@ -27,7 +27,7 @@ class ProtocolMixAggregatorTest {
             assertEquals(1, snaps.size());
             Snapshot snap = snaps.get(0);
             assertEquals(s.packetsDecoded(), snap.totals().get("total_packets"));
-            assertEquals(s.records(), snap.totals().get("total_flows"));
+            assertEquals(s.events(), snap.totals().get("total_flows"));
             assertEquals(s.packetsDecoded(), snap.rows().stream().mapToLong(Snapshot.Row::value).sum());
             assertEquals("TCP", snap.rows().get(0).key().get("protocol"), "TCP carries most packets in the sample");
         }

@@ -1,6 +1,6 @@
 package io.flowtrace.sinks.file;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
 
@@ -36,7 +36,7 @@ final class FileSink implements Sink {
     }
 
     @Override
-    public void accept(FlowRecord record) throws IOException {
+    public void accept(FlowEvent record) throws IOException {
         records.write(encoder.line(record));
     }
 
@@ -47,7 +47,7 @@ final class FileSink implements Sink {
     }
 
     @Override
-    public void accept(FlowRecord record, byte[] json) throws IOException {
+    public void accept(FlowEvent record, byte[] json) throws IOException {
         if (encoder.csv()) {
             accept(record);
         } else {

@@ -1,6 +1,6 @@
 package io.flowtrace.sinks.file;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
 import io.flowtrace.sinks.internal.CsvRecords;
@@ -28,12 +28,12 @@ final class LineEncoder {
     }
 
     /** The line for {@code r}; valid until the next call. */
-    ByteBuf line(FlowRecord r) {
+    ByteBuf line(FlowEvent r) {
         return line(r, null);
     }
 
     /** The line for {@code r}, from its JSON encoding {@code json} when given and the format is NDJSON. */
-    ByteBuf line(FlowRecord r, byte[] encoded) {
+    ByteBuf line(FlowEvent r, byte[] encoded) {
         ByteBuf b = json.buffer();
         b.reset();
         if (csv) {

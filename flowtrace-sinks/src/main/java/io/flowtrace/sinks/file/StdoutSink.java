@@ -1,6 +1,6 @@
 package io.flowtrace.sinks.file;
 
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
@@ -33,7 +33,7 @@ final class StdoutSink implements Sink {
     }
 
     @Override
-    public void accept(FlowRecord record) throws IOException {
+    public void accept(FlowEvent record) throws IOException {
         accept(record, null);
     }
 
@@ -43,7 +43,7 @@ final class StdoutSink implements Sink {
     }
 
     @Override
-    public void accept(FlowRecord record, byte[] json) throws IOException {
+    public void accept(FlowEvent record, byte[] json) throws IOException {
         if (!headerWritten) {
             headerWritten = true;
             byte[] header = encoder.header();

@@ -1,7 +1,7 @@
 package io.flowtrace.sinks.http;
 
 import io.flowtrace.core.Durations;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
@@ -81,7 +81,7 @@ final class HttpSink implements Sink {
     }
 
     @Override
-    public void accept(FlowRecord record) {
+    public void accept(FlowEvent record) {
         accept(record, null);
     }
 
@@ -91,7 +91,7 @@ final class HttpSink implements Sink {
     }
 
     @Override
-    public void accept(FlowRecord record, byte[] json) {
+    public void accept(FlowEvent record, byte[] json) {
         if (s.single()) {
             ByteBuf b = oneJson.buffer();
             b.reset();

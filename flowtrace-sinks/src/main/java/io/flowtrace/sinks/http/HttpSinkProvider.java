@@ -15,7 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The {@code http} sink: POSTs flow records as JSON with {@link java.net.http.HttpClient}. By default records go in
+ * The {@code http} sink: POSTs flow events as JSON with {@link java.net.http.HttpClient}. By default records go in
  * batches (a JSON array, or NDJSON) of up to {@code batch} records, sent when the batch is full or its oldest
  * record has waited {@code interval}: the meaning the sensor gave {@code AGENT_BATCH_SIZE} and
  * {@code AGENT_SEND_INTERVAL}. {@code format=single} sends one JSON object per request, exactly as the sensor

@@ -1,8 +1,8 @@
 package io.flowtrace.sinks.internal;
 
 import io.flowtrace.core.FlowKey;
-import io.flowtrace.core.FlowRecord;
-import io.flowtrace.core.FlowRecordJson;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowEventJson;
 import io.flowtrace.core.IpText;
 
 /**
@@ -20,7 +20,7 @@ public final class CsvRecords {
     }
 
     /** Appends {@code r} as one line, with its line end. */
-    public void append(FlowRecord r, ByteBuf out) {
+    public void append(FlowEvent r, ByteBuf out) {
         FlowKey k = r.key();
         out.ascii(r.flowId()).write(',');
         time(out, r.endNanos());
@@ -59,7 +59,7 @@ public final class CsvRecords {
     }
 
     private void time(ByteBuf out, long nanos) {
-        out.ascii(chars, 0, FlowRecordJson.formatTime(nanos, chars));
+        out.ascii(chars, 0, FlowEventJson.formatTime(nanos, chars));
     }
 
     private void ip(ByteBuf out, int version, long hi, long lo) {

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
-import io.flowtrace.core.FlowRecord;
-import io.flowtrace.core.FlowRecordNdjson;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowEventNdjson;
 import io.flowtrace.core.spi.Snapshot;
 
 import java.io.IOException;
@@ -45,17 +45,17 @@ public final class JsonLines {
         return buf;
     }
 
-    /** Appends {@code r} as JSON (no separator), bytes written directly by core's {@link FlowRecordNdjson}. */
-    public void append(FlowRecord r) {
-        byte[] b = buf.reserve(FlowRecordNdjson.maxLength(r));
-        buf.advanceTo(FlowRecordNdjson.write(r, b, buf.size()));
+    /** Appends {@code r} as JSON (no separator), bytes written directly by core's {@link FlowEventNdjson}. */
+    public void append(FlowEvent r) {
+        byte[] b = buf.reserve(FlowEventNdjson.maxLength(r));
+        buf.advanceTo(FlowEventNdjson.write(r, b, buf.size()));
     }
 
     /**
      * Appends {@code r} as JSON (no separator): {@code json}, its encoding made by the pipeline
-     * ({@link io.flowtrace.core.spi.Sink#accept(FlowRecord, byte[])}), when given, else encoded here.
+     * ({@link io.flowtrace.core.spi.Sink#accept(FlowEvent, byte[])}), when given, else encoded here.
      */
-    public void append(FlowRecord r, byte[] json) {
+    public void append(FlowEvent r, byte[] json) {
         if (json == null) {
             append(r);
         } else {

@@ -1,10 +1,10 @@
 package io.flowtrace.sinks.internal;
 
-import io.flowtrace.core.FlowRecordJson;
-import io.flowtrace.core.FlowRecordNdjson;
+import io.flowtrace.core.FlowEventJson;
+import io.flowtrace.core.FlowEventNdjson;
 
 /**
- * The field order of a record as JSON ({@link FlowRecordJson}, {@link FlowRecordNdjson}), which is also the CSV
+ * The field order of a record as JSON ({@link FlowEventJson}, {@link FlowEventNdjson}), which is also the CSV
  * header. Sinks write records through {@link JsonLines}, so every sink writes the same fields as the rest of
  * flowtrace.
  */

@@ -1,7 +1,7 @@
 package io.flowtrace.sinks.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.flowtrace.core.FlowRecordJson;
+import io.flowtrace.core.FlowEventJson;
 import io.flowtrace.core.spi.Snapshot;
 
 import java.io.IOException;
@@ -23,9 +23,9 @@ public final class SnapshotJson {
         g.writeStringField("metric", s.metric());
         char[] time = new char[40];
         g.writeFieldName("window_start");
-        g.writeString(time, 0, FlowRecordJson.formatTime(s.startNanos(), time));
+        g.writeString(time, 0, FlowEventJson.formatTime(s.startNanos(), time));
         g.writeFieldName("window_end");
-        g.writeString(time, 0, FlowRecordJson.formatTime(s.endNanos(), time));
+        g.writeString(time, 0, FlowEventJson.formatTime(s.endNanos(), time));
         g.writeArrayFieldStart("rows");
         for (Snapshot.Row row : s.rows()) {
             g.writeStartObject();

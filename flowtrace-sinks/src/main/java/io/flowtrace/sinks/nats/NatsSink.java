@@ -1,7 +1,7 @@
 package io.flowtrace.sinks.nats;
 
 import io.flowtrace.core.Durations;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
@@ -111,7 +111,7 @@ final class NatsSink implements Sink {
     }
 
     @Override
-    public void accept(FlowRecord record) throws InterruptedException {
+    public void accept(FlowEvent record) throws InterruptedException {
         ByteBuf b = json.buffer();
         b.reset();
         json.append(record);
@@ -125,7 +125,7 @@ final class NatsSink implements Sink {
 
     /** The pipeline's encoding is the message body as it is (never changed, so no copy). */
     @Override
-    public void accept(FlowRecord record, byte[] encoded) throws InterruptedException {
+    public void accept(FlowEvent record, byte[] encoded) throws InterruptedException {
         publish(s.subject().render(record), record.flowId(), encoded);
     }
 

@@ -1,7 +1,7 @@
 package io.flowtrace.sinks.nats;
 
 import io.flowtrace.core.FlowKey;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.IpText;
 import io.flowtrace.core.spi.Snapshot;
 
@@ -77,7 +77,7 @@ final class SubjectTemplate {
         return new SubjectTemplate(text, lits.toArray(new String[0]), flds.toArray(new String[0]));
     }
 
-    String render(FlowRecord r) {
+    String render(FlowEvent r) {
         if (fields.length == 0) {
             return text;
         }

@@ -1,8 +1,8 @@
 package io.flowtrace.sinks.file;
 
 import io.flowtrace.core.ConfigurationException;
-import io.flowtrace.core.FlowRecord;
-import io.flowtrace.core.FlowRecordNdjson;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowEventNdjson;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.sinks.testing.ManualClock;
@@ -63,9 +63,9 @@ class FileSinkTest {
     @Test
     void ndjsonIsWrittenUnderATemporaryNameAndRenamedOnClose() throws Exception {
         Path target = dir.resolve("flows.ndjson");
-        List<FlowRecord> records = TestRecords.records(0, 100);
+        List<FlowEvent> records = TestRecords.records(0, 100);
         try (FileSink sink = sink("path", target.toString())) {
-            for (FlowRecord r : records) {
+            for (FlowEvent r : records) {
                 sink.accept(r);
             }
             sink.flush();
@@ -102,7 +102,7 @@ class FileSinkTest {
     void csvHasAHeaderAndOneLinePerRecordWithSnapshotsInASeparateFile() throws Exception {
         Path target = dir.resolve("flows.csv");
         try (FileSink sink = sink("path", target.toString(), "format", "csv")) {
-            for (FlowRecord r : TestRecords.records(0, 10)) {
+            for (FlowEvent r : TestRecords.records(0, 10)) {
                 sink.accept(r);
             }
             sink.accept(TestRecords.snapshot("top"));
@@ -118,9 +118,9 @@ class FileSinkTest {
     @Test
     void gzipFilesDecodeAfterAFlushAndAfterClose() throws Exception {
         Path target = dir.resolve("flows.ndjson");
-        List<FlowRecord> records = TestRecords.records(0, 500);
+        List<FlowEvent> records = TestRecords.records(0, 500);
         try (FileSink sink = sink("path", target.toString(), "gzip", "on")) {
-            for (FlowRecord r : records.subList(0, 250)) {
+            for (FlowEvent r : records.subList(0, 250)) {
                 sink.accept(r);
             }
             sink.flush();
@@ -139,7 +139,7 @@ class FileSinkTest {
                 // the trailer is written on close
             }
             assertEquals(250, got.toString(StandardCharsets.UTF_8).split("\n").length);
-            for (FlowRecord r : records.subList(250, 500)) {
+            for (FlowEvent r : records.subList(250, 500)) {
                 sink.accept(r);
             }
         }
@@ -149,11 +149,11 @@ class FileSinkTest {
 
     @Test
     void sizeRotationKeepsEveryFileUnderTheLimitAndEveryRecordInOrder() throws Exception {
-        List<FlowRecord> records = TestRecords.records(0, 1000);
+        List<FlowEvent> records = TestRecords.records(0, 1000);
         long limit = 20_000;
         Map<String, Long> counters;
         try (FileSink sink = sink("path", dir.resolve("flows.ndjson").toString(), "rotate-size", "20000")) {
-            for (FlowRecord r : records) {
+            for (FlowEvent r : records) {
                 sink.accept(r);
             }
             counters = sink.counters();
@@ -171,19 +171,19 @@ class FileSinkTest {
         assertEquals(files.size() - 1, counters.get("files"), "files completed before close");
     }
 
-    private static byte[] json(FlowRecord r) {
-        byte[] line = FlowRecordNdjson.toBytes(r);
+    private static byte[] json(FlowEvent r) {
+        byte[] line = FlowEventNdjson.toBytes(r);
         return java.util.Arrays.copyOf(line, line.length - 1);
     }
 
     @Test
     void recordsWithThePipelinesEncodingGiveTheSameFileAsRecordsAlone() throws Exception {
-        List<FlowRecord> records = TestRecords.records(0, 300);
+        List<FlowEvent> records = TestRecords.records(0, 300);
         Path plain = dir.resolve("plain.ndjson");
         Path encoded = dir.resolve("encoded.ndjson");
         try (FileSink a = sink("path", plain.toString()); FileSink b = sink("path", encoded.toString())) {
             assertTrue(b.acceptsJson());
-            for (FlowRecord r : records) {
+            for (FlowEvent r : records) {
                 a.accept(r);
                 b.accept(r, json(r));
             }
@@ -194,9 +194,9 @@ class FileSinkTest {
 
     @Test
     void encodedRecordsAreWrittenAsGivenAndRotateOnWholeLines() throws Exception {
-        List<FlowRecord> records = TestRecords.records(0, 1000);
+        List<FlowEvent> records = TestRecords.records(0, 1000);
         try (FileSink sink = sink("path", dir.resolve("flows.ndjson").toString(), "rotate-size", "20000")) {
-            for (FlowRecord r : records) {
+            for (FlowEvent r : records) {
                 // the bytes given are what the file holds, even where they differ from the record
                 sink.accept(r, "{\"flow_id\":\"given-%s\"}".formatted(r.flowId()).getBytes(StandardCharsets.US_ASCII));
             }
@@ -207,7 +207,7 @@ class FileSinkTest {
             all.addAll(lines(f));
         }
         List<String> want = new ArrayList<>();
-        for (FlowRecord r : records) {
+        for (FlowEvent r : records) {
             want.add("{\"flow_id\":\"given-" + r.flowId() + "\"}");
         }
         assertEquals(want, all);
@@ -216,10 +216,10 @@ class FileSinkTest {
     @Test
     void csvDoesNotTakeJsonAndIgnoresAnEncodingGiven() throws Exception {
         Path target = dir.resolve("flows.csv");
-        List<FlowRecord> records = TestRecords.records(0, 5);
+        List<FlowEvent> records = TestRecords.records(0, 5);
         try (FileSink sink = sink("path", target.toString(), "format", "csv")) {
             assertFalse(sink.acceptsJson());
-            for (FlowRecord r : records) {
+            for (FlowEvent r : records) {
                 sink.accept(r, json(r));
             }
         }
@@ -302,11 +302,11 @@ class FileSinkTest {
             }
         }, "fifo-reader");
         reader.start();
-        List<FlowRecord> records = TestRecords.records(0, 200);
+        List<FlowEvent> records = TestRecords.records(0, 200);
         try {
             // rotation is configured but does not apply: a FIFO cannot be renamed or replaced
             try (FileSink sink = sink("path", fifo.toString(), "rotate-size", "2000")) {
-                for (FlowRecord r : records) {
+                for (FlowEvent r : records) {
                     sink.accept(r);
                 }
                 sink.flush();
@@ -334,7 +334,7 @@ class FileSinkTest {
         Files.writeString(real, "");
         Path link = Files.createSymbolicLink(dir.resolve("flows.csv"), real.getFileName());
         try (FileSink sink = sink("path", link.toString(), "format", "csv")) {
-            for (FlowRecord r : TestRecords.records(0, 3)) {
+            for (FlowEvent r : TestRecords.records(0, 3)) {
                 sink.accept(r);
             }
             sink.accept(TestRecords.snapshot("top"));
@@ -350,9 +350,9 @@ class FileSinkTest {
     void aSymbolicLinkIsWrittenThroughAndStaysALink() throws Exception {
         Path real = Files.writeString(dir.resolve("real.ndjson"), "old content that is longer than nothing\n");
         Path link = Files.createSymbolicLink(dir.resolve("flows.ndjson"), real.getFileName());
-        List<FlowRecord> records = TestRecords.records(0, 10);
+        List<FlowEvent> records = TestRecords.records(0, 10);
         try (FileSink sink = sink("path", link.toString())) {
-            for (FlowRecord r : records) {
+            for (FlowEvent r : records) {
                 sink.accept(r);
             }
         }

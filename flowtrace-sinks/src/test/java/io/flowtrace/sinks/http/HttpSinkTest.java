@@ -2,7 +2,7 @@ package io.flowtrace.sinks.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flowtrace.core.ConfigurationException;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.testing.TestHttpServer;
@@ -87,8 +87,8 @@ class HttpSinkTest {
     @Test
     void singleFormatPostsOneJsonObjectPerRecordAsTheSensorDid() {
         HttpSink sink = sink("format", "single");
-        List<FlowRecord> records = TestRecords.records(0, 5);
-        for (FlowRecord r : records) {
+        List<FlowEvent> records = TestRecords.records(0, 5);
+        for (FlowEvent r : records) {
             sink.accept(r);
         }
         sink.close();
@@ -106,8 +106,8 @@ class HttpSinkTest {
     @Test
     void fullBatchesGoAtOnceAndThePartialOneWhenItsIntervalHasPassed() {
         HttpSink sink = sink("batch", "100", "interval", "5s");
-        List<FlowRecord> records = TestRecords.records(0, 250);
-        for (FlowRecord r : records) {
+        List<FlowEvent> records = TestRecords.records(0, 250);
+        for (FlowEvent r : records) {
             sink.accept(r);
         }
         assertEquals(2, server.received().size());
@@ -137,7 +137,7 @@ class HttpSinkTest {
     @Test
     void closeSendsThePartialBatch() {
         HttpSink sink = sink("batch", "1000", "interval", "1h");
-        List<FlowRecord> records = TestRecords.records(0, 10);
+        List<FlowEvent> records = TestRecords.records(0, 10);
         records.forEach(sink::accept);
         assertEquals(0, server.received().size());
         sink.close();
@@ -148,7 +148,7 @@ class HttpSinkTest {
     void ndjsonBatchesAreGzippedWithTheHeadersAndTokenGiven() {
         HttpSink sink = sink("format", "ndjson", "batch", "20", "gzip", "on", "token", "s3cret",
                 "header.X-Sensor", "edge-1");
-        List<FlowRecord> records = TestRecords.records(0, 40);
+        List<FlowEvent> records = TestRecords.records(0, 40);
         records.forEach(sink::accept);
         assertEquals(2, server.received().size());
         TestHttpServer.Received r = server.received().get(0);
@@ -246,7 +246,7 @@ class HttpSinkTest {
             }
         };
         HttpSink sink = sink("batch", "100", "timeout", "300ms", "retry-budget", "5m");
-        List<FlowRecord> records = TestRecords.records(0, 1000);
+        List<FlowEvent> records = TestRecords.records(0, 1000);
         records.forEach(sink::accept);
         sink.close();
         assertEquals(idsOf(records), receivedIds());
@@ -268,7 +268,7 @@ class HttpSinkTest {
     void aRequestWhoseAnswerIsLostIsSentAgainAndCountedAsRetried() {
         server.script(Answer.takeThenStall());
         HttpSink sink = sink("format", "single", "timeout", "300ms", "retry-budget", "1m");
-        FlowRecord r = TestRecords.record(7);
+        FlowEvent r = TestRecords.record(7);
         sink.accept(r);
         sink.close();
         assertEquals(List.of(r.flowId(), r.flowId()), receivedIds());

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
-import io.flowtrace.core.FlowRecord;
-import io.flowtrace.core.FlowRecordJson;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowEventJson;
 import io.flowtrace.sinks.testing.TestRecords;
 import org.junit.jupiter.api.Test;
 
@@ -40,13 +40,13 @@ class EncodingTest {
         for (long v : values) {
             Instant t = Instant.ofEpochSecond(Math.floorDiv(v, 1_000_000_000L), Math.floorMod(v, 1_000_000_000L));
             char[] out = new char[40];
-            assertEquals(f.format(t), new String(out, 0, FlowRecordJson.formatTime(v, out)), "epoch nanos " + v);
+            assertEquals(f.format(t), new String(out, 0, FlowEventJson.formatTime(v, out)), "epoch nanos " + v);
         }
     }
 
     @Test
     void recordJsonHasTheSensorFieldsFirstInOrderThenTheAdditions() {
-        FlowRecord r = TestRecords.record(5);
+        FlowEvent r = TestRecords.record(5);
         JsonLines enc = new JsonLines();
         enc.append(r);
         JsonNode n = TestRecords.parse(enc.buffer().toString());
@@ -91,7 +91,7 @@ class EncodingTest {
     void ipv6AndMissingNamesAreWrittenAsTextAndNull() throws Exception {
         FlowKey key = FlowKey.of(InetAddress.getByName("2001:db8::1"), InetAddress.getByName("2001:db8::2"),
                 5000, 443, 6);
-        FlowRecord r = new FlowRecord("00000000000000aa", key, 0, 0, 1, 0, 60, 0, 40, 0, 0x02, 0,
+        FlowEvent r = new FlowEvent("00000000000000aa", key, 0, 0, 1, 0, 60, 0, 40, 0, 0x02, 0,
                 EndReason.SHUTDOWN, null, null, Direction.UNKNOWN);
         JsonLines enc = new JsonLines();
         enc.append(r);
@@ -124,8 +124,8 @@ class EncodingTest {
 
     @Test
     void csvLineHasTheJsonColumnsAndQuotesTextWithCommas() {
-        FlowRecord base = TestRecords.record(3);
-        FlowRecord r = new FlowRecord(base.flowId(), base.key(), base.startNanos(), base.endNanos(), 2, 1, 200,
+        FlowEvent base = TestRecords.record(3);
+        FlowEvent r = new FlowEvent(base.flowId(), base.key(), base.startNanos(), base.endNanos(), 2, 1, 200,
                 100, 172, 86, 0, 0, EndReason.IDLE_TIMEOUT, "eth0", "host,\"a\"", Direction.INBOUND);
         ByteBuf out = new ByteBuf(16);
         new CsvRecords().append(r, out);

@@ -1,7 +1,7 @@
 package io.flowtrace.sinks.nats;
 
 import io.flowtrace.core.ConfigurationException;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.testing.NatsServerProcess;
@@ -120,8 +120,8 @@ class NatsSinkTest {
         Subscription sub = c.subscribe("flows.>");
         c.flush(Duration.ofSeconds(5));
         NatsSink sink = sink("subject", "flows.{interface}.{protocol}.{src_ip}");
-        List<FlowRecord> records = TestRecords.records(0, 100);
-        for (FlowRecord r : records) {
+        List<FlowEvent> records = TestRecords.records(0, 100);
+        for (FlowEvent r : records) {
             sink.accept(r);
         }
         sink.accept(TestRecords.snapshot("top"));
@@ -167,8 +167,8 @@ class NatsSinkTest {
         Subscription sub = c.subscribe("flows.>");
         c.flush(Duration.ofSeconds(5));
         NatsSink sink = sink("subject", "flows.{interface}");
-        List<FlowRecord> records = TestRecords.records(0, 1500);
-        for (FlowRecord r : records.subList(0, 500)) {
+        List<FlowEvent> records = TestRecords.records(0, 1500);
+        for (FlowEvent r : records.subList(0, 500)) {
             sink.accept(r);
         }
         sink.flush();
@@ -181,11 +181,11 @@ class NatsSinkTest {
         TestRecords.assertSameIds(records.subList(0, 500), before, "received before the crash");
         server.kill();
         awaitStatus(sink, Connection.Status.RECONNECTING);
-        for (FlowRecord r : records.subList(500, 1000)) {
+        for (FlowEvent r : records.subList(500, 1000)) {
             sink.accept(r); // into the client's reconnect buffer
         }
         server.start();
-        for (FlowRecord r : records.subList(1000, 1500)) {
+        for (FlowEvent r : records.subList(1000, 1500)) {
             sink.accept(r);
         }
         sink.close();
@@ -209,8 +209,8 @@ class NatsSinkTest {
         server = new NatsServerProcess(dir, true);
         JetStreamManagement jsm = stream(client());
         NatsSink sink = sink("mode", "jetstream", "subject", "flows.{interface}", "max-pending", "256");
-        List<FlowRecord> records = TestRecords.records(0, 3000);
-        for (FlowRecord r : records.subList(0, 1000)) {
+        List<FlowEvent> records = TestRecords.records(0, 3000);
+        for (FlowEvent r : records.subList(0, 1000)) {
             sink.accept(r);
         }
         // crash with acknowledgements still in flight, keep publishing while it is down (the sink blocks once
@@ -224,11 +224,11 @@ class NatsSinkTest {
                 throw new java.util.concurrent.CompletionException(e);
             }
         });
-        for (FlowRecord r : records.subList(1000, 2000)) {
+        for (FlowEvent r : records.subList(1000, 2000)) {
             sink.accept(r);
         }
         restart.get(60, TimeUnit.SECONDS);
-        for (FlowRecord r : records.subList(2000, 3000)) {
+        for (FlowEvent r : records.subList(2000, 3000)) {
             sink.accept(r);
         }
         sink.close();
@@ -256,8 +256,8 @@ class NatsSinkTest {
             }
         });
         starter.start();
-        List<FlowRecord> records = TestRecords.records(0, 50);
-        for (FlowRecord r : records) {
+        List<FlowEvent> records = TestRecords.records(0, 50);
+        for (FlowEvent r : records) {
             sink.accept(r);
         }
         sink.close();

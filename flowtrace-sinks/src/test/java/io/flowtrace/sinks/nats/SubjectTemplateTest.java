@@ -2,7 +2,7 @@ package io.flowtrace.sinks.nats;
 
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.sinks.testing.TestRecords;
 import org.junit.jupiter.api.Test;
 
@@ -21,8 +21,8 @@ class SubjectTemplateTest {
 
     @Test
     void absentAndOddValuesStayValid() {
-        FlowRecord base = TestRecords.record(1);
-        FlowRecord r = new FlowRecord(base.flowId(), base.key(), base.startNanos(), base.endNanos(), 1, 0, 60, 0, 40,
+        FlowEvent base = TestRecords.record(1);
+        FlowEvent r = new FlowEvent(base.flowId(), base.key(), base.startNanos(), base.endNanos(), 1, 0, 60, 0, 40,
                 0, 0, 0, EndReason.SHUTDOWN, null, "my host.example", Direction.UNKNOWN);
         SubjectTemplate t = SubjectTemplate.parse("f.{interface}.{hostname}", SubjectTemplate.RECORD_FIELDS);
         assertEquals("f.unknown.my_host_example", t.render(r));

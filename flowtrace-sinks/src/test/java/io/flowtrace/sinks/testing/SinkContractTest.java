@@ -1,7 +1,7 @@
 package io.flowtrace.sinks.testing;
 
-import io.flowtrace.core.FlowRecord;
-import io.flowtrace.core.FlowRecordNdjson;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowEventNdjson;
 import io.flowtrace.core.QueueFullPolicy;
 import io.flowtrace.core.internal.SinkRunner;
 import io.flowtrace.core.spi.Sink;
@@ -80,7 +80,7 @@ public abstract class SinkContractTest {
     }
 
     /** What reached the destination is {@code expected}; a failure also gives the runner's counters, if any. */
-    private void assertDelivered(List<FlowRecord> expected, SinkRunner r) throws Exception {
+    private void assertDelivered(List<FlowEvent> expected, SinkRunner r) throws Exception {
         List<String> got = deliveredIds();
         if (atLeastOnce() && r != null && r.retried() > 0) {
             got = new ArrayList<>(new java.util.LinkedHashSet<>(got)); // repeats of retried requests, first kept
@@ -101,8 +101,8 @@ public abstract class SinkContractTest {
     @Test
     void deliversEveryRecordOnceAndInOrder() throws Exception {
         SinkRunner r = runner(createSink(), 1024, QueueFullPolicy.BLOCK);
-        List<FlowRecord> records = TestRecords.records(0, bulkRecords());
-        for (FlowRecord rec : records) {
+        List<FlowEvent> records = TestRecords.records(0, bulkRecords());
+        for (FlowEvent rec : records) {
             assertTrue(r.offer(rec));
         }
         assertEquals(0, r.close(Duration.ofSeconds(60)), "undelivered");
@@ -115,9 +115,9 @@ public abstract class SinkContractTest {
     @Test
     void deliversRecordsWithThePipelinesEncodingOnceAndInOrder() throws Exception {
         SinkRunner r = runner(createSink(), 1024, QueueFullPolicy.BLOCK);
-        List<FlowRecord> records = TestRecords.records(0, bulkRecords());
-        for (FlowRecord rec : records) {
-            byte[] line = FlowRecordNdjson.toBytes(rec);
+        List<FlowEvent> records = TestRecords.records(0, bulkRecords());
+        for (FlowEvent rec : records) {
+            byte[] line = FlowEventNdjson.toBytes(rec);
             assertTrue(r.offer(rec, Arrays.copyOf(line, line.length - 1)));
         }
         assertEquals(0, r.close(Duration.ofSeconds(60)), "undelivered");
@@ -129,8 +129,8 @@ public abstract class SinkContractTest {
     @Test
     void closeDeliversWhatTheSinkStillHolds() throws Exception {
         Sink sink = createSink();
-        List<FlowRecord> records = TestRecords.records(0, 7);
-        for (FlowRecord rec : records) {
+        List<FlowEvent> records = TestRecords.records(0, 7);
+        for (FlowEvent rec : records) {
             sink.accept(rec);
         }
         sink.close();
@@ -140,7 +140,7 @@ public abstract class SinkContractTest {
     @Test
     void snapshotsBetweenRecordsAreAcceptedAndLeaveTheRecordsIntact() throws Exception {
         SinkRunner r = runner(createSink(), 1024, QueueFullPolicy.BLOCK);
-        List<FlowRecord> records = TestRecords.records(0, 300);
+        List<FlowEvent> records = TestRecords.records(0, 300);
         for (int i = 0; i < records.size(); i++) {
             r.offer(records.get(i));
             if (i % 100 == 0) {
@@ -157,7 +157,7 @@ public abstract class SinkContractTest {
     void countersAreNonNegativeAndReadableWhileDelivering() throws Exception {
         Sink sink = createSink();
         SinkRunner r = runner(sink, 1024, QueueFullPolicy.BLOCK);
-        for (FlowRecord rec : TestRecords.records(0, 200)) {
+        for (FlowEvent rec : TestRecords.records(0, 200)) {
             r.offer(rec);
             for (Map.Entry<String, Long> e : sink.counters().entrySet()) {
                 assertTrue(e.getValue() >= 0, e.toString());
@@ -174,7 +174,7 @@ public abstract class SinkContractTest {
             private int n;
 
             @Override
-            public void accept(FlowRecord record) throws Exception {
+            public void accept(FlowEvent record) throws Exception {
                 if (n++ % 10 == 9) {
                     if (n % 20 == 0) {
                         throw new AssertionError("a bug in the sink, at record " + n);
@@ -185,8 +185,8 @@ public abstract class SinkContractTest {
             }
         };
         SinkRunner r = runner(flaky, 1024, QueueFullPolicy.BLOCK);
-        List<FlowRecord> records = TestRecords.records(0, 100);
-        List<FlowRecord> expected = new ArrayList<>();
+        List<FlowEvent> records = TestRecords.records(0, 100);
+        List<FlowEvent> expected = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
             r.offer(records.get(i));
             if (i % 10 != 9) {
@@ -203,7 +203,7 @@ public abstract class SinkContractTest {
     void blockPolicyLosesNothingWhileTheSinkIsHeldUp() throws Exception {
         Gate gate = new Gate();
         SinkRunner r = runner(new GatedSink(createSink(), gate), 4, QueueFullPolicy.BLOCK);
-        List<FlowRecord> records = TestRecords.records(0, 50);
+        List<FlowEvent> records = TestRecords.records(0, 50);
         Thread producer = new Thread(() -> records.forEach(r::offer), "producer");
         producer.start();
         gate.awaitArrival();
@@ -223,12 +223,12 @@ public abstract class SinkContractTest {
     void dropPolicyCountsExactlyWhatItDroppedAndDeliversTheRest() throws Exception {
         Gate gate = new Gate();
         SinkRunner r = runner(new GatedSink(createSink(), gate), 8, QueueFullPolicy.DROP);
-        List<FlowRecord> records = TestRecords.records(0, 100);
-        List<FlowRecord> kept = new ArrayList<>();
+        List<FlowEvent> records = TestRecords.records(0, 100);
+        List<FlowEvent> kept = new ArrayList<>();
         r.offer(records.get(0));
         kept.add(records.get(0));
         gate.awaitArrival(); // the first record is in the sink, held: the queue fills behind it
-        for (FlowRecord rec : records.subList(1, records.size())) {
+        for (FlowEvent rec : records.subList(1, records.size())) {
             if (r.offer(rec)) {
                 kept.add(rec);
             }
@@ -246,11 +246,11 @@ public abstract class SinkContractTest {
         Gate never = new Gate();
         SinkRunner stuck = runner(new GatedSink(new ForwardingSink(null), never), 4, QueueFullPolicy.DROP);
         SinkRunner r = runner(createSink(), 1024, QueueFullPolicy.BLOCK);
-        List<FlowRecord> records = TestRecords.records(0, 500);
+        List<FlowEvent> records = TestRecords.records(0, 500);
         stuck.offer(records.get(0));
         never.awaitArrival();
         r.offer(records.get(0));
-        for (FlowRecord rec : records.subList(1, records.size())) {
+        for (FlowEvent rec : records.subList(1, records.size())) {
             stuck.offer(rec);
             r.offer(rec);
         }
@@ -266,7 +266,7 @@ public abstract class SinkContractTest {
     void shutdownKeepsItsTimeLimitAndReportsWhatWasNotDelivered() throws Exception {
         Gate never = new Gate();
         SinkRunner r = runner(new GatedSink(createSink(), never), 64, QueueFullPolicy.BLOCK);
-        List<FlowRecord> records = TestRecords.records(0, 20);
+        List<FlowEvent> records = TestRecords.records(0, 20);
         records.forEach(r::offer);
         never.awaitArrival();
         long undelivered = r.close(Duration.ofMillis(100));
@@ -291,7 +291,7 @@ public abstract class SinkContractTest {
         }
 
         @Override
-        public void accept(FlowRecord record) throws Exception {
+        public void accept(FlowEvent record) throws Exception {
             if (inner != null) {
                 inner.accept(record);
             }
@@ -303,7 +303,7 @@ public abstract class SinkContractTest {
         }
 
         @Override
-        public void accept(FlowRecord record, byte[] json) throws Exception {
+        public void accept(FlowEvent record, byte[] json) throws Exception {
             if (inner != null) {
                 inner.accept(record, json);
             }
@@ -366,13 +366,13 @@ public abstract class SinkContractTest {
         }
 
         @Override
-        public void accept(FlowRecord record) throws Exception {
+        public void accept(FlowEvent record) throws Exception {
             gate.pass();
             super.accept(record);
         }
 
         @Override
-        public void accept(FlowRecord record, byte[] json) throws Exception {
+        public void accept(FlowEvent record, byte[] json) throws Exception {
             gate.pass();
             super.accept(record, json);
         }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
-import io.flowtrace.core.FlowRecord;
+import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Snapshot;
 
 import java.io.IOException;
@@ -25,15 +25,15 @@ public final class TestRecords {
     }
 
     /** Record number {@code i}: UDP 10.0.x.y:i -> 192.0.2.1:53, distinct flow id per {@code i}. */
-    public static FlowRecord record(int i) {
+    public static FlowEvent record(int i) {
         FlowKey key = FlowKey.ipv4(0x0A000000 | (i & 0xffff), 0xC0000201, 1024 + (i % 60000), 53, 17);
         long start = BASE_NANOS + i * 1_000_000L;
-        return new FlowRecord(FlowRecord.flowIdOf(key, start), key, start, start + 1_500_000_000L, 2, 1, 200, 100,
+        return new FlowEvent(FlowEvent.flowIdOf(key, start), key, start, start + 1_500_000_000L, 2, 1, 200, 100,
                 172, 86, 0, 0, EndReason.IDLE_TIMEOUT, "eth0", "sensor-1", Direction.OUTBOUND);
     }
 
-    public static List<FlowRecord> records(int from, int count) {
-        List<FlowRecord> out = new ArrayList<>(count);
+    public static List<FlowEvent> records(int from, int count) {
+        List<FlowEvent> out = new ArrayList<>(count);
         for (int i = from; i < from + count; i++) {
             out.add(record(i));
         }
@@ -75,7 +75,7 @@ public final class TestRecords {
      * Asserts that {@code actual} holds exactly the ids of {@code expected}, in order, with a short message
      * (sizes, first difference, duplicates) rather than both lists.
      */
-    public static void assertSameIds(List<FlowRecord> expected, List<String> actual, String what) {
+    public static void assertSameIds(List<FlowEvent> expected, List<String> actual, String what) {
         List<String> want = idsOf(expected);
         if (want.equals(actual)) {
             return;
@@ -100,9 +100,9 @@ public final class TestRecords {
     }
 
     /** The flow ids of {@code records}, in order. */
-    public static List<String> idsOf(List<FlowRecord> records) {
+    public static List<String> idsOf(List<FlowEvent> records) {
         List<String> ids = new ArrayList<>();
-        for (FlowRecord r : records) {
+        for (FlowEvent r : records) {
             ids.add(r.flowId());
         }
         return ids;

@@ -12,17 +12,17 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-class FlowRecordJsonTest {
-    private static FlowRecord sample() throws Exception {
+class FlowEventJsonTest {
+    private static FlowEvent sample() throws Exception {
         FlowKey k = FlowKey.of(InetAddress.getByName("2001:db8::1"), InetAddress.getByName("2001:db8:0:1::2"), 443,
                 51000, 6);
-        return new FlowRecord(FlowRecord.flowIdOf(k, 5), k, 1_700_000_000_123_456_789L, 1_700_000_002_623_456_789L,
+        return new FlowEvent(FlowEvent.flowIdOf(k, 5), k, 1_700_000_000_123_456_789L, 1_700_000_002_623_456_789L,
                 3, 2, 300, 200, 240, 160, 0x1b, 0x12, EndReason.TCP_FIN, "eth0", "sensor-1", Direction.OUTBOUND);
     }
 
     @Test
     void writesTheSensorFieldNamesFirstThenOursInOrder() throws Exception {
-        String json = new FlowRecordJson().toJson(sample());
+        String json = new FlowEventJson().toJson(sample());
         List<String> names = new ArrayList<>();
         Iterator<String> it = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).fieldNames();
         it.forEachRemaining(names::add);
@@ -44,10 +44,10 @@ class FlowRecordJsonTest {
 
     @Test
     void readsBackWhatItWrites() throws Exception {
-        FlowRecord r = sample();
-        assertEquals(r, FlowRecordJson.read(new FlowRecordJson().toJson(r)));
-        try (JsonParser p = FlowRecordJson.FACTORY.createParser("{\"src_ip\":1}")) {
-            org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> FlowRecordJson.read(p));
+        FlowEvent r = sample();
+        assertEquals(r, FlowEventJson.read(new FlowEventJson().toJson(r)));
+        try (JsonParser p = FlowEventJson.FACTORY.createParser("{\"src_ip\":1}")) {
+            org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> FlowEventJson.read(p));
         }
     }
 
@@ -61,7 +61,7 @@ class FlowRecordJsonTest {
             // 1970..2100 mostly; the whole span of a long (1677..2262) too, negative times included
             long nanos = i < edges.length ? edges[i]
                     : i % 2 == 0 ? r.nextLong(0, 4_102_444_800_000_000_000L) : r.nextLong();
-            int n = FlowRecordJson.formatTime(nanos, buf);
+            int n = FlowEventJson.formatTime(nanos, buf);
             Instant t = Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
                     Math.floorMod(nanos, 1_000_000_000L));
             String expected = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'")

@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class FlowRecordNdjsonTest {
+class FlowEventNdjsonTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final long MAX_NANOS = 4_102_444_800_000_000_000L; // 2100-01-01
 
@@ -22,14 +22,14 @@ class FlowRecordNdjsonTest {
     void writesTheSameFieldsInTheSameOrderAsTheGenerator() throws Exception {
         FlowKey k = FlowKey.of(java.net.InetAddress.getByName("2001:db8::1"),
                 java.net.InetAddress.getByName("2001:db8:0:1::2"), 443, 51000, 6);
-        FlowRecord r = new FlowRecord(FlowRecord.flowIdOf(k, 5), k, 1_700_000_000_123_456_789L,
+        FlowEvent r = new FlowEvent(FlowEvent.flowIdOf(k, 5), k, 1_700_000_000_123_456_789L,
                 1_700_000_002_623_456_789L, 3, 2, 300, 200, 240, 160, 0x1b, 0x12, EndReason.TCP_FIN, "eth0",
                 "sensor-1", Direction.OUTBOUND);
-        String line = new String(FlowRecordNdjson.toBytes(r), StandardCharsets.UTF_8);
+        String line = new String(FlowEventNdjson.toBytes(r), StandardCharsets.UTF_8);
         assertTrue(line.endsWith("}\n"), line);
         assertEquals(1, line.chars().filter(c -> c == '\n').count());
-        assertEquals(names(new FlowRecordJson().toJson(r)), names(line));
-        assertEquals(MAPPER.readTree(new FlowRecordJson().toJson(r)), MAPPER.readTree(line));
+        assertEquals(names(new FlowEventJson().toJson(r)), names(line));
+        assertEquals(MAPPER.readTree(new FlowEventJson().toJson(r)), MAPPER.readTree(line));
         assertTrue(line.contains("\"flow_duration\":2.5,"), line);
         assertTrue(line.contains("\"avg_packet_size\":100.0,"), line);
         assertTrue(line.contains("\"timestamp\":\"2023-11-14T22:13:22.623456789Z\""), line);
@@ -38,18 +38,18 @@ class FlowRecordNdjsonTest {
     @Test
     void randomRecordsReadBackAsTheGeneratorsOutputAndAsTheRecord() throws Exception {
         SplittableRandom rnd = new SplittableRandom(20240501);
-        FlowRecordJson jackson = new FlowRecordJson();
+        FlowEventJson jackson = new FlowEventJson();
         byte[] buf = new byte[256];
         int offset = 0;
         for (int i = 0; i < 100_000; i++) {
-            FlowRecord r = randomRecord(rnd);
+            FlowEvent r = randomRecord(rnd);
             // lines are appended after each other, as a sink does, and the buffer must always be large enough
-            if (offset + FlowRecordNdjson.maxLength(r) > buf.length || offset > 4096) {
-                buf = new byte[Math.max(256, FlowRecordNdjson.maxLength(r))];
+            if (offset + FlowEventNdjson.maxLength(r) > buf.length || offset > 4096) {
+                buf = new byte[Math.max(256, FlowEventNdjson.maxLength(r))];
                 offset = 0;
             }
-            int end = FlowRecordNdjson.writeLine(r, buf, offset);
-            assertTrue(end - offset <= FlowRecordNdjson.maxLength(r));
+            int end = FlowEventNdjson.writeLine(r, buf, offset);
+            assertTrue(end - offset <= FlowEventNdjson.maxLength(r));
             assertEquals('\n', buf[end - 1]);
             String line = new String(buf, offset, end - offset - 1, StandardCharsets.UTF_8);
             offset = end;
@@ -61,7 +61,7 @@ class FlowRecordNdjsonTest {
             // the fractional fields stay fractional tokens, so typed consumers see the same kinds of number
             assertTrue(ours.get("flow_duration").isFloatingPointNumber(), line);
             assertTrue(ours.get("avg_packet_size").isFloatingPointNumber(), line);
-            assertEquals(r, FlowRecordJson.read(line));
+            assertEquals(r, FlowEventJson.read(line));
         }
     }
 
@@ -86,7 +86,7 @@ class FlowRecordNdjsonTest {
                 int at = rnd.nextInt(8);
                 byte[] out = new byte[at + expected.length() + slack];
                 java.util.Arrays.fill(out, (byte) '#');
-                int end = FlowRecordNdjson.decimal(out, at, v);
+                int end = FlowEventNdjson.decimal(out, at, v);
                 assertEquals(at + expected.length(), end, expected);
                 assertEquals(expected, new String(out, at, end - at, StandardCharsets.US_ASCII));
                 for (int j = 0; j < at; j++) {
@@ -121,7 +121,7 @@ class FlowRecordNdjsonTest {
                 case 2: v = Double.longBitsToDouble(rnd.nextLong(0x3f70000000000000L, 0x4330000000000000L)); break;
                 default: v = rnd.nextInt(1, 1 << 20) + rnd.nextInt(1, 1000) / 1000.0; break;
             }
-            int n = FlowRecordNdjson.shortest(buf, 0, v);
+            int n = FlowEventNdjson.shortest(buf, 0, v);
             if (n < 0) {
                 continue;
             }
@@ -133,12 +133,12 @@ class FlowRecordNdjsonTest {
         }
         assertTrue(written > 900_000, "the shortcut applied to only " + written);
         // ties: exactly half a unit in the last place away reads back to the even significand
-        assertEquals(-1, FlowRecordNdjson.shortest(buf, 0, 2.0));
-        assertEquals(-1, FlowRecordNdjson.shortest(buf, 0, 3.0));
-        assertEquals(-1, FlowRecordNdjson.shortest(buf, 0, 1e-3));
-        assertEquals("0.1", new String(buf, 0, FlowRecordNdjson.shortest(buf, 0, 0.1), StandardCharsets.US_ASCII));
+        assertEquals(-1, FlowEventNdjson.shortest(buf, 0, 2.0));
+        assertEquals(-1, FlowEventNdjson.shortest(buf, 0, 3.0));
+        assertEquals(-1, FlowEventNdjson.shortest(buf, 0, 1e-3));
+        assertEquals("0.1", new String(buf, 0, FlowEventNdjson.shortest(buf, 0, 0.1), StandardCharsets.US_ASCII));
         assertEquals("66.66666666666667",
-                new String(buf, 0, FlowRecordNdjson.shortest(buf, 0, 200.0 / 3), StandardCharsets.US_ASCII));
+                new String(buf, 0, FlowEventNdjson.shortest(buf, 0, 200.0 / 3), StandardCharsets.US_ASCII));
     }
 
     private static int significantDigits(String text) {
@@ -151,9 +151,9 @@ class FlowRecordNdjsonTest {
     void escapesWhatJsonRequiresAndKeepsTheRestAsUtf8() throws Exception {
         String hostname = "a\"b\\c\n\t\u0001\u001f/é€😀";
         FlowKey k = FlowKey.ipv4(0x0a000001, 0x0a000002, 1, 2, 17);
-        FlowRecord r = new FlowRecord("id\u0000", k, 0, 0, 1, 0, 60, 0, 40, 0, 0, 0, EndReason.IDLE_TIMEOUT,
+        FlowEvent r = new FlowEvent("id\u0000", k, 0, 0, 1, 0, 60, 0, 40, 0, 0, 0, EndReason.IDLE_TIMEOUT,
                 null, hostname, Direction.UNKNOWN);
-        String line = new String(FlowRecordNdjson.toBytes(r), StandardCharsets.UTF_8);
+        String line = new String(FlowEventNdjson.toBytes(r), StandardCharsets.UTF_8);
         assertTrue(line.contains("\"interface\":null,"), line);
         assertTrue(line.contains("\"hostname\":\"a\\\"b\\\\c\\n\\t\\u0001\\u001f/é€😀\""), line);
         assertEquals(hostname, MAPPER.readTree(line).get("hostname").asText());
@@ -170,23 +170,23 @@ class FlowRecordNdjsonTest {
         };
         for (long[] c : cases) {
             FlowKey k = new FlowKey((int) c[0], c[1], c[2], c[1], c[2], 0, 0, 1, 0);
-            FlowRecord r = new FlowRecord("x", k, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, EndReason.SHUTDOWN, null, null,
+            FlowEvent r = new FlowEvent("x", k, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, EndReason.SHUTDOWN, null, null,
                     Direction.LOCAL);
-            String json = new String(FlowRecordNdjson.toBytes(r), StandardCharsets.UTF_8);
+            String json = new String(FlowEventNdjson.toBytes(r), StandardCharsets.UTF_8);
             assertTrue(json.contains("\"src_ip\":\"" + IpText.format((int) c[0], c[1], c[2]) + "\""), json);
         }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    private static FlowRecord record(long start, long durationNanos, long packets, long bytes) {
+    private static FlowEvent record(long start, long durationNanos, long packets, long bytes) {
         FlowKey k = FlowKey.ipv4(1, 2, 3, 4, 6);
-        return new FlowRecord("x", k, start, start + durationNanos, packets, 0, bytes, 0, bytes, 0, 0, 0,
+        return new FlowEvent("x", k, start, start + durationNanos, packets, 0, bytes, 0, bytes, 0, 0, 0,
                 EndReason.TCP_RST, "lo", "h", Direction.INBOUND);
     }
 
-    private static String field(FlowRecord r, String name) {
-        String json = new String(FlowRecordNdjson.toBytes(r), StandardCharsets.UTF_8);
+    private static String field(FlowEvent r, String name) {
+        String json = new String(FlowEventNdjson.toBytes(r), StandardCharsets.UTF_8);
         int at = json.indexOf("\"" + name + "\":") + name.length() + 3;
         return json.substring(at, json.indexOf(',', at));
     }
@@ -213,7 +213,7 @@ class FlowRecordNdjsonTest {
         return o;
     }
 
-    private static FlowRecord randomRecord(SplittableRandom rnd) {
+    private static FlowEvent randomRecord(SplittableRandom rnd) {
         FlowKey key;
         if (rnd.nextInt(3) == 0) {
             key = new FlowKey(6, address6(rnd, true), address6(rnd, false), address6(rnd, true),
@@ -249,7 +249,7 @@ class FlowRecordNdjsonTest {
         }
         long bf = bytes(rnd, pf);
         long br = bytes(rnd, pr);
-        return new FlowRecord(flowId(rnd), key, start, end, pf, pr, bf, br, bytes(rnd, pf), bytes(rnd, pr),
+        return new FlowEvent(flowId(rnd), key, start, end, pf, pr, bf, br, bytes(rnd, pf), bytes(rnd, pr),
                 rnd.nextInt(256), rnd.nextInt(256), EndReason.values()[rnd.nextInt(EndReason.values().length)],
                 text(rnd), text(rnd), Direction.values()[rnd.nextInt(Direction.values().length)]);
     }

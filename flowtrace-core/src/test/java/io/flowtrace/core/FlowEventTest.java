@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-class FlowRecordTest {
+class FlowEventTest {
 
     /**
      * Sinks deduplicate on the flow id (NATS message ids, for one), so a conversation must keep its id from one
@@ -14,9 +14,9 @@ class FlowRecordTest {
     @Test
     void flowIdsAreSixteenLowercaseHexDigitsAndStableAcrossReleases() {
         assertEquals("2d1364c9d24dac26",
-                FlowRecord.flowIdOf(FlowKey.ipv4(0x0a000001, 0xc0a80102, 40000, 443, 6), 1_700_000_000_123_456_789L));
-        assertEquals("0fb7917e0138efa7", FlowRecord.flowIdOf(
+                FlowEvent.flowIdOf(FlowKey.ipv4(0x0a000001, 0xc0a80102, 40000, 443, 6), 1_700_000_000_123_456_789L));
+        assertEquals("0fb7917e0138efa7", FlowEvent.flowIdOf(
                 new FlowKey(6, 0x20010db8L << 32, 1, 0x20010db8L << 32, 2, 5353, 5353, 17, 7), 0));
-        assertEquals("faf938f54dc4ca37", FlowRecord.flowIdOf(FlowKey.ipv4(0, 0, 0, 0, 0), -1));
+        assertEquals("faf938f54dc4ca37", FlowEvent.flowIdOf(FlowKey.ipv4(0, 0, 0, 0, 0), -1));
     }
 }

@@ -15,7 +15,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The JSON form of a {@link FlowRecord}: the sensor's field names ({@code flow_id}, {@code timestamp},
+ * The JSON form of a {@link FlowEvent}: the sensor's field names ({@code flow_id}, {@code timestamp},
  * {@code interface}, {@code hostname}, {@code direction}, {@code src_ip}, {@code dst_ip}, {@code src_port},
  * {@code dst_port}, {@code protocol}, {@code flow_duration}, {@code packet_count}, {@code byte_count},
  * {@code avg_packet_size}) followed by flowtrace's ({@code start_time}, {@code src_packets}, {@code dst_packets},
@@ -25,10 +25,10 @@ import java.util.Map;
  * <p>Written with Jackson's streaming generator; addresses and timestamps are formatted into a reused buffer, so
  * an instance allocates little per record. An instance is not thread-safe: use one per thread.
  *
- * <p>Where only bytes are needed (files, sockets), {@link FlowRecordNdjson} writes the same JSON about three times
+ * <p>Where only bytes are needed (files, sockets), {@link FlowEventNdjson} writes the same JSON about three times
  * faster, without a generator; this class remains the reader and the generator-based writer.
  */
-public final class FlowRecordJson {
+public final class FlowEventJson {
     /** Shared, thread-safe factory. */
     public static final JsonFactory FACTORY = JsonFactory.builder().build();
 
@@ -64,7 +64,7 @@ public final class FlowRecordJson {
     private final StringBuilder sb = new StringBuilder(64);
 
     /** Writes one record as a JSON object (no trailing newline). */
-    public void write(FlowRecord r, JsonGenerator g) throws IOException {
+    public void write(FlowEvent r, JsonGenerator g) throws IOException {
         FlowKey k = r.key();
         g.writeStartObject();
         g.writeFieldName(F_FLOW_ID);
@@ -123,7 +123,7 @@ public final class FlowRecordJson {
     }
 
     /** One record as a JSON string (convenience; allocates). */
-    public String toJson(FlowRecord r) {
+    public String toJson(FlowEvent r) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
             write(r, g);
@@ -155,7 +155,7 @@ public final class FlowRecordJson {
      */
     public static int formatTime(long epochNanos, char[] out) {
         byte[] b = TIME_SCRATCH.get();
-        int n = FlowRecordNdjson.time(b, 0, epochNanos);
+        int n = FlowEventNdjson.time(b, 0, epochNanos);
         for (int i = 0; i < n; i++) {
             out[i] = (char) b[i];
         }
@@ -174,12 +174,12 @@ public final class FlowRecordJson {
      *
      * @throws IOException on malformed JSON or a missing field
      */
-    public static FlowRecord read(JsonParser p) throws IOException {
+    public static FlowEvent read(JsonParser p) throws IOException {
         if (p.currentToken() == null) {
             p.nextToken();
         }
         if (p.currentToken() != JsonToken.START_OBJECT) {
-            throw new IOException("flow record: expected a JSON object, got " + p.currentToken());
+            throw new IOException("flow event: expected a JSON object, got " + p.currentToken());
         }
         Map<String, Object> m = new HashMap<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -207,21 +207,21 @@ public final class FlowRecordJson {
                 }
             }
             if (reason == null) {
-                throw new IOException("flow record: unknown end_reason " + m.get("end_reason"));
+                throw new IOException("flow event: unknown end_reason " + m.get("end_reason"));
             }
-            return new FlowRecord(str(m, "flow_id"), key, parseTime(str(m, "start_time")),
+            return new FlowEvent(str(m, "flow_id"), key, parseTime(str(m, "start_time")),
                     parseTime(str(m, "timestamp")), num(m, "src_packets"), num(m, "dst_packets"),
                     num(m, "src_bytes"), num(m, "dst_bytes"), num(m, "src_ip_bytes"), num(m, "dst_ip_bytes"),
                     (int) num(m, "src_tcp_flags"), (int) num(m, "dst_tcp_flags"), reason,
                     (String) m.get("interface"), (String) m.get("hostname"),
                     Direction.valueOf(str(m, "direction").toUpperCase(java.util.Locale.ROOT)));
         } catch (RuntimeException e) {
-            throw new IOException("flow record: " + e.getMessage(), e);
+            throw new IOException("flow event: " + e.getMessage(), e);
         }
     }
 
     /** Reads one record from a JSON text. */
-    public static FlowRecord read(String json) {
+    public static FlowEvent read(String json) {
         try (JsonParser p = FACTORY.createParser(json)) {
             return read(p);
         } catch (IOException e) {
@@ -245,7 +245,7 @@ public final class FlowRecordJson {
     private static String str(Map<String, Object> m, String k) throws IOException {
         Object v = m.get(k);
         if (!(v instanceof String)) {
-            throw new IOException("flow record: field " + k + " missing or not a string");
+            throw new IOException("flow event: field " + k + " missing or not a string");
         }
         return (String) v;
     }
@@ -258,7 +258,7 @@ public final class FlowRecordJson {
         if (v instanceof BigInteger) {
             return ((BigInteger) v).longValueExact();
         }
-        throw new IOException("flow record: field " + k + " missing or not a whole number");
+        throw new IOException("flow event: field " + k + " missing or not a whole number");
     }
 
     private static int protocolNumber(String name) {

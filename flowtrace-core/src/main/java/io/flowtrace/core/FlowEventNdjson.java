@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Writes a {@link FlowRecord} as JSON straight into a byte array: the same fields, in the same order, with the same
- * values as {@link FlowRecordJson}, without a generator in between. Field names are pre-encoded byte constants,
+ * Writes a {@link FlowEvent} as JSON straight into a byte array: the same fields, in the same order, with the same
+ * values as {@link FlowEventJson}, without a generator in between. Field names are pre-encoded byte constants,
  * numbers and timestamps are written with two-digit tables, addresses are formatted as bytes, and the two
  * fractional fields ({@code flow_duration}, {@code avg_packet_size}) are written as their exact decimal when it is
  * short (always for durations under about 104 days) and otherwise as the shortest text that reads back to the same
@@ -19,8 +19,8 @@ import java.util.Arrays;
  * <p>Typical use, with a reused array: {@code buf = ensure(buf, len + maxLength(r)); len = writeLine(r, buf, len);}.
  * All methods are static and thread-safe.
  */
-public final class FlowRecordNdjson {
-    private FlowRecordNdjson() {
+public final class FlowEventNdjson {
+    private FlowEventNdjson() {
     }
 
     /** Size of a short constant made by {@link #text}. */
@@ -114,7 +114,7 @@ public final class FlowRecordNdjson {
     }
 
     /** An upper bound of the bytes {@link #writeLine} writes for {@code r}. */
-    public static int maxLength(FlowRecord r) {
+    public static int maxLength(FlowEvent r) {
         return FIXED_MAX + 6 * (r.flowId().length() + length(r.interfaceName()) + length(r.hostname()));
     }
 
@@ -122,14 +122,14 @@ public final class FlowRecordNdjson {
      * Writes {@code r} as one JSON object followed by {@code '\n'} at {@code out[off]}; returns the offset after
      * it. {@code out} must have {@link #maxLength} bytes free from {@code off}.
      */
-    public static int writeLine(FlowRecord r, byte[] out, int off) {
+    public static int writeLine(FlowEvent r, byte[] out, int off) {
         int p = write(r, out, off);
         out[p++] = '\n';
         return p;
     }
 
     /** Writes {@code r} as one JSON object (no separator); otherwise as {@link #writeLine}. */
-    public static int write(FlowRecord r, byte[] out, int off) {
+    public static int write(FlowEvent r, byte[] out, int off) {
         // one method, although the JIT stops inlining the field writers about a third of the way through it (its
         // node budget): in four parts, each compiled with its writers inlined, a record took 450 ns instead of 520,
         // but the parts cost the compiler three times as long, and a short run's records are written while it works
@@ -188,7 +188,7 @@ public final class FlowRecordNdjson {
     }
 
     /** One record as a JSON line, {@code '\n'} included (convenience; allocates). */
-    public static byte[] toBytes(FlowRecord r) {
+    public static byte[] toBytes(FlowEvent r) {
         byte[] b = new byte[maxLength(r)];
         int n = writeLine(r, b, 0);
         return Arrays.copyOf(b, n);
@@ -464,7 +464,7 @@ public final class FlowRecordNdjson {
         return n;
     }
 
-    /** RFC 3339 UTC with nine fraction digits (also behind {@link FlowRecordJson#formatTime}). */
+    /** RFC 3339 UTC with nine fraction digits (also behind {@link FlowEventJson#formatTime}). */
     static int time(byte[] out, int p, long epochNanos) {
         long secs = Math.floorDiv(epochNanos, 1_000_000_000L);
         int nanos = (int) (epochNanos - secs * 1_000_000_000L);

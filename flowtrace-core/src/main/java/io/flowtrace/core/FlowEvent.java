@@ -25,12 +25,12 @@ import java.util.Objects;
  * @param hostname        host the meter runs on, or {@code null} when not set
  * @param direction       relative to the host's own addresses
  */
-public record FlowRecord(String flowId, FlowKey key, long startNanos, long endNanos,
+public record FlowEvent(String flowId, FlowKey key, long startNanos, long endNanos,
                          long packetsForward, long packetsReverse, long bytesForward, long bytesReverse,
                          long ipBytesForward, long ipBytesReverse, int tcpFlagsForward, int tcpFlagsReverse,
                          EndReason endReason, String interfaceName, String hostname, Direction direction) {
 
-    public FlowRecord {
+    public FlowEvent {
         Objects.requireNonNull(flowId, "flowId");
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(endReason, "endReason");
