@@ -18,7 +18,9 @@ import java.util.Map;
  * @param endReasons         events by end reason
  * @param sinks              delivery counters per sink
  * @param sourceCounters     the source's own counters (e.g. kernel drops)
- * @param aggregatorFailures calls into aggregators that threw
+ * @param aggregatorFailures calls into aggregators that threw on a worker ({@code onPacket}, {@code onFlow},
+ *                           {@code copy})
+ * @param snapshotFailures   merges or snapshots of aggregator state that threw (that window's snapshot is lost)
  * @param elapsed            time since the pipeline started
  * @param finalFlush         of that, the time from the end of the source to the last delivery: every open flow
  *                           ended and its record delivered (zero until then)
@@ -26,13 +28,36 @@ import java.util.Map;
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<String, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
-                        Duration elapsed, Duration finalFlush) {
+                        long snapshotFailures, Duration elapsed, Duration finalFlush) {
 
     public FlowStats {
         malformed = Map.copyOf(malformed);
         endReasons = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(endReasons));
         sinks = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sinks));
         sourceCounters = Map.copyOf(sourceCounters);
+    }
+
+    /**
+     * Every plugin failure of the run, one line each, empty when there was none: sinks and callbacks (the sinks
+     * {@code callback} and {@code on-snapshot-N}) that threw or did not deliver everything, aggregators that threw.
+     * The command line prints these; {@link FlowTrace.Builder#failOnPluginError} makes them fail the run.
+     */
+    public java.util.List<String> failures() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        sinks.forEach((name, st) -> {
+            long lost = st.failed() + st.dropped() + st.undelivered();
+            if (lost > 0) {
+                out.add("sink " + name + " did not deliver " + lost + " item(s) (" + st.failed() + " failed, "
+                        + st.dropped() + " dropped, " + st.undelivered() + " undelivered)");
+            }
+        });
+        if (aggregatorFailures > 0) {
+            out.add("aggregators threw " + aggregatorFailures + " time(s)");
+        }
+        if (snapshotFailures > 0) {
+            out.add("aggregator snapshots failed " + snapshotFailures + " time(s)");
+        }
+        return out;
     }
 
     /** Malformed frames of every reason. */

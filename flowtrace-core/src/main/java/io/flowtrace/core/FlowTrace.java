@@ -3,6 +3,7 @@ package io.flowtrace.core;
 import io.flowtrace.core.internal.Pipeline;
 import io.flowtrace.core.internal.RecordContext;
 import io.flowtrace.core.internal.SinkRunner;
+import io.flowtrace.core.internal.SnapshotListenerSink;
 import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.PacketSource;
 import io.flowtrace.core.spi.PluginConfig;
@@ -21,6 +22,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A flow meter: packets from one source become flow events delivered to sinks, with aggregators running over the
@@ -59,6 +61,7 @@ public final class FlowTrace implements AutoCloseable {
      *
      * @return the final counters
      * @throws CaptureFileException when the capture is damaged (after every good packet before it was metered)
+     * @throws PluginFailureException when {@link Builder#failOnPluginError} is on and a plugin failed
      * @throws IllegalStateException when already started
      */
     public FlowStats run() {
@@ -137,6 +140,17 @@ public final class FlowTrace implements AutoCloseable {
         return pipeline.latestSnapshots();
     }
 
+    /** The latest snapshot of the task named {@code task}, or empty when it has none yet (or no such task). */
+    public java.util.Optional<Snapshot> snapshot(String task) {
+        Objects.requireNonNull(task, "task");
+        for (Snapshot s : pipeline.latestSnapshots()) {
+            if (s.task().equals(task)) {
+                return java.util.Optional.of(s);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Stops and waits for the meter to finish (at most 30 s). */
     @Override
     public void close() {
@@ -164,7 +178,7 @@ public final class FlowTrace implements AutoCloseable {
         private Plugins plugins;
         private PacketSource source;
         private String sourceName;
-        private Map<String, String> sourceConfig;
+        private Map<String, ?> sourceConfig;
         private FlowOptions options;
         private Duration tcpIdle;
         private Duration udpIdle;
@@ -185,7 +199,8 @@ public final class FlowTrace implements AutoCloseable {
         private Collection<InetAddress> localAddresses = List.of();
         private final List<SinkSpec> sinks = new ArrayList<>();
         private final List<Object> aggregators = new ArrayList<>(); // Aggregator or NamedSpec
-        private final List<Consumer<Snapshot>> snapshotListeners = new ArrayList<>();
+        private final List<Listener> snapshotListeners = new ArrayList<>();
+        private boolean failOnPluginError;
         private Duration snapshotInterval = Duration.ZERO;
         private Duration period = Duration.ZERO;
         /**
@@ -205,10 +220,14 @@ public final class FlowTrace implements AutoCloseable {
         private QueueFullPolicy sinkFullPolicy = QueueFullPolicy.BLOCK;
         private Duration sinkCloseTimeout = Duration.ofSeconds(30);
 
-        private record SinkSpec(Sink sink, String name, Map<String, String> config) {
+        /** A snapshot listener and its schedule ({@code ZERO}: the main one). */
+        private record Listener(Duration interval, Consumer<Snapshot> consumer) {
         }
 
-        private record NamedSpec(String name, Map<String, String> config) {
+        private record SinkSpec(Sink sink, String name, Map<String, ?> config) {
+        }
+
+        private record NamedSpec(String name, Map<String, ?> config) {
         }
 
         private Builder() {
@@ -242,8 +261,11 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** A source by provider name ({@code pcap-file}, {@code pcap-live}, ...) and its settings. */
-        public Builder source(String name, Map<String, String> config) {
+        /**
+         * A source by provider name ({@code pcap-file}, {@code pcap-live}, ...) and its settings: text, numbers,
+         * booleans, {@link Duration}s or lists (see {@link PluginConfig}).
+         */
+        public Builder source(String name, Map<String, ?> config) {
             once("source");
             this.sourceName = Objects.requireNonNull(name, "name");
             this.sourceConfig = Map.copyOf(config);
@@ -406,12 +428,15 @@ public final class FlowTrace implements AutoCloseable {
          * A sink by provider name and its settings. Two settings are the pipeline's, for any sink: {@code queue}
          * (capacity of its queue) and {@code on_full} ({@code block} or {@code drop}).
          */
-        public Builder sink(String name, Map<String, String> config) {
+        public Builder sink(String name, Map<String, ?> config) {
             sinks.add(new SinkSpec(null, Objects.requireNonNull(name, "name"), Map.copyOf(config)));
             return this;
         }
 
-        /** Records to a callback, on a delivery thread of its own (like any sink). */
+        /**
+         * Flow events to a callback, called on a delivery thread of its own behind a bounded queue (like any sink),
+         * never on the packet path. A callback that throws is counted as the sink {@code callback}'s failure.
+         */
         public Builder onEvent(Consumer<FlowEvent> consumer) {
             Objects.requireNonNull(consumer, "consumer");
             return sink(new Sink() {
@@ -465,7 +490,7 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         /** An aggregator by provider name ({@code exact}, {@code count-min}, ...) and its settings. */
-        public Builder aggregator(String name, Map<String, String> config) {
+        public Builder aggregator(String name, Map<String, ?> config) {
             aggregators.add(new NamedSpec(Objects.requireNonNull(name, "name"), Map.copyOf(config)));
             return this;
         }
@@ -484,9 +509,38 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Called with every merged snapshot. */
+        /**
+         * Called with every merged snapshot of the main schedule ({@link #snapshotInterval}), on a delivery thread of
+         * the listener's own behind a bounded queue (like a sink), never on a worker: a slow listener delays only
+         * itself. A listener that throws is counted as a failure of the sink {@code on-snapshot-N}.
+         */
         public Builder onSnapshot(Consumer<Snapshot> listener) {
-            snapshotListeners.add(Objects.requireNonNull(listener, "listener"));
+            snapshotListeners.add(new Listener(Duration.ZERO, Objects.requireNonNull(listener, "listener")));
+            return this;
+        }
+
+        /**
+         * Called with a merged snapshot of every task every {@code interval} of packet time (and once at the end),
+         * a schedule of its own beside the main one: one run can feed writers and checks that each keep their own
+         * interval. Delivered like {@link #onSnapshot(Consumer)}; sinks get only the main schedule's snapshots.
+         */
+        public Builder onSnapshot(Duration interval, Consumer<Snapshot> listener) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("snapshot interval: " + interval + " (expected: > 0)");
+            }
+            snapshotListeners.add(new Listener(interval, Objects.requireNonNull(listener, "listener")));
+            return this;
+        }
+
+        /**
+         * Whether {@link FlowTrace#run()} fails when a plugin failed during the run: a sink that threw or lost
+         * items, an aggregator or a callback that threw (default off: failures are counted in
+         * {@link FlowStats#failures()} and the run goes on). Everything is still flushed and delivered first.
+         */
+        public Builder failOnPluginError(boolean on) {
+            once("failOnPluginError");
+            failOnPluginError = on;
             return this;
         }
 
@@ -515,90 +569,186 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         /**
-         * Checks every setting together, creates the named plugins, and returns the meter.
+         * Checks every setting together, creates the named plugins, and returns the meter. Every problem is
+         * reported at once, across all settings and plugins; when there is any, every plugin created so far is
+         * closed again, so a failed build leaves no file, socket or interface open.
          *
-         * @throws ConfigurationException naming what is wrong
+         * @throws ConfigurationException naming everything that is wrong
          */
         public FlowTrace build() {
-            FlowOptions o = flowOptions();
+            List<String> problems = new ArrayList<>();
+            List<AutoCloseable> created = new ArrayList<>();
+            FlowOptions o = null;
+            try {
+                o = flowOptions();
+            } catch (ConfigurationException | IllegalStateException e) {
+                problems.add(e.getMessage());
+            }
+            if (!snapshotInterval.isZero() && !period.isZero() && period.compareTo(snapshotInterval) < 0) {
+                problems.add("period (" + Durations.format(period) + ") must not be shorter than snapshotInterval ("
+                        + Durations.format(snapshotInterval) + ")");
+            }
             Plugins p = plugins;
             if (p == null && (sourceName != null || sinks.stream().anyMatch(s -> s.sink == null)
                     || aggregators.stream().anyMatch(a -> a instanceof NamedSpec))) {
-                p = Plugins.discover();
+                try {
+                    p = Plugins.discover();
+                } catch (ConfigurationException e) {
+                    problems.add(e.getMessage());
+                }
             }
+            Plugins found = p;
             PacketSource src = source;
             if (src == null) {
                 if (sourceName == null) {
-                    throw new ConfigurationException("no source: call source(...)");
+                    problems.add("no source: call source(...)");
+                } else if (found != null) {
+                    src = create("source '" + sourceName + "'", sourceConfig,
+                            c -> found.source(sourceName).create(c), problems, created);
                 }
-                src = p.source(sourceName).create(new PluginConfig("source '" + sourceName + "'", sourceConfig));
-            }
-            int n = workers != null ? workers : defaultWorkers();
-            if (!snapshotInterval.isZero() && !period.isZero() && period.compareTo(snapshotInterval) < 0) {
-                throw new ConfigurationException("period (" + Durations.format(period)
-                        + ") must not be shorter than snapshotInterval (" + Durations.format(snapshotInterval) + ")");
             }
             List<Aggregator> aggs = new ArrayList<>();
             Set<String> taskNames = new HashSet<>();
             for (Object a : aggregators) {
-                Aggregator agg;
+                Aggregator agg = null;
                 if (a instanceof Aggregator) {
                     agg = (Aggregator) a;
-                } else {
+                } else if (found != null) {
                     NamedSpec spec = (NamedSpec) a;
-                    agg = p.aggregator(spec.name()).create(new PluginConfig("aggregator '" + spec.name() + "'",
-                            spec.config()));
+                    agg = create("aggregator '" + spec.name() + "'", spec.config(),
+                            c -> found.aggregator(spec.name()).create(c), problems, null);
+                }
+                if (agg == null) {
+                    continue;
                 }
                 if (!taskNames.add(agg.task())) {
-                    throw new ConfigurationException("two aggregator tasks named '" + agg.task() + "'");
+                    problems.add("two aggregator tasks named '" + agg.task() + "'");
                 }
                 aggs.add(agg);
             }
-            List<SinkRunner> runners = new ArrayList<>();
             int queue = sinkQueueCapacity != null ? sinkQueueCapacity
-                    : src.isLive() ? LIVE_SINK_QUEUE : FILE_SINK_QUEUE;
+                    : src != null && src.isLive() ? LIVE_SINK_QUEUE : FILE_SINK_QUEUE;
+            List<Sink> sinkList = new ArrayList<>();
+            List<Integer> capacities = new ArrayList<>();
+            List<QueueFullPolicy> policies = new ArrayList<>();
             for (SinkSpec s : sinks) {
                 if (s.sink != null) {
-                    runners.add(new SinkRunner(s.sink, queue, sinkFullPolicy));
+                    sinkList.add(s.sink);
+                    capacities.add(queue);
+                    policies.add(sinkFullPolicy);
                     continue;
                 }
-                Map<String, String> cfg = new LinkedHashMap<>(s.config);
+                Map<String, Object> cfg = new LinkedHashMap<>(s.config);
                 int capacity = queue;
                 QueueFullPolicy policy = sinkFullPolicy;
-                String q = cfg.remove("queue");
-                String f = cfg.remove("on_full");
-                List<String> errors = new ArrayList<>();
+                Object q = cfg.remove("queue");
+                Object f = cfg.remove("on_full");
+                int before = problems.size();
                 if (q != null) {
                     try {
-                        capacity = Integer.parseInt(q.trim());
+                        capacity = Integer.parseInt(q.toString().trim());
                         if (capacity < 2) {
-                            errors.add("queue: " + q + " (expected: >= 2)");
+                            problems.add("sink '" + s.name + "': queue: " + q + " (expected: >= 2)");
                         }
                     } catch (NumberFormatException e) {
-                        errors.add("queue: '" + q + "' (expected: a whole number >= 2)");
+                        problems.add("sink '" + s.name + "': queue: '" + q + "' (expected: a whole number >= 2)");
                     }
                 }
                 if (f != null) {
-                    switch (f.trim().toLowerCase(java.util.Locale.ROOT)) {
+                    switch (f.toString().trim().toLowerCase(java.util.Locale.ROOT)) {
                         case "block": policy = QueueFullPolicy.BLOCK; break;
                         case "drop": policy = QueueFullPolicy.DROP; break;
-                        default: errors.add("on_full: '" + f + "' (expected: block or drop)");
+                        default: problems.add("sink '" + s.name + "': on_full: '" + f + "' (expected: block or drop)");
                     }
                 }
-                if (!errors.isEmpty()) {
-                    throw new ConfigurationException("sink '" + s.name + "': " + String.join("; ", errors));
+                if (found == null || problems.size() > before) {
+                    continue;
                 }
-                Sink sink = p.sink(s.name).create(new PluginConfig("sink '" + s.name + "'", cfg));
-                runners.add(new SinkRunner(sink, Math.max(2, capacity), policy));
+                Sink sink = create("sink '" + s.name + "'", cfg, c -> found.sink(s.name).create(c), problems,
+                        created);
+                if (sink != null) {
+                    sinkList.add(sink);
+                    capacities.add(Math.max(2, capacity));
+                    policies.add(policy);
+                }
+            }
+            if (!problems.isEmpty()) {
+                for (AutoCloseable c : created) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        problems.add("closing " + c + " after the failed build: " + e);
+                    }
+                }
+                throw new ConfigurationException(problems.size() == 1 ? problems.get(0)
+                        : problems.size() + " problems: " + String.join("; ", problems));
+            }
+            List<SinkRunner> runners = new ArrayList<>();
+            for (int i = 0; i < sinkList.size(); i++) {
+                runners.add(new SinkRunner(sinkList.get(i), capacities.get(i), policies.get(i)));
+            }
+            List<Pipeline.Schedule> schedules = new ArrayList<>();
+            schedules.add(new Pipeline.Schedule(snapshotInterval, new ArrayList<>(), true));
+            int listenerNo = 0;
+            for (Listener l : snapshotListeners) {
+                SinkRunner r = new SinkRunner(new SnapshotListenerSink("on-snapshot-" + ++listenerNo, l.consumer()),
+                        queue, QueueFullPolicy.BLOCK);
+                Pipeline.Schedule target = null;
+                for (Pipeline.Schedule sc : schedules) {
+                    if (sc.interval().equals(l.interval()) || (sc.toSinks() && l.interval().isZero())) {
+                        target = sc;
+                        break;
+                    }
+                }
+                if (target == null) {
+                    target = new Pipeline.Schedule(l.interval(), new ArrayList<>(), false);
+                    schedules.add(target);
+                }
+                target.listeners().add(r);
             }
             PacketSource finalSrc = src;
             RecordContext ctx = new RecordContext(finalSrc::interfaceName, hostname, localAddresses);
+            int n = workers != null ? workers : defaultWorkers();
             int initial = expectedFlows != null ? Math.min(expectedFlows, o.maxFlows()) : Math.min(65_536, o.maxFlows());
             boolean inline = n == 1 && (inlineWorker != null ? inlineWorker
                     : Runtime.getRuntime().availableProcessors() == 1);
-            Pipeline.Settings settings = new Pipeline.Settings(o, n, initial, ctx, aggs, snapshotInterval, period,
-                    runners, List.copyOf(snapshotListeners), sinkCloseTimeout, inline);
+            Pipeline.Settings settings = new Pipeline.Settings(o, n, initial, ctx, aggs, schedules, period,
+                    runners, sinkCloseTimeout, inline, failOnPluginError);
             return new FlowTrace(new Pipeline(settings, src));
+        }
+
+        /**
+         * Creates one plugin, recording what is wrong in {@code problems} instead of throwing; validates its
+         * configuration again afterwards (a provider that forgot to still refuses unknown keys).
+         */
+        private static <T> T create(String what, Map<String, ?> config, Function<PluginConfig, T> factory,
+                                    List<String> problems, List<AutoCloseable> created) {
+            PluginConfig c;
+            try {
+                c = new PluginConfig(what, config);
+            } catch (ConfigurationException e) {
+                problems.add(e.getMessage());
+                return null;
+            }
+            T t;
+            try {
+                t = factory.apply(c);
+            } catch (ConfigurationException e) {
+                problems.add(e.getMessage());
+                return null;
+            } catch (RuntimeException e) {
+                problems.add(what + ": " + e);
+                return null;
+            }
+            if (created != null && t instanceof AutoCloseable) {
+                created.add((AutoCloseable) t);
+            }
+            try {
+                c.validate();
+            } catch (ConfigurationException e) {
+                problems.add(e.getMessage());
+            }
+            return t;
         }
 
         static int defaultWorkers() {

@@ -18,8 +18,9 @@ import java.util.function.Function;
 
 /**
  * The plugins found on the class path (or module path) through {@link ServiceLoader}: packet sources, aggregators
- * and sinks, by name. A provider that fails to load is logged and skipped; two providers with one name are an error
- * naming both classes; an unknown name lists what is available and which artifact adds the built-in ones.
+ * and sinks, by name. A provider that fails to load (a typo in {@code META-INF/services}, a missing dependency) is
+ * logged and skipped, and its reason is repeated in the error for an unknown name; two providers with one name are
+ * an error naming both classes; an unknown name lists what is available and which artifact adds the built-in ones.
  * Immutable and thread-safe once loaded.
  */
 public final class Plugins {
@@ -31,6 +32,8 @@ public final class Plugins {
     private final Map<String, PacketSourceProvider> sources;
     private final Map<String, AggregatorProvider> aggregators;
     private final Map<String, SinkProvider> sinks;
+    /** Why providers of each kind failed to load, in the order met. */
+    private final Map<Class<?>, List<String>> loadFailures = new java.util.HashMap<>();
 
     private Plugins(ClassLoader loader) {
         sources = load(PacketSourceProvider.class, PacketSourceProvider::name, loader);
@@ -49,7 +52,7 @@ public final class Plugins {
         return new Plugins(loader);
     }
 
-    private static <P> Map<String, P> load(Class<P> type, Function<P, String> nameOf, ClassLoader loader) {
+    private <P> Map<String, P> load(Class<P> type, Function<P, String> nameOf, ClassLoader loader) {
         Map<String, P> found = new TreeMap<>();
         List<ServiceLoader<P>> loaders = new ArrayList<>();
         loaders.add(ServiceLoader.load(type, loader));
@@ -66,15 +69,19 @@ public final class Plugins {
                         break;
                     }
                     p = it.next();
-                } catch (ServiceConfigurationError e) {
-                    Log.LOG.warn("skipping a {} that failed to load: {}", type.getSimpleName(), e.getMessage());
+                } catch (ServiceConfigurationError | LinkageError e) {
+                    String reason = e.getMessage() + (e.getCause() != null ? " (" + e.getCause() + ")" : "");
+                    Log.LOG.warn("skipping a {} that failed to load: {}", type.getSimpleName(), reason);
+                    loadFailures.computeIfAbsent(type, k -> new ArrayList<>()).add(reason);
                     continue;
                 }
                 String name;
                 try {
                     name = nameOf.apply(p);
-                } catch (RuntimeException e) {
-                    Log.LOG.warn("skipping {}: name() threw {}", p.getClass().getName(), e.toString());
+                } catch (RuntimeException | LinkageError e) {
+                    String reason = p.getClass().getName() + ": name() threw " + e;
+                    Log.LOG.warn("skipping {}", reason);
+                    loadFailures.computeIfAbsent(type, k -> new ArrayList<>()).add(reason);
                     continue;
                 }
                 P prev = found.get(name);
@@ -112,24 +119,33 @@ public final class Plugins {
 
     /** The packet source provider named {@code name}; the error lists the available ones. */
     public PacketSourceProvider source(String name) {
-        return get(sources, name, "packet source", "flowtrace-capture (pcap-file, pcap-live)");
+        return get(sources, name, "packet source", "flowtrace-capture (pcap-file, pcap-live)",
+                PacketSourceProvider.class);
     }
 
     /** The aggregator provider named {@code name}. */
     public AggregatorProvider aggregator(String name) {
-        return get(aggregators, name, "aggregator", "flowtrace-sketch (exact, count-min, super-spread, hll)");
+        return get(aggregators, name, "aggregator", "flowtrace-sketch (exact, count-min, super-spread, hll)",
+                AggregatorProvider.class);
     }
 
     /** The sink provider named {@code name}. */
     public SinkProvider sink(String name) {
-        return get(sinks, name, "sink", "flowtrace-sinks (file, stdout, http, nats)");
+        return get(sinks, name, "sink", "flowtrace-sinks (file, stdout, http, nats)", SinkProvider.class);
     }
 
-    private static <P> P get(Map<String, P> map, String name, String kind, String artifact) {
+    /** Why providers of a kind ({@code PacketSourceProvider.class}, ...) failed to load; empty when none did. */
+    public List<String> loadFailures(Class<?> providerType) {
+        return List.copyOf(loadFailures.getOrDefault(providerType, List.of()));
+    }
+
+    private <P> P get(Map<String, P> map, String name, String kind, String artifact, Class<P> type) {
         P p = map.get(name);
         if (p == null) {
+            List<String> failed = loadFailures(type);
             throw new ConfigurationException("no " + kind + " named '" + name + "'; available: " + map.keySet()
-                    + " (the built-in ones come with " + artifact + ")");
+                    + " (the built-in ones come with " + artifact + ")"
+                    + (failed.isEmpty() ? "" : "; failed to load: " + String.join("; ", failed)));
         }
         return p;
     }

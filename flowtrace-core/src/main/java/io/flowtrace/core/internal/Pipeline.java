@@ -5,6 +5,7 @@ import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTraceException;
+import io.flowtrace.core.PluginFailureException;
 import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.PacketHandler;
 import io.flowtrace.core.spi.PacketSource;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
 
 /**
  * The running pipeline behind {@link io.flowtrace.core.FlowTrace}: the source thread decodes each frame, hashes its
@@ -45,14 +45,24 @@ public final class Pipeline implements PacketHandler {
      * thread, with no hand-off (for one core); otherwise every worker has its own thread.
      */
     public record Settings(FlowOptions options, int workers, int initialCapacity, RecordContext context,
-                           List<Aggregator> aggregators, Duration snapshotInterval, Duration period,
-                           List<SinkRunner> sinks, List<Consumer<Snapshot>> snapshotListeners,
-                           Duration sinkCloseTimeout, boolean inline) {
+                           List<Aggregator> aggregators, List<Schedule> schedules, Duration period,
+                           List<SinkRunner> sinks, Duration sinkCloseTimeout, boolean inline,
+                           boolean failOnPluginError) {
         public Settings {
             if (inline && workers != 1) {
                 throw new IllegalArgumentException("only a single worker runs inline, not " + workers);
             }
+            if (schedules.isEmpty() || !schedules.get(0).toSinks()) {
+                throw new IllegalArgumentException("the first schedule is the main one, whose snapshots go to sinks");
+            }
         }
+    }
+
+    /**
+     * When snapshots are taken ({@code interval} of packet time; {@code ZERO}: only at the end) and who gets them:
+     * the sinks (the main schedule only) and the listeners, each a runner of its own.
+     */
+    public record Schedule(Duration interval, List<SinkRunner> listeners, boolean toSinks) {
     }
 
     private final Settings settings;
@@ -63,6 +73,8 @@ public final class Pipeline implements PacketHandler {
     private final Thread[] threads;
     private final Batch[] current;
     private final SinkRunner[] sinks;
+    /** Listener runners by schedule. */
+    private final SinkRunner[][] listeners;
     private final boolean inline;
     private final boolean encodesJson;
     private final boolean mayEncodeJson;
@@ -71,6 +83,8 @@ public final class Pipeline implements PacketHandler {
     private final LongAdder records = new LongAdder();
     private final long snapshotNanos;
     private final long periodNanos;
+    /** The source is live: a heartbeat thread moves the clock by wall time when packets stop. */
+    private final boolean live;
     volatile boolean aborted;
     private volatile Throwable abortCause;
 
@@ -102,10 +116,20 @@ public final class Pipeline implements PacketHandler {
         this.encodesJson = json > 1 || (json == 1 && n > 1);
         this.mayEncodeJson = json > 0;
         this.snapshots = new SnapshotCollector(n, this::deliverSnapshot);
-        long interval = settings.snapshotInterval().isZero() ? Long.MAX_VALUE : settings.snapshotInterval().toNanos();
+        List<Schedule> schedules = settings.schedules();
+        long[] intervals = new long[schedules.size()];
+        this.listeners = new SinkRunner[schedules.size()][];
+        long shortest = Long.MAX_VALUE;
+        for (int i = 0; i < intervals.length; i++) {
+            Duration d = schedules.get(i).interval();
+            intervals[i] = d.isZero() ? Long.MAX_VALUE : d.toNanos();
+            shortest = Math.min(shortest, intervals[i]);
+            listeners[i] = schedules.get(i).listeners().toArray(new SinkRunner[0]);
+        }
         long period = settings.period().isZero() ? Long.MAX_VALUE : settings.period().toNanos();
-        this.snapshotNanos = interval;
+        this.snapshotNanos = shortest;
         this.periodNanos = period;
+        this.live = source.isLive();
         Aggregator[] protos = settings.aggregators().toArray(new Aggregator[0]);
         int perWorker = (int) Math.min(SingleWriterFlowTable.MAX_CAPACITY, (o.maxFlows() + (long) n - 1) / n);
         int initial = Math.max(16, settings.initialCapacity() / n);
@@ -114,7 +138,7 @@ public final class Pipeline implements PacketHandler {
         this.threads = new Thread[inline ? 0 : n];
         this.current = new Batch[n];
         for (int i = 0; i < n; i++) {
-            workers[i] = new Worker(i, o, perWorker, initial, settings.context(), protos, interval, period, this,
+            workers[i] = new Worker(i, o, perWorker, initial, settings.context(), protos, intervals, period, this,
                     inline ? 0 : QUEUE_DEPTH);
             if (inline) {
                 current[i] = new Batch(BATCH_SIZE);
@@ -135,13 +159,19 @@ public final class Pipeline implements PacketHandler {
         for (SinkRunner s : sinks) {
             s.start();
         }
+        for (SinkRunner[] ls : listeners) {
+            for (SinkRunner l : ls) {
+                l.start();
+            }
+        }
         for (Thread t : threads) {
             t.start();
         }
         RuntimeException sourceError = null;
         EndReason reason = EndReason.END_OF_CAPTURE;
+        Heartbeat heartbeat = live ? new Heartbeat(this) : null;
         try {
-            source.run(this);
+            source.run(heartbeat != null ? heartbeat.start() : this);
             if (stopRequested) {
                 reason = EndReason.SHUTDOWN;
             }
@@ -150,11 +180,14 @@ public final class Pipeline implements PacketHandler {
         } catch (RuntimeException e) {
             sourceError = e;
         }
+        if (heartbeat != null) {
+            heartbeat.stop();
+        }
         long sourceEnded = System.nanoTime();
         try {
             finish(reason);
         } finally {
-            Map<String, Long> lost = SinkRunner.closeAll(List.of(sinks), settings.sinkCloseTimeout());
+            Map<String, Long> lost = SinkRunner.closeAll(allRunners(), settings.sinkCloseTimeout());
             long end = System.nanoTime();
             finalFlushNanos = end - sourceEnded;
             elapsedNanos = end - startedNanos;
@@ -170,7 +203,20 @@ public final class Pipeline implements PacketHandler {
         if (sourceError != null) {
             throw sourceError;
         }
-        return stats();
+        FlowStats st = stats();
+        if (settings.failOnPluginError() && !st.failures().isEmpty()) {
+            throw new PluginFailureException(st);
+        }
+        return st;
+    }
+
+    /** Sinks, then every listener runner. */
+    private List<SinkRunner> allRunners() {
+        List<SinkRunner> all = new ArrayList<>(List.of(sinks));
+        for (SinkRunner[] ls : listeners) {
+            all.addAll(List.of(ls));
+        }
+        return all;
     }
 
     private volatile boolean stopRequested;
@@ -187,6 +233,64 @@ public final class Pipeline implements PacketHandler {
         aborted = true;
         source.stop();
     }
+
+    /**
+     * The wall-clock heartbeat of a live source: every {@value #HEARTBEAT_MILLIS} ms a thread of its own calls
+     * {@link #onIdle} with the wall clock less {@value #HEARTBEAT_LAG_MILLIS} ms (packets may still be on their
+     * way), so batches waiting at the source reach the workers and idle flows expire when traffic stops, whether or
+     * not the source calls {@code onIdle} itself. The source's calls and the heartbeat's take turns on one lock,
+     * uncontended while packets flow.
+     */
+    private static final class Heartbeat implements PacketHandler, Runnable {
+        private final Pipeline pipeline;
+        private final Thread thread;
+        private volatile boolean stopped;
+
+        Heartbeat(Pipeline pipeline) {
+            this.pipeline = pipeline;
+            this.thread = new Thread(this, "flowtrace-heartbeat");
+            this.thread.setDaemon(true);
+        }
+
+        Heartbeat start() {
+            thread.start();
+            return this;
+        }
+
+        void stop() {
+            stopped = true;
+            LockSupport.unpark(thread);
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public synchronized void onPacket(long timestampNanos, int linkType, byte[] data, int offset,
+                                          int capturedLength, int wireLength, int interfaceIndex) {
+            pipeline.onPacket(timestampNanos, linkType, data, offset, capturedLength, wireLength, interfaceIndex);
+        }
+
+        @Override
+        public synchronized void onIdle(long nowNanos) {
+            pipeline.onIdle(nowNanos);
+        }
+
+        @Override
+        public void run() {
+            while (!stopped && !pipeline.aborted) {
+                LockSupport.parkNanos(HEARTBEAT_MILLIS * 1_000_000L);
+                if (!stopped) {
+                    onIdle((System.currentTimeMillis() - HEARTBEAT_LAG_MILLIS) * 1_000_000L);
+                }
+            }
+        }
+    }
+
+    static final long HEARTBEAT_MILLIS = 250;
+    static final long HEARTBEAT_LAG_MILLIS = 1_000;
 
     // ---- source thread ----
 
@@ -344,16 +448,15 @@ public final class Pipeline implements PacketHandler {
         }
     }
 
-    private void deliverSnapshot(Snapshot s) {
-        for (Consumer<Snapshot> l : settings.snapshotListeners()) {
-            try {
-                l.accept(s);
-            } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(Pipeline.class).warn("snapshot listener failed: {}", e.toString());
-            }
+    /** Hands a merged snapshot of schedule {@code schedule} to its listeners' queues (and the sinks' for the main). */
+    private void deliverSnapshot(int schedule, Snapshot s) {
+        for (SinkRunner l : listeners[schedule]) {
+            l.offer(s);
         }
-        for (SinkRunner r : sinks) {
-            r.offer(s);
+        if (schedule == 0) {
+            for (SinkRunner r : sinks) {
+                r.offer(s);
+            }
         }
     }
 
@@ -402,14 +505,23 @@ public final class Pipeline implements PacketHandler {
         reasons.put(EndReason.END_OF_CAPTURE.jsonName(), finishReason == EndReason.END_OF_CAPTURE ? flushed : 0);
         reasons.put(EndReason.SHUTDOWN.jsonName(), finishReason == EndReason.SHUTDOWN ? flushed : 0);
         Map<String, FlowStats.SinkStats> sinkStats = new LinkedHashMap<>();
-        for (SinkRunner s : sinks) {
+        for (SinkRunner s : allRunners()) {
             sinkStats.put(s.name(), new FlowStats.SinkStats(s.delivered(), s.retried(), s.failed(), s.dropped(), s.undelivered(),
                     safeCounters(s)));
         }
         long el = elapsedNanos >= 0 ? elapsedNanos : (startedNanos == 0 ? 0 : System.nanoTime() - startedNanos);
         return new FlowStats(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, created, active,
-                records.sum(), reasons, sinkStats, source.counters(), aggregatorFailures.sum(), Duration.ofNanos(el),
+                records.sum(), reasons, sinkStats, safeCounters(source), aggregatorFailures.sum(),
+                snapshots.failures(), Duration.ofNanos(el),
                 Duration.ofNanos(elapsedNanos >= 0 ? finalFlushNanos : 0));
+    }
+
+    private static Map<String, Long> safeCounters(PacketSource s) {
+        try {
+            return Map.copyOf(s.counters());
+        } catch (RuntimeException e) {
+            return Map.of();
+        }
     }
 
     private static Map<String, Long> safeCounters(SinkRunner s) {

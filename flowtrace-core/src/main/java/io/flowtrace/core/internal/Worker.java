@@ -29,7 +29,7 @@ final class Worker implements FlowEmitter, Runnable {
     final SingleWriterFlowTable table;
     private final Aggregator[] aggregators;
     private final Pipeline pipeline;
-    private final long snapshotInterval; // nanos, Long.MAX_VALUE: only at the end
+    private final long[] snapshotIntervals; // nanos by schedule, Long.MAX_VALUE: only at the end
     private final long period;           // nanos, Long.MAX_VALUE: never reset
     final SpscArrayQueue<Batch> inbound;
     final SpscArrayQueue<Batch> free;
@@ -39,7 +39,7 @@ final class Worker implements FlowEmitter, Runnable {
      */
     int unbuilt;
     private long stateStart = Long.MIN_VALUE;
-    private long nextSnapshot;
+    private final long[] nextSnapshot;
     private long nextReset;
     private long aggregatorFailures;
     private byte[] jsonScratch = new byte[1024];
@@ -49,7 +49,7 @@ final class Worker implements FlowEmitter, Runnable {
     volatile Throwable failure;
 
     Worker(int id, FlowOptions options, int maxFlows, int initialCapacity, RecordContext context,
-           Aggregator[] prototypes, long snapshotInterval, long period, Pipeline pipeline, int queueDepth) {
+           Aggregator[] prototypes, long[] snapshotIntervals, long period, Pipeline pipeline, int queueDepth) {
         this.id = id;
         this.pipeline = pipeline;
         this.table = new SingleWriterFlowTable(options, maxFlows, initialCapacity, this, context);
@@ -57,7 +57,8 @@ final class Worker implements FlowEmitter, Runnable {
         for (int i = 0; i < prototypes.length; i++) {
             aggregators[i] = prototypes[i].newEmpty();
         }
-        this.snapshotInterval = snapshotInterval;
+        this.snapshotIntervals = snapshotIntervals.clone();
+        this.nextSnapshot = new long[snapshotIntervals.length];
         this.period = period;
         if (queueDepth > 0) {
             inbound = new SpscArrayQueue<>(queueDepth);
@@ -104,7 +105,9 @@ final class Worker implements FlowEmitter, Runnable {
 
     private void startClock(long first) {
         stateStart = first;
-        nextSnapshot = boundaryAfter(first, snapshotInterval);
+        for (int i = 0; i < snapshotIntervals.length; i++) {
+            nextSnapshot[i] = boundaryAfter(first, snapshotIntervals[i]);
+        }
         nextReset = boundaryAfter(first, period);
     }
 
@@ -124,13 +127,18 @@ final class Worker implements FlowEmitter, Runnable {
             return;
         }
         while (true) {
-            long next = Math.min(nextSnapshot, nextReset);
+            long next = nextReset;
+            for (long t : nextSnapshot) {
+                next = Math.min(next, t);
+            }
             if (next > clock) {
                 break;
             }
-            if (nextSnapshot == next) {
-                snapshot(next);
-                nextSnapshot += snapshotInterval;
+            for (int s = 0; s < nextSnapshot.length; s++) {
+                if (nextSnapshot[s] == next) {
+                    snapshot(s, next);
+                    nextSnapshot[s] += snapshotIntervals[s];
+                }
             }
             if (nextReset == next) {
                 for (Aggregator a : aggregators) {
@@ -142,7 +150,7 @@ final class Worker implements FlowEmitter, Runnable {
         }
     }
 
-    private void snapshot(long end) {
+    private void snapshot(int schedule, long end) {
         for (int i = 0; i < aggregators.length; i++) {
             Aggregator copy;
             try {
@@ -151,7 +159,7 @@ final class Worker implements FlowEmitter, Runnable {
                 aggregatorFailed(aggregators[i], e);
                 copy = aggregators[i].newEmpty();
             }
-            pipeline.snapshots.part(i, stateStart, end, copy);
+            pipeline.snapshots.part(schedule, i, stateStart, end, copy);
         }
     }
 
@@ -162,7 +170,9 @@ final class Worker implements FlowEmitter, Runnable {
             if (stateStart == Long.MIN_VALUE) {
                 stateStart = end;
             }
-            snapshot(Math.max(end, stateStart));
+            for (int sc = 0; sc < snapshotIntervals.length; sc++) {
+                snapshot(sc, Math.max(end, stateStart));
+            }
         }
         finished = true;
     }

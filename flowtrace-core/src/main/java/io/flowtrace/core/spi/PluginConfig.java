@@ -15,25 +15,59 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A plugin's settings as text key/value pairs, the same whether they came from the builder, a YAML or properties
- * file, environment variables or the command line ({@code --sink http:url=...,batch=500}). A provider reads every
- * key it knows through the typed getters, which record problems instead of throwing, then calls
+ * A plugin's settings, the same whether they came from the builder, a YAML or properties file, environment
+ * variables or the command line ({@code --sink http:url=...,batch=500}). Values may be text or typed: numbers,
+ * booleans, {@link Duration}s and lists (of text or numbers) are taken as they are, text is parsed. A provider
+ * reads every key it knows through the typed getters, which record problems instead of throwing, then calls
  * {@link #validate()}: one {@link ConfigurationException} lists every bad value and every unknown key, with the
- * keys that are known. Not thread-safe; used once, while a plugin is created.
+ * keys that are known. The builder calls {@link #validate()} again after {@code create()}, so a key no getter
+ * asked for is refused even when a provider forgets to validate. Not thread-safe; used once, on the thread that
+ * builds the meter.
  */
 public final class PluginConfig {
     private final String plugin;
+    private final Map<String, Object> raw;
     private final Map<String, String> values;
     private final Set<String> known = new LinkedHashSet<>();
     private final List<String> errors = new ArrayList<>();
 
     /**
      * @param plugin what is being configured, for messages: {@code sink 'http'}
-     * @param values the settings; keys are case-sensitive
+     * @param values the settings; keys are case-sensitive; values are text, numbers, booleans, durations or lists
+     * @throws ConfigurationException when a value is of a type no getter reads (a map, say), or null
      */
-    public PluginConfig(String plugin, Map<String, String> values) {
+    public PluginConfig(String plugin, Map<String, ?> values) {
         this.plugin = plugin;
-        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        Map<String, Object> r = new LinkedHashMap<>();
+        Map<String, String> t = new LinkedHashMap<>();
+        for (Map.Entry<String, ?> e : values.entrySet()) {
+            Object v = e.getValue();
+            if (!(v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof Duration
+                    || v instanceof List)) {
+                throw new ConfigurationException(plugin + ": " + e.getKey() + ": "
+                        + (v == null ? "null" : "a " + v.getClass().getSimpleName())
+                        + " (expected: text, a number, a boolean, a duration or a list)");
+            }
+            r.put(e.getKey(), v);
+            t.put(e.getKey(), text(v));
+        }
+        this.raw = Collections.unmodifiableMap(r);
+        this.values = Collections.unmodifiableMap(t);
+    }
+
+    /** The text form of a value: a duration as {@code 30s}, a list joined with commas. */
+    private static String text(Object v) {
+        if (v instanceof Duration) {
+            return Durations.format((Duration) v);
+        }
+        if (v instanceof List) {
+            List<String> parts = new ArrayList<>();
+            for (Object o : (List<?>) v) {
+                parts.add(String.valueOf(o));
+            }
+            return String.join(",", parts);
+        }
+        return String.valueOf(v);
     }
 
     /** Parses {@code key=value,key=value} (the command-line form). A value may not contain a comma. */
@@ -57,9 +91,38 @@ public final class PluginConfig {
         return plugin;
     }
 
-    /** Every setting as given. */
+    /** Every setting in its text form (a duration as {@code 30s}, a list joined with commas). */
     public Map<String, String> values() {
         return values;
+    }
+
+    /** Every setting as given, typed values kept. */
+    public Map<String, Object> rawValues() {
+        return raw;
+    }
+
+    /**
+     * A list of text: a list value as it is, or text split at commas. Empty when missing and no default is given.
+     */
+    public List<String> getList(String key, List<String> defaultValue) {
+        known.add(key);
+        Object v = raw.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        List<String> out = new ArrayList<>();
+        if (v instanceof List) {
+            for (Object o : (List<?>) v) {
+                out.add(String.valueOf(o).trim());
+            }
+        } else {
+            for (String part : text(v).split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** Marks keys as known without reading them (for pass-through settings). */
@@ -112,6 +175,15 @@ public final class PluginConfig {
         if (v == null) {
             return defaultValue;
         }
+        Object typed = raw.get(key);
+        if (typed instanceof Number && !(typed instanceof Double || typed instanceof Float)) {
+            long n = ((Number) typed).longValue();
+            if (n < min || n > max) {
+                errors.add(key + ": " + n + " (expected: " + min + ".." + max + ")");
+                return defaultValue;
+            }
+            return n;
+        }
         try {
             long n = Long.parseLong(v.trim().replace("_", ""));
             if (n < min || n > max) {
@@ -155,6 +227,9 @@ public final class PluginConfig {
         if (v == null) {
             return defaultValue;
         }
+        if (raw.get(key) instanceof Boolean) {
+            return (Boolean) raw.get(key);
+        }
         switch (v.trim().toLowerCase(Locale.ROOT)) {
             case "true": case "on": case "yes": case "1": return true;
             case "false": case "off": case "no": case "0": return false;
@@ -170,6 +245,14 @@ public final class PluginConfig {
         String v = values.get(key);
         if (v == null) {
             return defaultValue;
+        }
+        if (raw.get(key) instanceof Duration) {
+            Duration d = (Duration) raw.get(key);
+            if (d.isNegative()) {
+                errors.add(key + ": " + d + " (expected: >= 0)");
+                return defaultValue;
+            }
+            return d;
         }
         try {
             return Durations.parse(v);

@@ -1,0 +1,22 @@
+package io.flowtrace.core;
+
+/**
+ * Thrown by {@link FlowTrace#run()} when {@link FlowTrace.Builder#failOnPluginError} is on and a plugin failed
+ * during the run; everything was flushed and delivered (as far as the plugins allowed) first.
+ */
+public final class PluginFailureException extends FlowTraceException {
+    private static final long serialVersionUID = 1L;
+
+    /** The run's final counters (not serialised). */
+    private final transient FlowStats stats;
+
+    public PluginFailureException(FlowStats stats) {
+        super("plugin failures: " + String.join("; ", stats.failures()));
+        this.stats = stats;
+    }
+
+    /** The counters of the run that failed. */
+    public FlowStats stats() {
+        return stats;
+    }
+}
