@@ -291,6 +291,51 @@ class EmbeddingTest {
         }
     }
 
+    /** Flows 10.{part}.0.x -> 10.{part}.1.1, one packet every 10 ms over five seconds. */
+    private static ListSource part(int part) {
+        ListSource src = new ListSource();
+        long ts = 1_700_000_000L * S;
+        for (int i = 0; i < 500; i++) {
+            src.add(ts + i * 10_000_000L, Frames.ethIpv4(Frames.ip(10, part, 0, i % 25), Frames.ip(10, part, 1, 1),
+                    6, 40000, 80, Frames.ACK, 100));
+        }
+        return src;
+    }
+
+    /** A source that splits into one part per flow group, as a fanout socket per worker would. */
+    static final class SplitSource implements PacketSource {
+        final List<PacketSource> parts = List.of(part(1), part(2), part(3));
+        int asked;
+
+        @Override public String description() { return "split"; }
+        @Override public void run(PacketHandler h) { throw new AssertionError("the parts run, not the source"); }
+        @Override public List<PacketSource> split(int n) { asked = n; return parts; }
+        @Override public void stop() { }
+        @Override public void close() { }
+    }
+
+    @Test
+    void aSplitSourceRunsItsPartsAndMetersWhatTheyReadTogether() {
+        SplitSource split = new SplitSource();
+        List<FlowEvent> events = Collections.synchronizedList(new ArrayList<>());
+        FlowStats s = FlowTrace.builder().source(split).workers(2).onEvent(events::add).build().run();
+        assertEquals(2, split.asked);
+        assertEquals(1_500, s.packetsDecoded());
+        ListSource all = new ListSource();
+        for (int p = 1; p <= 3; p++) {
+            ListSource one = part(p);
+            one.run(new PacketHandler() {
+                @Override
+                public void onPacket(long ts, int link, byte[] data, int off, int cap, int wire, int ifIndex) {
+                    all.add(ts, java.util.Arrays.copyOfRange(data, off, off + cap));
+                }
+            });
+        }
+        List<FlowEvent> expected = FlowTraceTest.collect(all, 1, FlowOptions.defaults());
+        assertEquals(75, expected.size());
+        assertEquals(FlowTraceTest.sorted(expected), FlowTraceTest.sorted(new ArrayList<>(events)));
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);

@@ -79,6 +79,19 @@ public final class AggregatorBytes {
         });
     }
 
+    /**
+     * Reads {@link #toBytes} of one family (what a provider reads).
+     *
+     * @throws IllegalArgumentException when the bytes are of another family (naming both), or not readable
+     */
+    static Aggregator fromBytes(byte[] bytes, int family, String type) {
+        if (bytes.length >= 5 && (bytes[4] & 0xFF) != family) {
+            throw new IllegalArgumentException("aggregator bytes: family: expected " + family + " (" + type
+                    + "), got " + (bytes[4] & 0xFF));
+        }
+        return fromBytes(bytes);
+    }
+
     static byte[] write(Writer w) {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bos)) {

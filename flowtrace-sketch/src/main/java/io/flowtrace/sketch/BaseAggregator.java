@@ -130,6 +130,12 @@ abstract class BaseAggregator implements Aggregator {
     /** Writes parameters then state (after the header written by {@link AggregatorBytes}). */
     abstract void writeState(DataOutputStream out) throws IOException;
 
+    /** The versioned byte form ({@link AggregatorBytes}). */
+    @Override
+    public byte[] toBytes() {
+        return AggregatorBytes.toBytes(this);
+    }
+
     /** The family byte of the byte form. */
     abstract int family();
 

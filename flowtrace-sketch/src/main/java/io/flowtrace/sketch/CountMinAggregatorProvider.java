@@ -72,4 +72,9 @@ public final class CountMinAggregatorProvider implements AggregatorProvider {
         }
         return new CountMinAggregator(name, key, metric, cm, candidates, limit, threshold);
     }
+
+    @Override
+    public Aggregator fromBytes(byte[] bytes) {
+        return AggregatorBytes.fromBytes(bytes, CountMinAggregator.FAMILY, name());
+    }
 }

@@ -32,4 +32,9 @@ public final class ExactAggregatorProvider implements AggregatorProvider {
         config.validate();
         return new ExactAggregator(name, key, metric, limit, capacity, maxKeys, maxPairs);
     }
+
+    @Override
+    public Aggregator fromBytes(byte[] bytes) {
+        return AggregatorBytes.fromBytes(bytes, ExactAggregator.FAMILY, name());
+    }
 }

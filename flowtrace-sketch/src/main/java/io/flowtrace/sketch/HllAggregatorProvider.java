@@ -31,4 +31,9 @@ public final class HllAggregatorProvider implements AggregatorProvider {
         config.validate();
         return new HllAggregator(name, key, element, p, seed, limit, maxKeys);
     }
+
+    @Override
+    public Aggregator fromBytes(byte[] bytes) {
+        return AggregatorBytes.fromBytes(bytes, HllAggregator.FAMILY, name());
+    }
 }

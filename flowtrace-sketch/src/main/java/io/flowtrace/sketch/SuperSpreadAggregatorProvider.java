@@ -63,4 +63,9 @@ public final class SuperSpreadAggregatorProvider implements AggregatorProvider {
                 : SuperSpreadAggregator.sized(memory, depth, m, bits, b, key.words(), seed);
         return new SuperSpreadAggregator(name, key, element, sketch, threshold, limit);
     }
+
+    @Override
+    public Aggregator fromBytes(byte[] bytes) {
+        return AggregatorBytes.fromBytes(bytes, SuperSpreadAggregator.FAMILY, name());
+    }
 }

@@ -1,5 +1,6 @@
 package io.flowtrace.bench.core;
 
+import io.flowtrace.core.spi.LinkType;
 import io.flowtrace.bench.Captures;
 import io.flowtrace.core.internal.DecodedPacket;
 import io.flowtrace.core.internal.PacketDecoder;
@@ -85,7 +86,7 @@ public class DecoderBenchmark {
         int acc = 0;
         byte[] b = buffer;
         for (int i = 0; i < FRAMES; i++) {
-            decoder.decode(b, offsets[i], lengths[i], PacketDecoder.LINKTYPE_ETHERNET, packet);
+            decoder.decode(b, offsets[i], lengths[i], LinkType.ETHERNET, packet);
             acc += packet.flowHash + packet.srcPort;
         }
         return acc;

@@ -2,6 +2,7 @@ package io.flowtrace.capture.live;
 
 import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.FlowTraceException;
+import io.flowtrace.core.spi.LinkType;
 import io.flowtrace.core.spi.PacketHandler;
 import io.flowtrace.core.spi.PacketSource;
 import org.pcap4j.core.BpfProgram;
@@ -66,7 +67,6 @@ final class PcapLiveSource implements PacketSource {
     private static final int PCAP_ERROR_PROMISC_PERM_DENIED = -11;
     /** DLT_RAW as libpcap reports it on Linux and most systems; capture files call it LINKTYPE_RAW (101). */
     private static final int DLT_RAW = 12;
-    private static final int LINKTYPE_RAW = 101;
 
     private final String plugin;
     private final LiveCaptureSettings settings;
@@ -236,7 +236,7 @@ final class PcapLiveSource implements PacketSource {
     }
 
     static int linkTypeOf(int dlt) {
-        return dlt == DLT_RAW ? LINKTYPE_RAW : dlt;
+        return dlt == DLT_RAW ? LinkType.RAW : dlt;
     }
 
     @Override

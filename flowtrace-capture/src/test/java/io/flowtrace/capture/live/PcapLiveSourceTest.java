@@ -1,5 +1,6 @@
 package io.flowtrace.capture.live;
 
+import io.flowtrace.core.spi.LinkType;
 import io.flowtrace.capture.live.LiveTestSupport.Running;
 import io.flowtrace.capture.live.RecordingHandler.Seen;
 import io.flowtrace.core.ConfigurationException;
@@ -120,7 +121,7 @@ class PcapLiveSourceTest {
         long previous = Long.MIN_VALUE;
         boolean subMicrosecond = false;
         for (Seen s : seen) {
-            assertEquals(1, s.linkType(), "loopback is Ethernet (LINKTYPE_ETHERNET)");
+            assertEquals(1, s.linkType(), "loopback is Ethernet (LinkType.ETHERNET)");
             assertEquals(s.wireLength(), s.capturedLength(), "snaplen keeps whole frames");
             assertTrue(s.timestampNanos() >= before - 1_000_000 && s.timestampNanos() <= after + 1_000_000,
                     "timestamp " + s.timestampNanos() + " within the exchange [" + before + ", " + after + "]");

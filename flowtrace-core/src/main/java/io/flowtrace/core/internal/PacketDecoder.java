@@ -1,5 +1,7 @@
 package io.flowtrace.core.internal;
 
+import io.flowtrace.core.spi.LinkType;
+
 /**
  * Decodes link, network and transport headers of one frame into a {@link DecodedPacket}, by offset over the
  * caller's byte array. No allocation, no exceptions: every read is checked against the end of the captured bytes,
@@ -18,23 +20,6 @@ package io.flowtrace.core.internal;
  * that tunnel stays an ordinary UDP packet. With tunnel decoding off the outer packet is the flow.
  */
 public final class PacketDecoder {
-    // link types (pcap LINKTYPE_ values)
-    public static final int LINKTYPE_NULL = 0;
-    public static final int LINKTYPE_ETHERNET = 1;
-    public static final int LINKTYPE_PPP = 9;
-    public static final int LINKTYPE_PPP_HDLC = 50;
-    public static final int LINKTYPE_RAW = 101;
-    public static final int LINKTYPE_C_HDLC = 104;
-    public static final int LINKTYPE_IEEE802_11 = 105;
-    public static final int LINKTYPE_FRELAY = 107;
-    public static final int LINKTYPE_LOOP = 108;
-    public static final int LINKTYPE_LINUX_SLL = 113;
-    public static final int LINKTYPE_IEEE802_11_RADIOTAP = 127;
-    public static final int LINKTYPE_IPV4 = 228;
-    public static final int LINKTYPE_IPV6 = 229;
-    public static final int LINKTYPE_NFLOG = 239;
-    public static final int LINKTYPE_LINUX_SLL2 = 276;
-
     /** Tunnels opened inside one another at most (ERSPAN carrying VXLAN is two). */
     public static final int MAX_TUNNEL_DEPTH = 4;
     /** VLAN tags followed at most. */
@@ -109,7 +94,7 @@ public final class PacketDecoder {
         depth = 0;
         pendingFragment = false;
         fragmentEnd = -1;
-        DecodeStatus s = linkType == LINKTYPE_ETHERNET ? ethernet(b, off, end, out) : otherLink(b, off, end, linkType,
+        DecodeStatus s = linkType == LinkType.ETHERNET ? ethernet(b, off, end, out) : otherLink(b, off, end, linkType,
                 out);
         if (s == DecodeStatus.OK) {
             if (pendingFragment) {
@@ -124,45 +109,45 @@ public final class PacketDecoder {
 
     private DecodeStatus otherLink(byte[] b, int p, int end, int linkType, DecodedPacket out) {
         switch (linkType) {
-            case LINKTYPE_RAW:
+            case LinkType.RAW:
             case 12:
             case 14:
-            case LINKTYPE_IPV4:
-            case LINKTYPE_IPV6:
+            case LinkType.IPV4:
+            case LinkType.IPV6:
                 return ip(b, p, end, out);
-            case LINKTYPE_LINUX_SLL:
+            case LinkType.LINUX_SLL:
                 if (end - p < 16) {
                     return DecodeStatus.TRUNCATED_LINK;
                 }
                 return etherType(b, p + 16, end, u16(b, p + 14), out);
-            case LINKTYPE_LINUX_SLL2:
+            case LinkType.LINUX_SLL2:
                 if (end - p < 20) {
                     return DecodeStatus.TRUNCATED_LINK;
                 }
                 return etherType(b, p + 20, end, u16(b, p), out);
-            case LINKTYPE_NULL:
+            case LinkType.NULL:
                 return bsdNull(b, p, end, out);
-            case LINKTYPE_LOOP:
+            case LinkType.LOOP:
                 if (end - p < 4) {
                     return DecodeStatus.TRUNCATED_LINK;
                 }
                 return addressFamily(b, p + 4, end, u32(b, p), out);
-            case LINKTYPE_PPP:
+            case LinkType.PPP:
                 return ppp(b, p, end, out);
-            case LINKTYPE_PPP_HDLC:
+            case LinkType.PPP_HDLC:
                 if (end - p >= 1 && ((b[p] & 0xff) == 0x0f || (b[p] & 0xff) == 0x8f)) {
                     return ciscoHdlc(b, p, end, out);
                 }
                 return ppp(b, p, end, out);
-            case LINKTYPE_C_HDLC:
+            case LinkType.C_HDLC:
                 return ciscoHdlc(b, p, end, out);
-            case LINKTYPE_FRELAY:
+            case LinkType.FRELAY:
                 return frameRelay(b, p, end, out);
-            case LINKTYPE_NFLOG:
+            case LinkType.NFLOG:
                 return nflog(b, p, end, out);
-            case LINKTYPE_IEEE802_11:
+            case LinkType.IEEE802_11:
                 return ieee80211(b, p, end, out);
-            case LINKTYPE_IEEE802_11_RADIOTAP:
+            case LinkType.IEEE802_11_RADIOTAP:
                 return radiotap(b, p, end, out);
             default:
                 return DecodeStatus.UNSUPPORTED_LINK_TYPE;

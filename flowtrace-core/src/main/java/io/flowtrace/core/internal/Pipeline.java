@@ -169,16 +169,27 @@ public final class Pipeline implements PacketHandler {
         }
         RuntimeException sourceError = null;
         EndReason reason = EndReason.END_OF_CAPTURE;
-        Heartbeat heartbeat = live ? new Heartbeat(this) : null;
+        List<PacketSource> split = List.of(source);
         try {
-            source.run(heartbeat != null ? heartbeat.start() : this);
-            if (stopRequested) {
-                reason = EndReason.SHUTDOWN;
+            split = List.copyOf(source.split(workers.length));
+            if (split.isEmpty()) {
+                throw new FlowTraceException(source.description() + ": split into no source");
             }
-        } catch (IOException e) {
-            sourceError = new FlowTraceException(source.description() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             sourceError = e;
+        }
+        parts = split;
+        if (stopRequested) {
+            for (PacketSource part : split) {
+                part.stop();
+            }
+        }
+        Heartbeat heartbeat = live || split.size() > 1 ? new Heartbeat(this, live) : null;
+        if (sourceError == null) {
+            sourceError = runSources(split, heartbeat != null ? heartbeat.start() : this);
+        }
+        if (stopRequested) {
+            reason = EndReason.SHUTDOWN;
         }
         if (heartbeat != null) {
             heartbeat.stop();
@@ -191,6 +202,11 @@ public final class Pipeline implements PacketHandler {
             long end = System.nanoTime();
             finalFlushNanos = end - sourceEnded;
             elapsedNanos = end - startedNanos;
+            for (PacketSource part : split) {
+                if (part != source) {
+                    part.close();
+                }
+            }
             source.close();
             if (!lost.isEmpty()) {
                 org.slf4j.LoggerFactory.getLogger(Pipeline.class)
@@ -219,19 +235,78 @@ public final class Pipeline implements PacketHandler {
         return all;
     }
 
+    /**
+     * Runs the source, or each part of a split source on a thread of its own (their calls serialised by the
+     * handler), and returns the first failure.
+     */
+    private RuntimeException runSources(List<PacketSource> split, PacketHandler handler) {
+        if (split.size() == 1) {
+            return runOne(split.get(0), handler);
+        }
+        RuntimeException[] errors = new RuntimeException[split.size()];
+        Thread[] readers = new Thread[split.size()];
+        for (int i = 0; i < readers.length; i++) {
+            int part = i;
+            readers[i] = new Thread(() -> errors[part] = runOne(split.get(part), handler), "flowtrace-source-" + i);
+            readers[i].start();
+        }
+        RuntimeException first = null;
+        for (int i = 0; i < readers.length; i++) {
+            try {
+                readers[i].join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stop();
+                i--;
+                continue;
+            }
+            if (errors[i] != null) {
+                if (first == null) {
+                    first = errors[i];
+                    stop(); // one part failed: the others end too
+                } else {
+                    first.addSuppressed(errors[i]);
+                }
+            }
+        }
+        return first;
+    }
+
+    private static RuntimeException runOne(PacketSource src, PacketHandler handler) {
+        try {
+            src.run(handler);
+            return null;
+        } catch (IOException e) {
+            return new FlowTraceException(src.description() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
     private volatile boolean stopRequested;
     private volatile EndReason finishReason;
+    /** The sources being run: the source itself, or its parts. */
+    private volatile List<PacketSource> parts = List.of();
 
     /** Asks the source to stop; {@link #run()} then flushes every open flow with reason {@code shutdown}. */
     public void stop() {
         stopRequested = true;
+        stopSources();
+    }
+
+    private void stopSources() {
         source.stop();
+        for (PacketSource part : parts) {
+            if (part != source) {
+                part.stop();
+            }
+        }
     }
 
     void abort(Throwable t) {
         abortCause = t;
         aborted = true;
-        source.stop();
+        stopSources();
     }
 
     /**
@@ -243,22 +318,30 @@ public final class Pipeline implements PacketHandler {
      */
     private static final class Heartbeat implements PacketHandler, Runnable {
         private final Pipeline pipeline;
+        /** Null when the source is not live: the lock alone then serialises the parts of a split source. */
         private final Thread thread;
         private volatile boolean stopped;
 
-        Heartbeat(Pipeline pipeline) {
+        Heartbeat(Pipeline pipeline, boolean beat) {
             this.pipeline = pipeline;
-            this.thread = new Thread(this, "flowtrace-heartbeat");
-            this.thread.setDaemon(true);
+            this.thread = beat ? new Thread(this, "flowtrace-heartbeat") : null;
+            if (thread != null) {
+                thread.setDaemon(true);
+            }
         }
 
         Heartbeat start() {
-            thread.start();
+            if (thread != null) {
+                thread.start();
+            }
             return this;
         }
 
         void stop() {
             stopped = true;
+            if (thread == null) {
+                return;
+            }
             LockSupport.unpark(thread);
             try {
                 thread.join();

@@ -3,10 +3,16 @@ package io.flowtrace.core.spi;
 import io.flowtrace.core.FlowEvent;
 
 /**
- * A named analytics task (exact counts, a sketch) fed on one worker thread. The pipeline creates one instance per
+ * A named analytics task (exact counts, a sketch) fed on worker threads. The pipeline creates one instance per
  * worker with {@link #newEmpty()}, feeds it packets and finished flows, and at each snapshot merges the workers'
- * {@link #copy()}s into a fresh instance. {@link #onPacket} is on the packet path: no allocation, no locks.
- * An instance is used by one thread at a time.
+ * {@link #copy()}s into a fresh instance whose {@link #snapshot} is delivered.
+ *
+ * <p>Threads: {@link #newEmpty()} is first called on the thread that builds the meter. {@link #onPacket},
+ * {@link #onFlow}, {@link #copy()} and {@link #reset()} are called on the instance's worker thread only, one call
+ * at a time. {@link #newEmpty()}, {@link #merge} and {@link #snapshot} on the copies are called on the worker
+ * that hands in the last part of a window, under a lock (one merge at a time per meter); they never touch a
+ * worker's live instance. {@link #toBytes()} is called on whichever thread ships state. A call that throws is
+ * counted ({@code FlowStats.aggregatorFailures()} or {@code snapshotFailures()}) and never stops metering.
  */
 public interface Aggregator {
 
@@ -16,30 +22,58 @@ public interface Aggregator {
     /** The provider's name, e.g. {@code exact}, {@code count-min}. */
     String type();
 
-    /** Called for every decoded IP packet on this worker. */
+    /**
+     * Called for every decoded IP packet on this worker, on the worker thread. On the packet path: no allocation,
+     * no locks, no blocking; the view is valid only during the call.
+     */
     default void onPacket(PacketView packet) {
     }
 
-    /** Called for every finished flow event on this worker. */
-    default void onFlow(FlowEvent record) {
+    /** Called for every finished flow on this worker, on the worker thread, before the event goes to the sinks. */
+    default void onFlow(FlowEvent event) {
     }
 
-    /** A new, empty instance with the same parameters. */
+    /** A new, empty instance with the same parameters (and seed). */
     Aggregator newEmpty();
 
-    /** An independent copy of the current state. */
+    /** An independent copy of the current state, on the worker thread at a snapshot boundary. */
     Aggregator copy();
 
     /**
-     * Adds another instance's state to this one.
+     * Adds another instance's state to this one (another worker's copy, or another process's, read with
+     * {@link AggregatorProvider#fromBytes}).
      *
      * @throws IllegalArgumentException when {@code other} has different parameters: <em>expected X, got Y</em>
      */
     void merge(Aggregator other);
 
-    /** Clears the state (start of a new period). */
+    /** Clears the state (start of a new period), on the worker thread. */
     void reset();
 
-    /** The current result as a snapshot over the given window. */
+    /** The current result as a snapshot over the given window (packet time, epoch nanoseconds). */
     Snapshot snapshot(long startNanos, long endNanos);
+
+    /**
+     * The current result written row by row, for results too large to hold as one {@link Snapshot} (the default
+     * materialises {@link #snapshot} and writes it). Rows come largest first.
+     */
+    default void snapshot(long startNanos, long endNanos, Snapshot.Writer out) {
+        Snapshot s = snapshot(startNanos, endNanos);
+        out.begin(s.task(), s.type(), s.metric(), s.startNanos(), s.endNanos());
+        for (Snapshot.Row r : s.rows()) {
+            out.row(r);
+        }
+        out.end(s.totals());
+    }
+
+    /**
+     * The state in a versioned byte form (family, version, parameters, seed, state) that
+     * {@link AggregatorProvider#fromBytes} of this type reads back in another process, so engines and sensors can
+     * merge what each saw.
+     *
+     * @throws UnsupportedOperationException when this aggregator has no byte form (the default)
+     */
+    default byte[] toBytes() {
+        throw new UnsupportedOperationException("aggregator '" + task() + "' (" + type() + ") has no byte form");
+    }
 }

@@ -1,6 +1,9 @@
 package io.flowtrace.core.spi;
 
-/** Creates {@link Aggregator}s by name; found through {@link java.util.ServiceLoader}. The constructor does no I/O. */
+/**
+ * Creates {@link Aggregator}s by name; found through {@link java.util.ServiceLoader}. The constructor does no I/O.
+ * Called on the thread that builds the meter (or reads shipped state).
+ */
 public interface AggregatorProvider {
 
     /** Stable lowercase id, e.g. {@code exact}, {@code count-min}, {@code super-spread}, {@code hll}. */
@@ -8,4 +11,14 @@ public interface AggregatorProvider {
 
     /** Builds an aggregator; reads its settings from {@code config} and calls {@link PluginConfig#validate()}. */
     Aggregator create(PluginConfig config);
+
+    /**
+     * Reads state written by {@link Aggregator#toBytes()} of this provider's aggregators.
+     *
+     * @throws IllegalArgumentException when the bytes are of another type, a newer version, or damaged
+     * @throws UnsupportedOperationException when this provider's aggregators have no byte form (the default)
+     */
+    default Aggregator fromBytes(byte[] bytes) {
+        throw new UnsupportedOperationException("aggregator '" + name() + "' has no byte form");
+    }
 }

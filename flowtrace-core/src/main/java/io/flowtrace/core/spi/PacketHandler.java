@@ -1,8 +1,9 @@
 package io.flowtrace.core.spi;
 
 /**
- * Receives raw frames from a {@link PacketSource}, on the source's thread. The frame bytes are only valid during the
- * call: the handler copies what it keeps. Implementations on the packet path must not allocate.
+ * Receives raw frames from a {@link PacketSource}, on the source's thread (the pipeline implements it; a source
+ * only calls it). The frame bytes are only valid during the call: the handler copies what it keeps, so the source
+ * may reuse its buffer at once. The pipeline's implementation allocates nothing per packet.
  */
 public interface PacketHandler {
 
@@ -10,7 +11,7 @@ public interface PacketHandler {
      * One captured frame.
      *
      * @param timestampNanos capture time, epoch nanoseconds
-     * @param linkType       the frame's link-layer type (pcap LINKTYPE_ value, e.g. 1 Ethernet, 113 Linux SLL)
+     * @param linkType       the frame's link-layer type, a pcap LINKTYPE_ value ({@link LinkType})
      * @param data           buffer holding the frame; valid only during the call
      * @param offset         offset of the frame in {@code data}
      * @param capturedLength bytes of the frame present in {@code data}
@@ -21,8 +22,10 @@ public interface PacketHandler {
                   int interfaceIndex);
 
     /**
-     * Called by live sources when no packet has arrived for a while, with the wall-clock time, so that idle flows
-     * expire when traffic stops. Capture files never call it: their packet time is the only clock.
+     * Moves the clock without a packet: live sources may call it when no packet has arrived for a while, with the
+     * wall-clock time, so that idle flows expire when traffic stops (the pipeline's heartbeat calls it too, see
+     * {@link PacketSource#isLive()}). A time before the latest packet's is ignored. Capture files never call it:
+     * their packet time is the only clock.
      */
     default void onIdle(long nowNanos) {
     }

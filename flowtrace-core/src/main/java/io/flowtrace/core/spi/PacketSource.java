@@ -3,8 +3,10 @@ package io.flowtrace.core.spi;
 import java.io.IOException;
 
 /**
- * Where packets come from: a capture file, a live interface, a generator. A source is run once, on one thread that
- * the pipeline owns; {@link #stop()} may be called from any other thread. Not thread-safe otherwise.
+ * Where packets come from: a capture file, a live interface, a generator. A source is run once, on a thread that
+ * the pipeline owns (the thread that called {@code FlowTrace.run()}, or the one {@code start()} made);
+ * {@link #stop()}, {@link #counters()} and {@link #interfaceName} may be called from any other thread;
+ * {@link #close()} is called once, on the running thread, after {@link #run} returned. Not thread-safe otherwise.
  */
 public interface PacketSource extends AutoCloseable {
 
@@ -28,9 +30,27 @@ public interface PacketSource extends AutoCloseable {
         return null;
     }
 
-    /** True for sources fed by a live interface: the pipeline then adds a wall-clock heartbeat. */
+    /**
+     * True for sources fed by a live interface. The pipeline then adds a wall-clock heartbeat: a thread of its own
+     * calls {@link PacketHandler#onIdle} every 250 ms with the wall clock less one second, so idle flows expire and
+     * snapshots are taken when traffic stops even if {@link #run} blocks with no packet; the source's own calls to
+     * the handler and the heartbeat's are then serialised by a lock. Such a source must stamp packets with the wall
+     * clock (epoch nanoseconds), as capture does. A source may still call {@code onIdle} itself, more often or more
+     * precisely (live capture does, with its read timeout as the lag).
+     */
     default boolean isLive() {
         return false;
+    }
+
+    /**
+     * Splits this source into up to {@code parts} sources that together read the same packets, each run on a
+     * thread of its own, so that capture scales with the workers (one socket per worker, as AF_PACKET fanout
+     * does). Every packet of a flow, both directions, must come from the same part. Called once, before
+     * {@link #run}, on the thread that runs the meter; the parts are then run, stopped and closed instead of this
+     * source. The default does not split.
+     */
+    default java.util.List<PacketSource> split(int parts) {
+        return java.util.List.of(this);
     }
 
     /**

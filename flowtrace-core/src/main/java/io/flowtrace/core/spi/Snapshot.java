@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The state of one aggregator task over a time window, as rows largest first. Immutable.
+ * The state of one aggregator task over a time window, as rows largest first. Immutable and thread-safe.
  *
  * @param task        the task's name
  * @param type        the aggregator's provider name ({@code exact}, {@code count-min}, ...)
@@ -24,6 +24,18 @@ public record Snapshot(String task, String type, String metric, long startNanos,
         Objects.requireNonNull(metric, "metric");
         rows = List.copyOf(rows);
         totals = Map.copyOf(totals);
+    }
+
+    /**
+     * Receives a snapshot row by row ({@link Aggregator#snapshot(long, long, Writer)}), so a large result need not be
+     * held whole: {@link #begin} once, {@link #row} for each row (largest first), {@link #end} once.
+     */
+    public interface Writer {
+        void begin(String task, String type, String metric, long startNanos, long endNanos);
+
+        void row(Row row);
+
+        void end(Map<String, Long> totals);
     }
 
     /**
