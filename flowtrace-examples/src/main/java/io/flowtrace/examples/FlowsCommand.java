@@ -130,18 +130,12 @@ final class FlowsCommand implements Command {
         return out;
     }
 
-    /** One line per sink that did not deliver everything it was given: a run that lost records did not succeed. */
+    /**
+     * One line per plugin failure ({@link FlowStats#failures()}): a sink or callback that did not deliver
+     * everything it was given, an aggregator that threw. A run that had any did not succeed.
+     */
     static List<String> losses(FlowStats stats) {
-        List<String> out = new ArrayList<>();
-        stats.sinks().forEach((name, st) -> {
-            long lost = st.failed() + st.dropped() + st.undelivered();
-            if (lost > 0) { // the callback too: it feeds --top-talkers
-                out.add("sink " + name + " did not deliver " + Text.grouped(lost) + " item(s) ("
-                        + Text.grouped(st.failed()) + " failed, " + Text.grouped(st.dropped()) + " dropped, "
-                        + Text.grouped(st.undelivered()) + " undelivered)");
-            }
-        });
-        return out;
+        return stats.failures();
     }
 
     private static boolean isGzip(Path p) {
@@ -178,7 +172,7 @@ final class FlowsCommand implements Command {
                     + Text.fixed(s.finalFlush().toNanos() / 1e9, 3) + " s)");
         }
         s.sinks().forEach((name, st) -> {
-            if (!name.equals("callback")) {
+            if (!name.equals("callback") && !name.startsWith("on-snapshot-")) {
                 err.println("flowtrace: sink " + name + ": " + Text.grouped(st.delivered()) + " delivered, "
                         + Text.grouped(st.retried()) + " retried, " + Text.grouped(st.failed()) + " failed, "
                         + Text.grouped(st.dropped()) + " dropped, " + Text.grouped(st.undelivered()) + " undelivered"

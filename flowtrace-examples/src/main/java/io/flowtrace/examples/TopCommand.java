@@ -96,11 +96,16 @@ final class TopCommand implements Command {
         if (!a.has("quiet")) {
             FlowsCommand.printSummary(stats, err);
         }
+        int exit = 0;
         if (damage != null) {
             err.println("flowtrace top: " + damage.getMessage());
-            return 1;
+            exit = 1;
         }
-        return 0;
+        for (String loss : FlowsCommand.losses(stats)) {
+            err.println("flowtrace top: " + loss);
+            exit = 1;
+        }
+        return exit;
     }
 
     /** The aggregator type (under {@code "type"}) and settings for the command line's options. */
