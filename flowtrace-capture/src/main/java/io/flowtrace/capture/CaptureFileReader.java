@@ -440,15 +440,23 @@ final class CaptureFileReader {
         return sectionBase + localInterface;
     }
 
+    /**
+     * The latest packet time a pcapng file can give: later timestamps (a huge count of units, an offset of many
+     * centuries) are clamped here instead of overflowing into 1969; a year's margin below {@code Long.MAX_VALUE}
+     * keeps the pipeline's window arithmetic from overflowing.
+     */
+    static final long MAX_TIMESTAMP_NANOS = Long.MAX_VALUE - 366L * 86_400 * 1_000_000_000L;
+
     private long toNanos(int g, long units) {
         long factor = ifTsFactor[g];
         long nanos;
         switch (ifTsKind[g]) {
             case TS_MULTIPLY:
-                nanos = units * factor;
+                // units is unsigned: a negative long is above 2^63
+                nanos = units < 0 || units > MAX_TIMESTAMP_NANOS / factor ? MAX_TIMESTAMP_NANOS : units * factor;
                 break;
             case TS_DIVIDE:
-                nanos = Long.divideUnsigned(units, factor);
+                nanos = Math.min(Long.divideUnsigned(units, factor), MAX_TIMESTAMP_NANOS);
                 break;
             default: {
                 int k = (int) factor;
@@ -456,11 +464,17 @@ final class CaptureFileReader {
                 long fraction = units & ((1L << k) - 1);
                 long fractionNanos = k <= 30 ? (fraction * 1_000_000_000L) >>> k
                         : ((fraction >>> (k - 30)) * 1_000_000_000L) >>> 30;
-                nanos = seconds * 1_000_000_000L + fractionNanos;
+                nanos = seconds > MAX_TIMESTAMP_NANOS / 1_000_000_000L ? MAX_TIMESTAMP_NANOS
+                        : Math.min(seconds * 1_000_000_000L + fractionNanos, MAX_TIMESTAMP_NANOS);
                 break;
             }
         }
-        return nanos + ifTsOffsetNanos[g];
+        long offset = ifTsOffsetNanos[g];
+        long t = nanos + offset;
+        if (((nanos ^ t) & (offset ^ t)) < 0) { // overflow: both operands have the sign the sum lost
+            t = offset < 0 ? -MAX_TIMESTAMP_NANOS : MAX_TIMESTAMP_NANOS;
+        }
+        return Math.max(-MAX_TIMESTAMP_NANOS, Math.min(t, MAX_TIMESTAMP_NANOS));
     }
 
     private void sectionHeader(int p) {
@@ -528,7 +542,9 @@ final class CaptureFileReader {
             o = v + ((olen + 3) & ~3);
         }
         setResolution(g, tsresol);
-        ifTsOffsetNanos[g] = tsoffset * 1_000_000_000L;
+        long maxSeconds = MAX_TIMESTAMP_NANOS / 1_000_000_000L;
+        ifTsOffsetNanos[g] = tsoffset > maxSeconds ? MAX_TIMESTAMP_NANOS
+                : tsoffset < -maxSeconds ? -MAX_TIMESTAMP_NANOS : tsoffset * 1_000_000_000L;
         if (name != null) {
             String[] names = interfaceNames;
             if (g >= names.length) {
