@@ -490,6 +490,18 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
+        private FlowCache.Factory flowCache;
+
+        /**
+         * Your own flow state instead of flowtrace's table: {@code factory} makes one cache per worker, when the meter
+         * is built; each is used by its worker's thread only (see {@link FlowCache}).
+         */
+        public Builder flowCache(FlowCache.Factory factory) {
+            once("flowCache");
+            flowCache = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
         /** The flow options these settings give (defaults for what was not set). */
         public FlowOptions flowOptions() {
             FlowOptions o = options != null ? options : FlowOptions.defaults();
@@ -597,7 +609,7 @@ public final class FlowTrace implements AutoCloseable {
             boolean inline = n == 1 && (inlineWorker != null ? inlineWorker
                     : Runtime.getRuntime().availableProcessors() == 1);
             Pipeline.Settings settings = new Pipeline.Settings(o, n, initial, ctx, aggs, snapshotInterval, period,
-                    runners, List.copyOf(snapshotListeners), sinkCloseTimeout, inline);
+                    runners, List.copyOf(snapshotListeners), sinkCloseTimeout, inline, flowCache);
             return new FlowTrace(new Pipeline(settings, src));
         }
 
