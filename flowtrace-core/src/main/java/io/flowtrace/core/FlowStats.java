@@ -15,7 +15,7 @@ import java.util.Map;
  * @param flowsCreated       flow events started
  * @param flowsActive        flows tracked now
  * @param events             flow events emitted
- * @param endReasons         events by end reason
+ * @param endReasons         events by end reason (every reason, in {@link EndReason} order)
  * @param sinks              delivery counters per sink
  * @param sourceCounters     the source's own counters (e.g. kernel drops)
  * @param aggregatorFailures calls into aggregators that threw on a worker ({@code onPacket}, {@code onFlow},
@@ -26,13 +26,15 @@ import java.util.Map;
  *                           ended and its record delivered (zero until then)
  */
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
-                        long flowsCreated, long flowsActive, long events, Map<String, Long> endReasons,
+                        long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
                         long snapshotFailures, Duration elapsed, Duration finalFlush) {
 
     public FlowStats {
         malformed = Map.copyOf(malformed);
-        endReasons = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(endReasons));
+        java.util.EnumMap<EndReason, Long> reasons = new java.util.EnumMap<>(EndReason.class);
+        reasons.putAll(endReasons);
+        endReasons = java.util.Collections.unmodifiableMap(reasons);
         sinks = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sinks));
         sourceCounters = Map.copyOf(sourceCounters);
     }

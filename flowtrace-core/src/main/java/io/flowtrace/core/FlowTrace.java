@@ -544,6 +544,18 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
+        private FlowCache.Factory flowCache;
+
+        /**
+         * Your own flow state instead of flowtrace's table: {@code factory} makes one cache per worker, when the meter
+         * is built; each is used by its worker's thread only (see {@link FlowCache}).
+         */
+        public Builder flowCache(FlowCache.Factory factory) {
+            once("flowCache");
+            flowCache = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
         /** The flow options these settings give (defaults for what was not set). */
         public FlowOptions flowOptions() {
             FlowOptions o = options != null ? options : FlowOptions.defaults();
@@ -713,7 +725,7 @@ public final class FlowTrace implements AutoCloseable {
             boolean inline = n == 1 && (inlineWorker != null ? inlineWorker
                     : Runtime.getRuntime().availableProcessors() == 1);
             Pipeline.Settings settings = new Pipeline.Settings(o, n, initial, ctx, aggs, schedules, period,
-                    runners, sinkCloseTimeout, inline, failOnPluginError);
+                    runners, sinkCloseTimeout, inline, failOnPluginError, flowCache);
             return new FlowTrace(new Pipeline(settings, src));
         }
 

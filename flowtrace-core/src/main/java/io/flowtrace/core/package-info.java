@@ -1,7 +1,8 @@
 /**
  * flowtrace's public API: {@link io.flowtrace.core.FlowTrace} and its builder, the values it produces
  * ({@link io.flowtrace.core.FlowKey}, {@link io.flowtrace.core.FlowEvent}, {@link io.flowtrace.core.FlowStats}),
- * the flow settings ({@link io.flowtrace.core.FlowOptions}), plugin discovery ({@link io.flowtrace.core.Plugins}),
+ * the flow settings ({@link io.flowtrace.core.FlowOptions}), the per-worker flow state
+ * ({@link io.flowtrace.core.FlowCache}, single-writer), plugin discovery ({@link io.flowtrace.core.Plugins}),
  * the JSON form of records ({@link io.flowtrace.core.FlowEventJson}) and the exceptions, all unchecked under
  * {@link io.flowtrace.core.FlowTraceException}.
  *

@@ -164,7 +164,7 @@ final class FlowsCommand implements Command {
         List<String> reasons = new ArrayList<>();
         s.endReasons().forEach((k, v) -> {
             if (v > 0) {
-                reasons.add(k + "=" + v);
+                reasons.add(k.jsonName() + "=" + v);
             }
         });
         if (!reasons.isEmpty()) {

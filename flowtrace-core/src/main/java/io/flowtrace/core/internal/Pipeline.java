@@ -1,6 +1,7 @@
 package io.flowtrace.core.internal;
 
 import io.flowtrace.core.EndReason;
+import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowStats;
@@ -42,18 +43,22 @@ public final class Pipeline implements PacketHandler {
 
     /**
      * Everything the pipeline needs, prepared by the builder. {@code inline}: the single worker runs on the source
-     * thread, with no hand-off (for one core); otherwise every worker has its own thread.
+     * thread, with no hand-off (for one core); otherwise every worker has its own thread. {@code flowCache}: makes
+     * each worker's cache; null for the default table.
      */
     public record Settings(FlowOptions options, int workers, int initialCapacity, RecordContext context,
                            List<Aggregator> aggregators, List<Schedule> schedules, Duration period,
                            List<SinkRunner> sinks, Duration sinkCloseTimeout, boolean inline,
-                           boolean failOnPluginError) {
+                           boolean failOnPluginError, FlowCache.Factory flowCache) {
         public Settings {
             if (inline && workers != 1) {
                 throw new IllegalArgumentException("only a single worker runs inline, not " + workers);
             }
             if (schedules.isEmpty() || !schedules.get(0).toSinks()) {
                 throw new IllegalArgumentException("the first schedule is the main one, whose snapshots go to sinks");
+            }
+            if (flowCache == null) {
+                flowCache = SingleWriterFlowTable::new;
             }
         }
     }
@@ -138,8 +143,8 @@ public final class Pipeline implements PacketHandler {
         this.threads = new Thread[inline ? 0 : n];
         this.current = new Batch[n];
         for (int i = 0; i < n; i++) {
-            workers[i] = new Worker(i, o, perWorker, initial, settings.context(), protos, intervals, period, this,
-                    inline ? 0 : QUEUE_DEPTH);
+            workers[i] = new Worker(i, o, settings.flowCache(), perWorker, initial, settings.context(), protos,
+                    intervals, period, this, inline ? 0 : QUEUE_DEPTH);
             if (inline) {
                 current[i] = new Batch(BATCH_SIZE);
             } else {
@@ -284,7 +289,6 @@ public final class Pipeline implements PacketHandler {
     }
 
     private volatile boolean stopRequested;
-    private volatile EndReason finishReason;
     /** The sources being run: the source itself, or its parts. */
     private volatile List<PacketSource> parts = List.of();
 
@@ -474,7 +478,6 @@ public final class Pipeline implements PacketHandler {
     }
 
     private void finish(EndReason reason) {
-        finishReason = reason;
         if (aborted) {
             return;
         }
@@ -560,33 +563,14 @@ public final class Pipeline implements PacketHandler {
                 malformed.put(s.counterName(), c);
             }
         }
-        long created = 0;
+        FlowCache.Counters flows = FlowCache.Counters.ZERO;
         long active = 0;
-        long evicted = 0;
-        Map<String, Long> reasons = new LinkedHashMap<>();
-        long idle = 0;
-        long act = 0;
-        long fin = 0;
-        long rst = 0;
-        long flushed = 0;
         for (Worker w : workers) {
-            SingleWriterFlowTable t = w.table;
-            created += t.created();
-            active += t.size();
-            evicted += t.evicted();
-            idle += t.expiredIdle();
-            act += t.expiredActive();
-            fin += t.closedFin();
-            rst += t.closedRst();
-            flushed += t.flushed();
+            flows = flows.plus(w.cache.counters());
+            active += w.cache.size();
         }
-        reasons.put(EndReason.IDLE_TIMEOUT.jsonName(), idle);
-        reasons.put(EndReason.ACTIVE_TIMEOUT.jsonName(), act);
-        reasons.put(EndReason.TCP_FIN.jsonName(), fin);
-        reasons.put(EndReason.TCP_RST.jsonName(), rst);
-        reasons.put(EndReason.EVICTED.jsonName(), evicted);
-        reasons.put(EndReason.END_OF_CAPTURE.jsonName(), finishReason == EndReason.END_OF_CAPTURE ? flushed : 0);
-        reasons.put(EndReason.SHUTDOWN.jsonName(), finishReason == EndReason.SHUTDOWN ? flushed : 0);
+        long created = flows.created();
+        Map<EndReason, Long> reasons = flows.endReasons();
         Map<String, FlowStats.SinkStats> sinkStats = new LinkedHashMap<>();
         for (SinkRunner s : allRunners()) {
             sinkStats.put(s.name(), new FlowStats.SinkStats(s.delivered(), s.retried(), s.failed(), s.dropped(), s.undelivered(),

@@ -2,9 +2,11 @@ package io.flowtrace.core.internal;
 
 import io.flowtrace.core.Durations;
 import io.flowtrace.core.EndReason;
+import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.spi.PacketView;
 
 /**
  * The flow table of one worker: open addressing over primitive arrays, one writer thread, no locks and no
@@ -21,9 +23,10 @@ import io.flowtrace.core.FlowEvent;
  * moved on is re-filed. Whether a flow ends on the arrival of its next packet or in a sweep, its record is the
  * same, so records do not depend on how packets are spread over workers.
  *
- * <p>Not thread-safe: one thread calls {@link #update}, {@link #advance} and {@link #flush}.
+ * <p>The default {@link FlowCache}, with its single-writer contract: one thread calls {@link #update},
+ * {@link #advance} and {@link #flush}; others may read {@link #size()} and {@link #counters()} as approximate figures.
  */
-public final class SingleWriterFlowTable {
+public final class SingleWriterFlowTable implements FlowCache {
     /** Made at the first message. */
     private static final class Log {
         static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SingleWriterFlowTable.class);
@@ -78,8 +81,10 @@ public final class SingleWriterFlowTable {
     private static final int WHEEL_SIZE = 1 << WHEEL_BITS;
     private static final int WHEEL_MASK = WHEEL_SIZE - 1;
 
-    private final FlowEmitter emitter;
-    private final RecordContext context;
+    /** Packets whose table lines {@link #update(PacketView[], int, int)} loads together before updating them. */
+    private static final int TOUCH = 32;
+
+    private final FlowCache.Context context;
     private final int maxFlows;
     /** {@link #maxFlows}, or less once the heap had no room to grow the table. */
     private int bound;
@@ -110,26 +115,22 @@ public final class SingleWriterFlowTable {
 
     // counters, written by the owner thread only; read by others as approximate figures
     private long created;
-    private long records;
     private long expiredIdle;
     private long expiredActive;
     private long closedFin;
     private long closedRst;
     private long evicted;
-    private long flushed;
+    /** flows ended by {@link #flush}'s reason, by its ordinal */
+    private final long[] flushed = new long[EndReason.values().length];
 
-    /**
-     * @param options  flow semantics
-     * @param maxFlows this table's bound (the pipeline divides the global bound between workers)
-     * @param emitter  receives every finished record
-     * @param context  interface names, hostname and local addresses for records
-     */
-    public SingleWriterFlowTable(FlowOptions options, int maxFlows, int initialCapacity, FlowEmitter emitter,
-                                 RecordContext context) {
+    /** A table for one worker, as {@link FlowCache.Factory} makes it. */
+    public SingleWriterFlowTable(FlowCache.Context context) {
+        int maxFlows = context.maxFlows();
         if (maxFlows < 1 || maxFlows > MAX_CAPACITY) {
             throw new IllegalArgumentException("maxFlows per worker: " + maxFlows + " (expected: 1.." + MAX_CAPACITY + ")");
         }
-        this.emitter = emitter;
+        FlowOptions options = context.options();
+        int initialCapacity = context.initialCapacity();
         this.context = context;
         this.maxFlows = maxFlows;
         this.bound = maxFlows;
@@ -144,6 +145,17 @@ public final class SingleWriterFlowTable {
         this.linger = options.tcpLinger().toNanos();
         this.wheelShift = wheelShiftFor(options);
         allocate(Math.max(16, Math.min(maxFlows, Math.max(initialCapacity, 16))));
+    }
+
+    /**
+     * @param options  flow semantics
+     * @param maxFlows this table's bound (the pipeline divides the global bound between workers)
+     * @param emitter  receives every finished record
+     * @param context  interface names, hostname and local addresses for records
+     */
+    public SingleWriterFlowTable(FlowOptions options, int maxFlows, int initialCapacity, FlowEmitter emitter,
+                                 RecordContext context) {
+        this(new CacheContext(options, 0, maxFlows, initialCapacity, emitter, context));
     }
 
     /** Wheel resolution: a power of two of nanoseconds near an eighth of the shortest timeout, 1 ms to ~1 s. */
@@ -220,11 +232,13 @@ public final class SingleWriterFlowTable {
     }
 
     /** Flows tracked now. */
+    @Override
     public int size() {
         return size;
     }
 
     /** Slots allocated now (grows four times over, or twice, up to the bound). */
+    @Override
     public int capacity() {
         return capacity;
     }
@@ -245,9 +259,9 @@ public final class SingleWriterFlowTable {
     /**
      * Loads the index entries, then the first line of each flow they name (the flow's second line comes with it), of
      * the first 64 of {@code packets[from..to)} without changing anything, so that their cache misses are in flight
-     * together instead of one after another; the worker calls this for a small batch before updating it packet by
-     * packet. The loops are kept short so that many packets' loads fit in the processor's reorder window at once.
-     * Purely a speed hint: {@link #update} gives the same result without it.
+     * together instead of one after another; {@link #update(PacketView[], int, int)} calls this for a small group
+     * before updating it packet by packet. The loops are kept short so that many packets' loads fit in the
+     * processor's reorder window at once. Purely a speed hint: {@link #update} gives the same result without it.
      */
     public void touch(DecodedPacket[] packets, int from, int to) {
         int[] idx = index;
@@ -270,6 +284,54 @@ public final class SingleWriterFlowTable {
 
     /** {@link #touch}'s index entries of the batch. */
     private final int[] touchEntries = new int[64];
+
+    /** Holds a packet that came as another kind of view. */
+    private final DecodedPacket copied = new DecodedPacket();
+
+    /**
+     * Updates the packets in groups of {@link #TOUCH}, each {@link #touch}ed first, so that the cache misses of a
+     * group overlap; the pipeline's batches are {@link DecodedPacket}s.
+     */
+    @Override
+    public void update(PacketView[] packets, int from, int to) {
+        if (!(packets instanceof DecodedPacket[])) {
+            FlowCache.super.update(packets, from, to);
+            return;
+        }
+        DecodedPacket[] ps = (DecodedPacket[]) packets;
+        for (int start = from; start < to; start += TOUCH) {
+            int end = Math.min(to, start + TOUCH);
+            touch(ps, start, end);
+            for (int i = start; i < end; i++) {
+                update(ps[i]);
+            }
+        }
+    }
+
+    @Override
+    public void update(PacketView packet) {
+        if (packet instanceof DecodedPacket) {
+            update((DecodedPacket) packet);
+            return;
+        }
+        DecodedPacket p = copied;
+        p.timestampNanos = packet.timestampNanos();
+        p.ipVersion = packet.ipVersion();
+        p.srcHi = packet.srcHi();
+        p.srcLo = packet.srcLo();
+        p.dstHi = packet.dstHi();
+        p.dstLo = packet.dstLo();
+        p.srcPort = packet.srcPort();
+        p.dstPort = packet.dstPort();
+        p.protocol = packet.protocol();
+        p.vlan = packet.vlan();
+        p.wireLength = packet.wireLength();
+        p.ipLength = packet.ipLength();
+        p.tcpFlags = packet.tcpFlags();
+        p.interfaceIndex = packet.interfaceIndex();
+        p.flowHash = packet.flowHash();
+        update(p);
+    }
 
     /**
      * Counts one decoded packet.
@@ -505,6 +567,7 @@ public final class SingleWriterFlowTable {
      * Ends every flow whose deadline is at or before {@code nowNanos} (packet time, or the heartbeat of a live
      * source). Cost is proportional to the flows that expire.
      */
+    @Override
     public void advance(long nowNanos) {
         if (nowNanos > now) {
             now = nowNanos;
@@ -612,8 +675,8 @@ public final class SingleWriterFlowTable {
             }
             if ((data[b + LINK] & LINK_EMPTY) == 0) {
                 emit(slot, EndReason.EVICTED);
+                evicted++;
             }
-            evicted++;
             free(slot);
             return;
         }
@@ -633,6 +696,7 @@ public final class SingleWriterFlowTable {
     /**
      * Ends every open flow with {@code reason} (end of capture, shutdown) and empties the table.
      */
+    @Override
     public void flush(EndReason reason) {
         for (int s = 0; s < nextUnused; s++) {
             if (isLive(s)) {
@@ -656,7 +720,7 @@ public final class SingleWriterFlowTable {
                     }
                 } else if ((data[b + LINK] & LINK_EMPTY) == 0) {
                     emit(s, reason);
-                    flushed++;
+                    flushed[reason.ordinal()]++;
                 }
             }
         }
@@ -682,10 +746,8 @@ public final class SingleWriterFlowTable {
         FlowEvent r = new FlowEvent(FlowEvent.flowIdOf(key, first), key, first, d[b + LAST],
                 d[b + PKTS_A], d[b + PKTS_B], d[b + BYTES_A], d[b + BYTES_B], d[b + IPB_A], d[b + IPB_B],
                 (int) ((meta >>> 48) & 0xff), (int) ((meta >>> 56) & 0xff), reason,
-                context.interfaceName(ifIndex), context.hostname(),
-                context.direction(version, d[b + A_HI], d[b + A_LO], d[b + B_HI], d[b + B_LO]));
-        records++;
-        emitter.emit(r);
+                context.interfaceName(ifIndex), context.hostname(), context.direction(key));
+        context.emit(r);
     }
 
     // ---- index: linear probing with backward-shift deletion ----
@@ -803,14 +865,12 @@ public final class SingleWriterFlowTable {
         setWheelLinks(b, 0, 0);
     }
 
-    // ---- counters ----
-
-    public long created() { return created; }
-    public long records() { return records; }
-    public long expiredIdle() { return expiredIdle; }
-    public long expiredActive() { return expiredActive; }
-    public long closedFin() { return closedFin; }
-    public long closedRst() { return closedRst; }
-    public long evicted() { return evicted; }
-    public long flushed() { return flushed; }
+    @Override
+    public Counters counters() {
+        long[] f = flushed;
+        return new Counters(created, expiredIdle + f[EndReason.IDLE_TIMEOUT.ordinal()],
+                expiredActive + f[EndReason.ACTIVE_TIMEOUT.ordinal()], closedFin + f[EndReason.TCP_FIN.ordinal()],
+                closedRst + f[EndReason.TCP_RST.ordinal()], evicted + f[EndReason.EVICTED.ordinal()],
+                f[EndReason.END_OF_CAPTURE.ordinal()], f[EndReason.SHUTDOWN.ordinal()]);
+    }
 }

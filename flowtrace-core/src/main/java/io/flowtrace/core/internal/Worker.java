@@ -1,6 +1,7 @@
 package io.flowtrace.core.internal;
 
 import io.flowtrace.core.EndReason;
+import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowEventNdjson;
@@ -13,7 +14,7 @@ import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One shard of the pipeline: its own flow table and its own instance of every aggregator, fed batches of packets
+ * One shard of the pipeline: its own flow cache and its own instance of every aggregator, fed batches of packets
  * whose flows hash to it. Runs on its own thread, or inline on the source thread when there is one worker.
  */
 final class Worker implements FlowEmitter, Runnable {
@@ -22,11 +23,14 @@ final class Worker implements FlowEmitter, Runnable {
         static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     }
 
-    /** Packets whose table lines are loaded together before they are updated. */
-    private static final int TOUCH = 32;
+    /**
+     * Packets the cache takes at once before the aggregators see them: the default table's group, whose lines it
+     * loads together.
+     */
+    private static final int GROUP = 32;
 
     final int id;
-    final SingleWriterFlowTable table;
+    final FlowCache cache;
     private final Aggregator[] aggregators;
     private final Pipeline pipeline;
     private final long[] snapshotIntervals; // nanos by schedule, Long.MAX_VALUE: only at the end
@@ -48,11 +52,15 @@ final class Worker implements FlowEmitter, Runnable {
     volatile boolean finished;
     volatile Throwable failure;
 
-    Worker(int id, FlowOptions options, int maxFlows, int initialCapacity, RecordContext context,
-           Aggregator[] prototypes, long[] snapshotIntervals, long period, Pipeline pipeline, int queueDepth) {
+    Worker(int id, FlowOptions options, FlowCache.Factory cacheFactory, int maxFlows, int initialCapacity,
+           RecordContext context, Aggregator[] prototypes, long[] snapshotIntervals, long period, Pipeline pipeline,
+           int queueDepth) {
         this.id = id;
         this.pipeline = pipeline;
-        this.table = new SingleWriterFlowTable(options, maxFlows, initialCapacity, this, context);
+        this.cache = java.util.Objects.requireNonNull(
+                cacheFactory.create(new CacheContext(options, id, maxFlows, Math.min(maxFlows, initialCapacity), this,
+                        context)),
+                "the FlowCache.Factory returned null");
         this.aggregators = new Aggregator[prototypes.length];
         for (int i = 0; i < prototypes.length; i++) {
             aggregators[i] = prototypes[i].newEmpty();
@@ -79,18 +87,16 @@ final class Worker implements FlowEmitter, Runnable {
         }
         DecodedPacket[] ps = batch.packets;
         int n = batch.count;
-        SingleWriterFlowTable t = table;
+        FlowCache c = cache;
         Aggregator[] aggs = aggregators;
         if (stateStart == Long.MIN_VALUE && batch.clock != Long.MIN_VALUE) {
             startClock(n > 0 ? Math.min(ps[0].timestampNanos, batch.clock) : batch.clock);
         }
-        for (int from = 0; from < n; from += TOUCH) {
-            int to = Math.min(n, from + TOUCH);
-            // load the table lines of the next few packets together, so their cache misses overlap
-            t.touch(ps, from, to);
+        for (int from = 0; from < n; from += GROUP) {
+            int to = Math.min(n, from + GROUP);
+            c.update(ps, from, to);
             for (int i = from; i < to; i++) {
                 DecodedPacket p = ps[i];
-                t.update(p);
                 for (int a = 0; a < aggs.length; a++) {
                     try {
                         aggs[a].onPacket(p);
@@ -122,7 +128,7 @@ final class Worker implements FlowEmitter, Runnable {
         if (clock == Long.MIN_VALUE) {
             return;
         }
-        table.advance(clock);
+        cache.advance(clock);
         if (aggregators.length == 0 || stateStart == Long.MIN_VALUE) {
             return;
         }
@@ -164,7 +170,7 @@ final class Worker implements FlowEmitter, Runnable {
     }
 
     private void finish(EndReason reason, long clock) {
-        table.flush(reason);
+        cache.flush(reason);
         if (aggregators.length > 0) {
             long end = clock == Long.MIN_VALUE ? 0 : clock;
             if (stateStart == Long.MIN_VALUE) {

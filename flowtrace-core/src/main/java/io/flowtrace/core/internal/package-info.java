@@ -1,6 +1,7 @@
 /**
  * The machinery behind {@link io.flowtrace.core.FlowTrace}, exported only to flowtrace's own modules: the packet
- * decoder, the per-worker {@link io.flowtrace.core.internal.SingleWriterFlowTable}, the sharded
+ * decoder, the per-worker {@link io.flowtrace.core.internal.SingleWriterFlowTable} (the default
+ * {@link io.flowtrace.core.FlowCache}), the sharded
  * {@link io.flowtrace.core.internal.Pipeline} with its batches and workers, and the per-sink
  * {@link io.flowtrace.core.internal.SinkRunner}.
  *

@@ -1,8 +1,11 @@
 package io.flowtrace.core.internal;
 
 import io.flowtrace.core.EndReason;
+import io.flowtrace.core.FlowCache;
+import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.spi.PacketView;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,25 +32,69 @@ class SingleWriterFlowTableTest {
     }
 
     private static List<FlowEvent> runTable(FlowOptions o, List<DecodedPacket> packets, int advanceEvery) {
+        return runCache(SingleWriterFlowTable::new, o, hashed(packets, o), advanceEvery);
+    }
+
+    /**
+     * Runs {@code packets} through a cache made by {@code factory}, in batches of {@code advanceEvery} packets each
+     * followed by {@link FlowCache#advance} to the last one's time, then flushes it; checks its counters against the
+     * events it emitted.
+     */
+    private static List<FlowEvent> runCache(FlowCache.Factory factory, FlowOptions o, PacketView[] packets,
+                                            int advanceEvery) {
         List<FlowEvent> out = new ArrayList<>();
-        SingleWriterFlowTable t = new SingleWriterFlowTable(o, 1 << 20, 16, out::add, RecordContext.none());
-        int i = 0;
-        for (DecodedPacket p : packets) {
-            RandomTraffic.hash(p, o.vlanInKey());
-            t.update(p);
-            if (++i % advanceEvery == 0) {
-                t.advance(p.timestampNanos);
+        FlowCache cache = factory.create(new CacheContext(o, 0, 1 << 20, 16, out::add, RecordContext.none()));
+        for (int from = 0; from < packets.length; from = (int) Math.min(packets.length, (long) from + advanceEvery)) {
+            int to = (int) Math.min(packets.length, (long) from + advanceEvery);
+            cache.update(packets, from, to);
+            if (advanceEvery != Integer.MAX_VALUE) {
+                cache.advance(packets[to - 1].timestampNanos());
             }
         }
-        t.flush(EndReason.END_OF_CAPTURE);
+        cache.flush(EndReason.END_OF_CAPTURE);
+        assertEquals(0, cache.size());
+        FlowCache.Counters c = cache.counters();
+        assertEquals(out.size(), c.events(), "events counted");
+        for (EndReason r : EndReason.values()) {
+            assertEquals(out.stream().filter(e -> e.endReason() == r).count(), c.ended(r), "events ended by " + r);
+        }
         return out;
     }
 
-    private static List<FlowEvent> runReference(FlowOptions o, List<DecodedPacket> packets) {
-        ReferenceFlowTable ref = new ReferenceFlowTable(o);
-        packets.forEach(ref::update);
-        ref.finish();
-        return ref.records;
+    private static DecodedPacket[] hashed(List<DecodedPacket> packets, FlowOptions o) {
+        for (DecodedPacket p : packets) {
+            RandomTraffic.hash(p, o.vlanInKey());
+        }
+        return packets.toArray(new DecodedPacket[0]);
+    }
+
+    /** The same packets as views of another class, so the table takes its path for views it did not decode. */
+    private static PacketView[] foreignViews(DecodedPacket[] packets) {
+        PacketView[] views = new PacketView[packets.length];
+        for (int i = 0; i < packets.length; i++) {
+            DecodedPacket p = packets[i];
+            views[i] = new PacketView() {
+                @Override public long timestampNanos() { return p.timestampNanos; }
+                @Override public int ipVersion() { return p.ipVersion; }
+                @Override public long srcHi() { return p.srcHi; }
+                @Override public long srcLo() { return p.srcLo; }
+                @Override public long dstHi() { return p.dstHi; }
+                @Override public long dstLo() { return p.dstLo; }
+                @Override public int srcPort() { return p.srcPort; }
+                @Override public int dstPort() { return p.dstPort; }
+                @Override public int protocol() { return p.protocol; }
+                @Override public int vlan() { return p.vlan; }
+                @Override public int wireLength() { return p.wireLength; }
+                @Override public int ipLength() { return p.ipLength; }
+                @Override public int tcpFlags() { return p.tcpFlags; }
+                @Override public int icmpType() { return p.icmpType; }
+                @Override public int icmpCode() { return p.icmpCode; }
+                @Override public int interfaceIndex() { return p.interfaceIndex; }
+                @Override public int flowHash() { return p.flowHash; }
+                @Override public FlowKey toKey() { return p.toKey(); }
+            };
+        }
+        return views;
     }
 
     static List<String> canonical(List<FlowEvent> records) {
@@ -64,20 +111,24 @@ class SingleWriterFlowTableTest {
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {1, 2, 3, 4, 5})
-    @DisplayName("the compact table gives exactly the records of the plain reference model")
+    @DisplayName("the compact table gives exactly the records of the plain reference model, both as FlowCaches")
     void matchesReferenceModel(long seed) {
-        List<DecodedPacket> packets = RandomTraffic.packets(seed, 20_000, 12, false);
+        FlowCache.Factory table = SingleWriterFlowTable::new;
+        FlowCache.Factory reference = ReferenceFlowTable::new;
         for (FlowOptions o : List.of(opts(), opts().withTcpClose(false, Duration.ZERO),
                 opts().withBidirectional(false), opts().withActiveTimeout(Duration.ZERO),
                 opts().withVlanInKey(true))) {
-            List<DecodedPacket> ps = o.vlanInKey() ? RandomTraffic.packets(seed, 20_000, 12, true) : packets;
-            List<String> expected = canonical(runReference(o, ps));
+            DecodedPacket[] ps = hashed(RandomTraffic.packets(seed, 20_000, 12, o.vlanInKey()), o);
+            // the model's flows end only on their next packet and at the end; sweeps must not change any record
+            List<String> expected = canonical(runCache(reference, o, ps, Integer.MAX_VALUE));
+            assertEquals(expected, canonical(runCache(reference, o, ps, 7)), "the model swept, options " + o);
             for (int every : new int[] {1, 7, 256, Integer.MAX_VALUE}) {
-                assertEquals(expected, canonical(runTable(o, ps, every)), "options " + o + ", sweep every " + every);
+                assertEquals(expected, canonical(runCache(table, o, ps, every)),
+                        "options " + o + ", sweep every " + every);
             }
-            long total = ps.size();
-            long counted = runTable(o, ps, 64).stream().mapToLong(FlowEvent::packetCount).sum();
-            assertEquals(total, counted, "every packet ends up in exactly one record");
+            assertEquals(expected, canonical(runCache(table, o, foreignViews(ps), 64)), "views of another class, " + o);
+            long counted = runCache(table, o, ps, 64).stream().mapToLong(FlowEvent::packetCount).sum();
+            assertEquals(ps.length, counted, "every packet ends up in exactly one record");
         }
     }
 
@@ -201,7 +252,8 @@ class SingleWriterFlowTableTest {
             assertTrue(t.capacity() <= 100);
         }
         assertEquals(100, max);
-        assertEquals(9_900, t.evicted());
+        assertEquals(9_900, t.counters().evicted());
+        assertEquals(10_000, t.counters().created());
         t.flush(EndReason.END_OF_CAPTURE);
         assertEquals(10_000, out.size());
         assertEquals(9_900, out.stream().filter(x -> x.endReason() == EndReason.EVICTED).count());
