@@ -158,7 +158,8 @@ public abstract class PacketSourceContractKit {
             throw new AssertionError("run() threw", error.get());
         }
         assertNull(rec.wrong, rec.wrong);
-        assertEquals(t, rec.caller == null ? t : rec.caller, "frames are handed over on the thread that runs the source");
+        assertEquals(t, rec.caller == null ? t : rec.caller,
+                "frames are handed over on the thread that runs the source");
         if (!s.isLive()) {
             assertFalse(rec.idle, "a source that is not live called onIdle()");
         }

@@ -172,7 +172,8 @@ public abstract class SinkContractKit {
         sink.close();
         assertDelivered(events, null);
         assertTrue(fiftyFlushes < TimeUnit.SECONDS.toNanos(5),
-                "50 flushes of an idle sink took " + fiftyFlushes / 1_000_000 + " ms (expected: cheap when there is nothing new)");
+                "50 flushes of an idle sink took " + fiftyFlushes / 1_000_000
+                        + " ms (expected: cheap when there is nothing new)");
     }
 
     @Test

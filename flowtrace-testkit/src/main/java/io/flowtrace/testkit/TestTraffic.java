@@ -26,14 +26,14 @@ public final class TestTraffic {
                     + packets + " (expected: at least 1, 1 and 0)");
         }
         SplittableRandom r = new SplittableRandom(seed);
-        double[] src = zipfCdf(sources);
-        double[] dst = zipfCdf(destinations);
+        ZipfLaw src = new ZipfLaw(sources, 1.0);
+        ZipfLaw dst = new ZipfLaw(destinations, 1.0);
         int[] ports = {443, 80, 53, 22, 123, 8080};
         int[] sizes = {64, 64, 128, 576, 1500, 1514};
         List<TestPacket> out = new ArrayList<>(packets);
         for (int i = 0; i < packets; i++) {
-            int s = draw(src, r.nextDouble());
-            int d = draw(dst, r.nextDouble());
+            int s = src.rank(r.nextDouble());
+            int d = dst.rank(r.nextDouble());
             int kind = r.nextInt(20);
             int protocol = kind == 0 ? 1 : kind < 14 ? 6 : 17;
             int dstPort = ports[r.nextInt(ports.length)];
@@ -48,32 +48,5 @@ public final class TestTraffic {
             }
         }
         return out;
-    }
-
-    private static double[] zipfCdf(int n) {
-        double[] c = new double[n];
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += 1.0 / (i + 1);
-            c[i] = sum;
-        }
-        for (int i = 0; i < n; i++) {
-            c[i] /= sum;
-        }
-        return c;
-    }
-
-    private static int draw(double[] cdf, double u) {
-        int lo = 0;
-        int hi = cdf.length - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (cdf[mid] < u) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
     }
 }

@@ -158,7 +158,8 @@ public final class SyntheticCapture {
     /** Writes the capture to {@code pcap} (replacing it) and, unless turned off, its ground truth beside it. */
     public Summary write(Path pcap) throws IOException {
         Packets gen = new Packets();
-        long[] stat = truth ? new long[conversations * 8] : null; // pkts f, pkts r, bytes f, bytes r, ip f, ip r, first, last
+        // per conversation: packets f, r; bytes f, r; IP bytes f, r; first, last
+        long[] stat = truth ? new long[conversations * 8] : null;
         byte[] buf = new byte[BUFFER];
         int at = 0;
         long wire = 0;

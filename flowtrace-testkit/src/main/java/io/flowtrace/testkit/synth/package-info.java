@@ -7,6 +7,7 @@
  * packets to a pipeline from memory.
  *
  * <p>Not on the packet path of the meter: generation runs once, single-threaded, writes through one large reused
- * buffer (the source through one reused frame) and keeps a few primitive arrays per conversation. Deterministic for a given seed.
+ * buffer (the source through one reused frame) and keeps a few primitive arrays per conversation. Deterministic for
+ * a given seed.
  */
 package io.flowtrace.testkit.synth;
