@@ -50,6 +50,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The sink is called as the pipeline calls it: {@code accept}, {@code flush} and {@code close} on its delivery
  * thread, one call at a time; {@code counters()} from the test's thread meanwhile.
  */
+@SuppressWarnings("try") // the wrapping sinks' close() throws Exception (and so InterruptedException), as Sink's does
 public abstract class SinkContractKit {
     private final List<SinkRunner> runners = new ArrayList<>();
 
