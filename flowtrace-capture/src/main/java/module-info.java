@@ -8,7 +8,6 @@ module io.flowtrace.capture {
     // package adds the read edge to the unnamed module itself when a live source is created.
 
     exports io.flowtrace.capture;
-    exports io.flowtrace.capture.synth;
 
     provides io.flowtrace.core.spi.PacketSourceProvider with
             io.flowtrace.capture.PcapFileSourceProvider,

@@ -7,7 +7,8 @@ module io.flowtrace.core {
     exports io.flowtrace.core;
     exports io.flowtrace.core.spi;
     exports io.flowtrace.core.internal to
-            io.flowtrace.capture, io.flowtrace.sketch, io.flowtrace.sinks, io.flowtrace.examples, io.flowtrace.bench;
+            io.flowtrace.capture, io.flowtrace.sketch, io.flowtrace.sinks, io.flowtrace.examples, io.flowtrace.bench,
+            io.flowtrace.testkit;
 
     uses io.flowtrace.core.spi.PacketSourceProvider;
     uses io.flowtrace.core.spi.AggregatorProvider;

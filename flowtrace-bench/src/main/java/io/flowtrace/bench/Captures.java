@@ -1,7 +1,7 @@
 package io.flowtrace.bench;
 
 import io.flowtrace.capture.PcapFileSource;
-import io.flowtrace.capture.synth.SyntheticCapture;
+import io.flowtrace.testkit.synth.SyntheticCapture;
 import io.flowtrace.core.spi.PacketHandler;
 
 import java.io.IOException;

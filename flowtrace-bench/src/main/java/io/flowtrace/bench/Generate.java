@@ -1,6 +1,6 @@
 package io.flowtrace.bench;
 
-import io.flowtrace.capture.synth.SyntheticCapture;
+import io.flowtrace.testkit.synth.SyntheticCapture;
 
 import java.nio.file.Path;
 import java.util.Locale;

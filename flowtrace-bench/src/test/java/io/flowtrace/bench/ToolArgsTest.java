@@ -1,6 +1,6 @@
 package io.flowtrace.bench;
 
-import io.flowtrace.capture.synth.SyntheticCapture;
+import io.flowtrace.testkit.synth.SyntheticCapture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

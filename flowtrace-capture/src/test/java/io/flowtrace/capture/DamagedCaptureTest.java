@@ -1,7 +1,8 @@
 package io.flowtrace.capture;
 
-import io.flowtrace.capture.CaptureBytes.Pcap;
-import io.flowtrace.capture.CaptureBytes.Pcapng;
+import io.flowtrace.testkit.frames.CaptureFiles;
+import io.flowtrace.testkit.frames.CaptureFiles.Pcap;
+import io.flowtrace.testkit.frames.CaptureFiles.Pcapng;
 import io.flowtrace.core.CaptureFileException;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,24 +34,24 @@ class DamagedCaptureTest {
             case "pcap": {
                 Pcap p = Pcap.ethernet();
                 for (int i = 0; i < 40; i++) {
-                    p.packet(T, i, CaptureBytes.frame(60 + i * 7, i));
+                    p.packet(T, i, CaptureFiles.frame(60 + i * 7, i));
                 }
                 return p.toByteArray();
             }
             case "pcapng": {
                 Pcapng g = new Pcapng().section(ByteOrder.LITTLE_ENDIAN).iface(1, 0, "eth0", 9, 5L).iface(113);
                 for (int i = 0; i < 20; i++) {
-                    g.epb(i % 2, T * 1_000_000_000L + i, CaptureBytes.frame(60 + i * 11, i));
+                    g.epb(i % 2, T * 1_000_000_000L + i, CaptureFiles.frame(60 + i * 11, i));
                 }
-                g.spb(CaptureBytes.frame(80, 99), 80).other(0x0bad, 12);
+                g.spb(CaptureFiles.frame(80, 99), 80).other(0x0bad, 12);
                 g.section(ByteOrder.BIG_ENDIAN).iface(1);
                 for (int i = 0; i < 10; i++) {
-                    g.epb(0, T * 1_000_000L + i, CaptureBytes.frame(70 + i, 200 + i));
+                    g.epb(0, T * 1_000_000L + i, CaptureFiles.frame(70 + i, 200 + i));
                 }
                 return g.toByteArray();
             }
             default:
-                return CaptureBytes.gzip(capture("pcapng"), 2);
+                return CaptureFiles.gzip(capture("pcapng"), 2);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.flowtrace.capture;
 
+import io.flowtrace.testkit.frames.CaptureFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,7 +35,7 @@ class PcapFileSourceProviderTest {
     @Test
     void serviceLoaderFindsPcapFileAndItReadsThePathGiven() throws Exception {
         Path file = dir.resolve("one.pcap");
-        Files.write(file, CaptureBytes.Pcap.ethernet().packet(1, 2, CaptureBytes.frame(60, 0)).toByteArray());
+        Files.write(file, CaptureFiles.Pcap.ethernet().packet(1, 2, CaptureFiles.frame(60, 0)).toByteArray());
         PacketSourceProvider provider = discovered();
         assertInstanceOf(PcapFileSourceProvider.class, provider);
         Recorder r = new Recorder();

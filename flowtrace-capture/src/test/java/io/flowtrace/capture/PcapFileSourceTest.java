@@ -1,13 +1,14 @@
 package io.flowtrace.capture;
 
+import io.flowtrace.testkit.frames.CaptureFiles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flowtrace.capture.CaptureBytes.Pcap;
-import io.flowtrace.capture.CaptureBytes.Pcapng;
+import io.flowtrace.testkit.frames.CaptureFiles.Pcap;
+import io.flowtrace.testkit.frames.CaptureFiles.Pcapng;
 import io.flowtrace.core.CaptureFileException;
 
 import java.io.IOException;
@@ -67,9 +68,9 @@ class PcapFileSourceTest {
     void pcapInEitherByteOrderAndResolutionGivesEpochNanos(String endian, boolean nanos) throws IOException {
         ByteOrder order = endian.equals("big") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         Pcap pcap = new Pcap(order, nanos, 1, 65535)
-                .packet(T, nanos ? 123_456_789 : 123_456, CaptureBytes.frame(60, 1))
-                .packet(T + 1, nanos ? 5 : 999_999, CaptureBytes.frame(1514, 2), 1514)
-                .packet(T + 2, 0, CaptureBytes.frame(64, 3), 9000);
+                .packet(T, nanos ? 123_456_789 : 123_456, CaptureFiles.frame(60, 1))
+                .packet(T + 1, nanos ? 5 : 999_999, CaptureFiles.frame(1514, 2), 1514)
+                .packet(T + 2, 0, CaptureFiles.frame(64, 3), 9000);
 
         Recorder r = read("variant.pcap", pcap.toByteArray());
 
@@ -77,7 +78,7 @@ class PcapFileSourceTest {
         assertEquals(T * NANOS + (nanos ? 123_456_789 : 123_456_000), r.get(0).timestampNanos());
         assertEquals((T + 1) * NANOS + (nanos ? 5 : 999_999_000), r.get(1).timestampNanos());
         assertEquals((T + 2) * NANOS, r.get(2).timestampNanos());
-        assertArrayEquals(CaptureBytes.frame(1514, 2), r.get(1).data());
+        assertArrayEquals(CaptureFiles.frame(1514, 2), r.get(1).data());
         assertEquals(9000, r.get(2).wireLength());
         for (Recorder.Packet p : r.packets) {
             assertEquals(1, p.linkType());
@@ -89,14 +90,14 @@ class PcapFileSourceTest {
     @CsvSource({"00000001,1", "f4000001,1", "10000071,113", "04000065,101"})
     void fcsBitsInTheLinkTypeFieldAreMaskedAway(String field, int expected) throws IOException {
         Pcap pcap = new Pcap(ByteOrder.BIG_ENDIAN, false, Long.parseLong(field, 16), 262144)
-                .packet(T, 0, CaptureBytes.frame(20, 0));
+                .packet(T, 0, CaptureFiles.frame(20, 0));
         assertEquals(expected, read("fcs.pcap", pcap.toByteArray()).get(0).linkType());
     }
 
     @Test
     void timestampFieldsAreUnsignedThirtyTwoBitSeconds() throws IOException {
         long late = 0xF000_0000L; // 2097: negative as a signed int
-        Pcap pcap = Pcap.ethernet().packet(late, 1, CaptureBytes.frame(14, 0));
+        Pcap pcap = Pcap.ethernet().packet(late, 1, CaptureFiles.frame(14, 0));
         assertEquals(late * NANOS + 1000, read("late.pcap", pcap.toByteArray()).get(0).timestampNanos());
     }
 
@@ -107,11 +108,11 @@ class PcapFileSourceTest {
         b.putInt(0xa1b2cd34).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
         for (int i = 0; i < 2; i++) {
             b.putInt((int) T + i).putInt(10).putInt(30).putInt(60).putInt(7).putShort((short) 8).put((byte) 0)
-                    .put((byte) 0).put(CaptureBytes.frame(30, i));
+                    .put((byte) 0).put(CaptureFiles.frame(30, i));
         }
         Recorder r = read("modified.pcap", b.array());
         assertEquals(2, r.size());
-        assertPacket(r.get(1), (T + 1) * NANOS + 10_000, 1, 0, CaptureBytes.frame(30, 1), 60);
+        assertPacket(r.get(1), (T + 1) * NANOS + 10_000, 1, 0, CaptureFiles.frame(30, 1), 60);
     }
 
     @Test
@@ -129,18 +130,18 @@ class PcapFileSourceTest {
                 .other(4, 20)                                   // name resolution block
                 .iface(113, 0, "any", 9, null)                  // nanoseconds
                 .iface(101, 0, null, 0x80 | 20, 100L)           // 2^-20 s, offset 100 s
-                .epb(0, T * 1_000_000 + 123_456, CaptureBytes.frame(60, 0))
-                .epb(1, T * NANOS + 5, CaptureBytes.frame(61, 1), 1500)
+                .epb(0, T * 1_000_000 + 123_456, CaptureFiles.frame(60, 0))
+                .epb(1, T * NANOS + 5, CaptureFiles.frame(61, 1), 1500)
                 .other(5, 24)                                   // interface statistics block
-                .epb(2, (T << 20) | (1 << 19), CaptureBytes.frame(40, 2))
-                .spb(CaptureBytes.frame(42, 3), 42)
-                .pb(1, T * NANOS + 7, CaptureBytes.frame(43, 4))
+                .epb(2, (T << 20) | (1 << 19), CaptureFiles.frame(40, 2))
+                .spb(CaptureFiles.frame(42, 3), 42)
+                .pb(1, T * NANOS + 7, CaptureFiles.frame(43, 4))
                 .other(0x40000bad, 3)                          // custom block, odd length padded
                 .section(ByteOrder.BIG_ENDIAN)
                 .iface(1, 0, "wan0", 3, null)                   // milliseconds
                 .iface(1, 0, null, 12, null)                    // picoseconds
-                .epb(0, T * 1000 + 7, CaptureBytes.frame(44, 5))
-                .epb(1, 1_000_000L * 1_000_000_000_000L + 3000, CaptureBytes.frame(45, 6));
+                .epb(0, T * 1000 + 7, CaptureFiles.frame(44, 5))
+                .epb(1, 1_000_000L * 1_000_000_000_000L + 3000, CaptureFiles.frame(45, 6));
 
         Path file = write("multi.pcapng", ng.toByteArray());
         Recorder r = new Recorder();
@@ -158,14 +159,14 @@ class PcapFileSourceTest {
         }
 
         assertEquals(7, r.size());
-        assertPacket(r.get(0), T * NANOS + 123_456_000, 1, 0, CaptureBytes.frame(60, 0), 60);
-        assertPacket(r.get(1), T * NANOS + 5, 113, 1, CaptureBytes.frame(61, 1), 1500);
-        assertPacket(r.get(2), (T + 100) * NANOS + 500_000_000, 101, 2, CaptureBytes.frame(40, 2), 40);
+        assertPacket(r.get(0), T * NANOS + 123_456_000, 1, 0, CaptureFiles.frame(60, 0), 60);
+        assertPacket(r.get(1), T * NANOS + 5, 113, 1, CaptureFiles.frame(61, 1), 1500);
+        assertPacket(r.get(2), (T + 100) * NANOS + 500_000_000, 101, 2, CaptureFiles.frame(40, 2), 40);
         // a simple packet block has no time of its own: it keeps the previous packet's
-        assertPacket(r.get(3), (T + 100) * NANOS + 500_000_000, 1, 0, CaptureBytes.frame(42, 3), 42);
-        assertPacket(r.get(4), T * NANOS + 7, 113, 1, CaptureBytes.frame(43, 4), 43);
-        assertPacket(r.get(5), T * NANOS + 7_000_000, 1, 3, CaptureBytes.frame(44, 5), 44);
-        assertPacket(r.get(6), 1_000_000L * NANOS + 3, 1, 4, CaptureBytes.frame(45, 6), 45);
+        assertPacket(r.get(3), (T + 100) * NANOS + 500_000_000, 1, 0, CaptureFiles.frame(42, 3), 42);
+        assertPacket(r.get(4), T * NANOS + 7, 113, 1, CaptureFiles.frame(43, 4), 43);
+        assertPacket(r.get(5), T * NANOS + 7_000_000, 1, 3, CaptureFiles.frame(44, 5), 44);
+        assertPacket(r.get(6), 1_000_000L * NANOS + 3, 1, 4, CaptureFiles.frame(45, 6), 45);
     }
 
     private static void assertPacket(Recorder.Packet p, long ts, int linkType, int iface, byte[] data, int wire) {
@@ -189,7 +190,7 @@ class PcapFileSourceTest {
             throws IOException {
         Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN)
                 .iface(1, 0, null, Integer.parseInt(tsresol, 16), null)
-                .epb(0, Long.parseUnsignedLong(units), CaptureBytes.frame(14, 0));
+                .epb(0, Long.parseUnsignedLong(units), CaptureFiles.frame(14, 0));
         assertEquals(expectedNanos, read("res.pcapng", ng.toByteArray()).get(0).timestampNanos());
     }
 
@@ -199,7 +200,7 @@ class PcapFileSourceTest {
         for (int i = 0; i < 40; i++) {
             ng.iface(100 + i, 0, "if" + i, -1, null);
         }
-        ng.epb(39, 1, CaptureBytes.frame(20, 0)).epb(7, 2, CaptureBytes.frame(20, 1));
+        ng.epb(39, 1, CaptureFiles.frame(20, 0)).epb(7, 2, CaptureFiles.frame(20, 1));
         Path file = write("forty.pcapng", ng.toByteArray());
         Recorder r = new Recorder();
         try (PcapFileSource source = PcapFileSource.open(file)) {
@@ -217,23 +218,23 @@ class PcapFileSourceTest {
     @Test
     void blocksLongerThanTheBufferAreReadThrough() throws IOException {
         Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN).iface(1)
-                .epb(0, 1, CaptureBytes.frame(60, 0))
+                .epb(0, 1, CaptureFiles.frame(60, 0))
                 .other(0x40000bad, 3 * CaptureFileReader.DEFAULT_BUFFER_SIZE + 5)
-                .epb(0, 2, CaptureBytes.frame(61, 1));
+                .epb(0, 2, CaptureFiles.frame(61, 1));
         Recorder r = read("long-block.pcapng", ng.toByteArray());
         assertEquals(2, r.size());
-        assertArrayEquals(CaptureBytes.frame(61, 1), r.get(1).data());
+        assertArrayEquals(CaptureFiles.frame(61, 1), r.get(1).data());
     }
 
     @Test
     void simplePacketBlockIsCutToTheInterfaceSnaplen() throws IOException {
         Pcapng ng = new Pcapng().section(ByteOrder.BIG_ENDIAN)
                 .iface(1, 64, null, -1, null)
-                .epb(0, T * 1_000_000, CaptureBytes.frame(64, 0), 100)
-                .spb(CaptureBytes.frame(64, 1), 100);
+                .epb(0, T * 1_000_000, CaptureFiles.frame(64, 0), 100)
+                .spb(CaptureFiles.frame(64, 1), 100);
         Recorder r = read("spb.pcapng", ng.toByteArray());
         assertEquals(2, r.size());
-        assertPacket(r.get(1), T * NANOS, 1, 0, CaptureBytes.frame(64, 1), 100);
+        assertPacket(r.get(1), T * NANOS, 1, 0, CaptureFiles.frame(64, 1), 100);
     }
 
     // ------------------------------------------------------------------------------------------------ gzip
@@ -242,12 +243,12 @@ class PcapFileSourceTest {
     void gzipIsToldByItsMagicNotItsNameAndConcatenatedMembersAreOneStream() throws IOException {
         Pcap pcap = Pcap.ethernet();
         for (int i = 0; i < 200; i++) {
-            pcap.packet(T + i, i, CaptureBytes.frame(60 + i, i));
+            pcap.packet(T + i, i, CaptureFiles.frame(60 + i, i));
         }
         byte[] plain = pcap.toByteArray();
         Recorder expected = read("plain.pcap", plain);
 
-        Path gz = write("looks-plain.pcap", CaptureBytes.gzip(plain, 3));
+        Path gz = write("looks-plain.pcap", CaptureFiles.gzip(plain, 3));
         Recorder r = new Recorder();
         try (PcapFileSource source = PcapFileSource.open(gz)) {
             source.run(r);
@@ -260,10 +261,10 @@ class PcapFileSourceTest {
     void gzipPcapngReadsLikeThePlainFile() throws IOException {
         Pcapng ng = new Pcapng().section(ByteOrder.BIG_ENDIAN).iface(1, 0, "eth0", 9, null);
         for (int i = 0; i < 100; i++) {
-            ng.epb(0, T * NANOS + i, CaptureBytes.frame(i, i));
+            ng.epb(0, T * NANOS + i, CaptureFiles.frame(i, i));
         }
         byte[] plain = ng.toByteArray();
-        assertSame(read("a.pcapng", plain), read("a.pcapng.gz", CaptureBytes.gzip(plain, 1)));
+        assertSame(read("a.pcapng", plain), read("a.pcapng.gz", CaptureFiles.gzip(plain, 1)));
     }
 
     private static void assertSame(Recorder expected, Recorder actual) {
@@ -285,7 +286,7 @@ class PcapFileSourceTest {
         int[] sizes = new int[3000];
         for (int i = 0; i < sizes.length; i++) {
             sizes[i] = i == 1000 || i == 2000 ? CaptureFileReader.MAX_CAPLEN : random.nextInt(1600);
-            byte[] data = CaptureBytes.frame(sizes[i], i);
+            byte[] data = CaptureFiles.frame(sizes[i], i);
             if (ng) {
                 pcapng.epb(0, T * NANOS + i, data);
             } else {
@@ -294,7 +295,7 @@ class PcapFileSourceTest {
         }
         byte[] content = ng ? pcapng.toByteArray() : pcap.toByteArray();
         if (kind.endsWith("gzip")) {
-            content = CaptureBytes.gzip(content, members);
+            content = CaptureFiles.gzip(content, members);
         }
         Path file = write("many." + kind, content);
         Recorder r = new Recorder();
@@ -303,7 +304,7 @@ class PcapFileSourceTest {
         }
         assertEquals(sizes.length, r.size());
         for (int i = 0; i < sizes.length; i++) {
-            assertArrayEquals(CaptureBytes.frame(sizes[i], i), r.get(i).data(), "packet " + i);
+            assertArrayEquals(CaptureFiles.frame(sizes[i], i), r.get(i).data(), "packet " + i);
         }
     }
 
@@ -311,7 +312,7 @@ class PcapFileSourceTest {
 
     @Test
     void badMagicIsNotACaptureFile() throws IOException {
-        byte[] content = Pcap.ethernet().packet(T, 0, CaptureBytes.frame(60, 0)).toByteArray();
+        byte[] content = Pcap.ethernet().packet(T, 0, CaptureFiles.frame(60, 0)).toByteArray();
         content[0] = (byte) 0xde;
         content[1] = (byte) 0xad;
         content[2] = (byte) 0xbe;
@@ -336,7 +337,7 @@ class PcapFileSourceTest {
 
     @Test
     void recordHeaderCutShortComesAfterEveryGoodPacket() throws IOException {
-        Pcap pcap = Pcap.ethernet().packet(T, 0, CaptureBytes.frame(100, 0)).packet(T, 1, CaptureBytes.frame(50, 1));
+        Pcap pcap = Pcap.ethernet().packet(T, 0, CaptureFiles.frame(100, 0)).packet(T, 1, CaptureFiles.frame(50, 1));
         int good = pcap.size();
         pcap.raw(new byte[10]);
         Recorder r = new Recorder();
@@ -348,7 +349,7 @@ class PcapFileSourceTest {
 
     @Test
     void packetDataCutShortSaysHowMuchWasLeft() throws IOException {
-        Pcap pcap = Pcap.ethernet().packet(T, 0, CaptureBytes.frame(60, 0));
+        Pcap pcap = Pcap.ethernet().packet(T, 0, CaptureFiles.frame(60, 0));
         int good = pcap.size();
         pcap.record(T, 1, 100, 100, new byte[40]);
         Recorder r = new Recorder();
@@ -362,7 +363,7 @@ class PcapFileSourceTest {
     void hugeCaplenIsReportedWithoutAllocatingIt() throws IOException {
         Pcap pcap = Pcap.ethernet();
         for (int i = 0; i < 3; i++) {
-            pcap.packet(T, i, CaptureBytes.frame(60, i));
+            pcap.packet(T, i, CaptureFiles.frame(60, i));
         }
         int good = pcap.size();
         pcap.record(T, 3, 0xFFFFFF00L, 60, new byte[60]);
@@ -375,7 +376,7 @@ class PcapFileSourceTest {
 
     @Test
     void pcapngBlockLengthThatIsNotAMultipleOfFourIsInvalid() throws IOException {
-        Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN).iface(1).epb(0, 1, CaptureBytes.frame(60, 0));
+        Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN).iface(1).epb(0, 1, CaptureFiles.frame(60, 0));
         int good = ng.size();
         ng.raw(new byte[] {6, 0, 0, 0, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
         Recorder r = new Recorder();
@@ -387,7 +388,7 @@ class PcapFileSourceTest {
 
     @Test
     void pcapngBlockTrailerMustRepeatTheLength() throws IOException {
-        byte[] content = new Pcapng().section(ByteOrder.BIG_ENDIAN).iface(1).epb(0, 1, CaptureBytes.frame(60, 0))
+        byte[] content = new Pcapng().section(ByteOrder.BIG_ENDIAN).iface(1).epb(0, 1, CaptureFiles.frame(60, 0))
                 .toByteArray();
         content[content.length - 1] ^= 4;
         CaptureFileException e = readDamaged("trailer.pcapng", content, new Recorder());
@@ -396,8 +397,8 @@ class PcapFileSourceTest {
 
     @Test
     void pcapngPacketOnAnUndefinedInterfaceIsDamage() throws IOException {
-        Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN).iface(1).epb(0, 1, CaptureBytes.frame(60, 0))
-                .section(ByteOrder.LITTLE_ENDIAN).iface(1).epb(1, 1, CaptureBytes.frame(60, 0));
+        Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN).iface(1).epb(0, 1, CaptureFiles.frame(60, 0))
+                .section(ByteOrder.LITTLE_ENDIAN).iface(1).epb(1, 1, CaptureFiles.frame(60, 0));
         Recorder r = new Recorder();
         CaptureFileException e = readDamaged("iface.pcapng", ng.toByteArray(), r);
         assertEquals(1, r.size());
@@ -407,9 +408,9 @@ class PcapFileSourceTest {
 
     @Test
     void pcapngFileCutInsideABlockIsReported() throws IOException {
-        Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN).iface(1).epb(0, 1, CaptureBytes.frame(60, 0));
+        Pcapng ng = new Pcapng().section(ByteOrder.LITTLE_ENDIAN).iface(1).epb(0, 1, CaptureFiles.frame(60, 0));
         int good = ng.size();
-        ng.epb(0, 2, CaptureBytes.frame(200, 1));
+        ng.epb(0, 2, CaptureFiles.frame(200, 1));
         byte[] content = Arrays.copyOf(ng.toByteArray(), good + 100);
         Recorder r = new Recorder();
         CaptureFileException e = readDamaged("cut.pcapng", content, r);
@@ -435,7 +436,7 @@ class PcapFileSourceTest {
             random.nextBytes(data); // incompressible, so the cut lands well inside the packets
             pcap.packet(T, i, data);
         }
-        byte[] gz = CaptureBytes.gzip(pcap.toByteArray(), 1);
+        byte[] gz = CaptureFiles.gzip(pcap.toByteArray(), 1);
         Recorder r = new Recorder();
         CaptureFileException e = readDamaged("cut.pcap.gz", Arrays.copyOf(gz, gz.length / 2), r);
         assertTrue(e.getMessage().contains("gzip stream cut short"), e.getMessage());
@@ -447,9 +448,9 @@ class PcapFileSourceTest {
     void corruptGzipDataIsDamage() throws IOException {
         Pcap pcap = Pcap.ethernet();
         for (int i = 0; i < 500; i++) {
-            pcap.packet(T, i, CaptureBytes.frame(100, i));
+            pcap.packet(T, i, CaptureFiles.frame(100, i));
         }
-        byte[] gz = CaptureBytes.gzip(pcap.toByteArray(), 1);
+        byte[] gz = CaptureFiles.gzip(pcap.toByteArray(), 1);
         for (int i = gz.length / 2; i < gz.length / 2 + 16; i++) {
             gz[i] = (byte) 0xff;
         }
@@ -460,7 +461,7 @@ class PcapFileSourceTest {
 
     @Test
     void caplenOverOriglenIsHandedOnWithCaplenAsWireLengthAndCounted() throws IOException {
-        Pcap pcap = Pcap.ethernet().packet(T, 0, CaptureBytes.frame(100, 0), 60);
+        Pcap pcap = Pcap.ethernet().packet(T, 0, CaptureFiles.frame(100, 0), 60);
         Path file = write("over.pcap", pcap.toByteArray());
         Recorder r = new Recorder();
         try (PcapFileSource source = PcapFileSource.open(file)) {
@@ -474,9 +475,9 @@ class PcapFileSourceTest {
     @Test
     void zeroCaplenAndBackwardTimestampsAreHandedOnAsTheyAre() throws IOException {
         Pcap pcap = Pcap.ethernet()
-                .packet(T + 10, 0, CaptureBytes.frame(60, 0))
+                .packet(T + 10, 0, CaptureFiles.frame(60, 0))
                 .packet(T + 5, 0, new byte[0], 60)
-                .packet(T + 1, 0, CaptureBytes.frame(60, 2));
+                .packet(T + 1, 0, CaptureFiles.frame(60, 2));
         Recorder r = read("odd.pcap", pcap.toByteArray());
         assertEquals(List.of((T + 10) * NANOS, (T + 5) * NANOS, (T + 1) * NANOS),
                 r.packets.stream().map(Recorder.Packet::timestampNanos).toList());
@@ -490,7 +491,7 @@ class PcapFileSourceTest {
     void stopFromAnotherThreadEndsRunAfterThePacketInHand() throws Exception {
         Pcap pcap = Pcap.ethernet();
         for (int i = 0; i < 10_000; i++) {
-            pcap.packet(T, i, CaptureBytes.frame(60, i));
+            pcap.packet(T, i, CaptureFiles.frame(60, i));
         }
         Path file = write("long.pcap", pcap.toByteArray());
         try (PcapFileSource source = PcapFileSource.open(file)) {
@@ -520,7 +521,7 @@ class PcapFileSourceTest {
 
     @Test
     void closeIsIdempotentAndAClosedSourceReadsNothing() throws IOException {
-        Path file = write("a.pcap", Pcap.ethernet().packet(T, 0, CaptureBytes.frame(60, 0)).toByteArray());
+        Path file = write("a.pcap", Pcap.ethernet().packet(T, 0, CaptureFiles.frame(60, 0)).toByteArray());
         PcapFileSource source = PcapFileSource.open(file);
         source.close();
         source.close();
@@ -532,7 +533,7 @@ class PcapFileSourceTest {
 
     @Test
     void aSourceRunsOnce() throws IOException {
-        Path file = write("a.pcap", Pcap.ethernet().packet(T, 0, CaptureBytes.frame(60, 0)).toByteArray());
+        Path file = write("a.pcap", Pcap.ethernet().packet(T, 0, CaptureFiles.frame(60, 0)).toByteArray());
         try (PcapFileSource source = PcapFileSource.open(file)) {
             source.run(new Recorder());
             assertThrows(IllegalStateException.class, () -> source.run(new Recorder()));
@@ -543,7 +544,7 @@ class PcapFileSourceTest {
     void countersTellPacketsAndBytesRead() throws IOException {
         Pcap pcap = Pcap.ethernet();
         for (int i = 0; i < 10; i++) {
-            pcap.packet(T, i, CaptureBytes.frame(100, i));
+            pcap.packet(T, i, CaptureFiles.frame(100, i));
         }
         Path file = write("c.pcap", pcap.toByteArray());
         try (PcapFileSource source = PcapFileSource.open(file)) {

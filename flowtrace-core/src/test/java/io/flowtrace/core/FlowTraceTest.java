@@ -7,7 +7,7 @@ import io.flowtrace.core.spi.PacketSource;
 import io.flowtrace.core.spi.PacketView;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
-import io.flowtrace.core.testing.Frames;
+import io.flowtrace.testkit.frames.Frames;
 import io.flowtrace.core.testing.ListSource;
 import org.junit.jupiter.api.Test;
 

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowEventJson;
+import io.flowtrace.testkit.frames.CaptureFiles;
+import io.flowtrace.testkit.frames.Frames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,15 +134,10 @@ class CommandLineIT {
         List<String> lines = out.lines().toList();
         assertEquals(records(out).size(), lines.size(), "no blank or partial lines");
         // one ARP request: a valid capture with no IP packet, so no flow and not a byte on stdout
-        Path arp = dir.resolve("arp.pcap");
-        ByteBuffer b = ByteBuffer.allocate(24 + 16 + 42).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
-        b.putInt(1_700_000_000).putInt(0).putInt(42).putInt(42);
-        b.order(ByteOrder.BIG_ENDIAN).put(new byte[] {-1, -1, -1, -1, -1, -1, 2, 0, 0, 0, 0, 1})
-                .putShort((short) 0x0806).putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4)
-                .putShort((short) 1)
-                .put(new byte[] {2, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2});
-        Files.write(arp, b.array());
+        byte[] request = Frames.cat(Frames.u16(1), Frames.u16(Frames.ETHERTYPE_IPV4), "0604", Frames.u16(1),
+                Frames.MAC_A, Frames.addr("10.0.0.1"), "000000000000", Frames.addr("10.0.0.2"));
+        Path arp = CaptureFiles.Pcap.ethernet().packet(1_700_000_000, 0, Frames.eth(Frames.ETHERTYPE_ARP, request))
+                .writeTo(dir.resolve("arp.pcap"));
         Jar.Result r = Jar.run("flows", arp.toString());
         assertEquals(0, r.exit(), r.err());
         assertEquals("", r.out());

@@ -1,6 +1,6 @@
 package io.flowtrace.examples;
 
-import io.flowtrace.capture.synth.SyntheticCapture;
+import io.flowtrace.testkit.synth.SyntheticCapture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,7 +2,7 @@ package io.flowtrace.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flowtrace.capture.synth.SyntheticCapture;
+import io.flowtrace.testkit.synth.SyntheticCapture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,7 @@ import io.flowtrace.core.internal.DecodedPacket;
 import io.flowtrace.core.spi.PacketHandler;
 import io.flowtrace.core.spi.PacketSource;
 import io.flowtrace.core.spi.Snapshot;
+import io.flowtrace.testkit.frames.Frames;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The aggregators inside the real pipeline: one instance per worker, merged at the snapshot. */
 class PipelineTest {
 
-    /** Serialises test traffic as raw IP frames (IPv4 or IPv6, then TCP or UDP headers). */
+    /** Serialises test traffic as Ethernet frames (IPv4 or IPv6, then TCP or UDP headers). */
     static final class FrameSource implements PacketSource {
         private final TestTraffic traffic;
         private volatile boolean stopped;
@@ -35,62 +36,14 @@ class PipelineTest {
         @Override
         public void run(PacketHandler handler) {
             DecodedPacket p = new DecodedPacket();
-            byte[] f = new byte[128];
             while (!stopped && traffic.next(p)) {
-                int n = frame(p, f);
-                handler.onPacket(p.timestampNanos, 101, f, 0, n, p.wireLength, 0);
+                byte[] f = p.ipVersion == 4
+                        ? Frames.ethIpv4((int) p.srcLo, (int) p.dstLo, p.protocol, p.srcPort, p.dstPort,
+                                Frames.PSH | Frames.ACK, 0)
+                        : Frames.ethIpv6(p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.protocol, p.srcPort, p.dstPort,
+                                Frames.PSH | Frames.ACK, 0);
+                handler.onPacket(p.timestampNanos, 1, f, 0, f.length, p.wireLength, 0);
             }
-        }
-
-        static int frame(DecodedPacket p, byte[] f) {
-            java.util.Arrays.fill(f, (byte) 0);
-            int l4 = p.protocol == 6 ? 20 : 8;
-            int at;
-            if (p.ipVersion == 4) {
-                int total = 20 + l4;
-                f[0] = 0x45;
-                f[2] = (byte) (total >>> 8);
-                f[3] = (byte) total;
-                f[8] = 64;
-                f[9] = (byte) p.protocol;
-                putInt(f, 12, (int) p.srcLo);
-                putInt(f, 16, (int) p.dstLo);
-                at = 20;
-            } else {
-                f[0] = 0x60;
-                f[4] = 0;
-                f[5] = (byte) l4;
-                f[6] = (byte) p.protocol;
-                f[7] = 64;
-                putLong(f, 8, p.srcHi);
-                putLong(f, 16, p.srcLo);
-                putLong(f, 24, p.dstHi);
-                putLong(f, 32, p.dstLo);
-                at = 40;
-            }
-            f[at] = (byte) (p.srcPort >>> 8);
-            f[at + 1] = (byte) p.srcPort;
-            f[at + 2] = (byte) (p.dstPort >>> 8);
-            f[at + 3] = (byte) p.dstPort;
-            if (p.protocol == 6) {
-                f[at + 12] = 0x50;
-                f[at + 13] = 0x18; // PSH ACK
-            } else {
-                f[at + 5] = 8;
-            }
-            return at + l4;
-        }
-
-        private static void putInt(byte[] b, int at, int v) {
-            b[at] = (byte) (v >>> 24);
-            b[at + 1] = (byte) (v >>> 16);
-            b[at + 2] = (byte) (v >>> 8);
-            b[at + 3] = (byte) v;
-        }
-
-        private static void putLong(byte[] b, int at, long v) {
-            putInt(b, at, (int) (v >>> 32));
-            putInt(b, at + 4, (int) v);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.flowtrace.sketch;
 
 import io.flowtrace.core.internal.DecodedPacket;
+import io.flowtrace.testkit.ZipfLaw;
 
 import java.util.SplittableRandom;
 
@@ -12,8 +13,8 @@ import java.util.SplittableRandom;
  */
 final class ZipfTraffic implements TestTraffic {
     private final SplittableRandom rnd;
-    private final double[] srcCdf;
-    private final double[] dstCdf;
+    private final ZipfLaw srcLaw;
+    private final ZipfLaw dstLaw;
     private final long packets;
     private final int heavyTalkers;
     private final double heavyShare;
@@ -28,8 +29,8 @@ final class ZipfTraffic implements TestTraffic {
     ZipfTraffic(long seed, int sources, double skew, int destinations, int heavyTalkers, double heavyShare,
                 long packets) {
         this.rnd = new SplittableRandom(seed);
-        this.srcCdf = cdf(sources, skew);
-        this.dstCdf = destinations == 0 ? null : cdf(destinations, 1.0);
+        this.srcLaw = new ZipfLaw(sources, skew);
+        this.dstLaw = destinations == 0 ? null : new ZipfLaw(destinations, 1.0);
         this.heavyTalkers = heavyTalkers;
         this.heavyShare = heavyShare;
         this.packets = packets;
@@ -37,34 +38,6 @@ final class ZipfTraffic implements TestTraffic {
 
     static ZipfTraffic sources(long seed, int sources, long packets) {
         return new ZipfTraffic(seed, sources, 1.0, 100_000, 0, 0, packets);
-    }
-
-    private static double[] cdf(int n, double s) {
-        double[] c = new double[n];
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += 1 / Math.pow(i + 1, s);
-            c[i] = sum;
-        }
-        for (int i = 0; i < n; i++) {
-            c[i] /= sum;
-        }
-        return c;
-    }
-
-    private int draw(double[] cdf) {
-        double u = rnd.nextDouble();
-        int lo = 0;
-        int hi = cdf.length - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (cdf[mid] < u) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
     }
 
     /** Source address of rank r: IPv6 for every fifth rank. */
@@ -91,11 +64,11 @@ final class ZipfTraffic implements TestTraffic {
         int dst;
         if (heavyTalkers > 0 && rnd.nextDouble() < heavyShare) {
             int t = rnd.nextInt(heavyTalkers);
-            source(p, srcCdf.length + t);
+            source(p, srcLaw.size() + t);
             dst = 0x7F000000 + t * 8 + rnd.nextInt(3);
         } else {
-            source(p, draw(srcCdf));
-            dst = dstCdf == null ? rnd.nextInt(1 << 24) : draw(dstCdf);
+            source(p, srcLaw.rank(rnd.nextDouble()));
+            dst = dstLaw == null ? rnd.nextInt(1 << 24) : dstLaw.rank(rnd.nextDouble());
         }
         if (p.ipVersion == 6) {
             p.dstHi = 0x20010db8ffff0000L;

@@ -1,21 +1,21 @@
 package io.flowtrace.core.internal;
 
-import static io.flowtrace.core.testing.Frames.cat;
-import static io.flowtrace.core.testing.Frames.eth;
-import static io.flowtrace.core.testing.Frames.ext6;
-import static io.flowtrace.core.testing.Frames.frag6;
-import static io.flowtrace.core.testing.Frames.ip6Udp;
-import static io.flowtrace.core.testing.Frames.ipTcp;
-import static io.flowtrace.core.testing.Frames.ipv4;
-import static io.flowtrace.core.testing.Frames.ipv6;
-import static io.flowtrace.core.testing.Frames.tcp;
-import static io.flowtrace.core.testing.Frames.u16;
-import static io.flowtrace.core.testing.Frames.udp;
-import static io.flowtrace.core.testing.Frames.vlanTag;
+import static io.flowtrace.testkit.frames.Frames.cat;
+import static io.flowtrace.testkit.frames.Frames.eth;
+import static io.flowtrace.testkit.frames.Frames.ext6;
+import static io.flowtrace.testkit.frames.Frames.frag6;
+import static io.flowtrace.testkit.frames.Frames.ip6Udp;
+import static io.flowtrace.testkit.frames.Frames.ipTcp;
+import static io.flowtrace.testkit.frames.Frames.ipv4;
+import static io.flowtrace.testkit.frames.Frames.ipv6;
+import static io.flowtrace.testkit.frames.Frames.tcp;
+import static io.flowtrace.testkit.frames.Frames.u16;
+import static io.flowtrace.testkit.frames.Frames.udp;
+import static io.flowtrace.testkit.frames.Frames.vlanTag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flowtrace.core.testing.Frames;
+import io.flowtrace.testkit.frames.Frames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

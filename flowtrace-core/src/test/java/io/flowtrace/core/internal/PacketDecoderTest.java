@@ -1,27 +1,27 @@
 package io.flowtrace.core.internal;
 
-import static io.flowtrace.core.testing.Frames.cat;
-import static io.flowtrace.core.testing.Frames.eth;
-import static io.flowtrace.core.testing.Frames.ext6;
-import static io.flowtrace.core.testing.Frames.frag6;
-import static io.flowtrace.core.testing.Frames.hex;
-import static io.flowtrace.core.testing.Frames.icmp;
-import static io.flowtrace.core.testing.Frames.ip6Udp;
-import static io.flowtrace.core.testing.Frames.ipTcp;
-import static io.flowtrace.core.testing.Frames.ipv4;
-import static io.flowtrace.core.testing.Frames.ipv6;
-import static io.flowtrace.core.testing.Frames.sctp;
-import static io.flowtrace.core.testing.Frames.tcp;
-import static io.flowtrace.core.testing.Frames.u16;
-import static io.flowtrace.core.testing.Frames.udp;
-import static io.flowtrace.core.testing.Frames.vlanTag;
+import static io.flowtrace.testkit.frames.Frames.cat;
+import static io.flowtrace.testkit.frames.Frames.eth;
+import static io.flowtrace.testkit.frames.Frames.ext6;
+import static io.flowtrace.testkit.frames.Frames.frag6;
+import static io.flowtrace.testkit.frames.Frames.hex;
+import static io.flowtrace.testkit.frames.Frames.icmp;
+import static io.flowtrace.testkit.frames.Frames.ip6Udp;
+import static io.flowtrace.testkit.frames.Frames.ipTcp;
+import static io.flowtrace.testkit.frames.Frames.ipv4;
+import static io.flowtrace.testkit.frames.Frames.ipv6;
+import static io.flowtrace.testkit.frames.Frames.sctp;
+import static io.flowtrace.testkit.frames.Frames.tcp;
+import static io.flowtrace.testkit.frames.Frames.u16;
+import static io.flowtrace.testkit.frames.Frames.udp;
+import static io.flowtrace.testkit.frames.Frames.vlanTag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowtrace.core.IpText;
-import io.flowtrace.core.testing.Frames;
+import io.flowtrace.testkit.frames.Frames;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

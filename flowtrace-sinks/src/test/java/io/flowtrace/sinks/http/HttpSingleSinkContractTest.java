@@ -28,7 +28,7 @@ class HttpSingleSinkContractTest extends SinkContractTest {
     }
 
     @Override
-    protected int bulkRecords() {
+    protected int bulkEvents() {
         return 1_000; // one request each
     }
 

@@ -4,377 +4,43 @@ import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowEventNdjson;
 import io.flowtrace.core.QueueFullPolicy;
 import io.flowtrace.core.internal.SinkRunner;
-import io.flowtrace.core.spi.Sink;
-import io.flowtrace.core.spi.Snapshot;
-import org.junit.jupiter.api.AfterEach;
+import io.flowtrace.testkit.SinkContractKit;
+import io.flowtrace.testkit.TestEvents;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
-import static io.flowtrace.sinks.testing.TestRecords.assertSameIds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The delivery contract every sink keeps, run through the pipeline's real delivery runner ({@link SinkRunner}):
- * every record delivered once and in order (or, for a sink that delivers at least once, repeated only after a retry
- * it counted), close delivers what the sink still holds, snapshots do not disturb
- * records, counters add up, a sink that throws is isolated, the full-queue policy is kept ({@code block} loses
- * nothing, {@code drop} counts exactly what it dropped), a slow sink does not hold up another, and shutdown keeps
- * its time limit and reports what it could not deliver.
- *
- * <p>To run it against a sink, extend this class and say how to make the sink and how to read back what reached
- * its destination (a file, a server, a stream); set the destination up in {@code @BeforeEach} and tear it down in
- * {@code @AfterEach}. The built-in sinks run it; so can a user's, from the {@code tests} jar of
- * {@code flowtrace-sinks}.
+ * The testkit's sink contract, plus what only the built-in sinks take: records the pipeline has already encoded as
+ * JSON (an internal arrangement, not part of the Sink SPI).
  */
-public abstract class SinkContractTest {
-    private final List<SinkRunner> runners = new ArrayList<>();
-
-    /** A new sink that delivers to this test's destination. */
-    protected abstract Sink createSink() throws Exception;
-
-    /**
-     * The flow ids of the records that reached the destination, in the order they arrived, read after the sink was
-     * closed. Snapshots are left out.
-     */
-    protected abstract List<String> deliveredIds() throws Exception;
-
-    /**
-     * Whether the sink delivers at least once: it may send a request again that the destination had taken (an
-     * answer lost, a timeout), and counts each such retry under its {@code retried} counter. Then a record may
-     * arrive twice, but only when the sink retried; every record must still arrive, in order of first arrival.
-     */
-    protected boolean atLeastOnce() {
-        return false;
-    }
-
-    /** Whether the sink keeps the order records were given in (the built-in sinks do). */
-    protected boolean keepsOrder() {
-        return true;
-    }
-
-    /** How many records the bulk test sends; lower it for sinks that are slow per record. */
-    protected int bulkRecords() {
-        return 5_000;
-    }
-
-    @AfterEach
-    void closeRunners() {
-        SinkRunner.closeAll(runners, Duration.ofSeconds(30));
-    }
-
-    private SinkRunner runner(Sink sink, int capacity, QueueFullPolicy policy) {
-        SinkRunner r = new SinkRunner(sink, capacity, policy);
-        runners.add(r);
-        r.start();
-        return r;
-    }
-
-    /** What reached the destination is {@code expected}; a failure also gives the runner's counters, if any. */
-    private void assertDelivered(List<FlowEvent> expected, SinkRunner r) throws Exception {
-        List<String> got = deliveredIds();
-        if (atLeastOnce() && r != null && r.retried() > 0) {
-            got = new ArrayList<>(new java.util.LinkedHashSet<>(got)); // repeats of retried requests, first kept
-        }
-        if (keepsOrder()) {
-            assertSameIds(expected, got, r == null ? "records at the destination"
-                    : "records at the destination (runner: delivered " + r.delivered() + ", failed " + r.failed()
-                    + ", dropped " + r.dropped() + ", retried by the sink " + r.retried() + ")");
-        } else {
-            List<String> sorted = new ArrayList<>(got);
-            sorted.sort(null);
-            List<String> want = new ArrayList<>(TestRecords.idsOf(expected));
-            want.sort(null);
-            assertEquals(want, sorted, "records at the destination (any order)");
-        }
-    }
-
-    @Test
-    void deliversEveryRecordOnceAndInOrder() throws Exception {
-        SinkRunner r = runner(createSink(), 1024, QueueFullPolicy.BLOCK);
-        List<FlowEvent> records = TestRecords.records(0, bulkRecords());
-        for (FlowEvent rec : records) {
-            assertTrue(r.offer(rec));
-        }
-        assertEquals(0, r.close(Duration.ofSeconds(60)), "undelivered");
-        assertDelivered(records, r);
-        assertEquals(records.size(), r.delivered());
-        assertEquals(0, r.failed());
-        assertEquals(0, r.dropped());
-    }
+public abstract class SinkContractTest extends SinkContractKit {
 
     @Test
     void deliversRecordsWithThePipelinesEncodingOnceAndInOrder() throws Exception {
-        SinkRunner r = runner(createSink(), 1024, QueueFullPolicy.BLOCK);
-        List<FlowEvent> records = TestRecords.records(0, bulkRecords());
-        for (FlowEvent rec : records) {
-            byte[] line = FlowEventNdjson.toBytes(rec);
-            assertTrue(r.offer(rec, Arrays.copyOf(line, line.length - 1)));
+        SinkRunner r = new SinkRunner(createSink(), 1024, QueueFullPolicy.BLOCK);
+        r.start();
+        List<FlowEvent> records = TestEvents.events(0, bulkEvents());
+        try {
+            for (FlowEvent rec : records) {
+                byte[] line = FlowEventNdjson.toBytes(rec);
+                assertTrue(r.offer(rec, Arrays.copyOf(line, line.length - 1)));
+            }
+        } finally {
+            assertEquals(0, r.close(Duration.ofSeconds(60)), "undelivered");
         }
-        assertEquals(0, r.close(Duration.ofSeconds(60)), "undelivered");
-        assertDelivered(records, r);
+        List<String> got = deliveredIds();
+        if (atLeastOnce() && r.retried() > 0) {
+            got = List.copyOf(new LinkedHashSet<>(got)); // repeats of retried requests, first kept
+        }
+        TestEvents.assertSameIds(records, got, "records at the destination");
         assertEquals(records.size(), r.delivered());
         assertEquals(0, r.failed());
-    }
-
-    @Test
-    void closeDeliversWhatTheSinkStillHolds() throws Exception {
-        Sink sink = createSink();
-        List<FlowEvent> records = TestRecords.records(0, 7);
-        for (FlowEvent rec : records) {
-            sink.accept(rec);
-        }
-        sink.close();
-        assertDelivered(records, null);
-    }
-
-    @Test
-    void snapshotsBetweenRecordsAreAcceptedAndLeaveTheRecordsIntact() throws Exception {
-        SinkRunner r = runner(createSink(), 1024, QueueFullPolicy.BLOCK);
-        List<FlowEvent> records = TestRecords.records(0, 300);
-        for (int i = 0; i < records.size(); i++) {
-            r.offer(records.get(i));
-            if (i % 100 == 0) {
-                r.offer(TestRecords.snapshot("task" + i));
-            }
-        }
-        assertEquals(0, r.close(Duration.ofSeconds(60)));
-        assertDelivered(records, r);
-        assertEquals(303, r.delivered());
-        assertEquals(0, r.failed());
-    }
-
-    @Test
-    void countersAreNonNegativeAndReadableWhileDelivering() throws Exception {
-        Sink sink = createSink();
-        SinkRunner r = runner(sink, 1024, QueueFullPolicy.BLOCK);
-        for (FlowEvent rec : TestRecords.records(0, 200)) {
-            r.offer(rec);
-            for (Map.Entry<String, Long> e : sink.counters().entrySet()) {
-                assertTrue(e.getValue() >= 0, e.toString());
-            }
-        }
-        r.close(Duration.ofSeconds(60));
-        assertEquals(0, r.failed(), "failed, with the sink's own counters " + sink.counters());
-    }
-
-    @Test
-    void aRecordThatMakesTheSinkThrowIsCountedAndTheOthersStillArrive() throws Exception {
-        Sink inner = createSink();
-        Sink flaky = new ForwardingSink(inner) {
-            private int n;
-
-            @Override
-            public void accept(FlowEvent record) throws Exception {
-                if (n++ % 10 == 9) {
-                    if (n % 20 == 0) {
-                        throw new AssertionError("a bug in the sink, at record " + n);
-                    }
-                    throw new IllegalStateException("refusing record " + n);
-                }
-                super.accept(record);
-            }
-        };
-        SinkRunner r = runner(flaky, 1024, QueueFullPolicy.BLOCK);
-        List<FlowEvent> records = TestRecords.records(0, 100);
-        List<FlowEvent> expected = new ArrayList<>();
-        for (int i = 0; i < records.size(); i++) {
-            r.offer(records.get(i));
-            if (i % 10 != 9) {
-                expected.add(records.get(i));
-            }
-        }
-        assertEquals(0, r.close(Duration.ofSeconds(60)));
-        assertEquals(10, r.failed());
-        assertEquals(90, r.delivered());
-        assertDelivered(expected, r);
-    }
-
-    @Test
-    void blockPolicyLosesNothingWhileTheSinkIsHeldUp() throws Exception {
-        Gate gate = new Gate();
-        SinkRunner r = runner(new GatedSink(createSink(), gate), 4, QueueFullPolicy.BLOCK);
-        List<FlowEvent> records = TestRecords.records(0, 50);
-        Thread producer = new Thread(() -> records.forEach(r::offer), "producer");
-        producer.start();
-        gate.awaitArrival();
-        producer.join(200);
-        assertTrue(producer.isAlive(), "the producer waits for room in the queue");
-        gate.open();
-        producer.join(TimeUnit.SECONDS.toMillis(30));
-        assertFalse(producer.isAlive());
-        long undelivered = r.close(Duration.ofSeconds(60));
-        assertEquals(0, undelivered, () -> "undelivered; delivered " + r.delivered() + ", failed " + r.failed()
-                + ", dropped " + r.dropped() + ", offered " + r.offered());
-        assertEquals(0, r.dropped());
-        assertDelivered(records, r);
-    }
-
-    @Test
-    void dropPolicyCountsExactlyWhatItDroppedAndDeliversTheRest() throws Exception {
-        Gate gate = new Gate();
-        SinkRunner r = runner(new GatedSink(createSink(), gate), 8, QueueFullPolicy.DROP);
-        List<FlowEvent> records = TestRecords.records(0, 100);
-        List<FlowEvent> kept = new ArrayList<>();
-        r.offer(records.get(0));
-        kept.add(records.get(0));
-        gate.awaitArrival(); // the first record is in the sink, held: the queue fills behind it
-        for (FlowEvent rec : records.subList(1, records.size())) {
-            if (r.offer(rec)) {
-                kept.add(rec);
-            }
-        }
-        assertEquals(1 + 8, kept.size(), "the held record and a full queue");
-        assertEquals(91, r.dropped());
-        gate.open();
-        assertEquals(0, r.close(Duration.ofSeconds(60)));
-        assertDelivered(kept, r);
-        assertEquals(kept.size(), r.delivered());
-    }
-
-    @Test
-    void aStuckSinkDoesNotHoldUpTheSinkUnderTest() throws Exception {
-        Gate never = new Gate();
-        SinkRunner stuck = runner(new GatedSink(new ForwardingSink(null), never), 4, QueueFullPolicy.DROP);
-        SinkRunner r = runner(createSink(), 1024, QueueFullPolicy.BLOCK);
-        List<FlowEvent> records = TestRecords.records(0, 500);
-        stuck.offer(records.get(0));
-        never.awaitArrival();
-        r.offer(records.get(0));
-        for (FlowEvent rec : records.subList(1, records.size())) {
-            stuck.offer(rec);
-            r.offer(rec);
-        }
-        assertEquals(0, r.close(Duration.ofSeconds(60)));
-        assertDelivered(records, r);
-        assertTrue(stuck.dropped() > 0);
-        // one record held inside the stuck sink (interrupted: failed), a full queue of 4 behind it (undelivered)
-        assertEquals(4, stuck.close(Duration.ofMillis(50)), "the stuck sink's queue, reported at shutdown");
-        assertEquals(1, stuck.failed());
-    }
-
-    @Test
-    void shutdownKeepsItsTimeLimitAndReportsWhatWasNotDelivered() throws Exception {
-        Gate never = new Gate();
-        SinkRunner r = runner(new GatedSink(createSink(), never), 64, QueueFullPolicy.BLOCK);
-        List<FlowEvent> records = TestRecords.records(0, 20);
-        records.forEach(r::offer);
-        never.awaitArrival();
-        long undelivered = r.close(Duration.ofMillis(100));
-        // the first record was interrupted inside the sink (failed); the 19 behind it never left the queue
-        assertEquals(19, undelivered);
-        assertEquals(1, r.failed());
-        assertEquals(0, r.delivered());
-        assertDelivered(List.of(), r);
-    }
-
-    /** Passes every call to another sink ({@code null}: a sink that takes everything and keeps nothing). */
-    protected static class ForwardingSink implements Sink {
-        private final Sink inner;
-
-        protected ForwardingSink(Sink inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public String name() {
-            return inner == null ? "nowhere" : inner.name();
-        }
-
-        @Override
-        public void accept(FlowEvent record) throws Exception {
-            if (inner != null) {
-                inner.accept(record);
-            }
-        }
-
-        @Override
-        public boolean acceptsJson() {
-            return inner != null && inner.acceptsJson();
-        }
-
-        @Override
-        public void accept(FlowEvent record, byte[] json) throws Exception {
-            if (inner != null) {
-                inner.accept(record, json);
-            }
-        }
-
-        @Override
-        public void accept(Snapshot snapshot) throws Exception {
-            if (inner != null) {
-                inner.accept(snapshot);
-            }
-        }
-
-        @Override
-        public void flush() throws Exception {
-            if (inner != null) {
-                inner.flush();
-            }
-        }
-
-        @Override
-        public Map<String, Long> counters() {
-            return inner == null ? Map.of() : inner.counters();
-        }
-
-        @Override
-        public void close() throws Exception {
-            if (inner != null) {
-                inner.close();
-            }
-        }
-    }
-
-    /** Holds records at the sink's door until opened; an interrupt ends the wait with an exception. */
-    private static final class Gate {
-        private final CountDownLatch arrived = new CountDownLatch(1);
-        private final CountDownLatch open = new CountDownLatch(1);
-
-        void pass() throws InterruptedException {
-            arrived.countDown();
-            open.await();
-        }
-
-        void awaitArrival() throws InterruptedException {
-            if (!arrived.await(30, TimeUnit.SECONDS)) {
-                fail("no record reached the sink within 30 s");
-            }
-        }
-
-        void open() {
-            open.countDown();
-        }
-    }
-
-    private static final class GatedSink extends ForwardingSink {
-        private final Gate gate;
-
-        GatedSink(Sink inner, Gate gate) {
-            super(inner);
-            this.gate = gate;
-        }
-
-        @Override
-        public void accept(FlowEvent record) throws Exception {
-            gate.pass();
-            super.accept(record);
-        }
-
-        @Override
-        public void accept(FlowEvent record, byte[] json) throws Exception {
-            gate.pass();
-            super.accept(record, json);
-        }
     }
 }

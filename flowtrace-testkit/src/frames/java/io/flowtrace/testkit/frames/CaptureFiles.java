@@ -1,4 +1,4 @@
-package io.flowtrace.capture;
+package io.flowtrace.testkit.frames;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -6,15 +6,30 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 
-/** Writes pcap and pcapng files byte by byte, so tests can build every format variant and every kind of damage. */
-final class CaptureBytes {
-    private CaptureBytes() {
+/**
+ * Writes pcap and pcapng files field by field, so tests can build every format variant and every kind of damage:
+ *
+ * <pre>{@code
+ * byte[] pcap = CaptureFiles.Pcap.ethernet()
+ *         .packet(1_700_000_000, 0, Frames.ethTcp())
+ *         .packet(1_700_000_000, 500, Frames.ethTcp(), 1514)   // captured 54 bytes of a 1514-byte frame
+ *         .toByteArray();
+ * byte[] pcapng = new CaptureFiles.Pcapng().section(ByteOrder.BIG_ENDIAN).iface(1)
+ *         .epb(0, 1_700_000_000_000_000L, Frames.ethTcp()).toByteArray();
+ * }</pre>
+ *
+ * A writer is not thread-safe; the static methods are.
+ */
+public final class CaptureFiles {
+    private CaptureFiles() {
     }
 
     /** A frame of {@code length} bytes whose content tells its number: byte i is {@code seed + i}. */
-    static byte[] frame(int length, int seed) {
+    public static byte[] frame(int length, int seed) {
         byte[] b = new byte[length];
         for (int i = 0; i < length; i++) {
             b[i] = (byte) (seed + i);
@@ -23,7 +38,7 @@ final class CaptureBytes {
     }
 
     /** Compresses {@code data} as one gzip member per part (concatenated members, as {@code cat a.gz b.gz}). */
-    static byte[] gzip(byte[] data, int members) {
+    public static byte[] gzip(byte[] data, int members) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int step = Math.max(1, data.length / members);
         for (int i = 0, off = 0; i < members; i++) {
@@ -49,9 +64,9 @@ final class CaptureBytes {
         }
     }
 
-    /** Little helper to write fields in one byte order. */
-    abstract static class Writer<T extends Writer<T>> {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    /** Writes fields in one byte order; the base of {@link Pcap} and {@link Pcapng}. */
+    public abstract static class Writer<T extends Writer<T>> {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteOrder order;
 
         Writer(ByteOrder order) {
@@ -63,46 +78,64 @@ final class CaptureBytes {
             return (T) this;
         }
 
-        void u8(int v) {
+        /** One byte. */
+        public void u8(int v) {
             out.write(v);
         }
 
-        void u16(int v) {
+        /** 16 bits in this writer's byte order. */
+        public void u16(int v) {
             out.writeBytes(ByteBuffer.allocate(2).order(order).putShort((short) v).array());
         }
 
-        void u32(long v) {
+        /** 32 bits in this writer's byte order. */
+        public void u32(long v) {
             out.writeBytes(ByteBuffer.allocate(4).order(order).putInt((int) v).array());
         }
 
-        void u64(long v) {
+        /** 64 bits in this writer's byte order. */
+        public void u64(long v) {
             out.writeBytes(ByteBuffer.allocate(8).order(order).putLong(v).array());
         }
 
-        void bytes(byte[] b) {
+        /** Bytes as they are. */
+        public void bytes(byte[] b) {
             out.writeBytes(b);
         }
 
         /** Appends bytes as they are, e.g. garbage. */
-        T raw(byte[] b) {
+        public T raw(byte[] b) {
             out.writeBytes(b);
             return self();
         }
 
-        int size() {
+        /** Bytes written so far: the offset of the next field. */
+        public int size() {
             return out.size();
         }
 
-        byte[] toByteArray() {
+        /** The file so far. */
+        public byte[] toByteArray() {
             return out.toByteArray();
+        }
+
+        /** Writes the file so far to {@code file}, replacing it; returns {@code file}. */
+        public Path writeTo(Path file) throws IOException {
+            return Files.write(file, out.toByteArray());
         }
     }
 
-    /** A pcap file: global header, then records. */
-    static final class Pcap extends Writer<Pcap> {
+    /** A classic pcap file: the global header, then records. */
+    public static final class Pcap extends Writer<Pcap> {
         private final boolean nanos;
 
-        Pcap(ByteOrder order, boolean nanos, long linkTypeField, long snaplen) {
+        /**
+         * The global header.
+         *
+         * @param nanos         nanosecond timestamps (magic {@code a1b23c4d}) instead of microseconds
+         * @param linkTypeField the link-type field as a whole (the upper bits may carry FCS information)
+         */
+        public Pcap(ByteOrder order, boolean nanos, long linkTypeField, long snaplen) {
             super(order);
             this.nanos = nanos;
             u32(nanos ? 0xa1b23c4dL : 0xa1b2c3d4L);
@@ -114,21 +147,23 @@ final class CaptureBytes {
             u32(linkTypeField);
         }
 
-        static Pcap ethernet() {
+        /** Little-endian, microseconds, Ethernet, snaplen 65535: the usual file. */
+        public static Pcap ethernet() {
             return new Pcap(ByteOrder.LITTLE_ENDIAN, false, 1, 65535);
         }
 
         /** A record; {@code fraction} is micro- or nanoseconds as the file says. */
-        Pcap packet(long seconds, long fraction, byte[] data, long origlen) {
+        public Pcap packet(long seconds, long fraction, byte[] data, long origlen) {
             return record(seconds, fraction, data.length, origlen, data);
         }
 
-        Pcap packet(long seconds, long fraction, byte[] data) {
+        /** A record of a whole frame. */
+        public Pcap packet(long seconds, long fraction, byte[] data) {
             return packet(seconds, fraction, data, data.length);
         }
 
         /** A record whose header may lie about its caplen. */
-        Pcap record(long seconds, long fraction, long caplen, long origlen, byte[] data) {
+        public Pcap record(long seconds, long fraction, long caplen, long origlen, byte[] data) {
             u32(seconds);
             u32(fraction);
             u32(caplen);
@@ -137,18 +172,21 @@ final class CaptureBytes {
             return this;
         }
 
-        boolean nanos() {
+        /** Whether the timestamps' fraction is in nanoseconds. */
+        public boolean nanos() {
             return nanos;
         }
     }
 
     /** A pcapng file, block by block; each section chooses its byte order. */
-    static final class Pcapng extends Writer<Pcapng> {
-        Pcapng() {
+    public static final class Pcapng extends Writer<Pcapng> {
+        /** An empty file: start it with {@link #section}. */
+        public Pcapng() {
             super(ByteOrder.LITTLE_ENDIAN);
         }
 
-        Pcapng section(ByteOrder sectionOrder) {
+        /** A section header block; the blocks after it are in {@code sectionOrder}. */
+        public Pcapng section(ByteOrder sectionOrder) {
             this.order = sectionOrder;
             ByteBuffer body = body(16).putInt(0x1a2b3c4d).putShort((short) 1).putShort((short) 0).putLong(-1);
             return block(0x0a0d0d0a, body);
@@ -160,7 +198,7 @@ final class CaptureBytes {
          * @param tsresol  {@code if_tsresol} byte, or -1 for none (microseconds)
          * @param tsoffset {@code if_tsoffset} seconds, or null for none
          */
-        Pcapng iface(int linkType, int snaplen, String name, int tsresol, Long tsoffset) {
+        public Pcapng iface(int linkType, int snaplen, String name, int tsresol, Long tsoffset) {
             ByteArrayOutputStream opts = new ByteArrayOutputStream();
             if (name != null) {
                 option(opts, 2, name.getBytes(StandardCharsets.UTF_8));
@@ -179,24 +217,26 @@ final class CaptureBytes {
             return block(1, body);
         }
 
-        Pcapng iface(int linkType) {
+        /** An interface description block with no options (microsecond timestamps). */
+        public Pcapng iface(int linkType) {
             return iface(linkType, 0, null, -1, null);
         }
 
         /** An enhanced packet block; {@code units} in the interface's resolution. */
-        Pcapng epb(int interfaceId, long units, byte[] data, long origlen) {
+        public Pcapng epb(int interfaceId, long units, byte[] data, long origlen) {
             int padded = pad(data.length);
             ByteBuffer body = body(20 + padded).putInt(interfaceId).putInt((int) (units >>> 32)).putInt((int) units)
                     .putInt(data.length).putInt((int) origlen).put(data);
             return block(6, body);
         }
 
-        Pcapng epb(int interfaceId, long units, byte[] data) {
+        /** An enhanced packet block of a whole frame. */
+        public Pcapng epb(int interfaceId, long units, byte[] data) {
             return epb(interfaceId, units, data, data.length);
         }
 
         /** The obsolete packet block (type 2). */
-        Pcapng pb(int interfaceId, long units, byte[] data) {
+        public Pcapng pb(int interfaceId, long units, byte[] data) {
             int padded = pad(data.length);
             ByteBuffer body = body(20 + padded).putShort((short) interfaceId).putShort((short) 0)
                     .putInt((int) (units >>> 32)).putInt((int) units).putInt(data.length).putInt(data.length)
@@ -205,13 +245,13 @@ final class CaptureBytes {
         }
 
         /** A simple packet block: interface 0, no timestamp. */
-        Pcapng spb(byte[] data, long origlen) {
+        public Pcapng spb(byte[] data, long origlen) {
             ByteBuffer body = body(4 + pad(data.length)).putInt((int) origlen).put(data);
             return block(3, body);
         }
 
         /** Any other block type with {@code bodyLength} bytes of filler. */
-        Pcapng other(int type, int bodyLength) {
+        public Pcapng other(int type, int bodyLength) {
             ByteBuffer body = body(pad(bodyLength)).put(frame(bodyLength, 7));
             return block(type, body);
         }
@@ -235,7 +275,8 @@ final class CaptureBytes {
             opts.writeBytes(b.array());
         }
 
-        static int pad(int n) {
+        /** {@code n} rounded up to a multiple of 4, as pcapng pads block bodies and options. */
+        public static int pad(int n) {
             return (n + 3) & ~3;
         }
     }

@@ -1,7 +1,9 @@
-package io.flowtrace.capture.synth;
+package io.flowtrace.testkit.synth;
 
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.IpText;
+import io.flowtrace.core.spi.PacketHandler;
+import io.flowtrace.core.spi.PacketSource;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -19,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -36,6 +39,8 @@ import java.util.SplittableRandom;
  * SyntheticCapture.Summary s = SyntheticCapture.builder().packets(5_000_000).conversations(570_000).zipf(1.0)
  *         .ipv6Share(0.2).seed(7).build().write(Path.of("x.pcap"));   // also writes x.pcap.truth.csv
  * }</pre>
+ *
+ * {@link #source()} hands the same packets to a pipeline without a file.
  *
  * Immutable once built; {@link #write} may be called from any thread.
  */
@@ -152,11 +157,9 @@ public final class SyntheticCapture {
 
     /** Writes the capture to {@code pcap} (replacing it) and, unless turned off, its ground truth beside it. */
     public Summary write(Path pcap) throws IOException {
-        int n = conversations;
-        int[] counts = packetCounts();
-        int[] order = order(counts);
-        int[] sent = new int[n];
-        long[] stat = truth ? new long[n * 8] : null; // pkts f, pkts r, bytes f, bytes r, ip f, ip r, first, last
+        Packets gen = new Packets();
+        // per conversation: packets f, r; bytes f, r; IP bytes f, r; first, last
+        long[] stat = truth ? new long[conversations * 8] : null;
         byte[] buf = new byte[BUFFER];
         int at = 0;
         long wire = 0;
@@ -169,35 +172,29 @@ public final class SyntheticCapture {
             LE32.set(buf, 16, 65535); // snaplen
             LE32.set(buf, 20, 1);     // Ethernet
             at = 24;
-            SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
-            for (int slot = 0; slot < order.length; slot++) {
+            while (true) {
                 if (at > BUFFER - 256) {
                     fileBytes += flush(ch, buf, at);
                     at = 0;
                 }
-                int c = order[slot];
-                int k = sent[c]++;
-                long ts = startNanos + slot * spacingNanos;
-                long packed = packet(buf, at + 16, c, k, counts[c], rnd);
-                int capLen = (int) (packed & 0xFFFF);
-                int wireLen = (int) ((packed >>> 16) & 0xFFFF);
-                int ipLen = (int) ((packed >>> 32) & 0xFFFF);
-                boolean reverse = (packed >>> 48) != 0;
-                long micros = Math.floorDiv(ts, 1000L);
+                if (!gen.next(buf, at + 16)) {
+                    break;
+                }
+                long micros = gen.micros;
                 LE32.set(buf, at, (int) Math.floorDiv(micros, 1_000_000L));
                 LE32.set(buf, at + 4, (int) Math.floorMod(micros, 1_000_000L));
-                LE32.set(buf, at + 8, capLen);
-                LE32.set(buf, at + 12, wireLen);
-                at += 16 + capLen;
-                wire += wireLen;
+                LE32.set(buf, at + 8, gen.capLen);
+                LE32.set(buf, at + 12, gen.wireLen);
+                at += 16 + gen.capLen;
+                wire += gen.wireLen;
                 if (stat != null) {
-                    int b = c * 8;
-                    int d = reverse ? 1 : 0;
+                    int b = gen.conversation * 8;
+                    int d = gen.reverse ? 1 : 0;
                     stat[b + d]++;
-                    stat[b + 2 + d] += wireLen;
-                    stat[b + 4 + d] += ipLen;
+                    stat[b + 2 + d] += gen.wireLen;
+                    stat[b + 4 + d] += gen.ipLen;
                     long t = micros * 1000L;
-                    if (k == 0) {
+                    if (gen.index == 0) {
                         stat[b + 6] = t;
                     }
                     stat[b + 7] = t;
@@ -208,7 +205,86 @@ public final class SyntheticCapture {
         if (stat != null) {
             writeTruth(truthPath(pcap), stat);
         }
-        return new Summary(order.length, n, wire, fileBytes);
+        return new Summary(gen.order.length, conversations, wire, fileBytes);
+    }
+
+    /**
+     * The same packets as {@link #write} puts in the file, with the same (microsecond) timestamps, generated in
+     * memory as they are read: a source for tests that need traffic but no file. Each call gives a new source.
+     */
+    public PacketSource source() {
+        return new Source();
+    }
+
+    /** The packets in time order, written one at a time into a caller's buffer. Not thread-safe. */
+    private final class Packets {
+        final int[] counts = packetCounts();
+        final int[] order = order(counts);
+        final int[] sent = new int[conversations];
+        final SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        int slot;
+        int conversation;
+        int index;
+        long micros;
+        int capLen;
+        int wireLen;
+        int ipLen;
+        boolean reverse;
+
+        /** Writes the next frame at {@code at} and describes it in the fields; false at the end. */
+        boolean next(byte[] buf, int at) {
+            if (slot == order.length) {
+                return false;
+            }
+            int c = order[slot];
+            conversation = c;
+            index = sent[c]++;
+            micros = Math.floorDiv(startNanos + slot * spacingNanos, 1000L);
+            long packed = packet(buf, at, c, index, counts[c], rnd);
+            capLen = (int) (packed & 0xFFFF);
+            wireLen = (int) ((packed >>> 16) & 0xFFFF);
+            ipLen = (int) ((packed >>> 32) & 0xFFFF);
+            reverse = (packed >>> 48) != 0;
+            slot++;
+            return true;
+        }
+    }
+
+    /** Plays {@link Packets} to a handler, reusing one frame buffer. */
+    private final class Source implements PacketSource {
+        private volatile boolean stopped;
+        private volatile long packetsRead;
+
+        @Override
+        public String description() {
+            return SyntheticCapture.this.toString();
+        }
+
+        @Override
+        public void run(PacketHandler handler) {
+            Packets packets = new Packets();
+            byte[] frame = new byte[256];
+            long n = 0;
+            while (!stopped && packets.next(frame, 0)) {
+                handler.onPacket(packets.micros * 1000L, 1, frame, 0, packets.capLen, packets.wireLen, 0);
+                packetsRead = ++n; // this thread is the only writer; readers on other threads see a recent value
+            }
+        }
+
+        @Override
+        public void stop() {
+            stopped = true;
+        }
+
+        @Override
+        public Map<String, Long> counters() {
+            return Map.of("packets_read", packetsRead);
+        }
+
+        @Override
+        public void close() {
+            stopped = true;
+        }
     }
 
     private static long flush(FileChannel ch, byte[] buf, int len) throws IOException {

@@ -1,6 +1,5 @@
-package io.flowtrace.capture.synth;
+package io.flowtrace.testkit.synth;
 
-import io.flowtrace.capture.PcapFileSource;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowEvent;
@@ -31,10 +30,10 @@ class SyntheticCaptureTest {
     @TempDir
     Path dir;
 
-    private static List<FlowEvent> meter(Path pcap, int workers, boolean unsplittable, int maxFlows)
-            throws IOException {
+    /** Meters the generator's packets, played from memory (flowtrace-capture's tests read the file itself). */
+    private static List<FlowEvent> meter(SyntheticCapture gen, int workers, boolean unsplittable, int maxFlows) {
         List<FlowEvent> out = Collections.synchronizedList(new ArrayList<>());
-        FlowTrace.Builder b = FlowTrace.builder().source(PcapFileSource.open(pcap)).workers(workers)
+        FlowTrace.Builder b = FlowTrace.builder().source(gen.source()).workers(workers)
                 .maxFlows(maxFlows).onEvent(out::add);
         if (unsplittable) {
             b.idleTimeout(Duration.ZERO).activeTimeout(Duration.ZERO).tcpClose(false);
@@ -68,8 +67,9 @@ class SyntheticCaptureTest {
     @Test
     void meteredRecordsEqualTheGroundTruthForOneAndTwoWorkers() throws IOException {
         Path pcap = dir.resolve("zipf.pcap");
-        SyntheticCapture.Summary s = SyntheticCapture.builder().packets(60_000).conversations(5_000).zipf(1.0)
-                .ipv6Share(0.3).udpShare(0.25).seed(42).build().write(pcap);
+        SyntheticCapture gen = SyntheticCapture.builder().packets(60_000).conversations(5_000).zipf(1.0)
+                .ipv6Share(0.3).udpShare(0.25).seed(42).build();
+        SyntheticCapture.Summary s = gen.write(pcap);
         assertEquals(60_000, s.packets());
         List<SyntheticCapture.Conversation> truth = SyntheticCapture.readTruth(SyntheticCapture.truthPath(pcap));
         assertEquals(5_000, truth.size());
@@ -77,16 +77,17 @@ class SyntheticCaptureTest {
         assertEquals(s.wireBytes(), truth.stream().mapToLong(c -> c.bytesForward() + c.bytesReverse()).sum());
         assertTrue(truth.stream().anyMatch(c -> c.key().ipVersion() == 6));
         assertTrue(truth.stream().anyMatch(c -> c.key().protocol() == 17));
-        assertRecordsEqualTruth(truth, meter(pcap, 1, true, 1 << 20));
-        assertRecordsEqualTruth(truth, meter(pcap, 2, true, 1 << 20));
+        assertRecordsEqualTruth(truth, meter(gen, 1, true, 1 << 20));
+        assertRecordsEqualTruth(truth, meter(gen, 2, true, 1 << 20));
     }
 
     @Test
     void defaultOptionsEndTcpConversationsOnTheirCloseWithoutSplittingThem() throws IOException {
         Path pcap = dir.resolve("closes.pcap");
-        SyntheticCapture.builder().packets(40_000).conversations(3_000).seed(3).build().write(pcap);
+        SyntheticCapture gen = SyntheticCapture.builder().packets(40_000).conversations(3_000).seed(3).build();
+        gen.write(pcap);
         List<SyntheticCapture.Conversation> truth = SyntheticCapture.readTruth(SyntheticCapture.truthPath(pcap));
-        List<FlowEvent> recs = meter(pcap, 1, false, 1 << 20);
+        List<FlowEvent> recs = meter(gen, 1, false, 1 << 20);
         assertRecordsEqualTruth(truth, recs);
         assertTrue(recs.stream().anyMatch(r -> r.endReason() == EndReason.TCP_FIN), "FIN closes generated");
         assertTrue(recs.stream().anyMatch(r -> r.endReason() == EndReason.TCP_RST), "RST closes generated");
@@ -133,6 +134,32 @@ class SyntheticCaptureTest {
     }
 
     @Test
+    void theFileHoldsTheSourcesPacketsRecordForRecord() throws IOException {
+        SyntheticCapture gen = SyntheticCapture.builder().packets(3_000).conversations(200).ipv6Share(0.5).seed(13)
+                .truth(false).build();
+        Path pcap = dir.resolve("same.pcap");
+        gen.write(pcap);
+        ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(pcap)).order(ByteOrder.LITTLE_ENDIAN);
+        int[] at = {24};
+        int[] n = {0};
+        gen.source().run((ts, linkType, data, off, cap, wire, iface) -> {
+            long micros = ts / 1000;
+            assertEquals(0, ts % 1000, "whole microseconds, as in the file");
+            assertEquals(micros / 1_000_000, file.getInt(at[0]), "seconds of packet " + n[0]);
+            assertEquals(micros % 1_000_000, file.getInt(at[0] + 4), "microseconds of packet " + n[0]);
+            assertEquals(cap, file.getInt(at[0] + 8), "caplen of packet " + n[0]);
+            assertEquals(wire, file.getInt(at[0] + 12), "wire length of packet " + n[0]);
+            assertEquals(1, linkType);
+            assertArrayEquals(java.util.Arrays.copyOfRange(file.array(), at[0] + 16, at[0] + 16 + cap),
+                    java.util.Arrays.copyOfRange(data, off, off + cap), "frame of packet " + n[0]);
+            at[0] += 16 + cap;
+            n[0]++;
+        });
+        assertEquals(3_000, n[0]);
+        assertEquals(file.limit(), at[0], "nothing in the file beyond the source's packets");
+    }
+
+    @Test
     void theSameSeedGivesTheSameFileAndAnotherSeedAnother() throws IOException {
         Path a = dir.resolve("a.pcap");
         Path b = dir.resolve("b.pcap");
@@ -147,11 +174,12 @@ class SyntheticCaptureTest {
     @Test
     void floodMetersEveryPacketEvenWhenTheTableIsBounded() throws IOException {
         Path pcap = dir.resolve("flood.pcap");
-        SyntheticCapture.Summary s = SyntheticCapture.builder().flood(20_000).seed(1).build().write(pcap);
+        SyntheticCapture gen = SyntheticCapture.builder().flood(20_000).seed(1).build();
+        SyntheticCapture.Summary s = gen.write(pcap);
         assertEquals(20_000, s.packets());
         List<SyntheticCapture.Conversation> truth = SyntheticCapture.readTruth(SyntheticCapture.truthPath(pcap));
         assertEquals(20_000, truth.stream().map(c -> c.key().srcLo()).distinct().count(), "distinct sources");
-        List<FlowEvent> recs = meter(pcap, 1, false, 2_000);
+        List<FlowEvent> recs = meter(gen, 1, false, 2_000);
         assertEquals(20_000, recs.stream().mapToLong(FlowEvent::packetCount).sum());
         assertTrue(recs.stream().filter(r -> r.endReason() == EndReason.EVICTED).count() >= 18_000);
         assertRecordsEqualTruth(truth, recs);
