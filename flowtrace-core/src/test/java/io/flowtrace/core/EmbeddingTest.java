@@ -8,7 +8,7 @@ import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.SinkProvider;
 import io.flowtrace.core.spi.Snapshot;
-import io.flowtrace.core.testing.Frames;
+import io.flowtrace.testkit.frames.Frames;
 import io.flowtrace.core.testing.ListSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
