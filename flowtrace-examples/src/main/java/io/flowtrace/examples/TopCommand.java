@@ -1,8 +1,8 @@
 package io.flowtrace.examples;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.flowtrace.core.CaptureFileException;
-import io.flowtrace.core.FlowEventJson;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Snapshot;
@@ -25,6 +25,7 @@ import java.util.Set;
  */
 final class TopCommand implements Command {
     static final String TASK = "top";
+    private static final JsonFactory JSON = new JsonFactory();
     private static final Set<String> OWN_VALUES = Set.of("key", "metric", "limit", "sketch", "memory", "max-keys");
     private static final Set<String> FLAGS = Set.of("exact", "quiet");
 
@@ -188,7 +189,7 @@ final class TopCommand implements Command {
 
     /** One JSON object per row; bounds only where the value is an estimate with known bounds. */
     static void print(Snapshot s, PrintStream out) throws java.io.IOException {
-        JsonGenerator g = FlowEventJson.FACTORY.createGenerator(out);
+        JsonGenerator g = JSON.createGenerator(out);
         g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         g.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
         for (Snapshot.Row r : s.rows()) {

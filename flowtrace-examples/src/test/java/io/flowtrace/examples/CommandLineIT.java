@@ -3,7 +3,8 @@ package io.flowtrace.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.FlowEventJson;
+import io.flowtrace.core.EventJson;
+import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.testkit.frames.CaptureFiles;
 import io.flowtrace.testkit.frames.Frames;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class CommandLineIT {
         List<FlowEvent> out = new ArrayList<>();
         for (String line : ndjson.split("\n")) {
             if (!line.isBlank()) {
-                out.add(FlowEventJson.read(line));
+                out.add(EventJson.readFlow(line));
             }
         }
         return out;
@@ -148,9 +149,11 @@ class CommandLineIT {
     void anAggregatorsSnapshotIsPrintedAmongTheRecords() throws Exception {
         Jar.Result r = Jar.run("flows", SAMPLE.toString(), "--aggregator", "exact:name=senders,key=src_ip");
         assertEquals(0, r.exit(), r.err());
-        List<String> snapshots = r.out().lines().filter(l -> l.startsWith("{\"task\":")).toList();
+        List<String> snapshots = r.out().lines().filter(l -> EventJson.read(l) instanceof Snapshot).toList();
         assertEquals(1, snapshots.size(), "one snapshot, at the end of the capture");
-        List<String> others = r.out().lines().filter(l -> !l.startsWith("{\"task\":")).toList();
+        assertTrue(snapshots.get(0).startsWith("{\"event\":\"snapshot\",\"task\":\"senders\",\"type\":\"exact\","),
+                snapshots.get(0));
+        List<String> others = r.out().lines().filter(l -> !(EventJson.read(l) instanceof Snapshot)).toList();
         assertEquals(new HashSet<>(records(Jar.run("flows", SAMPLE.toString()).out())),
                 new HashSet<>(records(String.join("\n", others))), "and every record, as without the aggregator");
         JsonNode snap = new ObjectMapper().readTree(snapshots.get(0));
@@ -171,7 +174,7 @@ class CommandLineIT {
     void anAggregatorAtItsKeyBoundSaysWhatItLeftOut() throws Exception {
         Jar.Result r = Jar.run("flows", SAMPLE.toString(), "--aggregator", "exact:name=senders,key=src_ip,max-keys=2");
         assertEquals(0, r.exit(), r.err());
-        List<String> snapshots = r.out().lines().filter(l -> l.startsWith("{\"task\":")).toList();
+        List<String> snapshots = r.out().lines().filter(l -> EventJson.read(l) instanceof Snapshot).toList();
         JsonNode snap = new ObjectMapper().readTree(snapshots.get(snapshots.size() - 1));
         assertEquals(2, snap.get("rows").size());
         long rows = 0;

@@ -1,15 +1,10 @@
 package io.flowtrace.bench.core;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.FlowEventJson;
-import io.flowtrace.core.FlowEventNdjson;
+import io.flowtrace.core.internal.FlowEventEncoder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,16 +17,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One flow event as one NDJSON line in a reused buffer: Jackson's streaming generator over {@link FlowEventJson}
- * (set up as the sinks had it, fast double writer on) against the direct byte encoder {@link FlowEventNdjson}.
- * 1024 records shaped like a capture's: 80% IPv4, 20% IPv6, few packets per flow, nanosecond timestamps.
- * Run with {@code -prof gc} for bytes allocated per record.
+ * One flow event as one NDJSON line in a reused buffer, by the direct byte encoder {@link FlowEventEncoder} that
+ * writes {@link io.flowtrace.core.EventJson}'s flow events and the lines of the built-in sinks. 1024 records
+ * shaped like a capture's: 80% IPv4, 20% IPv6, few packets per flow, nanosecond timestamps. Run with
+ * {@code -prof gc} for bytes allocated per record.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,13 +36,10 @@ public class RecordEncodingBenchmark {
     static final int RECORDS = 1024;
 
     private final FlowEvent[] records = new FlowEvent[RECORDS];
-    private final Sink sink = new Sink();
-    private final FlowEventJson json = new FlowEventJson();
-    private JsonGenerator gen;
     private byte[] buf = new byte[64 * 1024];
 
     @Setup
-    public void setup() throws IOException {
+    public void setup() {
         SplittableRandom rnd = new SplittableRandom(7);
         for (int i = 0; i < RECORDS; i++) {
             FlowKey k;
@@ -70,25 +60,6 @@ public class RecordEncodingBenchmark {
                     br - 14 * pr, k.protocol() == 6 ? 0x1b : 0, k.protocol() == 6 ? 0x12 : 0,
                     EndReason.END_OF_CAPTURE, null, "sensor-1", Direction.UNKNOWN);
         }
-        JsonFactory factory = JsonFactory.builder()
-                .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
-                .disable(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
-                .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
-                .build();
-        gen = factory.createGenerator(sink, JsonEncoding.UTF8);
-        gen.setRootValueSeparator(null);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(RECORDS)
-    public int jackson() throws IOException {
-        for (FlowEvent r : records) {
-            sink.size = 0;
-            json.write(r, gen);
-            gen.flush();
-            sink.write('\n');
-        }
-        return sink.size;
     }
 
     @Benchmark
@@ -96,29 +67,12 @@ public class RecordEncodingBenchmark {
     public int direct() {
         int n = 0;
         for (FlowEvent r : records) {
-            int max = FlowEventNdjson.maxLength(r);
+            int max = FlowEventEncoder.maxLength(r);
             if (max > buf.length) {
                 buf = new byte[max];
             }
-            n = FlowEventNdjson.writeLine(r, buf, 0);
+            n = FlowEventEncoder.writeLine(r, buf, 0);
         }
         return n;
-    }
-
-    /** A reused in-memory target for the generator, as the sinks' buffer. */
-    static final class Sink extends OutputStream {
-        byte[] bytes = new byte[64 * 1024];
-        int size;
-
-        @Override
-        public void write(int b) {
-            bytes[size++] = (byte) b;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            System.arraycopy(b, off, bytes, size, len);
-            size += len;
-        }
     }
 }

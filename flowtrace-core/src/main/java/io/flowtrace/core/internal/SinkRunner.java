@@ -93,8 +93,11 @@ public final class SinkRunner {
     }
 
     private static boolean acceptsJson(Sink sink) {
+        if (!(sink instanceof JsonEncodedSink)) {
+            return false;
+        }
         try {
-            return sink.acceptsJson();
+            return ((JsonEncodedSink) sink).acceptsJson();
         } catch (RuntimeException | LinkageError e) {
             Log.LOG.warn("sink '{}' failed to say whether it takes JSON; records go to it unencoded: {}", sink.name(),
                     e.toString());
@@ -102,7 +105,7 @@ public final class SinkRunner {
         }
     }
 
-    /** Whether the sink takes records with their JSON encoding ({@link Sink#acceptsJson()}). */
+    /** Whether the sink takes records with their JSON encoding ({@link JsonEncodedSink#acceptsJson()}). */
     public boolean acceptsJson() {
         return acceptsJson;
     }
@@ -113,7 +116,7 @@ public final class SinkRunner {
     }
 
     /**
-     * Queues a record with its JSON encoding ({@link io.flowtrace.core.FlowEventNdjson#write}, shared, never
+     * Queues a record with its JSON encoding ({@link FlowEventEncoder#write}, shared, never
      * changed); a sink that does not take JSON gets the record alone.
      */
     public boolean offer(FlowEvent record, byte[] json) {
@@ -212,7 +215,7 @@ public final class SinkRunner {
         try {
             if (item instanceof Encoded) {
                 Encoded e = (Encoded) item;
-                sink.accept(e.record(), e.json());
+                ((JsonEncodedSink) sink).accept(e.record(), e.json());
             } else if (item instanceof FlowEvent) {
                 sink.accept((FlowEvent) item);
             } else {

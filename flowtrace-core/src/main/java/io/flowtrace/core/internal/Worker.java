@@ -4,7 +4,6 @@ import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.FlowEventNdjson;
 import io.flowtrace.core.spi.Aggregator;
 import org.jctools.queues.SpscArrayQueue;
 import org.slf4j.Logger;
@@ -209,11 +208,11 @@ final class Worker implements FlowEmitter, Runnable {
 
     /** The record's JSON object, made in this worker's scratch array and copied out at its exact length. */
     private byte[] json(FlowEvent record) {
-        int max = FlowEventNdjson.maxLength(record);
+        int max = FlowEventEncoder.maxLength(record);
         if (jsonScratch.length < max) {
             jsonScratch = new byte[Math.max(max, 2 * jsonScratch.length)];
         }
-        return Arrays.copyOf(jsonScratch, FlowEventNdjson.write(record, jsonScratch, 0));
+        return Arrays.copyOf(jsonScratch, FlowEventEncoder.write(record, jsonScratch, 0));
     }
 
     private void aggregatorFailed(Aggregator a, RuntimeException e) {

@@ -25,7 +25,7 @@ class SinkRunnerTest {
     }
 
     /** Holds the first record at the door until opened, so that the rest pile up in the queue. */
-    private static final class Held implements Sink {
+    private static final class Held implements JsonEncodedSink {
         final CountDownLatch arrived = new CountDownLatch(1);
         final CountDownLatch open = new CountDownLatch(1);
 
@@ -34,6 +34,9 @@ class SinkRunnerTest {
         @Override public void accept(FlowEvent record) throws InterruptedException {
             arrived.countDown();
             open.await();
+        }
+        @Override public void accept(FlowEvent record, byte[] json) throws InterruptedException {
+            accept(record);
         }
         @Override public void close() { }
     }

@@ -1,7 +1,7 @@
 package io.flowtrace.sinks.file;
 
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.spi.Sink;
+import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.spi.Snapshot;
 
 import java.io.IOException;
@@ -10,10 +10,10 @@ import java.time.Clock;
 import java.util.Map;
 
 /**
- * Writes records as NDJSON or CSV to a {@link RollingFile}; snapshots go to the same file as NDJSON, or to a
- * separate NDJSON file beside a CSV one. Called from one delivery thread; not thread-safe.
+ * Writes records as NDJSON or CSV to a {@link RollingFile}; snapshots go as NDJSON to a separate file when one is
+ * set (always beside a CSV file), else into the same NDJSON file. Called from one delivery thread; not thread-safe.
  */
-final class FileSink implements Sink {
+final class FileSink implements JsonEncodedSink {
     private final String name;
     private final LineEncoder encoder;
     private final RollingFile records;
@@ -24,7 +24,7 @@ final class FileSink implements Sink {
         this.encoder = new LineEncoder(s.format());
         this.records = new RollingFile(s.path(), s.gzip(), s.rotateBytes(), s.rotateMillis(), s.bufferSize(),
                 encoder.header(), clock, true);
-        this.snapshots = encoder.csv() && s.snapshotPath() != null
+        this.snapshots = s.snapshotPath() != null
                 ? new RollingFile(s.snapshotPath(), s.gzip(), s.rotateBytes(), s.rotateMillis(), s.bufferSize(),
                         null, clock, false)
                 : null;

@@ -14,8 +14,9 @@ import java.time.Duration;
  * The {@code file} sink: records as NDJSON (one JSON object per line, the sensor's field names) or CSV (same
  * columns, with a header line), written through a buffer to a file under a temporary name ({@code <name>.part})
  * and renamed when the file is complete: at rotation and on close. Snapshots are JSON lines: in the same file for
- * NDJSON, in a separate NDJSON file for CSV. A path that exists as a device, FIFO or socket ({@code /dev/null}) or
- * as a symbolic link ({@code /dev/stdout}) is written in place, without temporary name, rename or rotation.
+ * NDJSON unless {@code snapshot-path} is set, in a separate NDJSON file for CSV. A path that exists as a device,
+ * FIFO or socket ({@code /dev/null}) or as a symbolic link ({@code /dev/stdout}) is written in place, without
+ * temporary name, rename or rotation.
  *
  * <table>
  * <caption>Options</caption>
@@ -30,8 +31,9 @@ import java.time.Duration;
  * <tr><td>{@code rotate-interval}</td><td>{@code 0} (never)</td><td>complete a file at the first write or flush
  *     once it has been open this long ({@code 1h}); wall-clock time</td></tr>
  * <tr><td>{@code buffer}</td><td>{@code 1MiB}</td><td>write buffer size</td></tr>
- * <tr><td>{@code snapshot-path}</td><td>{@code <stem>-snapshots.ndjson} beside {@code path}</td><td>CSV only:
- *     where snapshots go (NDJSON, same gzip and rotation settings); when {@code path} is a device, FIFO or link,
+ * <tr><td>{@code snapshot-path}</td><td>NDJSON: none (snapshots in {@code path}); CSV:
+ *     {@code <stem>-snapshots.ndjson} beside {@code path}</td><td>a separate file for snapshots (NDJSON, same gzip
+ *     and rotation settings as {@code path}, rotated on its own); when a CSV {@code path} is a device, FIFO or link,
  *     snapshots go into it as JSON lines unless this is set</td></tr>
  * </table>
  *
@@ -70,11 +72,12 @@ public final class FileSinkProvider implements SinkProvider {
         Path path = path(config, "path", pathText);
         Path snapshotPath = null;
         if (snapshotText != null) {
-            if (!"csv".equals(format)) {
-                config.error("snapshot-path: only for format=csv (NDJSON files hold their snapshots)");
-            }
             snapshotPath = path(config, "snapshot-path", snapshotText);
-        } else if (path != null && !RollingFile.writesInPlace(path.toAbsolutePath())) {
+            if (snapshotPath != null && snapshotPath.equals(path)) {
+                config.error("snapshot-path: '" + snapshotText + "' is the path of the records (expected: another"
+                        + " file, or no snapshot-path to keep snapshots in it)");
+            }
+        } else if ("csv".equals(format) && path != null && !RollingFile.writesInPlace(path.toAbsolutePath())) {
             // a device, FIFO or link is a stream, like stdout: snapshots go into it between the lines, and no file
             // is made beside it (there is no '/dev/null-snapshots.ndjson')
             String name = path.getFileName().toString();

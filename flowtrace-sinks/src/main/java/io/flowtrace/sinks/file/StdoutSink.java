@@ -1,7 +1,7 @@
 package io.flowtrace.sinks.file;
 
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.spi.Sink;
+import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
 
@@ -15,7 +15,7 @@ import java.util.Map;
  * the delivery queue runs empty and on close; the stream itself is never closed. Lines it took and could not write
  * (a closed pipe, a full disk) are reported under its counter {@code failed}. Not thread-safe.
  */
-final class StdoutSink implements Sink {
+final class StdoutSink implements JsonEncodedSink {
     private final String name;
     private final LineEncoder encoder;
     private final LineBuffer out;

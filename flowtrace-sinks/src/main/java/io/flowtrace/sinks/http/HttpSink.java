@@ -2,7 +2,7 @@ package io.flowtrace.sinks.http;
 
 import io.flowtrace.core.Durations;
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.spi.Sink;
+import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
 import io.flowtrace.sinks.internal.JsonLines;
@@ -40,7 +40,7 @@ import java.util.zip.GZIPOutputStream;
  * {@code failed} counter (one per throwing call) is not confused with records; see {@link #counters()}.
  * Called from one delivery thread; counters may be read from any thread.
  */
-final class HttpSink implements Sink {
+final class HttpSink implements JsonEncodedSink {
     private static final RateLimitedLog LOG = new RateLimitedLog(LoggerFactory.getLogger(HttpSink.class));
 
     private final String name;

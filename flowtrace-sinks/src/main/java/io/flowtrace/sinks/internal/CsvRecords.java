@@ -2,21 +2,21 @@ package io.flowtrace.sinks.internal;
 
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.FlowEventJson;
 import io.flowtrace.core.IpText;
+import io.flowtrace.core.internal.FlowEventEncoder;
 
 /**
  * Encodes records as CSV (RFC 4180: comma separated, {@code \n} line ends, fields quoted when they hold a comma,
- * quote or line break) with the same columns, names and value forms as the JSON record. An absent value is an
- * empty field. Not thread-safe.
+ * quote or line break) with the same columns, names and value forms as the JSON record
+ * ({@link FlowEventEncoder#FIELDS}), without its {@code event} field: a CSV file holds flow events only. An absent
+ * value is an empty field. Not thread-safe.
  */
 public final class CsvRecords {
-    private final char[] chars = new char[64];
     private final StringBuilder text = new StringBuilder(48);
 
     /** The header line, with its line end. */
     public static String header() {
-        return String.join(",", RecordJson.FIELDS) + "\n";
+        return String.join(",", FlowEventEncoder.FIELDS) + "\n";
     }
 
     /** Appends {@code r} as one line, with its line end. */
@@ -59,7 +59,8 @@ public final class CsvRecords {
     }
 
     private void time(ByteBuf out, long nanos) {
-        out.ascii(chars, 0, FlowEventJson.formatTime(nanos, chars));
+        byte[] b = out.reserve(32);
+        out.advanceTo(FlowEventEncoder.time(b, out.size(), nanos));
     }
 
     private void ip(ByteBuf out, int version, long hi, long lo) {

@@ -2,7 +2,7 @@ package io.flowtrace.sinks.nats;
 
 import io.flowtrace.core.Durations;
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.spi.Sink;
+import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
 import io.flowtrace.sinks.internal.JsonLines;
@@ -53,7 +53,7 @@ import java.util.function.LongSupplier;
  * pipeline starts is not an error; after that the client reconnects by itself. Called from one delivery thread;
  * counters may be read from any thread.
  */
-final class NatsSink implements Sink {
+final class NatsSink implements JsonEncodedSink {
     private static final Logger LOG = LoggerFactory.getLogger(NatsSink.class);
     private static final RateLimitedLog PROBLEMS = new RateLimitedLog(LOG);
     static final String MSG_ID = "Nats-Msg-Id";

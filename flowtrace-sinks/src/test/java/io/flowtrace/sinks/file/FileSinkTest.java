@@ -2,7 +2,7 @@ package io.flowtrace.sinks.file;
 
 import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.FlowEventNdjson;
+import io.flowtrace.core.EventJson;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.sinks.testing.ManualClock;
@@ -85,7 +85,49 @@ class FileSinkTest {
         }
         List<String> lines = lines(target);
         assertEquals(2, lines.size());
+        assertEquals("flow", TestRecords.parse(lines.get(0)).get("event").asText());
+        assertEquals("snapshot", TestRecords.parse(lines.get(1)).get("event").asText());
         assertEquals("top", TestRecords.parse(lines.get(1)).get("task").asText());
+    }
+
+    @Test
+    void ndjsonWithASnapshotPathKeepsSnapshotsInThatFileRotatedOnItsOwn() throws Exception {
+        Path target = dir.resolve("flows.ndjson");
+        Path snapshots = dir.resolve("snaps.ndjson");
+        List<FlowEvent> records = TestRecords.records(0, 50);
+        try (FileSink sink = sink("path", target.toString(), "snapshot-path", snapshots.toString(),
+                "rotate-size", "4000")) {
+            for (FlowEvent r : records) {
+                sink.accept(r);
+            }
+            for (int i = 0; i < 40; i++) {
+                sink.accept(TestRecords.snapshot("top" + i));
+            }
+        }
+        List<String> flowLines = new ArrayList<>();
+        List<String> snapshotLines = new ArrayList<>();
+        for (Path f : files()) {
+            String name = f.getFileName().toString();
+            assertTrue(Files.size(f) <= 4000, name + " has " + Files.size(f) + " bytes");
+            (name.startsWith("snaps-") ? snapshotLines : flowLines).addAll(lines(f));
+        }
+        assertEquals(idsOf(records), flowIds(flowLines));
+        assertEquals(40, snapshotLines.size());
+        for (int i = 0; i < 40; i++) {
+            assertEquals(EventJson.toJson(TestRecords.snapshot("top" + i)), snapshotLines.get(i));
+            assertEquals("top" + i, EventJson.readSnapshot(snapshotLines.get(i)).task());
+        }
+        assertTrue(files().stream().filter(f -> f.getFileName().toString().startsWith("snaps-")).count() > 1,
+                "the snapshot file rotates too: " + files());
+    }
+
+    @Test
+    void aSnapshotPathThatIsThePathOfTheRecordsIsRefused() {
+        String path = dir.resolve("flows.ndjson").toString();
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> sink("path", path,
+                "snapshot-path", path));
+        assertTrue(e.getMessage().contains("snapshot-path: '" + path + "' is the path of the records"),
+                e.getMessage());
     }
 
     @Test
@@ -112,7 +154,7 @@ class FileSinkTest {
         assertEquals(TestRecords.record(9).flowId(), lines.get(10).substring(0, 16));
         List<String> snaps = lines(dir.resolve("flows-snapshots.ndjson"));
         assertEquals(1, snaps.size());
-        assertEquals("top", TestRecords.parse(snaps.get(0)).get("task").asText());
+        assertEquals(EventJson.toJson(TestRecords.snapshot("top")), snaps.get(0));
     }
 
     @Test
@@ -172,8 +214,7 @@ class FileSinkTest {
     }
 
     private static byte[] json(FlowEvent r) {
-        byte[] line = FlowEventNdjson.toBytes(r);
-        return java.util.Arrays.copyOf(line, line.length - 1);
+        return EventJson.toBytes(r);
     }
 
     @Test

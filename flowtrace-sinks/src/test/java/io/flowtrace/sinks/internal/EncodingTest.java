@@ -5,18 +5,15 @@ import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.FlowEventJson;
+import io.flowtrace.core.EventJson;
+import io.flowtrace.core.internal.FlowEventEncoder;
 import io.flowtrace.sinks.testing.TestRecords;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,28 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EncodingTest {
 
     @Test
-    void timestampsMatchJavaTimeForDatesAcrossCenturiesAndLeapDays() {
-        DateTimeFormatter f = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'")
-                .withZone(ZoneOffset.UTC);
-        SplittableRandom rnd = new SplittableRandom(7);
-        long[] fixed = {0, 1, -1, 951_782_400_000_000_000L /* 2000-02-29 */, 4_107_542_399_999_999_999L,
-            -2_208_988_800_000_000_000L /* 1900-01-01 */, TestRecords.BASE_NANOS};
-        List<Long> values = new ArrayList<>();
-        for (long v : fixed) {
-            values.add(v);
-        }
-        for (int i = 0; i < 10_000; i++) {
-            values.add(rnd.nextLong(-2_000_000_000_000_000_000L, 7_000_000_000_000_000_000L));
-        }
-        for (long v : values) {
-            Instant t = Instant.ofEpochSecond(Math.floorDiv(v, 1_000_000_000L), Math.floorMod(v, 1_000_000_000L));
-            char[] out = new char[40];
-            assertEquals(f.format(t), new String(out, 0, FlowEventJson.formatTime(v, out)), "epoch nanos " + v);
-        }
-    }
-
-    @Test
-    void recordJsonHasTheSensorFieldsFirstInOrderThenTheAdditions() {
+    void recordJsonIsTheEventFieldThenTheSensorFieldsInOrderThenTheAdditions() {
         FlowEvent r = TestRecords.record(5);
         JsonLines enc = new JsonLines();
         enc.append(r);
@@ -54,7 +30,11 @@ class EncodingTest {
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             names.add(it.next());
         }
-        assertEquals(List.of(RecordJson.FIELDS), names);
+        List<String> expected = new ArrayList<>(List.of("event"));
+        expected.addAll(FlowEventEncoder.FIELDS);
+        assertEquals(expected, names);
+        assertEquals("flow", n.get("event").asText());
+        assertEquals(EventJson.toJson(r), enc.buffer().toString());
         assertEquals(r.flowId(), n.get("flow_id").asText());
         assertEquals("2024-05-01T12:00:01.505000000Z", n.get("timestamp").asText());
         assertEquals("2024-05-01T12:00:00.005000000Z", n.get("start_time").asText());
@@ -84,7 +64,7 @@ class EncodingTest {
         enc.append(TestRecords.record(2));
         String[] lines = enc.buffer().toString().split("\n");
         assertEquals(2, lines.length);
-        assertTrue(lines[1].startsWith("{\"flow_id\""), lines[1]);
+        assertTrue(lines[1].startsWith("{\"event\":\"flow\",\"flow_id\""), lines[1]);
     }
 
     @Test
@@ -104,10 +84,13 @@ class EncodingTest {
     }
 
     @Test
-    void snapshotJsonCarriesWindowRowsWithKeyFieldsBoundsAndTotals() {
+    void snapshotJsonIsTheEventFieldThenWindowRowsWithKeyFieldsBoundsAndTotals() {
         JsonLines enc = new JsonLines();
         enc.append(TestRecords.snapshot("per_src"));
-        JsonNode n = TestRecords.parse(enc.buffer().toString());
+        String json = enc.buffer().toString();
+        assertTrue(json.startsWith("{\"event\":\"snapshot\",\"task\":\"per_src\","), json);
+        assertEquals(EventJson.toJson(TestRecords.snapshot("per_src")), json);
+        JsonNode n = TestRecords.parse(json);
         assertEquals("per_src", n.get("task").asText());
         assertEquals("count-min", n.get("type").asText());
         assertEquals("packets", n.get("metric").asText());
@@ -130,11 +113,19 @@ class EncodingTest {
         ByteBuf out = new ByteBuf(16);
         new CsvRecords().append(r, out);
         String header = CsvRecords.header();
+        // a CSV file holds flow events only: no event column
         assertTrue(header.startsWith("flow_id,timestamp,interface,hostname,direction,src_ip"), header);
+        assertTrue(line(r).contains(",2024-05-01T12:00:00.003000000Z,"), line(r));
         String line = out.toString();
         assertTrue(line.endsWith(",idle-timeout,4,0\n"), line);
         assertTrue(line.contains(",eth0,\"host,\"\"a\"\"\",inbound,10.0.0.3,192.0.2.1,1027,53,UDP,1.5,3,300,100.0,"),
                 line);
         assertEquals(header.split(",").length, line.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)").length);
+    }
+
+    private static String line(FlowEvent r) {
+        ByteBuf out = new ByteBuf(16);
+        new CsvRecords().append(r, out);
+        return out.toString();
     }
 }

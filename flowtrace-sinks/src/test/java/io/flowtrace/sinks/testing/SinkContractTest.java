@@ -1,15 +1,15 @@
 package io.flowtrace.sinks.testing;
 
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.FlowEventNdjson;
+import io.flowtrace.core.EventJson;
 import io.flowtrace.core.QueueFullPolicy;
+import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.internal.SinkRunner;
 import io.flowtrace.testkit.SinkContractKit;
 import io.flowtrace.testkit.TestEvents;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 
@@ -29,8 +29,7 @@ public abstract class SinkContractTest extends SinkContractKit {
         List<FlowEvent> records = TestEvents.events(0, bulkEvents());
         try {
             for (FlowEvent rec : records) {
-                byte[] line = FlowEventNdjson.toBytes(rec);
-                assertTrue(r.offer(rec, Arrays.copyOf(line, line.length - 1)));
+                assertTrue(r.offer(rec, EventJson.toBytes(rec)));
             }
         } finally {
             assertEquals(0, r.close(Duration.ofSeconds(60)), "undelivered");

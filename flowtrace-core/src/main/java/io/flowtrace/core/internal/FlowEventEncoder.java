@@ -1,33 +1,49 @@
-package io.flowtrace.core;
+package io.flowtrace.core.internal;
 
 import com.fasterxml.jackson.core.io.NumberOutput;
+import io.flowtrace.core.Direction;
+import io.flowtrace.core.EndReason;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowKey;
+import io.flowtrace.core.IpText;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * Writes a {@link FlowEvent} as JSON straight into a byte array: the same fields, in the same order, with the same
- * values as {@link FlowEventJson}, without a generator in between. Field names are pre-encoded byte constants,
+ * Writes a {@link FlowEvent} as JSON straight into a byte array, in the form {@link io.flowtrace.core.EventJson}
+ * documents: {@code "event":"flow"}, then {@link #FIELDS} in order. Field names are pre-encoded byte constants,
  * numbers and timestamps are written with two-digit tables, addresses are formatted as bytes, and the two
  * fractional fields ({@code flow_duration}, {@code avg_packet_size}) are written as their exact decimal when it is
  * short (always for durations under about 104 days) and otherwise as the shortest text that reads back to the same
- * double. Nothing is allocated per record except in that last, rarer case.
+ * double. Nothing is allocated per event except in that last, rarer case.
  *
  * <p>Typical use, with a reused array: {@code buf = ensure(buf, len + maxLength(r)); len = writeLine(r, buf, len);}.
  * All methods are static and thread-safe.
  */
-public final class FlowEventNdjson {
-    private FlowEventNdjson() {
+public final class FlowEventEncoder {
+    private FlowEventEncoder() {
     }
+
+    /**
+     * The fields of a flow event after {@code event}, in the order they are written; also the CSV columns (a CSV
+     * file holds flow events only, so it has no {@code event} column).
+     */
+    public static final List<String> FIELDS = List.of(
+        "flow_id", "timestamp", "interface", "hostname", "direction", "src_ip", "dst_ip", "src_port", "dst_port",
+        "protocol", "flow_duration", "packet_count", "byte_count", "avg_packet_size", "start_time",
+        "src_packets", "dst_packets", "src_bytes", "dst_bytes", "src_ip_bytes", "dst_ip_bytes",
+        "src_tcp_flags", "dst_tcp_flags", "end_reason", "ip_version", "vlan");
 
     /** Size of a short constant made by {@link #text}. */
     private static final int TEXT = 32;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private static final byte[] F_FLOW_ID = text("{\"flow_id\":");
+    private static final byte[] F_FLOW_ID = text("{\"event\":\"flow\",\"flow_id\":");
     private static final byte[] F_TIMESTAMP = text(",\"timestamp\":\"");
     private static final byte[] F_INTERFACE = text("\",\"interface\":");
     private static final byte[] F_HOSTNAME = text(",\"hostname\":");
@@ -464,8 +480,11 @@ public final class FlowEventNdjson {
         return n;
     }
 
-    /** RFC 3339 UTC with nine fraction digits (also behind {@link FlowEventJson#formatTime}). */
-    static int time(byte[] out, int p, long epochNanos) {
+    /**
+     * Writes epoch nanoseconds as RFC 3339 UTC with nine fraction digits ({@code 2024-05-01T12:00:00.123456789Z},
+     * 30 bytes) at {@code out[p]}; returns the offset after the text.
+     */
+    public static int time(byte[] out, int p, long epochNanos) {
         long secs = Math.floorDiv(epochNanos, 1_000_000_000L);
         int nanos = (int) (epochNanos - secs * 1_000_000_000L);
         // epoch nanoseconds in a long span the years 1677 to 2262 (always four digits), so from here on ints do,

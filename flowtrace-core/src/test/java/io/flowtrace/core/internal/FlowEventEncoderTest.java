@@ -1,4 +1,11 @@
-package io.flowtrace.core;
+package io.flowtrace.core.internal;
+
+import io.flowtrace.core.Direction;
+import io.flowtrace.core.EndReason;
+import io.flowtrace.core.EventJson;
+import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowKey;
+import io.flowtrace.core.IpText;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,22 +21,26 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class FlowEventNdjsonTest {
+class FlowEventEncoderTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final long MAX_NANOS = 4_102_444_800_000_000_000L; // 2100-01-01
 
     @Test
-    void writesTheSameFieldsInTheSameOrderAsTheGenerator() throws Exception {
+    void writesTheEventFieldFirstThenTheSameFieldsInTheSameOrderAsTheGenerator() throws Exception {
         FlowKey k = FlowKey.of(java.net.InetAddress.getByName("2001:db8::1"),
                 java.net.InetAddress.getByName("2001:db8:0:1::2"), 443, 51000, 6);
         FlowEvent r = new FlowEvent(FlowEvent.flowIdOf(k, 5), k, 1_700_000_000_123_456_789L,
                 1_700_000_002_623_456_789L, 3, 2, 300, 200, 240, 160, 0x1b, 0x12, EndReason.TCP_FIN, "eth0",
                 "sensor-1", Direction.OUTBOUND);
-        String line = new String(FlowEventNdjson.toBytes(r), StandardCharsets.UTF_8);
+        String line = new String(FlowEventEncoder.toBytes(r), StandardCharsets.UTF_8);
         assertTrue(line.endsWith("}\n"), line);
         assertEquals(1, line.chars().filter(c -> c == '\n').count());
-        assertEquals(names(new FlowEventJson().toJson(r)), names(line));
-        assertEquals(MAPPER.readTree(new FlowEventJson().toJson(r)), MAPPER.readTree(line));
+        assertTrue(line.startsWith("{\"event\":\"flow\",\"flow_id\":\""), line);
+        List<String> expected = new ArrayList<>(List.of("event"));
+        expected.addAll(FlowEventEncoder.FIELDS);
+        assertEquals(expected, names(line));
+        assertEquals(names(ReferenceFlowJson.toJson(r)), names(line));
+        assertEquals(MAPPER.readTree(ReferenceFlowJson.toJson(r)), MAPPER.readTree(line));
         assertTrue(line.contains("\"flow_duration\":2.5,"), line);
         assertTrue(line.contains("\"avg_packet_size\":100.0,"), line);
         assertTrue(line.contains("\"timestamp\":\"2023-11-14T22:13:22.623456789Z\""), line);
@@ -38,22 +49,21 @@ class FlowEventNdjsonTest {
     @Test
     void randomRecordsReadBackAsTheGeneratorsOutputAndAsTheRecord() throws Exception {
         SplittableRandom rnd = new SplittableRandom(20240501);
-        FlowEventJson jackson = new FlowEventJson();
         byte[] buf = new byte[256];
         int offset = 0;
         for (int i = 0; i < 100_000; i++) {
             FlowEvent r = randomRecord(rnd);
             // lines are appended after each other, as a sink does, and the buffer must always be large enough
-            if (offset + FlowEventNdjson.maxLength(r) > buf.length || offset > 4096) {
-                buf = new byte[Math.max(256, FlowEventNdjson.maxLength(r))];
+            if (offset + FlowEventEncoder.maxLength(r) > buf.length || offset > 4096) {
+                buf = new byte[Math.max(256, FlowEventEncoder.maxLength(r))];
                 offset = 0;
             }
-            int end = FlowEventNdjson.writeLine(r, buf, offset);
-            assertTrue(end - offset <= FlowEventNdjson.maxLength(r));
+            int end = FlowEventEncoder.writeLine(r, buf, offset);
+            assertTrue(end - offset <= FlowEventEncoder.maxLength(r));
             assertEquals('\n', buf[end - 1]);
             String line = new String(buf, offset, end - offset - 1, StandardCharsets.UTF_8);
             offset = end;
-            String expected = jackson.toJson(r);
+            String expected = ReferenceFlowJson.toJson(r);
             JsonNode ours = MAPPER.readTree(line);
             JsonNode theirs = MAPPER.readTree(expected);
             assertEquals(names(expected), names(line), line);
@@ -61,7 +71,7 @@ class FlowEventNdjsonTest {
             // the fractional fields stay fractional tokens, so typed consumers see the same kinds of number
             assertTrue(ours.get("flow_duration").isFloatingPointNumber(), line);
             assertTrue(ours.get("avg_packet_size").isFloatingPointNumber(), line);
-            assertEquals(r, FlowEventJson.read(line));
+            assertEquals(r, EventJson.readFlow(line));
         }
     }
 
@@ -86,13 +96,28 @@ class FlowEventNdjsonTest {
                 int at = rnd.nextInt(8);
                 byte[] out = new byte[at + expected.length() + slack];
                 java.util.Arrays.fill(out, (byte) '#');
-                int end = FlowEventNdjson.decimal(out, at, v);
+                int end = FlowEventEncoder.decimal(out, at, v);
                 assertEquals(at + expected.length(), end, expected);
                 assertEquals(expected, new String(out, at, end - at, StandardCharsets.US_ASCII));
                 for (int j = 0; j < at; j++) {
                     assertEquals('#', out[j], "byte before the number written for " + expected);
                 }
             }
+        }
+    }
+
+    @Test
+    void timestampsMatchJavaTimeForAnyInstant() {
+        SplittableRandom r = new SplittableRandom(1);
+        byte[] buf = new byte[40];
+        long[] edges = {Long.MIN_VALUE, Long.MIN_VALUE + 1, -1, 0, 1, 999_999_999, 1_000_000_000, Long.MAX_VALUE - 1,
+                Long.MAX_VALUE, -86_400_000_000_000L, -86_400_000_000_001L, 951_782_400_000_000_000L /* 2000-02-29 */};
+        for (int i = 0; i < 20_000; i++) {
+            // 1970..2100 mostly; the whole span of a long (1677..2262) too, negative times included
+            long nanos = i < edges.length ? edges[i] : i % 2 == 0 ? r.nextLong(0, MAX_NANOS) : r.nextLong();
+            int at = r.nextInt(10);
+            int n = FlowEventEncoder.time(buf, at, nanos);
+            assertEquals(ReferenceFlowJson.time(nanos), new String(buf, at, n - at, StandardCharsets.US_ASCII));
         }
     }
 
@@ -121,7 +146,7 @@ class FlowEventNdjsonTest {
                 case 2: v = Double.longBitsToDouble(rnd.nextLong(0x3f70000000000000L, 0x4330000000000000L)); break;
                 default: v = rnd.nextInt(1, 1 << 20) + rnd.nextInt(1, 1000) / 1000.0; break;
             }
-            int n = FlowEventNdjson.shortest(buf, 0, v);
+            int n = FlowEventEncoder.shortest(buf, 0, v);
             if (n < 0) {
                 continue;
             }
@@ -133,12 +158,12 @@ class FlowEventNdjsonTest {
         }
         assertTrue(written > 900_000, "the shortcut applied to only " + written);
         // ties: exactly half a unit in the last place away reads back to the even significand
-        assertEquals(-1, FlowEventNdjson.shortest(buf, 0, 2.0));
-        assertEquals(-1, FlowEventNdjson.shortest(buf, 0, 3.0));
-        assertEquals(-1, FlowEventNdjson.shortest(buf, 0, 1e-3));
-        assertEquals("0.1", new String(buf, 0, FlowEventNdjson.shortest(buf, 0, 0.1), StandardCharsets.US_ASCII));
+        assertEquals(-1, FlowEventEncoder.shortest(buf, 0, 2.0));
+        assertEquals(-1, FlowEventEncoder.shortest(buf, 0, 3.0));
+        assertEquals(-1, FlowEventEncoder.shortest(buf, 0, 1e-3));
+        assertEquals("0.1", new String(buf, 0, FlowEventEncoder.shortest(buf, 0, 0.1), StandardCharsets.US_ASCII));
         assertEquals("66.66666666666667",
-                new String(buf, 0, FlowEventNdjson.shortest(buf, 0, 200.0 / 3), StandardCharsets.US_ASCII));
+                new String(buf, 0, FlowEventEncoder.shortest(buf, 0, 200.0 / 3), StandardCharsets.US_ASCII));
     }
 
     private static int significantDigits(String text) {
@@ -153,7 +178,7 @@ class FlowEventNdjsonTest {
         FlowKey k = FlowKey.ipv4(0x0a000001, 0x0a000002, 1, 2, 17);
         FlowEvent r = new FlowEvent("id\u0000", k, 0, 0, 1, 0, 60, 0, 40, 0, 0, 0, EndReason.IDLE_TIMEOUT,
                 null, hostname, Direction.UNKNOWN);
-        String line = new String(FlowEventNdjson.toBytes(r), StandardCharsets.UTF_8);
+        String line = new String(FlowEventEncoder.toBytes(r), StandardCharsets.UTF_8);
         assertTrue(line.contains("\"interface\":null,"), line);
         assertTrue(line.contains("\"hostname\":\"a\\\"b\\\\c\\n\\t\\u0001\\u001f/é€😀\""), line);
         assertEquals(hostname, MAPPER.readTree(line).get("hostname").asText());
@@ -172,7 +197,7 @@ class FlowEventNdjsonTest {
             FlowKey k = new FlowKey((int) c[0], c[1], c[2], c[1], c[2], 0, 0, 1, 0);
             FlowEvent r = new FlowEvent("x", k, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, EndReason.SHUTDOWN, null, null,
                     Direction.LOCAL);
-            String json = new String(FlowEventNdjson.toBytes(r), StandardCharsets.UTF_8);
+            String json = new String(FlowEventEncoder.toBytes(r), StandardCharsets.UTF_8);
             assertTrue(json.contains("\"src_ip\":\"" + IpText.format((int) c[0], c[1], c[2]) + "\""), json);
         }
     }
@@ -186,7 +211,7 @@ class FlowEventNdjsonTest {
     }
 
     private static String field(FlowEvent r, String name) {
-        String json = new String(FlowEventNdjson.toBytes(r), StandardCharsets.UTF_8);
+        String json = new String(FlowEventEncoder.toBytes(r), StandardCharsets.UTF_8);
         int at = json.indexOf("\"" + name + "\":") + name.length() + 3;
         return json.substring(at, json.indexOf(',', at));
     }
