@@ -1,13 +1,12 @@
 /** flowtrace core: public API, SPIs, packet decoding, flow table and pipeline. */
 module io.flowtrace.core {
     requires org.slf4j;
-    requires com.fasterxml.jackson.core;
+    requires transitive com.fasterxml.jackson.core; // FlowEventJson's public methods take Jackson's generator and parser
     requires org.jctools.core;
 
     exports io.flowtrace.core;
     exports io.flowtrace.core.spi;
-    exports io.flowtrace.core.internal to
-            io.flowtrace.capture, io.flowtrace.sketch, io.flowtrace.sinks, io.flowtrace.examples, io.flowtrace.bench;
+    // io.flowtrace.core.internal is exported to no module: only tests and benchmarks use it, from the class path
 
     uses io.flowtrace.core.spi.PacketSourceProvider;
     uses io.flowtrace.core.spi.AggregatorProvider;

@@ -63,6 +63,10 @@ public final class FlowEventJson {
     private final char[] chars = new char[64];
     private final StringBuilder sb = new StringBuilder(64);
 
+    /** A writer and reader with buffers of its own. */
+    public FlowEventJson() {
+    }
+
     /** Writes one record as a JSON object (no trailing newline). */
     public void write(FlowEvent r, JsonGenerator g) throws IOException {
         FlowKey k = r.key();
