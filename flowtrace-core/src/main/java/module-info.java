@@ -1,7 +1,8 @@
 /** flowtrace core: public API, SPIs, packet decoding, flow table and pipeline. */
 module io.flowtrace.core {
     requires org.slf4j;
-    requires transitive com.fasterxml.jackson.core; // FlowEventJson's public methods take Jackson's generator and parser
+    requires transitive com.fasterxml.jackson.core; // FlowEventJson's public methods take Jackson's types
+    // only JCTools' atomic queues: its Unsafe ones need jdk.unsupported, which a modular application need not resolve
     requires org.jctools.core;
 
     exports io.flowtrace.core;

@@ -12,6 +12,7 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -80,7 +81,8 @@ class ModulePathIT {
         app = dir.resolve("app");
         Process javac = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "javac").toString(),
                 "-Xlint:all", "-Werror", "--module-path", String.join(File.pathSeparator, modulePath),
-                "-d", app.toString(), src.resolve("module-info.java").toString(), src.resolve("app/Main.java").toString())
+                "-d", app.toString(), src.resolve("module-info.java").toString(),
+                src.resolve("app/Main.java").toString())
                 .redirectErrorStream(true).start();
         String messages = new String(javac.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(javac.waitFor(60, TimeUnit.SECONDS), "javac did not finish");
@@ -155,8 +157,9 @@ class ModulePathIT {
              DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             Path out = tmp.resolve("live.ndjson");
             Process p = launch("live", "lo", "udp and port " + server.getLocalPort(), out.toString());
-            BufferedReader stdout = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            Writer stdin = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
+            BufferedReader stdout = new BufferedReader(
+                    new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            Writer stdin = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
             List<String> lines = new ArrayList<>();
             for (String line = ""; !"capturing".equals(line); lines.add(line)) {
                 line = stdout.readLine();
