@@ -4,8 +4,9 @@ module io.flowtrace.capture {
     requires org.slf4j;
     requires java.sql; // java.sql.Timestamp, the type of pcap4j's packet timestamps
     // pcap4j 1.8.2 is read from the class path: its module descriptor requires 'slf4j.api' (SLF4J 1's automatic
-    // name), which SLF4J 2 (module org.slf4j) does not provide, so it cannot resolve as a named module. The live
-    // package adds the read edge to the unnamed module itself when a live source is created.
+    // name), which SLF4J 2 (module org.slf4j) does not provide, so it cannot resolve as a named module. A modular
+    // application puts pcap4j-core and jna on --class-path; the live package adds the read edge to the unnamed
+    // module itself when a live source is created, and says so when they are missing there.
 
     exports io.flowtrace.capture;
 

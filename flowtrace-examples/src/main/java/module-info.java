@@ -1,6 +1,6 @@
 /** The flowtrace agent and command line, and an example aggregator plugin. */
 module io.flowtrace.examples {
-    requires io.flowtrace.core;
+    requires transitive io.flowtrace.core; // the example plugin's signatures use core's types
     requires io.flowtrace.capture;
     requires io.flowtrace.sketch;
     requires io.flowtrace.sinks;

@@ -3,12 +3,13 @@
  * retries) and {@code nats} (core NATS or JetStream). Each is found by name through
  * {@link io.flowtrace.core.spi.SinkProvider}; only the providers are public.
  */
+@SuppressWarnings("requires-automatic") // jnats publishes no module descriptor (see the requires below)
 module io.flowtrace.sinks {
-    requires io.flowtrace.core;
+    requires transitive io.flowtrace.core; // the providers' signatures use core's types
     requires com.fasterxml.jackson.core;
     requires org.slf4j;
     requires java.net.http;
-    requires io.nats.jnats;
+    requires io.nats.jnats; // an automatic module: its name is the jar's Automatic-Module-Name, stable across versions
 
     exports io.flowtrace.sinks.file;
     exports io.flowtrace.sinks.http;

@@ -3,7 +3,7 @@
  * HyperLogLog distinct counts, plugged into the pipeline through {@link io.flowtrace.core.spi.AggregatorProvider}.
  */
 module io.flowtrace.sketch {
-    requires io.flowtrace.core;
+    requires transitive io.flowtrace.core; // the providers' and aggregators' signatures use core's types
 
     exports io.flowtrace.sketch;
 

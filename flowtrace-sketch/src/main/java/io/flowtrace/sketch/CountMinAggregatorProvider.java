@@ -18,6 +18,10 @@ public final class CountMinAggregatorProvider implements AggregatorProvider {
     static final int DEFAULT_DEPTH = 4;
     static final long DEFAULT_MEMORY = 256 * 1024;
 
+    /** Called by {@link java.util.ServiceLoader}; does no work. */
+    public CountMinAggregatorProvider() {
+    }
+
     @Override
     public String name() {
         return "count-min";

@@ -14,6 +14,10 @@ import io.flowtrace.core.spi.PluginConfig;
  * Stateless and thread-safe.
  */
 public final class ExactAggregatorProvider implements AggregatorProvider {
+    /** Called by {@link java.util.ServiceLoader}; does no work. */
+    public ExactAggregatorProvider() {
+    }
+
     @Override
     public String name() {
         return "exact";

@@ -14,6 +14,10 @@ import io.flowtrace.core.spi.PluginConfig;
 public final class HllAggregatorProvider implements AggregatorProvider {
     static final long DEFAULT_SEED = 0x243F6A8885A308D3L;
 
+    /** Called by {@link java.util.ServiceLoader}; does no work. */
+    public HllAggregatorProvider() {
+    }
+
     @Override
     public String name() {
         return "hll";

@@ -17,6 +17,10 @@ public final class SuperSpreadAggregatorProvider implements AggregatorProvider {
     static final int DEFAULT_DEPTH = 4;
     static final long DEFAULT_MEMORY = 1 << 20;
 
+    /** Called by {@link java.util.ServiceLoader}; does no work. */
+    public SuperSpreadAggregatorProvider() {
+    }
+
     @Override
     public String name() {
         return "super-spread";

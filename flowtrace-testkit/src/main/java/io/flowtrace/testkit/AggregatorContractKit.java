@@ -43,6 +43,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Packets come from {@link TestTraffic}; override {@link #traffic} to feed others.
  */
 public abstract class AggregatorContractKit {
+    /** For subclasses: one per plugin under test. */
+    protected AggregatorContractKit() {
+    }
+
 
     /** How exactly merged parts reproduce one instance's answer: the promise the aggregator's Javadoc makes. */
     public enum Merge {

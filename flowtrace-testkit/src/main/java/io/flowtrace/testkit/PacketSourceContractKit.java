@@ -40,6 +40,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * }</pre>
  */
 public abstract class PacketSourceContractKit {
+    /** For subclasses: one per plugin under test. */
+    protected PacketSourceContractKit() {
+    }
+
     private final List<PacketSource> opened = new ArrayList<>();
     private final List<Thread> runners = new ArrayList<>();
 

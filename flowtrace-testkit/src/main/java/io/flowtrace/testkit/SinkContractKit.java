@@ -52,6 +52,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @SuppressWarnings("try") // the wrapping sinks' close() throws Exception (and so InterruptedException), as Sink's does
 public abstract class SinkContractKit {
+    /** For subclasses: one per plugin under test. */
+    protected SinkContractKit() {
+    }
+
     private final List<SinkRunner> runners = new ArrayList<>();
 
     /** A new sink that delivers to this test's destination. */

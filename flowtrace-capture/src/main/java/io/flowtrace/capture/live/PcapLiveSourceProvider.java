@@ -47,17 +47,34 @@ public final class PcapLiveSourceProvider implements PacketSourceProvider {
      *
      * @throws ConfigurationException when a setting is bad, the interface does not exist (the message lists those
      *                                that do) or the filter does not compile (the message has libpcap's reason)
-     * @throws FlowTraceException     when libpcap is not installed, or the process may not capture (the message
-     *                                says which privileges are needed)
+     * @throws FlowTraceException     when libpcap is not installed, pcap4j or JNA cannot be loaded (in a modular
+     *                                application they belong on the class path), or the process may not capture (the
+     *                                message says which privileges are needed)
      */
     @Override
     public PacketSource create(PluginConfig config) {
         LiveCaptureSettings settings = LiveCaptureSettings.from(config);
+        ClassLoader loader = PcapLiveSourceProvider.class.getClassLoader();
         Module self = PcapLiveSourceProvider.class.getModule();
         if (self.isNamed()) {
             // pcap4j is on the class path (see module-info): let this module read it
-            self.addReads(PcapLiveSourceProvider.class.getClassLoader().getUnnamedModule());
+            self.addReads(loader.getUnnamedModule());
         }
+        requireOnClassPath(config.plugin(), loader, "org.pcap4j.core.Pcaps", "pcap4j-core", self.isNamed());
+        requireOnClassPath(config.plugin(), loader, "com.sun.jna.Native", "jna", self.isNamed());
         return PcapLiveSource.open(config.plugin(), settings, PcapLiveSource.SYSTEM_CLOCK, HEARTBEAT);
+    }
+
+    /** Fails with what to do when {@code className} (from {@code artifact}) cannot be loaded. */
+    private static void requireOnClassPath(String plugin, ClassLoader loader, String className, String artifact,
+                                           boolean modular) {
+        try {
+            Class.forName(className, false, loader);
+        } catch (ClassNotFoundException | LinkageError e) {
+            // on the module path pcap4j cannot resolve (see module-info) and its classes are invisible
+            throw new FlowTraceException(plugin + ": " + artifact + " is not on the class path" + (modular
+                    ? " (in a modular application pcap4j-core and jna go on --class-path, not --module-path)"
+                    : ""), e);
+        }
     }
 }

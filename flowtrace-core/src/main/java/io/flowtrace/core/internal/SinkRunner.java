@@ -4,7 +4,7 @@ import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.QueueFullPolicy;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
-import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +51,7 @@ public final class SinkRunner {
 
     private final Sink sink;
     private final String name;
-    private final MpscArrayQueue<Object> queue;
+    private final MpscAtomicArrayQueue<Object> queue;
     private final QueueFullPolicy policy;
     private final boolean acceptsJson;
     private final Thread thread;
@@ -73,7 +73,7 @@ public final class SinkRunner {
         }
         this.sink = sink;
         this.name = sink.name();
-        this.queue = new MpscArrayQueue<>(capacity);
+        this.queue = new MpscAtomicArrayQueue<>(capacity);
         this.policy = policy;
         this.acceptsJson = acceptsJson(sink);
         this.thread = new Thread(this::run, "flowtrace-sink-" + name);

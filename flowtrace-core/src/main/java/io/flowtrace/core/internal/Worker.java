@@ -5,7 +5,7 @@ import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Aggregator;
-import org.jctools.queues.SpscArrayQueue;
+import org.jctools.queues.atomic.SpscAtomicArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +34,8 @@ final class Worker implements FlowEmitter, Runnable {
     private final Pipeline pipeline;
     private final long[] snapshotIntervals; // nanos by schedule, Long.MAX_VALUE: only at the end
     private final long period;           // nanos, Long.MAX_VALUE: never reset
-    final SpscArrayQueue<Batch> inbound;
-    final SpscArrayQueue<Batch> free;
+    final SpscAtomicArrayQueue<Batch> inbound;
+    final SpscAtomicArrayQueue<Batch> free;
     /**
      * Batches the source may still make for this worker (source thread only). It makes them as it needs them, before
      * taking any back from {@link #free}, so a short run makes few and a long one reuses the one returned longest ago.
@@ -68,8 +68,8 @@ final class Worker implements FlowEmitter, Runnable {
         this.nextSnapshot = new long[snapshotIntervals.length];
         this.period = period;
         if (queueDepth > 0) {
-            inbound = new SpscArrayQueue<>(queueDepth);
-            free = new SpscArrayQueue<>(queueDepth);
+            inbound = new SpscAtomicArrayQueue<>(queueDepth);
+            free = new SpscAtomicArrayQueue<>(queueDepth);
             unbuilt = queueDepth;
         } else {
             inbound = null;

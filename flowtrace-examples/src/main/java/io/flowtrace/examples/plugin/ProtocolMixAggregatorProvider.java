@@ -12,6 +12,10 @@ import io.flowtrace.core.spi.PluginConfig;
 public final class ProtocolMixAggregatorProvider implements AggregatorProvider {
     static final String NAME = "protocol-mix";
 
+    /** Called by {@link java.util.ServiceLoader}; does no work. */
+    public ProtocolMixAggregatorProvider() {
+    }
+
     @Override
     public String name() {
         return NAME;
