@@ -1,10 +1,10 @@
 package io.flowtrace.core;
 
-/** Why a flow event was emitted. {@link #jsonName()} is the value of the record's {@code end_reason} field. */
+/** Why a flow event was emitted. {@link #jsonName()} is the value of the event's {@code end_reason} field. */
 public enum EndReason {
     /** No packet for the protocol's idle timeout. */
     IDLE_TIMEOUT("idle-timeout"),
-    /** The conversation lasted the active timeout; later packets start a new record. */
+    /** The conversation lasted the active timeout; later packets start a new event. */
     ACTIVE_TIMEOUT("active-timeout"),
     /** TCP FIN seen in both directions (after the linger). */
     TCP_FIN("tcp-fin"),

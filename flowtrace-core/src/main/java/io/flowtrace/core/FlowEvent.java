@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param ipBytesReverse  IP-level bytes from the responder
  * @param tcpFlagsForward TCP flags seen from the initiator (OR of every segment; bit 0 FIN ... bit 7 CWR)
  * @param tcpFlagsReverse TCP flags seen from the responder
- * @param endReason       why the record was emitted
+ * @param endReason       why the event was emitted
  * @param interfaceName   capture interface, or {@code null} when not known
  * @param hostname        host the meter runs on, or {@code null} when not set
  * @param direction       relative to the host's own addresses
@@ -40,10 +40,10 @@ public record FlowEvent(String flowId, FlowKey key, long startNanos, long endNan
         }
         if (packetsForward < 0 || packetsReverse < 0 || bytesForward < 0 || bytesReverse < 0
                 || ipBytesForward < 0 || ipBytesReverse < 0) {
-            throw new IllegalArgumentException("negative counter in record for " + key);
+            throw new IllegalArgumentException("negative counter in flow event for " + key);
         }
         if (packetsForward + packetsReverse == 0) {
-            throw new IllegalArgumentException("record for " + key + " has no packets");
+            throw new IllegalArgumentException("flow event for " + key + " has no packets");
         }
     }
 
@@ -73,7 +73,7 @@ public record FlowEvent(String flowId, FlowKey key, long startNanos, long endNan
     }
 
     /**
-     * The id of a record: a 64-bit hash of the key and start time in hex. Deterministic, so that runs with any
+     * The id of an event: a 64-bit hash of the key and start time in hex. Deterministic, so that runs with any
      * number of workers, or a repeated run over the same capture, give the same ids (used for deduplication).
      */
     public static String flowIdOf(FlowKey key, long startNanos) {

@@ -6,7 +6,7 @@ import java.net.UnknownHostException;
 /**
  * The identity of a conversation: IP version, addresses, ports, protocol and (optionally) VLAN. Addresses are held
  * as two longs each (an IPv4 address sits in the low 32 bits of {@code lo} with {@code hi == 0}) so that keys can
- * be built from decoded packets without allocation. In a bidirectional record the source is the initiator (the
+ * be built from decoded packets without allocation. In a bidirectional event the source is the initiator (the
  * sender of the first packet seen, or of the SYN). Immutable and thread-safe.
  *
  * @param ipVersion 4 or 6

@@ -12,10 +12,10 @@ import java.util.Objects;
  * @param udpIdleTimeout   idle timeout of UDP flows (sensor default 30 s)
  * @param icmpIdleTimeout  idle timeout of ICMP and ICMPv6 flows (30 s)
  * @param otherIdleTimeout idle timeout of every other IP protocol (30 s)
- * @param activeTimeout    a flow open this long is reported and a new record starts (default 30 min)
+ * @param activeTimeout    a flow open this long is reported and a new event starts (default 30 min)
  * @param tcpClose         end TCP flows on RST, or on FIN in both directions
  * @param tcpLinger        after a TCP close, how long trailing packets (the last ACK) still count
- * @param bidirectional    one record per conversation (true) or one per direction (false)
+ * @param bidirectional    one event per conversation (true) or one per direction (false)
  * @param vlanInKey        the outermost VLAN id is part of the key
  * @param decodeTunnels    meter the inner conversation of GRE, ERSPAN, VXLAN, GTP-U and Teredo tunnels
  * @param icmpTypeInKey    the ICMP type and its reply type (for a message with no reply, its code) are the source and

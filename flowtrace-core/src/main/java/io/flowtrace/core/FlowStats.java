@@ -23,7 +23,7 @@ import java.util.Map;
  * @param snapshotFailures   merges or snapshots of aggregator state that threw (that window's snapshot is lost)
  * @param elapsed            time since the pipeline started
  * @param finalFlush         of that, the time from the end of the source to the last delivery: every open flow
- *                           ended and its record delivered (zero until then)
+ *                           ended and its event delivered (zero until then)
  */
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
@@ -74,7 +74,7 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
     /**
      * Delivery counters of one sink.
      *
-     * @param delivered   records and snapshots the sink accepted
+     * @param delivered   events and snapshots the sink accepted
      * @param retried     attempts the sink repeated (after a connection error, a 5xx, a missing ack)
      * @param failed      items the sink threw on (after its own retries)
      * @param dropped     items dropped because the queue was full (drop policy) or the sink had stopped

@@ -210,7 +210,7 @@ public final class FlowTrace implements AutoCloseable {
         public static final int LIVE_SINK_QUEUE = 65_536;
         /**
          * Sink queue capacity for a capture file unless set: reading a file only waits while a queue is full, so a
-         * deeper one would hold records in memory for nothing, where every young collection copies them (at the end
+         * deeper one would hold events in memory for nothing, where every young collection copies them (at the end
          * of a 5M-packet capture, with 65,536: young pauses 31-40 ms and concurrent marking 63-64 ms; with 8,192:
          * 17-23 and 14-19 ms, and the run 37-63 ms shorter in three comparisons of 8 alternating runs).
          */
@@ -335,7 +335,7 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** One record per conversation (default) or one per direction. */
+        /** One event per conversation (default) or one per direction. */
         public Builder bidirectional(boolean on) {
             once("bidirectional");
             bidirectional = on;
@@ -404,14 +404,14 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** The host name put in every record. */
+        /** The host name put in every event. */
         public Builder hostname(String name) {
             once("hostname");
             hostname = Objects.requireNonNull(name, "hostname");
             return this;
         }
 
-        /** The host's own addresses, for each record's {@code direction}. */
+        /** The host's own addresses, for each event's {@code direction}. */
         public Builder localAddresses(Collection<InetAddress> addresses) {
             once("localAddresses");
             localAddresses = List.copyOf(addresses);
@@ -446,8 +446,8 @@ public final class FlowTrace implements AutoCloseable {
                 }
 
                 @Override
-                public void accept(FlowEvent record) {
-                    consumer.accept(record);
+                public void accept(FlowEvent event) {
+                    consumer.accept(event);
                 }
 
                 @Override

@@ -4,6 +4,6 @@ package io.flowtrace.core;
 public enum QueueFullPolicy {
     /** Wait for room: nothing is lost; capture slows down to the sink's pace. */
     BLOCK,
-    /** Drop the record, count it in the sink's {@code dropped} counter, and go on. */
+    /** Drop the event, count it in the sink's {@code dropped} counter, and go on. */
     DROP
 }

@@ -7,6 +7,6 @@
  * unchecked under {@link io.flowtrace.core.FlowTraceException}.
  *
  * <p>Threading: values are immutable; a built {@code FlowTrace} is thread-safe; builders are used by one thread.
- * Records are allocated once per finished flow, never per packet. Timestamps are {@code long} epoch nanoseconds of packet time; durations are {@link java.time.Duration}.
+ * Events are allocated once per finished flow, never per packet. Timestamps are {@code long} epoch nanoseconds of packet time; durations are {@link java.time.Duration}.
  */
 package io.flowtrace.core;

@@ -33,7 +33,7 @@ final class MeterOptions {
             "  --active-timeout D        report long flows every D (default 30m; 0 = never)",
             "  --tcp-close on|off        end TCP flows on RST or FIN both ways (default on)",
             "  --tcp-linger D            trailing packets after a TCP close still count for D (default 2s)",
-            "  --bidirectional on|off    one record per conversation (default on) or per direction",
+            "  --bidirectional on|off    one event per conversation (default on) or per direction",
             "  --vlan-in-key on|off      the outer VLAN id is part of the flow key (default off)",
             "  --decode-tunnels on|off   meter the inner flow of GRE/ERSPAN/VXLAN/GTP-U/Teredo (default off)",
             "  --icmp-type-in-key on|off ICMP type and reply type (or code) as the ports, as Zeek keys ICMP:",

@@ -2,7 +2,7 @@ package io.flowtrace.core.spi;
 
 /**
  * Creates {@link PacketSource}s by name; found through {@link java.util.ServiceLoader}. The no-argument constructor
- * does no I/O.
+ * does no I/O; {@link #create} is called on the thread that builds the meter.
  */
 public interface PacketSourceProvider {
 

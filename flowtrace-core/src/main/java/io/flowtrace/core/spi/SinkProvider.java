@@ -1,6 +1,9 @@
 package io.flowtrace.core.spi;
 
-/** Creates {@link Sink}s by name; found through {@link java.util.ServiceLoader}. The constructor does no I/O. */
+/**
+ * Creates {@link Sink}s by name; found through {@link java.util.ServiceLoader}. The constructor does no I/O;
+ * {@link #create} is called on the thread that builds the meter.
+ */
 public interface SinkProvider {
 
     /** Stable lowercase id, e.g. {@code file}, {@code stdout}, {@code http}, {@code nats}. */

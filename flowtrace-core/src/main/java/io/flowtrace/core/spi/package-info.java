@@ -1,7 +1,7 @@
 /**
  * The three plugin interfaces: {@link io.flowtrace.core.spi.PacketSource} (where packets come from),
  * {@link io.flowtrace.core.spi.Aggregator} (analytics over packets and flows) and {@link io.flowtrace.core.spi.Sink}
- * (where records and snapshots go), each created by a provider that {@link java.util.ServiceLoader} finds by a
+ * (where flow events and snapshots go), each created by a provider that {@link java.util.ServiceLoader} finds by a
  * stable lowercase name and configures through a validated {@link io.flowtrace.core.spi.PluginConfig}.
  *
  * <p>Threading and allocation: a source runs on the pipeline's source thread and hands frames to a
