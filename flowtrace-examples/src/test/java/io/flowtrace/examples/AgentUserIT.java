@@ -146,7 +146,8 @@ class AgentUserIT {
         Path tmp = Files.createDirectory(dir.resolve("tmp"));
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
         List<String> setpriv = List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups",
-                "--inh-caps=-all,+net_raw,+net_admin", "--ambient-caps=+net_raw,+net_admin", "--no-new-privs");
+                "--inh-caps=-all,+net_raw,+net_admin", "--ambient-caps=+net_raw,+net_admin",
+                "--bounding-set=-all,+net_raw,+net_admin", "--no-new-privs"); // what the systemd unit grants
 
         try (Exchange exchange = new Exchange()) {
             Child agent = start(setpriv, agentCommand(jar, List.of("-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + tmp),
