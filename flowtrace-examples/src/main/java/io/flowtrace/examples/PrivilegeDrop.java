@@ -200,8 +200,8 @@ final class PrivilegeDrop {
     static void switchTo(Account a) {
         if (alreadyRunsAs(a)) {
             // nothing to switch; a non-root process cannot give up capabilities for all its threads at once
-            verify(a, Path.of("/proc/self/task"), " (expected: the agent started as root to use --user, or no --user"
-                    + " when it is given the capabilities as this user)");
+            verify(a, Path.of("/proc/self/task"), "; to use --user, start the agent as root; a user given the"
+                    + " capabilities runs without --user");
             return;
         }
         LibC c = libc();

@@ -120,7 +120,8 @@ class AgentUserIT {
 
             int threads = 0;
             for (Map<String, String> status : taskStatuses(agent.process.pid())) {
-                assertEquals(uid + "\t" + uid + "\t" + uid + "\t" + uid, status.get("Uid"), "real, effective, saved, fs");
+                assertEquals(uid + "\t" + uid + "\t" + uid + "\t" + uid, status.get("Uid"),
+                        "real, effective, saved, fs");
                 assertEquals(gid + "\t" + gid + "\t" + gid + "\t" + gid, status.get("Gid"));
                 assertEquals(new TreeSet<>(List.of(gid, extraGid)), groups(status.get("Groups")));
                 for (String set : List.of("CapInh", "CapPrm", "CapEff", "CapAmb")) {
@@ -164,6 +165,15 @@ class AgentUserIT {
             List<FlowEvent> records = stopAndReadRecords(agent);
             assertEquals(1, records.size(), "records: " + records);
             exchange.assertMetered(records.get(0), 4, 1);
+
+            // --user promises no capability, which such a process cannot give up for all its threads
+            Child asItself = start(setpriv, agentCommand(jar, List.of("-Djava.io.tmpdir=" + tmp,
+                    "-Djna.tmpdir=" + tmp), exchange.filter(), "--user", user), Map.of());
+            assertTrue(asItself.awaitExit(60), "the agent exits by itself");
+            assertEquals(1, asItself.process.exitValue(), asItself.err());
+            assertTrue(asItself.err().contains(" still has capabilities CapInh 0000000000003000 CapPrm 0000000000003000"
+                    + " CapEff 0000000000003000 CapAmb 0000000000003000 (expected: all zero); to use --user, start the"
+                    + " agent as root"), asItself.err());
         }
     }
 
