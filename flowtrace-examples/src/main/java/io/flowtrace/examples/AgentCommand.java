@@ -28,9 +28,10 @@ import java.util.function.UnaryOperator;
  * {@code agent [options]}: the sensor. Captures a live interface, meters flows, and POSTs each record to an HTTP
  * endpoint, with {@code interface}, {@code hostname} and {@code direction} set. Configured by the sensor's
  * environment variables, by the same settings as flags, or by a YAML file ({@link AgentConfigFile}); a flag wins over
- * a variable, which wins over the file, which wins over the default. SIGTERM or SIGINT stops the capture, flushes
- * every open flow to the sinks and exits 0 (1 if a sink could not deliver every record); a second signal exits at
- * once.
+ * a variable, which wins over the file, which wins over the default. With {@code --user} it gives up root once the
+ * interface is open, before the first packet is read ({@link PrivilegeDrop}). SIGTERM or SIGINT stops the capture,
+ * flushes every open flow to the sinks and exits 0 (1 if a sink could not deliver every record); a second signal
+ * exits at once.
  */
 final class AgentCommand implements Command {
 
@@ -48,9 +49,10 @@ final class AgentCommand implements Command {
             new Setting("endpoint_url", "AGENT_ENDPOINT_URL", "endpoint-url", "http://127.0.0.1:8000/ingest"),
             new Setting("batch_size", "AGENT_BATCH_SIZE", "batch-size", "1"),
             new Setting("send_interval", "AGENT_SEND_INTERVAL", "send-interval", "1s"),
-            new Setting("hostname", "AGENT_HOSTNAME", "hostname", ""));
+            new Setting("hostname", "AGENT_HOSTNAME", "hostname", ""),
+            new Setting("user", "AGENT_USER", "user", ""));
     private static final Set<String> OWN_VALUES = Set.of("interface", "bpf-filter", "snap-len", "promiscuous",
-            "endpoint-url", "batch-size", "send-interval", "hostname", "config");
+            "endpoint-url", "batch-size", "send-interval", "hostname", "user", "config");
     private static final Set<String> FLAGS = Set.of("quiet");
 
     private final UnaryOperator<String> env;
@@ -88,6 +90,8 @@ final class AgentCommand implements Command {
                 "  --batch-size N            AGENT_BATCH_SIZE     1 (one JSON object per POST; more: a JSON array)",
                 "  --send-interval D         AGENT_SEND_INTERVAL  1s (longest an event waits for its batch)",
                 "  --hostname NAME           AGENT_HOSTNAME       this host's name",
+                "  --user NAME               AGENT_USER           (none) once the interface is open, run as this",
+                "                            user, its groups and no capabilities (started as root; as tcpdump -Z)",
                 "  --config FILE             a YAML file with the settings above (interface:, bpf_filter:, ...),",
                 "                            flow: options, source:, sinks: and aggregators:; ${VAR} and",
                 "                            ${VAR:-default} are replaced from the environment",
@@ -144,6 +148,9 @@ final class AgentCommand implements Command {
         String interval = values.get("send_interval");
         MeterOptions.duration(origins.get("send_interval"), interval);
         String hostname = values.get("hostname").isEmpty() ? hostname() : values.get("hostname");
+        // looked up before the interface is opened, so a wrong name costs nothing
+        PrivilegeDrop.Account user = values.get("user").isEmpty() ? null
+                : PrivilegeDrop.lookUp(origins.get("user"), values.get("user"));
 
         FlowTrace.Builder b = FlowTrace.builder();
         PluginSpec src = file.source;
@@ -193,7 +200,15 @@ final class AgentCommand implements Command {
             b.sink("http", http);
         }
 
-        FlowTrace meter = b.build();
+        FlowTrace meter = b.build(); // opens the interface
+        if (user != null) {
+            try {
+                PrivilegeDrop.switchTo(user);
+            } catch (RuntimeException | Error e) {
+                meter.close();
+                throw e;
+            }
+        }
         AtomicInteger signals = new AtomicInteger();
         SignalHandler onSignal = sig -> {
             if (signals.incrementAndGet() == 1) {
@@ -211,7 +226,8 @@ final class AgentCommand implements Command {
             err.println("flowtrace agent: capturing on " + iface
                     + (values.get("bpf_filter").isEmpty() ? "" : " (filter '" + values.get("bpf_filter") + "')")
                     + " as " + hostname + "; events to "
-                    + (!sinkNamed || endpointGiven ? endpoint : "the sinks named"));
+                    + (!sinkNamed || endpointGiven ? endpoint : "the sinks named")
+                    + (user == null ? "" : "; running as user " + user + " with no capabilities"));
         }
         FlowStats stats = meter.run();
         out.flush();

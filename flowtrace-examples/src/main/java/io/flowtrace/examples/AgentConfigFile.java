@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  * batch_size: 100
  * send_interval: 5s
  * hostname: sensor-1
+ * user: flowtrace                          # run as this user once the interface is open
  * flow:                                    # the flow options, as the command line's without "--"
  *   idle-timeout: 30s
  *   active-timeout: 5m
@@ -50,7 +51,7 @@ import java.util.regex.Pattern;
  */
 final class AgentConfigFile {
     static final Set<String> AGENT_KEYS = Set.of("interface", "bpf_filter", "snap_len", "promiscuous", "endpoint_url",
-            "batch_size", "send_interval", "hostname");
+            "batch_size", "send_interval", "hostname", "user");
     private static final Set<String> SECTIONS = Set.of("flow", "source", "sinks", "aggregators");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
 

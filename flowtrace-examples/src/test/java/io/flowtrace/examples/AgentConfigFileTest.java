@@ -35,6 +35,7 @@ class AgentConfigFileTest {
         Files.writeString(f, String.join("\n",
                 "interface: ${IFACE:-eth0}",
                 "snap_len: 128",
+                "user: ${AGENT_USER:-nobody}",
                 "flow:",
                 "  idle-timeout: 5s",
                 "source:",
@@ -50,7 +51,7 @@ class AgentConfigFileTest {
 
         AgentConfigFile c = AgentConfigFile.read(f, ENV);
 
-        assertEquals(Map.of("interface", "eth1", "snap_len", "128"), c.agent);
+        assertEquals(Map.of("interface", "eth1", "snap_len", "128", "user", "nobody"), c.agent);
         assertEquals(Map.of("idle-timeout", "5s"), c.flow);
         assertEquals(new AgentConfigFile.PluginSpec("pcap-live", Map.of("buffer_size", "8MiB")), c.source);
         assertEquals(new AgentConfigFile.PluginSpec("file", Map.of("path", "a$1\\b: not YAML structure")),
@@ -74,7 +75,7 @@ class AgentConfigFileTest {
         Map<String, String> cases = Map.of(
                 "interfaces: eth0\n", "unknown key 'interfaces' (known: aggregators, batch_size, bpf_filter,"
                         + " endpoint_url, flow, hostname, interface, promiscuous, send_interval, sinks, snap_len,"
-                        + " source)",
+                        + " source, user)",
                 "sinks:\n  type: file\n", "sinks (expected: a list of {type: <plugin>, key: value})",
                 "sinks:\n  - path: x\n", "sinks[0]: type missing (expected: type: <plugin name>, then its keys)",
                 "interface:\n  - eth0\n", "interface: expected a single value",
