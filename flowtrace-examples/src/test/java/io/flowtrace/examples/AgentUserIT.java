@@ -2,7 +2,7 @@ package io.flowtrace.examples;
 
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowEvent;
-import io.flowtrace.core.FlowEventJson;
+import io.flowtrace.core.EventJson;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -257,7 +257,7 @@ class AgentUserIT {
         List<FlowEvent> records = new ArrayList<>();
         for (String line : agent.out().split("\n")) {
             if (!line.isBlank()) {
-                records.add(FlowEventJson.read(line));
+                records.add(EventJson.readFlow(line));
             }
         }
         return records;
