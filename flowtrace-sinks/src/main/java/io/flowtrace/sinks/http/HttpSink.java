@@ -41,8 +41,9 @@ import java.util.zip.GZIPOutputStream;
  * Called from one delivery thread; counters may be read from any thread.
  */
 final class HttpSink implements JsonEncodedSink {
-    private static final RateLimitedLog LOG = new RateLimitedLog(LoggerFactory.getLogger(HttpSink.class));
 
+    /** Per sink: one failing endpoint does not silence another's problems. */
+    private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(HttpSink.class));
     private final String name;
     private final HttpSettings s;
     private final HttpClient client;
@@ -242,7 +243,7 @@ final class HttpSink implements JsonEncodedSink {
     private boolean giveUp(HttpSettings.Endpoint url, int items, String problem) {
         failed.addAndGet(items);
         lastError = "POST " + url + ": " + problem; // the endpoint prints without user information or query
-        LOG.warn("sink '" + name + "': " + items + " item(s) not delivered: " + lastError);
+        log.warn("sink '" + name + "': " + items + " item(s) not delivered: " + lastError);
         return false;
     }
 

@@ -56,9 +56,10 @@ import java.util.function.LongSupplier;
  */
 final class NatsSink implements JsonEncodedSink {
     private static final Logger LOG = LoggerFactory.getLogger(NatsSink.class);
-    private static final RateLimitedLog PROBLEMS = new RateLimitedLog(LOG);
     static final String MSG_ID = "Nats-Msg-Id";
 
+    /** Per sink: one failing server does not silence another sink's problems. */
+    private final RateLimitedLog problems = new RateLimitedLog(LOG);
     private final String name;
     private final NatsSettings s;
     private final Pause pause;
@@ -368,7 +369,7 @@ final class NatsSink implements JsonEncodedSink {
 
                     @Override
                     public void exceptionOccurred(Connection c, Exception e) {
-                        PROBLEMS.warn("sink '" + name + "': connection problem: " + Redact.message(e.toString()));
+                        problems.warn("sink '" + name + "': connection problem: " + Redact.message(e.toString()));
                     }
                 });
         if (s.token() != null) {
@@ -427,6 +428,6 @@ final class NatsSink implements JsonEncodedSink {
 
     private void problem(String message) {
         lastError = message;
-        PROBLEMS.warn("sink '" + name + "': " + message);
+        problems.warn("sink '" + name + "': " + message);
     }
 }
