@@ -275,8 +275,8 @@ final class NatsSink implements JsonEncodedSink {
             long delay = s.backoff().delayNanos(attempt);
             if (!s.backoff().allows(nanoTime.getAsLong() - start, delay)) {
                 failed.incrementAndGet();
-                problem(Redact.controls(subject) + ": " + problem + " (retry budget of " + Durations.format(s.backoff().budget())
-                        + " used up after " + attempt + " attempt(s))");
+                problem(Redact.controls(subject) + ": " + problem + " (retry budget of "
+                        + Durations.format(s.backoff().budget()) + " used up after " + attempt + " attempt(s))");
                 return;
             }
             retried.incrementAndGet();
@@ -316,8 +316,8 @@ final class NatsSink implements JsonEncodedSink {
         if (!s.backoff().allows(nanoTime.getAsLong() - f.firstNanos, delay)) {
             inFlight.removeFirst();
             failed.incrementAndGet();
-            problem(Redact.controls(f.subject) + ": " + problem + " (retry budget of " + Durations.format(s.backoff().budget())
-                    + " used up after " + f.attempts + " attempt(s))");
+            problem(Redact.controls(f.subject) + ": " + problem + " (retry budget of "
+                    + Durations.format(s.backoff().budget()) + " used up after " + f.attempts + " attempt(s))");
             return;
         }
         pause.pause(delay);

@@ -107,7 +107,8 @@ class FullDiskTest {
             long bytes = 0;
             int last = -1;
             for (Path f : files) {
-                assertFalse(f.toString().endsWith(".part"), "left behind: " + f + " (of " + files.size() + " files)");
+                assertFalse(f.toString().endsWith(".part"), "left behind: " + f + " (of " + files.size()
+                        + " files)");
                 String text = read(f);
                 bytes += text.length();
                 assertTrue(text.endsWith("\n"), f + " ends with a whole line");
