@@ -40,7 +40,7 @@ import java.time.Duration;
  * <p>Counters: {@code files} completed, {@code bytes} in the files (before compression), and {@code failed}: lines
  * taken that could not be written (a full disk), which the pipeline counts failed rather than delivered. While
  * writes fail no file is completed for rotation; a file completed after a failure holds whole lines only, and one
- * that then holds none is removed (see {@link RollingFile}).
+ * that then holds none is removed.
  */
 public final class FileSinkProvider implements SinkProvider {
     /**
