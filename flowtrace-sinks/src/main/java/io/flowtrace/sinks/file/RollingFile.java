@@ -276,7 +276,7 @@ final class RollingFile implements AutoCloseable {
         out = null;
         if (part == null) {
             filesCompleted++;
-        } else if (o.linesWritten() == 0 && (failure != null || o.lost() > 0 || o.stopped())) {
+        } else if (o.linesWritten() == 0 && (rotating() || failure != null || o.lost() > 0 || o.stopped())) {
             Files.deleteIfExists(part); // nothing in it: a failure is counted, not left on disk as a file
         } else {
             try {
