@@ -89,7 +89,8 @@ public final class NatsSinkProvider implements SinkProvider {
                 continue;
             }
             if (!lower.matches("(nats|tls|ws|wss|opentls)://[^/?#]+/?")) {
-                config.error("url: '" + Redact.url(u) + "' (expected: nats://host:port or tls://host:port)");
+                config.error("url: '" + Redact.url(u) + "'" + (u.matches(".*[?#].*") ? " with a query" : "")
+                        + " (expected: nats://host:port or tls://host:port)");
                 continue;
             }
             // user information goes into the connect options, so the URL jnats keeps and reports has none

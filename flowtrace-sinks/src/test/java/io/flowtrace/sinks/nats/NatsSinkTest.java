@@ -366,10 +366,12 @@ class NatsSinkTest {
     void urlCredentialsAreCheckedWithoutShowingThem() {
         ConfigurationException e = assertThrows(ConfigurationException.class,
                 () -> NatsSinkProvider.settings(new PluginConfig("sink 'nats'", Map.of("url",
-                        "nats://u:pw1@a:4222 nats://u:pw2@b:4222 http://u:pw3@c:4222", "token", "t"))));
+                        "nats://u:pw1@a:4222 nats://u:pw2@b:4222 http://u:pw3@c:4222 nats://d:4222?pw4=1",
+                        "token", "t"))));
         String m = e.getMessage();
         assertTrue(m.contains("the servers give different user information"), m);
         assertTrue(m.contains("url: 'http://c:4222'"), m);
+        assertTrue(m.contains("url: 'nats://d:4222' with a query"), m);
         assertTrue(m.contains("url: has user information, and token, user or credentials is set too"), m);
         assertFalse(m.contains("pw"), m);
         NatsSettings s = NatsSinkProvider.settings(new PluginConfig("sink 'nats'",
