@@ -8,7 +8,6 @@ import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.internal.Redact;
 import io.flowtrace.sinks.internal.UserInfo;
 
-
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
