@@ -14,6 +14,7 @@ module io.flowtrace.sinks {
     exports io.flowtrace.sinks.file;
     exports io.flowtrace.sinks.http;
     exports io.flowtrace.sinks.nats;
+    exports io.flowtrace.sinks.internal to io.flowtrace.examples; // the agent's start line redacts URLs alike
 
     provides io.flowtrace.core.spi.SinkProvider with
             io.flowtrace.sinks.file.FileSinkProvider,

@@ -3,6 +3,7 @@ package io.flowtrace.examples;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.examples.AgentConfigFile.PluginSpec;
+import io.flowtrace.sinks.internal.Redact;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -226,7 +227,7 @@ final class AgentCommand implements Command {
             err.println("flowtrace agent: capturing on " + iface
                     + (values.get("bpf_filter").isEmpty() ? "" : " (filter '" + values.get("bpf_filter") + "')")
                     + " as " + hostname + "; events to "
-                    + (!sinkNamed || endpointGiven ? endpoint : "the sinks named")
+                    + (!sinkNamed || endpointGiven ? Redact.url(endpoint) : "the sinks named")
                     + (user == null ? "" : "; running as user " + user + " with no capabilities"));
         }
         FlowStats stats = meter.run();

@@ -328,4 +328,37 @@ class AgentIT {
         Collections.sort(ports);
         assertEquals(ports, seen, "every connection once, in batches of at most 3");
     }
+
+    @Test
+    void credentialsInTheEndpointUrlAuthenticateAndAreNeverPrinted() throws Exception {
+        TinyHttpServer ingest = server("");
+        try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket sender = new java.net.DatagramSocket()) {
+            int port = receiver.getLocalPort();
+            Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    Jar.jar().toString(), "agent", "--idle-timeout", "1s"), Map.of(
+                    "AGENT_INTERFACE", "lo",
+                    "AGENT_BPF_FILTER", "udp port " + port,
+                    "AGENT_ENDPOINT_URL", "http://sensor:s3cr%40t@127.0.0.1:" + ingest.port()
+                            + "/ingest?api_key=k123"));
+            agent.awaitErr("flowtrace agent: capturing on lo");
+            sender.send(new java.net.DatagramPacket(new byte[10], 10, receiver.getLocalSocketAddress()));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (ingest.bodies().isEmpty() && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertEquals(1, ingest.bodies().size(), agent.err());
+            assertEquals("Basic " + java.util.Base64.getEncoder().encodeToString(
+                    "sensor:s3cr@t".getBytes(StandardCharsets.UTF_8)), ingest.authorizations().get(0));
+            assertEquals("/ingest?api_key=k123", ingest.targets().get(0));
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(agent.process.pid())).start().waitFor());
+            assertTrue(agent.awaitExit(60));
+            assertEquals(0, agent.process.exitValue(), agent.err());
+            String err = agent.err();
+            assertTrue(err.contains("events to http://127.0.0.1:" + ingest.port() + "/ingest"), err);
+            for (String secret : List.of("s3cr", "k123", "api_key", "sensor:")) {
+                assertTrue(!err.contains(secret), secret + " printed: " + err);
+            }
+        }
+    }
 }

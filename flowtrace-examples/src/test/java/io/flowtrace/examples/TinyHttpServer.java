@@ -23,6 +23,9 @@ final class TinyHttpServer implements AutoCloseable {
     private final ServerSocket socket;
     private final byte[] body;
     private final List<String> bodies = Collections.synchronizedList(new ArrayList<>());
+    /** Per request with a body: its target (path and query) and its Authorization header ("" when absent). */
+    private final List<String> targets = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> authorizations = Collections.synchronizedList(new ArrayList<>());
     private final List<Socket> open = Collections.synchronizedList(new ArrayList<>());
 
     TinyHttpServer(String responseBody) throws IOException {
@@ -41,6 +44,20 @@ final class TinyHttpServer implements AutoCloseable {
     List<String> bodies() {
         synchronized (bodies) {
             return new ArrayList<>(bodies);
+        }
+    }
+
+    /** Targets (path and query) of the requests with a body, in order. */
+    List<String> targets() {
+        synchronized (targets) {
+            return new ArrayList<>(targets);
+        }
+    }
+
+    /** Authorization headers of the requests with a body, in order ("" when absent). */
+    List<String> authorizations() {
+        synchronized (authorizations) {
+            return new ArrayList<>(authorizations);
         }
     }
 
@@ -68,17 +85,23 @@ final class TinyHttpServer implements AutoCloseable {
                     return;
                 }
                 int length = 0;
+                String authorization = "";
                 boolean close = requestLine.endsWith("HTTP/1.0");
                 for (String h; (h = line(in)) != null && !h.isEmpty(); ) {
                     String lower = h.toLowerCase(Locale.ROOT);
                     if (lower.startsWith("content-length:")) {
                         length = Integer.parseInt(h.substring(15).trim());
+                    } else if (lower.startsWith("authorization:")) {
+                        authorization = h.substring(14).trim();
                     } else if (lower.startsWith("connection:") && lower.contains("close")) {
                         close = true;
                     }
                 }
                 byte[] request = in.readNBytes(length);
                 if (request.length > 0) {
+                    String[] parts = requestLine.split(" ");
+                    targets.add(parts.length > 1 ? parts[1] : "");
+                    authorizations.add(authorization);
                     bodies.add(new String(request, StandardCharsets.UTF_8));
                 }
                 out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n"

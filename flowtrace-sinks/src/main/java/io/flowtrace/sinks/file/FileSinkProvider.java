@@ -25,7 +25,7 @@ import java.time.Duration;
  *     exist. With rotation it is the pattern for {@code <stem>-<yyyyMMdd'T'HHmmss'Z'>-<seq>.<ext>}</td></tr>
  * <tr><td>{@code format}</td><td>{@code ndjson}</td><td>{@code ndjson} or {@code csv}</td></tr>
  * <tr><td>{@code gzip}</td><td>{@code off}</td><td>gzip-compress each file ({@code .gz} is added to the name
- *     unless present); a flush makes everything written so far decodable</td></tr>
+ *     unless present); after a flush the file is a complete gzip file of everything written so far</td></tr>
  * <tr><td>{@code rotate-size}</td><td>{@code 0} (never)</td><td>start a new file before a line would take the
  *     current one past this many uncompressed bytes ({@code 100MiB})</td></tr>
  * <tr><td>{@code rotate-interval}</td><td>{@code 0} (never)</td><td>complete a file at the first write or flush
@@ -37,8 +37,10 @@ import java.time.Duration;
  *     snapshots go into it as JSON lines unless this is set</td></tr>
  * </table>
  *
- * <p>Counters: {@code files} completed, {@code bytes} written before compression, and {@code failed}: lines taken
- * that could not be written (a full disk), which the pipeline counts failed rather than delivered.
+ * <p>Counters: {@code files} completed, {@code bytes} in the files (before compression), and {@code failed}: lines
+ * taken that could not be written (a full disk), which the pipeline counts failed rather than delivered. While
+ * writes fail no file is completed for rotation; a file completed after a failure holds whole lines only, and one
+ * that then holds none is removed.
  */
 public final class FileSinkProvider implements SinkProvider {
     /**

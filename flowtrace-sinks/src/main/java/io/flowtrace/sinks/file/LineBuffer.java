@@ -1,24 +1,26 @@
 package io.flowtrace.sinks.file;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * Whole lines buffered in front of a file, a pipe or a compressing stream, counting the lines that are not yet known
- * to be written, so that a sink that cannot write (a full disk, a closed pipe) reports what it lost instead of
- * counting it delivered.
+ * Whole lines buffered in front of a file, a pipe or a gzip file, counting the lines that are not yet known to be
+ * written, so that a sink that cannot write (a full disk, a closed pipe) reports what it lost instead of counting
+ * it delivered, and counting those known written ({@link #linesWritten()}, {@link #bytesWritten()}).
  *
  * <p>A line goes into the buffer whole or not at all: when the buffer must be written first and that fails, the
  * call throws and the line is not taken (its caller counts it failed).
  * <ul>
  * <li>To a file: what a failed write got through is kept track of, so the next write goes on where it stopped and a
  *     line is never written twice or in part. For {@value #RETRY_MILLIS} ms after a failure, a line that needs the
- *     buffer written is refused without trying (an explicit flush always tries).</li>
- * <li>To standard output, or through a compressing stream: the first failed write ends writing (the reader has
- *     gone; the compressed stream is corrupt from there on). What was held is counted lost and every later call
- *     fails at once, with one exception made for all of them.</li>
+ *     buffer written is refused without trying (an explicit flush always tries). When it gives up (a failed close),
+ *     a file of its own ({@link #toFile}) is cut back to its last whole line.</li>
+ * <li>To standard output, or to a gzip file: the first failed write ends writing (the reader has gone; the
+ *     compressed stream cannot go on). What was held is counted lost and every later call fails at once, with one
+ *     exception made for all of them; a gzip file is restored to its last sync point ({@link GzipFile}), a whole
+ *     gzip file of whole lines.</li>
  * </ul>
  * Lines still unwritten when {@link #close()} or {@link #finish()} fails are counted in {@link #lost()}. A line
  * longer than the buffer gets a buffer of its own size until it is written. Not thread-safe.
@@ -31,9 +33,11 @@ final class LineBuffer {
 
     private final long retryMillis;
     private final WritableByteChannel channel;
-    /** Whether a failed write to {@link #channel} ends writing (a closed pipe), as for a compressing stream. */
+    /** A file of this buffer's own, cut back to its last whole line when writing is given up; or {@code null}. */
+    private final FileChannel ownFile;
+    /** Whether a failed write to {@link #channel} ends writing (a closed pipe), as for a gzip file. */
     private final boolean giveUpOnError;
-    private final OutputStream compressed;
+    private final GzipFile gzip;
     private final int size;
     private byte[] buf;
     private int count;
@@ -41,9 +45,13 @@ final class LineBuffer {
     private long buffered;
     /** Newlines in the buffer that end no line of {@link #line}'s (a header written with {@link #raw}). */
     private int rawNewlines;
-    /** Lines given to the compressing stream since its last flush. */
+    /** Lines given to the gzip file since its last sync, and their bytes (with any header). */
     private long unsynced;
+    private long unsyncedBytes;
     private long lost;
+    /** Lines and bytes known to be written: in the file up to its last whole line (uncompressed bytes). */
+    private long linesWritten;
+    private long bytesWritten;
     /** Once writing has ended: thrown by every later call (made once, with no stack trace, as lines keep coming). */
     private IOException stopped;
     /** After a failed write to a file: until {@link #retryAt}, a line that needs the buffer written is refused. */
@@ -62,22 +70,36 @@ final class LineBuffer {
 
     /** As above, trying a failed file again after {@code retryMillis} (tests). */
     LineBuffer(WritableByteChannel channel, int size, boolean giveUpOnError, long retryMillis) {
-        this(channel, null, giveUpOnError, size, retryMillis);
+        this(channel, null, null, giveUpOnError, size, retryMillis);
     }
 
-    /** Lines to a compressing stream, whose bytes are in the file only once it is flushed. */
-    LineBuffer(OutputStream compressed, int size) {
-        this(null, compressed, true, size, RETRY_MILLIS);
+    /** Lines to a gzip file, whose lines are in the file only once it is synced. */
+    LineBuffer(GzipFile gzip, int size) {
+        this(null, null, gzip, true, size, RETRY_MILLIS);
     }
 
-    private LineBuffer(WritableByteChannel channel, OutputStream compressed, boolean giveUpOnError, int size,
-                       long retryMillis) {
+    private LineBuffer(WritableByteChannel channel, FileChannel ownFile, GzipFile gzip, boolean giveUpOnError,
+                       int size, long retryMillis) {
         this.channel = channel;
-        this.compressed = compressed;
+        this.ownFile = ownFile;
+        this.gzip = gzip;
         this.giveUpOnError = giveUpOnError;
         this.size = size;
         this.buf = new byte[size];
         this.retryMillis = retryMillis;
+    }
+
+    /**
+     * Lines to a regular file this buffer writes from its start: when writing is given up, the file is cut back to
+     * the end of its last whole line, so a line written in part is never left in it.
+     */
+    static LineBuffer toFile(FileChannel file, int size) {
+        return new LineBuffer(file, file, null, false, size, RETRY_MILLIS);
+    }
+
+    /** As {@link #toFile(FileChannel, int)}, trying again after {@code retryMillis} (tests). */
+    static LineBuffer toFile(FileChannel file, int size, long retryMillis) {
+        return new LineBuffer(file, file, null, false, size, retryMillis);
     }
 
     /** Appends {@code bytes[0..length)}, followed by a {@code '\n'} when {@code newline}, as one line. */
@@ -104,17 +126,21 @@ final class LineBuffer {
         }
     }
 
-    /** Writes the buffer (and flushes a compressing stream): every line taken so far is then written. */
+    /** Writes the buffer (and syncs a gzip file): every line taken so far is then written. */
     void flush() throws IOException {
         drain();
-        if (compressed != null) {
-            try {
-                compressed.flush();
-            } catch (IOException e) {
-                throw abandon(e);
-            }
-            unsynced = 0;
+        sync();
+    }
+
+    /**
+     * Writes the buffer, unless a write failed less than the retry interval ago (then throws at once, without a
+     * write): the check made before a file is completed for rotation, so that a failing disk stops rotation.
+     */
+    void flushUnlessBackingOff() throws IOException {
+        if (backingOff != null && System.nanoTime() - retryAt < 0) {
+            throw backingOff;
         }
+        flush();
     }
 
     /** Flushes without closing; on failure the lines not written are counted lost, then it throws. */
@@ -122,33 +148,40 @@ final class LineBuffer {
         try {
             flush();
         } catch (IOException e) {
-            giveUp();
+            giveUp(e);
             throw e;
         }
     }
 
-    /** Flushes and closes; on failure the lines not written are counted lost, then it throws. */
+    /**
+     * Flushes and closes; on failure the lines not written are counted lost (a file of its own cut back to its last
+     * whole line), then it throws. After writing has ended ({@link #stopped()}) it only closes.
+     */
     void close() throws IOException {
+        IOException failure = null;
+        if (stopped == null) {
+            try {
+                flush();
+            } catch (IOException e) {
+                failure = e;
+                giveUp(e);
+            }
+        }
         try {
-            drain();
-            if (compressed != null) {
-                compressed.close();
-                unsynced = 0;
+            if (gzip != null) {
+                gzip.close();
             } else {
                 channel.close();
             }
         } catch (IOException e) {
-            giveUp();
-            try {
-                if (compressed != null) {
-                    compressed.close();
-                } else {
-                    channel.close();
-                }
-            } catch (IOException again) {
-                e.addSuppressed(again);
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
             }
-            throw e;
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -160,6 +193,21 @@ final class LineBuffer {
     /** Lines taken but not yet known to be written. */
     long pending() {
         return buffered + unsynced;
+    }
+
+    /** Lines known to be written (header lines not counted). */
+    long linesWritten() {
+        return linesWritten;
+    }
+
+    /** Bytes known to be written, up to the last whole line, before compression (headers included). */
+    long bytesWritten() {
+        return bytesWritten;
+    }
+
+    /** Whether writing has ended after a failure (standard output, a gzip file): every later call throws. */
+    boolean stopped() {
+        return stopped != null;
     }
 
     /** Room for {@code len} more bytes: writes the buffer when they do not fit, grows it when they never would. */
@@ -185,13 +233,14 @@ final class LineBuffer {
         if (count == 0) {
             return;
         }
-        if (compressed != null) {
+        if (gzip != null) {
             try {
-                compressed.write(buf, 0, count);
+                gzip.write(buf, 0, count);
             } catch (IOException e) {
                 throw abandon(e);
             }
             unsynced += buffered;
+            unsyncedBytes += count;
         } else {
             ByteBuffer b = ByteBuffer.wrap(buf, 0, count);
             try {
@@ -208,6 +257,8 @@ final class LineBuffer {
                 throw e;
             }
             backingOff = null;
+            linesWritten += buffered;
+            bytesWritten += count;
         }
         count = 0;
         buffered = 0;
@@ -217,24 +268,46 @@ final class LineBuffer {
         }
     }
 
+    private void sync() throws IOException {
+        if (gzip == null) {
+            return;
+        }
+        if (stopped != null) {
+            throw stopped;
+        }
+        try {
+            gzip.sync();
+        } catch (IOException e) {
+            throw abandon(e);
+        }
+        linesWritten += unsynced;
+        bytesWritten += unsyncedBytes;
+        unsynced = 0;
+        unsyncedBytes = 0;
+    }
+
     /** After a write that got {@code done} bytes through: the lines they completed are written, the rest stays. */
     private void keepUnwritten(int done) {
+        int whole = 0;
         for (int i = 0; i < done; i++) {
             if (buf[i] == '\n') {
+                whole = i + 1;
                 if (rawNewlines > 0) {
                     rawNewlines--; // a header comes before every line
                 } else {
                     buffered--;
+                    linesWritten++;
                 }
             }
         }
+        bytesWritten += whole;
         System.arraycopy(buf, done, buf, 0, count - done);
         count -= done;
     }
 
     private IOException abandon(IOException e) {
         stopped = new Refused("an earlier write failed", e);
-        giveUp();
+        giveUp(e);
         return e;
     }
 
@@ -257,11 +330,22 @@ final class LineBuffer {
         }
     }
 
-    private void giveUp() {
+    /** Counts what was not written as lost and leaves the file with whole lines only (problems go to {@code e}). */
+    private void giveUp(IOException e) {
         lost += buffered + unsynced;
         buffered = 0;
         unsynced = 0;
+        unsyncedBytes = 0;
         count = 0;
         rawNewlines = 0;
+        try {
+            if (gzip != null) {
+                gzip.restore();
+            } else if (ownFile != null) {
+                ownFile.truncate(bytesWritten);
+            }
+        } catch (IOException again) {
+            e.addSuppressed(again);
+        }
     }
 }

@@ -3,7 +3,6 @@ package io.flowtrace.sinks.file;
 import io.flowtrace.sinks.internal.ByteBuf;
 
 import java.io.IOException;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -14,7 +13,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * One logical output file, written under a temporary name ({@code <name>.part}) and renamed to its final name
@@ -25,7 +23,14 @@ import java.util.zip.GZIPOutputStream;
  *
  * <p>A path that already exists as something other than a regular file (a device such as {@code /dev/null}, a
  * FIFO, a socket) or as a symbolic link (such as {@code /dev/stdout}) is written in place: no temporary name, no
- * rename, no rotation. Not thread-safe.
+ * rename, no rotation.
+ *
+ * <p>When writes fail (a full disk) no file is completed for rotation until a write goes through again, so a full
+ * disk does not fill the directory with files; lines are refused meanwhile (their caller counts them). A file
+ * completed after a failure is first cut back to its last whole line (a gzip file to its last sync point, a whole
+ * gzip file), and removed if it then holds no line; the lines it lost are counted. A gzip stream cannot go on after
+ * a failed write: its file is completed at once, and the next file is opened no sooner than
+ * {@value LineBuffer#RETRY_MILLIS} ms later. Not thread-safe.
  */
 final class RollingFile implements AutoCloseable {
     /** Made when a file is first rolled: a formatter loads some 50 classes, which a run that never rolls skips. */
@@ -57,9 +62,12 @@ final class RollingFile implements AutoCloseable {
     private boolean everOpened;
     private boolean unflushed;
     private long filesCompleted;
-    private long bytesWritten;
-    /** Lines of completed (or abandoned) files that were never written. */
+    /** Bytes and lost lines of completed (or abandoned) files. */
+    private long bytesBefore;
     private long lostBefore;
+    /** After a file was given up: no new file is opened until {@link #retryAt}; lines get this exception. */
+    private IOException backingOff;
+    private long retryAt;
 
     /**
      * @param path         the configured path ({@code .gz} is added when {@code gzip} and missing)
@@ -109,17 +117,24 @@ final class RollingFile implements AutoCloseable {
      */
     void write(byte[] bytes, int length, boolean newline) throws IOException {
         int len = newline ? length + 1 : length;
-        if (out != null && (timeIsUp()
-                || (rotating() && rotateBytes > 0 && written > headerLength() && written + len > rotateBytes))) {
-            complete();
+        try {
+            if (out != null && (timeIsUp()
+                    || (rotating() && rotateBytes > 0 && written > headerLength() && written + len > rotateBytes))) {
+                out.flushUnlessBackingOff(); // no rotation while writes fail: the line is refused instead
+                complete();
+            }
+            if (out == null) {
+                if (backingOff != null && System.nanoTime() - retryAt < 0) {
+                    throw backingOff;
+                }
+                open();
+            }
+            out.line(bytes, length, newline);
+        } catch (IOException e) {
+            throw settle(e);
         }
-        if (out == null) {
-            open();
-        }
-        out.line(bytes, length, newline);
         unflushed = true;
         written += len;
-        bytesWritten += len;
     }
 
     /** Pushes buffered bytes to the file (decodable even when compressed); completes it if its time is up. */
@@ -127,12 +142,39 @@ final class RollingFile implements AutoCloseable {
         if (out == null) {
             return;
         }
-        if (timeIsUp()) {
-            complete();
-        } else if (unflushed) {
-            out.flush(); // only when something was written: a gzip sync flush adds bytes even when empty
-            unflushed = false;
+        try {
+            if (timeIsUp()) {
+                out.flush(); // a file whose writes fail stays open: no rotation until they go through
+                complete();
+            } else if (unflushed) {
+                out.flush(); // only when something was written: a gzip sync flush adds bytes even when empty
+                unflushed = false;
+            }
+        } catch (IOException e) {
+            throw settle(e);
         }
+    }
+
+    /**
+     * After {@code e}: a file whose stream has ended (gzip) is completed at once, whole lines only, and no new one
+     * is opened for a while.
+     */
+    private IOException settle(IOException e) {
+        if (out != null && out.stopped()) {
+            try {
+                complete();
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            backOff(e);
+        }
+        return e;
+    }
+
+    private void backOff(IOException e) {
+        backingOff = new IOException("a write failed less than " + LineBuffer.RETRY_MILLIS + " ms ago: "
+                + e.getMessage(), e);
+        retryAt = System.nanoTime() + LineBuffer.RETRY_MILLIS * 1_000_000L;
     }
 
     /** Completes the current file (creating an empty one first if so configured and nothing was written). */
@@ -149,9 +191,10 @@ final class RollingFile implements AutoCloseable {
         return filesCompleted;
     }
 
-    /** Bytes written, before compression. */
+    /** Bytes known to be in the files, before compression. */
     long bytesWritten() {
-        return bytesWritten;
+        LineBuffer o = out; // read from other threads (counters): once
+        return bytesBefore + (o == null ? 0 : o.bytesWritten());
     }
 
     /** Lines taken that could not be written and never will be (a full disk, a file that could not be closed). */
@@ -192,10 +235,17 @@ final class RollingFile implements AutoCloseable {
         FileChannel file = FileChannel.open(part == null ? target : part, StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         try {
-            out = gzip ? new LineBuffer(new GZIPOutputStream(Channels.newOutputStream(file), 8192, true), bufferSize)
-                    : new LineBuffer(file, bufferSize, false);
+            if (gzip) {
+                out = new LineBuffer(new GzipFile(file, part != null), bufferSize);
+            } else {
+                out = part != null ? LineBuffer.toFile(file, bufferSize) : new LineBuffer(file, bufferSize, false);
+            }
         } catch (IOException e) {
             file.close();
+            if (part != null) {
+                Files.deleteIfExists(part); // a gzip header that did not fit: nothing in it
+            }
+            backOff(e);
             throw e;
         }
         everOpened = true;
@@ -206,26 +256,38 @@ final class RollingFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the current file and gives it its final name; one that lost lines and holds none is removed instead.
+     * Throws what made it lose lines, after the file is dealt with.
+     */
     private void complete() throws IOException {
         if (out == null) {
             return;
         }
         LineBuffer o = out;
-        out = null;
+        IOException failure = null;
         try {
             o.close();
-        } finally {
-            lostBefore += o.lost();
+        } catch (IOException e) {
+            failure = e;
         }
+        bytesBefore += o.bytesWritten();
+        lostBefore += o.lost();
+        out = null;
         if (part == null) {
             filesCompleted++;
-            return;
+        } else if (o.linesWritten() == 0 && (rotating() || failure != null || o.lost() > 0 || o.stopped())) {
+            Files.deleteIfExists(part); // nothing in it: a failure is counted, not left on disk as a file
+        } else {
+            try {
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            filesCompleted++;
         }
-        try {
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+        if (failure != null) {
+            throw failure;
         }
-        filesCompleted++;
     }
 }

@@ -1,6 +1,7 @@
 package io.flowtrace.sinks.http;
 
 import io.flowtrace.sinks.internal.Backoff;
+import io.flowtrace.sinks.internal.Redact;
 
 import java.net.URI;
 import java.time.Duration;
@@ -14,7 +15,7 @@ import java.util.Map;
  * @param interval    longest time a record waits in a partial batch; zero sends whenever the queue runs empty
  * @param headers     extra request headers, in order
  */
-record HttpSettings(URI url, URI snapshotUrl, String format, int batch, Duration interval, boolean gzip,
+record HttpSettings(Endpoint url, Endpoint snapshotUrl, String format, int batch, Duration interval, boolean gzip,
                     Map<String, String> headers, Duration connectTimeout, Duration timeout, Backoff backoff,
                     boolean http2) {
 
@@ -24,6 +25,24 @@ record HttpSettings(URI url, URI snapshotUrl, String format, int batch, Duration
 
     boolean array() {
         return "array".equals(format);
+    }
+
+    /** Never prints the headers (they may hold a token) nor the URLs' secrets. */
+    @Override
+    public String toString() {
+        return "HttpSettings[" + url + " " + format + "]";
+    }
+
+    /**
+     * Where requests go: {@code uri} without user information (its query is kept: it may be how the receiver
+     * authenticates), and the {@code Authorization} header made from that user information, or {@code null}.
+     * {@link #toString()} is the URL without user information or query: the form for logs and errors.
+     */
+    record Endpoint(URI uri, String authorization) {
+        @Override
+        public String toString() {
+            return Redact.url(uri.toString());
+        }
     }
 
     String contentType() {

@@ -8,10 +8,10 @@ import io.flowtrace.sinks.internal.ByteBuf;
 import io.flowtrace.sinks.internal.JsonLines;
 import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.internal.RateLimitedLog;
+import io.flowtrace.sinks.internal.Redact;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,8 +41,9 @@ import java.util.zip.GZIPOutputStream;
  * Called from one delivery thread; counters may be read from any thread.
  */
 final class HttpSink implements JsonEncodedSink {
-    private static final RateLimitedLog LOG = new RateLimitedLog(LoggerFactory.getLogger(HttpSink.class));
 
+    /** Per sink: one failing endpoint does not silence another's problems. */
+    private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(HttpSink.class));
     private final String name;
     private final HttpSettings s;
     private final HttpClient client;
@@ -183,14 +184,17 @@ final class HttpSink implements JsonEncodedSink {
     }
 
     /** Posts {@code body} with retries; counts {@code items} as sent or failed. Returns whether it was sent. */
-    private boolean post(URI url, ByteBuf body, int items, String contentType) {
+    private boolean post(HttpSettings.Endpoint url, ByteBuf body, int items, String contentType) {
         ByteBuf payload = body;
         if (s.gzip()) {
             payload = gzip(body);
         }
-        HttpRequest.Builder rb = HttpRequest.newBuilder(url)
+        HttpRequest.Builder rb = HttpRequest.newBuilder(url.uri())
                 .timeout(s.timeout())
                 .header("Content-Type", contentType);
+        if (url.authorization() != null) {
+            rb.header("Authorization", url.authorization());
+        }
         if (s.gzip()) {
             rb.header("Content-Encoding", "gzip");
         }
@@ -236,10 +240,10 @@ final class HttpSink implements JsonEncodedSink {
         }
     }
 
-    private boolean giveUp(URI url, int items, String problem) {
+    private boolean giveUp(HttpSettings.Endpoint url, int items, String problem) {
         failed.addAndGet(items);
-        lastError = "POST " + url + ": " + problem;
-        LOG.warn("sink '" + name + "': " + items + " item(s) not delivered: " + lastError);
+        lastError = "POST " + url + ": " + problem; // the endpoint prints without user information or query
+        log.warn("sink '" + name + "': " + items + " item(s) not delivered: " + lastError);
         return false;
     }
 
@@ -271,17 +275,23 @@ final class HttpSink implements JsonEncodedSink {
         }
     }
 
-    /** The exception's class and the first message found along its causes ("ConnectException: refused"). */
+    /**
+     * The exception's class and the first message found along its causes ("ConnectException: refused"), any URL in
+     * it redacted.
+     */
     static String describe(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                return e.getClass().getSimpleName() + ": " + t.getMessage();
+                return e.getClass().getSimpleName() + ": " + Redact.message(t.getMessage());
             }
         }
         return e.getClass().getSimpleName();
     }
 
-    /** ": " and the first line of a response body (at most 200 characters), or "" when empty. */
+    /**
+     * ": " and the first line of a response body (at most 200 characters), or "" when empty; the receiver chose
+     * those bytes, so control characters are escaped and URLs redacted before they reach a log line.
+     */
     static String firstLine(byte[] body) {
         if (body == null || body.length == 0) {
             return "";
@@ -292,6 +302,6 @@ final class HttpSink implements JsonEncodedSink {
         if (line.length() > 200) {
             line = line.substring(0, 200) + "...";
         }
-        return line.isEmpty() ? "" : ": " + line;
+        return line.isEmpty() ? "" : ": " + Redact.message(line);
     }
 }

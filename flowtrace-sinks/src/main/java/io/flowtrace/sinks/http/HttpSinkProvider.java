@@ -5,11 +5,15 @@ import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.SinkProvider;
 import io.flowtrace.sinks.internal.Backoff;
 import io.flowtrace.sinks.internal.Pause;
+import io.flowtrace.sinks.internal.Redact;
+import io.flowtrace.sinks.internal.UserInfo;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -30,7 +34,9 @@ import java.util.Map;
  * <table>
  * <caption>Options</caption>
  * <tr><th>key</th><th>default</th><th>meaning</th></tr>
- * <tr><td>{@code url}</td><td>(required)</td><td>where records are POSTed ({@code http} or {@code https})</td></tr>
+ * <tr><td>{@code url}</td><td>(required)</td><td>where records are POSTed ({@code http} or {@code https}); a
+ *     {@code user:password@} in it is sent as HTTP Basic authentication (percent-encoded characters decoded), never
+ *     as part of the URL. Logs and errors show the URL without user information or query</td></tr>
  * <tr><td>{@code format}</td><td>{@code array}</td><td>{@code array} (JSON array per request), {@code ndjson} (one
  *     JSON object per line, {@code application/x-ndjson}) or {@code single} (one JSON object per request)</td></tr>
  * <tr><td>{@code batch}</td><td>{@code 500}</td><td>most records per request (array and ndjson)</td></tr>
@@ -47,7 +53,8 @@ import java.util.Map;
  * <tr><td>{@code backoff}</td><td>{@code 100ms}</td><td>first wait between attempts; doubles each retry, each
  *     wait drawn from the upper half of the step</td></tr>
  * <tr><td>{@code backoff-max}</td><td>{@code 5s}</td><td>longest wait between attempts</td></tr>
- * <tr><td>{@code snapshot-url}</td><td>{@code url}</td><td>where snapshots are POSTed</td></tr>
+ * <tr><td>{@code snapshot-url}</td><td>{@code url}</td><td>where snapshots are POSTed (user information as in
+ *     {@code url})</td></tr>
  * <tr><td>{@code http-version}</td><td>{@code 1.1}</td><td>{@code 1.1} or {@code 2}</td></tr>
  * </table>
  *
@@ -71,7 +78,7 @@ public final class HttpSinkProvider implements SinkProvider {
     }
 
     static HttpSettings settings(PluginConfig config) {
-        URI url = url(config, "url", config.requireString("url"));
+        HttpSettings.Endpoint url = url(config, "url", config.requireString("url"));
         String format = config.getChoice("format", "array", "array", "ndjson", "single");
         boolean batchGiven = config.has("batch");
         int batch = config.getInt("batch", 500, 1, 1_000_000);
@@ -109,7 +116,15 @@ public final class HttpSinkProvider implements SinkProvider {
         Duration backoff = config.getDuration("backoff", Duration.ofMillis(100));
         Duration backoffMax = config.getDuration("backoff-max", Duration.ofSeconds(5));
         String snapText = config.getString("snapshot-url", null);
-        URI snapshotUrl = snapText == null ? url : url(config, "snapshot-url", snapText);
+        HttpSettings.Endpoint snapshotUrl = snapText == null ? url : url(config, "snapshot-url", snapText);
+        for (HttpSettings.Endpoint e : new HttpSettings.Endpoint[] {url, snapshotUrl}) {
+            if (e != null && e.authorization() != null && headers.keySet().stream()
+                    .anyMatch(h -> h.equalsIgnoreCase("Authorization"))) {
+                config.error((e == url ? "url" : "snapshot-url") + ": has a user and password, and "
+                        + (token != null ? "token" : "header.Authorization") + " sets Authorization too (expected:"
+                        + " one of them)");
+            }
+        }
         String version = config.getChoice("http-version", "1.1", "1.1", "2");
         if (connectTimeout.isZero() || timeout.isZero()) {
             config.error("connect-timeout and timeout: " + connectTimeout + ", " + timeout + " (expected: > 0)");
@@ -123,7 +138,7 @@ public final class HttpSinkProvider implements SinkProvider {
                 timeout, new Backoff(backoff, backoffMax, budget), "2".equals(version));
     }
 
-    private static URI url(PluginConfig config, String key, String text) {
+    private static HttpSettings.Endpoint url(PluginConfig config, String key, String text) {
         if (text == null) {
             return null;
         }
@@ -131,12 +146,25 @@ public final class HttpSinkProvider implements SinkProvider {
             URI u = new URI(text);
             String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("http") && !scheme.equals("https") || u.getHost() == null) {
-                config.error(key + ": '" + text + "' (expected: an http:// or https:// URL with a host)");
+                config.error(key + ": '" + Redact.url(text) + "' (expected: an http:// or https:// URL with a host)");
                 return null;
             }
-            return u;
-        } catch (URISyntaxException e) {
-            config.error(key + ": '" + text + "' is not a URL (" + e.getReason() + ")");
+            String userInfo = u.getRawUserInfo();
+            if (userInfo == null) {
+                return new HttpSettings.Endpoint(u, null);
+            }
+            URI bare = new URI(u.getScheme(), null, u.getHost(), u.getPort(), null, null, null);
+            URI request = URI.create(bare + (u.getRawPath() == null ? "" : u.getRawPath())
+                    + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()));
+            int colon = userInfo.indexOf(':');
+            String user = UserInfo.decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+            String password = colon < 0 ? "" : UserInfo.decode(userInfo.substring(colon + 1));
+            String basic = Base64.getEncoder().encodeToString((user + ":" + password)
+                    .getBytes(StandardCharsets.UTF_8));
+            return new HttpSettings.Endpoint(request, "Basic " + basic);
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            config.error(key + ": '" + Redact.url(text) + "' is not a URL ("
+                    + (e instanceof URISyntaxException s ? s.getReason() : "bad %-escape") + ")");
             return null;
         }
     }

@@ -9,7 +9,9 @@ import io.flowtrace.core.internal.FlowEventEncoder;
  * Encodes records as CSV (RFC 4180: comma separated, {@code \n} line ends, fields quoted when they hold a comma,
  * quote or line break) with the same columns, names and value forms as the JSON record
  * ({@link FlowEventEncoder#FIELDS}), without its {@code event} field: a CSV file holds flow events only. An absent
- * value is an empty field. Not thread-safe.
+ * value is an empty field. Text that a spreadsheet would take for a formula (starting with {@code =}, {@code +},
+ * {@code -}, {@code @}, tab or carriage return) gets a leading {@code '} (OWASP's advice on CSV injection): the
+ * interface name comes from a capture file, and a capture file can come from anyone. Not thread-safe.
  */
 public final class CsvRecords {
     private final StringBuilder text = new StringBuilder(48);
@@ -78,12 +80,16 @@ public final class CsvRecords {
             char c = s.charAt(i);
             quote = c == ',' || c == '"' || c == '\n' || c == '\r';
         }
-        if (!quote) {
-            out.utf8(s);
-            return;
+        boolean formula = !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0;
+        if (quote) {
+            out.write('"');
         }
-        out.write('"');
-        out.utf8(s.replace("\"", "\"\""));
-        out.write('"');
+        if (formula) {
+            out.write('\'');
+        }
+        out.utf8(quote ? s.replace("\"", "\"\"") : s);
+        if (quote) {
+            out.write('"');
+        }
     }
 }

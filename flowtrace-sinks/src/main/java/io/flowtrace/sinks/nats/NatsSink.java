@@ -8,6 +8,7 @@ import io.flowtrace.sinks.internal.ByteBuf;
 import io.flowtrace.sinks.internal.JsonLines;
 import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.internal.RateLimitedLog;
+import io.flowtrace.sinks.internal.Redact;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
@@ -55,9 +56,10 @@ import java.util.function.LongSupplier;
  */
 final class NatsSink implements JsonEncodedSink {
     private static final Logger LOG = LoggerFactory.getLogger(NatsSink.class);
-    private static final RateLimitedLog PROBLEMS = new RateLimitedLog(LOG);
     static final String MSG_ID = "Nats-Msg-Id";
 
+    /** Per sink: one failing server does not silence another sink's problems. */
+    private final RateLimitedLog problems = new RateLimitedLog(LOG);
     private final String name;
     private final NatsSettings s;
     private final Pause pause;
@@ -268,13 +270,13 @@ final class NatsSink implements JsonEncodedSink {
                 return;
             } catch (IOException | IllegalStateException e) {
                 // not connected yet, or the reconnect buffer is full
-                problem = e.getMessage() == null ? e.toString() : e.getMessage();
+                problem = Redact.message(e.getMessage() == null ? e.toString() : e.getMessage());
             }
             long delay = s.backoff().delayNanos(attempt);
             if (!s.backoff().allows(nanoTime.getAsLong() - start, delay)) {
                 failed.incrementAndGet();
-                problem(subject + ": " + problem + " (retry budget of " + Durations.format(s.backoff().budget())
-                        + " used up after " + attempt + " attempt(s))");
+                problem(Redact.controls(subject) + ": " + problem + " (retry budget of "
+                        + Durations.format(s.backoff().budget()) + " used up after " + attempt + " attempt(s))");
                 return;
             }
             retried.incrementAndGet();
@@ -302,10 +304,10 @@ final class NatsSink implements JsonEncodedSink {
             if (cause instanceof JetStreamApiException) {
                 inFlight.removeFirst();
                 failed.incrementAndGet();
-                problem(f.subject + ": " + cause.getMessage() + " (not retried)");
+                problem(Redact.controls(f.subject) + ": " + Redact.message(cause.getMessage()) + " (not retried)");
                 return;
             }
-            problem = String.valueOf(cause.getMessage());
+            problem = Redact.message(String.valueOf(cause.getMessage()));
             if (problem.contains("No Responders")) {
                 problem += " (no stream captures this subject, or JetStream is not ready yet)";
             }
@@ -314,8 +316,8 @@ final class NatsSink implements JsonEncodedSink {
         if (!s.backoff().allows(nanoTime.getAsLong() - f.firstNanos, delay)) {
             inFlight.removeFirst();
             failed.incrementAndGet();
-            problem(f.subject + ": " + problem + " (retry budget of " + Durations.format(s.backoff().budget())
-                    + " used up after " + f.attempts + " attempt(s))");
+            problem(Redact.controls(f.subject) + ": " + problem + " (retry budget of "
+                    + Durations.format(s.backoff().budget()) + " used up after " + f.attempts + " attempt(s))");
             return;
         }
         pause.pause(delay);
@@ -347,7 +349,7 @@ final class NatsSink implements JsonEncodedSink {
         if (s.jetStream()) {
             js = conn.jetStream(JetStreamOptions.builder().requestTimeout(s.ackTimeout()).build());
         }
-        LOG.info("sink '{}': connected to {}", name, conn.getConnectedUrl());
+        LOG.info("sink '{}': connected to {}", name, Redact.url(conn.getConnectedUrl()));
     }
 
     private Options options() throws IOException {
@@ -362,12 +364,12 @@ final class NatsSink implements JsonEncodedSink {
                 .errorListener(new ErrorListener() {
                     @Override
                     public void errorOccurred(Connection c, String error) {
-                        problem("server error: " + error);
+                        problem("server error: " + Redact.message(error)); // the server's words: escaped
                     }
 
                     @Override
                     public void exceptionOccurred(Connection c, Exception e) {
-                        PROBLEMS.warn("sink '" + name + "': connection problem: " + e);
+                        problems.warn("sink '" + name + "': connection problem: " + Redact.message(e.toString()));
                     }
                 });
         if (s.token() != null) {
@@ -417,7 +419,7 @@ final class NatsSink implements JsonEncodedSink {
             case RECONNECTED:
                 up.set(true);
                 reconnects.incrementAndGet();
-                LOG.info("sink '{}': reconnected to {}", name, c.getConnectedUrl());
+                LOG.info("sink '{}': reconnected to {}", name, Redact.url(c.getConnectedUrl()));
                 break;
             default:
                 break;
@@ -426,6 +428,6 @@ final class NatsSink implements JsonEncodedSink {
 
     private void problem(String message) {
         lastError = message;
-        PROBLEMS.warn("sink '" + name + "': " + message);
+        problems.warn("sink '" + name + "': " + message);
     }
 }

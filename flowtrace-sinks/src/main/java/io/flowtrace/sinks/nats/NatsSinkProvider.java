@@ -5,6 +5,8 @@ import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.SinkProvider;
 import io.flowtrace.sinks.internal.Backoff;
 import io.flowtrace.sinks.internal.Pause;
+import io.flowtrace.sinks.internal.Redact;
+import io.flowtrace.sinks.internal.UserInfo;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +28,9 @@ import java.util.Locale;
  * <caption>Options</caption>
  * <tr><th>key</th><th>default</th><th>meaning</th></tr>
  * <tr><td>{@code url}</td><td>{@code nats://127.0.0.1:4222}</td><td>server URLs, separated by spaces or
- *     {@code ;} (commas also work where the value is not on a command line); {@code tls://} URLs use TLS</td></tr>
+ *     {@code ;} (commas also work where the value is not on a command line); {@code tls://} URLs use TLS. A
+ *     {@code user:password@} or {@code token@} in them (percent-encoded characters decoded, the same on every
+ *     URL) is used as {@code user} and {@code password} or {@code token}, and never logged</td></tr>
  * <tr><td>{@code subject}</td><td>{@code flows}</td><td>subject of record messages; may use {@code {interface}},
  *     {@code {hostname}}, {@code {direction}}, {@code {protocol}}, {@code {src_ip}}, {@code {dst_ip}},
  *     {@code {src_port}}, {@code {dst_port}}, {@code {ip_version}}, {@code {vlan}}, {@code {end_reason}}, e.g.
@@ -78,13 +82,28 @@ public final class NatsSinkProvider implements SinkProvider {
 
     static NatsSettings settings(PluginConfig config) {
         List<String> servers = new ArrayList<>();
+        String urlUserInfo = null;
         for (String u : config.getString("url", "nats://127.0.0.1:4222").trim().split("[\\s,;]+")) {
             String lower = u.toLowerCase(Locale.ROOT);
             if (u.isEmpty()) {
                 continue;
             }
-            if (!lower.matches("(nats|tls|ws|wss|opentls)://[^/]+/?")) {
-                config.error("url: '" + u + "' (expected: nats://host:port or tls://host:port)");
+            if (!lower.matches("(nats|tls|ws|wss|opentls)://[^/?#]+/?")) {
+                config.error("url: '" + Redact.url(u) + "'" + (u.matches(".*[?#].*") ? " with a query" : "")
+                        + " (expected: nats://host:port or tls://host:port)");
+                continue;
+            }
+            // user information goes into the connect options, so the URL jnats keeps and reports has none
+            int at = u.lastIndexOf('@');
+            if (at >= 0) {
+                int start = u.indexOf("://") + 3;
+                String info = u.substring(start, at);
+                if (urlUserInfo != null && !urlUserInfo.equals(info)) {
+                    config.error("url: the servers give different user information (expected: the same on each,"
+                            + " or user/password or token settings)");
+                }
+                urlUserInfo = info;
+                u = u.substring(0, start) + u.substring(at + 1);
             }
             servers.add(u);
         }
@@ -111,6 +130,24 @@ public final class NatsSinkProvider implements SinkProvider {
         Duration budget = config.getDuration("retry-budget", Duration.ofSeconds(60));
         Duration backoff = config.getDuration("backoff", Duration.ofMillis(100));
         Duration backoffMax = config.getDuration("backoff-max", Duration.ofSeconds(5));
+        if (urlUserInfo != null) {
+            if (token != null || user != null || credentials != null) {
+                config.error("url: has user information, and token, user or credentials is set too (expected: one"
+                        + " way to authenticate)");
+            } else {
+                try {
+                    int colon = urlUserInfo.indexOf(':');
+                    if (colon < 0) {
+                        token = UserInfo.decode(urlUserInfo);
+                    } else {
+                        user = UserInfo.decode(urlUserInfo.substring(0, colon));
+                        password = UserInfo.decode(urlUserInfo.substring(colon + 1));
+                    }
+                } catch (IllegalArgumentException e) {
+                    config.error("url: user information has a bad %-escape");
+                }
+            }
+        }
         if (password != null && user == null) {
             config.error("password: given without user");
         }

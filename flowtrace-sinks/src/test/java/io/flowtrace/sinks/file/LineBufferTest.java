@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
@@ -12,9 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -119,19 +118,77 @@ class LineBufferTest {
     }
 
     @Test
-    void aCompressedStreamThatFailsAWriteIsGivenUp(@TempDir Path dir) throws IOException {
+    void aGzipFileThatFailsAWriteIsGivenUp(@TempDir Path dir) throws IOException {
         FileChannel file = FileChannel.open(dir.resolve("lines.gz"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
-        LineBuffer b = new LineBuffer(new GZIPOutputStream(Channels.newOutputStream(file), 512, true), 64 * 1024);
+        LineBuffer b = new LineBuffer(new GzipFile(file, true), 64 * 1024);
         b.line(line(0), 99, true);
         b.line(line(1), 99, true);
         file.close(); // the file goes away under the stream: its next write fails
         assertThrows(IOException.class, b::flush);
-        assertEquals(2, b.lost(), "what a corrupt compressed stream held is lost at once");
+        assertEquals(2, b.lost(), "what a compressed stream held is lost at once");
+        assertTrue(b.stopped());
         IOException again = assertThrows(IOException.class, () -> b.line(line(2), 99, true));
         assertTrue(again.getMessage().startsWith("an earlier write failed"), again.getMessage());
-        assertThrows(IOException.class, b::close);
+        b.close(); // already reported: closing only lets go
         assertEquals(2, b.lost());
+    }
+
+    /**
+     * A gzip file on a file system that fills up: after every sync the file is a whole gzip file, and after the
+     * write that found the disk full it holds exactly the lines synced before, in a whole gzip file. A 64 KiB tmpfs
+     * mounted for the test (root only).
+     */
+    @Test
+    void aGzipFileIsWholeAfterEverySyncAndAfterAFullDiskHoldsWhatWasSynced(@TempDir Path dir) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
+        Path mnt = Files.createDirectory(dir.resolve("small"));
+        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64k", "flowtrace-test", mnt.toString()) == 0,
+                "mount -t tmpfs");
+        Path path = mnt.resolve("lines.gz");
+        FileChannel file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            LineBuffer b = new LineBuffer(new GzipFile(file, true), 4096);
+            assertEquals("", gunzip(path), "a new file is an empty gzip file");
+            b.line(line(0), 99, true);
+            b.flush();
+            assertEquals(new String(line(0), 0, 99, StandardCharsets.US_ASCII) + "\n", gunzip(path));
+            java.util.Random random = new java.util.Random(1);
+            IOException full = null;
+            for (int i = 1; i < 10_000 && full == null; i++) {
+                byte[] noise = new byte[99]; // text that does not compress much: 10,000 lines do not fit
+                for (int j = 0; j < noise.length; j++) {
+                    noise[j] = (byte) ('a' + random.nextInt(26));
+                }
+                try {
+                    b.line(noise, 99, true);
+                    if (i % 50 == 0) {
+                        b.flush();
+                        assertEquals(b.linesWritten(), gunzip(path).lines().count(), "whole after a sync");
+                    }
+                } catch (IOException e) {
+                    full = e;
+                }
+            }
+            assertNotNull(full, "the disk filled up");
+            assertTrue(full.getMessage().contains("No space left"), full.getMessage());
+            assertTrue(b.stopped());
+            assertTrue(b.lost() > 0);
+            b.close();
+            String text = gunzip(path);
+            assertEquals(b.linesWritten(), text.lines().count(), "the lines synced, in a whole gzip file");
+            assertTrue(b.linesWritten() > 50, "lines synced: " + b.linesWritten());
+            assertEquals(b.bytesWritten(), text.length());
+        } finally {
+            file.close();
+            assertEquals(0, run("umount", mnt.toString()), "umount");
+        }
+    }
+
+    private static String gunzip(Path p) throws IOException {
+        try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(p))) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
     }
 
     /**

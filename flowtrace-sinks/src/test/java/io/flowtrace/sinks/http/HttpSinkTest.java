@@ -5,6 +5,7 @@ import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.sinks.internal.Pause;
+import io.flowtrace.sinks.testing.LogCapture;
 import io.flowtrace.sinks.testing.TestHttpServer;
 import io.flowtrace.sinks.testing.TestHttpServer.Answer;
 import io.flowtrace.sinks.testing.TestRecords;
@@ -304,5 +305,88 @@ class HttpSinkTest {
         assertEquals("", HttpSink.firstLine(new byte[0]));
         assertEquals(": oops", HttpSink.firstLine("  oops \r\nmore".getBytes()));
         assertEquals(2 + 200 + 3, HttpSink.firstLine("x".repeat(500).getBytes()).length());
+    }
+
+    private HttpSink sinkTo(String url, String... pairs) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("url", url);
+        values.put("timeout", "2s");
+        values.put("retry-budget", "0");
+        for (int i = 0; i < pairs.length; i += 2) {
+            values.put(pairs[i], pairs[i + 1]);
+        }
+        return new HttpSink("http", HttpSinkProvider.settings(new PluginConfig("sink 'http'", values)),
+                nanos -> now.addAndGet(nanos), now::get, wall);
+    }
+
+    @Test
+    void userInformationInTheUrlIsSentAsBasicAuthAndNeverShown() throws Exception {
+        // user 'sensor', password 'p@ss:wörd' (percent-encoded in the URL), and a key in the query
+        String url = "http://sensor:p%40ss%3Aw%C3%B6rd@127.0.0.1:" + server.uri("").getPort()
+                + "/ingest?api_key=k123";
+        try (LogCapture log = new LogCapture()) {
+            HttpSink sink = sinkTo(url, "format", "single");
+            sink.accept(TestRecords.record(1));
+            TestHttpServer.Received got = server.received().get(0);
+            String expected = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    "sensor:p@ss:wörd".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(expected, got.header("Authorization"));
+            assertEquals("/ingest", got.path());
+            assertEquals("api_key=k123", got.query(), "the query is sent: it may be how the receiver authenticates");
+            assertEquals(1L, sink.counters().get("sent"));
+
+            server.script(Answer.body(401, "no"));
+            sink.accept(TestRecords.record(2));
+            String shown = "POST http://127.0.0.1:" + server.uri("").getPort() + "/ingest: HTTP 401: no";
+            assertTrue(sink.lastError().startsWith(shown), sink.lastError());
+            assertTrue(log.text().contains(shown), log.text());
+            for (String text : List.of(sink.lastError(), log.text(), String.valueOf(sink),
+                    HttpSinkProvider.settings(new PluginConfig("sink 'http'", Map.of("url", url))).toString())) {
+                for (String secret : List.of("sensor", "p%40ss", "p@ss", "w%C3", "k123", "api_key")) {
+                    assertFalse(text.contains(secret), secret + " in: " + text);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aUserWithoutPasswordIsSentWithAnEmptyPassword() {
+        HttpSink sink = sinkTo("http://sensor@127.0.0.1:" + server.uri("").getPort() + "/ingest", "format", "single");
+        sink.accept(TestRecords.record(1));
+        assertEquals("Basic " + java.util.Base64.getEncoder().encodeToString("sensor:".getBytes()),
+                server.received().get(0).header("Authorization"));
+    }
+
+    @Test
+    void configurationErrorsShowNoUserInformationOrQuery() {
+        for (String url : List.of("ftp://u:s3cret@example.com/x?api_key=k123", "http://u:s3cret@exa mple.com/?k123",
+                "http://u:s3cret%zz@example.com/x?api_key=k123", "http://u:s3/cret@example.com/x?api_key=k123")) {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> HttpSinkProvider.settings(new PluginConfig("sink 'http'", Map.of("url", url))), url);
+            assertFalse(e.getMessage().contains("s3cret") || e.getMessage().contains("k123")
+                    || e.getMessage().contains("cret"), e.getMessage());
+            assertTrue(e.getMessage().contains("url: '"), e.getMessage());
+        }
+        ConfigurationException both = assertThrows(ConfigurationException.class,
+                () -> HttpSinkProvider.settings(new PluginConfig("sink 'http'",
+                        Map.of("url", "http://u:p@example.com/", "token", "t"))));
+        assertTrue(both.getMessage().contains("url: has a user and password, and token sets Authorization too"),
+                both.getMessage());
+    }
+
+    @Test
+    void controlCharactersInAnAnswerAreEscapedBeforeTheyReachTheLog() throws Exception {
+        try (LogCapture log = new LogCapture()) {
+            HttpSink sink = sinkTo(server.uri("/ingest").toString(), "format", "single");
+            server.script(Answer.body(403, "denied\u001b[2J\rINFO all good\u0085 see http://h/?token=t9\nsecond"));
+            sink.accept(TestRecords.record(1));
+            String want = "HTTP 403: denied\\u001b[2J\\rINFO all good\\u0085 see http://h/ (not retried)";
+            assertTrue(sink.lastError().endsWith(want), sink.lastError());
+            assertTrue(log.text().contains(want), log.text());
+            for (char c : new char[] {'\u001b', '\r', '\u0085'}) {
+                assertEquals(-1, log.text().indexOf(c), "raw control character " + (int) c + " in the log");
+            }
+            assertFalse(log.text().contains("t9"), log.text());
+        }
     }
 }

@@ -123,6 +123,22 @@ class EncodingTest {
         assertEquals(header.split(",").length, line.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)").length);
     }
 
+    @Test
+    void csvTextThatASpreadsheetWouldTakeForAFormulaStartsWithAQuote() {
+        FlowEvent base = TestRecords.record(3);
+        String[][] cases = {
+                {"=HYPERLINK(\"http://x\")", ",\"'=HYPERLINK(\"\"http://x\"\")\","},
+                {"+1+1", ",'+1+1,"}, {"-2", ",'-2,"}, {"@SUM(A1)", ",'@SUM(A1),"}, {"\tx", ",'\tx,"},
+                {"\rx", ",\"'\rx\","}, {"eth0=1", ",eth0=1,"}, {"", ",,"},
+        };
+        for (String[] c : cases) {
+            FlowEvent r = new FlowEvent(base.flowId(), base.key(), base.startNanos(), base.endNanos(), 2, 1, 200,
+                    100, 172, 86, 0, 0, EndReason.IDLE_TIMEOUT, c[0], "h", Direction.INBOUND);
+            String line = line(r);
+            assertTrue(line.contains(c[1] + "h,inbound,"), c[0] + " -> " + line);
+        }
+    }
+
     private static String line(FlowEvent r) {
         ByteBuf out = new ByteBuf(16);
         new CsvRecords().append(r, out);

@@ -4,6 +4,7 @@ import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.sinks.internal.Pause;
+import io.flowtrace.sinks.testing.LogCapture;
 import io.flowtrace.sinks.testing.NatsServerProcess;
 import io.flowtrace.sinks.testing.TestRecords;
 import io.nats.client.Connection;
@@ -29,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.flowtrace.sinks.testing.TestRecords.idsOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -314,5 +316,69 @@ class NatsSinkTest {
         NatsSettings s = NatsSinkProvider.settings(new PluginConfig("sink 'nats'",
                 Map.of("url", "nats://a:4222;nats://b:4222 tls://c:4443")));
         assertEquals(List.of("nats://a:4222", "nats://b:4222", "tls://c:4443"), s.servers());
+    }
+
+    @Test
+    void userAndPasswordInTheUrlAuthenticateAndNeverReachTheLog() throws Exception {
+        server = new NatsServerProcess(dir, false, "--user", "sensor", "--pass", "p@ss:w/rd");
+        String hostPort = server.url().substring("nats://".length());
+        try (LogCapture log = new LogCapture()) {
+            NatsSink sink = sink("url", "nats://sensor:p%40ss%3Aw%2Frd@" + hostPort);
+            sink.accept(TestRecords.record(1));
+            sink.flush();
+            assertEquals(1L, sink.counters().get("confirmed"), sink.counters() + " " + sink.lastError());
+            server.kill();
+            server.start();
+            sink.accept(TestRecords.record(2));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!log.text().contains("reconnected to") && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            sink.close();
+
+            NatsSink wrong = sink("url", "nats://sensor:n0tit@" + hostPort, "connect-timeout", "1s",
+                    "retry-budget", "300ms", "backoff", "50ms", "backoff-max", "100ms");
+            wrong.accept(TestRecords.record(3));
+            assertEquals(1L, wrong.counters().get("failed"));
+            assertTrue(wrong.lastError().toLowerCase(java.util.Locale.ROOT).contains("authorization"),
+                    wrong.lastError());
+
+            String text = log.text();
+            assertTrue(text.contains("connected to nats://" + hostPort), text);
+            assertTrue(text.contains("reconnected to nats://" + hostPort), text);
+            for (String secret : List.of("p@ss", "p%40ss", "w/rd", "n0tit", "sensor:")) {
+                assertFalse(text.contains(secret), secret + " in the log: " + text);
+                assertFalse(wrong.lastError().contains(secret), wrong.lastError());
+            }
+        }
+    }
+
+    @Test
+    void aTokenInTheUrlAuthenticates() throws Exception {
+        server = new NatsServerProcess(dir, false, "--auth", "s3cret");
+        NatsSink sink = sink("url", "nats://s3cret@" + server.url().substring("nats://".length()));
+        sink.accept(TestRecords.record(1));
+        sink.flush();
+        assertEquals(1L, sink.counters().get("confirmed"), sink.counters() + " " + sink.lastError());
+    }
+
+    @Test
+    void urlCredentialsAreCheckedWithoutShowingThem() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> NatsSinkProvider.settings(new PluginConfig("sink 'nats'", Map.of("url",
+                        "nats://u:pw1@a:4222 nats://u:pw2@b:4222 http://u:pw3@c:4222 nats://d:4222?pw4=1",
+                        "token", "t"))));
+        String m = e.getMessage();
+        assertTrue(m.contains("the servers give different user information"), m);
+        assertTrue(m.contains("url: 'http://c:4222'"), m);
+        assertTrue(m.contains("url: 'nats://d:4222' with a query"), m);
+        assertTrue(m.contains("url: has user information, and token, user or credentials is set too"), m);
+        assertFalse(m.contains("pw"), m);
+        NatsSettings s = NatsSinkProvider.settings(new PluginConfig("sink 'nats'",
+                Map.of("url", "nats://u%20x:p%3B@a:4222;tls://u%20x:p%3B@b:4443")));
+        assertEquals(List.of("nats://a:4222", "tls://b:4443"), s.servers());
+        assertEquals("u x", s.user());
+        assertEquals("p;", s.password());
+        assertFalse(s.toString().contains("p;"), s.toString());
     }
 }

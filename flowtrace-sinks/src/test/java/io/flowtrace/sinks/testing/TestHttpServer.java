@@ -53,8 +53,8 @@ public final class TestHttpServer implements AutoCloseable {
         }
     }
 
-    /** A request that was answered with 2xx. */
-    public record Received(String path, Map<String, List<String>> headers, String body) {
+    /** A request that was answered with 2xx; {@code query} as sent, or {@code null}. */
+    public record Received(String path, String query, Map<String, List<String>> headers, String body) {
         public String header(String name) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
                 if (e.getKey() != null && e.getKey().equalsIgnoreCase(name)) {
@@ -143,7 +143,8 @@ public final class TestHttpServer implements AutoCloseable {
                 String enc = ex.getRequestHeaders().getFirst("Content-Encoding");
                 byte[] body = "gzip".equals(enc) ? new GZIPInputStream(new java.io.ByteArrayInputStream(raw))
                         .readAllBytes() : raw;
-                received.add(new Received(ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()),
+                received.add(new Received(ex.getRequestURI().getPath(), ex.getRequestURI().getRawQuery(),
+                        Map.copyOf(ex.getRequestHeaders()),
                         new String(body, StandardCharsets.UTF_8)));
             }
             if (a != null && a.stalls()) {
