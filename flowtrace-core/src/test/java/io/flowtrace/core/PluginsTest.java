@@ -128,4 +128,12 @@ class PluginsTest {
         assertTrue(m.contains("timeout: duration: '5 parsecs'"), m);
         assertTrue(m.contains("unknown key 'colour' (known: batch, timeout, url)"), m);
     }
+
+    @Test
+    void aMalformedSettingIsNamedByTheKeyBeforeItNotEchoed() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> PluginConfig.parsePairs("url=http://u:se,cret@host/,batch=5"));
+        assertTrue(e.getMessage().contains("a setting after 'url' without a key"), e.getMessage());
+        assertTrue(!e.getMessage().contains("cret"), "a piece of the value is not shown: " + e.getMessage());
+    }
 }

@@ -76,12 +76,16 @@ public final class PluginConfig {
         if (text == null || text.isBlank()) {
             return out;
         }
+        String previous = null;
         for (String part : text.split(",")) {
             int eq = part.indexOf('=');
             if (eq <= 0) {
-                throw new ConfigurationException("setting '" + part + "' (expected: key=value)");
+                // the piece is not echoed: after a comma inside a value it may be part of a password
+                throw new ConfigurationException("a setting " + (previous == null ? "" : "after '" + previous
+                        + "' ") + "without a key (expected: key=value,key=value; a value may not contain a comma)");
             }
-            out.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+            previous = part.substring(0, eq).trim();
+            out.put(previous, part.substring(eq + 1).trim());
         }
         return out;
     }
