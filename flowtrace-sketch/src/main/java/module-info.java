@@ -4,6 +4,7 @@
  */
 module io.flowtrace.sketch {
     requires io.flowtrace.core;
+    requires org.slf4j;
 
     exports io.flowtrace.sketch;
 

@@ -69,7 +69,7 @@ public final class AggregatorBytes {
             }
             long seed = in.readLong();
             switch (family) {
-                case ExactAggregator.FAMILY: return ExactAggregator.read(in, version);
+                case ExactAggregator.FAMILY: return ExactAggregator.read(in, version, seed);
                 case CountMinAggregator.FAMILY: return CountMinAggregator.read(in, seed);
                 case SuperSpreadAggregator.FAMILY: return SuperSpreadAggregator.read(in, seed);
                 case HllAggregator.FAMILY: return HllAggregator.read(in, seed, version);

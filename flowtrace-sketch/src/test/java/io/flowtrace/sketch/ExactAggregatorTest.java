@@ -154,7 +154,7 @@ class ExactAggregatorTest {
     }
 
     private static ExactAggregator bounded(String metric, int maxKeys, int maxPairs) {
-        return new ExactAggregator("b", KeyFields.parse("src_ip"), Metric.parse(metric), 0, 16, maxKeys, maxPairs);
+        return new ExactAggregator("b", KeyFields.parse("src_ip"), Metric.parse(metric), 0, 16, maxKeys, maxPairs, 1);
     }
 
     private static long[] srcKey(int src) {
