@@ -355,10 +355,22 @@ public final class HllAggregator extends BaseAggregator {
                 est[id] = Math.round(estimateOf(id));
             }
             int w = key.words();
-            for (int id : ExactAggregator.largest(est, n, limit > 0 ? Math.min(limit, n) : n)) {
-                double raw = HyperLogLog.estimate(regs, id << p, p);
-                rows.add(row(key.toMap(index.keys(), id * w), raw, keyPackets[id], rel));
+            int[] ids = ExactAggregator.largest(est, n, limit > 0 ? Math.min(limit, n) : n);
+            boolean[] taken = new boolean[n];
+            for (int id : ids) {
+                taken[id] = true;
+                rows.add(row(key.toMap(index.keys(), id * w), HyperLogLog.estimate(regs, id << p, p), keyPackets[id],
+                        rel));
             }
+            // keys tied with the last row kept compete by key, so that how the stream was split cannot pick them
+            long last = ids.length == 0 ? Long.MAX_VALUE : est[ids[ids.length - 1]];
+            for (int id = 0; id < n && ids.length < n; id++) {
+                if (!taken[id] && est[id] == last) {
+                    rows.add(row(key.toMap(index.keys(), id * w), HyperLogLog.estimate(regs, id << p, p),
+                            keyPackets[id], rel));
+                }
+            }
+            rows.sort(LARGEST_FIRST.thenComparing(r -> r.key().toString()));
         }
         return new Snapshot(task, type(), "spread", startNanos, endNanos, limit(rows, limit), totals());
     }

@@ -7,7 +7,8 @@ package io.flowtrace.sketch;
 final class Crafted {
     private static final long C1 = 0x87C37B91114253D5L;
     private static final long C2 = 0x4CF5AD432745937FL;
-    private static final long ADD = 0x52DCE729L;
+    private static final long M1 = 0x9E3779B97F4A7C15L;
+    private static final long M2 = 0xD6E8FEB86659FD93L;
 
     private Crafted() {
     }
@@ -24,9 +25,9 @@ final class Crafted {
         }
         long x = unfmix(target);
         for (int i = n - 1; i > free; i--) {
-            x = Long.rotateRight((x - ADD) * inverse(5), 27) ^ f(w[i]);
+            x = unstep(x) ^ f(w[i]);
         }
-        long fw = Long.rotateRight((x - ADD) * inverse(5), 27) ^ s;
+        long fw = unstep(x) ^ s;
         w[free] = Long.rotateRight(fw * inverse(C2), 31) * inverse(C1);
         if (Hashing.hash(w, 0, n, seed) != target) {
             throw new AssertionError("crafting failed");
@@ -39,7 +40,12 @@ final class Crafted {
 
     private static long step(long h, long v) {
         h ^= f(v);
-        return Long.rotateLeft(h, 27) * 5 + ADD;
+        return Long.rotateLeft(h * M1, 32) * M2;
+    }
+
+    /** The state before a word's round, xor the word's f, from the state after it. */
+    private static long unstep(long h) {
+        return Long.rotateRight(h * inverse(M2), 32) * inverse(M1);
     }
 
     private static long unfmix(long k) {
@@ -58,6 +64,21 @@ final class Crafted {
             x *= 2 - a * x;
         }
         return x;
+    }
+
+    /**
+     * A key that differs from {@code w} in words 0 and 1 so that their rounds' inputs differ by {@code d0} and
+     * {@code d1}: the differences an attacker tries where a round passes a difference through unchanged.
+     */
+    static long[] twin(long[] w, long d0, long d1) {
+        long[] t = w.clone();
+        t[0] = unf(f(w[0]) ^ d0);
+        t[1] = unf(f(w[1]) ^ d1);
+        return t;
+    }
+
+    private static long unf(long y) {
+        return Long.rotateRight(y * inverse(C2), 31) * inverse(C1);
     }
 
     /** An IPv6 address (words hi, lo, version) numbered {@code i} whose hash under {@code seed} is {@code target}. */

@@ -98,6 +98,25 @@ class HostileKeysTest {
     }
 
     @Test
+    @DisplayName("no pair of keys collides for every seed: differences a round could pass through unchanged do not")
+    void noKeysCollideWhateverTheSeed() {
+        long[] key = {0x2001_0db8_0000_0003L, 0x1234, 6L << 40};
+        SplittableRandom rnd = new SplittableRandom(5);
+        long[][] diffs = {{1L << 36, 1L << 63}, {1L << 63, 1L << 63}, {1L << 63, 1L << 31}, {1L << 31, 1L << 63}};
+        for (long[] d : diffs) {
+            long[] twin = Crafted.twin(key, d[0], d[1]);
+            int collisions = 0;
+            for (int i = 0; i < 1_000; i++) {
+                long seed = rnd.nextLong();
+                if (Hashing.hash(key, 0, 3, seed) == Hashing.hash(twin, 0, 3, seed)) {
+                    collisions++;
+                }
+            }
+            assertEquals(0, collisions, Long.toHexString(d[0]) + ", " + Long.toHexString(d[1]));
+        }
+    }
+
+    @Test
     @DisplayName("hll: elements crafted to fill every register never make an estimate above the packets seen")
     void hllRegistersFilledByCraftedElementsCannotInflateTheEstimate() {
         List<DecodedPacket> ps = new ArrayList<>();
