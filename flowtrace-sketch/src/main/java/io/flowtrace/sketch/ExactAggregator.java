@@ -26,7 +26,8 @@ import java.util.Map;
  * of the n pairs collide (probability below n²/2<sup>65</sup>).
  *
  * <p><b>Bounded.</b> At most {@code maxKeys} keys are tracked, and with {@code spread:} at most {@code maxPairs}
- * pairs; by default as many as fit in a sixteenth of the maximum heap, and at most {@value #DEFAULT_MAX_KEYS} keys
+ * pairs; by default as many as fit in a sixteenth of the maximum heap (with their snapshot rows when every key is
+ * a row, {@code limit} 0), and at most {@value #DEFAULT_MAX_KEYS} keys
  * and {@value #DEFAULT_MAX_PAIRS} pairs. When the heap cannot hold a growth below the bound, the table stops where it
  * is and says so in a warning; what it cannot take is counted as below. Once the bound is reached,
  * keys not yet tracked are not added: their packets, bytes and flows still count in the totals and are also counted
@@ -56,6 +57,8 @@ public final class ExactAggregator extends BaseAggregator {
     public static final int DEFAULT_MAX_KEYS = 1_000_000;
     /** Most distinct pairs ({@code spread:}) remembered unless configured (fewer when the heap is small). */
     public static final int DEFAULT_MAX_PAIRS = 4_000_000;
+    /** Heap a snapshot row takes (its key map, boxed values, and its JSON on the way out), for the default bound. */
+    static final int ROW_BYTES = 512;
     /** Largest bound accepted for keys and pairs. */
     public static final int MAX_BOUND = 1 << 28;
 
@@ -125,7 +128,7 @@ public final class ExactAggregator extends BaseAggregator {
      */
     public static ExactAggregator of(String task, String key) {
         KeyFields k = KeyFields.parse(key);
-        int maxKeys = defaultMaxKeys(k, Metric.packets());
+        int maxKeys = defaultMaxKeys(k, Metric.packets(), 0);
         return new ExactAggregator(task, k, Metric.packets(), 0, 1024, maxKeys, defaultMaxPairs(maxKeys),
                 Seeds.process());
     }
@@ -137,7 +140,7 @@ public final class ExactAggregator extends BaseAggregator {
      * @param limit  rows per snapshot, largest first; 0 for all
      */
     public static ExactAggregator of(String task, String key, String metric, int limit) {
-        return of(task, key, metric, limit, defaultMaxKeys(KeyFields.parse(key), Metric.parse(metric)));
+        return of(task, key, metric, limit, defaultMaxKeys(KeyFields.parse(key), Metric.parse(metric), limit));
     }
 
     /**
@@ -159,9 +162,11 @@ public final class ExactAggregator extends BaseAggregator {
      * The default key bound: the keys that fit in the heap's share ({@link HeapBudget}), at most
      * {@value #DEFAULT_MAX_KEYS}.
      */
-    static int defaultMaxKeys(KeyFields key, Metric metric) {
-        // per key: 2 to 4 table slots, and key words, hash, counters and flag in arrays grown by half
-        long perKey = 16 + (8L * key.words() + 33 + (metric.kind == Metric.SPREAD ? 8 : 0)) * 3 / 2;
+    static int defaultMaxKeys(KeyFields key, Metric metric, int limit) {
+        // per key: 2 to 4 table slots, and key words, hash, counters and flag in arrays grown by half; with every
+        // key a row (limit 0), its row in each snapshot too
+        long perKey = 16 + (8L * key.words() + 33 + (metric.kind == Metric.SPREAD ? 8 : 0)) * 3 / 2
+                + (limit == 0 ? ROW_BYTES : 0);
         return HeapBudget.entries(perKey, DEFAULT_MAX_KEYS);
     }
 
