@@ -359,8 +359,8 @@ public final class HllAggregator extends BaseAggregator {
             boolean[] taken = new boolean[n];
             for (int id : ids) {
                 taken[id] = true;
-                rows.add(row(key.toMap(index.keys(), id * w), HyperLogLog.estimate(regs, id << p, p), keyPackets[id],
-                        rel));
+                double raw = HyperLogLog.estimate(regs, id << p, p);
+                rows.add(row(key.toMap(index.keys(), id * w), raw, keyPackets[id], rel));
             }
             // keys tied with the last row kept compete by key, so that how the stream was split cannot pick them
             long last = ids.length == 0 ? Long.MAX_VALUE : est[ids[ids.length - 1]];
