@@ -4,6 +4,7 @@
  */
 module io.flowtrace.sketch {
     requires transitive io.flowtrace.core; // the providers' and aggregators' signatures use core's types
+    requires org.slf4j;
 
     exports io.flowtrace.sketch;
 

@@ -50,7 +50,8 @@ final class TopCommand implements Command {
                 "                            values per key, e.g. spread:dst_ip)",
                 "  --limit N                 rows (default 10)",
                 "  --exact                   exact counts (the default)",
-                "  --max-keys N              keys --exact tracks at most (default 1000000); the traffic of",
+                "  --max-keys N              keys --exact tracks at most (default: what fits in a 16th of the",
+                "                            heap, at most 1000000); the traffic of",
                 "                            other keys is counted, reported and left out of the rows",
                 "  --sketch NAME             count-min (packets, bytes, flows) or super-spread (spread:FIELD)",
                 "  --memory SIZE             sketch memory, e.g. 256KiB, 1MiB (defaults: count-min 256KiB,",
@@ -174,10 +175,13 @@ final class TopCommand implements Command {
         Map<String, Long> t = s.totals();
         Long packets = t.get("untracked_packets");
         if (packets != null) {
-            String max = task.getOrDefault("max-keys", String.valueOf(ExactAggregator.DEFAULT_MAX_KEYS));
-            err.printf(Locale.ROOT, "flowtrace top: at most %,d keys were tracked (--max-keys): %,d packets, "
+            // without --max-keys the bound is sized from the heap
+            String max = task.containsKey("max-keys")
+                    ? String.format(Locale.ROOT, "at most %,d keys", Long.parseLong(task.get("max-keys")))
+                    : "only the keys the default bound (sized from the heap) holds";
+            err.printf(Locale.ROOT, "flowtrace top: %s were tracked (--max-keys): %,d packets, "
                     + "%,d bytes and %,d flows of other keys are in the totals, not in the rows; --sketch count-min "
-                    + "ranks any number of keys in bounded memory%n", Long.parseLong(max), packets,
+                    + "ranks any number of keys in bounded memory%n", max, packets,
                     t.getOrDefault("untracked_bytes", 0L), t.getOrDefault("untracked_flows", 0L));
         }
         Long pairs = t.get("untracked_pairs");

@@ -15,7 +15,8 @@ import java.io.UncheckedIOException;
  * storing it. Layout (big-endian): magic {@code "FTSK"}, family (1 exact, 2 count-min, 3 super-spread, 4 hll),
  * format version (per family: exact and hll are at 2, which added their key bounds; the others at 1), seed, then
  * the task name, key fields, totals, parameters and state of that family. A reader refuses an unknown family or a
- * newer version with <em>expected X, got Y</em>, and reads every older version. Thread-safe (stateless).
+ * newer version with <em>expected X, got Y</em>, and reads every older version except a Count-Min sketch of the
+ * first format, whose rows cannot be recomputed ({@link CountMinSketch}). Thread-safe (stateless).
  */
 public final class AggregatorBytes {
     static final int MAGIC = 0x4654534B; // "FTSK"
@@ -69,7 +70,7 @@ public final class AggregatorBytes {
             }
             long seed = in.readLong();
             switch (family) {
-                case ExactAggregator.FAMILY: return ExactAggregator.read(in, version);
+                case ExactAggregator.FAMILY: return ExactAggregator.read(in, version, seed);
                 case CountMinAggregator.FAMILY: return CountMinAggregator.read(in, seed);
                 case SuperSpreadAggregator.FAMILY: return SuperSpreadAggregator.read(in, seed);
                 case HllAggregator.FAMILY: return HllAggregator.read(in, seed, version);

@@ -10,11 +10,11 @@ import io.flowtrace.core.spi.PluginConfig;
  * {@code depth}), {@code memory} (bytes of counters, e.g. {@code 256KiB}, with {@code depth}) or {@code epsilon}
  * (with {@code delta}, default 0.01), else 256 KiB over 4 rows; {@code conservative} (update mode, on);
  * {@code limit} (rows, 100); {@code candidates} (tracked keys, default twice the limit and at least limit + 64);
- * {@code threshold} (smallest estimate reported, 0); {@code seed}.
+ * {@code threshold} (smallest estimate reported, 0); {@code seed} (the hash seed; a secret one per process by
+ * default, set it to merge state across processes).
  * Stateless and thread-safe.
  */
 public final class CountMinAggregatorProvider implements AggregatorProvider {
-    static final long DEFAULT_SEED = 0x13198A2E03707344L;
     static final int DEFAULT_DEPTH = 4;
     static final long DEFAULT_MEMORY = 256 * 1024;
 
@@ -60,7 +60,7 @@ public final class CountMinAggregatorProvider implements AggregatorProvider {
             config.error("candidates: " + candidates + " (expected: >= limit " + limit + ")");
         }
         long threshold = config.getLong("threshold", 0, 0, Long.MAX_VALUE);
-        long seed = Settings.seed(config, DEFAULT_SEED);
+        long seed = Settings.seed(config);
         if (memory / 8 / depth < 1) {
             config.error("memory: " + memory + " bytes (expected: at least " + 8 * depth + " for depth " + depth + ")");
         }

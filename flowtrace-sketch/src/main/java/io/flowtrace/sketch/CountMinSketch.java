@@ -16,9 +16,13 @@ import java.util.Arrays;
  * δ = e<sup>-depth</sup>. Conservative update keeps both statements and is usually far tighter.
  *
  * <p><b>Hashing.</b> {@link #update} takes a well-mixed 64-bit hash of the key (see {@link Hashing}); row
- * {@code i} uses {@code h1 + i·h2} (Kirsch and Mitzenmacher, 2006) reduced to {@code [0, width)} by
- * multiply-shift, so the width need not be a power of two. The seed is mixed into the row hashes, so only sketches
- * with the same seed merge.
+ * {@code i} hashes it on with a multiply-shift of its own (M. Dietzfelbinger et al., "A reliable randomized
+ * algorithm for the closest-pair problem", J. Algorithms 25(1), 1997): the high half of {@code hash · aᵢ} with an
+ * odd multiplier {@code aᵢ} drawn from the seed per row, reduced to {@code [0, width)} by multiply-shift, so the
+ * width need not be a power of two. The rows are independent: a key that shares a counter with another in one row
+ * is no likelier to share one in the next (unlike rows {@code h1 + i·h2} split from one hash, where a pair that
+ * matches both halves shares every row). Only sketches with the same seed merge; with a secret seed (by default,
+ * {@link Seeds}) nobody can craft a key that shares a victim's counters.
  *
  * <p><b>Merge.</b> Counter-wise sums. Exact for plain updates (the merged sketch equals the sketch of the whole
  * stream). With conservative update the merged estimates are still upper bounds of the true totals (each part
@@ -27,13 +31,16 @@ import java.util.Arrays;
  */
 public final class CountMinSketch {
     static final int FAMILY = 16;
-    static final int VERSION = 1;
+    /** Format version: 2 has independent rows; the rows of version 1 cannot be recomputed, so it is refused. */
+    static final int VERSION = 2;
 
     private final int width;
     private final int depth;
     private final long seed;
     private final boolean conservative;
     private final long[] counts;
+    /** Odd multiplier per row, from the seed. */
+    private final long[] rowMul;
     private final int[] rowIndex;
     private final int widthShift; // 32 - log2(width) when width is a power of two >= 2, else 0
     private long total;
@@ -60,6 +67,10 @@ public final class CountMinSketch {
         this.conservative = conservative;
         this.counts = new long[width * depth];
         this.rowIndex = new int[depth];
+        this.rowMul = new long[depth];
+        for (int r = 0; r < depth; r++) {
+            rowMul[r] = Hashing.fmix64(seed + (r + 1) * 0x9E3779B97F4A7C15L) | 1;
+        }
         this.widthShift = width >= 2 && Integer.bitCount(width) == 1 ? 32 - Integer.numberOfTrailingZeros(width) : 0;
     }
 
@@ -126,9 +137,7 @@ public final class CountMinSketch {
      * @return the key's estimate after the update
      */
     public long update(long hash, long weight) {
-        long h = (hash ^ seed) * 0x9E3779B97F4A7C15L;
-        int g = (int) (h >>> 32);
-        int h2 = (int) h | 1;
+        long[] a = rowMul;
         long[] c = counts;
         long w = width & 0xffffffffL;
         total += weight;
@@ -138,19 +147,17 @@ public final class CountMinSketch {
             long min = Long.MAX_VALUE;
             int shift = widthShift;
             if (shift > 0) {
-                // the same positions as below: for width 2^k, (g * width) >>> 32 == g >>> (32 - k)
+                // the same positions as below: for width 2^k, (g * width) >>> 32 == g >>> (32 - k), g = the high half
                 for (int r = 0, base = 0; r < depth; r++, base += width) {
-                    int i = base + (g >>> shift);
+                    int i = base + (int) ((hash * a[r]) >>> (32 + shift));
                     at[r] = i;
                     min = min(min, c[i]);
-                    g += h2;
                 }
             } else {
                 for (int r = 0, base = 0; r < depth; r++, base += width) {
-                    int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
+                    int i = base + (int) ((((hash * a[r]) >>> 32) * w) >>> 32);
                     at[r] = i;
                     min = min(min, c[i]);
-                    g += h2;
                 }
             }
             long target = min + weight;
@@ -162,8 +169,7 @@ public final class CountMinSketch {
         }
         long min = Long.MAX_VALUE;
         for (int r = 0, base = 0; r < depth; r++, base += width) {
-            min = min(min, c[base + (int) (((g & 0xffffffffL) * w) >>> 32)] += weight);
-            g += h2;
+            min = min(min, c[base + (int) ((((hash * a[r]) >>> 32) * w) >>> 32)] += weight);
         }
         return min;
     }
@@ -188,33 +194,27 @@ public final class CountMinSketch {
      * update to that total would. Used when weight of a key counted outside the sketch is handed back to it.
      */
     public void raise(long hash, long value) {
-        long h = (hash ^ seed) * 0x9E3779B97F4A7C15L;
-        int g = (int) (h >>> 32);
-        int h2 = (int) h | 1;
-        long w = width & 0xffffffffL;
-        for (int r = 0, base = 0; r < depth; r++, base += width) {
-            int i = base + (int) (((g & 0xffffffffL) * w) >>> 32);
+        for (int r = 0; r < depth; r++) {
+            int i = index(hash, r);
             if (counts[i] < value) {
                 counts[i] = value;
             }
-            g += h2;
         }
+    }
+
+    /** The counter of the key with hash {@code hash} in row {@code r}: the same position {@link #update} takes. */
+    int index(long hash, int r) {
+        return r * width + (int) ((((hash * rowMul[r]) >>> 32) * (width & 0xffffffffL)) >>> 32);
     }
 
     /** The estimate for the key with hash {@code hash}: never below its true total. */
     public long estimate(long hash) {
-        long h = (hash ^ seed) * 0x9E3779B97F4A7C15L;
-        int h1 = (int) (h >>> 32);
-        int h2 = (int) h | 1;
-        long w = width & 0xffffffffL;
         long min = Long.MAX_VALUE;
-        int g = h1;
-        for (int r = 0, base = 0; r < depth; r++, base += width) {
-            long v = counts[base + (int) (((g & 0xffffffffL) * w) >>> 32)];
+        for (int r = 0; r < depth; r++) {
+            long v = counts[index(hash, r)];
             if (v < min) {
                 min = v;
             }
-            g += h2;
         }
         return min;
     }
@@ -261,7 +261,16 @@ public final class CountMinSketch {
     }
 
     static CountMinSketch read(DataInputStream in) throws IOException {
-        AggregatorBytes.expect(in, FAMILY, VERSION, "count-min sketch");
+        int f = in.readUnsignedByte();
+        int v = in.readUnsignedByte();
+        if (f != FAMILY) {
+            throw new IllegalArgumentException("count-min sketch bytes: family: expected " + FAMILY + ", got " + f);
+        }
+        if (v != VERSION) {
+            throw new IllegalArgumentException("count-min sketch bytes: version: expected " + VERSION + ", got " + v
+                    + (v == 1 ? " (the first format's rows were not independent and cannot be recomputed; start the"
+                    + " sketch afresh)" : ""));
+        }
         int w = in.readInt();
         int d = in.readInt();
         long seed = in.readLong();

@@ -25,8 +25,11 @@ import java.util.Map;
  * {@code dst_ip} per {@code src_ip}); pairs are remembered as 64-bit fingerprints, so the count is exact unless two
  * of the n pairs collide (probability below n²/2<sup>65</sup>).
  *
- * <p><b>Bounded.</b> At most {@code maxKeys} keys are tracked (default {@value #DEFAULT_MAX_KEYS}), and with
- * {@code spread:} at most {@code maxPairs} pairs (default {@value #DEFAULT_MAX_PAIRS}). Once the bound is reached,
+ * <p><b>Bounded.</b> At most {@code maxKeys} keys are tracked, and with {@code spread:} at most {@code maxPairs}
+ * pairs; by default as many as fit in a sixteenth of the maximum heap (with their snapshot rows when every key is
+ * a row, {@code limit} 0), and at most {@value #DEFAULT_MAX_KEYS} keys
+ * and {@value #DEFAULT_MAX_PAIRS} pairs. When the heap cannot hold a growth below the bound, the table stops where it
+ * is and says so in a warning; what it cannot take is counted as below. Once the bound is reached,
  * keys not yet tracked are not added: their packets, bytes and flows still count in the totals and are also counted
  * as {@code untracked_packets}, {@code untracked_bytes} and {@code untracked_flows}; a pair that cannot be
  * remembered is counted in {@code untracked_pairs}. These totals appear in a snapshot only when they are not zero,
@@ -40,18 +43,22 @@ import java.util.Map;
  * single-instance one, whatever way the stream was split, as long as neither side nor the result went past the
  * bound. When the union of keys does not fit, it is built in full for a moment (up to twice the bound) and the
  * {@code maxKeys} largest keys by the task's metric are kept, the others counted as untracked, so the heaviest keys
- * survive whatever order workers are merged in. Not thread-safe.
+ * survive whatever order workers are merged in. Only aggregators with the same seed merge: keys are hashed under
+ * it, by default a secret one per process ({@code seed} sets it, for state merged across processes). Not
+ * thread-safe.
  */
 public final class ExactAggregator extends BaseAggregator {
     static final int FAMILY = 1;
-    private static final long ELEMENT_SEED = 0x6A09E667F3BCC909L;
-    private static final long KEY_SEED = 0x3C6EF372FE94F82BL;
+    /** Turns the key seed into the element seed; the seed of the first releases gives their element seed. */
+    private static final long ELEMENT_SALT = 0x3C6EF372FE94F82BL ^ 0x6A09E667F3BCC909L;
     /** Format version of the byte form: 2 adds the bounds and the untracked totals. */
     static final int FORMAT = 2;
-    /** Keys tracked at most unless configured: the flow table's default bound. */
+    /** Most keys tracked unless configured (fewer when the heap is small): the flow table's default bound. */
     public static final int DEFAULT_MAX_KEYS = 1_000_000;
-    /** Distinct pairs ({@code spread:}) remembered at most unless configured. */
+    /** Most distinct pairs ({@code spread:}) remembered unless configured (fewer when the heap is small). */
     public static final int DEFAULT_MAX_PAIRS = 4_000_000;
+    /** Heap a snapshot row takes (its key map, boxed values, and its JSON on the way out), for the default bound. */
+    static final int ROW_BYTES = 512;
     /** Largest bound accepted for keys and pairs. */
     public static final int MAX_BOUND = 1 << 28;
 
@@ -60,6 +67,8 @@ public final class ExactAggregator extends BaseAggregator {
     private final int capacity;
     private final int maxKeys;
     private final int maxPairs;
+    private final long seed;
+    private final long elementSeed;
     private final KeyIndex index;
     private long[] packets;
     private long[] bytes;
@@ -74,10 +83,14 @@ public final class ExactAggregator extends BaseAggregator {
     private long untrackedBytes;
     private long untrackedFlows;
     private long untrackedPairs;
+    /** Pairs remembered at most: {@link #maxPairs}, or fewer once the heap could not hold a growth. */
+    private int pairRoom;
+    private boolean warned;
     /** Per key: its row may miss traffic another instance left untracked (set by merges; see {@link #slack}). */
     private boolean[] partial;
 
-    ExactAggregator(String task, KeyFields key, Metric metric, int limit, int capacity, int maxKeys, int maxPairs) {
+    ExactAggregator(String task, KeyFields key, Metric metric, int limit, int capacity, int maxKeys, int maxPairs,
+                    long seed) {
         super(task, key);
         if (maxKeys < 1 || maxKeys > MAX_BOUND) {
             throw new IllegalArgumentException("maxKeys: " + maxKeys + " (expected: 1.." + MAX_BOUND + ")");
@@ -90,6 +103,9 @@ public final class ExactAggregator extends BaseAggregator {
         this.capacity = Math.min(capacity, maxKeys);
         this.maxKeys = maxKeys;
         this.maxPairs = maxPairs;
+        this.seed = seed;
+        this.elementSeed = seed ^ ELEMENT_SALT;
+        this.pairRoom = maxPairs;
         this.index = new KeyIndex(key.words(), this.capacity);
         int n = index.idCapacity();
         packets = new long[n];
@@ -111,8 +127,10 @@ public final class ExactAggregator extends BaseAggregator {
      * @param key  key fields, e.g. {@code src_ip,dst_ip} or {@code five_tuple}
      */
     public static ExactAggregator of(String task, String key) {
-        return new ExactAggregator(task, KeyFields.parse(key), Metric.packets(), 0, 1024, DEFAULT_MAX_KEYS,
-                DEFAULT_MAX_PAIRS);
+        KeyFields k = KeyFields.parse(key);
+        int maxKeys = defaultMaxKeys(k, Metric.packets(), 0);
+        return new ExactAggregator(task, k, Metric.packets(), 0, 1024, maxKeys, defaultMaxPairs(maxKeys),
+                Seeds.process());
     }
 
     /**
@@ -122,12 +140,12 @@ public final class ExactAggregator extends BaseAggregator {
      * @param limit  rows per snapshot, largest first; 0 for all
      */
     public static ExactAggregator of(String task, String key, String metric, int limit) {
-        return of(task, key, metric, limit, DEFAULT_MAX_KEYS);
+        return of(task, key, metric, limit, defaultMaxKeys(KeyFields.parse(key), Metric.parse(metric), limit));
     }
 
     /**
-     * An exact task tracking at most {@code maxKeys} keys (and, with {@code spread:}, remembering at most
-     * {@value #DEFAULT_MAX_PAIRS} pairs, or {@code maxKeys} if that is larger).
+     * An exact task tracking at most {@code maxKeys} keys (and, with {@code spread:}, remembering at most the
+     * default number of pairs, or {@code maxKeys} if that is larger).
      *
      * @param maxKeys keys tracked at most, 1 to {@value #MAX_BOUND}; traffic of further keys is counted as
      *                untracked
@@ -137,12 +155,27 @@ public final class ExactAggregator extends BaseAggregator {
             throw new IllegalArgumentException("limit: " + limit + " (expected: >= 0)");
         }
         return new ExactAggregator(task, KeyFields.parse(key), Metric.parse(metric), limit, 1024, maxKeys,
-                defaultMaxPairs(maxKeys));
+                defaultMaxPairs(maxKeys), Seeds.process());
     }
 
-    /** {@value #DEFAULT_MAX_PAIRS}, or {@code maxKeys} when that is larger. */
+    /**
+     * The default key bound: the keys that fit in the heap's share ({@link HeapBudget}), at most
+     * {@value #DEFAULT_MAX_KEYS}.
+     */
+    static int defaultMaxKeys(KeyFields key, Metric metric, int limit) {
+        // per key: 2 to 4 table slots, and key words, hash, counters and flag in arrays grown by half; with every
+        // key a row (limit 0), its row in each snapshot too
+        long perKey = 16 + (8L * key.words() + 33 + (metric.kind == Metric.SPREAD ? 8 : 0)) * 3 / 2
+                + (limit == 0 ? ROW_BYTES : 0);
+        return HeapBudget.entries(perKey, DEFAULT_MAX_KEYS);
+    }
+
+    /**
+     * The default pair bound: the pairs that fit in the heap's share (24 to 48 bytes each), at most
+     * {@value #DEFAULT_MAX_PAIRS}; or {@code maxKeys} when that is larger.
+     */
     static int defaultMaxPairs(int maxKeys) {
-        return Math.max(DEFAULT_MAX_PAIRS, maxKeys);
+        return Math.max(HeapBudget.entries(48, DEFAULT_MAX_PAIRS), maxKeys);
     }
 
     @Override
@@ -156,7 +189,7 @@ public final class ExactAggregator extends BaseAggregator {
         KeyFields k = key;
         k.extract(p, s, 0);
         int w = k.words();
-        long h = Hashing.hash(s, 0, w, KEY_SEED);
+        long h = Hashing.hash(s, 0, w, seed);
         int id = keyId(s, 0, h);
         long len = p.wireLength();
         totalPackets++;
@@ -171,7 +204,7 @@ public final class ExactAggregator extends BaseAggregator {
         if (distinct != null) {
             KeyFields e = metric.element;
             e.extract(p, s, w);
-            long eh = Hashing.hash(s, w, e.words(), ELEMENT_SEED);
+            long eh = Hashing.hash(s, w, e.words(), elementSeed);
             if (addPair(Hashing.pair(h, eh), id)) {
                 distinct[id]++;
             }
@@ -183,7 +216,7 @@ public final class ExactAggregator extends BaseAggregator {
         totalFlows++;
         long[] s = scratch;
         key.extract(record.key(), s, 0);
-        int id = keyId(s, 0, Hashing.hash(s, 0, key.words(), KEY_SEED));
+        int id = keyId(s, 0, Hashing.hash(s, 0, key.words(), seed));
         if (id < 0) {
             untrackedFlows++;
             return;
@@ -194,20 +227,35 @@ public final class ExactAggregator extends BaseAggregator {
     /** The id of a key, added when absent and the bound leaves room; -1 when it does not. */
     private int keyId(long[] w, int off, long hash) {
         int id = index.findOrAdd(w, off, hash, maxKeys);
-        if (id >= packets.length) {
-            grow();
+        if (id >= packets.length && !grow()) {
+            index.removeLast(hash);
+            index.stop();
+            id = -1;
+        }
+        if (id < 0 && !warned && index.stopped()) {
+            warned = true;
+            HeapBudget.warnStopped(type(), task, index.size(), "keys", maxKeys);
         }
         return id;
     }
 
-    private void grow() {
+    /** Grows the per-key arrays to the index's id capacity; false (and nothing changed) when the heap cannot. */
+    private boolean grow() {
         int n = index.idCapacity();
-        packets = Arrays.copyOf(packets, n);
-        bytes = Arrays.copyOf(bytes, n);
-        flows = Arrays.copyOf(flows, n);
-        partial = Arrays.copyOf(partial, n);
-        if (distinct != null) {
-            distinct = Arrays.copyOf(distinct, n);
+        try {
+            long[] p = Arrays.copyOf(packets, n);
+            long[] b = Arrays.copyOf(bytes, n);
+            long[] f = Arrays.copyOf(flows, n);
+            boolean[] part = Arrays.copyOf(partial, n);
+            long[] d = distinct == null ? null : Arrays.copyOf(distinct, n);
+            packets = p;
+            bytes = b;
+            flows = f;
+            partial = part;
+            distinct = d;
+            return true;
+        } catch (OutOfMemoryError e) {
+            return false;
         }
     }
 
@@ -221,14 +269,18 @@ public final class ExactAggregator extends BaseAggregator {
         while (true) {
             long e = pairs[i];
             if (e == 0) {
-                if (pairCount >= maxPairs) {
+                if (pairCount >= pairRoom) {
                     untrackedPairs++;
+                    if (!warned && pairRoom < maxPairs) {
+                        warned = true;
+                        HeapBudget.warnStopped(type(), task, pairCount, "pairs", maxPairs);
+                    }
                     return false;
                 }
                 pairs[i] = fp;
                 pairKey[i] = keyId;
-                if (++pairCount * 2 > pairs.length) {
-                    growPairs();
+                if (++pairCount * 2 > pairs.length && !growPairs()) {
+                    pairRoom = pairCount; // still at most half full plus one: it works, it takes no more pairs
                 }
                 return true;
             }
@@ -239,11 +291,21 @@ public final class ExactAggregator extends BaseAggregator {
         }
     }
 
-    private void growPairs() {
+    /** Doubles the pair set; false (and nothing changed) when the heap cannot hold that. */
+    private boolean growPairs() {
         long[] oldPairs = pairs;
         int[] oldKeys = pairKey;
-        pairs = new long[oldPairs.length * 2];
-        pairKey = new int[oldPairs.length * 2];
+        if (oldPairs.length >= 1 << 30) {
+            return false;
+        }
+        try {
+            long[] p = new long[oldPairs.length * 2];
+            int[] k = new int[oldPairs.length * 2];
+            pairs = p;
+            pairKey = k;
+        } catch (OutOfMemoryError e) {
+            return false;
+        }
         int m = pairs.length - 1;
         for (int j = 0; j < oldPairs.length; j++) {
             long fp = oldPairs[j];
@@ -256,11 +318,26 @@ public final class ExactAggregator extends BaseAggregator {
                 pairKey[i] = oldKeys[j];
             }
         }
+        return true;
     }
 
     /** Number of distinct keys tracked. */
     public int keyCount() {
         return index.size();
+    }
+
+    /** The packets counted in tracked keys (for tests). */
+    long trackedPackets() {
+        long n = 0;
+        for (int id = 0; id < index.size(); id++) {
+            n += packets[id];
+        }
+        return n;
+    }
+
+    /** The most probes a key lookup can take now (for tests). */
+    int longestProbeRun() {
+        return index.longestRun();
     }
 
     /** Keys tracked at most. */
@@ -289,7 +366,7 @@ public final class ExactAggregator extends BaseAggregator {
      * @return {@code {packets, bytes, flows, distinct}}, or zeros when the key was not seen
      */
     long[] countsOf(long[] keyWords) {
-        int id = index.find(keyWords, 0, Hashing.hash(keyWords, 0, key.words(), KEY_SEED));
+        int id = index.find(keyWords, 0, Hashing.hash(keyWords, 0, key.words(), seed));
         if (id < 0) {
             return new long[4];
         }
@@ -298,13 +375,13 @@ public final class ExactAggregator extends BaseAggregator {
 
     @Override
     public Aggregator newEmpty() {
-        return new ExactAggregator(task, key, metric, limit, capacity, maxKeys, maxPairs);
+        return new ExactAggregator(task, key, metric, limit, capacity, maxKeys, maxPairs, seed);
     }
 
     @Override
     public Aggregator copy() {
         ExactAggregator c = new ExactAggregator(task, key, metric, limit, Math.max(capacity, index.size()), maxKeys,
-                maxPairs);
+                maxPairs, seed);
         c.merge(this);
         return c;
     }
@@ -314,6 +391,7 @@ public final class ExactAggregator extends BaseAggregator {
         ExactAggregator o = sameType(this, other, ExactAggregator.class);
         same("key", key, o.key);
         same("metric", metric, o.metric);
+        same("seed", seed, o.seed);
         if (index.size() + index.countAbsent(o.index) > maxKeys) {
             mergeByRank(o);
         } else {
@@ -328,10 +406,17 @@ public final class ExactAggregator extends BaseAggregator {
      */
     private void mergeByRank(ExactAggregator o) {
         int room = (int) Math.min(MAX_BOUND, (long) index.size() + o.index.size());
-        int pairRoom = (int) Math.min(MAX_BOUND, (long) maxPairs + o.pairCount);
-        ExactAggregator u = new ExactAggregator(task, key, metric, limit, room, room, Math.max(1, pairRoom));
-        u.mergeIn(this);
-        u.mergeIn(o);
+        int pairsRoom = (int) Math.min(MAX_BOUND, (long) maxPairs + o.pairCount);
+        ExactAggregator u;
+        try {
+            u = new ExactAggregator(task, key, metric, limit, room, room, Math.max(1, pairsRoom), seed);
+            u.mergeIn(this);
+            u.mergeIn(o);
+        } catch (OutOfMemoryError e) {
+            // no heap for the union: keep what is here and add what fits, the rest counted as untracked
+            mergeIn(o);
+            return;
+        }
         int n = u.index.size();
         int[] keep = largest(u.ranked(), n, Math.min(maxKeys, n));
         // start again from the union's keep
@@ -575,7 +660,7 @@ public final class ExactAggregator extends BaseAggregator {
 
     @Override
     long seed() {
-        return KEY_SEED;
+        return seed;
     }
 
     @Override
@@ -620,7 +705,7 @@ public final class ExactAggregator extends BaseAggregator {
     }
 
     /** Reads {@link #writeState}; bytes of version 1 had no bounds: the defaults, or room for all they hold. */
-    static ExactAggregator read(DataInputStream in, int version) throws IOException {
+    static ExactAggregator read(DataInputStream in, int version, long seed) throws IOException {
         String task = in.readUTF();
         KeyFields key = KeyFields.parse(in.readUTF());
         long tp = in.readLong();
@@ -652,7 +737,7 @@ public final class ExactAggregator extends BaseAggregator {
         }
         // capacity only pre-sizes the table: sized to the keys the bytes hold, bytes cannot make it allocate more
         ExactAggregator a = new ExactAggregator(task, key, metric, limit, Math.min(capacity, Math.max(1024, n)),
-                maxKeys, maxPairs);
+                maxKeys, maxPairs, seed);
         a.totalPackets = tp;
         a.totalBytes = tb;
         a.totalFlows = tf;
@@ -666,7 +751,7 @@ public final class ExactAggregator extends BaseAggregator {
             for (int k = 0; k < w; k++) {
                 kw[k] = in.readLong();
             }
-            int id = a.keyId(kw, 0, Hashing.hash(kw, 0, w, KEY_SEED));
+            int id = a.keyId(kw, 0, Hashing.hash(kw, 0, w, seed));
             a.packets[id] = in.readLong();
             a.bytes[id] = in.readLong();
             a.flows[id] = in.readLong();

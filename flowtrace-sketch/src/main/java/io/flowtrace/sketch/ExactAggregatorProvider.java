@@ -8,9 +8,12 @@ import io.flowtrace.core.spi.PluginConfig;
  * Provider of {@code exact} tasks. Settings: {@code name} (required), {@code key} (required, e.g.
  * {@code src_ip,dst_ip} or {@code five_tuple}), {@code metric} ({@code packets} default, {@code bytes},
  * {@code flows}, {@code spread:FIELD}), {@code limit} (rows per snapshot, 0 = all, the default), {@code capacity}
- * (expected keys, to pre-size the table; 1024), {@code max-keys} (keys tracked at most; 1,000,000) and
- * {@code max-pairs} (distinct pairs remembered at most with {@code spread:}; 4,000,000 or {@code max-keys} if
- * larger). Traffic beyond the bounds is counted in the snapshot's {@code untracked_*} totals.
+ * (expected keys, to pre-size the table; 1024), {@code max-keys} (keys tracked at most; as many as fit, with their
+ * snapshot rows when {@code limit} is 0, in a sixteenth of the heap, at most 1,000,000), {@code max-pairs} (distinct
+ * pairs remembered at most with {@code spread:}; as many as fit in a sixteenth of the heap, at most 4,000,000, or
+ * {@code max-keys} if larger) and {@code seed} (the hash
+ * seed; a secret one per process by default, set it to merge state across processes). Traffic beyond the bounds
+ * is counted in the snapshot's {@code untracked_*} totals.
  * Stateless and thread-safe.
  */
 public final class ExactAggregatorProvider implements AggregatorProvider {
@@ -30,11 +33,13 @@ public final class ExactAggregatorProvider implements AggregatorProvider {
         Metric metric = Settings.metric(config, "packets");
         int limit = config.getInt("limit", 0, 0, Integer.MAX_VALUE);
         int capacity = config.getInt("capacity", 1024, 1, 1 << 28);
-        int maxKeys = config.getInt("max-keys", ExactAggregator.DEFAULT_MAX_KEYS, 1, ExactAggregator.MAX_BOUND);
+        int maxKeys = config.getInt("max-keys", key == null || metric == null ? ExactAggregator.DEFAULT_MAX_KEYS
+                : ExactAggregator.defaultMaxKeys(key, metric, limit), 1, ExactAggregator.MAX_BOUND);
         int maxPairs = config.getInt("max-pairs", ExactAggregator.defaultMaxPairs(maxKeys), 1,
                 ExactAggregator.MAX_BOUND);
+        long seed = Settings.seed(config);
         config.validate();
-        return new ExactAggregator(name, key, metric, limit, capacity, maxKeys, maxPairs);
+        return new ExactAggregator(name, key, metric, limit, capacity, maxKeys, maxPairs, seed);
     }
 
     @Override

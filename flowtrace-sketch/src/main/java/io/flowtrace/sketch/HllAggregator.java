@@ -17,15 +17,20 @@ import java.util.Map;
  * {@code dst_ip}), over the whole traffic, or per key when key fields are given (e.g. distinct {@code dst_ip} per
  * {@code src_ip}; one sketch of 2<sup>p</sup> bytes per key, so choose a small precision for many keys).
  *
- * <p><b>Bounded.</b> With key fields, at most {@code maxKeys} keys are tracked (by default as many as fit in
- * {@value #DEFAULT_REGISTER_BYTES} bytes of registers: 262,144 at p = 8). Keys first seen at the bound are left out;
+ * <p><b>Bounded.</b> With key fields, at most {@code maxKeys} keys are tracked (by default as many as fit in a
+ * sixteenth of the maximum heap, and at most {@value #DEFAULT_REGISTER_BYTES} bytes of registers: 262,144 keys at
+ * p = 8). When the heap cannot hold a growth below the bound, the keys stop where they are, with a warning. Keys
+ * first seen at the bound are left out;
  * their packets and bytes still count in the totals and are reported as {@code untracked_packets} and
  * {@code untracked_bytes} (present only when not zero). When merged parts' keys do not all fit, the keys with the
  * largest estimates are kept and the packets of the others counted as untracked. A key one part tracked and another
  * left out may be estimated short of the elements only the other part saw.
  *
  * <p>Rows: one per key (or a single row with an empty key), value = estimate rounded, with an approximate
- * three-standard-error interval {@code value · (1 ± 3 · 1.04/√m)} as bounds (not a hard guarantee).
+ * three-standard-error interval {@code value · (1 ± 3 · 1.04/√m)} as bounds (not a hard guarantee). No estimate or
+ * bound exceeds the packets counted (of the key, or in all): there cannot be more distinct elements than packets,
+ * whatever the registers say. Elements are hashed under a seed, by default a secret one per process
+ * ({@link Seeds}), so that nobody can craft elements that fill the registers.
  *
  * <p><b>Merge: exact</b> (register-wise maximum, per key), whatever way the stream was split. Not thread-safe.
  */
@@ -50,9 +55,10 @@ public final class HllAggregator extends BaseAggregator {
     private long[] keyBytes;
     private long untrackedPackets;
     private long untrackedBytes;
+    private boolean warned;
 
     HllAggregator(String task, KeyFields key, KeyFields element, int p, long seed, int limit) {
-        this(task, key, element, p, seed, limit, defaultMaxKeys(p));
+        this(task, key, element, p, seed, limit, key == null ? 16 : defaultMaxKeys(p, key));
     }
 
     HllAggregator(String task, KeyFields key, KeyFields element, int p, long seed, int limit, int maxKeys) {
@@ -82,8 +88,18 @@ public final class HllAggregator extends BaseAggregator {
     }
 
     /** Keys whose registers fit in {@value #DEFAULT_REGISTER_BYTES} bytes (at least 16). */
-    static int defaultMaxKeys(int p) {
+    static int registerBoundKeys(int p) {
         return Math.max(16, DEFAULT_REGISTER_BYTES >>> p);
+    }
+
+    /**
+     * The default key bound: the keys that fit in the heap's share ({@link HeapBudget}), at most
+     * {@link #registerBoundKeys}.
+     */
+    static int defaultMaxKeys(int p, KeyFields key) {
+        // per key: registers, counters and key words in arrays grown by half, and 2 to 4 table slots
+        long perKey = ((1L << p) + 24 + 8L * key.words()) * 3 / 2 + 16;
+        return HeapBudget.entries(perKey, registerBoundKeys(p));
     }
 
     /** Keys tracked at most (per key only). */
@@ -146,12 +162,54 @@ public final class HllAggregator extends BaseAggregator {
     /** The id of a key, added when absent and the bound leaves room; -1 when it does not. */
     private int keyId(long[] w, int off, long hash) {
         int id = index.findOrAdd(w, off, hash, maxKeys);
-        if (id >= keyPackets.length) {
-            regs = Arrays.copyOf(regs, index.idCapacity() << p);
-            keyPackets = Arrays.copyOf(keyPackets, index.idCapacity());
-            keyBytes = Arrays.copyOf(keyBytes, index.idCapacity());
+        if (id >= keyPackets.length && !grow()) {
+            index.removeLast(hash);
+            index.stop();
+            id = -1;
+        }
+        if (id < 0 && !warned && index.stopped()) {
+            warned = true;
+            HeapBudget.warnStopped(type(), task, index.size(), "keys", maxKeys);
         }
         return id;
+    }
+
+    /** Grows the per-key arrays to the index's id capacity; false (and nothing changed) when the heap cannot. */
+    private boolean grow() {
+        int n = index.idCapacity();
+        if ((long) n << p > Integer.MAX_VALUE - 8) {
+            return false;
+        }
+        try {
+            byte[] r = Arrays.copyOf(regs, n << p);
+            long[] kp = Arrays.copyOf(keyPackets, n);
+            long[] kb = Arrays.copyOf(keyBytes, n);
+            regs = r;
+            keyPackets = kp;
+            keyBytes = kb;
+            return true;
+        } catch (OutOfMemoryError e) {
+            return false;
+        }
+    }
+
+    /** The estimate of the key with id {@code id}, never above its packets. */
+    private double estimateOf(int id) {
+        return Math.min(HyperLogLog.estimate(regs, id << p, p), keyPackets[id]);
+    }
+
+    /** Keys tracked now (per key only). */
+    int keyCount() {
+        return index == null ? 0 : index.size();
+    }
+
+    /** The packets counted in tracked keys (per key only; for tests). */
+    long trackedPackets() {
+        long n = 0;
+        for (int id = 0; index != null && id < index.size(); id++) {
+            n += keyPackets[id];
+        }
+        return n;
     }
 
     /** Packets of keys left out by the bound (also in the totals). */
@@ -162,10 +220,10 @@ public final class HllAggregator extends BaseAggregator {
     /** The estimate over everything (unkeyed), or for the key with the given words (keyed). */
     double estimate(long[] keyWords) {
         if (index == null) {
-            return total.estimate();
+            return Math.min(total.estimate(), totalPackets);
         }
         int id = index.find(keyWords, 0, keyHash(keyWords));
-        return id < 0 ? 0 : HyperLogLog.estimate(regs, id << p, p);
+        return id < 0 ? 0 : estimateOf(id);
     }
 
     @Override
@@ -230,13 +288,20 @@ public final class HllAggregator extends BaseAggregator {
      */
     private void mergeByRank(HllAggregator o) {
         int room = (int) Math.min(ExactAggregator.MAX_BOUND, (long) index.size() + o.index.size());
-        HllAggregator u = new HllAggregator(task, key, element, p, seed, limit, room);
-        u.mergeIn(this);
-        u.mergeIn(o);
+        HllAggregator u;
+        try {
+            u = new HllAggregator(task, key, element, p, seed, limit, room);
+            u.mergeIn(this);
+            u.mergeIn(o);
+        } catch (OutOfMemoryError e) {
+            // no heap for the union: keep what is here and add what fits, the rest counted as untracked
+            mergeIn(o);
+            return;
+        }
         int n = u.index.size();
         long[] est = new long[n];
         for (int id = 0; id < n; id++) {
-            est[id] = Math.round(HyperLogLog.estimate(u.regs, id << p, p));
+            est[id] = Math.round(u.estimateOf(id));
         }
         int[] keep = ExactAggregator.largest(est, n, Math.min(maxKeys, n));
         reset();
@@ -281,12 +346,31 @@ public final class HllAggregator extends BaseAggregator {
         List<Snapshot.Row> rows = new ArrayList<>();
         double rel = 3 * 1.04 / Math.sqrt(1 << p);
         if (index == null) {
-            rows.add(row(Map.of(), total.estimate(), rel));
+            rows.add(row(Map.of(), total.estimate(), totalPackets, rel));
         } else {
-            int w = key.words();
-            for (int id = 0; id < index.size(); id++) {
-                rows.add(row(key.toMap(index.keys(), id * w), HyperLogLog.estimate(regs, id << p, p), rel));
+            // rank on primitives first, then build key maps only for the rows kept
+            int n = index.size();
+            long[] est = new long[n];
+            for (int id = 0; id < n; id++) {
+                est[id] = Math.round(estimateOf(id));
             }
+            int w = key.words();
+            int[] ids = ExactAggregator.largest(est, n, limit > 0 ? Math.min(limit, n) : n);
+            boolean[] taken = new boolean[n];
+            for (int id : ids) {
+                taken[id] = true;
+                double raw = HyperLogLog.estimate(regs, id << p, p);
+                rows.add(row(key.toMap(index.keys(), id * w), raw, keyPackets[id], rel));
+            }
+            // keys tied with the last row kept compete by key, so that how the stream was split cannot pick them
+            long last = ids.length == 0 ? Long.MAX_VALUE : est[ids[ids.length - 1]];
+            for (int id = 0; id < n && ids.length < n; id++) {
+                if (!taken[id] && est[id] == last) {
+                    rows.add(row(key.toMap(index.keys(), id * w), HyperLogLog.estimate(regs, id << p, p),
+                            keyPackets[id], rel));
+                }
+            }
+            rows.sort(LARGEST_FIRST.thenComparing(r -> r.key().toString()));
         }
         return new Snapshot(task, type(), "spread", startNanos, endNanos, limit(rows, limit), totals());
     }
@@ -302,10 +386,12 @@ public final class HllAggregator extends BaseAggregator {
         return t;
     }
 
-    private static Snapshot.Row row(Map<String, Object> key, double est, double rel) {
+    /** A row of estimate {@code raw} over {@code packets} packets: value and bounds at most the packets. */
+    static Snapshot.Row row(Map<String, Object> key, double raw, long packets, double rel) {
+        double est = Math.min(raw, packets);
         long v = Math.round(est);
         long lo = Math.min(v, (long) Math.floor(est * (1 - rel)));
-        long hi = Math.max(v, (long) Math.ceil(est * (1 + rel)));
+        long hi = Math.min(packets, Math.max(v, (long) Math.ceil(est * (1 + rel))));
         return new Snapshot.Row(key, v, Math.max(0, lo), hi);
     }
 
@@ -373,7 +459,7 @@ public final class HllAggregator extends BaseAggregator {
             a.total.merge(HyperLogLog.read(in));
             return a;
         }
-        int maxKeys = defaultMaxKeys(p);
+        int maxKeys = registerBoundKeys(p);
         long untrackedPackets = 0;
         long untrackedBytes = 0;
         if (version >= 2) {
@@ -409,6 +495,10 @@ public final class HllAggregator extends BaseAggregator {
             in.readFully(a.regs, id << p, 1 << p);
         }
         HyperLogLog.checkRegisters(a.regs, a.index.size() << p, p, "hll aggregator bytes");
+        if (version < 2) {
+            // the first format kept no packets per key: the task's packets bound each key's
+            Arrays.fill(a.keyPackets, 0, a.index.size(), tp);
+        }
         return a;
     }
 }

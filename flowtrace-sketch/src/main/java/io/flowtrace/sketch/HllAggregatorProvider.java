@@ -7,13 +7,12 @@ import io.flowtrace.core.spi.PluginConfig;
 /**
  * Provider of {@code hll} tasks. Settings: {@code name} (required), {@code element} (required: the fields whose
  * distinct values are counted, e.g. {@code dst_ip}), {@code key} (optional: count per key), {@code precision}
- * (p, 4..18: 2<sup>p</sup> registers; 14 without a key, 8 with one), {@code limit} (rows, 100), {@code seed},
- * {@code max-keys} (with a key: keys tracked at most; by default as many as fit in 64 MiB of registers).
+ * (p, 4..18: 2<sup>p</sup> registers; 14 without a key, 8 with one), {@code limit} (rows, 100), {@code seed} (the
+ * hash seed; a secret one per process by default, set it to merge state across processes), {@code max-keys} (with
+ * a key: keys tracked at most; by default as many as fit in a sixteenth of the heap, at most 64 MiB of registers).
  * Stateless and thread-safe.
  */
 public final class HllAggregatorProvider implements AggregatorProvider {
-    static final long DEFAULT_SEED = 0x243F6A8885A308D3L;
-
     /** Called by {@link java.util.ServiceLoader}; does no work. */
     public HllAggregatorProvider() {
     }
@@ -30,8 +29,9 @@ public final class HllAggregatorProvider implements AggregatorProvider {
         KeyFields key = Settings.fields(config, "key", false);
         int p = config.getInt("precision", key == null ? 14 : 8, 4, 18);
         int limit = config.getInt("limit", 100, 1, Integer.MAX_VALUE);
-        long seed = Settings.seed(config, DEFAULT_SEED);
-        int maxKeys = config.getInt("max-keys", HllAggregator.defaultMaxKeys(p), 1, ExactAggregator.MAX_BOUND);
+        long seed = Settings.seed(config);
+        int maxKeys = config.getInt("max-keys", key == null ? 16 : HllAggregator.defaultMaxKeys(p, key), 1,
+                ExactAggregator.MAX_BOUND);
         config.validate();
         return new HllAggregator(name, key, element, p, seed, limit, maxKeys);
     }

@@ -68,7 +68,10 @@ public final class HyperLogLog {
         }
     }
 
-    /** The estimated number of distinct items. */
+    /**
+     * The estimated number of distinct items, at most 2<sup>64</sup> (the hashes there are). Registers filled by
+     * crafted items can drive it that high; callers that know how many items they fed should cap it with that.
+     */
     public double estimate() {
         return estimate(regs, 0, p);
     }
@@ -87,8 +90,12 @@ public final class HyperLogLog {
             z *= 0.5;
         }
         z += m * sigma((double) c[0] / m);
-        return m * m / (2 * Math.log(2)) / z;
+        // z is 0 when every register is at its maximum (Ertl's estimate is then infinite)
+        return Math.min(m * m / (2 * Math.log(2)) / z, MAX_ESTIMATE);
     }
+
+    /** The largest estimate: 2<sup>64</sup>, the number of distinct 64-bit hashes. */
+    static final double MAX_ESTIMATE = 0x1p64;
 
     private static double sigma(double x) {
         if (x == 1.0) {

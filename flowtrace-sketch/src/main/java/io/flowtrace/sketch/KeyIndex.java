@@ -5,7 +5,12 @@ import java.util.Arrays;
 /**
  * Open-addressing index from multi-word keys to dense ids (0, 1, 2, ... in insertion order), so that owners keep
  * their per-key values in plain arrays indexed by id. Linear probing over an {@code int} table holding id + 1;
- * the table doubles at half load, the key arrays grow by half. Not thread-safe.
+ * the table doubles at half load, the key arrays grow by half. Owners hash keys under a secret seed
+ * ({@link Seeds}), so nobody can craft keys that share a probe sequence.
+ *
+ * <p>When the heap cannot hold a growth, the index stops growing instead: it keeps the keys it has and takes no
+ * new ones from then on ({@link #stopped()}), so a flood of keys costs lost detail, never an
+ * {@link OutOfMemoryError} elsewhere in the process. Not thread-safe.
  */
 final class KeyIndex {
     private final int width;
@@ -14,6 +19,8 @@ final class KeyIndex {
     private long[] keys;
     private long[] hashes;
     private int size;
+    /** Keys taken at most: unbounded until a growth fails, then the size at that moment. */
+    private int room = Integer.MAX_VALUE;
 
     KeyIndex(int width, int expected) {
         this.width = width;
@@ -67,7 +74,31 @@ final class KeyIndex {
      * and the index is full. For owners that bound their keys.
      */
     int findOrAdd(long[] w, int off, long hash, int max) {
-        return size < max ? findOrAdd(w, off, hash) : find(w, off, hash);
+        return size < max && size < room ? findOrAdd(w, off, hash) : find(w, off, hash);
+    }
+
+    /** True once a growth failed for want of heap: the index takes no new keys. */
+    boolean stopped() {
+        return room != Integer.MAX_VALUE;
+    }
+
+    /** Takes no new keys from now on (an owner could not grow its per-key arrays). */
+    void stop() {
+        room = size;
+    }
+
+    /**
+     * Removes the key added last (id {@code size() - 1}), which an owner could not make room for. It sits at the end
+     * of its probe sequence (a rehash re-inserts in id order), so clearing its slot breaks no other key's sequence.
+     */
+    void removeLast(long hash) {
+        int id = size - 1;
+        int i = (int) (hash ^ (hash >>> 32)) & mask;
+        while (table[i] != id + 1) {
+            i = (i + 1) & mask;
+        }
+        table[i] = 0;
+        size = id;
     }
 
     /** How many of {@code other}'s keys (of the same width) this index does not hold. */
@@ -95,19 +126,41 @@ final class KeyIndex {
             }
             i = (i + 1) & mask;
         }
-        int id = size++;
-        if (id == hashes.length) {
-            int n = hashes.length + (hashes.length >> 1) + 8;
-            hashes = Arrays.copyOf(hashes, n);
-            keys = Arrays.copyOf(keys, n * width);
+        int id = size;
+        if (id == hashes.length && !growKeys()) {
+            return -1;
         }
+        size++;
         hashes[id] = hash;
         System.arraycopy(w, off, keys, id * width, width);
         table[i] = id + 1;
         if (size * 2 > table.length) {
-            rehash(table.length * 2);
+            try {
+                rehash(table.length * 2);
+            } catch (OutOfMemoryError e) {
+                stop(); // the table is still at most half full plus one: it works, it only stops taking keys
+            }
         }
         return id;
+    }
+
+    /** Grows the key arrays by half, or stops the index when the heap cannot hold that. */
+    private boolean growKeys() {
+        int n = (int) Math.min((Integer.MAX_VALUE - 8) / width, hashes.length + (hashes.length >> 1) + 8L);
+        if (n <= hashes.length) {
+            stop();
+            return false;
+        }
+        try {
+            long[] h = Arrays.copyOf(hashes, n);
+            long[] k = Arrays.copyOf(keys, n * width);
+            hashes = h;
+            keys = k;
+            return true;
+        } catch (OutOfMemoryError e) {
+            stop();
+            return false;
+        }
     }
 
     private boolean same(long[] w, int off, int id) {
@@ -135,9 +188,22 @@ final class KeyIndex {
         mask = m;
     }
 
+    /** Forgets every key; an index that had stopped takes keys again up to what it held. */
     void clear() {
         Arrays.fill(table, 0);
         size = 0;
+    }
+
+    /** The longest run of occupied slots: the most probes a lookup can take (for tests). */
+    int longestRun() {
+        int longest = 0;
+        int run = 0;
+        // twice round, so that a run wrapping past the end is counted whole
+        for (int j = 0; j < 2 * table.length; j++) {
+            run = table[j & mask] == 0 ? 0 : run + 1;
+            longest = Math.max(longest, run);
+        }
+        return Math.min(longest, size);
     }
 
     long memoryBytes() {

@@ -39,7 +39,8 @@ final class Settings {
         }
     }
 
-    static long seed(PluginConfig c, long defaultValue) {
-        return c.getLong("seed", defaultValue, Long.MIN_VALUE, Long.MAX_VALUE);
+    /** The {@code seed} setting, used as given; without it this process's secret seed ({@link Seeds}). */
+    static long seed(PluginConfig c) {
+        return c.getLong("seed", Seeds.process(), Long.MIN_VALUE, Long.MAX_VALUE);
     }
 }

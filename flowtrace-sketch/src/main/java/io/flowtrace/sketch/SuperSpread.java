@@ -42,7 +42,8 @@ import java.util.Arrays;
  * cache lines, with the defaults), so an update touches one place per row.
  *
  * <p>{@link #update} takes pre-computed 64-bit hashes of the key and of the (key, element) pair and allocates
- * nothing. Random choices come from a seeded generator, so a run is reproducible. Not thread-safe.
+ * nothing. Random choices come from a generator seeded with the sketch seed, so a run with a set seed is
+ * reproducible. Not thread-safe.
  */
 public final class SuperSpread {
     static final int FAMILY = 18;

@@ -26,12 +26,14 @@ import java.util.List;
  */
 public final class SuperSpreadAggregator extends BaseAggregator {
     static final int FAMILY = 3;
-    private static final long ELEMENT_SEED = 0x510E527FADE682D1L;
+    /** Turns the sketch seed into the element seed; the seed of the first releases gives their element seed. */
+    private static final long ELEMENT_SALT = 0xA4093822299F31D0L ^ 0x510E527FADE682D1L;
 
     private final KeyFields element;
     private final SuperSpread sketch;
     private final long threshold;
     private final int limit;
+    private final long elementSeed;
 
     SuperSpreadAggregator(String task, KeyFields key, KeyFields element, SuperSpread sketch, long threshold,
                           int limit) {
@@ -45,6 +47,7 @@ public final class SuperSpreadAggregator extends BaseAggregator {
         }
         this.element = element;
         this.sketch = sketch;
+        this.elementSeed = sketch.seed() ^ ELEMENT_SALT;
         this.threshold = threshold;
         this.limit = limit;
     }
@@ -62,7 +65,7 @@ public final class SuperSpreadAggregator extends BaseAggregator {
         KeyFields k = KeyFields.parse(key);
         return new SuperSpreadAggregator(task, k, KeyFields.parse(element),
                 sized(memory, SuperSpreadAggregatorProvider.DEFAULT_DEPTH, 128, 5, 1.08, k.words(),
-                        SuperSpreadAggregatorProvider.DEFAULT_SEED), threshold, limit);
+                        Seeds.process()), threshold, limit);
     }
 
     static SuperSpread sized(long memory, int depth, int m, int bits, double b, int keyWords, long seed) {
@@ -93,7 +96,7 @@ public final class SuperSpreadAggregator extends BaseAggregator {
         key.extract(p, s, 0);
         element.extract(p, s, w);
         long kh = Hashing.hash(s, 0, w, sketch.seed());
-        long eh = Hashing.hash(s, w, element.words(), ELEMENT_SEED);
+        long eh = Hashing.hash(s, w, element.words(), elementSeed);
         sketch.update(s, 0, kh, Hashing.pair(kh, eh));
     }
 

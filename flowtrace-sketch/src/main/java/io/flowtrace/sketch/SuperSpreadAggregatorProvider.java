@@ -9,11 +9,11 @@ import io.flowtrace.core.spi.PluginConfig;
  * the element fields as {@code element} (e.g. {@code dst_ip}) or {@code metric=spread:dst_ip}; {@code m}
  * (registers per bucket, 128), {@code bits} (per register, 5), {@code b} (decay base, 1.08), {@code depth} (rows,
  * 4), and {@code width} (buckets per row) or {@code memory} (total, 1MiB by default); {@code threshold} (smallest
- * spread reported, 1), {@code limit} (rows, 100), {@code seed}.
+ * spread reported, 1), {@code limit} (rows, 100), {@code seed} (the hash seed; a secret one per process by
+ * default, set it to merge state across processes).
  * Stateless and thread-safe.
  */
 public final class SuperSpreadAggregatorProvider implements AggregatorProvider {
-    static final long DEFAULT_SEED = 0xA4093822299F31D0L;
     static final int DEFAULT_DEPTH = 4;
     static final long DEFAULT_MEMORY = 1 << 20;
 
@@ -55,7 +55,7 @@ public final class SuperSpreadAggregatorProvider implements AggregatorProvider {
         long memory = config.getSize("memory", DEFAULT_MEMORY, 64, 1L << 34);
         long threshold = config.getLong("threshold", 1, 0, Long.MAX_VALUE);
         int limit = config.getInt("limit", 100, 1, 1 << 24);
-        long seed = Settings.seed(config, DEFAULT_SEED);
+        long seed = Settings.seed(config);
         if (key != null && !config.has("width")
                 && memory < SuperSpread.bucketBytes(m, bits, key.words()) * depth) {
             config.error("memory: " + memory + " bytes (expected: at least "

@@ -154,7 +154,7 @@ class ExactAggregatorTest {
     }
 
     private static ExactAggregator bounded(String metric, int maxKeys, int maxPairs) {
-        return new ExactAggregator("b", KeyFields.parse("src_ip"), Metric.parse(metric), 0, 16, maxKeys, maxPairs);
+        return new ExactAggregator("b", KeyFields.parse("src_ip"), Metric.parse(metric), 0, 16, maxKeys, maxPairs, 1);
     }
 
     private static long[] srcKey(int src) {
@@ -421,7 +421,13 @@ class ExactAggregatorTest {
                 Map.of("name", "x", "key", "src_ip", "max-keys", "10", "max-pairs", "20")));
         assertEquals(10, ok.maxKeys());
         assertEquals(20, ok.maxPairs());
-        assertEquals(ExactAggregator.DEFAULT_MAX_KEYS, ExactAggregator.of("d", "src_ip").maxKeys());
+        // the default: what fits in a sixteenth of the heap, between 1,024 and the ceiling
+        assertEquals(ExactAggregator.defaultMaxKeys(KeyFields.parse("src_ip"), Metric.packets(), 0),
+                ExactAggregator.of("d", "src_ip").maxKeys());
+        assertEquals(167_772, HeapBudget.entries(256L << 20, 100, ExactAggregator.DEFAULT_MAX_KEYS));
+        assertEquals(ExactAggregator.DEFAULT_MAX_KEYS, HeapBudget.entries(8L << 30, 100,
+                ExactAggregator.DEFAULT_MAX_KEYS));
+        assertEquals(1024, HeapBudget.entries(1L << 20, 100, ExactAggregator.DEFAULT_MAX_KEYS));
     }
 
     /**
