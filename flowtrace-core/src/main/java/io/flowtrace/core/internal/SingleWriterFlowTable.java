@@ -84,10 +84,10 @@ public final class SingleWriterFlowTable implements FlowCache {
     private static final int WHEEL_MASK = WHEEL_SIZE - 1;
 
     /**
-     * Index entries a lookup walks at most: far beyond the probe lengths of random keys at load 3/4, so it binds
-     * only on keys made to collide.
+     * Index entries a lookup walks at most: about twice the longest probe random keys make at load 3/4 in an
+     * index of 2^24 entries, so it binds only on keys made to collide.
      */
-    static final int MAX_PROBE = 256;
+    static final int MAX_PROBE = 512;
 
     /** Packets whose table lines {@link #update(PacketView[], int, int)} loads together before updating them. */
     private static final int TOUCH = 32;

@@ -60,10 +60,15 @@ class HashFloodingTest {
         return out;
     }
 
-    /** Probe steps per update when every frame is decoded by {@code decoder} and sent to one table, three times. */
-    private static double probesPerUpdate(PacketDecoder decoder, List<byte[]> frames, SingleWriterFlowTable[] keep) {
+    /** Probe steps per update, flows evicted by the probe limit and flows open after the last packet. */
+    private record Run(double probesPerUpdate, long probeEvicted, int open) {
+    }
+
+    /** Every frame decoded by {@code decoder} and sent to one table, three times over. */
+    private static Run run(PacketDecoder decoder, List<byte[]> frames) {
+        long[] metered = new long[1];
         SingleWriterFlowTable table = new SingleWriterFlowTable(FlowOptions.defaults(), TABLE_FLOWS, TABLE_FLOWS,
-                r -> { }, RecordContext.none());
+                r -> metered[0] += r.packetsForward() + r.packetsReverse(), RecordContext.none());
         DecodedPacket p = new DecodedPacket();
         long updates = 0;
         for (int round = 0; round < 3; round++) {
@@ -75,8 +80,10 @@ class HashFloodingTest {
                 updates++;
             }
         }
-        keep[0] = table;
-        return (double) table.probeSteps() / updates;
+        Run result = new Run((double) table.probeSteps() / updates, table.probeEvicted(), table.size());
+        table.flush(io.flowtrace.core.EndReason.END_OF_CAPTURE);
+        assertEquals(updates, metered[0], "every packet in some event, evicted ones included");
+        return result;
     }
 
     /** A table of this bound has an index of 8192 entries from the start: 13 bits of hash pick the position. */
@@ -87,20 +94,18 @@ class HashFloodingTest {
     void keysCraftedIntoOneIndexPositionWalkAtMostTheProbeLimitUnderTheirSeedAndLikeRandomKeysUnderTheProcessSeed() {
         int n = 3000;
         List<byte[]> attack = crafted(n, h -> (h & INDEX_MASK) == 0);
-        SingleWriterFlowTable[] t = new SingleWriterFlowTable[1];
-
-        double known = probesPerUpdate(new PacketDecoder(false, false, false, 256, KNOWN), attack, t);
+        Run known = run(new PacketDecoder(false, false, false, 256, KNOWN), attack);
         // under the seed they were made for they form one cluster: each lookup walks to the probe limit ...
-        assertTrue(known > SingleWriterFlowTable.MAX_PROBE / 2.0, "probe steps per update " + known);
+        assertTrue(known.probesPerUpdate() > SingleWriterFlowTable.MAX_PROBE / 2.0, known.toString());
         // ... and no further (without the limit: about n / 2 per update)
-        assertTrue(known <= SingleWriterFlowTable.MAX_PROBE, "probe steps per update " + known);
-        assertTrue(t[0].probeEvicted() > 0, "the full window evicts");
-        assertTrue(t[0].size() <= TABLE_FLOWS);
+        assertTrue(known.probesPerUpdate() <= SingleWriterFlowTable.MAX_PROBE, known.toString());
+        assertTrue(known.probeEvicted() > 0, "the full window evicts");
 
-        double randomKeys = probesPerUpdate(new PacketDecoder(false, false), random(n), t);
-        double processSeed = probesPerUpdate(new PacketDecoder(false, false), attack, t);
-        assertEquals(0, t[0].probeEvicted());
-        assertEquals(n, t[0].size(), "every crafted flow tracked");
+        double randomKeys = run(new PacketDecoder(false, false), random(n)).probesPerUpdate();
+        Run process = run(new PacketDecoder(false, false), attack);
+        assertEquals(0, process.probeEvicted());
+        assertEquals(n, process.open(), "every crafted flow tracked");
+        double processSeed = process.probesPerUpdate();
         assertTrue(processSeed <= 2 * randomKeys + 1,
                 "crafted keys under the process seed " + processSeed + " vs random keys " + randomKeys);
     }
