@@ -41,11 +41,6 @@ public final class FlowHash {
         k7 = splitMix(s + 0x9E3779B97F4A7C15L);
     }
 
-    /** The process's hash (see {@link #PROCESS}). */
-    public static FlowHash process() {
-        return PROCESS;
-    }
-
     /** Multilinear hash of an address and a 32-bit value, all chunks below 2^32. */
     private long endpoint(long hi, long lo, int port) {
         return k0 + k1 * (hi >>> 32) + k2 * (hi & 0xFFFF_FFFFL) + k3 * (lo >>> 32) + k4 * (lo & 0xFFFF_FFFFL)

@@ -736,7 +736,7 @@ class PacketDecoderTest {
             assertEquals(DecodeStatus.TOO_DEEP, decodeTunnels(ipv4(4, "10.9.9.9", "10.9.9.8", p), 101));
             // metered as the deepest layer decoded: the IP-in-IP packet that carries the tunnel not opened
             assertEquals("4 10.9.0.0:0 > 10.9.1.0:0", key());
-            assertEquals(FlowHash.process().symmetric(out.srcHi, out.srcLo, out.dstHi, out.dstLo, 0, 0, 4, 0),
+            assertEquals(FlowHash.PROCESS.symmetric(out.srcHi, out.srcLo, out.dstHi, out.dstLo, 0, 0, 4, 0),
                     out.flowHash);
         }
 
