@@ -109,6 +109,8 @@ public final class SingleWriterFlowTable implements FlowCache {
     private long[] data;
     private int[] index;
     private int indexMask;
+    /** {@link #MAX_PROBE}, or the index's size when that is smaller. */
+    private int window;
     private int capacity;
     private int size;
     private int nextUnused;
@@ -130,8 +132,6 @@ public final class SingleWriterFlowTable implements FlowCache {
     private long evicted;
     /** Flows evicted because their probe window was full; also in {@link #evicted}. */
     private long probeEvicted;
-    /** Index entries walked by lookups, past each key's own position. */
-    private long probeSteps;
     /** flows ended by {@link #flush}'s reason, by its ordinal */
     private final long[] flushed = new long[EndReason.values().length];
 
@@ -197,6 +197,7 @@ public final class SingleWriterFlowTable implements FlowCache {
         capacity = newCapacity;
         index = newIndex;
         indexMask = indexSize - 1;
+        window = Math.min(MAX_PROBE, indexSize);
         if (old != null) {
             // re-index every live flow
             for (int s = 0; s < nextUnused; s++) {
@@ -367,14 +368,11 @@ public final class SingleWriterFlowTable implements FlowCache {
         int tag = hash >>> 24;
         int home = hash & mask;
         int pos = home;
+        // the first position past the window (home itself when the index is no longer than a window: never reached)
+        int limit = (home + window) & mask;
         int slot = -1;
         boolean forward = true;
         while (true) {
-            if (((pos - home) & mask) == MAX_PROBE) {
-                probeSteps += MAX_PROBE;
-                replace(home, p, hash, vlan);
-                return;
-            }
             int e = idx[pos];
             if (e == 0) {
                 break;
@@ -402,8 +400,11 @@ public final class SingleWriterFlowTable implements FlowCache {
                 }
             }
             pos = (pos + 1) & mask;
+            if (pos == limit) {
+                replace(home, p, hash, vlan);
+                return;
+            }
         }
-        probeSteps += (pos - home) & mask;
         if (slot < 0) {
             create(p, hash, vlan);
             return;
@@ -543,9 +544,20 @@ public final class SingleWriterFlowTable implements FlowCache {
         return probeEvicted;
     }
 
-    /** Index entries walked by lookups, beyond each key's own position: the cost colliding keys would raise. */
-    long probeSteps() {
-        return probeSteps;
+    /**
+     * Index entries between each flow's position and its hash's, summed over the flows: the entries that finding
+     * every flow once walks past, the cost that colliding keys raise. Walks the index (for tests).
+     */
+    long displacement() {
+        long sum = 0;
+        for (int pos = 0; pos <= indexMask; pos++) {
+            int e = index[pos];
+            if (e != 0) {
+                int home = (int) data[((e & 0xFFFFFF) - 1) * STRIDE + BASE + HASH] & indexMask;
+                sum += (pos - home) & indexMask;
+            }
+        }
+        return sum;
     }
 
     /** Starts a new record in an existing slot: {@code fresh} re-derives the orientation from this packet. */
