@@ -11,7 +11,9 @@ import java.util.Map;
  * @param bytesRead          wire bytes of those frames
  * @param packetsDecoded     IP packets counted into flows
  * @param nonIp              frames without IP (ARP, LLDP, ...), skipped
- * @param malformed          frames that could not be decoded, by reason (see the README's list)
+ * @param malformed          frames that could not be decoded, by reason (see the README's list); {@code too_deep}
+ *                           counts frames nested deeper than the decoder follows, which are metered as their
+ *                           deepest layer decoded and so are in {@code packetsDecoded} too
  * @param flowsCreated       flow events started
  * @param flowsActive        flows tracked now
  * @param events             flow events emitted

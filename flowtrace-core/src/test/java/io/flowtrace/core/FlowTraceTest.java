@@ -461,4 +461,20 @@ class FlowTraceTest {
         assertEquals(1, s.nonIp());
         assertEquals(Map.of(DecodeStatus.TRUNCATED_IP.counterName(), 1L), s.malformed());
     }
+
+    @Test
+    void tunnelsNestedTooDeepAreMeteredAsTheirDeepestLayerAndCounted() {
+        byte[] p = Frames.ipv4(6, "192.168.1.1", "192.168.1.2", Frames.tcp(1111, 22, 0x02, new byte[10]));
+        for (int i = 0; i <= io.flowtrace.core.internal.PacketDecoder.MAX_TUNNEL_DEPTH; i++) {
+            p = Frames.ipv4(4, "10.9.0." + i, "10.9.1." + i, p);
+        }
+        ListSource src = new ListSource();
+        src.add(1, Frames.eth(0x0800, p));
+        List<FlowEvent> out = Collections.synchronizedList(new ArrayList<>());
+        FlowStats s = FlowTrace.builder().source(src).decodeTunnels(true).onEvent(out::add).build().run();
+        assertEquals(1, s.packetsDecoded(), "metered, not dropped");
+        assertEquals(Map.of("too_deep", 1L), s.malformed());
+        assertEquals(1, out.size());
+        assertEquals(FlowKey.ipv4(Frames.ip(10, 9, 0, 0), Frames.ip(10, 9, 1, 0), 0, 0, 4), out.get(0).key());
+    }
 }

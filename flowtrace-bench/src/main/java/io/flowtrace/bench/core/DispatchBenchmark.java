@@ -1,6 +1,7 @@
 package io.flowtrace.bench.core;
 
 import io.flowtrace.core.internal.DecodedPacket;
+import io.flowtrace.core.internal.Pipeline;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -69,7 +70,7 @@ public class DispatchBenchmark {
             DecodedPacket p = input[i];
             p.flowHash = DecodedPacket.symmetricHash(p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.srcPort, p.dstPort,
                     p.protocol, 0);
-            int w = (int) (((p.flowHash * 0x9E3779B9L) & 0xFFFF_FFFFL) * WORKERS >>> 32);
+            int w = Pipeline.workerOf(p.flowHash, WORKERS);
             int at = fill[w];
             DecodedPacket to = batches[w][at];
             fill[w] = at + 1 == BATCH ? 0 : at + 1;

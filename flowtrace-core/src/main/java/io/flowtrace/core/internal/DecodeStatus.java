@@ -1,8 +1,9 @@
 package io.flowtrace.core.internal;
 
 /**
- * Outcome of decoding one frame. {@link #OK} packets go to the flow table; every other value is counted under its
- * {@link #counterName()} and the packet is skipped. Never thrown.
+ * Outcome of decoding one frame. Every value but {@link #OK} is counted under its {@link #counterName()};
+ * {@linkplain #metered() metered} packets ({@link #OK}, {@link #TOO_DEEP}) go to the flow table, the others are
+ * skipped. Never thrown.
  */
 public enum DecodeStatus {
     OK("ok"),
@@ -21,7 +22,7 @@ public enum DecodeStatus {
     TRUNCATED_IP("truncated_ip"),
     /** IP header fields are invalid (version, header length below minimum, total length below header). */
     BAD_IP_HEADER("bad_ip_header"),
-    /** The frame ends inside an IPv6 extension header chain, or the chain is too long. */
+    /** The frame ends inside an IPv6 extension header chain. */
     BAD_IPV6_EXTENSION("bad_ipv6_extension"),
     /** The frame ends before the transport ports (TCP/UDP/SCTP) or the TCP flags. */
     TRUNCATED_TRANSPORT("truncated_transport"),
@@ -29,13 +30,21 @@ public enum DecodeStatus {
     BAD_TCP_HEADER("bad_tcp_header"),
     /** A tunnel header (GRE, VXLAN, GTP-U, Teredo, ERSPAN) that is cut short or invalid. */
     BAD_TUNNEL("bad_tunnel"),
-    /** Tunnels nested deeper than the decoder follows. */
-    TUNNEL_TOO_DEEP("tunnel_too_deep");
+    /**
+     * More tunnels nested, or more IPv6 extension headers chained, than the decoder follows: metered as the deepest
+     * layer decoded (the flow that carries what was not followed), and counted, so that nesting cannot hide traffic.
+     */
+    TOO_DEEP("too_deep");
 
     private final String counterName;
 
     DecodeStatus(String counterName) {
         this.counterName = counterName;
+    }
+
+    /** Whether the packet is counted into a flow ({@link #OK} and {@link #TOO_DEEP}). */
+    public boolean metered() {
+        return this == OK || this == TOO_DEEP;
     }
 
     /** Snake-case name used in counters and the summary. */

@@ -68,18 +68,15 @@ public final class DecodedPacket implements PacketView {
     }
 
     /**
-     * Symmetric hash of the key: both directions give the same value, so the dispatcher sends both to one worker.
-     * The two endpoints are combined with commutative operations before mixing.
+     * The process's seeded symmetric hash of the key ({@link FlowHash#symmetric}): both directions give the same
+     * value, so the dispatcher sends both to one worker.
      */
     public static int symmetricHash(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort,
                                     int protocol, int vlan) {
-        long a = mix64(srcHi * 31 + srcLo) + mix64(((long) srcPort << 32) ^ 0x5bd1e995L);
-        long b = mix64(dstHi * 31 + dstLo) + mix64(((long) dstPort << 32) ^ 0x5bd1e995L);
-        long h = (a + b) ^ (a * b) ^ ((long) protocol << 40) ^ ((long) vlan << 16);
-        h = mix64(h);
-        return (int) (h ^ (h >>> 32));
+        return FlowHash.PROCESS.symmetric(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, vlan);
     }
 
+    /** MurmurHash3's 64-bit finaliser: a bijection whose every output bit depends on every input bit. */
     public static long mix64(long z) {
         z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
         z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;

@@ -14,6 +14,8 @@ final class FragmentCache {
     static final int WAYS = 4;
 
     private final int setMask;
+    /** Keyed, so that first fragments cannot be chosen to fill a chosen datagram's set and evict it. */
+    private final FlowHash hash;
     private long clock;
     // key
     private final long[] kSrcHi;
@@ -35,8 +37,11 @@ final class FragmentCache {
     private final int[] vProtocol;
     private final boolean[] vTunnelled;
 
-    /** @param sets number of sets, rounded up to a power of two; capacity is {@code sets * WAYS} datagrams */
-    FragmentCache(int sets) {
+    /**
+     * @param sets number of sets, rounded up to a power of two; capacity is {@code sets * WAYS} datagrams
+     * @param hash the hash that picks a datagram's set
+     */
+    FragmentCache(int sets, FlowHash hash) {
         if (sets < 1 || sets > 1 << 20) {
             throw new IllegalArgumentException("fragment cache sets: " + sets + " (expected: 1 to 2^20)");
         }
@@ -45,6 +50,7 @@ final class FragmentCache {
             n <<= 1;
         }
         setMask = n - 1;
+        this.hash = hash;
         int cap = n * WAYS;
         kSrcHi = new long[cap];
         kSrcLo = new long[cap];
@@ -68,9 +74,7 @@ final class FragmentCache {
     }
 
     private int setBase(long srcHi, long srcLo, long dstHi, long dstLo, int id, int verProto) {
-        long h = DecodedPacket.mix64(srcHi * 31 + srcLo) ^ DecodedPacket.mix64(dstHi * 31 + dstLo + 0x9e3779b97f4a7c15L)
-                ^ DecodedPacket.mix64(((long) id << 16) ^ verProto);
-        return ((int) (h ^ (h >>> 32)) & setMask) * WAYS;
+        return (hash.fragment(srcHi, srcLo, dstHi, dstLo, id, verProto) & setMask) * WAYS;
     }
 
     /** Index of the entry for this fragmented datagram, or -1. */

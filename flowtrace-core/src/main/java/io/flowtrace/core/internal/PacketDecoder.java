@@ -40,6 +40,7 @@ public final class PacketDecoder {
     private final boolean vlanInKey;
     private final boolean icmpTypeInKey;
     private final FragmentCache fragments;
+    private final FlowHash hash;
 
     // per-packet state, reset by decode()
     /** Tunnels entered so far in this packet. */
@@ -69,10 +70,17 @@ public final class PacketDecoder {
     }
 
     PacketDecoder(boolean decodeTunnels, boolean vlanInKey, boolean icmpTypeInKey, int fragmentCacheSets) {
+        this(decodeTunnels, vlanInKey, icmpTypeInKey, fragmentCacheSets, FlowHash.PROCESS);
+    }
+
+    /** @param hash the seeded hash of flow keys and fragment keys (tests fix its seed) */
+    PacketDecoder(boolean decodeTunnels, boolean vlanInKey, boolean icmpTypeInKey, int fragmentCacheSets,
+                  FlowHash hash) {
         this.decodeTunnels = decodeTunnels;
         this.vlanInKey = vlanInKey;
         this.icmpTypeInKey = icmpTypeInKey;
-        this.fragments = new FragmentCache(fragmentCacheSets);
+        this.hash = hash;
+        this.fragments = new FragmentCache(fragmentCacheSets, hash);
     }
 
     public boolean decodeTunnels() {
@@ -80,8 +88,8 @@ public final class PacketDecoder {
     }
 
     /**
-     * Decodes one frame of {@code capLen} captured bytes at {@code off}. On {@link DecodeStatus#OK} every key field
-     * of {@code out} and {@code out.flowHash} are set. {@code wireLength}, {@code capturedLength},
+     * Decodes one frame of {@code capLen} captured bytes at {@code off}. On a {@linkplain DecodeStatus#metered()
+     * metered} status every key field of {@code out} and {@code out.flowHash} are set. {@code wireLength}, {@code capturedLength},
      * {@code timestampNanos} and {@code interfaceIndex} are the caller's and left alone. Never throws, whatever the
      * bytes (a range outside the array is {@link DecodeStatus#TRUNCATED_LINK}).
      */
@@ -96,12 +104,12 @@ public final class PacketDecoder {
         fragmentEnd = -1;
         DecodeStatus s = linkType == LinkType.ETHERNET ? ethernet(b, off, end, out) : otherLink(b, off, end, linkType,
                 out);
-        if (s == DecodeStatus.OK) {
+        if (s == DecodeStatus.OK || s == DecodeStatus.TOO_DEEP) {
             if (pendingFragment) {
                 finishFirstFragment(out);
             }
             int v = vlanInKey ? out.vlan : 0;
-            out.flowHash = DecodedPacket.symmetricHash(out.srcHi, out.srcLo, out.dstHi, out.dstLo, out.srcPort,
+            out.flowHash = hash.symmetric(out.srcHi, out.srcLo, out.dstHi, out.dstLo, out.srcPort,
                     out.dstPort, out.protocol, v);
         }
         return s;
@@ -519,7 +527,13 @@ public final class PacketDecoder {
         int q = p + 40;
         int total = out.ipLength;
         for (int n = 0; isIpv6Extension(next); n++) {
-            if (n == MAX_IPV6_EXTENSIONS || end - q < 8) {
+            if (n == MAX_IPV6_EXTENSIONS) {
+                // not followed further: the packet is metered with what is known, the header it stops at as protocol
+                out.protocol = next;
+                out.payloadLength = Math.max(0, total - (q - p));
+                return DecodeStatus.TOO_DEEP;
+            }
+            if (end - q < 8) {
                 return DecodeStatus.BAD_IPV6_EXTENSION;
             }
             int len;
@@ -654,7 +668,7 @@ public final class PacketDecoder {
                 out.payloadLength = Math.max(0, ipPayload);
                 if (decodeTunnels) {
                     if (!enterTunnel(out)) {
-                        return DecodeStatus.TUNNEL_TOO_DEEP;
+                        return DecodeStatus.TOO_DEEP;
                     }
                     return protocol == 4 ? ip4(b, p, end, out) : ip6(b, p, end, out);
                 }
@@ -721,11 +735,15 @@ public final class PacketDecoder {
 
     // ---------------------------------------------------------------- tunnels
 
-    /** Counts one more tunnel level and clears the outer key; false when that is one level too many. */
+    /**
+     * Counts one more tunnel level and clears the outer key; false when that is one level too many, the outer key
+     * left as it is so that the packet is metered as the outer flow.
+     */
     private boolean enterTunnel(DecodedPacket out) {
-        if (++depth > MAX_TUNNEL_DEPTH) {
+        if (depth == MAX_TUNNEL_DEPTH) {
             return false;
         }
+        depth++;
         out.ipVersion = 0;
         out.srcHi = out.srcLo = out.dstHi = out.dstLo = 0;
         out.srcPort = out.dstPort = out.protocol = 0;
@@ -775,7 +793,7 @@ public final class PacketDecoder {
             return DecodeStatus.OK; // no valid VNI: not VXLAN
         }
         if (!enterTunnel(out)) {
-            return DecodeStatus.TUNNEL_TOO_DEEP;
+            return DecodeStatus.TOO_DEEP;
         }
         return ethernet(b, q + 8, uend, out);
     }
@@ -818,7 +836,7 @@ public final class PacketDecoder {
             return DecodeStatus.OK;
         }
         if (!enterTunnel(out)) {
-            return DecodeStatus.TUNNEL_TOO_DEEP;
+            return DecodeStatus.TOO_DEEP;
         }
         return version == 4 ? ip4(b, h, innerEnd, out) : ip6(b, h, innerEnd, out);
     }
@@ -845,7 +863,7 @@ public final class PacketDecoder {
             return DecodeStatus.OK;
         }
         if (!enterTunnel(out)) {
-            return DecodeStatus.TUNNEL_TOO_DEEP;
+            return DecodeStatus.TOO_DEEP;
         }
         return ip6(b, q, uend, out);
     }
@@ -878,12 +896,12 @@ public final class PacketDecoder {
             case ETH_IPV4:
             case ETH_IPV6:
                 if (!enterTunnel(out)) {
-                    return DecodeStatus.TUNNEL_TOO_DEEP;
+                    return DecodeStatus.TOO_DEEP;
                 }
                 return proto == ETH_IPV4 ? ip4(b, q, end, out) : ip6(b, q, end, out);
             case 0x6558: // transparent Ethernet bridging
                 if (!enterTunnel(out)) {
-                    return DecodeStatus.TUNNEL_TOO_DEEP;
+                    return DecodeStatus.TOO_DEEP;
                 }
                 return ethernet(b, q, end, out);
             case 0x88be: // ERSPAN type II (with a sequence number) or type I (without, no ERSPAN header)
@@ -894,7 +912,7 @@ public final class PacketDecoder {
                     q += 8;
                 }
                 if (!enterTunnel(out)) {
-                    return DecodeStatus.TUNNEL_TOO_DEEP;
+                    return DecodeStatus.TOO_DEEP;
                 }
                 return ethernet(b, q, end, out);
             case 0x22eb: // ERSPAN type III, optional 8-byte platform sub-header
@@ -903,13 +921,13 @@ public final class PacketDecoder {
                 }
                 q += (b[q + 11] & 1) != 0 ? 20 : 12;
                 if (!enterTunnel(out)) {
-                    return DecodeStatus.TUNNEL_TOO_DEEP;
+                    return DecodeStatus.TOO_DEEP;
                 }
                 return ethernet(b, q, end, out);
             case 0x8847:
             case 0x8848:
                 if (!enterTunnel(out)) {
-                    return DecodeStatus.TUNNEL_TOO_DEEP;
+                    return DecodeStatus.TOO_DEEP;
                 }
                 return mpls(b, q, end, out);
             case 0x880b: {
@@ -936,7 +954,7 @@ public final class PacketDecoder {
                     return DecodeStatus.OK;
                 }
                 if (!enterTunnel(out)) {
-                    return DecodeStatus.TUNNEL_TOO_DEEP;
+                    return DecodeStatus.TOO_DEEP;
                 }
                 return pp == 0x0021 ? ip4(b, r, end, out) : ip6(b, r, end, out);
             }

@@ -398,7 +398,7 @@ public final class Pipeline implements PacketHandler {
                 tick();
             }
         }
-        if (st != DecodeStatus.OK) {
+        if (!st.metered()) {
             return;
         }
         packetsDecoded++;
@@ -406,7 +406,7 @@ public final class Pipeline implements PacketHandler {
         p.wireLength = wireLength;
         p.capturedLength = capturedLength;
         p.interfaceIndex = interfaceIndex;
-        int w = single ? 0 : (int) (((p.flowHash * 0x9E3779B9L) & 0xFFFF_FFFFL) * workers.length >>> 32);
+        int w = single ? 0 : workerOf(p.flowHash, workers.length);
         Batch b = current[w];
         DecodedPacket slot = b.packets[b.count];
         if (slot != p) {
@@ -418,6 +418,11 @@ public final class Pipeline implements PacketHandler {
         if (b.isFull()) {
             send(w);
         }
+    }
+
+    /** The worker of a packet: from its seeded flow hash, so that both directions of a flow go to one worker. */
+    public static int workerOf(int flowHash, int workers) {
+        return (int) (((flowHash * 0x9E3779B9L) & 0xFFFF_FFFFL) * workers >>> 32);
     }
 
     @Override

@@ -14,7 +14,9 @@ import io.flowtrace.core.spi.PacketView;
  *
  * <p>Layout: each flow is 16 longs (128 bytes) in one {@code long[]}, so an update touches two cache lines; the
  * index is an {@code int[]} of {@code (8-bit hash tag << 24) | (slot + 1)} at load factor at most 3/4, so a probe
- * rarely touches a flow that is not the one sought. The table grows four times over (twice when the heap cannot hold
+ * rarely touches a flow that is not the one sought. The hash is seeded per process ({@link FlowHash}), and no flow
+ * sits more than {@link #MAX_PROBE} entries from its hash's position: a new flow that finds that window full
+ * replaces (evicts) the flow at its own position, so that a lookup never walks further. The table grows four times over (twice when the heap cannot hold
  * that) up to its bound and never beyond (nor beyond what the heap can hold); a full table evicts the flow nearest its
  * deadline.
  *
@@ -81,6 +83,12 @@ public final class SingleWriterFlowTable implements FlowCache {
     private static final int WHEEL_SIZE = 1 << WHEEL_BITS;
     private static final int WHEEL_MASK = WHEEL_SIZE - 1;
 
+    /**
+     * Index entries a lookup walks at most: about twice the longest probe random keys make at load 3/4 in an
+     * index of 2^24 entries, so it binds only on keys made to collide.
+     */
+    static final int MAX_PROBE = 512;
+
     /** Packets whose table lines {@link #update(PacketView[], int, int)} loads together before updating them. */
     private static final int TOUCH = 32;
 
@@ -101,6 +109,8 @@ public final class SingleWriterFlowTable implements FlowCache {
     private long[] data;
     private int[] index;
     private int indexMask;
+    /** {@link #MAX_PROBE}, or the index's size when that is smaller. */
+    private int window;
     private int capacity;
     private int size;
     private int nextUnused;
@@ -120,6 +130,8 @@ public final class SingleWriterFlowTable implements FlowCache {
     private long closedFin;
     private long closedRst;
     private long evicted;
+    /** Flows evicted because their probe window was full; also in {@link #evicted}. */
+    private long probeEvicted;
     /** flows ended by {@link #flush}'s reason, by its ordinal */
     private final long[] flushed = new long[EndReason.values().length];
 
@@ -185,6 +197,7 @@ public final class SingleWriterFlowTable implements FlowCache {
         capacity = newCapacity;
         index = newIndex;
         indexMask = indexSize - 1;
+        window = Math.min(MAX_PROBE, indexSize);
         if (old != null) {
             // re-index every live flow
             for (int s = 0; s < nextUnused; s++) {
@@ -353,7 +366,10 @@ public final class SingleWriterFlowTable implements FlowCache {
         int[] idx = index;
         int mask = indexMask;
         int tag = hash >>> 24;
-        int pos = hash & mask;
+        int home = hash & mask;
+        int pos = home;
+        // the first position past the window (home itself when the index is no longer than a window: never reached)
+        int limit = (home + window) & mask;
         int slot = -1;
         boolean forward = true;
         while (true) {
@@ -384,6 +400,10 @@ public final class SingleWriterFlowTable implements FlowCache {
                 }
             }
             pos = (pos + 1) & mask;
+            if (pos == limit) {
+                replace(home, p, hash, vlan);
+                return;
+            }
         }
         if (slot < 0) {
             create(p, hash, vlan);
@@ -493,6 +513,51 @@ public final class SingleWriterFlowTable implements FlowCache {
         if (!inWheel(b)) { // a first packet with RST has filed it already
             wheelInsert(slot, deadline(b));
         }
+    }
+
+    /**
+     * A new flow whose probe window is full of other flows takes the place of the flow at its own index position,
+     * which ends as evicted: the window stays full, so every other flow is still found where it was.
+     */
+    private void replace(int pos, DecodedPacket p, int hash, int vlan) {
+        int slot = (index[pos] & 0xFFFFFF) - 1;
+        int b = slot * STRIDE + BASE;
+        if ((data[b + LINK] & LINK_EMPTY) == 0) {
+            emit(slot, EndReason.EVICTED);
+            evicted++;
+        }
+        probeEvicted++;
+        wheelRemove(slot);
+        index[pos] = ((hash >>> 24) << 24) | (slot + 1);
+        data[b + HASH] = hash & 0xFFFF_FFFFL;
+        data[b + LINK] = (vlan & 0xFFF) | ((long) (p.interfaceIndex & 0xFFFF) << 12);
+        created++;
+        setWheelLinks(b, 0, 0);
+        initFlow(b, p);
+        if (!inWheel(b)) { // a first packet with RST has filed it already
+            wheelInsert(slot, deadline(b));
+        }
+    }
+
+    /** Flows evicted because the window of index entries their hash points to was full. */
+    long probeEvicted() {
+        return probeEvicted;
+    }
+
+    /**
+     * Index entries between each flow's position and its hash's, summed over the flows: the entries that finding
+     * every flow once walks past, the cost that colliding keys raise. Walks the index (for tests).
+     */
+    long displacement() {
+        long sum = 0;
+        for (int pos = 0; pos <= indexMask; pos++) {
+            int e = index[pos];
+            if (e != 0) {
+                int home = (int) data[((e & 0xFFFFFF) - 1) * STRIDE + BASE + HASH] & indexMask;
+                sum += (pos - home) & indexMask;
+            }
+        }
+        return sum;
     }
 
     /** Starts a new record in an existing slot: {@code fresh} re-derives the orientation from this packet. */

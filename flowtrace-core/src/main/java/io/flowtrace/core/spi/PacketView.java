@@ -51,7 +51,11 @@ public interface PacketView {
     /** Capture interface index. */
     int interfaceIndex();
 
-    /** Symmetric 32-bit hash of the flow key: both directions of a conversation give the same value. */
+    /**
+     * Symmetric 32-bit hash of the flow key: both directions of a conversation give the same value. Keyed with a
+     * random seed per process (so that traffic cannot be crafted to collide): equal within one process only, never
+     * to be stored or compared between processes.
+     */
     int flowHash();
 
     /** A copy of the key (allocates; not for the packet path). */

@@ -76,8 +76,8 @@ class PacketDecoderTest {
                 decode(ipv4(6, "10.0.0.1", "10.0.0.2", badTcp), 101)));
         cases.put(DecodeStatus.BAD_TUNNEL, () -> assertEquals(DecodeStatus.BAD_TUNNEL,
                 decodeTunnels(ipv4(47, "10.0.0.1", "10.0.0.2", hex("0000")), 101)));
-        cases.put(DecodeStatus.TUNNEL_TOO_DEEP,
-                () -> assertEquals(DecodeStatus.TUNNEL_TOO_DEEP, decodeTunnels(deepFrame, 101)));
+        cases.put(DecodeStatus.TOO_DEEP,
+                () -> assertEquals(DecodeStatus.TOO_DEEP, decodeTunnels(deepFrame, 101)));
         assertEquals(java.util.EnumSet.allOf(DecodeStatus.class), cases.keySet(), "a case for every status");
         cases.values().forEach(Runnable::run);
     }
@@ -466,13 +466,24 @@ class PacketDecoderTest {
         }
 
         @Test
-        void longOrCutExtensionChainsAreBad() {
+        void aChainLongerThanFollowedIsMeteredAsItsIpLayerAndCounted() {
             byte[] chain = new byte[0];
             for (int i = 0; i < PacketDecoder.MAX_IPV6_EXTENSIONS + 1; i++) {
-                chain = cat(chain, ext6(60, 0));
+                chain = cat(chain, ext6(i < PacketDecoder.MAX_IPV6_EXTENSIONS ? 60 : 17, 0));
             }
-            assertEquals(DecodeStatus.BAD_IPV6_EXTENSION, decode(ipv6(60, "2001:db8::1", "2001:db8::2",
-                    cat(chain, udp(1, 2, new byte[0]))), 101));
+            byte[] packet = ipv6(60, "2001:db8::1", "2001:db8::2", cat(chain, udp(1, 2, new byte[4])));
+            assertEquals(DecodeStatus.TOO_DEEP, decode(packet, 101));
+            assertTrue(DecodeStatus.TOO_DEEP.metered());
+            assertEquals("60 2001:db8::1:0 > 2001:db8::2:0", key(), "the header the decoder stopped at");
+            assertEquals(packet.length, out.ipLength);
+            assertEquals(8 + 4 + 8, out.payloadLength, "the last extension header and the UDP datagram");
+            int hash = out.flowHash;
+            decode(ipv6(60, "2001:db8::2", "2001:db8::1", cat(chain, udp(2, 1, new byte[4]))), 101);
+            assertEquals(hash, out.flowHash, "both directions hash alike");
+        }
+
+        @Test
+        void cutExtensionChainsAreBad() {
             byte[] cut = ipv6(0, "2001:db8::1", "2001:db8::2", cat(ext6(17, 2), udp(1, 2, new byte[0])));
             assertEquals(DecodeStatus.BAD_IPV6_EXTENSION, decoder.decode(cut, 0, 40 + 20, 101, out));
         }
@@ -722,7 +733,24 @@ class PacketDecoderTest {
             }
             assertEquals(DecodeStatus.OK, decodeTunnels(p, 101));
             assertInner();
-            assertEquals(DecodeStatus.TUNNEL_TOO_DEEP, decodeTunnels(ipv4(4, "10.9.9.9", "10.9.9.8", p), 101));
+            assertEquals(DecodeStatus.TOO_DEEP, decodeTunnels(ipv4(4, "10.9.9.9", "10.9.9.8", p), 101));
+            // metered as the deepest layer decoded: the IP-in-IP packet that carries the tunnel not opened
+            assertEquals("4 10.9.0.0:0 > 10.9.1.0:0", key());
+            assertEquals(FlowHash.PROCESS.symmetric(out.srcHi, out.srcLo, out.dstHi, out.dstLo, 0, 0, 4, 0),
+                    out.flowHash);
+        }
+
+        @Test
+        void aVxlanTunnelTooDeepIsMeteredAsItsUdpFlow() {
+            byte[] p = inner;
+            for (int i = 0; i < PacketDecoder.MAX_TUNNEL_DEPTH; i++) {
+                p = ipv4(4, "10.9.0." + i, "10.9.1." + i, p);
+            }
+            byte[] vxlan = cat(hex("0800 0000 0000 0100"), eth(0x0800, p));
+            assertEquals(DecodeStatus.TOO_DEEP,
+                    decodeTunnels(ipv4(17, "10.7.0.1", "10.7.0.2", udp(40000, 4789, vxlan)), 101));
+            assertEquals("4 10.9.0.0:0 > 10.9.1.0:0", key(),
+                    "VXLAN and three IP-in-IP levels opened, the innermost IP-in-IP not");
         }
 
         @Test
