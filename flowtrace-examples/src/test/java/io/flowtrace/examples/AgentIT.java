@@ -9,9 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -64,72 +62,13 @@ class AgentIT {
         }
     }
 
-    /** A child process whose output is collected as it runs. */
-    private static final class Child {
-        final Process process;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        private final List<Thread> pumps = new ArrayList<>();
-
-        Child(Process process) {
-            this.process = process;
-            pumps.add(pump(process.getInputStream(), out));
-            pumps.add(pump(process.getErrorStream(), err));
-        }
-
-        /** Waits for the process to exit and for all its output to be read. */
-        boolean awaitExit(long seconds) throws InterruptedException {
-            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-                return false;
-            }
-            for (Thread t : pumps) {
-                t.join();
-            }
-            return true;
-        }
-
-        private static Thread pump(InputStream in, ByteArrayOutputStream to) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[4096];
-                try {
-                    for (int n; (n = in.read(buf)) > 0; ) {
-                        synchronized (to) {
-                            to.write(buf, 0, n);
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            });
-            t.setDaemon(true);
-            t.start();
-            return t;
-        }
-
-        String err() {
-            synchronized (err) {
-                return err.toString(StandardCharsets.UTF_8);
-            }
-        }
-
-        void awaitErr(String text) throws InterruptedException {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!err().contains(text)) {
-                if (System.nanoTime() > end || !process.isAlive() && !err().contains(text)) {
-                    fail("expected '" + text + "' on stderr; got: " + err());
-                }
-                Thread.sleep(20);
-            }
-        }
-    }
-
-    private Child start(List<String> command, Map<String, String> env) throws IOException {
+    private ChildProcess start(List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().close();
         processes.add(p);
-        return new Child(p);
+        return new ChildProcess(p);
     }
 
     private TinyHttpServer server(String body) throws IOException {
@@ -175,9 +114,9 @@ class AgentIT {
         String filter = "tcp port " + webPort;
 
         Path capture = dir.resolve("tcpdump.pcap");
-        Child tcpdump = start(List.of("tcpdump", "-i", "lo", "-nn", "-U", "-w", capture.toString(), filter), Map.of());
+        ChildProcess tcpdump = start(List.of("tcpdump", "-i", "lo", "-nn", "-U", "-w", capture.toString(), filter), Map.of());
         tcpdump.awaitErr("listening on lo");
-        Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        ChildProcess agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 Jar.jar().toString(), "agent"), Map.of(
                 "AGENT_INTERFACE", "lo",
                 "AGENT_BPF_FILTER", filter,
@@ -225,9 +164,7 @@ class AgentIT {
         assertEquals(EndReason.SHUTDOWN, open.endReason());
         assertEquals(tcpdumpCount(capture, filter + " and tcp port " + held), open.packetCount());
         String out;
-        synchronized (agent.out) {
-            out = agent.out.toString(StandardCharsets.UTF_8);
-        }
+        out = agent.out();
         assertTrue(agent.err().contains("SIGTERM: flushing open flows"), agent.err() + "\nstdout:\n" + out);
     }
 
@@ -237,7 +174,7 @@ class AgentIT {
         try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
              java.net.DatagramSocket sender = new java.net.DatagramSocket()) {
             int port = receiver.getLocalPort();
-            Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+            ChildProcess agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                     Jar.jar().toString(), "agent", "--idle-timeout", "1s"), Map.of(
                     "AGENT_INTERFACE", "lo",
                     "AGENT_BPF_FILTER", "udp port " + port,
@@ -274,7 +211,7 @@ class AgentIT {
         try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
              java.net.DatagramSocket sender = new java.net.DatagramSocket()) {
             int port = receiver.getLocalPort();
-            Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+            ChildProcess agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                     Jar.jar().toString(), "agent", "--idle-timeout", "1s", "--sink",
                     "http:url=http://127.0.0.1:" + closedPort + "/ingest,retry-budget=0"), Map.of(
                     "AGENT_INTERFACE", "lo",
@@ -295,7 +232,7 @@ class AgentIT {
         TinyHttpServer web = server("hello");
         TinyHttpServer ingest = server("");
         int webPort = web.port();
-        Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        ChildProcess agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 Jar.jar().toString(), "agent"), Map.of(
                 "AGENT_INTERFACE", "lo",
                 "AGENT_BPF_FILTER", "tcp port " + webPort,
@@ -335,7 +272,7 @@ class AgentIT {
         try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
              java.net.DatagramSocket sender = new java.net.DatagramSocket()) {
             int port = receiver.getLocalPort();
-            Child agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+            ChildProcess agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                     Jar.jar().toString(), "agent", "--idle-timeout", "1s"), Map.of(
                     "AGENT_INTERFACE", "lo",
                     "AGENT_BPF_FILTER", "udp port " + port,

@@ -9,9 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -113,7 +111,7 @@ class AgentUserIT {
     @Test
     void startedAsRootWithUserTheAgentRunsAsThatUserWithNoCapabilityAndKeepsCapturing() throws Exception {
         try (Exchange exchange = new Exchange()) {
-            Child agent = start(List.of(), agentCommand(Jar.jar().toAbsolutePath(), List.of(), exchange.filter(),
+            ChildProcess agent = start(List.of(), agentCommand(Jar.jar().toAbsolutePath(), List.of(), exchange.filter(),
                     "--user", user), Map.of());
             agent.awaitErr("; running as user " + user + " (uid " + uid + ", gid " + gid + ", groups ["
                     + Math.min(gid, extraGid) + ", " + Math.max(gid, extraGid) + "]) with no capabilities");
@@ -151,7 +149,7 @@ class AgentUserIT {
                 "--bounding-set=-all,+net_raw,+net_admin", "--no-new-privs"); // what the systemd unit grants
 
         try (Exchange exchange = new Exchange()) {
-            Child agent = start(setpriv, agentCommand(jar, List.of("-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + tmp),
+            ChildProcess agent = start(setpriv, agentCommand(jar, List.of("-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + tmp),
                     exchange.filter()), Map.of());
             agent.awaitErr("flowtrace agent: capturing on lo");
 
@@ -167,7 +165,7 @@ class AgentUserIT {
             exchange.assertMetered(records.get(0), 4, 1);
 
             // --user promises no capability, which such a process cannot give up for all its threads
-            Child asItself = start(setpriv, agentCommand(jar, List.of("-Djava.io.tmpdir=" + tmp,
+            ChildProcess asItself = start(setpriv, agentCommand(jar, List.of("-Djava.io.tmpdir=" + tmp,
                     "-Djna.tmpdir=" + tmp), exchange.filter(), "--user", user), Map.of());
             assertTrue(asItself.awaitExit(60), "the agent exits by itself");
             assertEquals(1, asItself.process.exitValue(), asItself.err());
@@ -182,7 +180,7 @@ class AgentUserIT {
         // root without CAP_SETUID: the groups and the group can be set, the user cannot
         List<String> noSetuid = List.of("setpriv", "--bounding-set=-setuid", "--inh-caps=-setuid");
         try (Exchange exchange = new Exchange()) {
-            Child agent = start(noSetuid, agentCommand(Jar.jar().toAbsolutePath(), List.of(), exchange.filter()),
+            ChildProcess agent = start(noSetuid, agentCommand(Jar.jar().toAbsolutePath(), List.of(), exchange.filter()),
                     Map.of("AGENT_USER", user));
             assertTrue(agent.awaitExit(60), "the agent exits by itself");
             assertEquals(1, agent.process.exitValue(), agent.err());
@@ -248,7 +246,7 @@ class AgentUserIT {
         }
     }
 
-    private List<FlowEvent> stopAndReadRecords(Child agent) throws Exception {
+    private List<FlowEvent> stopAndReadRecords(ChildProcess agent) throws Exception {
         Thread.sleep(500); // the last packets reach the capture before the signal
         // not Process.destroy(): it sends SIGTERM but also closes our end of the agent's stdout and stderr
         assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(agent.process.pid())).start().waitFor());
@@ -298,7 +296,7 @@ class AgentUserIT {
         return out;
     }
 
-    private Child start(List<String> wrapper, List<String> command, Map<String, String> env) throws IOException {
+    private ChildProcess start(List<String> wrapper, List<String> command, Map<String, String> env) throws IOException {
         List<String> all = new ArrayList<>(wrapper);
         all.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(all);
@@ -306,7 +304,7 @@ class AgentUserIT {
         Process p = pb.start();
         p.getOutputStream().close();
         processes.add(p);
-        return new Child(p);
+        return new ChildProcess(p);
     }
 
     /** Runs a command to completion and returns its standard output; fails on a non-zero exit. */
@@ -321,67 +319,4 @@ class AgentUserIT {
         return out;
     }
 
-    /** A child process whose output is collected as it runs. */
-    private static final class Child {
-        final Process process;
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        private final List<Thread> pumps = new ArrayList<>();
-
-        Child(Process process) {
-            this.process = process;
-            pumps.add(pump(process.getInputStream(), out));
-            pumps.add(pump(process.getErrorStream(), err));
-        }
-
-        boolean awaitExit(long seconds) throws InterruptedException {
-            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-                return false;
-            }
-            for (Thread t : pumps) {
-                t.join();
-            }
-            return true;
-        }
-
-        private static Thread pump(InputStream in, ByteArrayOutputStream to) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[4096];
-                try {
-                    for (int n; (n = in.read(buf)) > 0; ) {
-                        synchronized (to) {
-                            to.write(buf, 0, n);
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            });
-            t.setDaemon(true);
-            t.start();
-            return t;
-        }
-
-        String out() {
-            synchronized (out) {
-                return out.toString(StandardCharsets.UTF_8);
-            }
-        }
-
-        String err() {
-            synchronized (err) {
-                return err.toString(StandardCharsets.UTF_8);
-            }
-        }
-
-        void awaitErr(String text) throws InterruptedException {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!err().contains(text)) {
-                if (System.nanoTime() > end || !process.isAlive() && !err().contains(text)) {
-                    fail("expected '" + text + "' on stderr; got: " + err());
-                }
-                Thread.sleep(20);
-            }
-        }
-    }
 }
