@@ -37,22 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EmbeddingTest {
     private static final long S = 1_000_000_000L;
 
-    /** Counts packets; its snapshot is its total, so windows can be checked. */
-    static class PacketCounter implements Aggregator {
-        long packets;
-
-        @Override public String task() { return "count"; }
-        @Override public String type() { return "test"; }
-        @Override public void onPacket(PacketView p) { packets++; }
-        @Override public Aggregator newEmpty() { return new PacketCounter(); }
-        @Override public Aggregator copy() { PacketCounter c = new PacketCounter(); c.packets = packets; return c; }
-        @Override public void merge(Aggregator other) { packets += ((PacketCounter) other).packets; }
-        @Override public void reset() { packets = 0; }
-        @Override public Snapshot snapshot(long start, long end) {
-            return new Snapshot(task(), type(), "packets", start, end, List.of(), Map.of("total_packets", packets));
-        }
-    }
-
     /** One packet every 10 ms of packet time over {@code seconds}. */
     private static ListSource steady(int seconds) {
         ListSource src = new ListSource();
@@ -69,7 +53,7 @@ class EmbeddingTest {
         Set<String> threads = ConcurrentHashMap.newKeySet();
         AtomicInteger seen = new AtomicInteger();
         long t0 = System.nanoTime();
-        FlowStats s = FlowTrace.builder().source(steady(60)).workers(2).aggregator(new PacketCounter())
+        FlowStats s = FlowTrace.builder().source(steady(60)).workers(2).aggregator(new FlowTraceTest.PacketCounter())
                 .snapshotInterval(Duration.ofSeconds(1))
                 .onSnapshot(snap -> {
                     threads.add(Thread.currentThread().getName());
@@ -92,7 +76,7 @@ class EmbeddingTest {
     void workersFinishMeteringWhileASlowListenerIsStillBusy() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger seen = new AtomicInteger();
-        FlowTrace t = FlowTrace.builder().source(steady(30)).workers(2).aggregator(new PacketCounter())
+        FlowTrace t = FlowTrace.builder().source(steady(30)).workers(2).aggregator(new FlowTraceTest.PacketCounter())
                 .snapshotInterval(Duration.ofSeconds(1))
                 .onSnapshot(snap -> {
                     seen.incrementAndGet();
@@ -119,7 +103,7 @@ class EmbeddingTest {
     void snapshotsOnASecondScheduleKeepTheirOwnInterval() {
         List<Snapshot> main = Collections.synchronizedList(new ArrayList<>());
         List<Snapshot> every10 = Collections.synchronizedList(new ArrayList<>());
-        FlowTrace trace = FlowTrace.builder().source(steady(60)).workers(2).aggregator(new PacketCounter())
+        FlowTrace trace = FlowTrace.builder().source(steady(60)).workers(2).aggregator(new FlowTraceTest.PacketCounter())
                 .snapshotInterval(Duration.ofSeconds(20))
                 .onSnapshot(main::add)
                 .onSnapshot(Duration.ofSeconds(10), every10::add)
@@ -161,7 +145,7 @@ class EmbeddingTest {
 
     @Test
     void aThrowingAggregatorIsSurfacedInFailures() {
-        FlowStats s = FlowTrace.builder().source(steady(1)).aggregator(new PacketCounter() {
+        FlowStats s = FlowTrace.builder().source(steady(1)).aggregator(new FlowTraceTest.PacketCounter() {
             @Override public void onPacket(PacketView p) { throw new IllegalStateException("bad"); }
             @Override public Aggregator newEmpty() { return this; }
         }).build().run();

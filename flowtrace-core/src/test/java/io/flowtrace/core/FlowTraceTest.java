@@ -406,7 +406,7 @@ class FlowTraceTest {
     }
 
     /** Counts packets; merges exactly. */
-    static final class PacketCounter implements Aggregator {
+    static class PacketCounter implements Aggregator {
         long packets;
 
         @Override public String task() { return "count"; }
