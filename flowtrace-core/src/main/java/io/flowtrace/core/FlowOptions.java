@@ -56,8 +56,9 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         }
     }
 
+    /** An idle timeout of 0 means never: flows then end at the active timeout, which is allowed. */
     private static void checkNotAbove(String what, Duration idle, Duration active) {
-        if (idle.isZero() || idle.compareTo(active) > 0) {
+        if (!idle.isZero() && idle.compareTo(active) > 0) {
             throw new IllegalArgumentException(what + " (" + Durations.format(idle)
                     + ") must not exceed activeTimeout (" + Durations.format(active) + ")");
         }

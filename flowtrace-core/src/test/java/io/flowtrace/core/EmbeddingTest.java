@@ -322,6 +322,28 @@ class EmbeddingTest {
         assertEquals(FlowTraceTest.sorted(expected), FlowTraceTest.sorted(new ArrayList<>(events)));
     }
 
+    @Test
+    void anIdleTimeoutOfZeroMeansNeverAndFlowsEndAtTheActiveTimeout() {
+        // one UDP flow, a packet every 10 ms for 60 s: with idle never and active 25 s it is reported at 25 s and
+        // 50 s and ends with the capture; a 100 ms idle timeout would have ended it at none of those
+        List<FlowEvent> events = Collections.synchronizedList(new ArrayList<>());
+        ListSource src = new ListSource();
+        long ts = 1_700_000_000L * S;
+        for (int i = 0; i < 6_000; i++) {
+            src.add(ts + i * 10_000_000L, Frames.ethIpv4(Frames.ip(10, 0, 0, 1), Frames.ip(10, 0, 1, 1), 17,
+                    40000, 53, 0, 20));
+        }
+        FlowTrace.builder().source(src).idleTimeout(Duration.ZERO).activeTimeout(Duration.ofSeconds(25))
+                .onEvent(events::add).build().run();
+        assertEquals(List.of(EndReason.ACTIVE_TIMEOUT, EndReason.ACTIVE_TIMEOUT, EndReason.END_OF_CAPTURE),
+                events.stream().map(FlowEvent::endReason).collect(java.util.stream.Collectors.toList()));
+        assertEquals(6_000, events.stream().mapToLong(FlowEvent::packetCount).sum());
+        // and with the default active timeout (30 min), which used to refuse it
+        FlowOptions o = FlowOptions.defaults().withIdleTimeouts(Duration.ZERO, Duration.ZERO, Duration.ZERO,
+                Duration.ZERO);
+        assertEquals(Long.MAX_VALUE, o.idleTimeoutNanos(17));
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
