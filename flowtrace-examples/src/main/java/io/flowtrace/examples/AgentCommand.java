@@ -233,17 +233,17 @@ final class AgentCommand implements Command {
         FlowStats stats = meter.run();
         out.flush();
         if (!cli.has("quiet")) {
-            FlowsCommand.printSummary(stats, err);
+            RunReport.printSummary(stats, err);
             if (!stats.sourceCounters().isEmpty()) {
                 err.println("flowtrace agent: capture " + stats.sourceCounters());
             }
         }
         int exit = 0;
-        for (String loss : FlowsCommand.losses(stats)) {
+        for (String loss : RunReport.losses(stats)) {
             err.println("flowtrace agent: " + loss);
             exit = 1;
         }
-        for (String line : FlowsCommand.untracked(meter.snapshots())) {
+        for (String line : RunReport.untracked(meter.snapshots())) {
             err.println("flowtrace agent: " + line);
         }
         return exit;

@@ -49,7 +49,7 @@ final class Progress implements AutoCloseable {
     private void draw(FlowStats s, long fileSize) {
         double secs = s.elapsed().toNanos() / 1e9;
         String counts = Text.grouped(s.packetsRead()) + " packets " + Text.grouped(s.flowsCreated()) + " flows "
-                + FlowsCommand.rate(s.packetsRead(), secs) + " packets/s ";
+                + RunReport.rate(s.packetsRead(), secs) + " packets/s ";
         Long pos = s.sourceCounters().get("bytes_read"); // of the decompressed file: no fraction for .gz
         if (pos == null || fileSize <= 0) {
             err.print("\r" + counts);

@@ -96,14 +96,14 @@ final class TopCommand implements Command {
             untracked(last, task, err);
         }
         if (!a.has("quiet")) {
-            FlowsCommand.printSummary(stats, err);
+            RunReport.printSummary(stats, err);
         }
         int exit = 0;
         if (damage != null) {
             err.println("flowtrace top: " + damage.getMessage());
             exit = 1;
         }
-        for (String loss : FlowsCommand.losses(stats)) {
+        for (String loss : RunReport.losses(stats)) {
             err.println("flowtrace top: " + loss);
             exit = 1;
         }

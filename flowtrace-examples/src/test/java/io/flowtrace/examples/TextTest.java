@@ -63,7 +63,7 @@ class TextTest {
         Locale before = Locale.getDefault();
         Locale.setDefault(Locale.GERMANY);
         try {
-            FlowsCommand.TopTalkers t = new FlowsCommand.TopTalkers();
+            RunReport.TopTalkers t = new RunReport.TopTalkers();
             FlowKey k = FlowKey.ipv4(0x0A000001, 0x0A000002, 1000, 80, 6);
             t.add(new FlowEvent(FlowEvent.flowIdOf(k, 1), k, 1, 2, 1_000, 1_000, 1_234_567, 7_654_321, 1_234_000,
                     7_654_000, 0, 0, EndReason.TCP_FIN, null, null, Direction.UNKNOWN));
@@ -76,9 +76,9 @@ class TextTest {
             assertEquals(String.format(Locale.ROOT, "  %4d  %-39s %,14d %,14d %,10d %,7d", 1, "10.0.0.1", 1_234_567L,
                     7_654_321L, 2_000L, 1L), out.get(2));
             assertTrue(out.get(3).contains("1,234,567"), out.get(3));
-            assertEquals("12.35 M", FlowsCommand.rate(12_345_678, 1.0));
-            assertEquals("1.5 k", FlowsCommand.rate(1_500, 1.0));
-            assertEquals("999", FlowsCommand.rate(999, 1.0));
+            assertEquals("12.35 M", RunReport.rate(12_345_678, 1.0));
+            assertEquals("1.5 k", RunReport.rate(1_500, 1.0));
+            assertEquals("999", RunReport.rate(999, 1.0));
         } finally {
             Locale.setDefault(before);
         }

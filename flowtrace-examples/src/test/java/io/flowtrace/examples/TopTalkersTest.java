@@ -23,7 +23,7 @@ class TopTalkersTest {
                 EndReason.TCP_FIN, null, null, Direction.UNKNOWN);
     }
 
-    private static List<String> print(FlowsCommand.TopTalkers t, int n) {
+    private static List<String> print(RunReport.TopTalkers t, int n) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         t.print(n, new PrintStream(b, true, StandardCharsets.UTF_8));
         return b.toString(StandardCharsets.UTF_8).lines().toList();
@@ -31,7 +31,7 @@ class TopTalkersTest {
 
     @Test
     void addressesPastTheBoundAreCountedNotRanked() {
-        FlowsCommand.TopTalkers t = new FlowsCommand.TopTalkers(3);
+        RunReport.TopTalkers t = new RunReport.TopTalkers(3);
         t.add(flow(1, 2, 1000, 500)); // tracks .1 and .2
         t.add(flow(1, 3, 100, 50));   // tracks .3
         t.add(flow(4, 5, 7000, 0));   // .4 and .5 come past the bound: 7000 bytes each, not ranked
@@ -46,7 +46,7 @@ class TopTalkersTest {
 
     @Test
     void underTheBoundNothingIsSaidAboutIt() {
-        FlowsCommand.TopTalkers t = new FlowsCommand.TopTalkers(3);
+        RunReport.TopTalkers t = new RunReport.TopTalkers(3);
         t.add(flow(1, 2, 1000, 500));
         assertEquals(4, print(t, 10).size());
     }
