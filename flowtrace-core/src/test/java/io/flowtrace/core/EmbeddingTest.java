@@ -123,6 +123,23 @@ class EmbeddingTest {
     }
 
     @Test
+    void aScheduleThatIsNoMultipleOfTheOthersClosesEachWindowAtItsBoundary() {
+        // the main schedule ticks every second; the other's windows end at 1.5 s boundaries, which only a tick of
+        // their own separates from the packets after them
+        List<Snapshot> every1500 = Collections.synchronizedList(new ArrayList<>());
+        FlowTrace.builder().source(steady(20)).workers(2).aggregator(new FlowTraceTest.PacketCounter())
+                .snapshotInterval(Duration.ofSeconds(1))
+                .onSnapshot(Duration.ofMillis(1_500), every1500::add)
+                .build().run();
+        long first = 1_700_000_000L * S;
+        for (Snapshot snap : every1500.subList(0, every1500.size() - 1)) {
+            long before = (snap.endNanos() - first + 9_999_999) / 10_000_000; // packets every 10 ms from first
+            assertEquals(before, snap.totals().get("total_packets"), "window ending " + snap.endNanos());
+        }
+        assertEquals(14, every1500.size(), every1500.toString()); // 13 boundaries (t0 + 1 s, 2.5 s, ... 19 s), the end
+    }
+
+    @Test
     void aThrowingCallbackIsCountedSurfacedAndCanFailTheRun() {
         FlowStats s = FlowTrace.builder().source(steady(2)).onEvent(e -> {
             throw new IllegalStateException("boom");

@@ -86,7 +86,8 @@ public final class Pipeline implements PacketHandler {
     final SnapshotCollector snapshots;
     final LongAdder aggregatorFailures = new LongAdder();
     private final LongAdder records = new LongAdder();
-    private final long snapshotNanos;
+    /** Each schedule's interval (Long.MAX_VALUE: only at the end): a tick falls on every one of their boundaries. */
+    private final long[] snapshotNanos;
     private final long periodNanos;
     /** The source is live: a heartbeat thread moves the clock by wall time when packets stop. */
     private final boolean live;
@@ -124,15 +125,13 @@ public final class Pipeline implements PacketHandler {
         List<Schedule> schedules = settings.schedules();
         long[] intervals = new long[schedules.size()];
         this.listeners = new SinkRunner[schedules.size()][];
-        long shortest = Long.MAX_VALUE;
         for (int i = 0; i < intervals.length; i++) {
             Duration d = schedules.get(i).interval();
             intervals[i] = d.isZero() ? Long.MAX_VALUE : d.toNanos();
-            shortest = Math.min(shortest, intervals[i]);
             listeners[i] = schedules.get(i).listeners().toArray(new SinkRunner[0]);
         }
         long period = settings.period().isZero() ? Long.MAX_VALUE : settings.period().toNanos();
-        this.snapshotNanos = shortest;
+        this.snapshotNanos = intervals;
         this.periodNanos = period;
         this.live = source.isLive();
         Aggregator[] protos = settings.aggregators().toArray(new Aggregator[0]);
@@ -441,7 +440,11 @@ public final class Pipeline implements PacketHandler {
             send(w);
         }
         if (clock != Long.MIN_VALUE) {
-            nextTick = Math.min(after(clock, 1_000_000_000L), Math.min(after(clock, snapshotNanos), after(clock, periodNanos)));
+            long next = Math.min(after(clock, 1_000_000_000L), after(clock, periodNanos));
+            for (long every : snapshotNanos) {
+                next = Math.min(next, after(clock, every));
+            }
+            nextTick = next;
         }
     }
 
