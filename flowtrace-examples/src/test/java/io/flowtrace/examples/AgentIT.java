@@ -163,8 +163,7 @@ class AgentIT {
         assertNotNull(open, "the connection still open at SIGTERM is flushed");
         assertEquals(EndReason.SHUTDOWN, open.endReason());
         assertEquals(tcpdumpCount(capture, filter + " and tcp port " + held), open.packetCount());
-        String out;
-        out = agent.out();
+        String out = agent.out();
         assertTrue(agent.err().contains("SIGTERM: flushing open flows"), agent.err() + "\nstdout:\n" + out);
     }
 
@@ -174,20 +173,8 @@ class AgentIT {
         try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
              java.net.DatagramSocket sender = new java.net.DatagramSocket()) {
             int port = receiver.getLocalPort();
-            ChildProcess agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                    Jar.jar().toString(), "agent", "--idle-timeout", "1s"), Map.of(
-                    "AGENT_INTERFACE", "lo",
-                    "AGENT_BPF_FILTER", "udp port " + port,
-                    "AGENT_ENDPOINT_URL", "http://127.0.0.1:" + ingest.port() + "/ingest"));
-            agent.awaitErr("flowtrace agent: capturing on lo");
-
-            sender.send(new java.net.DatagramPacket(new byte[10], 10, receiver.getLocalSocketAddress()));
-
-            // no more packets: only the wall-clock heartbeat can end the flow, well before any signal
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (ingest.bodies().isEmpty() && System.nanoTime() < end) {
-                Thread.sleep(50);
-            }
+            ChildProcess agent = oneIdleDatagram(ingest, "http://127.0.0.1:" + ingest.port() + "/ingest", receiver,
+                    sender);
             List<String> posts = ingest.bodies();
             assertEquals(1, posts.size(), "records before SIGTERM: " + posts + "\n" + agent.err());
             FlowEvent r = EventJson.readFlow(posts.get(0));
@@ -271,19 +258,8 @@ class AgentIT {
         TinyHttpServer ingest = server("");
         try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
              java.net.DatagramSocket sender = new java.net.DatagramSocket()) {
-            int port = receiver.getLocalPort();
-            ChildProcess agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                    Jar.jar().toString(), "agent", "--idle-timeout", "1s"), Map.of(
-                    "AGENT_INTERFACE", "lo",
-                    "AGENT_BPF_FILTER", "udp port " + port,
-                    "AGENT_ENDPOINT_URL", "http://sensor:s3cr%40t@127.0.0.1:" + ingest.port()
-                            + "/ingest?api_key=k123"));
-            agent.awaitErr("flowtrace agent: capturing on lo");
-            sender.send(new java.net.DatagramPacket(new byte[10], 10, receiver.getLocalSocketAddress()));
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (ingest.bodies().isEmpty() && System.nanoTime() < end) {
-                Thread.sleep(50);
-            }
+            ChildProcess agent = oneIdleDatagram(ingest, "http://sensor:s3cr%40t@127.0.0.1:" + ingest.port()
+                    + "/ingest?api_key=k123", receiver, sender);
             assertEquals(1, ingest.bodies().size(), agent.err());
             assertEquals("Basic " + java.util.Base64.getEncoder().encodeToString(
                     "sensor:s3cr@t".getBytes(StandardCharsets.UTF_8)), ingest.authorizations().get(0));
@@ -297,5 +273,26 @@ class AgentIT {
                 assertTrue(!err.contains(secret), secret + " printed: " + err);
             }
         }
+    }
+
+    /**
+     * Starts the agent on loopback with a 1 s idle timeout, capturing the receiver's port and posting to
+     * {@code endpoint}, sends one datagram, and waits up to 20 s for the first post: with no more packets only the
+     * wall-clock heartbeat can end the flow, well before any signal.
+     */
+    private ChildProcess oneIdleDatagram(TinyHttpServer ingest, String endpoint, java.net.DatagramSocket receiver,
+                                        java.net.DatagramSocket sender) throws Exception {
+        ChildProcess agent = start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Jar.jar().toString(), "agent", "--idle-timeout", "1s"), Map.of(
+                "AGENT_INTERFACE", "lo",
+                "AGENT_BPF_FILTER", "udp port " + receiver.getLocalPort(),
+                "AGENT_ENDPOINT_URL", endpoint));
+        agent.awaitErr("flowtrace agent: capturing on lo");
+        sender.send(new java.net.DatagramPacket(new byte[10], 10, receiver.getLocalSocketAddress()));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (ingest.bodies().isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        return agent;
     }
 }
