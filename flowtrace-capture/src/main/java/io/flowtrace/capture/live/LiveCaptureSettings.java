@@ -43,10 +43,7 @@ record LiveCaptureSettings(String interfaceName, String filter, int snaplen, boo
         String filter = config.getString(FILTER, "").trim();
         int snaplen = config.getInt(SNAPLEN, DEFAULT_SNAPLEN, 64, 262_144);
         boolean promiscuous = config.getBoolean(PROMISCUOUS, true);
-        // Off by default: on Linux, immediate mode gives each packet a ring slot of snaplen bytes, so with a large
-        // snaplen a 4 MiB buffer holds a few dozen packets and a burst is dropped (measured on lo: 262144-byte
-        // snaplen, 500 back-to-back datagrams, 775 kernel drops; none without immediate mode). Without it packets
-        // wait at most the read timeout in the kernel's buffer block.
+        // Off by default: on Linux immediate mode gives each packet a ring slot of snaplen bytes, so bursts are dropped.
         boolean immediate = config.getBoolean(IMMEDIATE, false);
         long buffer = config.getSize(BUFFER_SIZE, DEFAULT_BUFFER_SIZE, 65_536, Integer.MAX_VALUE);
         Duration timeout = config.getDuration(TIMEOUT, DEFAULT_TIMEOUT);

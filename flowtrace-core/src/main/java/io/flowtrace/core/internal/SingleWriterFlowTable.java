@@ -210,10 +210,8 @@ public final class SingleWriterFlowTable implements FlowCache {
 
     /**
      * Grows the table four times over towards its bound, or twice when the heap cannot hold that. Each growth stops
-     * the worker while it allocates, copies and re-indexes (most of it the first touch of the new arrays' memory:
-     * about 65 ms for the 134 MB of 1M flows on a 2-core VM), so fewer, larger steps cost less: from the default
-     * 65,536 flows to 1M in two steps instead of four, 167 MB of new flow arrays instead of 250, which took 65 ms off a
-     * 1.66 s run over 570k conversations. When the heap cannot hold even twice the table (a flood in a small heap),
+     * the worker while it allocates, copies and re-indexes (mostly the first touch of the new memory), so fewer,
+     * larger steps cost less. When the heap cannot hold even twice the table (a flood in a small heap),
      * the table stays as it is, its size becomes its bound from then on, and it says so once: a full table evicts,
      * which ends flows early but loses no packet, where running out of memory would stop capture.
      */
