@@ -1,13 +1,12 @@
 package io.flowtrace.sinks.nats;
 
-import io.flowtrace.sinks.internal.Pause;
 import io.nats.client.Connection;
 import io.nats.client.impl.Headers;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 /**
  * Core NATS, at most once: the client keeps publishes made while it reconnects in its reconnect buffer and sends
@@ -16,19 +15,18 @@ import java.util.function.LongSupplier;
  * dropped may have been lost with the connection; they are counted in {@code at-risk}.
  */
 final class CorePublisher implements NatsPublisher {
-    private final NatsSettings s;
+    private final Duration ackTimeout;
     private final PublishOutcomes outcomes;
-    private final Pause pause;
-    private final LongSupplier nanoTime;
+    private final RetryBudget retries;
     /** {@code published} as it was at the last round trip that confirmed it (or the last drop). */
     private final AtomicLong confirmedMark = new AtomicLong();
     private final AtomicLong atRisk = new AtomicLong();
 
-    CorePublisher(NatsSettings settings, PublishOutcomes outcomes, Pause pause, LongSupplier nanoTime) {
-        this.s = settings;
+    /** @param ackTimeout how long a flush waits for the server's answer */
+    CorePublisher(Duration ackTimeout, PublishOutcomes outcomes, RetryBudget retries) {
+        this.ackTimeout = ackTimeout;
         this.outcomes = outcomes;
-        this.pause = pause;
-        this.nanoTime = nanoTime;
+        this.retries = retries;
     }
 
     @Override
@@ -46,10 +44,10 @@ final class CorePublisher implements NatsPublisher {
     /** Round trips until one confirms every publish, within the retry budget; what stays unconfirmed is at risk. */
     @Override
     public void finish(Connection c) throws InterruptedException {
-        long start = nanoTime.getAsLong();
+        long start = retries.now();
         for (int attempt = 1; !confirm(c); attempt++) {
-            long delay = s.backoff().delayNanos(attempt);
-            if (!s.backoff().allows(nanoTime.getAsLong() - start, delay)) {
+            long delay = retries.delayWithin(start, attempt);
+            if (delay < 0) {
                 long published = outcomes.publishedCount();
                 long unconfirmed = published - confirmedMark.get();
                 atRisk.addAndGet(unconfirmed);
@@ -58,7 +56,7 @@ final class CorePublisher implements NatsPublisher {
                         + c.getStatus() + ")");
                 return;
             }
-            pause.pause(delay);
+            retries.pause(delay);
         }
     }
 
@@ -95,9 +93,9 @@ final class CorePublisher implements NatsPublisher {
             return false; // publishes wait in the reconnect buffer; a later flush confirms them
         }
         try {
-            c.flush(s.ackTimeout());
+            c.flush(ackTimeout);
         } catch (TimeoutException e) {
-            outcomes.note("flush: no answer from the server within " + s.ackTimeout().toMillis() + " ms");
+            outcomes.note("flush: no answer from the server within " + ackTimeout.toMillis() + " ms");
             return false;
         }
         if (c.getStatus() != Connection.Status.CONNECTED) {

@@ -1,6 +1,5 @@
 package io.flowtrace.sinks.nats;
 
-import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.internal.Redact;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -10,6 +9,7 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 /**
  * JetStream: waits for the stream's acknowledgement of every message, keeping up to {@code max-pending} in flight;
@@ -27,10 +26,10 @@ import java.util.function.LongSupplier;
  * once ({@code duplicates} counts the acknowledgements that said so). Order is kept except around such a retry.
  */
 final class JetStreamPublisher implements NatsPublisher {
-    private final NatsSettings s;
+    private final Duration ackTimeout;
+    private final int maxPending;
     private final PublishOutcomes outcomes;
-    private final Pause pause;
-    private final LongSupplier nanoTime;
+    private final RetryBudget retries;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     /** The JetStream context of {@link #contextOf}, the connection it was made for. */
     private JetStream js;
@@ -55,11 +54,15 @@ final class JetStreamPublisher implements NatsPublisher {
         }
     }
 
-    JetStreamPublisher(NatsSettings settings, PublishOutcomes outcomes, Pause pause, LongSupplier nanoTime) {
-        this.s = settings;
+    /**
+     * @param ackTimeout how long to wait for an acknowledgement before publishing again
+     * @param maxPending messages in flight at most
+     */
+    JetStreamPublisher(Duration ackTimeout, int maxPending, PublishOutcomes outcomes, RetryBudget retries) {
+        this.ackTimeout = ackTimeout;
+        this.maxPending = maxPending;
         this.outcomes = outcomes;
-        this.pause = pause;
-        this.nanoTime = nanoTime;
+        this.retries = retries;
     }
 
     /** Publishes without waiting, then waits for the oldest acknowledgements while {@code max-pending} are due. */
@@ -67,14 +70,14 @@ final class JetStreamPublisher implements NatsPublisher {
     public void send(Connection c, String subject, Headers headers, byte[] body, long firstNanos)
             throws IOException, InterruptedException {
         if (c != contextOf) {
-            js = c.jetStream(JetStreamOptions.builder().requestTimeout(s.ackTimeout()).build());
+            js = c.jetStream(JetStreamOptions.builder().requestTimeout(ackTimeout).build());
             contextOf = c;
         }
         InFlight f = new InFlight(subject, headers, body, firstNanos);
         f.ack = js.publishAsync(subject, headers, body);
         outcomes.published();
         inFlight.addLast(f);
-        while (inFlight.size() >= s.maxPending()) {
+        while (inFlight.size() >= maxPending) {
             settleOldest();
         }
     }
@@ -110,7 +113,7 @@ final class JetStreamPublisher implements NatsPublisher {
         InFlight f = inFlight.peekFirst();
         String problem;
         try {
-            PublishAck ack = f.ack.get(s.ackTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            PublishAck ack = f.ack.get(ackTimeout.toNanos(), TimeUnit.NANOSECONDS);
             inFlight.removeFirst();
             acked.incrementAndGet();
             if (ack.isDuplicate()) {
@@ -119,7 +122,7 @@ final class JetStreamPublisher implements NatsPublisher {
             return;
         } catch (TimeoutException e) {
             f.ack.cancel(false);
-            problem = "no acknowledgement within " + s.ackTimeout().toMillis() + " ms";
+            problem = "no acknowledgement within " + ackTimeout.toMillis() + " ms";
         } catch (ExecutionException | CancellationException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             if (cause instanceof JetStreamApiException) {
@@ -132,13 +135,13 @@ final class JetStreamPublisher implements NatsPublisher {
                 problem += " (no stream captures this subject, or JetStream is not ready yet)";
             }
         }
-        long delay = s.backoff().delayNanos(f.attempts);
-        if (!s.backoff().allows(nanoTime.getAsLong() - f.firstNanos, delay)) {
+        long delay = retries.delayWithin(f.firstNanos, f.attempts);
+        if (delay < 0) {
             inFlight.removeFirst();
-            outcomes.outOfBudget(f.subject, problem, s.backoff(), f.attempts);
+            outcomes.outOfBudget(f.subject, problem, retries.backoff(), f.attempts);
             return;
         }
-        pause.pause(delay);
+        retries.pause(delay);
         // what made this acknowledgement miss (a crash, a restart) most likely took the later ones too: publish
         // every message not yet acknowledged again now, rather than waiting out each one's timeout in turn
         for (InFlight g : inFlight) {

@@ -30,8 +30,7 @@ final class NatsSink implements JsonEncodedSink {
 
     private final String name;
     private final NatsSettings s;
-    private final Pause pause;
-    private final LongSupplier nanoTime;
+    private final RetryBudget retries;
     private final JsonLines json = new JsonLines();
     private final PublishOutcomes outcomes;
     private final NatsPublisher publisher;
@@ -40,11 +39,11 @@ final class NatsSink implements JsonEncodedSink {
     NatsSink(String name, NatsSettings settings, Pause pause, LongSupplier nanoTime) {
         this.name = name;
         this.s = settings;
-        this.pause = pause;
-        this.nanoTime = nanoTime;
+        this.retries = new RetryBudget(settings.backoff(), pause, nanoTime);
         this.outcomes = new PublishOutcomes(name);
-        this.publisher = settings.jetStream() ? new JetStreamPublisher(settings, outcomes, pause, nanoTime)
-                : new CorePublisher(settings, outcomes, pause, nanoTime);
+        this.publisher = settings.jetStream()
+                ? new JetStreamPublisher(settings.ackTimeout(), settings.maxPending(), outcomes, retries)
+                : new CorePublisher(settings.ackTimeout(), outcomes, retries);
         this.connection = new NatsConnection(name, settings, outcomes, publisher::connectionLost);
     }
 
@@ -138,7 +137,7 @@ final class NatsSink implements JsonEncodedSink {
 
     private void publish(String subject, String msgId, byte[] body) throws InterruptedException {
         Headers headers = new Headers().put(MSG_ID, msgId);
-        long start = nanoTime.getAsLong();
+        long start = retries.now();
         for (int attempt = 1; ; attempt++) {
             String problem;
             try {
@@ -148,13 +147,13 @@ final class NatsSink implements JsonEncodedSink {
                 // not connected yet, or the reconnect buffer is full
                 problem = Redact.message(e.getMessage() == null ? e.toString() : e.getMessage());
             }
-            long delay = s.backoff().delayNanos(attempt);
-            if (!s.backoff().allows(nanoTime.getAsLong() - start, delay)) {
-                outcomes.outOfBudget(subject, problem, s.backoff(), attempt);
+            long delay = retries.delayWithin(start, attempt);
+            if (delay < 0) {
+                outcomes.outOfBudget(subject, problem, retries.backoff(), attempt);
                 return;
             }
             outcomes.retried();
-            pause.pause(delay);
+            retries.pause(delay);
         }
     }
 }
