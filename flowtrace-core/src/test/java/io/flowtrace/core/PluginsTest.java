@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 
+import static io.flowtrace.testkit.frames.TextAssertions.assertContainsAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -123,10 +124,8 @@ class PluginsTest {
         ConfigurationException e = assertThrows(ConfigurationException.class, c::validate);
         String m = e.getMessage();
         assertTrue(m.startsWith("sink 'http': "), m);
-        assertTrue(m.contains("url: missing (required)"), m);
-        assertTrue(m.contains("batch: 'x' (expected: a whole number 1..10000)"), m);
-        assertTrue(m.contains("timeout: duration: '5 parsecs'"), m);
-        assertTrue(m.contains("unknown key 'colour' (known: batch, timeout, url)"), m);
+        assertContainsAll(m, "url: missing (required)", "batch: 'x' (expected: a whole number 1..10000)",
+                "timeout: duration: '5 parsecs'", "unknown key 'colour' (known: batch, timeout, url)");
     }
 
     @Test

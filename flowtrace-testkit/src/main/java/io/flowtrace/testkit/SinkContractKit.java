@@ -98,6 +98,11 @@ public abstract class SinkContractKit {
         return r;
     }
 
+    /** A runner for a new sink under test, each event held at {@code gate} before it reaches the sink. */
+    private SinkRunner gatedRunner(Gate gate, int capacity, QueueFullPolicy policy) throws Exception {
+        return runner(new GatedSink(createSink(), gate), capacity, policy);
+    }
+
     /** What reached the destination is {@code expected}; a failure also gives the runner's counters, if any. */
     private void assertDelivered(List<FlowEvent> expected, SinkRunner r) throws Exception {
         List<String> got = deliveredIds();
@@ -106,8 +111,7 @@ public abstract class SinkContractKit {
         }
         if (keepsOrder()) {
             assertSameIds(expected, got, r == null ? "events at the destination"
-                    : "events at the destination (runner: delivered " + r.delivered() + ", failed " + r.failed()
-                    + ", dropped " + r.dropped() + ", retried by the sink " + r.retried() + ")");
+                    : "events at the destination (runner: " + counts(r) + ")");
         } else {
             List<String> sorted = new ArrayList<>(got);
             sorted.sort(null);
@@ -115,6 +119,12 @@ public abstract class SinkContractKit {
             want.sort(null);
             assertEquals(want, sorted, "events at the destination (any order)");
         }
+    }
+
+    /** The runner's counts, for failure messages. */
+    private static String counts(SinkRunner r) {
+        return "offered " + r.offered() + ", delivered " + r.delivered() + ", failed " + r.failed() + ", dropped "
+                + r.dropped() + ", retried by the sink " + r.retried();
     }
 
     @Test
@@ -246,7 +256,7 @@ public abstract class SinkContractKit {
     @Test
     void blockPolicyLosesNothingWhileTheSinkIsHeldUp() throws Exception {
         Gate gate = new Gate();
-        SinkRunner r = runner(new GatedSink(createSink(), gate), 4, QueueFullPolicy.BLOCK);
+        SinkRunner r = gatedRunner(gate, 4, QueueFullPolicy.BLOCK);
         List<FlowEvent> events = TestEvents.events(0, 50);
         Thread producer = new Thread(() -> events.forEach(r::offer), "producer");
         producer.start();
@@ -257,8 +267,7 @@ public abstract class SinkContractKit {
         producer.join(TimeUnit.SECONDS.toMillis(30));
         assertFalse(producer.isAlive());
         long undelivered = r.close(Duration.ofSeconds(60));
-        assertEquals(0, undelivered, () -> "undelivered; delivered " + r.delivered() + ", failed " + r.failed()
-                + ", dropped " + r.dropped() + ", offered " + r.offered());
+        assertEquals(0, undelivered, () -> "undelivered; " + counts(r));
         assertEquals(0, r.dropped());
         assertDelivered(events, r);
     }
@@ -266,7 +275,7 @@ public abstract class SinkContractKit {
     @Test
     void dropPolicyCountsExactlyWhatItDroppedAndDeliversTheRest() throws Exception {
         Gate gate = new Gate();
-        SinkRunner r = runner(new GatedSink(createSink(), gate), 8, QueueFullPolicy.DROP);
+        SinkRunner r = gatedRunner(gate, 8, QueueFullPolicy.DROP);
         List<FlowEvent> events = TestEvents.events(0, 100);
         List<FlowEvent> kept = new ArrayList<>();
         r.offer(events.get(0));
@@ -309,7 +318,7 @@ public abstract class SinkContractKit {
     @Test
     void shutdownKeepsItsTimeLimitAndReportsWhatWasNotDelivered() throws Exception {
         Gate never = new Gate();
-        SinkRunner r = runner(new GatedSink(createSink(), never), 64, QueueFullPolicy.BLOCK);
+        SinkRunner r = gatedRunner(never, 64, QueueFullPolicy.BLOCK);
         List<FlowEvent> events = TestEvents.events(0, 20);
         events.forEach(r::offer);
         never.awaitArrival();

@@ -43,11 +43,7 @@ import java.time.Duration;
  * that then holds none is removed.
  */
 public final class FileSinkProvider implements SinkProvider {
-    /**
-     * Write buffer of a file unless configured: writing 313 MB of records (570k) through 1 MiB instead of 64 KiB
-     * (300 writes instead of 4,800) took 30-100 ms off a 1.5-1.7 s run on a 2-core VM (flowtrace-bench/ab.sh, three
-     * comparisons of 6 to 8 alternating runs; 256 KiB gained about half of that).
-     */
+    /** Write buffer of a file unless configured: large, so that a run's records take few writes. */
     static final int DEFAULT_BUFFER = 1024 * 1024;
 
     public FileSinkProvider() {

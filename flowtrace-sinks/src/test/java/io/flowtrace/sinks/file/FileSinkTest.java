@@ -25,6 +25,7 @@ import java.util.zip.GZIPInputStream;
 
 import static io.flowtrace.sinks.testing.TestRecords.flowIds;
 import static io.flowtrace.sinks.testing.TestRecords.idsOf;
+import static io.flowtrace.testkit.frames.TextAssertions.assertContainsAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -304,10 +305,7 @@ class FileSinkTest {
                 "path", dir.resolve("missing/flows.ndjson").toString(), "format", "xml", "rotate-size", "lots",
                 "colour", "blue"));
         String m = e.getMessage();
-        assertTrue(m.contains("path: directory of"), m);
-        assertTrue(m.contains("format: 'xml'"), m);
-        assertTrue(m.contains("rotate-size:"), m);
-        assertTrue(m.contains("unknown key 'colour'"), m);
+        assertContainsAll(m, "path: directory of", "format: 'xml'", "rotate-size:", "unknown key 'colour'");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.flowtrace.sinks.file;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.sinks.internal.CsvRecords;
+import io.flowtrace.sinks.testing.SmallTmpfs;
 import io.flowtrace.sinks.testing.TestRecords;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,14 +19,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A rotating file sink fills a 2 MiB tmpfs mounted for the test (root only): every record offered is either in a
@@ -55,11 +54,8 @@ class FullDiskTest {
     }
 
     private void fill(String name, String... pairs) throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
-        Path mnt = Files.createDirectory(dir.resolve("small"));
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=2m", "flowtrace-test", mnt.toString()) == 0,
-                "mount -t tmpfs");
-        try {
+        try (SmallTmpfs disk = SmallTmpfs.mount(dir, "2m")) {
+            Path mnt = disk.path();
             Map<String, String> values = new LinkedHashMap<>();
             values.put("path", mnt.resolve(name).toString());
             values.put("rotate-size", "64KiB");
@@ -132,8 +128,6 @@ class FullDiskTest {
             assertEquals(delivered, lines, "records in the files; counters " + counters + ", thrown " + thrown);
             assertEquals(bytes, counters.get("bytes"), "bytes in the files");
             assertEquals(files.size(), counters.get("files"), "files completed");
-        } finally {
-            assertEquals(0, run("umount", mnt.toString()), "umount");
         }
     }
 
@@ -142,15 +136,5 @@ class FullDiskTest {
                 : Files.newInputStream(p)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-    }
-
-    private static int run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
     }
 }

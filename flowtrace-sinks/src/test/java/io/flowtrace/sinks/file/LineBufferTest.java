@@ -1,5 +1,6 @@
 package io.flowtrace.sinks.file;
 
+import io.flowtrace.sinks.testing.SmallTmpfs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,14 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Lines that cannot be written are counted, never silently taken for written; against real full file systems. */
 class LineBufferTest {
@@ -141,13 +140,8 @@ class LineBufferTest {
      */
     @Test
     void aGzipFileIsWholeAfterEverySyncAndAfterAFullDiskHoldsWhatWasSynced(@TempDir Path dir) throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
-        Path mnt = Files.createDirectory(dir.resolve("small"));
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64k", "flowtrace-test", mnt.toString()) == 0,
-                "mount -t tmpfs");
-        Path path = mnt.resolve("lines.gz");
-        FileChannel file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        try {
+        try (SmallTmpfs disk = SmallTmpfs.mount(dir, "64k"); FileChannel file = create(disk, "lines.gz")) {
+            Path path = disk.path().resolve("lines.gz");
             LineBuffer b = new LineBuffer(new GzipFile(file, true), 4096);
             assertEquals("", gunzip(path), "a new file is an empty gzip file");
             b.line(line(0), 99, true);
@@ -179,10 +173,11 @@ class LineBufferTest {
             assertEquals(b.linesWritten(), text.lines().count(), "the lines synced, in a whole gzip file");
             assertTrue(b.linesWritten() > 50, "lines synced: " + b.linesWritten());
             assertEquals(b.bytesWritten(), text.length());
-        } finally {
-            file.close();
-            assertEquals(0, run("umount", mnt.toString()), "umount");
         }
+    }
+
+    private static FileChannel create(SmallTmpfs disk, String name) throws IOException {
+        return FileChannel.open(disk.path().resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     }
 
     private static String gunzip(Path p) throws IOException {
@@ -198,14 +193,9 @@ class LineBufferTest {
      */
     @Test
     void aWriteCutShortByAFullDiskGoesOnWhereItStoppedOnceThereIsRoom(@TempDir Path dir) throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
-        Path mnt = Files.createDirectory(dir.resolve("small"));
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16k", "flowtrace-test", mnt.toString()) == 0,
-                "mount -t tmpfs");
-        Path file = mnt.resolve("lines.csv");
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        try {
-            Path filler = mnt.resolve("filler");
+        try (SmallTmpfs disk = SmallTmpfs.mount(dir, "16k"); FileChannel channel = create(disk, "lines.csv")) {
+            Path file = disk.path().resolve("lines.csv");
+            Path filler = disk.path().resolve("filler");
             Files.write(filler, new byte[8192]);
             byte[] header = "line,pad\n".getBytes(StandardCharsets.US_ASCII);
             LineBuffer b = new LineBuffer(channel, 64 * 1024, false);
@@ -230,19 +220,6 @@ class LineBufferTest {
                 want.append(new String(line(i), 0, 99, StandardCharsets.US_ASCII)).append('\n');
             }
             assertEquals(want.toString(), Files.readString(file, StandardCharsets.US_ASCII));
-        } finally {
-            channel.close();
-            assertEquals(0, run("umount", mnt.toString()), "umount");
         }
-    }
-
-    private static int run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
     }
 }

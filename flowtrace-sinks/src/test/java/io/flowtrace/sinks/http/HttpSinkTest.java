@@ -28,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.flowtrace.sinks.testing.TestRecords.idsOf;
+import static io.flowtrace.testkit.frames.TextAssertions.assertContainsAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -217,8 +218,7 @@ class HttpSinkTest {
         assertTrue(pauses.size() >= 4, "pauses " + pauses);
         assertEquals(1L, sink.counters().get("failed"));
         assertEquals(pauses.size() + 1, server.requests());
-        assertTrue(sink.lastError().contains("HTTP 500"), sink.lastError());
-        assertTrue(sink.lastError().contains("retry budget"), sink.lastError());
+        assertContainsAll(sink.lastError(), "HTTP 500", "retry budget");
     }
 
     @Test
@@ -293,11 +293,8 @@ class HttpSinkTest {
                 () -> HttpSinkProvider.settings(new PluginConfig("sink 'http'", bad)));
         String m = e.getMessage();
         assertTrue(m.startsWith("sink 'http': "), m);
-        assertTrue(m.contains("url: 'ftp://example.com/x'"), m);
-        assertTrue(m.contains("batch: 50"), m);
-        assertTrue(m.contains("'Bad Name' is not a valid header name"), m);
-        assertTrue(m.contains("backoff (PT10S) must not exceed backoff-max (PT1S)"), m);
-        assertTrue(m.contains("unknown key 'retries'"), m);
+        assertContainsAll(m, "url: 'ftp://example.com/x'", "batch: 50", "'Bad Name' is not a valid header name",
+                "backoff (PT10S) must not exceed backoff-max (PT1S)", "unknown key 'retries'");
     }
 
     @Test

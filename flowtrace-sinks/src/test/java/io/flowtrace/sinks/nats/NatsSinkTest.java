@@ -1,5 +1,6 @@
 package io.flowtrace.sinks.nats;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.PluginConfig;
@@ -15,6 +16,7 @@ import io.nats.client.Subscription;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
+import io.nats.client.impl.Headers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,12 +31,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.flowtrace.sinks.testing.TestRecords.idsOf;
+import static io.flowtrace.testkit.frames.TextAssertions.assertContainsAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 class NatsSinkTest {
     @TempDir
@@ -89,121 +91,130 @@ class NatsSinkTest {
      * {@code expected}.
      */
     private List<String> storedIds(JetStreamManagement jsm, int expected) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (jsm.getStreamInfo("FLOWS").getStreamState().getMsgCount() < expected && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        awaitUntil(10, () -> jsm.getStreamInfo("FLOWS").getStreamState().getMsgCount() >= expected);
         long count = jsm.getStreamInfo("FLOWS").getStreamState().getMsgCount();
         List<String> ids = new ArrayList<>();
         long first = jsm.getStreamInfo("FLOWS").getStreamState().getFirstSequence();
         for (long seq = first; seq < first + count; seq++) {
             MessageInfo m = jsm.getMessage("FLOWS", seq);
-            String id = TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8)).get("flow_id").asText();
-            assertEquals(id, m.getHeaders().getFirst(NatsSink.MSG_ID), "Nats-Msg-Id of message " + seq);
-            ids.add(id);
+            ids.add(flowId(m.getData(), m.getHeaders(), "message " + seq));
         }
         return ids;
     }
 
-    private static void awaitStatus(NatsSink sink, Connection.Status wanted) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (sink.status() != wanted) {
-            if (System.nanoTime() > deadline) {
-                fail("sink connection status stayed " + sink.status() + " (expected: " + wanted + ")");
-            }
-            Thread.sleep(10);
+    /** A subscription of the test's own client, known to the server when this returns. */
+    private Subscription subscribe(String subjects) throws Exception {
+        Connection c = client();
+        Subscription sub = c.subscribe(subjects);
+        c.flush(Duration.ofSeconds(5));
+        return sub;
+    }
+
+    /** The next {@code n} messages, each waited for up to 5 s. */
+    private static List<Message> receive(Subscription sub, int n) throws InterruptedException {
+        List<Message> got = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Message m = sub.nextMessage(Duration.ofSeconds(5));
+            assertNotNull(m, "message " + i);
+            got.add(m);
         }
+        return got;
+    }
+
+    /** The flow ids of record messages, each checked against its message's Nats-Msg-Id. */
+    private static List<String> flowIds(List<Message> messages) {
+        List<String> ids = new ArrayList<>();
+        for (Message m : messages) {
+            ids.add(flowId(m.getData(), m.getHeaders(), "message " + ids.size()));
+        }
+        return ids;
+    }
+
+    private static String flowId(byte[] body, Headers headers, String what) {
+        String id = json(body).get("flow_id").asText();
+        assertEquals(id, headers.getFirst(NatsSink.MSG_ID), "Nats-Msg-Id of " + what);
+        return id;
+    }
+
+    private static JsonNode json(byte[] body) {
+        return TestRecords.parse(new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** Polls until {@code done} holds or {@code seconds} have passed; the caller then checks what it waited for. */
+    private static void awaitUntil(int seconds, Condition done) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!done.holds() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void acceptAll(NatsSink sink, List<FlowEvent> records) throws InterruptedException {
+        for (FlowEvent r : records) {
+            sink.accept(r);
+        }
+    }
+
+    /** The named counters of the sink have these values (the others are not checked). */
+    private static void assertCounters(NatsSink sink, Map<String, Long> expected) {
+        Map<String, Long> counters = sink.counters();
+        Map<String, Long> got = new LinkedHashMap<>();
+        expected.keySet().forEach(k -> got.put(k, counters.get(k)));
+        assertEquals(expected, got, "counters " + counters);
     }
 
     @Test
     void coreNatsPublishesEachRecordAsJsonToItsTemplatedSubjectWithTheFlowIdHeader() throws Exception {
         server = new NatsServerProcess(dir, false);
-        Connection c = client();
-        Subscription sub = c.subscribe("flows.>");
-        c.flush(Duration.ofSeconds(5));
+        Subscription sub = subscribe("flows.>");
         NatsSink sink = sink("subject", "flows.{interface}.{protocol}.{src_ip}");
         List<FlowEvent> records = TestRecords.records(0, 100);
-        for (FlowEvent r : records) {
-            sink.accept(r);
-        }
+        acceptAll(sink, records);
         sink.accept(TestRecords.snapshot("top"));
         sink.flush();
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < records.size(); i++) {
-            Message m = sub.nextMessage(Duration.ofSeconds(5));
-            assertNotNull(m, "message " + i);
-            String id = TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8)).get("flow_id").asText();
-            assertEquals(id, m.getHeaders().getFirst("Nats-Msg-Id"));
-            ids.add(id);
-            if (i == 3) {
-                assertEquals("flows.eth0.UDP.10_0_0_3", m.getSubject());
-            }
-        }
-        TestRecords.assertSameIds(records, ids, "received");
-        Map<String, Long> counters = sink.counters();
-        assertEquals(101L, counters.get("published"));
-        assertEquals(101L, counters.get("confirmed"));
-        assertEquals(0L, counters.get("at-risk"));
+        List<Message> got = receive(sub, records.size());
+        assertEquals("flows.eth0.UDP.10_0_0_3", got.get(3).getSubject());
+        TestRecords.assertSameIds(records, flowIds(got), "received");
+        assertCounters(sink, Map.of("published", 101L, "confirmed", 101L, "at-risk", 0L));
     }
 
     @Test
     void snapshotsGoToTheSnapshotSubject() throws Exception {
         server = new NatsServerProcess(dir, false);
-        Connection c = client();
-        Subscription sub = c.subscribe("snapshots.>");
-        c.flush(Duration.ofSeconds(5));
+        Subscription sub = subscribe("snapshots.>");
         NatsSink sink = sink();
         sink.accept(TestRecords.snapshot("per_src"));
         sink.flush();
-        Message m = sub.nextMessage(Duration.ofSeconds(5));
-        assertNotNull(m);
+        Message m = receive(sub, 1).get(0);
         assertEquals("snapshots.per_src", m.getSubject());
-        assertEquals("per_src",
-                TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8)).get("task").asText());
+        assertEquals("per_src", json(m.getData()).get("task").asText());
     }
 
     @Test
     void coreNatsKeepsPublishesMadeWhileTheServerIsDownAndSendsThemAfterTheRestart() throws Exception {
         server = new NatsServerProcess(dir, false);
-        Connection c = client();
-        Subscription sub = c.subscribe("flows.>");
-        c.flush(Duration.ofSeconds(5));
+        Subscription sub = subscribe("flows.>");
         NatsSink sink = sink("subject", "flows.{interface}");
         List<FlowEvent> records = TestRecords.records(0, 1500);
-        for (FlowEvent r : records.subList(0, 500)) {
-            sink.accept(r);
-        }
+        acceptAll(sink, records.subList(0, 500));
         sink.flush();
-        List<String> before = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
-            Message m = sub.nextMessage(Duration.ofSeconds(5));
-            assertNotNull(m, "message " + i);
-            before.add(TestRecords.parse(new String(m.getData(), StandardCharsets.UTF_8)).get("flow_id").asText());
-        }
-        TestRecords.assertSameIds(records.subList(0, 500), before, "received before the crash");
+        TestRecords.assertSameIds(records.subList(0, 500), flowIds(receive(sub, 500)), "received before the crash");
         server.kill();
-        awaitStatus(sink, Connection.Status.RECONNECTING);
-        for (FlowEvent r : records.subList(500, 1000)) {
-            sink.accept(r); // into the client's reconnect buffer
-        }
+        awaitUntil(20, () -> sink.status() == Connection.Status.RECONNECTING);
+        assertEquals(Connection.Status.RECONNECTING, sink.status(), "the sink's connection once the server died");
+        acceptAll(sink, records.subList(500, 1000)); // into the client's reconnect buffer
         server.start();
-        for (FlowEvent r : records.subList(1000, 1500)) {
-            sink.accept(r);
-        }
+        acceptAll(sink, records.subList(1000, 1500));
         sink.close();
         // core NATS keeps no messages, so count what the new server process received from clients: nothing but
         // the sink publishes (the test's subscriber only subscribes)
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (server.varz("in_msgs") < 1000 && System.nanoTime() < deadline) {
-            Thread.sleep(20); // the server adds a client's counts to its totals in its own time
-        }
+        awaitUntil(10, () -> server.varz("in_msgs") >= 1000); // the server adds up clients' counts in its own time
         assertEquals(1000, server.varz("in_msgs"), "messages the restarted server received");
-        Map<String, Long> counters = sink.counters();
-        assertEquals(1500L, counters.get("published"));
-        assertEquals(1500L, counters.get("confirmed"));
-        assertEquals(0L, counters.get("at-risk"));
-        assertEquals(1L, counters.get("disconnects"));
-        assertEquals(1L, counters.get("reconnects"));
+        assertCounters(sink, Map.of("published", 1500L, "confirmed", 1500L, "at-risk", 0L, "disconnects", 1L,
+                "reconnects", 1L));
     }
 
     @Test
@@ -212,9 +223,7 @@ class NatsSinkTest {
         JetStreamManagement jsm = stream(client());
         NatsSink sink = sink("mode", "jetstream", "subject", "flows.{interface}", "max-pending", "256");
         List<FlowEvent> records = TestRecords.records(0, 3000);
-        for (FlowEvent r : records.subList(0, 1000)) {
-            sink.accept(r);
-        }
+        acceptAll(sink, records.subList(0, 1000));
         // crash with acknowledgements still in flight, keep publishing while it is down (the sink blocks once
         // max-pending acknowledgements are missing), and bring it back from another thread meanwhile
         server.kill();
@@ -226,21 +235,14 @@ class NatsSinkTest {
                 throw new java.util.concurrent.CompletionException(e);
             }
         });
-        for (FlowEvent r : records.subList(1000, 2000)) {
-            sink.accept(r);
-        }
+        acceptAll(sink, records.subList(1000, 2000));
         restart.get(60, TimeUnit.SECONDS);
-        for (FlowEvent r : records.subList(2000, 3000)) {
-            sink.accept(r);
-        }
+        acceptAll(sink, records.subList(2000, 3000));
         sink.close();
         List<String> stored = storedIds(jsm, records.size());
         assertEquals(3000, stored.size(), "each record stored exactly once");
         assertEquals(new java.util.TreeSet<>(idsOf(records)), new java.util.TreeSet<>(stored));
-        Map<String, Long> counters = sink.counters();
-        assertEquals(3000L, counters.get("published"));
-        assertEquals(3000L, counters.get("acked"));
-        assertEquals(0L, counters.get("failed"));
+        assertCounters(sink, Map.of("published", 3000L, "acked", 3000L, "failed", 0L));
     }
 
     @Test
@@ -259,9 +261,7 @@ class NatsSinkTest {
         });
         starter.start();
         List<FlowEvent> records = TestRecords.records(0, 50);
-        for (FlowEvent r : records) {
-            sink.accept(r);
-        }
+        acceptAll(sink, records);
         sink.close();
         starter.join();
         assertTrue(sink.counters().get("retried") > 0, sink.counters().toString());
@@ -304,11 +304,8 @@ class NatsSinkTest {
         ConfigurationException e = assertThrows(ConfigurationException.class,
                 () -> NatsSinkProvider.settings(new PluginConfig("sink 'nats'", bad)));
         String m = e.getMessage();
-        assertTrue(m.contains("url: 'http://localhost:4222'"), m);
-        assertTrue(m.contains("unknown field {colour}"), m);
-        assertTrue(m.contains("mode: 'fast'"), m);
-        assertTrue(m.contains("credentials: '"), m);
-        assertTrue(m.contains("give only one way to authenticate"), m);
+        assertContainsAll(m, "url: 'http://localhost:4222'", "unknown field {colour}", "mode: 'fast'", "credentials: '",
+                "give only one way to authenticate");
     }
 
     @Test
@@ -330,10 +327,7 @@ class NatsSinkTest {
             server.kill();
             server.start();
             sink.accept(TestRecords.record(2));
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!log.text().contains("reconnected to") && System.nanoTime() < end) {
-                Thread.sleep(20);
-            }
+            awaitUntil(20, () -> log.text().contains("reconnected to"));
             sink.close();
 
             NatsSink wrong = sink("url", "nats://sensor:n0tit@" + hostPort, "connect-timeout", "1s",
@@ -344,8 +338,7 @@ class NatsSinkTest {
                     wrong.lastError());
 
             String text = log.text();
-            assertTrue(text.contains("connected to nats://" + hostPort), text);
-            assertTrue(text.contains("reconnected to nats://" + hostPort), text);
+            assertContainsAll(text, "connected to nats://" + hostPort, "reconnected to nats://" + hostPort);
             for (String secret : List.of("p@ss", "p%40ss", "w/rd", "n0tit", "sensor:")) {
                 assertFalse(text.contains(secret), secret + " in the log: " + text);
                 assertFalse(wrong.lastError().contains(secret), wrong.lastError());
@@ -369,10 +362,9 @@ class NatsSinkTest {
                         "nats://u:pw1@a:4222 nats://u:pw2@b:4222 http://u:pw3@c:4222 nats://d:4222?pw4=1",
                         "token", "t"))));
         String m = e.getMessage();
-        assertTrue(m.contains("the servers give different user information"), m);
-        assertTrue(m.contains("url: 'http://c:4222'"), m);
-        assertTrue(m.contains("url: 'nats://d:4222' with a query"), m);
-        assertTrue(m.contains("url: has user information, and token, user or credentials is set too"), m);
+        assertContainsAll(m, "the servers give different user information", "url: 'http://c:4222'",
+                "url: 'nats://d:4222' with a query",
+                "url: has user information, and token, user or credentials is set too");
         assertFalse(m.contains("pw"), m);
         NatsSettings s = NatsSinkProvider.settings(new PluginConfig("sink 'nats'",
                 Map.of("url", "nats://u%20x:p%3B@a:4222;tls://u%20x:p%3B@b:4443")));

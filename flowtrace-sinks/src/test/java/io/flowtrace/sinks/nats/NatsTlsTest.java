@@ -105,39 +105,35 @@ class NatsTlsTest {
                 System::nanoTime);
     }
 
-    @Test
-    void tlsWithTheServersCertificateInTheTrustStoreConnects() throws Exception {
-        NatsSink sink = sink("tls", "on", "truststore", truststore.toString(), "truststore-password", PASSWORD);
+    /** Publishes one record, flushes and closes the sink: its counters and last error stay readable. */
+    private static NatsSink publishOne(NatsSink sink) throws Exception {
         try {
             sink.accept(TestRecords.record(1));
             sink.flush();
-            assertEquals(1L, sink.counters().get("confirmed"), sink.counters() + " " + sink.lastError());
         } finally {
             sink.close();
         }
+        return sink;
+    }
+
+    @Test
+    void tlsWithTheServersCertificateInTheTrustStoreConnects() throws Exception {
+        NatsSink sink = publishOne(sink("tls", "on", "truststore", truststore.toString(), "truststore-password",
+                PASSWORD));
+        assertEquals(1L, sink.counters().get("confirmed"), sink.counters() + " " + sink.lastError());
     }
 
     @Test
     void anUntrustedCertificateIsRefusedAndReported() throws Exception {
-        NatsSink sink = sink("tls", "on", "retry-budget", "300ms", "backoff", "50ms", "backoff-max", "100ms");
-        try {
-            sink.accept(TestRecords.record(1));
-            assertEquals(1L, sink.counters().get("failed"));
-            assertNotNull(sink.lastError());
-        } finally {
-            sink.close();
-        }
+        NatsSink sink = publishOne(sink("tls", "on", "retry-budget", "300ms", "backoff", "50ms", "backoff-max",
+                "100ms"));
+        assertEquals(1L, sink.counters().get("failed"));
+        assertNotNull(sink.lastError());
     }
 
     @Test
     void insecureTlsAcceptsAnyCertificate() throws Exception {
-        NatsSink sink = sink("tls", "insecure");
-        try {
-            sink.accept(TestRecords.record(1));
-            sink.flush();
-            assertEquals(1L, sink.counters().get("confirmed"), sink.counters() + " " + sink.lastError());
-        } finally {
-            sink.close();
-        }
+        NatsSink sink = publishOne(sink("tls", "insecure"));
+        assertEquals(1L, sink.counters().get("confirmed"), sink.counters() + " " + sink.lastError());
     }
 }
