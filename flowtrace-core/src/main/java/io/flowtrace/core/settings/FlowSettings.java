@@ -27,7 +27,7 @@ public final class FlowSettings {
     public static final Setting<Map<String, Duration>> IDLE_TIMEOUT = Setting.of("idle-timeout", idleTimeouts())
             .defaultValue(protocols(DEFAULTS.tcpIdleTimeout(), DEFAULTS.udpIdleTimeout(), DEFAULTS.icmpIdleTimeout(),
                     DEFAULTS.otherIdleTimeout()))
-            .help("a flow with no packet for D ends; one D for every protocol, or per protocol as shown; 0 = never")
+            .help("a flow with no packet for D ends: one D for every protocol, or tcp=D,udp=D,icmp=D,other=D; 0 = never")
             .applies(FlowSettings::applyIdleTimeouts).build();
 
     private static final List<Setting<?>> ALL = List.of(
@@ -61,7 +61,7 @@ public final class FlowSettings {
                     .defaultText(FlowTrace.Builder.EXPECTED_FLOWS + ", at most max-flows")
                     .help("flows expected at once: the table starts this large instead of growing to it")
                     .applies(FlowTrace.Builder::expectedFlows).build(),
-            Setting.of("workers", ValueType.integer(1, 256)).defaultText("1 on up to 2 cores, else cores - 1 (at most 16)")
+            Setting.of("workers", ValueType.integer(1, 256)).defaultText("1 on up to 2 cores, else cores - 1, at most 16")
                     .help("worker shards; events do not depend on the number")
                     .applies(FlowTrace.Builder::workers).build(),
             Setting.of("snapshot-interval", ValueType.duration()).defaultValue(Duration.ZERO)

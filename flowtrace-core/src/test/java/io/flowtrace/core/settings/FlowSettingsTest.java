@@ -6,6 +6,8 @@ import io.flowtrace.core.QueueFullPolicy;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -124,5 +126,17 @@ class FlowSettingsTest {
         String table = FlowSettings.markdownTable();
         assertEquals(FlowSettings.all().size() + 2, table.lines().count());
         assertTrue(table.contains("| `--tcp-close on\\|off` / `tcp_close` | `tcpClose` | on | "), table);
+    }
+
+    @Test
+    void theReadmesSettingsTableIsTheGeneratedOne() throws Exception {
+        String readme = Files.readString(Path.of(System.getProperty("flowtrace.root", "."), "README.md"));
+        String begin = "<!-- settings:begin -->\n";
+        int from = readme.indexOf(begin);
+        int to = readme.indexOf("<!-- settings:end -->");
+        assertTrue(from >= 0 && to > from, "README.md: the markers <!-- settings:begin --> and <!-- settings:end -->");
+        assertEquals(FlowSettings.markdownTable(), readme.substring(from + begin.length(), to),
+                "README.md's settings table differs from the descriptors; put this between the markers "
+                        + "(java -jar flowtrace.jar settings --markdown prints it):\n" + FlowSettings.markdownTable());
     }
 }
