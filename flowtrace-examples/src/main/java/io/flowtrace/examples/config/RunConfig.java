@@ -199,7 +199,8 @@ public final class RunConfig {
                     throw block.unknown(key, Set.of("tasks", "writers"));
                 }
             }
-            selected.put(family, block.plain());
+            selected.put(family, family.equals("sketch") ? withoutCountMinElements(block, command, warn)
+                    : block.plain());
         }
         try {
             for (EngineTasks.Task t : EngineTasks.fromConfig(selected)) {
@@ -208,6 +209,33 @@ public final class RunConfig {
         } catch (ConfigurationException e) {
             throw new ConfigurationException(agg.where() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The sketch block with {@code element_fields} left out of count-min tasks ({@code skt_type: 0}), which the
+     * engine's shipped file gives them and a count-min keyed on {@code flow_fields} does not use.
+     */
+    private static Map<String, Object> withoutCountMinElements(ConfigNode block, String command,
+                                                               Consumer<String> warn) {
+        if (!(block.plain().get("tasks") instanceof List<?> tasks)) {
+            return block.plain();
+        }
+        List<Object> kept = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            Object t = tasks.get(i);
+            if (t instanceof Map<?, ?> task && "0".equals(String.valueOf(task.get("skt_type")))
+                    && task.containsKey("element_fields")) {
+                Map<Object, Object> copy = new LinkedHashMap<>(task);
+                copy.remove("element_fields");
+                warn.accept(block.where("tasks[" + i + "]") + ": element_fields: not used by a count-min task "
+                        + "(skt_type 0) in " + command + " (ignored)");
+                t = copy;
+            }
+            kept.add(t);
+        }
+        Map<String, Object> out = new LinkedHashMap<>(block.plain());
+        out.put("tasks", kept);
+        return out;
     }
 
     private static PluginSpec plugin(ConfigNode node) {
