@@ -2,6 +2,7 @@ package io.flowtrace.core;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How packets become flow events: timeouts, TCP termination, key shape and table bound. {@link Duration#ZERO}
@@ -72,43 +73,82 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     }
 
     public FlowOptions withIdleTimeouts(Duration tcp, Duration udp, Duration icmp, Duration other) {
-        return new FlowOptions(tcp, udp, icmp, other, activeTimeout, tcpClose, tcpLinger, bidirectional,
-                vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
+        return edit(e -> {
+            e.tcpIdle = tcp;
+            e.udpIdle = udp;
+            e.icmpIdle = icmp;
+            e.otherIdle = other;
+        });
     }
 
     public FlowOptions withActiveTimeout(Duration active) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, active, tcpClose,
-                tcpLinger, bidirectional, vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
+        return edit(e -> e.active = active);
     }
 
     public FlowOptions withTcpClose(boolean on, Duration linger) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout, on,
-                linger, bidirectional, vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
+        return edit(e -> {
+            e.tcpClose = on;
+            e.tcpLinger = linger;
+        });
     }
 
     public FlowOptions withBidirectional(boolean on) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, on, vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
+        return edit(e -> e.bidirectional = on);
     }
 
     public FlowOptions withVlanInKey(boolean on) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, on, decodeTunnels, icmpTypeInKey, maxFlows);
+        return edit(e -> e.vlanInKey = on);
     }
 
     public FlowOptions withDecodeTunnels(boolean on) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, vlanInKey, on, icmpTypeInKey, maxFlows);
+        return edit(e -> e.decodeTunnels = on);
     }
 
     public FlowOptions withIcmpTypeInKey(boolean on) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, vlanInKey, decodeTunnels, on, maxFlows);
+        return edit(e -> e.icmpTypeInKey = on);
     }
 
     public FlowOptions withMaxFlows(int max) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, vlanInKey, decodeTunnels, icmpTypeInKey, max);
+        return edit(e -> e.maxFlows = max);
+    }
+
+    /** A copy with what {@code change} sets: each with-method names only its own fields. */
+    private FlowOptions edit(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return new FlowOptions(c.tcpIdle, c.udpIdle, c.icmpIdle, c.otherIdle, c.active, c.tcpClose, c.tcpLinger,
+                c.bidirectional, c.vlanInKey, c.decodeTunnels, c.icmpTypeInKey, c.maxFlows);
+    }
+
+    /** The fields of a {@code FlowOptions} being copied, for {@link #edit}. */
+    private static final class Copy {
+        Duration tcpIdle;
+        Duration udpIdle;
+        Duration icmpIdle;
+        Duration otherIdle;
+        Duration active;
+        boolean tcpClose;
+        Duration tcpLinger;
+        boolean bidirectional;
+        boolean vlanInKey;
+        boolean decodeTunnels;
+        boolean icmpTypeInKey;
+        int maxFlows;
+
+        Copy(FlowOptions o) {
+            tcpIdle = o.tcpIdleTimeout;
+            udpIdle = o.udpIdleTimeout;
+            icmpIdle = o.icmpIdleTimeout;
+            otherIdle = o.otherIdleTimeout;
+            active = o.activeTimeout;
+            tcpClose = o.tcpClose;
+            tcpLinger = o.tcpLinger;
+            bidirectional = o.bidirectional;
+            vlanInKey = o.vlanInKey;
+            decodeTunnels = o.decodeTunnels;
+            icmpTypeInKey = o.icmpTypeInKey;
+            maxFlows = o.maxFlows;
+        }
     }
 
     /** Idle timeout in nanoseconds for an IP protocol number, or {@code Long.MAX_VALUE} for never. */

@@ -4,8 +4,6 @@ import io.flowtrace.examples.config.ConfigFileTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,43 +20,32 @@ class GeneratedCommandLineTest {
     private static final String SAMPLE = Path.of(System.getProperty("flowtrace.root", "."),
             "flowtrace-examples", "captures", "sample.pcap").toString();
 
-    record Result(int status, String out, String err) {
-    }
-
-    static Result run(Map<String, String> env, String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), env::get);
-        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void aMistypedOptionOrCommandGetsTheNearestName() {
-        Result r = run(Map.of(), "flows", SAMPLE, "--idle-timout", "5s");
+        Cli r = Cli.run("flows", SAMPLE, "--idle-timout", "5s");
         assertEquals(2, r.status());
         assertEquals("flowtrace flows: unknown option --idle-timout (did you mean --idle-timeout?)\n", r.err());
-        r = run(Map.of(), "flowz", SAMPLE);
+        r = Cli.run("flowz", SAMPLE);
         assertEquals(2, r.status());
         assertTrue(r.err().startsWith("flowtrace: unknown command 'flowz' (did you mean flows?)"), r.err());
     }
 
     @Test
     void bothOptionFormsGiveTheSameRunAndAnIdleTimeoutOfZeroMeansNever() {
-        Result spaced = run(Map.of(), "flows", SAMPLE, "--idle-timeout", "0", "--quiet");
-        Result joined = run(Map.of(), "flows", SAMPLE, "--idle-timeout=0", "--quiet");
+        Cli spaced = Cli.run("flows", SAMPLE, "--idle-timeout", "0", "--quiet");
+        Cli joined = Cli.run("flows", SAMPLE, "--idle-timeout=0", "--quiet");
         assertEquals(0, spaced.status(), spaced.err());
         assertEquals(spaced.out(), joined.out());
         assertTrue(!spaced.out().contains("\"end_reason\":\"idle-timeout\""), "0 = never: no flow ends idle");
-        Result twice = run(Map.of(), "flows", SAMPLE, "--workers", "1", "--workers=2");
+        Cli twice = Cli.run("flows", SAMPLE, "--workers", "1", "--workers=2");
         assertEquals("flowtrace flows: --workers given twice\n", twice.err());
-        Result flagValue = run(Map.of(), "flows", SAMPLE, "--quiet=yes");
+        Cli flagValue = Cli.run("flows", SAMPLE, "--quiet=yes");
         assertEquals("flowtrace flows: --quiet takes no value\n", flagValue.err());
     }
 
     @Test
     void helpIsGeneratedWithAlignedColumnsDefaultsAndVariables() {
-        Result r = run(Map.of(), "agent", "--help");
+        Cli r = Cli.run("agent", "--help");
         assertEquals(0, r.status());
         List<String> lines = r.out().lines().filter(l -> l.startsWith("  --")).toList();
         int column = lines.get(0).indexOf("the interface to capture");
@@ -77,15 +64,15 @@ class GeneratedCommandLineTest {
 
     @Test
     void versionIsDevWhenRunFromClasses() {
-        assertEquals(new Result(0, "flowtrace dev\n", ""), run(Map.of(), "--version"));
-        assertEquals(new Result(0, "flowtrace dev\n", ""), run(Map.of(), "version"));
+        assertEquals(new Cli(0, "flowtrace dev\n", ""), Cli.run("--version"));
+        assertEquals(new Cli(0, "flowtrace dev\n", ""), Cli.run("version"));
     }
 
     @Test
     void flowsReadsTheEnginesConfigFileAndSaysWhatItDoesNotUse(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("config.yaml");
         Files.copy(ConfigFileTest.ENGINE_CONFIG, config);
-        Result r = run(Map.of("SMTP_PORT", "25", "CLICKHOUSE_PORT", "9000"), "flows", SAMPLE, "--config",
+        Cli r = Cli.run(Map.of("SMTP_PORT", "25", "CLICKHOUSE_PORT", "9000"), "flows", SAMPLE, "--config",
                 config.toString(), "--quiet", "--workers", "2");
         assertEquals(0, r.status(), r.err());
         for (String task : List.of("per_five_tuple", "ss_src_dst", "cm_src_left", "cm_src_left_bytes")) {
@@ -99,18 +86,18 @@ class GeneratedCommandLineTest {
     void aFlagWinsOverTheFileAndABadFileValueNamesItsKeyPath(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("flows.yaml");
         Files.writeString(config, "flow:\n  workers: 0\n  idle_timeout: ${IDLE:-0}\n");
-        Result file = run(Map.of(), "flows", SAMPLE, "--config", config.toString(), "--quiet");
+        Cli file = Cli.run("flows", SAMPLE, "--config", config.toString(), "--quiet");
         assertEquals(2, file.status());
         assertEquals("flowtrace flows: config " + config + ": flow: workers: 0 (expected: 1..256)\n", file.err());
-        Result flag = run(Map.of(), "flows", SAMPLE, "--config", config.toString(), "--quiet", "--workers", "2");
+        Cli flag = Cli.run("flows", SAMPLE, "--config", config.toString(), "--quiet", "--workers", "2");
         assertEquals(0, flag.status(), flag.err());
-        assertEquals(run(Map.of(), "flows", SAMPLE, "--quiet", "--idle-timeout", "0").out().lines().sorted().toList(),
+        assertEquals(Cli.run("flows", SAMPLE, "--quiet", "--idle-timeout", "0").out().lines().sorted().toList(),
                 flag.out().lines().sorted().toList());
     }
 
     @Test
     void theBashCompletionScriptCompletesCommandsOptionsAndValues(@TempDir Path dir) throws Exception {
-        Result script = run(Map.of(), "completion", "bash");
+        Cli script = Cli.run("completion", "bash");
         assertEquals(0, script.status(), script.err());
         Path file = dir.resolve("flowtrace.bash");
         Files.writeString(file, script.out());
