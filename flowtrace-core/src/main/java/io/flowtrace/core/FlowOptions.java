@@ -72,6 +72,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
                 false, DEFAULT_MAX_FLOWS);
     }
 
+    /** A copy with these idle timeouts per protocol. */
     public FlowOptions withIdleTimeouts(Duration tcp, Duration udp, Duration icmp, Duration other) {
         return edit(e -> {
             e.tcpIdle = tcp;
@@ -81,10 +82,12 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         });
     }
 
+    /** A copy with this active timeout ({@code 0}: never). */
     public FlowOptions withActiveTimeout(Duration active) {
         return edit(e -> e.active = active);
     }
 
+    /** A copy that ends TCP flows on RST or FIN both ways, or not, with this linger after a close. */
     public FlowOptions withTcpClose(boolean on, Duration linger) {
         return edit(e -> {
             e.tcpClose = on;
@@ -92,22 +95,27 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         });
     }
 
+    /** A copy with one event per conversation ({@code true}) or per direction. */
     public FlowOptions withBidirectional(boolean on) {
         return edit(e -> e.bidirectional = on);
     }
 
+    /** A copy that keys flows on the outermost VLAN id too, or not. */
     public FlowOptions withVlanInKey(boolean on) {
         return edit(e -> e.vlanInKey = on);
     }
 
+    /** A copy that meters the inner conversation of tunnels, or the tunnel itself. */
     public FlowOptions withDecodeTunnels(boolean on) {
         return edit(e -> e.decodeTunnels = on);
     }
 
+    /** A copy that keys ICMP on type and reply type (or code), as Zeek does, or not. */
     public FlowOptions withIcmpTypeInKey(boolean on) {
         return edit(e -> e.icmpTypeInKey = on);
     }
 
+    /** A copy with this bound on flows tracked at once. */
     public FlowOptions withMaxFlows(int max) {
         return edit(e -> e.maxFlows = max);
     }

@@ -45,22 +45,22 @@ public class ConfigFileTest {
     @Test
     void readsSettingsFlowSettingsAndPluginsWithPlaceholdersReplacedAfterParsing(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("a.yaml");
-        Files.writeString(f, String.join("\n",
-                "interface: ${IFACE:-eth0}",
-                "snap_len: 128",
-                "user: ${AGENT_USER:-nobody}",
-                "flow:",
-                "  idle_timeout: 5s",
-                "source:",
-                "  type: pcap-live",
-                "  buffer_size: 8MiB",
-                "sinks:",
-                "  - type: file",
-                "    path: '${ODD}: not YAML structure'",
-                "aggregators:",
-                "  - type: exact",
-                "    name: totals",
-                ""));
+        Files.writeString(f, """
+                interface: ${IFACE:-eth0}
+                snap_len: 128
+                user: ${AGENT_USER:-nobody}
+                flow:
+                  idle_timeout: 5s
+                source:
+                  type: pcap-live
+                  buffer_size: 8MiB
+                sinks:
+                  - type: file
+                    path: '${ODD}: not YAML structure'
+                aggregators:
+                  - type: exact
+                    name: totals
+                """);
         List<String> warnings = new ArrayList<>();
 
         RunConfig c = agent(f, ENV, warnings);
