@@ -27,7 +27,9 @@ interface Command {
     /** Every option of {@link #options()}. */
     default List<Setting<?>> settings() {
         List<Setting<?>> all = new ArrayList<>();
-        options().forEach(g -> all.addAll(g.settings()));
+        for (Options g : options()) {
+            all.addAll(g.settings());
+        }
         return all;
     }
 

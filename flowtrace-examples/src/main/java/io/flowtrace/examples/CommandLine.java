@@ -59,8 +59,11 @@ final class CommandLine {
             } else {
                 throw new UsageException("--" + name + " needs a value (" + s.label() + ")");
             }
-            List<String> values = c.given.computeIfAbsent(s, k -> new ArrayList<>());
-            if (!values.isEmpty() && !s.repeatable()) {
+            List<String> values = c.given.get(s);
+            if (values == null) {
+                values = new ArrayList<>();
+                c.given.put(s, values);
+            } else if (!s.repeatable()) {
                 throw new UsageException("--" + name + " given twice");
             }
             values.add(value);

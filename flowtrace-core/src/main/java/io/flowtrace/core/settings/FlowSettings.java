@@ -34,57 +34,57 @@ public final class FlowSettings {
             IDLE_TIMEOUT,
             Setting.of("active-timeout", ValueType.duration()).defaultValue(DEFAULTS.activeTimeout())
                     .help("a flow open this long is reported and goes on in a new event; 0 = never")
-                    .applies(FlowTrace.Builder::activeTimeout).build(),
+                    .builderSetter().build(),
             Setting.of("tcp-close", ValueType.onOff()).defaultValue(DEFAULTS.tcpClose())
                     .help("TCP flows end on RST, or on FIN in both directions")
-                    .applies(FlowTrace.Builder::tcpClose).build(),
+                    .builderSetter().build(),
             Setting.of("tcp-linger", ValueType.duration()).defaultValue(DEFAULTS.tcpLinger())
                     .help("after a TCP close, packets this soon (the last ACK) still count")
-                    .applies(FlowTrace.Builder::tcpLinger).build(),
+                    .builderSetter().build(),
             Setting.of("bidirectional", ValueType.onOff()).defaultValue(DEFAULTS.bidirectional())
                     .help("one event per conversation, initiator first; off: one per direction")
-                    .applies(FlowTrace.Builder::bidirectional).build(),
+                    .builderSetter().build(),
             Setting.of("vlan-in-key", ValueType.onOff()).defaultValue(DEFAULTS.vlanInKey())
                     .help("the outermost VLAN id is part of the flow key")
-                    .applies(FlowTrace.Builder::vlanInKey).build(),
+                    .builderSetter().build(),
             Setting.of("decode-tunnels", ValueType.onOff()).defaultValue(DEFAULTS.decodeTunnels())
                     .help("meter the inner flow of GRE, ERSPAN, VXLAN, GTP-U, Teredo and IP-in-IP tunnels")
-                    .applies(FlowTrace.Builder::decodeTunnels).build(),
+                    .builderSetter().build(),
             Setting.of("icmp-type-in-key", ValueType.onOff()).defaultValue(DEFAULTS.icmpTypeInKey())
                     .help("ICMP type and reply type (or code) are the ports, as Zeek keys ICMP: echo request and "
                             + "reply share a flow, errors get their own")
-                    .applies(FlowTrace.Builder::icmpTypeInKey).build(),
+                    .builderSetter().build(),
             Setting.of("max-flows", ValueType.integer(1, Integer.MAX_VALUE)).defaultValue(DEFAULTS.maxFlows())
                     .help("hard bound on flows tracked at once; beyond it the flow nearest its deadline is evicted")
-                    .applies(FlowTrace.Builder::maxFlows).build(),
+                    .builderSetter().build(),
             Setting.of("expected-flows", ValueType.integer(1, Integer.MAX_VALUE))
                     .defaultText(FlowTrace.Builder.EXPECTED_FLOWS + ", at most max-flows")
                     .help("flows expected at once: the table starts this large instead of growing to it")
-                    .applies(FlowTrace.Builder::expectedFlows).build(),
+                    .builderSetter().build(),
             Setting.of("workers", ValueType.integer(1, 256)).defaultText("1 on up to 2 cores, else cores - 1, at most 16")
                     .help("worker shards; events do not depend on the number")
-                    .applies(FlowTrace.Builder::workers).build(),
+                    .builderSetter().build(),
             Setting.of("snapshot-interval", ValueType.duration()).defaultValue(Duration.ZERO)
                     .defaultText("0: once, at the end")
                     .help("aggregators are snapshotted every D of packet time")
-                    .applies(FlowTrace.Builder::snapshotInterval).build(),
+                    .builderSetter().build(),
             Setting.of("period", ValueType.duration()).defaultValue(Duration.ZERO).defaultText("0: never")
                     .help("aggregator state is reset every D of packet time")
-                    .applies(FlowTrace.Builder::period).build(),
+                    .builderSetter().build(),
             Setting.of("sink-queue-capacity", ValueType.integer(2, Integer.MAX_VALUE))
                     .defaultText(FlowTrace.Builder.LIVE_SINK_QUEUE + " live, " + FlowTrace.Builder.FILE_SINK_QUEUE
                             + " from a file")
                     .help("queue capacity of every sink (a sink's own queue=N wins)")
-                    .applies(FlowTrace.Builder::sinkQueueCapacity).build(),
+                    .builderSetter().build(),
             Setting.of("sink-full-policy", ValueType.oneOf(QueueFullPolicy.class)).defaultValue(QueueFullPolicy.BLOCK)
                     .help("what a sink's full queue does: block (no loss) or drop and count (its on_full=... wins)")
-                    .applies(FlowTrace.Builder::sinkFullPolicy).build(),
+                    .builderSetter().build(),
             Setting.of("sink-close-timeout", ValueType.duration()).defaultValue(Duration.ofSeconds(30))
                     .help("how long sinks may take to deliver what they hold at shutdown")
-                    .applies(FlowTrace.Builder::sinkCloseTimeout).build(),
+                    .builderSetter().build(),
             Setting.of("fail-on-plugin-error", ValueType.onOff()).defaultValue(false)
                     .help("the run fails when a sink, aggregator or callback failed (else they are counted)")
-                    .applies(FlowTrace.Builder::failOnPluginError).build());
+                    .builderSetter().build());
 
     private FlowSettings() {
     }
@@ -139,7 +139,16 @@ public final class FlowSettings {
 
     /** {@code 30s}, or {@code tcp=60s,udp=30s,icmp=30s,other=30s} (any of them). */
     private static ValueType<Map<String, Duration>> idleTimeouts() {
-        return ValueType.of(Duration.class, "D", "a duration, or tcp=D,udp=D,icmp=D,other=D", List.of(), text -> {
+        return new IdleTimeouts();
+    }
+
+    private static final class IdleTimeouts extends ValueType<Map<String, Duration>> {
+        IdleTimeouts() {
+            super(Duration.class, "D", "a duration, or tcp=D,udp=D,icmp=D,other=D", List.of());
+        }
+
+        @Override
+        protected Map<String, Duration> read(String text) {
             Map<String, Duration> m = new LinkedHashMap<>();
             if (!text.contains("=")) {
                 m.put(ALL_PROTOCOLS, Durations.parse(text));
@@ -163,11 +172,17 @@ public final class FlowSettings {
                 }
             }
             return Collections.unmodifiableMap(m);
-        }, m -> {
+        }
+
+        @Override
+        protected String write(Map<String, Duration> m) {
             List<String> parts = new ArrayList<>();
-            m.forEach((k, v) -> parts.add(k.equals(ALL_PROTOCOLS) ? Durations.format(v) : k + "=" + Durations.format(v)));
+            for (Map.Entry<String, Duration> e : m.entrySet()) {
+                String d = Durations.format(e.getValue());
+                parts.add(e.getKey().equals(ALL_PROTOCOLS) ? d : e.getKey() + "=" + d);
+            }
             return String.join(",", parts);
-        });
+        }
     }
 
     private static void applyIdleTimeouts(FlowTrace.Builder b, Map<String, Duration> timeouts) {

@@ -2,6 +2,7 @@ package io.flowtrace.core.settings;
 
 import io.flowtrace.core.FlowTrace;
 
+import java.lang.reflect.InvocationTargetException;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 
@@ -25,6 +26,7 @@ public final class Setting<T> {
     private final boolean inYaml;
     private final boolean flag;
     private final boolean repeatable;
+    private final boolean builderSetter;
     private final BiConsumer<FlowTrace.Builder, T> apply;
 
     private Setting(Spec<T> s) {
@@ -40,6 +42,7 @@ public final class Setting<T> {
         this.inYaml = s.inYaml;
         this.flag = s.flag;
         this.repeatable = s.repeatable;
+        this.builderSetter = s.builderSetter;
         this.apply = s.apply;
     }
 
@@ -114,7 +117,7 @@ public final class Setting<T> {
 
     /** Whether it is a setting of {@link FlowTrace.Builder}. */
     public boolean appliesToBuilder() {
-        return apply != null;
+        return builderSetter || apply != null;
     }
 
     /**
@@ -138,10 +141,24 @@ public final class Setting<T> {
      * @throws UnsupportedOperationException when this is not a builder setting
      */
     public void applyTo(FlowTrace.Builder builder, T value) {
-        if (apply == null) {
+        if (apply != null) {
+            apply.accept(builder, value);
+            return;
+        }
+        if (!builderSetter) {
             throw new UnsupportedOperationException(name + " is not a setting of FlowTrace.Builder");
         }
-        apply.accept(builder, value);
+        try {
+            FlowTrace.Builder.class.getMethod(builderMethod(), type.javaType()).invoke(builder, value);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(name + ": " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(name + ": no setter FlowTrace.Builder." + builderMethod() + "("
+                    + type.javaType().getSimpleName() + ")", e);
+        }
     }
 
     @Override
@@ -165,10 +182,11 @@ public final class Setting<T> {
         private boolean inYaml = true;
         private boolean flag;
         private boolean repeatable;
+        private boolean builderSetter;
         private BiConsumer<FlowTrace.Builder, T> apply;
 
         private Spec(String name, ValueType<T> type) {
-            if (!name.matches("[a-z][a-z0-9]*(-[a-z0-9]+)*")) {
+            if (!isKebab(name)) {
                 throw new IllegalArgumentException("setting name: '" + name + "' (expected: kebab-case)");
             }
             this.name = name;
@@ -218,10 +236,32 @@ public final class Setting<T> {
             return this;
         }
 
-        /** How the value is given to a {@link FlowTrace.Builder}. */
+        /**
+         * The value is given to the {@link FlowTrace.Builder} setter of the same name in camelCase, which takes
+         * {@link ValueType#javaType()} (found by reflection when applied, so that start-up spins no lambda per
+         * setting; a test checks every such setter exists).
+         */
+        public Spec<T> builderSetter() {
+            this.builderSetter = true;
+            return this;
+        }
+
+        /** How the value is given to a {@link FlowTrace.Builder}, where it is not one setter of the same name. */
         public Spec<T> applies(BiConsumer<FlowTrace.Builder, T> setter) {
             this.apply = setter;
             return this;
+        }
+
+        /** Lower-case words of letters and digits joined by single dashes. */
+        private static boolean isKebab(String name) {
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                boolean dash = c == '-' && i > 0 && i < name.length() - 1 && name.charAt(i - 1) != '-';
+                if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' && i > 0 || dash)) {
+                    return false;
+                }
+            }
+            return !name.isEmpty();
         }
 
         public Setting<T> build() {

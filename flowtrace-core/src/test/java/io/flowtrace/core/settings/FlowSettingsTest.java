@@ -43,6 +43,23 @@ class FlowSettingsTest {
     }
 
     @Test
+    void everyDescriptorAppliesItsValueThroughItsSetter() {
+        for (Setting<?> s : FlowSettings.all()) {
+            FlowTrace.Builder b = FlowTrace.builder();
+            applySample(s, b);
+            IllegalStateException twice = assertThrows(IllegalStateException.class, () -> applySample(s, b));
+            assertTrue(twice.getMessage().endsWith("was already set"), s.name() + ": " + twice.getMessage());
+        }
+        assertEquals(Duration.ofMinutes(3), FlowTrace.builder().set("active-timeout", "3m").flowOptions()
+                .activeTimeout());
+    }
+
+    /** Its default, or a small valid value where the default is worked out at run time. */
+    private static <T> void applySample(Setting<T> s, FlowTrace.Builder b) {
+        s.applyTo(b, s.defaultValue() != null ? s.defaultValue() : s.parse(s.name(), "4"));
+    }
+
+    @Test
     void everySimpleBuilderSetterHasADescriptorOrAReasonNot() {
         Set<String> declared = new TreeSet<>();
         FlowSettings.all().forEach(s -> declared.add(s.builderMethod()));
