@@ -170,11 +170,7 @@ final class AgentCommand implements Command {
                 err.println("flowtrace agent: capture " + stats.sourceCounters());
             }
         }
-        int exit = 0;
-        for (String loss : RunReport.losses(stats)) {
-            err.println("flowtrace agent: " + loss);
-            exit = 1;
-        }
+        int exit = new Meter.Outcome(stats, null).report("agent", err);
         for (String line : RunReport.untracked(meter.snapshots())) {
             err.println("flowtrace agent: " + line);
         }

@@ -1,7 +1,5 @@
 package io.flowtrace.examples;
 
-import io.flowtrace.core.CaptureFileException;
-import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.examples.config.RunConfig;
 import io.flowtrace.sinks.file.StdoutSinkProvider;
@@ -69,13 +67,9 @@ final class FlowsCommand implements Command {
         FlowTrace meter = b.build();
         Progress progress = !a.has(CommandSettings.NO_PROGRESS) && Progress.stderrIsTerminal()
                 ? Progress.start(meter, isGzip(capture) ? -1 : Files.size(capture), err) : null;
-        FlowStats stats;
-        CaptureFileException damage = null;
+        Meter.Outcome outcome;
         try {
-            stats = meter.run();
-        } catch (CaptureFileException e) {
-            damage = e;
-            stats = meter.stats();
+            outcome = Meter.Outcome.of(meter);
         } finally {
             if (progress != null) {
                 progress.close();
@@ -83,20 +77,12 @@ final class FlowsCommand implements Command {
         }
         out.flush();
         if (!a.has(CommandSettings.QUIET)) {
-            RunReport.printSummary(stats, err);
+            RunReport.printSummary(outcome.stats(), err);
         }
         if (talkers != null) {
             talkers.print(topN, err);
         }
-        int exit = 0;
-        if (damage != null) {
-            err.println("flowtrace flows: " + damage.getMessage());
-            exit = 1;
-        }
-        for (String loss : RunReport.losses(stats)) {
-            err.println("flowtrace flows: " + loss);
-            exit = 1;
-        }
+        int exit = outcome.report("flows", err);
         for (String line : RunReport.untracked(meter.snapshots())) {
             err.println("flowtrace flows: " + line);
         }

@@ -1,5 +1,7 @@
 package io.flowtrace.examples;
 
+import io.flowtrace.core.CaptureFileException;
+import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.FlowTraceException;
 import io.flowtrace.core.settings.FlowSettings;
@@ -25,6 +27,35 @@ final class Meter {
     static final Command.Options OUTPUT = new Command.Options("output", CommandSettings.OUTPUT);
 
     private Meter() {
+    }
+
+    /**
+     * A finished run: its counters and, when the capture file was damaged, where (every good packet before the damage
+     * was metered).
+     */
+    record Outcome(FlowStats stats, CaptureFileException damage) {
+        /** Runs {@code meter} to the end of its source. */
+        static Outcome of(FlowTrace meter) {
+            try {
+                return new Outcome(meter.run(), null);
+            } catch (CaptureFileException e) {
+                return new Outcome(meter.stats(), e);
+            }
+        }
+
+        /** Says on {@code err} what went wrong, a line each: the damage, then every loss; returns the exit status. */
+        int report(String command, PrintStream err) {
+            int exit = 0;
+            if (damage != null) {
+                err.println("flowtrace " + command + ": " + damage.getMessage());
+                exit = 1;
+            }
+            for (String loss : RunReport.losses(stats)) {
+                err.println("flowtrace " + command + ": " + loss);
+                exit = 1;
+            }
+            return exit;
+        }
     }
 
     /**

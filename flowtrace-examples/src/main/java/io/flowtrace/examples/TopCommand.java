@@ -2,8 +2,6 @@ package io.flowtrace.examples;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.flowtrace.core.CaptureFileException;
-import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.examples.config.RunConfig;
@@ -62,14 +60,7 @@ final class TopCommand implements Command {
         Meter.apply(a, RunConfig.none(), b);
         b.aggregator(type, task);
         FlowTrace meter = b.build();
-        FlowStats stats;
-        CaptureFileException damage = null;
-        try {
-            stats = meter.run();
-        } catch (CaptureFileException e) {
-            damage = e;
-            stats = meter.stats();
-        }
+        Meter.Outcome outcome = Meter.Outcome.of(meter);
         Snapshot last = null;
         for (Snapshot s : meter.snapshots()) {
             if (s.task().equals(TASK)) {
@@ -82,18 +73,9 @@ final class TopCommand implements Command {
             untracked(last, task, err);
         }
         if (!a.has(CommandSettings.QUIET)) {
-            RunReport.printSummary(stats, err);
+            RunReport.printSummary(outcome.stats(), err);
         }
-        int exit = 0;
-        if (damage != null) {
-            err.println("flowtrace top: " + damage.getMessage());
-            exit = 1;
-        }
-        for (String loss : RunReport.losses(stats)) {
-            err.println("flowtrace top: " + loss);
-            exit = 1;
-        }
-        return exit;
+        return outcome.report("top", err);
     }
 
     /** The aggregator type (under {@code "type"}) and settings for the command line's options. */
