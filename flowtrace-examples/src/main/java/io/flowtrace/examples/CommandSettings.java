@@ -47,7 +47,7 @@ final class CommandSettings {
                     + "config.yaml (aggregator: tasks); ${VAR} and ${VAR:-default} come from the environment "
                     + "and a .env file beside it").build();
     static final Setting<Boolean> QUIET = Setting.of("quiet", ValueType.onOff()).flag().commandLineOnly()
-            .help("no summary on stderr").build();
+            .help("no summary on stderr (nor the agent's start line)").build();
     static final Setting<String> OUT = Setting.of("out", ValueType.text("FILE")).commandLineOnly()
             .help("write flow events to FILE (short for --sink file:path=FILE)").build();
     static final Setting<String> SINK = Setting.of("sink", ValueType.text("NAME:k=v,...")).repeatable()
