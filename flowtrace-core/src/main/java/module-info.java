@@ -8,6 +8,7 @@ module io.flowtrace.core {
 
     exports io.flowtrace.core;
     exports io.flowtrace.core.spi;
+    exports io.flowtrace.core.settings;
     // the built-in sinks share the workers' JSON encoding and the testkit drives sinks as the pipeline does; nothing
     // else reads the internals (tests and benchmarks run from the class path)
     exports io.flowtrace.core.internal to io.flowtrace.sinks, io.flowtrace.testkit;

@@ -2,6 +2,7 @@ package io.flowtrace.core;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How packets become flow events: timeouts, TCP termination, key shape and table bound. {@link Duration#ZERO}
@@ -71,44 +72,91 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
                 false, DEFAULT_MAX_FLOWS);
     }
 
+    /** A copy with these idle timeouts per protocol. */
     public FlowOptions withIdleTimeouts(Duration tcp, Duration udp, Duration icmp, Duration other) {
-        return new FlowOptions(tcp, udp, icmp, other, activeTimeout, tcpClose, tcpLinger, bidirectional,
-                vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
+        return edit(e -> {
+            e.tcpIdle = tcp;
+            e.udpIdle = udp;
+            e.icmpIdle = icmp;
+            e.otherIdle = other;
+        });
     }
 
+    /** A copy with this active timeout ({@code 0}: never). */
     public FlowOptions withActiveTimeout(Duration active) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, active, tcpClose,
-                tcpLinger, bidirectional, vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
+        return edit(e -> e.active = active);
     }
 
+    /** A copy that ends TCP flows on RST or FIN both ways, or not, with this linger after a close. */
     public FlowOptions withTcpClose(boolean on, Duration linger) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout, on,
-                linger, bidirectional, vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
+        return edit(e -> {
+            e.tcpClose = on;
+            e.tcpLinger = linger;
+        });
     }
 
+    /** A copy with one event per conversation ({@code true}) or per direction. */
     public FlowOptions withBidirectional(boolean on) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, on, vlanInKey, decodeTunnels, icmpTypeInKey, maxFlows);
+        return edit(e -> e.bidirectional = on);
     }
 
+    /** A copy that keys flows on the outermost VLAN id too, or not. */
     public FlowOptions withVlanInKey(boolean on) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, on, decodeTunnels, icmpTypeInKey, maxFlows);
+        return edit(e -> e.vlanInKey = on);
     }
 
+    /** A copy that meters the inner conversation of tunnels, or the tunnel itself. */
     public FlowOptions withDecodeTunnels(boolean on) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, vlanInKey, on, icmpTypeInKey, maxFlows);
+        return edit(e -> e.decodeTunnels = on);
     }
 
+    /** A copy that keys ICMP on type and reply type (or code), as Zeek does, or not. */
     public FlowOptions withIcmpTypeInKey(boolean on) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, vlanInKey, decodeTunnels, on, maxFlows);
+        return edit(e -> e.icmpTypeInKey = on);
     }
 
+    /** A copy with this bound on flows tracked at once. */
     public FlowOptions withMaxFlows(int max) {
-        return new FlowOptions(tcpIdleTimeout, udpIdleTimeout, icmpIdleTimeout, otherIdleTimeout, activeTimeout,
-                tcpClose, tcpLinger, bidirectional, vlanInKey, decodeTunnels, icmpTypeInKey, max);
+        return edit(e -> e.maxFlows = max);
+    }
+
+    /** A copy with what {@code change} sets: each with-method names only its own fields. */
+    private FlowOptions edit(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return new FlowOptions(c.tcpIdle, c.udpIdle, c.icmpIdle, c.otherIdle, c.active, c.tcpClose, c.tcpLinger,
+                c.bidirectional, c.vlanInKey, c.decodeTunnels, c.icmpTypeInKey, c.maxFlows);
+    }
+
+    /** The fields of a {@code FlowOptions} being copied, for {@link #edit}. */
+    private static final class Copy {
+        Duration tcpIdle;
+        Duration udpIdle;
+        Duration icmpIdle;
+        Duration otherIdle;
+        Duration active;
+        boolean tcpClose;
+        Duration tcpLinger;
+        boolean bidirectional;
+        boolean vlanInKey;
+        boolean decodeTunnels;
+        boolean icmpTypeInKey;
+        int maxFlows;
+
+        Copy(FlowOptions o) {
+            tcpIdle = o.tcpIdleTimeout;
+            udpIdle = o.udpIdleTimeout;
+            icmpIdle = o.icmpIdleTimeout;
+            otherIdle = o.otherIdleTimeout;
+            active = o.activeTimeout;
+            tcpClose = o.tcpClose;
+            tcpLinger = o.tcpLinger;
+            bidirectional = o.bidirectional;
+            vlanInKey = o.vlanInKey;
+            decodeTunnels = o.decodeTunnels;
+            icmpTypeInKey = o.icmpTypeInKey;
+            maxFlows = o.maxFlows;
+        }
     }
 
     /** Idle timeout in nanoseconds for an IP protocol number, or {@code Long.MAX_VALUE} for never. */

@@ -4,6 +4,8 @@ import io.flowtrace.core.internal.Pipeline;
 import io.flowtrace.core.internal.RecordContext;
 import io.flowtrace.core.internal.SinkRunner;
 import io.flowtrace.core.internal.SnapshotListenerSink;
+import io.flowtrace.core.settings.FlowSettings;
+import io.flowtrace.core.settings.Setting;
 import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.PacketSource;
 import io.flowtrace.core.spi.PluginConfig;
@@ -215,6 +217,8 @@ public final class FlowTrace implements AutoCloseable {
          * 17-23 and 14-19 ms, and the run 37-63 ms shorter in three comparisons of 8 alternating runs).
          */
         public static final int FILE_SINK_QUEUE = 8_192;
+        /** Flows the table starts with unless {@link #expectedFlows} says (at most {@link #maxFlows}). */
+        public static final int EXPECTED_FLOWS = 65_536;
         /** Set by {@link #sinkQueueCapacity}; otherwise by the source (live or a file). */
         private Integer sinkQueueCapacity;
         private QueueFullPolicy sinkFullPolicy = QueueFullPolicy.BLOCK;
@@ -245,6 +249,23 @@ public final class FlowTrace implements AutoCloseable {
                 throw new IllegalArgumentException(what + ": " + d + " (expected: >= 0, 0 meaning never)");
             }
             return d;
+        }
+
+        /**
+         * A setting of {@link FlowSettings} by its name, kebab-case ({@code idle-timeout}) or snake_case
+         * ({@code idle_timeout}), from its text form ({@code 30s}, {@code on}, {@code tcp=60s,udp=30s}): what a
+         * configuration file or a command line gives.
+         *
+         * @throws IllegalArgumentException naming the setting, the bad value and what is accepted, or, for an unknown
+         *                                  name, the nearest known one
+         */
+        public Builder set(String name, String value) {
+            apply(FlowSettings.get(name), value);
+            return this;
+        }
+
+        private <T> void apply(Setting<T> s, String value) {
+            s.applyTo(this, s.parse(s.name(), value));
         }
 
         /** The plugins to look names up in (default: {@link Plugins#discover()}). */
@@ -721,7 +742,7 @@ public final class FlowTrace implements AutoCloseable {
             PacketSource finalSrc = src;
             RecordContext ctx = new RecordContext(finalSrc::interfaceName, hostname, localAddresses);
             int n = workers != null ? workers : defaultWorkers();
-            int initial = expectedFlows != null ? Math.min(expectedFlows, o.maxFlows()) : Math.min(65_536, o.maxFlows());
+            int initial = expectedFlows != null ? Math.min(expectedFlows, o.maxFlows()) : Math.min(EXPECTED_FLOWS, o.maxFlows());
             boolean inline = n == 1 && (inlineWorker != null ? inlineWorker
                     : Runtime.getRuntime().availableProcessors() == 1);
             Pipeline.Settings settings = new Pipeline.Settings(o, n, initial, ctx, aggs, schedules, period,

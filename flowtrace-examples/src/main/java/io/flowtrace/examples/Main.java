@@ -2,12 +2,14 @@ package io.flowtrace.examples;
 
 import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.FlowTraceException;
+import io.flowtrace.core.settings.Names;
 
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The {@code flowtrace} command line: {@code java -jar flowtrace.jar COMMAND [options]}. Errors are one line on
@@ -18,11 +20,13 @@ public final class Main {
     private Main() {
     }
 
-    static Map<String, Command> commands() {
+    static Map<String, Command> commands(UnaryOperator<String> env) {
         Map<String, Command> m = new LinkedHashMap<>();
-        m.put("flows", new FlowsCommand());
+        m.put("flows", new FlowsCommand(env));
         m.put("top", new TopCommand());
-        m.put("agent", new AgentCommand());
+        m.put("agent", new AgentCommand(env));
+        m.put("settings", new SettingsCommand());
+        m.put("completion", new Completion(m));
         return m;
     }
 
@@ -38,28 +42,38 @@ public final class Main {
 
     /** Runs a command line and returns its exit status (for tests and embedding). */
     public static int run(String[] argv, PrintStream out, PrintStream err) {
-        Map<String, Command> commands = commands();
+        return run(argv, out, err, System::getenv);
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, with the environment given. */
+    static int run(String[] argv, PrintStream out, PrintStream err, UnaryOperator<String> env) {
+        Map<String, Command> commands = commands(env);
         if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
             if (argv.length > 1 && commands.containsKey(argv[1])) {
-                out.println(commands.get(argv[1]).usage());
+                out.println(Usage.of(commands.get(argv[1])));
                 return 0;
             }
             out.println(overview(commands));
             return argv.length == 0 ? 2 : 0;
         }
+        if (argv[0].equals("--version") || argv[0].equals("version")) {
+            out.println("flowtrace " + version());
+            return 0;
+        }
         Command c = commands.get(argv[0]);
         if (c == null) {
-            err.println("flowtrace: unknown command '" + argv[0] + "' (expected one of: "
+            err.println("flowtrace: unknown command '" + argv[0] + "'"
+                    + Names.didYouMean(argv[0], commands.keySet(), "") + " (expected one of: "
                     + String.join(", ", commands.keySet()) + ")");
             return 2;
         }
         List<String> rest = Arrays.asList(argv).subList(1, argv.length);
         if (rest.contains("--help") || rest.contains("-h")) {
-            out.println(c.usage());
+            out.println(Usage.of(c));
             return 0;
         }
         try {
-            return c.run(rest, out, err);
+            return c.run(CommandLine.parse(c.settings(), rest), out, err);
         } catch (UsageException e) {
             err.println("flowtrace " + argv[0] + ": " + e.getMessage());
             return 2;
@@ -78,6 +92,12 @@ public final class Main {
             debug(e, err);
             return 1;
         }
+    }
+
+    /** The jar manifest's Implementation-Version; {@code dev} when run from classes. */
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     /** What to change when the heap ran out (an exact aggregator over a flood of keys, a large snapshot). */
@@ -101,8 +121,9 @@ public final class Main {
 
     private static String overview(Map<String, Command> commands) {
         StringBuilder sb = new StringBuilder("usage: java -jar flowtrace.jar COMMAND [options]\n\ncommands:\n");
-        commands.forEach((k, v) -> sb.append(String.format("  %-8s %s%n", k, v.summary())));
-        sb.append("\n'java -jar flowtrace.jar help COMMAND' shows a command's options.");
+        commands.forEach((k, v) -> sb.append("  " + Text.left(k, 11) + v.summary() + "\n"));
+        sb.append("\n'java -jar flowtrace.jar help COMMAND' (or COMMAND --help) shows a command's options;")
+                .append("\n'java -jar flowtrace.jar --version' its version.");
         return sb.toString();
     }
 }

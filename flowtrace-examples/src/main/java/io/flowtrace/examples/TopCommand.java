@@ -2,11 +2,9 @@ package io.flowtrace.examples;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.flowtrace.core.CaptureFileException;
-import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Snapshot;
-import io.flowtrace.sketch.ExactAggregator;
+import io.flowtrace.examples.config.RunConfig;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -26,8 +24,6 @@ import java.util.Set;
 final class TopCommand implements Command {
     static final String TASK = "top";
     private static final JsonFactory JSON = new JsonFactory();
-    private static final Set<String> OWN_VALUES = Set.of("key", "metric", "limit", "sketch", "memory", "max-keys");
-    private static final Set<String> FLAGS = Set.of("exact", "quiet");
 
     @Override
     public String summary() {
@@ -35,55 +31,36 @@ final class TopCommand implements Command {
     }
 
     @Override
-    public String usage() {
-        return String.join("\n",
-                "usage: java -jar flowtrace.jar top CAPTURE --key FIELDS [options]",
-                "",
-                "Prints the top keys, largest first, one JSON object per line: {\"key\":{...},\"value\":N}",
-                "plus \"lower\" and \"upper\" where the value is an estimate: hard bounds for count-min, an",
-                "approximate interval for super-spread, and for --exact rows that may lack traffic the",
-                "--max-keys bound left untracked.",
-                "",
-                "top options:",
-                "  --key FIELDS              comma-separated: src_ip, dst_ip, src_port, dst_port, protocol",
-                "  --metric M                packets (default), bytes, flows, or spread:FIELD (distinct FIELD",
-                "                            values per key, e.g. spread:dst_ip)",
-                "  --limit N                 rows (default 10)",
-                "  --exact                   exact counts (the default)",
-                "  --max-keys N              keys --exact tracks at most (default: what fits in a 16th of the",
-                "                            heap, at most 1000000); the traffic of",
-                "                            other keys is counted, reported and left out of the rows",
-                "  --sketch NAME             count-min (packets, bytes, flows) or super-spread (spread:FIELD)",
-                "  --memory SIZE             sketch memory, e.g. 256KiB, 1MiB (defaults: count-min 256KiB,",
-                "                            super-spread 1MiB)",
-                "  --quiet                   no summary on stderr",
-                "",
-                MeterOptions.USAGE);
+    public String synopsis() {
+        return "top CAPTURE --key FIELDS [options]";
     }
 
     @Override
-    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = MeterOptions.parse(argv, OWN_VALUES, FLAGS);
-        Path capture = MeterOptions.capture(a);
+    public String description() {
+        return String.join("\n",
+                "Prints the top keys, largest first, one JSON object per line: {\"key\":{...},\"value\":N}",
+                "plus \"lower\" and \"upper\" where the value is an estimate: hard bounds for count-min, an",
+                "approximate interval for super-spread, and for --exact rows that may lack traffic the",
+                "--max-keys bound left untracked.");
+    }
+
+    @Override
+    public List<Options> options() {
+        return List.of(new Options("top options", CommandSettings.TOP), Meter.FLOW,
+                new Options("output", List.of(CommandSettings.OUT, CommandSettings.SINK, CommandSettings.AGGREGATOR)));
+    }
+
+    @Override
+    public int run(CommandLine a, PrintStream out, PrintStream err) throws Exception {
+        Path capture = Meter.capture(a);
         Map<String, String> task = taskSettings(a);
         String type = task.remove("type");
 
         FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));
-        try {
-            MeterOptions.apply(a, b);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw MeterOptions.usage(e);
-        }
+        Meter.apply(a, RunConfig.none(), b);
         b.aggregator(type, task);
         FlowTrace meter = b.build();
-        FlowStats stats;
-        CaptureFileException damage = null;
-        try {
-            stats = meter.run();
-        } catch (CaptureFileException e) {
-            damage = e;
-            stats = meter.stats();
-        }
+        Meter.Outcome outcome = Meter.Outcome.of(meter);
         Snapshot last = null;
         for (Snapshot s : meter.snapshots()) {
             if (s.task().equals(TASK)) {
@@ -95,77 +72,61 @@ final class TopCommand implements Command {
         if (last != null) {
             untracked(last, task, err);
         }
-        if (!a.has("quiet")) {
-            RunReport.printSummary(stats, err);
+        if (!a.has(CommandSettings.QUIET)) {
+            RunReport.printSummary(outcome.stats(), err);
         }
-        int exit = 0;
-        if (damage != null) {
-            err.println("flowtrace top: " + damage.getMessage());
-            exit = 1;
-        }
-        for (String loss : RunReport.losses(stats)) {
-            err.println("flowtrace top: " + loss);
-            exit = 1;
-        }
-        return exit;
+        return outcome.report("top", err);
     }
 
     /** The aggregator type (under {@code "type"}) and settings for the command line's options. */
-    static Map<String, String> taskSettings(Args a) {
-        String key = a.get("key");
+    static Map<String, String> taskSettings(CommandLine a) {
+        String key = a.text(CommandSettings.KEY);
         if (key == null) {
             throw new UsageException("missing --key FIELDS (e.g. --key src_ip or --key src_ip,dst_port)");
         }
-        String metric = a.has("metric") ? a.get("metric").trim().toLowerCase(Locale.ROOT) : "packets";
+        String metric = a.value(CommandSettings.METRIC).trim().toLowerCase(Locale.ROOT);
         boolean spread = metric.startsWith("spread:");
         if (!spread && !Set.of("packets", "bytes", "flows").contains(metric)) {
-            throw new UsageException("--metric: '" + a.get("metric")
+            throw new UsageException("--metric: '" + a.text(CommandSettings.METRIC)
                     + "' (expected: packets, bytes, flows or spread:FIELD)");
         }
-        String limit = a.has("limit") ? String.valueOf(MeterOptions.positiveInt("--limit", a.get("limit"), 1 << 24))
-                : "10";
-        if (a.has("exact") && a.has("sketch")) {
+        String limit = String.valueOf(a.value(CommandSettings.LIMIT));
+        if (a.has(CommandSettings.EXACT) && a.has(CommandSettings.SKETCH)) {
             throw new UsageException("--exact and --sketch exclude each other");
         }
         Map<String, String> s = new LinkedHashMap<>();
         s.put("name", TASK);
         s.put("key", key);
         s.put("limit", limit);
-        if (!a.has("sketch")) {
-            if (a.has("memory")) {
+        String sketch = a.value(CommandSettings.SKETCH);
+        if (sketch == null) {
+            if (a.has(CommandSettings.MEMORY)) {
                 throw new UsageException("--memory applies to --sketch only");
             }
             s.put("type", "exact");
             s.put("metric", metric);
-            if (a.has("max-keys")) {
-                s.put("max-keys", String.valueOf(MeterOptions.positiveInt("--max-keys", a.get("max-keys"),
-                        ExactAggregator.MAX_BOUND)));
+            if (a.has(CommandSettings.MAX_KEYS)) {
+                s.put("max-keys", String.valueOf(a.value(CommandSettings.MAX_KEYS)));
             }
             return s;
         }
-        if (a.has("max-keys")) {
+        if (a.has(CommandSettings.MAX_KEYS)) {
             throw new UsageException("--max-keys applies to --exact only (a sketch's memory is set with --memory)");
         }
-        String sketch = a.get("sketch").toLowerCase(Locale.ROOT);
-        switch (sketch) {
-            case "count-min":
-                if (spread) {
-                    throw new UsageException("--metric " + metric + " needs --sketch super-spread or --exact");
-                }
-                s.put("metric", metric);
-                break;
-            case "super-spread":
-                if (!spread) {
-                    throw new UsageException("--sketch super-spread counts spreads: use --metric spread:FIELD");
-                }
-                s.put("element", metric.substring("spread:".length()));
-                break;
-            default:
-                throw new UsageException("--sketch: '" + a.get("sketch") + "' (expected: count-min or super-spread)");
+        if (sketch.equals("count-min")) {
+            if (spread) {
+                throw new UsageException("--metric " + metric + " needs --sketch super-spread or --exact");
+            }
+            s.put("metric", metric);
+        } else {
+            if (!spread) {
+                throw new UsageException("--sketch super-spread counts spreads: use --metric spread:FIELD");
+            }
+            s.put("element", metric.substring("spread:".length()));
         }
         s.put("type", sketch);
-        if (a.has("memory")) {
-            s.put("memory", a.get("memory"));
+        if (a.has(CommandSettings.MEMORY)) {
+            s.put("memory", a.text(CommandSettings.MEMORY));
         }
         return s;
     }

@@ -84,7 +84,8 @@ class AgentConfigIT {
         Files.writeString(config, "interfaces: eth0\n");
         Jar.Result unknownKey = Jar.run(60, Map.of(), List.of(), "agent", "--config", config.toString());
         assertEquals(2, unknownKey.exit(), unknownKey.err());
-        assertTrue(unknownKey.err().contains("unknown key 'interfaces' (known: aggregators, batch_size, bpf_filter,"),
+        assertTrue(unknownKey.err().contains("unknown key 'interfaces' (did you mean interface?) (known: aggregator,"
+                        + " aggregators, ai, alerter, api, batch_size, bpf_filter,"),
                 unknownKey.err());
 
         Jar.Result snap = Jar.run(60, Map.of("AGENT_SNAP_LEN", "huge"), List.of(), "agent");

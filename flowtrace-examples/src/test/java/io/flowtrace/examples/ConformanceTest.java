@@ -128,20 +128,25 @@ class ConformanceTest {
 
     @TestFactory
     Stream<DynamicTest> zeekConnLogs() throws IOException {
-        return captures("zeek").map(f -> DynamicTest.dynamicTest("zeek/" + f.getFileName(), () -> {
-            Map<String, Totals> theirs = zeekConversations(Path.of(f + ".zeek.conn.log"));
-            Map<String, Totals> ours = meter(f, ZEEK, true);
-            assertSameExceptKnown("zeek/" + f.getFileName(), ours, theirs);
-        }));
+        return compare("zeek", ".zeek.conn.log", ConformanceTest::zeekConversations, ZEEK, true);
     }
 
     @TestFactory
     Stream<DynamicTest> arkimeSessions() throws IOException {
-        return captures("arkime").map(f -> DynamicTest.dynamicTest("arkime/" + f.getFileName(), () -> {
-            Map<String, Totals> theirs = arkimeConversations(Path.of(f + ".arkime.test.json"));
-            Map<String, Totals> ours = meter(f, ARKIME, false);
-            assertSameExceptKnown("arkime/" + f.getFileName(), ours, theirs);
-        }));
+        return compare("arkime", ".arkime.test.json", ConformanceTest::arkimeConversations, ARKIME, false);
+    }
+
+    /** How a tool's output file for a capture is read. */
+    private interface ToolOutput {
+        Map<String, Totals> read(Path file) throws IOException;
+    }
+
+    /** A test per capture of the corpus folder {@code tool}: our conversations against the tool's output. */
+    private static Stream<DynamicTest> compare(String tool, String suffix, ToolOutput theirs, FlowOptions options,
+                                               boolean ipBytes) throws IOException {
+        return captures(tool).map(f -> DynamicTest.dynamicTest(tool + "/" + f.getFileName(), () ->
+                assertSameExceptKnown(tool + "/" + f.getFileName(), meter(f, options, ipBytes),
+                        theirs.read(Path.of(f + suffix)))));
     }
 
     private static Stream<Path> captures(String dir) throws IOException {

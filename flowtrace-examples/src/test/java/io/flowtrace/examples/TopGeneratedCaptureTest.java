@@ -8,9 +8,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,13 +47,10 @@ class TopGeneratedCaptureTest {
     static Map<String, JsonNode> top(String... options) throws Exception {
         List<String> argv = new ArrayList<>(List.of("top", capture.toString(), "--key", "src_ip", "--quiet"));
         argv.addAll(List.of(options));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Main.run(argv.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+        Cli r = Cli.run(argv.toArray(new String[0]));
+        assertEquals(0, r.status(), r.err());
         Map<String, JsonNode> rows = new LinkedHashMap<>();
-        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+        for (String line : r.lines()) {
             JsonNode row = JSON.readTree(line);
             rows.put(row.get("key").get("src_ip").asText(), row);
         }
@@ -103,49 +97,49 @@ class TopGeneratedCaptureTest {
     @Test
     @DisplayName("count-min in 256 KiB: top-100 by bytes with F1 >= 0.99 and bounds around the truth")
     void countMinTop100ByBytes() throws Exception {
-        Map<String, JsonNode> rows = top("--metric", "bytes", "--limit", "100", "--sketch", "count-min",
-                "--memory", "256KiB");
-        double f1 = f1(rows.keySet(), truthTop(bytesBySource, 100), 100);
-        assertTrue(f1 >= 0.99, "F1 " + f1);
+        Map<String, JsonNode> rows = countMinTop("bytes", bytesBySource, 100, "256KiB");
         for (Map.Entry<String, JsonNode> e : rows.entrySet()) {
-            long actual = bytesBySource.get(e.getKey());
-            JsonNode r = e.getValue();
-            long lower = r.has("lower") ? r.get("lower").asLong() : r.get("value").asLong();
-            long upper = r.has("upper") ? r.get("upper").asLong() : r.get("value").asLong();
-            assertTrue(lower <= actual && actual <= upper, e.getKey() + " " + r + " vs " + actual);
+            assertBounds(e.getValue(), bytesBySource.get(e.getKey()));
         }
     }
 
     @Test
     @DisplayName("count-min in 1 MiB: top-1000 by packets with F1 >= 0.99")
     void countMinTop1000ByPackets() throws Exception {
-        Map<String, JsonNode> rows = top("--metric", "packets", "--limit", "1000", "--sketch", "count-min",
-                "--memory", "1MiB");
-        double f1 = f1(rows.keySet(), truthTop(packetsBySource, 1000), 1000);
+        countMinTop("packets", packetsBySource, 1000, "1MiB");
+    }
+
+    /** The top {@code k} sources by {@code metric} from count-min in {@code memory}, checked for F1 >= 0.99. */
+    private static Map<String, JsonNode> countMinTop(String metric, Map<String, Long> truth, int k, String memory)
+            throws Exception {
+        Map<String, JsonNode> rows = top("--metric", metric, "--limit", String.valueOf(k), "--sketch", "count-min",
+                "--memory", memory);
+        double f1 = f1(rows.keySet(), truthTop(truth, k), k);
         assertTrue(f1 >= 0.99, "F1 " + f1);
+        return rows;
+    }
+
+    /** A row's bounds (its value where it has none) hold the true value. */
+    private static void assertBounds(JsonNode row, long actual) {
+        long value = row.get("value").asLong();
+        long lower = row.has("lower") ? row.get("lower").asLong() : value;
+        long upper = row.has("upper") ? row.get("upper").asLong() : value;
+        assertTrue(lower <= actual && actual <= upper, row + " vs " + actual);
     }
 
     @Test
     @DisplayName("exact with --max-keys: rows bound the truth and the untracked packets are what the rows lack")
     void exactWithAKeyBoundSaysWhatItLeftOut() throws Exception {
-        List<String> argv = List.of("top", capture.toString(), "--key", "src_ip", "--quiet", "--max-keys", "1000",
+        Cli run = Cli.run("top", capture.toString(), "--key", "src_ip", "--quiet", "--max-keys", "1000",
                 "--limit", "1000000");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Main.run(argv.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        String errText = err.toString(StandardCharsets.UTF_8);
-        assertEquals(0, status, errText);
+        String errText = run.err();
+        assertEquals(0, run.status(), errText);
         long rowsSum = 0;
         int rows = 0;
-        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+        for (String line : run.lines()) {
             JsonNode r = JSON.readTree(line);
-            long actual = packetsBySource.get(r.get("key").get("src_ip").asText());
-            long value = r.get("value").asLong();
-            long lower = r.has("lower") ? r.get("lower").asLong() : value;
-            long upper = r.has("upper") ? r.get("upper").asLong() : value;
-            assertTrue(lower <= actual && actual <= upper, r + " vs " + actual);
-            rowsSum += value;
+            assertBounds(r, packetsBySource.get(r.get("key").get("src_ip").asText()));
+            rowsSum += r.get("value").asLong();
             rows++;
         }
         assertTrue(rows <= 1000, rows + " rows");

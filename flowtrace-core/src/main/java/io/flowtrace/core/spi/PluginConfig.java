@@ -158,47 +158,32 @@ public final class PluginConfig {
 
     /** One of {@code allowed} (case-insensitive, returned lowercase). */
     public String getChoice(String key, String defaultValue, String... allowed) {
-        known.add(key);
-        String v = values.get(key);
-        if (v == null) {
-            return defaultValue;
-        }
-        String lower = v.toLowerCase(Locale.ROOT);
-        for (String a : allowed) {
-            if (a.equals(lower)) {
-                return a;
+        return read(key, defaultValue, (typed, v) -> {
+            String lower = v.toLowerCase(Locale.ROOT);
+            for (String a : allowed) {
+                if (a.equals(lower)) {
+                    return a;
+                }
             }
-        }
-        errors.add(key + ": '" + v + "' (expected: one of " + String.join(", ", allowed) + ")");
-        return defaultValue;
+            throw new IllegalArgumentException("'" + v + "' (expected: one of " + String.join(", ", allowed) + ")");
+        });
     }
 
     public long getLong(String key, long defaultValue, long min, long max) {
-        known.add(key);
-        String v = values.get(key);
-        if (v == null) {
-            return defaultValue;
-        }
-        Object typed = raw.get(key);
-        if (typed instanceof Number && !(typed instanceof Double || typed instanceof Float)) {
-            long n = ((Number) typed).longValue();
-            if (n < min || n > max) {
-                errors.add(key + ": " + n + " (expected: " + min + ".." + max + ")");
-                return defaultValue;
+        return read(key, defaultValue, (typed, v) -> {
+            long n;
+            if (typed instanceof Number && !(typed instanceof Double || typed instanceof Float)) {
+                n = ((Number) typed).longValue();
+            } else {
+                try {
+                    n = Long.parseLong(v.trim().replace("_", ""));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("'" + v + "' (expected: a whole number " + min + ".." + max
+                            + ")");
+                }
             }
-            return n;
-        }
-        try {
-            long n = Long.parseLong(v.trim().replace("_", ""));
-            if (n < min || n > max) {
-                errors.add(key + ": " + n + " (expected: " + min + ".." + max + ")");
-                return defaultValue;
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            errors.add(key + ": '" + v + "' (expected: a whole number " + min + ".." + max + ")");
-            return defaultValue;
-        }
+            return inRange(n, n >= min && n <= max, String.valueOf(n), min + ".." + max);
+        });
     }
 
     public int getInt(String key, int defaultValue, int min, int max) {
@@ -206,84 +191,76 @@ public final class PluginConfig {
     }
 
     public double getDouble(String key, double defaultValue, double min, double max) {
-        known.add(key);
-        String v = values.get(key);
-        if (v == null) {
-            return defaultValue;
-        }
-        try {
-            double n = Double.parseDouble(v.trim());
-            if (!(n >= min && n <= max)) {
-                errors.add(key + ": " + v + " (expected: " + min + ".." + max + ")");
-                return defaultValue;
+        return read(key, defaultValue, (typed, v) -> {
+            double n;
+            try {
+                n = Double.parseDouble(v.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + v + "' (expected: a number " + min + ".." + max + ")");
             }
-            return n;
-        } catch (NumberFormatException e) {
-            errors.add(key + ": '" + v + "' (expected: a number " + min + ".." + max + ")");
-            return defaultValue;
-        }
+            return inRange(n, n >= min && n <= max, v, min + ".." + max);
+        });
     }
 
     /** {@code true/false}, {@code on/off}, {@code yes/no}, {@code 1/0}. */
     public boolean getBoolean(String key, boolean defaultValue) {
-        known.add(key);
-        String v = values.get(key);
-        if (v == null) {
-            return defaultValue;
-        }
-        if (raw.get(key) instanceof Boolean) {
-            return (Boolean) raw.get(key);
-        }
-        switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "true": case "on": case "yes": case "1": return true;
-            case "false": case "off": case "no": case "0": return false;
-            default:
-                errors.add(key + ": '" + v + "' (expected: on or off)");
-                return defaultValue;
-        }
+        return read(key, defaultValue, (typed, v) -> {
+            if (typed instanceof Boolean) {
+                return (Boolean) typed;
+            }
+            switch (v.trim().toLowerCase(Locale.ROOT)) {
+                case "true": case "on": case "yes": case "1": return true;
+                case "false": case "off": case "no": case "0": return false;
+                default: throw new IllegalArgumentException("'" + v + "' (expected: on or off)");
+            }
+        });
     }
 
     /** A duration such as {@code 500ms}, {@code 30s}, {@code 5m}; {@code 0} is allowed. */
     public Duration getDuration(String key, Duration defaultValue) {
+        return read(key, defaultValue, (typed, v) -> {
+            if (!(typed instanceof Duration)) {
+                return Durations.parse(v);
+            }
+            Duration d = (Duration) typed;
+            return inRange(d, !d.isNegative(), d.toString(), ">= 0");
+        });
+    }
+
+    /** A size such as {@code 4096}, {@code 256KiB}, {@code 1MiB}, {@code 1GiB} (also KB/MB/GB as powers of 1000). */
+    public long getSize(String key, long defaultValue, long min, long max) {
+        return read(key, defaultValue, (typed, v) -> {
+            long n = Sizes.parse(v);
+            return inRange(n, n >= min && n <= max, v, min + ".." + max + " bytes");
+        });
+    }
+
+    /** How a getter reads a value it was given: {@code typed} as given (a number, say), {@code text} its text form. */
+    private interface Reader<T> {
+        /** @throws IllegalArgumentException saying what is wrong with the value and what is expected */
+        T read(Object typed, String text);
+    }
+
+    /** Reads a key the provider knows; a bad value is recorded (the default is returned) for {@link #validate()}. */
+    private <T> T read(String key, T defaultValue, Reader<T> reader) {
         known.add(key);
         String v = values.get(key);
         if (v == null) {
             return defaultValue;
         }
-        if (raw.get(key) instanceof Duration) {
-            Duration d = (Duration) raw.get(key);
-            if (d.isNegative()) {
-                errors.add(key + ": " + d + " (expected: >= 0)");
-                return defaultValue;
-            }
-            return d;
-        }
         try {
-            return Durations.parse(v);
+            return reader.read(raw.get(key), v);
         } catch (IllegalArgumentException e) {
             errors.add(key + ": " + e.getMessage());
             return defaultValue;
         }
     }
 
-    /** A size such as {@code 4096}, {@code 256KiB}, {@code 1MiB}, {@code 1GiB} (also KB/MB/GB as powers of 1000). */
-    public long getSize(String key, long defaultValue, long min, long max) {
-        known.add(key);
-        String v = values.get(key);
-        if (v == null) {
-            return defaultValue;
+    private static <T> T inRange(T value, boolean inRange, String shown, String expected) {
+        if (!inRange) {
+            throw new IllegalArgumentException(shown + " (expected: " + expected + ")");
         }
-        try {
-            long n = Sizes.parse(v);
-            if (n < min || n > max) {
-                errors.add(key + ": " + v + " (expected: " + min + ".." + max + " bytes)");
-                return defaultValue;
-            }
-            return n;
-        } catch (IllegalArgumentException e) {
-            errors.add(key + ": " + e.getMessage());
-            return defaultValue;
-        }
+        return value;
     }
 
     /** Records a problem found by the provider itself (a rule between two keys, say). */

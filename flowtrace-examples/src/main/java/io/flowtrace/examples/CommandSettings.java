@@ -1,0 +1,100 @@
+package io.flowtrace.examples;
+
+import io.flowtrace.core.settings.Setting;
+import io.flowtrace.core.settings.ValueType;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The commands' own settings, declared as the flow settings are ({@link io.flowtrace.core.settings.FlowSettings}):
+ * the command line, the agent's environment variables and YAML keys, usage text and shell completion come from these
+ * descriptors. Stateless.
+ */
+final class CommandSettings {
+    // The sensor read AGENT_INTERFACE and AGENT_ENDPOINT_URL and declared the others; the defaults follow it: one
+    // JSON object per POST (batch size 1), as its backend expects.
+    static final Setting<String> INTERFACE = Setting.of("interface", ValueType.text("IF")).defaultValue("eth0")
+            .env("AGENT_INTERFACE").help("the interface to capture").build();
+    static final Setting<String> BPF_FILTER = Setting.of("bpf-filter", ValueType.text("EXPR")).defaultValue("")
+            .defaultText("none").env("AGENT_BPF_FILTER").help("only packets this BPF filter passes").build();
+    static final Setting<Integer> SNAP_LEN = Setting.of("snap-len", ValueType.integer(64, 262_144))
+            .defaultValue(1600).env("AGENT_SNAP_LEN").help("bytes of each packet captured").build();
+    static final Setting<Boolean> PROMISCUOUS = Setting.of("promiscuous", ValueType.onOff()).defaultValue(true)
+            .env("AGENT_PROMISCUOUS").help("capture traffic not addressed to this host too").build();
+    static final Setting<String> ENDPOINT_URL = Setting.of("endpoint-url", ValueType.text("URL"))
+            .defaultValue("http://127.0.0.1:8000/ingest").env("AGENT_ENDPOINT_URL")
+            .help("where flow events are POSTed").build();
+    static final Setting<Integer> BATCH_SIZE = Setting.of("batch-size", ValueType.integer(1, 1_000_000))
+            .defaultValue(1).env("AGENT_BATCH_SIZE")
+            .help("events per POST: 1, one JSON object per POST; more, a JSON array").build();
+    static final Setting<Duration> SEND_INTERVAL = Setting.of("send-interval", ValueType.duration())
+            .defaultValue(Duration.ofSeconds(1)).env("AGENT_SEND_INTERVAL")
+            .help("the longest an event waits for its batch").build();
+    static final Setting<String> HOSTNAME = Setting.of("hostname", ValueType.text("NAME")).defaultValue("")
+            .defaultText("this host's name").env("AGENT_HOSTNAME").help("the host name put in every event").build();
+    static final Setting<String> USER = Setting.of("user", ValueType.text("NAME")).defaultValue("")
+            .defaultText("none").env("AGENT_USER")
+            .help("once the interface is open, run as this user, its groups and no capabilities (as tcpdump -Z)")
+            .build();
+    static final List<Setting<?>> AGENT = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, ENDPOINT_URL,
+            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, USER);
+
+    static final Setting<String> CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
+            .help("a YAML file: flowtrace's (flow:, sinks:, aggregators:, ...) or the analysis engine's "
+                    + "config.yaml (aggregator: tasks); ${VAR} and ${VAR:-default} come from the environment "
+                    + "and a .env file beside it").build();
+    static final Setting<Boolean> QUIET = Setting.of("quiet", ValueType.onOff()).flag().commandLineOnly()
+            .help("no summary on stderr (nor the agent's start line)").build();
+    static final Setting<String> OUT = Setting.of("out", ValueType.text("FILE")).commandLineOnly()
+            .help("write flow events to FILE (short for --sink file:path=FILE)").build();
+    static final Setting<String> SINK = Setting.of("sink", ValueType.text("NAME:k=v,...")).repeatable()
+            .commandLineOnly().help("send flow events to a sink: file, stdout, http, nats, ...; any sink also takes "
+                    + "queue=N and on_full=block|drop (repeatable)").build();
+    static final Setting<String> AGGREGATOR = Setting.of("aggregator", ValueType.text("NAME:k=v,..."))
+            .repeatable().commandLineOnly()
+            .help("run an aggregator task: exact, count-min, super-spread, hll (repeatable)").build();
+    static final List<Setting<?>> OUTPUT = List.of(CONFIG, OUT, SINK, AGGREGATOR);
+
+    static final Setting<Integer> TOP_TALKERS = Setting.of("top-talkers", ValueType.integer(1, 10_000))
+            .commandLineOnly().help("after the summary, the N addresses with the most bytes (ranked among the "
+                    + "first 1,000,000 addresses; later ones counted)").build();
+    static final Setting<Boolean> NO_PROGRESS = Setting.of("no-progress", ValueType.onOff()).flag()
+            .commandLineOnly().help("no progress bar (shown only when stderr is a terminal)").build();
+
+    static final Setting<String> KEY = Setting.of("key", ValueType.text("FIELDS")).commandLineOnly()
+            .help("comma-separated: src_ip, dst_ip, src_port, dst_port, protocol").build();
+    static final Setting<String> METRIC = Setting.of("metric", ValueType.text("M")).defaultValue("packets")
+            .commandLineOnly().help("packets, bytes, flows, or spread:FIELD (distinct FIELD values per key, e.g. "
+                    + "spread:dst_ip)").build();
+    static final Setting<Integer> LIMIT = Setting.of("limit", ValueType.integer(1, 1 << 24)).defaultValue(10)
+            .commandLineOnly().help("rows").build();
+    static final Setting<Boolean> EXACT = Setting.of("exact", ValueType.onOff()).flag().commandLineOnly()
+            .help("exact counts (the default)").build();
+    static final Setting<Integer> MAX_KEYS = Setting.of("max-keys", ValueType.integer(1, Integer.MAX_VALUE))
+            .defaultText("what fits in a 16th of the heap, at most 1000000").commandLineOnly()
+            .help("keys --exact tracks at most; the traffic of other keys is counted, reported and left out of "
+                    + "the rows").build();
+    static final Setting<String> SKETCH = Setting.of("sketch", ValueType.choice("count-min", "super-spread"))
+            .commandLineOnly().help("count-min (packets, bytes, flows) or super-spread (spread:FIELD)").build();
+    static final Setting<String> MEMORY = Setting.of("memory", ValueType.text("SIZE"))
+            .defaultText("count-min 256KiB, super-spread 1MiB").commandLineOnly()
+            .help("sketch memory, e.g. 256KiB, 1MiB").build();
+    static final List<Setting<?>> TOP = List.of(KEY, METRIC, LIMIT, EXACT, MAX_KEYS, SKETCH, MEMORY, QUIET);
+
+    private CommandSettings() {
+    }
+
+    /** The YAML keys of {@code settings} that a file may hold. */
+    static Set<String> yamlKeys(List<Setting<?>> settings) {
+        Set<String> keys = new LinkedHashSet<>();
+        for (Setting<?> s : settings) {
+            if (s.inYaml()) {
+                keys.add(s.yamlKey());
+            }
+        }
+        return keys;
+    }
+}

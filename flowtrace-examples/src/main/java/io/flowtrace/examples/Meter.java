@@ -1,0 +1,151 @@
+package io.flowtrace.examples;
+
+import io.flowtrace.core.CaptureFileException;
+import io.flowtrace.core.FlowStats;
+import io.flowtrace.core.FlowTrace;
+import io.flowtrace.core.FlowTraceException;
+import io.flowtrace.core.settings.FlowSettings;
+import io.flowtrace.core.settings.Setting;
+import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.examples.config.ConfigFile;
+import io.flowtrace.examples.config.RunConfig;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * What the metering commands share: the flow options ({@link FlowSettings}) and output options, the configuration
+ * file, and how both reach a {@link FlowTrace.Builder}: a command-line option wins over the file.
+ */
+final class Meter {
+    static final Command.Options FLOW = new Command.Options("flow options", FlowSettings.all());
+    static final Command.Options OUTPUT = new Command.Options("output", CommandSettings.OUTPUT);
+
+    private Meter() {
+    }
+
+    /**
+     * A finished run: its counters and, when the capture file was damaged, where (every good packet before the damage
+     * was metered).
+     */
+    record Outcome(FlowStats stats, CaptureFileException damage) {
+        /** Runs {@code meter} to the end of its source. */
+        static Outcome of(FlowTrace meter) {
+            try {
+                return new Outcome(meter.run(), null);
+            } catch (CaptureFileException e) {
+                return new Outcome(meter.stats(), e);
+            }
+        }
+
+        /** Says on {@code err} what went wrong, a line each: the damage, then every loss; returns the exit status. */
+        int report(String command, PrintStream err) {
+            int exit = 0;
+            if (damage != null) {
+                err.println("flowtrace " + command + ": " + damage.getMessage());
+                exit = 1;
+            }
+            for (String loss : RunReport.losses(stats)) {
+                err.println("flowtrace " + command + ": " + loss);
+                exit = 1;
+            }
+            return exit;
+        }
+    }
+
+    /**
+     * The command's one CAPTURE argument.
+     *
+     * @throws UsageException when there is none or more than one
+     * @throws FlowTraceException when the file does not exist
+     */
+    static Path capture(CommandLine a) {
+        if (a.positional.size() != 1) {
+            throw new UsageException(a.positional.isEmpty() ? "missing CAPTURE (a pcap, pcapng or .gz file)"
+                    : "expected one CAPTURE, got " + a.positional.size() + ": " + a.positional);
+        }
+        Path capture = Path.of(a.positional.get(0));
+        if (!Files.isRegularFile(capture)) {
+            throw new FlowTraceException(capture + ": no such file");
+        }
+        return capture;
+    }
+
+    /**
+     * The {@code --config} file's part for this command, or nothing when none was given; what the command does not
+     * use is said on {@code err}, a line each.
+     */
+    static RunConfig config(CommandLine cli, UnaryOperator<String> env, String command, Set<String> own,
+                            Set<String> blocks, PrintStream err) {
+        String path = cli.text(CommandSettings.CONFIG);
+        if (path == null) {
+            return RunConfig.none();
+        }
+        Set<String> elsewhere = CommandSettings.yamlKeys(CommandSettings.AGENT);
+        elsewhere.addAll(Set.of(RunConfig.FLOW, RunConfig.SOURCE, RunConfig.SINKS, RunConfig.AGGREGATORS,
+                RunConfig.ENGINE_AGGREGATOR));
+        return RunConfig.read(ConfigFile.read(Path.of(path), env), command, own, blocks, elsewhere,
+                line -> err.println("flowtrace " + command + ": " + line));
+    }
+
+    /**
+     * Applies the flow settings, sinks and aggregators of the command line and the file to {@code b}.
+     *
+     * @return whether a sink was named
+     * @throws UsageException naming the option or key path of a bad value, or a rule the builder refused
+     */
+    static boolean apply(CommandLine cli, RunConfig file, FlowTrace.Builder b) {
+        try {
+            for (Setting<?> s : FlowSettings.all()) {
+                RunConfig.Value v = file.flow(s);
+                if (cli.has(s)) {
+                    apply(s, "--" + s.name(), cli.text(s), b);
+                } else if (v != null) {
+                    apply(s, v.where(), v.text(), b);
+                }
+            }
+            boolean sink = !file.sinks().isEmpty();
+            for (RunConfig.PluginSpec p : file.sinks()) {
+                b.sink(p.type(), p.config());
+            }
+            for (RunConfig.PluginSpec p : file.aggregators()) {
+                b.aggregator(p.type(), p.config());
+            }
+            if (cli.has(CommandSettings.OUT)) {
+                b.sink("file", Map.of("path", cli.text(CommandSettings.OUT)));
+                sink = true;
+            }
+            for (String s : cli.all(CommandSettings.SINK)) {
+                int colon = s.indexOf(':');
+                String name = colon < 0 ? s : s.substring(0, colon);
+                b.sink(name, colon < 0 ? Map.of() : pairs("--sink " + name, s.substring(colon + 1)));
+                sink = true;
+            }
+            for (String s : cli.all(CommandSettings.AGGREGATOR)) {
+                int colon = s.indexOf(':');
+                String name = colon < 0 ? s : s.substring(0, colon);
+                b.aggregator(name, colon < 0 ? Map.of() : pairs("--aggregator " + name, s.substring(colon + 1)));
+            }
+            return sink;
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static <T> void apply(Setting<T> s, String origin, String text, FlowTrace.Builder b) {
+        s.applyTo(b, CommandLine.parse(s, origin, text));
+    }
+
+    static Map<String, String> pairs(String what, String text) {
+        try {
+            return new LinkedHashMap<>(PluginConfig.parsePairs(text));
+        } catch (RuntimeException e) {
+            throw new UsageException(what + ": " + e.getMessage());
+        }
+    }
+}

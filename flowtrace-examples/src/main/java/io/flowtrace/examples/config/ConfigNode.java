@@ -1,0 +1,102 @@
+package io.flowtrace.examples.config;
+
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.settings.Names;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** A mapping of a configuration file, with its key path for messages ({@code config a.yaml: flow}). Immutable. */
+public final class ConfigNode {
+    private final String where;
+    private final Map<String, Object> map;
+
+    ConfigNode(String where, Map<String, Object> map) {
+        this.where = where;
+        this.map = Collections.unmodifiableMap(map);
+    }
+
+    /** Where this mapping is: {@code config FILE}, {@code config FILE: aggregator: sketch}. */
+    public String where() {
+        return where;
+    }
+
+    /** Where a key of it is. */
+    public String where(String key) {
+        return where + ": " + key;
+    }
+
+    public Set<String> keys() {
+        return map.keySet();
+    }
+
+    public boolean has(String key) {
+        return map.containsKey(key);
+    }
+
+    /** The mapping as parsed, placeholders replaced (maps, lists, text, numbers, booleans). */
+    public Map<String, Object> plain() {
+        return map;
+    }
+
+    /**
+     * A single value as text ({@code ""} for an empty one).
+     *
+     * @throws ConfigurationException when it is a mapping or a list
+     */
+    public String text(String key) {
+        Object v = map.get(key);
+        if (v instanceof Map || v instanceof List) {
+            throw new ConfigurationException(where(key) + ": expected a single value");
+        }
+        return v == null ? "" : String.valueOf(v);
+    }
+
+    /** Every entry, each a single value. */
+    public Map<String, String> texts() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String k : map.keySet()) {
+            out.put(k, text(k));
+        }
+        return out;
+    }
+
+    /** A mapping under {@code key}. */
+    @SuppressWarnings("unchecked")
+    public ConfigNode node(String key) {
+        Object v = map.get(key);
+        if (!(v instanceof Map)) {
+            throw new ConfigurationException(where(key) + ": expected a mapping of key: value");
+        }
+        return new ConfigNode(where(key), (Map<String, Object>) v);
+    }
+
+    /** A list of mappings under {@code key}; {@code shape} says what one looks like. */
+    @SuppressWarnings("unchecked")
+    public List<ConfigNode> nodes(String key, String shape) {
+        if (!(map.get(key) instanceof List<?> list)) {
+            throw new ConfigurationException(where(key) + " (expected: a list of " + shape + ")");
+        }
+        List<ConfigNode> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof Map)) {
+                throw new ConfigurationException(where(key) + "[" + i + "]: expected a mapping of key: value");
+            }
+            out.add(new ConfigNode(where(key) + "[" + i + "]", (Map<String, Object>) list.get(i)));
+        }
+        return out;
+    }
+
+    /** An unknown key, with the nearest accepted one and the list. */
+    public ConfigurationException unknown(String key, Collection<String> accepted) {
+        List<String> sorted = new ArrayList<>(accepted);
+        Collections.sort(sorted);
+        return new ConfigurationException(where + ": unknown key '" + key + "'" + Names.didYouMean(key, accepted, "")
+                + " (known: " + String.join(", ", sorted) + ")");
+    }
+}

@@ -1,0 +1,279 @@
+package io.flowtrace.examples.config;
+
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.settings.FlowSettings;
+import io.flowtrace.core.settings.Names;
+import io.flowtrace.core.settings.Setting;
+import io.flowtrace.sketch.EngineTasks;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * What a metering command takes from a {@link ConfigFile}: its own settings, flow settings, a source, sinks and
+ * aggregator tasks. Two forms, in one file or apart:
+ *
+ * <pre>
+ * interface: ${AGENT_INTERFACE:-eth0}      # flowtrace's form: the command's own settings (the agent's, here),
+ * endpoint_url: http://127.0.0.1:8000/ingest
+ * flow:                                    # the flow settings, by their snake_case names
+ *   idle_timeout: 30s
+ *   active_timeout: 5m
+ * source:                                  # another source, or more of the agent's pcap-live keys
+ *   type: pcap-live
+ *   buffer_size: 16MiB
+ * sinks:
+ *   - type: file                           # the plugin; its own (kebab-case) keys follow
+ *     path: /var/log/flows.ndjson
+ * aggregators:
+ *   - type: count-min
+ *     name: per_src_ip
+ *     key: src_ip
+ *
+ * aggregator:                              # the analysis engine's form (its config.yaml)
+ *   types: [sketch, exact]                 # which of the blocks below run (default: both)
+ *   period: 720h                           # the flow setting period
+ *   num_workers: 16                        # the flow setting workers
+ *   exact:  { tasks: [ ... ] }             # tasks as io.flowtrace.sketch.EngineTasks reads them
+ *   sketch: { tasks: [ ... ] }
+ * </pre>
+ *
+ * A block the command does not use (the engine's {@code api}, {@code ai}, {@code probe}, {@code alerter},
+ * {@code smtp}; writers; another command's settings) is named in one warning line and skipped; an unknown key in a
+ * block the command uses is refused with its key path and the accepted keys. Kebab-case keys under {@code flow:}
+ * (an earlier documented form) are read, with a warning naming the snake_case key. Immutable once read.
+ */
+public final class RunConfig {
+    /** flowtrace's blocks. */
+    public static final String FLOW = "flow";
+    public static final String SOURCE = "source";
+    public static final String SINKS = "sinks";
+    public static final String AGGREGATORS = "aggregators";
+    /** The engine's aggregator block. */
+    public static final String ENGINE_AGGREGATOR = "aggregator";
+    /** The engine's blocks flowtrace's commands do not use (yet). */
+    public static final Set<String> ENGINE_ONLY = Set.of("api", "ai", "probe", "alerter", "smtp");
+    private static final Set<String> ENGINE_AGGREGATOR_KEYS = Set.of("types", "period", "num_workers",
+            "size_of_packet_channel", "exact", "sketch");
+
+    /** A value and where it came from ({@code config FILE: flow: idle_timeout}). */
+    public record Value(String text, String where) {
+    }
+
+    /** A plugin ({@code type:}) and its settings (every other key; an aggregator's task has its own name). */
+    public record PluginSpec(String type, Map<String, String> config) {
+    }
+
+    private final Map<String, Value> settings = new LinkedHashMap<>();
+    private final Map<String, Value> flow = new LinkedHashMap<>();
+    private PluginSpec source;
+    private final List<PluginSpec> sinks = new ArrayList<>();
+    private final List<PluginSpec> aggregators = new ArrayList<>();
+
+    private RunConfig() {
+    }
+
+    /** No file given. */
+    public static RunConfig none() {
+        return new RunConfig();
+    }
+
+    /**
+     * @param command   the command's name, for warnings
+     * @param own       the command's own top-level keys (the agent's {@code interface}, ...)
+     * @param blocks    the blocks it uses, of {@code flow}, {@code source}, {@code sinks}, {@code aggregators} and
+     *                  the engine's {@code aggregator}
+     * @param elsewhere top-level keys other commands use: warned about, not refused
+     * @param warn      takes one line per block or key not used
+     * @throws ConfigurationException naming the key path, the problem and what is accepted
+     */
+    public static RunConfig read(ConfigFile file, String command, Set<String> own, Set<String> blocks,
+                                 Set<String> elsewhere, Consumer<String> warn) {
+        RunConfig c = new RunConfig();
+        ConfigNode root = file.root();
+        Set<String> known = new LinkedHashSet<>(own);
+        known.addAll(blocks);
+        known.addAll(elsewhere);
+        known.addAll(ENGINE_ONLY);
+        for (String key : root.keys()) {
+            if (own.contains(key)) {
+                c.settings.put(key, new Value(root.text(key), root.where(key)));
+            } else if (blocks.contains(key)) {
+                c.readBlock(root, key, command, warn);
+            } else if (known.contains(key)) {
+                warn.accept(root.where() + ": '" + key + "' is not used by " + command + " (ignored)");
+            } else {
+                throw root.unknown(key, known);
+            }
+        }
+        return c;
+    }
+
+    private void readBlock(ConfigNode root, String key, String command, Consumer<String> warn) {
+        switch (key) {
+            case FLOW:
+                readFlow(root.node(key), warn);
+                break;
+            case SOURCE:
+                source = plugin(root.node(key));
+                break;
+            case SINKS:
+            case AGGREGATORS:
+                for (ConfigNode n : root.nodes(key, "{type: <plugin>, key: value}")) {
+                    (key.equals(SINKS) ? sinks : aggregators).add(plugin(n));
+                }
+                break;
+            default:
+                readEngineAggregator(root.node(key), command, warn);
+        }
+    }
+
+    private void readFlow(ConfigNode node, Consumer<String> warn) {
+        Set<String> accepted = new LinkedHashSet<>();
+        FlowSettings.all().forEach(s -> accepted.add(s.yamlKey()));
+        for (String key : node.keys()) {
+            String snake = Names.snake(key);
+            if (!accepted.contains(snake)) {
+                throw node.unknown(key, accepted);
+            }
+            if (!snake.equals(key)) {
+                warn.accept(node.where(key) + ": YAML keys are snake_case: write " + snake);
+            }
+            putFlow(Names.kebab(key), new Value(node.text(key), node.where(key)));
+        }
+    }
+
+    private void putFlow(String setting, Value v) {
+        Value before = flow.put(setting, v);
+        if (before != null) {
+            throw new ConfigurationException(v.where() + ": given twice (also at " + before.where() + ")");
+        }
+    }
+
+    private void readEngineAggregator(ConfigNode agg, String command, Consumer<String> warn) {
+        Set<String> types = new LinkedHashSet<>(List.of("exact", "sketch"));
+        for (String key : agg.keys()) {
+            if (!ENGINE_AGGREGATOR_KEYS.contains(key)) {
+                throw agg.unknown(key, ENGINE_AGGREGATOR_KEYS);
+            }
+        }
+        if (agg.has("period")) {
+            putFlow("period", new Value(agg.text("period"), agg.where("period")));
+        }
+        if (agg.has("num_workers")) {
+            putFlow("workers", new Value(agg.text("num_workers"), agg.where("num_workers")));
+        }
+        if (agg.has("size_of_packet_channel")) {
+            warn.accept(agg.where("size_of_packet_channel") + ": not used by " + command
+                    + " (ignored: workers take packets in batches through bounded queues)");
+        }
+        if (agg.has("types")) {
+            Object t = agg.plain().get("types");
+            types.clear();
+            for (Object o : t instanceof List ? (List<?>) t : List.of(t)) {
+                if (!Set.of("exact", "sketch").contains(String.valueOf(o))) {
+                    throw new ConfigurationException(agg.where("types") + ": '" + o + "' (expected: exact, sketch)");
+                }
+                types.add(String.valueOf(o));
+            }
+        }
+        Map<String, Object> selected = new LinkedHashMap<>();
+        for (String family : List.of("exact", "sketch")) {
+            if (!agg.has(family)) {
+                continue;
+            }
+            ConfigNode block = agg.node(family);
+            if (!types.contains(family)) {
+                warn.accept(block.where() + ": not in " + agg.where("types") + " (ignored)");
+                continue;
+            }
+            for (String key : block.keys()) {
+                if (key.equals("writers")) {
+                    warn.accept(block.where(key) + ": not used by " + command + " (ignored)");
+                } else if (!key.equals("tasks")) {
+                    throw block.unknown(key, Set.of("tasks", "writers"));
+                }
+            }
+            selected.put(family, family.equals("sketch") ? withoutCountMinElements(block, command, warn)
+                    : block.plain());
+        }
+        try {
+            for (EngineTasks.Task t : EngineTasks.fromConfig(selected)) {
+                aggregators.add(new PluginSpec(t.type(), t.settings()));
+            }
+        } catch (ConfigurationException e) {
+            throw new ConfigurationException(agg.where() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The sketch block with {@code element_fields} left out of count-min tasks ({@code skt_type: 0}), which the
+     * engine's shipped file gives them and a count-min keyed on {@code flow_fields} does not use.
+     */
+    private static Map<String, Object> withoutCountMinElements(ConfigNode block, String command,
+                                                               Consumer<String> warn) {
+        if (!(block.plain().get("tasks") instanceof List<?> tasks)) {
+            return block.plain();
+        }
+        List<Object> kept = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            Object t = tasks.get(i);
+            if (t instanceof Map<?, ?> task && "0".equals(String.valueOf(task.get("skt_type")))
+                    && task.containsKey("element_fields")) {
+                Map<Object, Object> copy = new LinkedHashMap<>(task);
+                copy.remove("element_fields");
+                warn.accept(block.where("tasks[" + i + "]") + ": element_fields: not used by a count-min task "
+                        + "(skt_type 0) in " + command + " (ignored)");
+                t = copy;
+            }
+            kept.add(t);
+        }
+        Map<String, Object> out = new LinkedHashMap<>(block.plain());
+        out.put("tasks", kept);
+        return out;
+    }
+
+    private static PluginSpec plugin(ConfigNode node) {
+        Map<String, String> config = node.texts();
+        String type = config.remove("type");
+        if (type == null || type.isEmpty()) {
+            throw new ConfigurationException(node.where()
+                    + ": type missing (expected: type: <plugin name>, then its keys)");
+        }
+        return new PluginSpec(type, config);
+    }
+
+    /** The command's own settings, by YAML key. */
+    public Map<String, Value> settings() {
+        return settings;
+    }
+
+    /** Flow settings by their (kebab-case) names. */
+    public Map<String, Value> flow() {
+        return flow;
+    }
+
+    /** The {@code source:} block, or {@code null}. */
+    public PluginSpec source() {
+        return source;
+    }
+
+    public List<PluginSpec> sinks() {
+        return sinks;
+    }
+
+    /** The {@code aggregators:} and the engine's tasks. */
+    public List<PluginSpec> aggregators() {
+        return aggregators;
+    }
+
+    /** A flow setting's value as the file gives it, or {@code null}. */
+    public Value flow(Setting<?> s) {
+        return flow.get(s.name());
+    }
+}
