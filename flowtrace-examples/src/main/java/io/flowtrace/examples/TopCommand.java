@@ -6,7 +6,7 @@ import io.flowtrace.core.CaptureFileException;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Snapshot;
-import io.flowtrace.sketch.ExactAggregator;
+import io.flowtrace.sketch.exact.ExactAggregator;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
