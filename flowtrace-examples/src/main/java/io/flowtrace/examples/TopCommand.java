@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.examples.config.RunConfig;
+import io.flowtrace.sketch.exact.ExactAggregator;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

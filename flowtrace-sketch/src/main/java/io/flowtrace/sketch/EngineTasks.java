@@ -4,6 +4,10 @@ import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.AggregatorProvider;
 import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.sketch.countmin.CountMinAggregatorProvider;
+import io.flowtrace.sketch.exact.ExactAggregatorProvider;
+import io.flowtrace.sketch.hll.HllAggregatorProvider;
+import io.flowtrace.sketch.superspread.SuperSpreadAggregatorProvider;
 
 import java.util.ArrayList;
 import java.util.Collections;

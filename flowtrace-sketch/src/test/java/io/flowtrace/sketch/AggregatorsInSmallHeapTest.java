@@ -5,6 +5,10 @@ import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.AggregatorProvider;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Snapshot;
+import io.flowtrace.sketch.exact.ExactAggregator;
+import io.flowtrace.sketch.exact.ExactAggregatorProvider;
+import io.flowtrace.sketch.hll.HllKeyedAggregator;
+import io.flowtrace.sketch.hll.HllAggregatorProvider;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -99,11 +103,11 @@ class AggregatorsInSmallHeapTest {
         Map<String, Long> t = s.totals();
         long untracked = t.getOrDefault("untracked_packets", 0L);
         int maxKeys = merged instanceof ExactAggregator ? ((ExactAggregator) merged).maxKeys()
-                : ((HllAggregator) merged).maxKeys();
+                : ((HllKeyedAggregator) merged).maxKeys();
         int keys = merged instanceof ExactAggregator ? ((ExactAggregator) merged).keyCount()
-                : ((HllAggregator) merged).keyCount();
+                : ((HllKeyedAggregator) merged).keyCount();
         long tracked = merged instanceof ExactAggregator ? ((ExactAggregator) merged).trackedPackets()
-                : ((HllAggregator) merged).trackedPackets();
+                : ((HllKeyedAggregator) merged).trackedPackets();
         assertEquals(KEYS, t.get("total_packets"));
         System.out.println(type + " " + bound + " bound " + maxKeys + " keys " + keys + " tracked " + tracked
                 + " untracked " + untracked);

@@ -4,7 +4,7 @@ package io.flowtrace.sketch;
  * Keys crafted as an attacker who knows the seed would: {@link Hashing#hash(long[], int, int, long)} is a bijection
  * of each word given the others, so one free word can be solved for any hash wanted.
  */
-final class Crafted {
+public final class Crafted {
     private static final long C1 = 0x87C37B91114253D5L;
     private static final long C2 = 0x4CF5AD432745937FL;
     private static final long M1 = 0x9E3779B97F4A7C15L;
@@ -17,7 +17,7 @@ final class Crafted {
      * Sets {@code w[free]} so that {@code Hashing.hash(w, 0, w.length, seed) == target}; the other words stay as
      * given.
      */
-    static void solve(long[] w, int free, long seed, long target) {
+    public static void solve(long[] w, int free, long seed, long target) {
         int n = w.length;
         long s = seed ^ (n * 0x9E3779B97F4A7C15L);
         for (int i = 0; i < free; i++) {
@@ -70,7 +70,7 @@ final class Crafted {
      * A key that differs from {@code w} in words 0 and 1 so that their rounds' inputs differ by {@code d0} and
      * {@code d1}: the differences an attacker tries where a round passes a difference through unchanged.
      */
-    static long[] twin(long[] w, long d0, long d1) {
+    public static long[] twin(long[] w, long d0, long d1) {
         long[] t = w.clone();
         t[0] = unf(f(w[0]) ^ d0);
         t[1] = unf(f(w[1]) ^ d1);
@@ -82,7 +82,7 @@ final class Crafted {
     }
 
     /** An IPv6 address (words hi, lo, version) numbered {@code i} whose hash under {@code seed} is {@code target}. */
-    static long[] ipv6(int i, long seed, long target) {
+    public static long[] ipv6(int i, long seed, long target) {
         long[] w = {0x2001_0db8_0000_0000L | i, 0, 6L << 40};
         solve(w, 1, seed, target);
         return w;

@@ -2,6 +2,8 @@ package io.flowtrace.sketch;
 
 import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.spi.Aggregator;
+import io.flowtrace.sketch.countmin.CountMinAggregator;
+import io.flowtrace.sketch.superspread.SuperSpreadAggregator;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

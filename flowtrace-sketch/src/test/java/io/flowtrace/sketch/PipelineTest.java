@@ -5,6 +5,11 @@ import io.flowtrace.core.internal.DecodedPacket;
 import io.flowtrace.core.spi.PacketHandler;
 import io.flowtrace.core.spi.PacketSource;
 import io.flowtrace.core.spi.Snapshot;
+import io.flowtrace.sketch.countmin.CountMinAggregator;
+import io.flowtrace.sketch.countmin.CountMinSketch;
+import io.flowtrace.sketch.exact.ExactAggregator;
+import io.flowtrace.sketch.hll.HllAggregator;
+import io.flowtrace.sketch.superspread.SuperSpreadAggregator;
 import io.flowtrace.testkit.frames.Frames;
 import org.junit.jupiter.api.Test;
 

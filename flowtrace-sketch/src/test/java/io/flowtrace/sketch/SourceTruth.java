@@ -16,21 +16,21 @@ import java.util.Set;
  * Exact per-source answers computed from the packets themselves (packets, wire bytes, distinct destination
  * addresses), while the same packets are fed to the aggregators under test.
  */
-final class SourceTruth {
+public final class SourceTruth {
     private record Src(int version, long hi, long lo) {
     }
 
     private final Map<Src, Integer> ids = new HashMap<>();
     private final List<Src> keys = new ArrayList<>();
-    long[] packets = new long[1024];
-    long[] bytes = new long[1024];
-    long[] spread;
-    long distinctPairs;
+    public long[] packets = new long[1024];
+    public long[] bytes = new long[1024];
+    public long[] spread;
+    public long distinctPairs;
     private long[] pairs = new long[1 << 20];
     private int pairCount;
 
     /** Runs the whole traffic through the truth and through {@code sinks}, packet by packet. */
-    static SourceTruth run(TestTraffic traffic, Aggregator... sinks) {
+    public static SourceTruth run(TestTraffic traffic, Aggregator... sinks) {
         SourceTruth t = new SourceTruth();
         DecodedPacket p = new DecodedPacket();
         while (traffic.next(p)) {
@@ -43,7 +43,7 @@ final class SourceTruth {
         return t;
     }
 
-    void add(DecodedPacket p) {
+    public void add(DecodedPacket p) {
         Src s = new Src(p.ipVersion, p.srcHi, p.srcLo);
         Integer id = ids.get(s);
         if (id == null) {
@@ -64,7 +64,7 @@ final class SourceTruth {
         pairs[pairCount++] = ((long) id << 32) | dst;
     }
 
-    void finish() {
+    public void finish() {
         long[] ps = Arrays.copyOf(pairs, pairCount);
         Arrays.sort(ps);
         spread = new long[keys.size()];
@@ -77,22 +77,22 @@ final class SourceTruth {
         pairs = null;
     }
 
-    int sources() {
+    public int sources() {
         return keys.size();
     }
 
-    String name(int id) {
+    public String name(int id) {
         Src s = keys.get(id);
         return IpText.format(s.version, s.hi, s.lo);
     }
 
-    long[] wordsOf(int id) {
+    public long[] wordsOf(int id) {
         Src s = keys.get(id);
         return new long[] {s.hi, s.lo, (long) s.version << 40};
     }
 
     /** Names of the sources whose value is at least the k-th largest (ties at the boundary all count). */
-    Set<String> topWithTies(long[] values, int k) {
+    public Set<String> topWithTies(long[] values, int k) {
         long kth = kthLargest(values, k);
         Set<String> out = new HashSet<>();
         for (int id = 0; id < keys.size(); id++) {
@@ -103,13 +103,13 @@ final class SourceTruth {
         return out;
     }
 
-    long kthLargest(long[] values, int k) {
+    public long kthLargest(long[] values, int k) {
         long[] v = Arrays.copyOf(values, keys.size());
         Arrays.sort(v);
         return v[v.length - k];
     }
 
-    long valueOf(long[] values, String name) {
+    public long valueOf(long[] values, String name) {
         for (int id = 0; id < keys.size(); id++) {
             if (name(id).equals(name)) {
                 return values[id];
@@ -118,7 +118,7 @@ final class SourceTruth {
         return 0;
     }
 
-    Map<String, Long> byName(long[] values, long atLeast) {
+    public Map<String, Long> byName(long[] values, long atLeast) {
         Map<String, Long> out = new HashMap<>();
         for (int id = 0; id < keys.size(); id++) {
             if (values[id] >= atLeast) {

@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * uniform), destinations from a second Zipf law or uniform over a large space, and optionally a few "heavy
  * talkers" that send a given share of the packets to only a handful of destinations (packet-heavy, low-spread).
  */
-final class ZipfTraffic implements TestTraffic {
+public final class ZipfTraffic implements TestTraffic {
     private final SplittableRandom rnd;
     private final ZipfLaw srcLaw;
     private final ZipfLaw dstLaw;
@@ -26,7 +26,7 @@ final class ZipfTraffic implements TestTraffic {
      * @param destinations destinations drawn from Zipf(1.0) over this many addresses, or 0 for uniform over 2^24
      * @param heavyTalkers extra sources each sending {@code heavyShare / heavyTalkers} of packets to 3 destinations
      */
-    ZipfTraffic(long seed, int sources, double skew, int destinations, int heavyTalkers, double heavyShare,
+    public ZipfTraffic(long seed, int sources, double skew, int destinations, int heavyTalkers, double heavyShare,
                 long packets) {
         this.rnd = new SplittableRandom(seed);
         this.srcLaw = new ZipfLaw(sources, skew);
@@ -36,12 +36,12 @@ final class ZipfTraffic implements TestTraffic {
         this.packets = packets;
     }
 
-    static ZipfTraffic sources(long seed, int sources, long packets) {
+    public static ZipfTraffic sources(long seed, int sources, long packets) {
         return new ZipfTraffic(seed, sources, 1.0, 100_000, 0, 0, packets);
     }
 
     /** Source address of rank r: IPv6 for every fifth rank. */
-    static void source(DecodedPacket p, int rank) {
+    public static void source(DecodedPacket p, int rank) {
         long mixed = Hashing.fmix64(rank * 0x9E3779B97F4A7C15L + 17);
         if (rank % 5 == 4) {
             p.ipVersion = 6;

@@ -1,37 +1,19 @@
 package io.flowtrace.bench.sketch;
 
-import io.flowtrace.sketch.CountMinAggregator;
-import io.flowtrace.sketch.CountMinSketch;
+import io.flowtrace.sketch.countmin.CountMinAggregator;
+import io.flowtrace.sketch.countmin.CountMinSketch;
 import org.apache.datasketches.frequencies.LongsSketch;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Heavy hitters by bytes: flowtrace's Count-Min (256 KiB of counters, 4 rows, conservative update) with its top-100
  * candidate heap, beside DataSketches' {@link LongsSketch} (frequent items, 8192-entry map, about the same memory).
  * DataSketches 6.2.0 has no Count-Min sketch; LongsSketch does the same job (heavy hitters with bounds).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
-@Fork(1)
-public class CountMinBenchmark {
-    static final int UPDATES = 1 << 18;
-
+public class CountMinBenchmark extends SketchBenchmark {
     SketchInputs in;
     CountMinAggregator countMin;
     LongsSketch frequent;

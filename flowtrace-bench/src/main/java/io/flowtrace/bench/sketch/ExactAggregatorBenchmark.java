@@ -1,22 +1,12 @@
 package io.flowtrace.bench.sketch;
 
 import io.flowtrace.core.internal.DecodedPacket;
-import io.flowtrace.sketch.ExactAggregator;
+import io.flowtrace.sketch.exact.ExactAggregator;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * The exact group-by on one worker: packets per source address over Zipf(1.0) traffic from 1M sources (the sketch
@@ -24,15 +14,7 @@ import java.util.concurrent.TimeUnit;
  * source the traffic brings; 10,000 keeps the table full, so most packets take the untracked path (a lookup that
  * misses, no insertion). Allocation per update: {@code -prof gc}.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
-@Fork(1)
-public class ExactAggregatorBenchmark {
-    static final int UPDATES = 1 << 18;
-
+public class ExactAggregatorBenchmark extends SketchBenchmark {
     @Param({"1000000", "10000"})
     public int maxKeys;
 

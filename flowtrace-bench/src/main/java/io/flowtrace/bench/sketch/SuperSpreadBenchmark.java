@@ -1,23 +1,13 @@
 package io.flowtrace.bench.sketch;
 
 import io.flowtrace.sketch.Hashing;
-import io.flowtrace.sketch.SuperSpread;
+import io.flowtrace.sketch.superspread.SuperSpread;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Super-spreaders: flowtrace's {@link SuperSpread} (1 MiB, 4 rows, m = 128 registers of 5 bits, b = 1.08) fed
@@ -26,15 +16,7 @@ import java.util.concurrent.TimeUnit;
  * one update in ten, so one pair in ten is new (about the share of packets that open a conversation in the
  * project's synthetic traffic) and the rest repeat; the pair hash is combined in the loop.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
-@Fork(1)
-public class SuperSpreadBenchmark {
-    static final int UPDATES = 1 << 18;
-
+public class SuperSpreadBenchmark extends SketchBenchmark {
     SketchInputs in;
     SuperSpread superSpread;
     HllSketch pairs;
