@@ -3,6 +3,7 @@ package io.flowtrace.core;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.SinkProvider;
+import io.flowtrace.core.testing.Messages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -121,12 +122,9 @@ class PluginsTest {
         c.getInt("batch", 500, 1, 10_000);
         c.getDuration("timeout", java.time.Duration.ofSeconds(10));
         ConfigurationException e = assertThrows(ConfigurationException.class, c::validate);
-        String m = e.getMessage();
-        assertTrue(m.startsWith("sink 'http': "), m);
-        assertTrue(m.contains("url: missing (required)"), m);
-        assertTrue(m.contains("batch: 'x' (expected: a whole number 1..10000)"), m);
-        assertTrue(m.contains("timeout: duration: '5 parsecs'"), m);
-        assertTrue(m.contains("unknown key 'colour' (known: batch, timeout, url)"), m);
+        Messages.assertReports(e.getMessage(), "sink 'http': ", "url: missing (required)",
+                "batch: 'x' (expected: a whole number 1..10000)", "timeout: duration: '5 parsecs'",
+                "unknown key 'colour' (known: batch, timeout, url)");
     }
 
     @Test
