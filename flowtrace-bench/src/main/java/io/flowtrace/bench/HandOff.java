@@ -37,32 +37,23 @@ public final class HandOff {
 
     /** Measures as {@link #main} does; returns the exit status (2: the arguments are wrong, said on {@code err}). */
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (ToolArgs.wantsHelp(args)) {
-            out.println(USAGE);
-            return 0;
-        }
-        Path capture;
         List<Integer> depths = new ArrayList<>(List.of(16, 64, 128, 256));
-        int runs = 4;
-        try {
-            ToolArgs a = new ToolArgs(args);
-            capture = a.capture();
-            while (a.hasNext()) {
-                String arg = a.next();
-                switch (arg) {
-                    case "--batches":
-                        depths.clear();
-                        for (String b : a.value(arg).split(",")) {
-                            depths.add(ToolArgs.positive(arg, b));
-                        }
-                        break;
-                    case "--runs": runs = a.positive(arg); break;
-                    default: throw new IllegalArgumentException("unknown argument " + arg);
-                }
+        int[] runs = {4};
+        return ToolArgs.run("HandOff", USAGE, args, out, err, (arg, a) -> {
+            switch (arg) {
+                case "--batches":
+                    depths.clear();
+                    for (String b : a.value(arg).split(",")) {
+                        depths.add(ToolArgs.positive(arg, b));
+                    }
+                    break;
+                case "--runs": runs[0] = a.positive(arg); break;
+                default: throw ToolArgs.unknown(arg);
             }
-        } catch (IllegalArgumentException e) {
-            return ToolArgs.refuse("HandOff", USAGE, e, err);
-        }
+        }, capture -> measure(capture, depths, runs[0], out));
+    }
+
+    private static void measure(Path capture, List<Integer> depths, int runs, PrintStream out) throws Exception {
         for (int depth : depths) {
             StringBuilder handed = new StringBuilder();
             StringBuilder alone = new StringBuilder();
@@ -74,7 +65,6 @@ public final class HandOff {
             out.printf(Locale.ROOT, "%4d batches (~%5.1f MB), ns a packet: handed to another thread %s; "
                     + "one thread %s%n", depth, depth * BATCH * 128 / 1e6, handed, alone);
         }
-        return 0;
     }
 
     /** Nanoseconds a packet of read + decode with the batches consumed on another thread. */

@@ -38,45 +38,40 @@ public final class Throughput {
 
     /** Measures as {@link #main} does; returns the exit status (2: the arguments are wrong, said on {@code err}). */
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (ToolArgs.wantsHelp(args)) {
-            out.println(USAGE);
-            return 0;
-        }
-        Path capture;
-        Path file = null;
+        Options o = new Options();
+        return ToolArgs.run("Throughput", USAGE, args, out, err, o,
+                capture -> measure(capture, o.file, o.runs, o.workers, o.stages, out));
+    }
+
+    /** The options, as given. */
+    private static final class Options implements ToolArgs.Options {
+        Path file;
         int runs = 3;
-        Integer workers = null;
-        Set<String> stages = new LinkedHashSet<>(STAGES);
-        try {
-            ToolArgs a = new ToolArgs(args);
-            capture = a.capture();
-            while (a.hasNext()) {
-                String arg = a.next();
-                switch (arg) {
-                    case "--runs": runs = a.positive(arg); break;
-                    case "--workers": workers = a.positive(arg); break;
-                    case "--stages":
-                        stages.clear();
-                        for (String st : a.value(arg).split(",")) {
-                            if (!STAGES.contains(st)) {
-                                throw new IllegalArgumentException("--stages: unknown stage '" + st + "' (stages: "
-                                        + String.join(",", STAGES) + ")");
-                            }
-                            stages.add(st);
+        Integer workers;
+        final Set<String> stages = new LinkedHashSet<>(STAGES);
+
+        @Override
+        public void take(String arg, ToolArgs a) {
+            switch (arg) {
+                case "--runs": runs = a.positive(arg); break;
+                case "--workers": workers = a.positive(arg); break;
+                case "--stages":
+                    stages.clear();
+                    for (String st : a.value(arg).split(",")) {
+                        if (!STAGES.contains(st)) {
+                            throw new IllegalArgumentException("--stages: unknown stage '" + st + "' (stages: "
+                                    + String.join(",", STAGES) + ")");
                         }
-                        break;
-                    default:
-                        if (arg.startsWith("-") || file != null) {
-                            throw new IllegalArgumentException("unknown argument " + arg);
-                        }
-                        file = Path.of(arg);
-                }
+                        stages.add(st);
+                    }
+                    break;
+                default:
+                    if (arg.startsWith("-") || file != null) {
+                        throw ToolArgs.unknown(arg);
+                    }
+                    file = Path.of(arg);
             }
-        } catch (IllegalArgumentException e) {
-            return ToolArgs.refuse("Throughput", USAGE, e, err);
         }
-        measure(capture, file, runs, workers, stages, out);
-        return 0;
     }
 
     private static void measure(Path capture, Path file, int runs, Integer workers, Set<String> stages,
@@ -85,35 +80,10 @@ public final class Throughput {
         Path out = temporary ? Files.createTempFile("flowtrace-throughput", ".ndjson") : file;
         try {
             for (int r = 0; r < runs && stages.contains("read"); r++) {
-                long[] count = new long[1];
-                long t0 = System.nanoTime();
-                try (PcapFileSource s = PcapFileSource.open(capture)) {
-                    s.run(new PacketHandler() {
-                        @Override
-                        public void onPacket(long ts, int linkType, byte[] data, int off, int cap, int wire, int ifc) {
-                            count[0]++;
-                        }
-                    });
-                }
-                report(ps, "read", count[0], 0, System.nanoTime() - t0);
+                read(ps, "read", capture, null);
             }
             for (int r = 0; r < runs && stages.contains("decode"); r++) {
-                long[] count = new long[2];
-                PacketDecoder dec = new PacketDecoder(false, false);
-                DecodedPacket p = new DecodedPacket();
-                long t0 = System.nanoTime();
-                try (PcapFileSource s = PcapFileSource.open(capture)) {
-                    s.run(new PacketHandler() {
-                        @Override
-                        public void onPacket(long ts, int linkType, byte[] data, int off, int cap, int wire, int ifc) {
-                            count[0]++;
-                            if (dec.decode(data, off, cap, linkType, p) == DecodeStatus.OK) {
-                                count[1] += p.flowHash;
-                            }
-                        }
-                    });
-                }
-                report(ps, "read+decode", count[0], 0, System.nanoTime() - t0);
+                read(ps, "read+decode", capture, new PacketDecoder(false, false));
             }
             for (int r = 0; r < runs && stages.contains("counter"); r++) {
                 long t0 = System.nanoTime();
@@ -143,6 +113,25 @@ public final class Throughput {
                 Files.deleteIfExists(out);
             }
         }
+    }
+
+    /** Reads the capture, decoding each frame when {@code decoder} is not null, and reports the time. */
+    private static void read(PrintStream ps, String what, Path capture, PacketDecoder decoder) throws Exception {
+        long[] count = new long[2];
+        DecodedPacket p = new DecodedPacket();
+        long t0 = System.nanoTime();
+        try (PcapFileSource s = PcapFileSource.open(capture)) {
+            s.run(new PacketHandler() {
+                @Override
+                public void onPacket(long ts, int linkType, byte[] data, int off, int cap, int wire, int ifc) {
+                    count[0]++;
+                    if (decoder != null && decoder.decode(data, off, cap, linkType, p) == DecodeStatus.OK) {
+                        count[1] += p.flowHash;
+                    }
+                }
+            });
+        }
+        report(ps, what, count[0], 0, System.nanoTime() - t0);
     }
 
     private static void report(PrintStream out, String what, long packets, long records, long nanos) {

@@ -19,6 +19,48 @@ final class ToolArgs {
         this.args = args;
     }
 
+    /** Takes one option, just read as {@code option}, reading its value from {@code args}; throws when it is wrong. */
+    interface Options {
+        void take(String option, ToolArgs args);
+    }
+
+    /** What a tool measures once its arguments are read. */
+    interface Measurement {
+        void run(Path capture) throws Exception;
+    }
+
+    /**
+     * A tool's {@code run}: its usage on {@code out} for {@code -h} or {@code --help} (status 0); otherwise the
+     * capture, then every option through {@code options}, then the measurement (status 0), or, when the arguments
+     * are wrong, what is wrong and the usage on {@code err} (status 2).
+     */
+    static int run(String tool, String usage, String[] args, PrintStream out, PrintStream err, Options options,
+                   Measurement measurement) throws Exception {
+        if (wantsHelp(args)) {
+            out.println(usage);
+            return 0;
+        }
+        Path capture;
+        try {
+            ToolArgs a = new ToolArgs(args);
+            capture = a.capture();
+            while (a.hasNext()) {
+                options.take(a.next(), a);
+            }
+        } catch (IllegalArgumentException e) {
+            err.println(tool + ": " + e.getMessage());
+            err.println(usage);
+            return 2;
+        }
+        measurement.run(capture);
+        return 0;
+    }
+
+    /** The error for an argument the tool does not know. */
+    static IllegalArgumentException unknown(String arg) {
+        return new IllegalArgumentException("unknown argument " + arg);
+    }
+
     /** Ends the JVM with {@code code} unless it is 0 (a tool's {@code main} after its {@code run}). */
     static void exit(int code) {
         if (code != 0) {
@@ -26,15 +68,8 @@ final class ToolArgs {
         }
     }
 
-    /** Says on {@code err} what is wrong with the arguments, then the usage; returns the exit status, 2. */
-    static int refuse(String tool, String usage, IllegalArgumentException e, PrintStream err) {
-        err.println(tool + ": " + e.getMessage());
-        err.println(usage);
-        return 2;
-    }
-
     /** Whether the usage was asked for. */
-    static boolean wantsHelp(String[] args) {
+    private static boolean wantsHelp(String[] args) {
         for (String a : args) {
             if (a.equals("-h") || a.equals("--help")) {
                 return true;

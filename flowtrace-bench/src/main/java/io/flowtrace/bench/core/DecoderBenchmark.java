@@ -2,36 +2,25 @@ package io.flowtrace.bench.core;
 
 import io.flowtrace.core.spi.LinkType;
 import io.flowtrace.bench.Captures;
+import io.flowtrace.bench.PacketBenchmark;
 import io.flowtrace.core.internal.DecodedPacket;
 import io.flowtrace.core.internal.PacketDecoder;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The decoder over 4096 generated frames held back to back in one array, as the reader hands them over:
  * Ethernet/IPv4/TCP, Ethernet/IPv6 (TCP and UDP), and Ethernet/802.1Q/IPv4.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class DecoderBenchmark {
+public class DecoderBenchmark extends PacketBenchmark {
     static final int FRAMES = 4096;
 
     @Param({"ipv4-tcp", "ipv6", "vlan-ipv4"})

@@ -1,21 +1,15 @@
 package io.flowtrace.bench.core;
 
+import io.flowtrace.bench.PacketBenchmark;
 import io.flowtrace.core.internal.DecodedPacket;
 import io.flowtrace.core.internal.Pipeline;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The source thread's work between decoding and a worker's batch: the symmetric flow hash of the key, the worker
@@ -23,12 +17,7 @@ import java.util.concurrent.TimeUnit;
  * pre-allocated batch slot.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class DispatchBenchmark {
+public class DispatchBenchmark extends PacketBenchmark {
     static final int PACKETS = 4096;
     static final int WORKERS = 2;
     static final int BATCH = 256;

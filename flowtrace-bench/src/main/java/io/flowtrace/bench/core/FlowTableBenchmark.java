@@ -1,5 +1,6 @@
 package io.flowtrace.bench.core;
 
+import io.flowtrace.bench.PacketBenchmark;
 import io.flowtrace.bench.ZipfRanks;
 import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowOptions;
@@ -7,21 +8,15 @@ import io.flowtrace.core.internal.DecodedPacket;
 import io.flowtrace.core.internal.RecordContext;
 import io.flowtrace.core.internal.SingleWriterFlowTable;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One worker's flow table holding 1M live TCP flows (IPv4, inserted in random order; {@link #flows},
@@ -32,12 +27,8 @@ import java.util.concurrent.TimeUnit;
  * which touches them first ({@link SingleWriterFlowTable#touch}) so that their cache misses overlap, then updates them.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
-public class FlowTableBenchmark {
+public class FlowTableBenchmark extends PacketBenchmark {
     static final int TRAFFIC = 1 << 22;
     static final int OPS = 4096;
     static final int BATCH = 32;
@@ -78,19 +69,10 @@ public class FlowTableBenchmark {
         }
         SplittableRandom r = new SplittableRandom(1);
         // flow f: client 10.x (f + 1), server 192.168.(f % 4096), client port from f
-        int[] order = new int[flows];
-        for (int i = 0; i < flows; i++) {
-            order[i] = i;
-        }
         if (!placement.equals("random") && !placement.equals("hot-first")) {
             throw new IllegalArgumentException("placement: " + placement + " (expected: random or hot-first)");
         }
-        for (int i = flows - 1; i > 0 && placement.equals("random"); i--) {
-            int j = r.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = placement.equals("random") ? shuffled(flows, r) : identity(flows);
         DecodedPacket p = batch[0];
         for (int i = 0; i < flows; i++) {
             fill(p, order[i], false);

@@ -1,22 +1,17 @@
 package io.flowtrace.bench.core;
 
+import io.flowtrace.bench.PacketBenchmark;
 import io.flowtrace.bench.ZipfRanks;
 import io.flowtrace.core.internal.SingleWriterFlowTable;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What the memory system alone allows a flow table over the traffic of {@link FlowTableBenchmark}: the same
@@ -35,12 +30,8 @@ import java.util.concurrent.TimeUnit;
  * memory, not work.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
-public class MemoryFloorBenchmark {
+public class MemoryFloorBenchmark extends PacketBenchmark {
     // the table benchmark's traffic and batches, and the table's own layout, so that both measure the same accesses
     static final int TRAFFIC = FlowTableBenchmark.TRAFFIC;
     static final int OPS = FlowTableBenchmark.OPS;
@@ -67,16 +58,7 @@ public class MemoryFloorBenchmark {
         mask = index.length - 1;
         SplittableRandom r = new SplittableRandom(1);
         // flows placed at random slots, as arrival order would place them
-        int[] place = new int[flows];
-        for (int i = 0; i < flows; i++) {
-            place[i] = i;
-        }
-        for (int i = flows - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = place[i];
-            place[i] = place[j];
-            place[j] = t;
-        }
+        int[] place = shuffled(flows, r);
         int[] flowHash = new int[flows];
         for (int f = 0; f < flows; f++) {
             int h = mix(f);

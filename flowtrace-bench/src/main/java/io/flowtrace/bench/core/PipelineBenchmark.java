@@ -1,26 +1,20 @@
 package io.flowtrace.bench.core;
 
 import io.flowtrace.bench.Captures;
+import io.flowtrace.bench.PacketBenchmark;
 import io.flowtrace.capture.PcapFileSource;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,14 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
  * per-run setup (table, batches, threads) spread over the packets: the packet path itself allocates nothing.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class PipelineBenchmark {
-    static final int PACKETS = 1_000_000;
-
+public class PipelineBenchmark extends PacketBenchmark {
     @Param({"1", "2"})
     public int workers;
 
@@ -50,7 +37,7 @@ public class PipelineBenchmark {
 
     @Setup
     public void setup() {
-        file = Captures.temporary(PACKETS, conversations, 1.0, 0.2, 1);
+        file = workload(conversations);
     }
 
     @TearDown
@@ -59,7 +46,7 @@ public class PipelineBenchmark {
     }
 
     @Benchmark
-    @OperationsPerInvocation(PACKETS)
+    @OperationsPerInvocation(CAPTURE_PACKETS)
     public long meter() throws IOException {
         FlowStats s = FlowTrace.builder().source(PcapFileSource.open(file)).workers(workers)
                 .expectedFlows(conversations + conversations / 8).onEvent(r -> records.increment()).build().run();

@@ -1,5 +1,6 @@
 package io.flowtrace.bench.core;
 
+import io.flowtrace.bench.PacketBenchmark;
 import io.flowtrace.core.Direction;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowKey;
@@ -7,15 +8,12 @@ import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.internal.FlowEventEncoder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -29,10 +27,7 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class RecordEncodingBenchmark {
+public class RecordEncodingBenchmark extends PacketBenchmark {
     static final int RECORDS = 1024;
 
     private final FlowEvent[] records = new FlowEvent[RECORDS];

@@ -1,22 +1,20 @@
 package io.flowtrace.core.internal;
 
+import io.flowtrace.core.EndReason;
+
 /**
- * A reusable batch of decoded packets travelling from the source thread to one worker. Allocated once; the
- * packets are copied into pre-allocated {@link DecodedPacket}s. Owned by one thread at a time (handed over
- * through SPSC queues).
+ * A reusable batch of decoded packets travelling from the source thread to one worker: packets to meter and the
+ * source's clock, or the end of the run ({@link #markEnd}). Allocated once; the packets are copied into
+ * pre-allocated {@link DecodedPacket}s. Owned by one thread at a time: the source thread fills it, a
+ * {@link BatchLane} hands it over, the worker reads it and the lane gives it back {@link #reset()}.
  */
 final class Batch {
-    /** Packets to meter. */
-    static final int KIND_PACKETS = 0;
-    /** Ends the worker: flush every flow with {@link #endReason}. */
-    static final int KIND_END = 1;
-
     final DecodedPacket[] packets;
     int count;
     /** The source's packet clock when the batch was handed over. */
     long clock = Long.MIN_VALUE;
-    int kind;
-    io.flowtrace.core.EndReason endReason;
+    /** Null for packets; otherwise the batch ends the worker, which flushes every flow with this reason. */
+    private EndReason endReason;
 
     Batch(int size) {
         packets = new DecodedPacket[size];
@@ -29,9 +27,22 @@ final class Batch {
         return count == packets.length;
     }
 
+    /** Makes this the worker's last batch: no packets, flush every flow with {@code reason}. */
+    void markEnd(EndReason reason) {
+        count = 0;
+        endReason = reason;
+    }
+
+    boolean isEnd() {
+        return endReason != null;
+    }
+
+    EndReason endReason() {
+        return endReason;
+    }
+
     void reset() {
         count = 0;
-        kind = KIND_PACKETS;
         endReason = null;
     }
 

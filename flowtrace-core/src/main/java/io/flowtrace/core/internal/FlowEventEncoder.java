@@ -146,9 +146,8 @@ public final class FlowEventEncoder {
 
     /** Writes {@code r} as one JSON object (no separator); otherwise as {@link #writeLine}. */
     public static int write(FlowEvent r, byte[] out, int off) {
-        // one method, although the JIT stops inlining the field writers about a third of the way through it (its
-        // node budget): in four parts, each compiled with its writers inlined, a record took 450 ns instead of 520,
-        // but the parts cost the compiler three times as long, and a short run's records are written while it works
+        // one method although the JIT stops inlining its field writers partway (node budget): split into parts, it
+        // runs faster once compiled but costs the compiler far longer, which short runs pay (see the bench RESULTS)
         FlowKey k = r.key();
         int p = put(out, off, F_FLOW_ID);
         p = string(out, p, r.flowId());
@@ -163,42 +162,28 @@ public final class FlowEventEncoder {
         p = ip(out, p, k.ipVersion(), k.srcHi(), k.srcLo());
         p = put(out, p, F_DST_IP);
         p = ip(out, p, k.ipVersion(), k.dstHi(), k.dstLo());
-        p = put(out, p, F_SRC_PORT);
-        p = decimal(out, p, k.srcPort());
-        p = put(out, p, F_DST_PORT);
-        p = decimal(out, p, k.dstPort());
+        p = number(out, p, F_SRC_PORT, k.srcPort());
+        p = number(out, p, F_DST_PORT, k.dstPort());
         p = put(out, p, PROTOCOLS[k.protocol()]);
         p = put(out, p, F_FLOW_DURATION);
         p = duration(out, p, r.durationNanos());
-        p = put(out, p, F_PACKET_COUNT);
-        p = decimal(out, p, r.packetCount());
-        p = put(out, p, F_BYTE_COUNT);
-        p = decimal(out, p, r.byteCount());
+        p = number(out, p, F_PACKET_COUNT, r.packetCount());
+        p = number(out, p, F_BYTE_COUNT, r.byteCount());
         p = put(out, p, F_AVG_PACKET_SIZE);
         p = quotient(out, p, r.byteCount(), r.packetCount());
         p = put(out, p, F_START_TIME);
         p = time(out, p, r.startNanos());
-        p = put(out, p, F_SRC_PACKETS);
-        p = decimal(out, p, r.packetsForward());
-        p = put(out, p, F_DST_PACKETS);
-        p = decimal(out, p, r.packetsReverse());
-        p = put(out, p, F_SRC_BYTES);
-        p = decimal(out, p, r.bytesForward());
-        p = put(out, p, F_DST_BYTES);
-        p = decimal(out, p, r.bytesReverse());
-        p = put(out, p, F_SRC_IP_BYTES);
-        p = decimal(out, p, r.ipBytesForward());
-        p = put(out, p, F_DST_IP_BYTES);
-        p = decimal(out, p, r.ipBytesReverse());
-        p = put(out, p, F_SRC_TCP_FLAGS);
-        p = decimal(out, p, r.tcpFlagsForward());
-        p = put(out, p, F_DST_TCP_FLAGS);
-        p = decimal(out, p, r.tcpFlagsReverse());
+        p = number(out, p, F_SRC_PACKETS, r.packetsForward());
+        p = number(out, p, F_DST_PACKETS, r.packetsReverse());
+        p = number(out, p, F_SRC_BYTES, r.bytesForward());
+        p = number(out, p, F_DST_BYTES, r.bytesReverse());
+        p = number(out, p, F_SRC_IP_BYTES, r.ipBytesForward());
+        p = number(out, p, F_DST_IP_BYTES, r.ipBytesReverse());
+        p = number(out, p, F_SRC_TCP_FLAGS, r.tcpFlagsForward());
+        p = number(out, p, F_DST_TCP_FLAGS, r.tcpFlagsReverse());
         p = put(out, p, END_REASONS[r.endReason().ordinal()]);
-        p = put(out, p, F_IP_VERSION);
-        p = decimal(out, p, k.ipVersion());
-        p = put(out, p, F_VLAN);
-        p = decimal(out, p, k.vlan());
+        p = number(out, p, F_IP_VERSION, k.ipVersion());
+        p = number(out, p, F_VLAN, k.vlan());
         out[p++] = '}';
         return p;
     }
@@ -228,6 +213,11 @@ public final class FlowEventEncoder {
             System.arraycopy(c, 0, out, p, n);
         }
         return p + n;
+    }
+
+    /** A field: its name constant, then {@code v} in decimal. */
+    private static int number(byte[] out, int p, byte[] name, long v) {
+        return decimal(out, put(out, p, name), v);
     }
 
     /** {@code b} as a constant for {@link #put}: its bytes, zero padding, and its length in the last byte. */

@@ -3,7 +3,6 @@ package io.flowtrace.core.internal;
 import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowOptions;
-import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTraceException;
 import io.flowtrace.core.PluginFailureException;
@@ -15,31 +14,23 @@ import io.flowtrace.core.spi.Snapshot;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The running pipeline behind {@link io.flowtrace.core.FlowTrace}: the source thread decodes each frame, hashes its
- * flow key symmetrically and appends it to the batch of the worker that owns the flow; workers update their flow
- * tables and aggregators; finished records and merged snapshots go to every sink's queue.
+ * The running pipeline behind {@link io.flowtrace.core.FlowTrace}: wires its parts and runs them from start to end.
+ * The source feeds the {@link Dispatcher} (source thread), which hands batches to each {@link Worker} through its
+ * {@link BatchLane}; workers hand records to the {@link SinkFanOut} and aggregator state to the
+ * {@link SnapshotCollector}; {@link #stats()} sums the counters each part publishes.
  *
- * <p>Each worker runs on its own thread, so reading and decoding overlap with metering; on a machine with one core
- * a single worker runs on the source thread instead (no hand-off). Time is packet time: every batch carries
- * the source's clock, and when the clock crosses a tick every worker receives a batch, so idle flows expire and
- * snapshots are taken on all workers alike.
+ * <p>Each worker runs on its own thread ({@link ThreadedLane}), so reading and decoding overlap with metering; on a
+ * machine with one core a single worker runs on the source thread instead ({@link InlineLane}, no hand-off).
+ * {@link #run()} runs on the caller's thread (with a thread per part of a split source); {@link #stop()},
+ * {@link #stats()} and {@link #latestSnapshots()} may be called from any thread.
  */
-public final class Pipeline implements PacketHandler {
+public final class Pipeline {
     public static final int BATCH_SIZE = 256;
-    /**
-     * Batches in circulation per worker (about 8 MB of decoded packets). The source refills the batch the worker
-     * returned longest ago: with 64 (2 MB) its lines were often still held by the worker's core, and writing them
-     * took each line back from that core, which at times made reading and decoding three times slower than on one
-     * thread (HandOff in flowtrace-bench, on a 2-core VM: 175-190 ns a packet against 55-60; 65-105 with 256).
-     */
-    private static final int QUEUE_DEPTH = 256;
 
     /**
      * Everything the pipeline needs, prepared by the builder. {@code inline}: the single worker runs on the source
@@ -72,36 +63,16 @@ public final class Pipeline implements PacketHandler {
 
     private final Settings settings;
     private final PacketSource source;
-    private final PacketDecoder decoder;
-    private final DecodedPacket scratch = new DecodedPacket();
     private final Worker[] workers;
-    private final Thread[] threads;
-    private final Batch[] current;
-    private final SinkRunner[] sinks;
-    /** Listener runners by schedule. */
-    private final SinkRunner[][] listeners;
-    private final boolean inline;
-    private final boolean encodesJson;
-    private final boolean mayEncodeJson;
-    final SnapshotCollector snapshots;
-    final LongAdder aggregatorFailures = new LongAdder();
-    private final LongAdder records = new LongAdder();
-    /** Each schedule's interval (Long.MAX_VALUE: only at the end): a tick falls on every one of their boundaries. */
-    private final long[] snapshotNanos;
-    private final long periodNanos;
+    private final BatchLane[] lanes;
+    private final Dispatcher dispatcher;
+    private final SinkFanOut sinks;
+    private final SnapshotCollector snapshots;
+    private final AbortSignal abort = new AbortSignal(this::stopSources);
     /** The source is live: a heartbeat thread moves the clock by wall time when packets stop. */
     private final boolean live;
-    volatile boolean aborted;
-    private volatile Throwable abortCause;
 
-    // source-thread counters (read by others as approximate figures)
-    private long packetsRead;
-    private long bytesRead;
-    private long packetsDecoded;
-    private final long[] statusCounts = new long[DecodeStatus.values().length];
-    private long clock = Long.MIN_VALUE;
-    private long nextTick = Long.MIN_VALUE;
-    private long startedNanos;
+    private volatile long startedNanos;
     private volatile long elapsedNanos = -1;
     private volatile long finalFlushNanos;
 
@@ -109,49 +80,31 @@ public final class Pipeline implements PacketHandler {
         this.settings = settings;
         this.source = source;
         FlowOptions o = settings.options();
-        this.decoder = new PacketDecoder(o.decodeTunnels(), o.vlanInKey(), o.icmpTypeInKey());
+        PacketDecoder decoder = new PacketDecoder(o.decodeTunnels(), o.vlanInKey(), o.icmpTypeInKey());
         int n = settings.workers();
-        this.sinks = settings.sinks().toArray(new SinkRunner[0]);
-        int json = 0;
-        for (SinkRunner r : sinks) {
-            json += r.acceptsJson() ? 1 : 0;
-        }
-        // workers always encode when that saves work (one encoding for several sinks) or spreads it (several
-        // workers feeding one sink thread); a single worker feeding a single sink encodes only while the sink's
-        // thread is behind (the flush at the end of a capture), and otherwise leaves it to that thread
-        this.encodesJson = json > 1 || (json == 1 && n > 1);
-        this.mayEncodeJson = json > 0;
-        this.snapshots = new SnapshotCollector(n, this::deliverSnapshot);
         List<Schedule> schedules = settings.schedules();
         long[] intervals = new long[schedules.size()];
-        this.listeners = new SinkRunner[schedules.size()][];
+        List<List<SinkRunner>> listeners = new ArrayList<>();
         for (int i = 0; i < intervals.length; i++) {
             Duration d = schedules.get(i).interval();
             intervals[i] = d.isZero() ? Long.MAX_VALUE : d.toNanos();
-            listeners[i] = schedules.get(i).listeners().toArray(new SinkRunner[0]);
+            listeners.add(schedules.get(i).listeners());
         }
         long period = settings.period().isZero() ? Long.MAX_VALUE : settings.period().toNanos();
-        this.snapshotNanos = intervals;
-        this.periodNanos = period;
+        this.sinks = new SinkFanOut(settings.sinks(), listeners, n);
+        this.snapshots = new SnapshotCollector(n, sinks);
         this.live = source.isLive();
         Aggregator[] protos = settings.aggregators().toArray(new Aggregator[0]);
         int perWorker = (int) Math.min(SingleWriterFlowTable.MAX_CAPACITY, (o.maxFlows() + (long) n - 1) / n);
         int initial = Math.max(16, settings.initialCapacity() / n);
         this.workers = new Worker[n];
-        this.inline = settings.inline();
-        this.threads = new Thread[inline ? 0 : n];
-        this.current = new Batch[n];
+        this.lanes = new BatchLane[n];
         for (int i = 0; i < n; i++) {
             workers[i] = new Worker(i, o, settings.flowCache(), perWorker, initial, settings.context(), protos,
-                    intervals, period, this, inline ? 0 : QUEUE_DEPTH);
-            if (inline) {
-                current[i] = new Batch(BATCH_SIZE);
-            } else {
-                current[i] = acquire(workers[i]);
-                threads[i] = new Thread(workers[i], "flowtrace-worker-" + i);
-                threads[i].setDaemon(true);
-            }
+                    intervals, period, sinks, snapshots);
+            lanes[i] = settings.inline() ? new InlineLane(workers[i]) : new ThreadedLane(workers[i], abort);
         }
+        this.dispatcher = new Dispatcher(decoder, lanes, intervals, period);
     }
 
     /**
@@ -160,16 +113,9 @@ public final class Pipeline implements PacketHandler {
      */
     public FlowStats run() {
         startedNanos = System.nanoTime();
-        for (SinkRunner s : sinks) {
-            s.start();
-        }
-        for (SinkRunner[] ls : listeners) {
-            for (SinkRunner l : ls) {
-                l.start();
-            }
-        }
-        for (Thread t : threads) {
-            t.start();
+        sinks.start();
+        for (BatchLane lane : lanes) {
+            lane.start();
         }
         RuntimeException sourceError = null;
         EndReason reason = EndReason.END_OF_CAPTURE;
@@ -188,9 +134,9 @@ public final class Pipeline implements PacketHandler {
                 part.stop();
             }
         }
-        Heartbeat heartbeat = live || split.size() > 1 ? new Heartbeat(this, live) : null;
+        Heartbeat heartbeat = live || split.size() > 1 ? new Heartbeat(dispatcher, abort, live) : null;
         if (sourceError == null) {
-            sourceError = runSources(split, heartbeat != null ? heartbeat.start() : this);
+            sourceError = runSources(split, heartbeat != null ? heartbeat.start() : dispatcher);
         }
         if (stopRequested) {
             reason = EndReason.SHUTDOWN;
@@ -200,9 +146,11 @@ public final class Pipeline implements PacketHandler {
         }
         long sourceEnded = System.nanoTime();
         try {
-            finish(reason);
+            if (!abort.aborted()) {
+                dispatcher.finish(reason);
+            }
         } finally {
-            Map<String, Long> lost = SinkRunner.closeAll(allRunners(), settings.sinkCloseTimeout());
+            Map<String, Long> lost = sinks.close(settings.sinkCloseTimeout());
             long end = System.nanoTime();
             finalFlushNanos = end - sourceEnded;
             elapsedNanos = end - startedNanos;
@@ -217,8 +165,8 @@ public final class Pipeline implements PacketHandler {
                         .warn("not delivered within the shutdown time limit: {}", lost);
             }
         }
-        if (aborted) {
-            throw new FlowTraceException("pipeline failed: " + abortCause, abortCause);
+        if (abort.aborted()) {
+            throw abort.failure();
         }
         if (sourceError != null) {
             throw sourceError;
@@ -228,15 +176,6 @@ public final class Pipeline implements PacketHandler {
             throw new PluginFailureException(st);
         }
         return st;
-    }
-
-    /** Sinks, then every listener runner. */
-    private List<SinkRunner> allRunners() {
-        List<SinkRunner> all = new ArrayList<>(List.of(sinks));
-        for (SinkRunner[] ls : listeners) {
-            all.addAll(List.of(ls));
-        }
-        return all;
     }
 
     /**
@@ -306,12 +245,6 @@ public final class Pipeline implements PacketHandler {
         }
     }
 
-    void abort(Throwable t) {
-        abortCause = t;
-        aborted = true;
-        stopSources();
-    }
-
     /**
      * The wall-clock heartbeat of a live source: every {@value #HEARTBEAT_MILLIS} ms a thread of its own calls
      * {@link #onIdle} with the wall clock less {@value #HEARTBEAT_LAG_MILLIS} ms (packets may still be on their
@@ -320,13 +253,15 @@ public final class Pipeline implements PacketHandler {
      * uncontended while packets flow.
      */
     private static final class Heartbeat implements PacketHandler, Runnable {
-        private final Pipeline pipeline;
+        private final PacketHandler target;
+        private final AbortSignal abort;
         /** Null when the source is not live: the lock alone then serialises the parts of a split source. */
         private final Thread thread;
         private volatile boolean stopped;
 
-        Heartbeat(Pipeline pipeline, boolean beat) {
-            this.pipeline = pipeline;
+        Heartbeat(PacketHandler target, AbortSignal abort, boolean beat) {
+            this.target = target;
+            this.abort = abort;
             this.thread = beat ? new Thread(this, "flowtrace-heartbeat") : null;
             if (thread != null) {
                 thread.setDaemon(true);
@@ -356,17 +291,17 @@ public final class Pipeline implements PacketHandler {
         @Override
         public synchronized void onPacket(long timestampNanos, int linkType, byte[] data, int offset,
                                           int capturedLength, int wireLength, int interfaceIndex) {
-            pipeline.onPacket(timestampNanos, linkType, data, offset, capturedLength, wireLength, interfaceIndex);
+            target.onPacket(timestampNanos, linkType, data, offset, capturedLength, wireLength, interfaceIndex);
         }
 
         @Override
         public synchronized void onIdle(long nowNanos) {
-            pipeline.onIdle(nowNanos);
+            target.onIdle(nowNanos);
         }
 
         @Override
         public void run() {
-            while (!stopped && !pipeline.aborted) {
+            while (!stopped && !abort.aborted()) {
                 LockSupport.parkNanos(HEARTBEAT_MILLIS * 1_000_000L);
                 if (!stopped) {
                     onIdle((System.currentTimeMillis() - HEARTBEAT_LAG_MILLIS) * 1_000_000L);
@@ -378,180 +313,9 @@ public final class Pipeline implements PacketHandler {
     static final long HEARTBEAT_MILLIS = 250;
     static final long HEARTBEAT_LAG_MILLIS = 1_000;
 
-    // ---- source thread ----
-
-    @Override
-    public void onPacket(long timestampNanos, int linkType, byte[] data, int offset, int capturedLength,
-                         int wireLength, int interfaceIndex) {
-        packetsRead++;
-        bytesRead += wireLength;
-        // one worker: decode straight into the batch's next slot (it joins the batch only if it decodes)
-        boolean single = workers.length == 1;
-        DecodedPacket p = single ? current[0].packets[current[0].count] : scratch;
-        DecodeStatus st = decoder.decode(data, offset, capturedLength, linkType, p);
-        statusCounts[st.ordinal()]++;
-        if (timestampNanos > clock) {
-            clock = timestampNanos;
-            if (clock >= nextTick) {
-                // before this packet joins a batch: a window ending at the tick must not include it
-                tick();
-            }
-        }
-        if (!st.metered()) {
-            return;
-        }
-        packetsDecoded++;
-        p.timestampNanos = timestampNanos;
-        p.wireLength = wireLength;
-        p.capturedLength = capturedLength;
-        p.interfaceIndex = interfaceIndex;
-        int w = single ? 0 : workerOf(p.flowHash, workers.length);
-        Batch b = current[w];
-        DecodedPacket slot = b.packets[b.count];
-        if (slot != p) {
-            // decoded into the scratch packet (several workers), or a tick handed over the batch p was decoded
-            // into (p lies past its count there, unseen by the worker)
-            Batch.copy(p, slot);
-        }
-        b.count++;
-        if (b.isFull()) {
-            send(w);
-        }
-    }
-
     /** The worker of a packet: from its seeded flow hash, so that both directions of a flow go to one worker. */
     public static int workerOf(int flowHash, int workers) {
         return (int) (((flowHash * 0x9E3779B9L) & 0xFFFF_FFFFL) * workers >>> 32);
-    }
-
-    @Override
-    public void onIdle(long nowNanos) {
-        if (nowNanos > clock && clock != Long.MIN_VALUE) {
-            clock = nowNanos;
-        }
-        if (clock != Long.MIN_VALUE) {
-            tick();
-        }
-    }
-
-    /** Every worker gets its batch now, with the clock, so time moves on everywhere. */
-    private void tick() {
-        for (int w = 0; w < workers.length; w++) {
-            send(w);
-        }
-        if (clock != Long.MIN_VALUE) {
-            long next = Math.min(after(clock, 1_000_000_000L), after(clock, periodNanos));
-            for (long every : snapshotNanos) {
-                next = Math.min(next, after(clock, every));
-            }
-            nextTick = next;
-        }
-    }
-
-    private static long after(long t, long every) {
-        return every == Long.MAX_VALUE ? Long.MAX_VALUE : Math.floorDiv(t, every) * every + every;
-    }
-
-    private void send(int w) {
-        Batch b = current[w];
-        b.clock = clock;
-        if (inline) {
-            workers[0].process(b);
-            b.reset();
-            return;
-        }
-        Worker worker = workers[w];
-        worker.inbound.offer(b); // never full: no more batches circulate than it holds (QUEUE_DEPTH)
-        current[w] = acquire(worker);
-    }
-
-    private Batch acquire(Worker worker) {
-        if (worker.unbuilt > 0) {
-            worker.unbuilt--;
-            return new Batch(BATCH_SIZE);
-        }
-        Batch next;
-        int idle = 0;
-        while ((next = worker.free.relaxedPoll()) == null) {
-            if (aborted) {
-                throw new FlowTraceException("pipeline failed: " + abortCause, abortCause);
-            }
-            if (++idle < 64) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(20_000);
-            }
-        }
-        return next;
-    }
-
-    private void finish(EndReason reason) {
-        if (aborted) {
-            return;
-        }
-        for (int w = 0; w < workers.length; w++) {
-            send(w);
-            Batch end = current[w];
-            end.kind = Batch.KIND_END;
-            end.endReason = reason;
-            end.clock = clock;
-            if (inline) {
-                workers[0].process(end);
-                end.reset();
-            } else {
-                workers[w].inbound.offer(end);
-            }
-        }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FlowTraceException("interrupted while waiting for workers to finish");
-            }
-        }
-    }
-
-    // ---- worker threads ----
-
-    /** Whether workers encode every record for the JSON sinks (several such sinks, or several workers). */
-    boolean encodesJson() {
-        return encodesJson;
-    }
-
-    /** Whether some sink takes JSON at all, so a worker may encode for it when it is behind. */
-    boolean mayEncodeJson() {
-        return mayEncodeJson;
-    }
-
-    /** Whether a sink that takes JSON has fallen behind ({@link SinkRunner#behind()}). */
-    boolean jsonSinkBehind() {
-        for (SinkRunner s : sinks) {
-            if (s.acceptsJson() && s.behind()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Hands a finished record, and its JSON encoding when the worker made one, to every sink. */
-    void deliver(FlowEvent r, byte[] json) {
-        records.increment();
-        for (SinkRunner s : sinks) {
-            s.offer(r, json);
-        }
-    }
-
-    /** Hands a merged snapshot of schedule {@code schedule} to its listeners' queues (and the sinks' for the main). */
-    private void deliverSnapshot(int schedule, Snapshot s) {
-        for (SinkRunner l : listeners[schedule]) {
-            l.offer(s);
-        }
-        if (schedule == 0) {
-            for (SinkRunner r : sinks) {
-                r.offer(s);
-            }
-        }
     }
 
     /** The last snapshot of every aggregator task. */
@@ -561,47 +325,19 @@ public final class Pipeline implements PacketHandler {
 
     /** Counters so far; exact once {@link #run()} has returned. */
     public FlowStats stats() {
-        Map<String, Long> malformed = new LinkedHashMap<>();
-        long nonIp = 0;
-        for (DecodeStatus s : DecodeStatus.values()) {
-            long c = statusCounts[s.ordinal()];
-            if (s == DecodeStatus.NON_IP) {
-                nonIp = c;
-            } else if (s != DecodeStatus.OK && c > 0) {
-                malformed.put(s.counterName(), c);
-            }
-        }
-        FlowCache.Counters flows = FlowCache.Counters.ZERO;
-        long active = 0;
+        WorkerCounters sum = WorkerCounters.ZERO;
         for (Worker w : workers) {
-            flows = flows.plus(w.cache.counters());
-            active += w.cache.size();
+            sum = sum.plus(w.counters());
         }
-        long created = flows.created();
-        Map<EndReason, Long> reasons = flows.endReasons();
-        Map<String, FlowStats.SinkStats> sinkStats = new LinkedHashMap<>();
-        for (SinkRunner s : allRunners()) {
-            sinkStats.put(s.name(), new FlowStats.SinkStats(s.delivered(), s.retried(), s.failed(), s.dropped(), s.undelivered(),
-                    safeCounters(s)));
-        }
-        long el = elapsedNanos >= 0 ? elapsedNanos : (startedNanos == 0 ? 0 : System.nanoTime() - startedNanos);
-        return new FlowStats(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, created, active,
-                records.sum(), reasons, sinkStats, safeCounters(source), aggregatorFailures.sum(),
-                snapshots.failures(), Duration.ofNanos(el),
-                Duration.ofNanos(elapsedNanos >= 0 ? finalFlushNanos : 0));
+        long started = startedNanos;
+        long el = elapsedNanos >= 0 ? elapsedNanos : (started == 0 ? 0 : System.nanoTime() - started);
+        return PipelineStats.of(dispatcher.counters().withOwn(safeCounters(source)), sum, sinks.stats(),
+                snapshots.failures(), Duration.ofNanos(el), Duration.ofNanos(elapsedNanos >= 0 ? finalFlushNanos : 0));
     }
 
     private static Map<String, Long> safeCounters(PacketSource s) {
         try {
             return Map.copyOf(s.counters());
-        } catch (RuntimeException e) {
-            return Map.of();
-        }
-    }
-
-    private static Map<String, Long> safeCounters(SinkRunner s) {
-        try {
-            return Map.copyOf(s.sink().counters());
         } catch (RuntimeException e) {
             return Map.of();
         }

@@ -1,6 +1,7 @@
 package io.flowtrace.core.internal;
 
 import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.QueueFullPolicy;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.Snapshot;
@@ -166,15 +167,20 @@ public final class SinkRunner {
             throw e;
         } finally {
             // what is left when delivery was abandoned is counted, never delivered from another thread
-            while (queue.poll() != null) {
-                undelivered.incrementAndGet();
-            }
-            try {
-                sink.close();
-            } catch (Exception | LinkageError | AssertionError e) {
-                Log.LOG.warn("sink '{}' failed to close: {}", name, e.toString());
-            }
+            discardAndClose();
             closed = true;
+        }
+    }
+
+    /** Counts what is still queued as undelivered and closes the sink (a close that throws is logged). */
+    private void discardAndClose() {
+        while (queue.poll() != null) {
+            undelivered.incrementAndGet();
+        }
+        try {
+            sink.close();
+        } catch (Exception | LinkageError | AssertionError e) {
+            Log.LOG.warn("sink '{}' failed to close: {}", name, e.toString());
         }
     }
 
@@ -257,14 +263,7 @@ public final class SinkRunner {
         LockSupport.unpark(thread); // an idle delivery thread parks for up to a millisecond: it need not wait that out
         if (thread.getState() == Thread.State.NEW) {
             closed = true; // never started: nothing was delivered, nothing to close on its thread
-            while (queue.poll() != null) {
-                undelivered.incrementAndGet();
-            }
-            try {
-                sink.close();
-            } catch (Exception | LinkageError | AssertionError e) {
-                Log.LOG.warn("sink '{}' failed to close: {}", name, e.toString());
-            }
+            discardAndClose();
         }
     }
 
@@ -375,6 +374,17 @@ public final class SinkRunner {
     /** Still queued when shutdown ran out of time. */
     public long undelivered() {
         return undelivered.get();
+    }
+
+    /** These counters with the sink's own, as {@link FlowStats#sinks()} reports them. */
+    public FlowStats.SinkStats stats() {
+        Map<String, Long> own;
+        try {
+            own = Map.copyOf(sink.counters());
+        } catch (RuntimeException e) {
+            own = Map.of();
+        }
+        return new FlowStats.SinkStats(delivered(), retried(), failed(), dropped(), undelivered(), own);
     }
 
     public int queued() {

@@ -5,18 +5,23 @@ import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Aggregator;
-import org.jctools.queues.atomic.SpscAtomicArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One shard of the pipeline: its own flow cache and its own instance of every aggregator, fed batches of packets
- * whose flows hash to it. Runs on its own thread, or inline on the source thread when there is one worker.
+ * whose flows hash to it ({@link #process}). Its records go to the {@link SinkFanOut}, its aggregators' state for
+ * each snapshot window to the {@link SnapshotCollector}.
+ *
+ * <p>Single writer: {@link #process} and {@link #finished()} are called on one thread at a time, the worker's own
+ * ({@link ThreadedLane}) or the source thread ({@link InlineLane}). {@link #counters()} may be called from any
+ * thread.
  */
-final class Worker implements FlowEmitter, Runnable {
+final class Worker implements FlowEmitter {
     /** Made at the first message: a run that logs nothing never starts SLF4J (some 30 ms of start-up). */
     private static final class Log {
         static final Logger LOG = LoggerFactory.getLogger(Worker.class);
@@ -28,34 +33,43 @@ final class Worker implements FlowEmitter, Runnable {
      */
     private static final int GROUP = 32;
 
+    /** Written by the worker with release stores and read by others with acquire loads: whole, never torn. */
+    private static final VarHandle EVENTS;
+    private static final VarHandle AGGREGATOR_FAILURES;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            EVENTS = l.findVarHandle(Worker.class, "events", long.class);
+            AGGREGATOR_FAILURES = l.findVarHandle(Worker.class, "aggregatorFailures", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final int id;
-    final FlowCache cache;
+    private final FlowCache cache;
     private final Aggregator[] aggregators;
-    private final Pipeline pipeline;
+    private final SinkFanOut sinks;
+    private final SnapshotCollector snapshots;
     private final long[] snapshotIntervals; // nanos by schedule, Long.MAX_VALUE: only at the end
     private final long period;           // nanos, Long.MAX_VALUE: never reset
-    final SpscAtomicArrayQueue<Batch> inbound;
-    final SpscAtomicArrayQueue<Batch> free;
-    /**
-     * Batches the source may still make for this worker (source thread only). It makes them as it needs them, before
-     * taking any back from {@link #free}, so a short run makes few and a long one reuses the one returned longest ago.
-     */
-    int unbuilt;
     private long stateStart = Long.MIN_VALUE;
     private final long[] nextSnapshot;
     private long nextReset;
+    private long events;
     private long aggregatorFailures;
     private byte[] jsonScratch = new byte[1024];
     private int untilCheck;
     private boolean encoding;
-    volatile boolean finished;
-    volatile Throwable failure;
+    private boolean finished;
 
     Worker(int id, FlowOptions options, FlowCache.Factory cacheFactory, int maxFlows, int initialCapacity,
-           RecordContext context, Aggregator[] prototypes, long[] snapshotIntervals, long period, Pipeline pipeline,
-           int queueDepth) {
+           RecordContext context, Aggregator[] prototypes, long[] snapshotIntervals, long period, SinkFanOut sinks,
+           SnapshotCollector snapshots) {
         this.id = id;
-        this.pipeline = pipeline;
+        this.sinks = sinks;
+        this.snapshots = snapshots;
         this.cache = java.util.Objects.requireNonNull(
                 cacheFactory.create(new CacheContext(options, id, maxFlows, Math.min(maxFlows, initialCapacity), this,
                         context)),
@@ -67,21 +81,13 @@ final class Worker implements FlowEmitter, Runnable {
         this.snapshotIntervals = snapshotIntervals.clone();
         this.nextSnapshot = new long[snapshotIntervals.length];
         this.period = period;
-        if (queueDepth > 0) {
-            inbound = new SpscAtomicArrayQueue<>(queueDepth);
-            free = new SpscAtomicArrayQueue<>(queueDepth);
-            unbuilt = queueDepth;
-        } else {
-            inbound = null;
-            free = null;
-        }
     }
 
-    /** Processes one batch: packets, then time. */
+    /** Processes one batch: packets, then time; or the end batch: every flow flushed, the last snapshots taken. */
     void process(Batch batch) {
-        if (batch.kind == Batch.KIND_END) {
+        if (batch.isEnd()) {
             advanceClock(batch.clock);
-            finish(batch.endReason, batch.clock);
+            finish(batch.endReason(), batch.clock);
             return;
         }
         DecodedPacket[] ps = batch.packets;
@@ -164,7 +170,7 @@ final class Worker implements FlowEmitter, Runnable {
                 aggregatorFailed(aggregators[i], e);
                 copy = aggregators[i].newEmpty();
             }
-            pipeline.snapshots.part(schedule, i, stateStart, end, copy);
+            snapshots.part(schedule, i, stateStart, end, copy);
         }
     }
 
@@ -182,6 +188,17 @@ final class Worker implements FlowEmitter, Runnable {
         finished = true;
     }
 
+    /** Whether the end batch has been processed. */
+    boolean finished() {
+        return finished;
+    }
+
+    /** The counters so far: approximate while the worker runs, exact once it has finished. Any thread. */
+    WorkerCounters counters() {
+        return new WorkerCounters((long) EVENTS.getAcquire(this), (long) AGGREGATOR_FAILURES.getAcquire(this),
+                cache.size(), cache.counters());
+    }
+
     @Override
     public void emit(FlowEvent record) {
         for (Aggregator a : aggregators) {
@@ -191,17 +208,18 @@ final class Worker implements FlowEmitter, Runnable {
                 aggregatorFailed(a, e);
             }
         }
-        pipeline.deliver(record, encodeNow() ? json(record) : null);
+        EVENTS.setRelease(this, events + 1);
+        sinks.deliver(record, encodeNow() ? json(record) : null);
     }
 
     /** Whether to encode the next record: always, or (looked at every 64 records) while a JSON sink is behind. */
     private boolean encodeNow() {
-        if (!pipeline.mayEncodeJson()) {
+        if (!sinks.mayEncodeJson()) {
             return false;
         }
         if (--untilCheck <= 0) {
             untilCheck = 64;
-            encoding = pipeline.encodesJson() || pipeline.jsonSinkBehind();
+            encoding = sinks.encodesJson() || sinks.jsonSinkBehind();
         }
         return encoding;
     }
@@ -216,39 +234,11 @@ final class Worker implements FlowEmitter, Runnable {
     }
 
     private void aggregatorFailed(Aggregator a, RuntimeException e) {
-        if (aggregatorFailures++ % 100_000 == 0) {
-            Log.LOG.warn("aggregator '{}' threw ({} failure(s) on worker {}): {}", a.task(), aggregatorFailures, id,
+        long failures = aggregatorFailures;
+        AGGREGATOR_FAILURES.setRelease(this, failures + 1);
+        if (failures % 100_000 == 0) {
+            Log.LOG.warn("aggregator '{}' threw ({} failure(s) on worker {}): {}", a.task(), failures + 1, id,
                     e.toString());
-        }
-        pipeline.aggregatorFailures.increment();
-    }
-
-    /** Thread body in threaded mode: take batches until the end batch. */
-    @Override
-    public void run() {
-        try {
-            int idle = 0;
-            while (!finished) {
-                Batch b = inbound.relaxedPoll();
-                if (b == null) {
-                    if (pipeline.aborted) {
-                        return;
-                    }
-                    if (++idle < 64) {
-                        Thread.onSpinWait();
-                    } else {
-                        LockSupport.parkNanos(idle < 1000 ? 20_000 : 500_000);
-                    }
-                    continue;
-                }
-                idle = 0;
-                process(b);
-                b.reset();
-                free.offer(b);
-            }
-        } catch (Throwable t) {
-            failure = t;
-            pipeline.abort(t);
         }
     }
 }

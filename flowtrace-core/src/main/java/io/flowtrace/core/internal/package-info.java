@@ -1,8 +1,8 @@
 /**
  * The machinery behind {@link io.flowtrace.core.FlowTrace}, exported only to flowtrace's own modules: the packet
  * decoder, the per-worker {@link io.flowtrace.core.internal.SingleWriterFlowTable} (the default
- * {@link io.flowtrace.core.FlowCache}), the sharded {@link io.flowtrace.core.internal.Pipeline} with its batches and
- * workers, the per-sink {@link io.flowtrace.core.internal.SinkRunner}, and the JSON encoders with the arrangement
+ * {@link io.flowtrace.core.FlowCache}), the sharded {@link io.flowtrace.core.internal.Pipeline} with its batch lanes
+ * and workers, the per-sink {@link io.flowtrace.core.internal.SinkRunner}, and the JSON encoders with the arrangement
  * that lets a worker encode an event once for the built-in sinks ({@link io.flowtrace.core.internal.JsonEncodedSink}).
  *
  * <p>Threading: the source thread decodes and dispatches; each worker thread owns one flow table and one instance of

@@ -1,0 +1,27 @@
+package io.flowtrace.core.internal;
+
+import java.util.Map;
+
+/**
+ * The source thread's counters at one moment: frames read and decoded ({@link Dispatcher#counters()}) and the
+ * source's own counters. Immutable.
+ *
+ * @param packetsRead    frames handed over by the source
+ * @param bytesRead      their wire bytes
+ * @param packetsDecoded frames metered
+ * @param nonIp          frames without IP
+ * @param malformed      frames that could not be decoded, by reason (only reasons seen)
+ * @param own            the source's own counters ({@link io.flowtrace.core.spi.PacketSource#counters()})
+ */
+record SourceCounters(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
+                      Map<String, Long> own) {
+    SourceCounters {
+        malformed = Map.copyOf(malformed);
+        own = Map.copyOf(own);
+    }
+
+    /** The same counters with the source's own ones. */
+    SourceCounters withOwn(Map<String, Long> sourceOwn) {
+        return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, sourceOwn);
+    }
+}
