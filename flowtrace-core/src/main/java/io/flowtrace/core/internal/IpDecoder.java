@@ -13,7 +13,7 @@ import static io.flowtrace.core.internal.Bytes.u64;
  */
 final class IpDecoder {
     private static final int IPV4_HEADER = 20;
-    private static final int IPV6_HEADER = 40;
+    static final int IPV6_HEADER = 40;
     private static final int IPV6_FRAGMENT_HEADER = 8;
 
     private final TransportDecoder transport;

@@ -12,7 +12,7 @@ import static io.flowtrace.core.internal.Bytes.u32;
  * The first VLAN tag of the outer frame is kept as {@code vlan}. One per {@link PacketDecoder}.
  */
 final class LinkDecoder {
-    private static final int ETHERNET_HEADER = 14;
+    static final int ETHERNET_HEADER = 14;
     /** FabricPath's outer MACs, ethertype and FTag/TTL before the original Ethernet frame. */
     private static final int FABRICPATH_HEADER = 16;
     private static final int SLL_HEADER = 16;

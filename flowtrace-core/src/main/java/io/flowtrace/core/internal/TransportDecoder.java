@@ -8,7 +8,7 @@ import static io.flowtrace.core.internal.Bytes.u16;
  * {@link TunnelDecoder}. One per {@link PacketDecoder}; no state of its own.
  */
 final class TransportDecoder {
-    private static final int UDP_HEADER = 8;
+    static final int UDP_HEADER = 8;
     private static final int SCTP_HEADER = 12;
     /** Type, code, checksum and four message bytes. */
     private static final int ICMP_HEADER = 8;

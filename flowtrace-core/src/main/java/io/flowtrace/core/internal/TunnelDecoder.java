@@ -16,11 +16,8 @@ final class TunnelDecoder {
     static final int GTP_U_PORT = 2152;
     static final int TEREDO_PORT = 3544;
 
-    private static final int UDP_HEADER = 8;
     private static final int VXLAN_HEADER = 8;
-    private static final int ETHERNET_HEADER = 14;
     private static final int GTP_HEADER = 8;
-    private static final int IPV6_HEADER = 40;
     /** Teredo's IPv6 prefix 2001:0::/32, as the first four bytes of an address. */
     private static final int TEREDO_PREFIX = 0x20010000;
     /** GTP-U message type of a G-PDU, the one that carries a user packet. */
@@ -89,13 +86,13 @@ final class TunnelDecoder {
 
     /** The UDP datagram at {@code p} (ports {@code sp}, {@code dp}) if it is VXLAN, GTP-U or Teredo. */
     DecodeStatus udp(byte[] b, int p, int end, int sp, int dp, DecodedPacket out) {
-        if (end - p < UDP_HEADER) {
+        if (end - p < TransportDecoder.UDP_HEADER) {
             return DecodeStatus.OK; // nothing of the payload captured: the outer packet is all there is
         }
         int udpLength = u16(b, p + 4);
-        int declaredEnd = udpLength >= UDP_HEADER ? p + udpLength : end;
+        int declaredEnd = udpLength >= TransportDecoder.UDP_HEADER ? p + udpLength : end;
         int uend = declaredEnd < end ? declaredEnd : end;
-        int q = p + UDP_HEADER;
+        int q = p + TransportDecoder.UDP_HEADER;
         if (dp == VXLAN_PORT || sp == VXLAN_PORT) {
             return vxlan(b, q, end, uend, declaredEnd, out);
         }
@@ -107,15 +104,16 @@ final class TunnelDecoder {
         }
         // Teredo relays talk to clients from any port (Zeek detects it on every UDP packet): accept it there only
         // with a Teredo address (2001:0::/32) on one side, so that no ordinary UDP payload is mistaken for it
-        if (uend - q >= IPV6_HEADER && ((b[q] & 0xf0) == 0x60 || (b[q] == 0 && (b[q + 1] == 0 || b[q + 1] == 1)))) {
+        if (uend - q >= IpDecoder.IPV6_HEADER
+                && ((b[q] & 0xf0) == 0x60 || (b[q] == 0 && (b[q + 1] == 0 || b[q + 1] == 1)))) {
             return teredo(b, q, end, uend, declaredEnd, true, out);
         }
         return DecodeStatus.OK;
     }
 
     private DecodeStatus vxlan(byte[] b, int q, int end, int uend, int declaredEnd, DecodedPacket out) {
-        if (uend - q < VXLAN_HEADER + ETHERNET_HEADER) {
-            return shortTunnel(q, VXLAN_HEADER + ETHERNET_HEADER, end, declaredEnd);
+        if (uend - q < VXLAN_HEADER + LinkDecoder.ETHERNET_HEADER) {
+            return shortTunnel(q, VXLAN_HEADER + LinkDecoder.ETHERNET_HEADER, end, declaredEnd);
         }
         if ((b[q] & 0x08) == 0) {
             return DecodeStatus.OK; // no valid VNI: not VXLAN
@@ -182,10 +180,10 @@ final class TunnelDecoder {
         if (uend - q >= 2 && (b[q] & 0xff) == 0 && (b[q + 1] & 0xff) == 0) {
             q += 8; // origin indication
         }
-        if (uend - q < IPV6_HEADER) {
-            return anyPort ? DecodeStatus.OK : shortTunnel(q, IPV6_HEADER, end, declaredEnd);
+        if (uend - q < IpDecoder.IPV6_HEADER) {
+            return anyPort ? DecodeStatus.OK : shortTunnel(q, IpDecoder.IPV6_HEADER, end, declaredEnd);
         }
-        if (((b[q] & 0xff) >>> 4) != 6 || q + IPV6_HEADER + u16(b, q + 4) != declaredEnd) {
+        if (((b[q] & 0xff) >>> 4) != 6 || q + IpDecoder.IPV6_HEADER + u16(b, q + 4) != declaredEnd) {
             return DecodeStatus.OK;
         }
         if (anyPort && u32(b, q + 8) != TEREDO_PREFIX && u32(b, q + 24) != TEREDO_PREFIX) {
