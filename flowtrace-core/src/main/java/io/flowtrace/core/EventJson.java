@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.flowtrace.core.internal.FlowEventEncoder;
+import io.flowtrace.core.internal.JsonTree;
 import io.flowtrace.core.internal.SnapshotEncoder;
 import io.flowtrace.core.spi.Snapshot;
 
@@ -165,42 +166,12 @@ public final class EventJson {
                 throw new FlowTraceException("event JSON: " + p.currentToken() + " (expected: an object)");
             }
             @SuppressWarnings("unchecked")
-            Map<String, Object> m = (Map<String, Object>) value(p);
+            Map<String, Object> m = (Map<String, Object>) JsonTree.value(p);
             return m;
         } catch (JsonProcessingException e) {
             throw new FlowTraceException("event JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new FlowTraceException("event JSON: " + e.getMessage(), e);
-        }
-    }
-
-    private static Object value(JsonParser p) throws IOException {
-        switch (p.currentToken()) {
-            case START_OBJECT: {
-                Map<String, Object> m = new LinkedHashMap<>();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    p.nextToken();
-                    m.put(name, value(p));
-                }
-                return m;
-            }
-            case START_ARRAY: {
-                List<Object> list = new ArrayList<>();
-                while (p.nextToken() != JsonToken.END_ARRAY) {
-                    list.add(value(p));
-                }
-                return list;
-            }
-            case VALUE_STRING: return p.getText();
-            case VALUE_NUMBER_INT:
-                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue()
-                        : (Object) p.getLongValue();
-            case VALUE_NUMBER_FLOAT: return p.getDoubleValue();
-            case VALUE_TRUE: return Boolean.TRUE;
-            case VALUE_FALSE: return Boolean.FALSE;
-            case VALUE_NULL: return null;
-            default: throw new IOException("unexpected " + p.currentToken());
         }
     }
 

@@ -5,6 +5,7 @@ import io.flowtrace.bench.Captures;
 import io.flowtrace.bench.PacketBenchmark;
 import io.flowtrace.core.internal.DecodedPacket;
 import io.flowtrace.core.internal.PacketDecoder;
+import io.flowtrace.testkit.frames.Frames;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Param;
@@ -17,24 +18,27 @@ import java.util.List;
 
 /**
  * The decoder over 4096 generated frames held back to back in one array, as the reader hands them over:
- * Ethernet/IPv4/TCP, Ethernet/IPv6 (TCP and UDP), and Ethernet/802.1Q/IPv4.
+ * Ethernet/IPv4/TCP, Ethernet/IPv6 (TCP and UDP), Ethernet/802.1Q/IPv4, and Ethernet/IPv4/TCP inside VXLAN with
+ * tunnel decoding on (every layer class on the path, the link layer twice).
  */
 @State(Scope.Thread)
 public class DecoderBenchmark extends PacketBenchmark {
     static final int FRAMES = 4096;
 
-    @Param({"ipv4-tcp", "ipv6", "vlan-ipv4"})
+    @Param({"ipv4-tcp", "ipv6", "vlan-ipv4", "vxlan-ipv4"})
     public String traffic;
 
     private byte[] buffer;
     private final int[] offsets = new int[FRAMES];
     private final int[] lengths = new int[FRAMES];
-    private final PacketDecoder decoder = new PacketDecoder(false, false);
+    private PacketDecoder decoder;
     private final DecodedPacket packet = new DecodedPacket();
 
     @Setup
     public void setup() {
         boolean v6 = traffic.equals("ipv6");
+        boolean vxlan = traffic.equals("vxlan-ipv4");
+        decoder = new PacketDecoder(vxlan, false);
         Path f = Captures.temporary(20_000, 2_000, 1.0, v6 ? 1.0 : 0.0, 3);
         List<byte[]> frames;
         try {
@@ -48,7 +52,7 @@ public class DecoderBenchmark extends PacketBenchmark {
             if (n == FRAMES) {
                 break;
             }
-            if (traffic.equals("ipv4-tcp") && fr[23] != 6) {
+            if ((traffic.equals("ipv4-tcp") || vxlan) && fr[23] != 6) {
                 continue;
             }
             if (traffic.equals("vlan-ipv4")) {
@@ -60,6 +64,10 @@ public class DecoderBenchmark extends PacketBenchmark {
                 t[15] = 42;
                 System.arraycopy(fr, 12, t, 16, fr.length - 12);
                 fr = t;
+            }
+            if (vxlan) {
+                fr = Frames.eth(0x0800, Frames.ipv4(17, "10.0.0.1", "10.0.0.2", Frames.udp(40000 + n % 1000, 4789,
+                        Frames.cat("08000000 00007b00", fr))));
             }
             offsets[n] = all.size();
             lengths[n] = fr.length;

@@ -65,8 +65,6 @@ final class PcapLiveSource implements PacketSource {
     private static final int PCAP_ERROR_PERM_DENIED = -8;
     private static final int PCAP_ERROR_IFACE_NOT_UP = -9;
     private static final int PCAP_ERROR_PROMISC_PERM_DENIED = -11;
-    /** DLT_RAW as libpcap reports it on Linux and most systems; capture files call it LINKTYPE_RAW (101). */
-    private static final int DLT_RAW = 12;
 
     private final String plugin;
     private final LiveCaptureSettings settings;
@@ -236,7 +234,7 @@ final class PcapLiveSource implements PacketSource {
     }
 
     static int linkTypeOf(int dlt) {
-        return dlt == DLT_RAW ? LinkType.RAW : dlt;
+        return dlt == LinkType.DLT_RAW ? LinkType.RAW : dlt; // capture files call it LINKTYPE_RAW
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.flowtrace.capture.live.RecordingHandler.Seen;
 import io.flowtrace.core.FlowEvent;
 
 import java.util.List;
+import java.util.function.ToLongFunction;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,16 +65,6 @@ record Exchange(int tcpPort, int udpPort, int messages) {
                         "UDP bytes server to client"));
     }
 
-    private long wire(List<Seen> seen, int protocol, boolean toServer) {
-        long n = 0;
-        for (Seen s : seen) {
-            if (ours(s, protocol, toServer)) {
-                n += s.wireLength();
-            }
-        }
-        return n;
-    }
-
     private int serverPort(int protocol) {
         return protocol == 6 ? tcpPort : udpPort;
     }
@@ -98,10 +89,18 @@ record Exchange(int tcpPort, int udpPort, int messages) {
     }
 
     private long payload(List<Seen> seen, int protocol, boolean toServer) {
+        return sum(seen, protocol, toServer, Seen::payloadLength);
+    }
+
+    private long wire(List<Seen> seen, int protocol, boolean toServer) {
+        return sum(seen, protocol, toServer, Seen::wireLength);
+    }
+
+    private long sum(List<Seen> seen, int protocol, boolean toServer, ToLongFunction<Seen> field) {
         long n = 0;
         for (Seen s : seen) {
             if (ours(s, protocol, toServer)) {
-                n += s.payloadLength();
+                n += field.applyAsLong(s);
             }
         }
         return n;

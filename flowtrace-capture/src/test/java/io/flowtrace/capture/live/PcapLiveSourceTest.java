@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -59,69 +60,80 @@ class PcapLiveSourceTest {
         return server;
     }
 
-    /** Runs the client's exchange with {@code server} and waits until {@code handler} has seen all of it. */
-    private static void exchangeAndAwait(TrafficMaker.Server server, Exchange exchange, RecordingHandler handler)
-            throws Exception {
-        server.start();
-        TrafficMaker.client(InetAddress.getLoopbackAddress(), server.tcpPort(), server.udpPort(), MESSAGES);
-        server.await();
-        handler.awaitUntil(exchange::complete, 10_000);
+    /** A source capturing one loopback exchange, running from construction on, before any traffic. */
+    private final class LoopbackCapture {
+        final TrafficMaker.Server server = server();
+        final Exchange exchange = new Exchange(server.tcpPort(), server.udpPort(), MESSAGES);
+        final RecordingHandler handler = new RecordingHandler();
+        final PcapLiveSource source;
+        final Running running;
+
+        /** @param settings the source's settings beside its interface and the exchange's filter */
+        LoopbackCapture(Map<String, String> settings) throws Exception {
+            Map<String, String> all = new HashMap<>(settings);
+            all.put("interface", "lo");
+            all.put("filter", exchange.filter());
+            source = LiveTestSupport.open(all, ONE_HOUR, PcapLiveSource.SYSTEM_CLOCK);
+            toClose.add(source);
+            running = new Running(source, handler);
+        }
+
+        /** Runs the client's exchange with the server and waits until the handler has seen all of it. */
+        void exchange() throws Exception {
+            server.start();
+            TrafficMaker.client(InetAddress.getLoopbackAddress(), server.tcpPort(), server.udpPort(), MESSAGES);
+            server.await();
+            handler.awaitUntil(exchange::complete, 10_000);
+        }
+
+        /** The exchange, then the capture stopped. */
+        void exchangeAndStop() throws Exception {
+            exchange();
+            running.stopAndJoin();
+        }
     }
 
     @Test
     void capturesEveryTcpAndUdpPacketExchangedOnLoopbackInBothDirections() throws Exception {
-        TrafficMaker.Server server = server();
-        Exchange exchange = new Exchange(server.tcpPort(), server.udpPort(), MESSAGES);
-        PcapLiveSource source = open(exchange.filter(), ONE_HOUR);
-        RecordingHandler handler = new RecordingHandler();
-        Running running = new Running(source, handler);
+        LoopbackCapture capture = new LoopbackCapture(Map.of());
 
-        exchangeAndAwait(server, exchange, handler);
-        running.stopAndJoin();
+        capture.exchangeAndStop();
 
-        assertNull(running.failure);
-        exchange.assertCaptured(handler.seen());
-        assertEquals(0, handler.other(), "frames outside the filter");
+        assertNull(capture.running.failure);
+        capture.exchange.assertCaptured(capture.handler.seen());
+        assertEquals(0, capture.handler.other(), "frames outside the filter");
     }
 
     @Test
     void flowRecordsOfTheLoopbackExchangeCountWhatWasSentPerDirection() throws Exception {
-        TrafficMaker.Server server = server();
-        Exchange exchange = new Exchange(server.tcpPort(), server.udpPort(), MESSAGES);
-        PcapLiveSource raw = open(exchange.filter(), ONE_HOUR);
-        RecordingHandler handler = new RecordingHandler();
-        Running running = new Running(raw, handler);
-        PcapLiveSource metered = open(exchange.filter(), Duration.ofSeconds(1));
+        LoopbackCapture raw = new LoopbackCapture(Map.of());
+        PcapLiveSource metered = open(raw.exchange.filter(), Duration.ofSeconds(1));
         LiveTestSupport.Meter meter = new LiveTestSupport.Meter(metered);
         toClose.add(meter);
 
-        exchangeAndAwait(server, exchange, handler);
-        LiveTestSupport.awaitPacketsRead(metered, handler.seen().size()); // the meter's capture sees the same
-        running.stopAndJoin();
+        raw.exchange();
+        LiveTestSupport.awaitPacketsRead(metered, raw.handler.seen().size()); // the meter's capture sees the same
+        raw.running.stopAndJoin();
         List<io.flowtrace.core.FlowEvent> records = meter.stop();
 
-        exchange.assertRecords(records, handler.seen());
+        raw.exchange.assertRecords(records, raw.handler.seen());
     }
 
     @Test
     void framesCarryWallClockNanosecondTimestampsTheirWholeLengthAndEthernetLinkType() throws Exception {
-        TrafficMaker.Server server = server();
-        Exchange exchange = new Exchange(server.tcpPort(), server.udpPort(), MESSAGES);
-        PcapLiveSource source = open(exchange.filter(), ONE_HOUR);
-        RecordingHandler handler = new RecordingHandler();
-        Running running = new Running(source, handler);
+        LoopbackCapture capture = new LoopbackCapture(Map.of());
 
         long before = PcapLiveSource.SYSTEM_CLOCK.getAsLong();
-        exchangeAndAwait(server, exchange, handler);
+        capture.exchange();
         long after = PcapLiveSource.SYSTEM_CLOCK.getAsLong();
-        running.stopAndJoin();
+        capture.running.stopAndJoin();
 
-        List<Seen> seen = handler.seen();
-        assertTrue(exchange.complete(seen));
+        List<Seen> seen = capture.handler.seen();
+        assertTrue(capture.exchange.complete(seen));
         long previous = Long.MIN_VALUE;
         boolean subMicrosecond = false;
         for (Seen s : seen) {
-            assertEquals(1, s.linkType(), "loopback is Ethernet (LinkType.ETHERNET)");
+            assertEquals(LinkType.ETHERNET, s.linkType(), "loopback is Ethernet");
             assertEquals(s.wireLength(), s.capturedLength(), "snaplen keeps whole frames");
             assertTrue(s.timestampNanos() >= before - 1_000_000 && s.timestampNanos() <= after + 1_000_000,
                     "timestamp " + s.timestampNanos() + " within the exchange [" + before + ", " + after + "]");
@@ -134,20 +146,12 @@ class PcapLiveSourceTest {
 
     @Test
     void snaplenCutsFramesButKeepsTheirWireLength() throws Exception {
-        TrafficMaker.Server server = server();
-        Exchange exchange = new Exchange(server.tcpPort(), server.udpPort(), MESSAGES);
-        PcapLiveSource source = LiveTestSupport.open(
-                Map.of("interface", "lo", "filter", exchange.filter(), "snaplen", "64"), ONE_HOUR,
-                PcapLiveSource.SYSTEM_CLOCK);
-        toClose.add(source);
-        RecordingHandler handler = new RecordingHandler();
-        Running running = new Running(source, handler);
+        LoopbackCapture capture = new LoopbackCapture(Map.of("snaplen", "64"));
 
-        exchangeAndAwait(server, exchange, handler);
-        running.stopAndJoin();
+        capture.exchangeAndStop();
 
-        List<Seen> seen = handler.seen();
-        assertTrue(exchange.complete(seen));
+        List<Seen> seen = capture.handler.seen();
+        assertTrue(capture.exchange.complete(seen));
         for (Seen s : seen) {
             assertTrue(s.capturedLength() <= 64, "captured " + s.capturedLength());
         }
@@ -157,19 +161,14 @@ class PcapLiveSourceTest {
 
     @Test
     void countersReportPacketsReadAndNoKernelDrops() throws Exception {
-        TrafficMaker.Server server = server();
-        Exchange exchange = new Exchange(server.tcpPort(), server.udpPort(), MESSAGES);
-        PcapLiveSource source = open(exchange.filter(), ONE_HOUR);
-        RecordingHandler handler = new RecordingHandler();
-        Running running = new Running(source, handler);
+        LoopbackCapture capture = new LoopbackCapture(Map.of());
 
-        exchangeAndAwait(server, exchange, handler);
-        running.stopAndJoin();
+        capture.exchangeAndStop();
 
-        Map<String, Long> counters = source.counters();
-        long packets = handler.seen().size() + handler.other();
+        Map<String, Long> counters = capture.source.counters();
+        long packets = capture.handler.seen().size() + capture.handler.other();
         assertEquals(packets, counters.get("packets_read"));
-        long bytes = handler.seen().stream().mapToLong(Seen::capturedLength).sum();
+        long bytes = capture.handler.seen().stream().mapToLong(Seen::capturedLength).sum();
         assertEquals(bytes, counters.get("bytes_read"));
         assertTrue(counters.get("kernel_received") >= packets, counters.toString());
         assertEquals(0L, counters.get("kernel_dropped"));

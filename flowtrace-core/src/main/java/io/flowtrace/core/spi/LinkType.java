@@ -15,6 +15,10 @@ public final class LinkType {
     public static final int ETHERNET = 1;
     /** PPP, with or without HDLC-like framing. */
     public static final int PPP = 9;
+    /** Raw IP as libpcap's {@code DLT_RAW} on most systems (live capture, some old files); read as {@link #RAW}. */
+    public static final int DLT_RAW = 12;
+    /** Raw IP as OpenBSD's {@code DLT_RAW}; read as {@link #RAW}. */
+    public static final int DLT_RAW_OPENBSD = 14;
     /** PPP in HDLC-like framing. */
     public static final int PPP_HDLC = 50;
     /** Raw IP, version from the first nibble. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.flowtrace.core.IpText;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -297,7 +296,7 @@ class PacketDecoderCorpusTest {
         }
     }
 
-    /** Just enough JSON for the Arkime baselines: objects to maps, arrays to lists, numbers, strings. */
+    /** The Arkime baselines read as {@link JsonTree} values, and the lookups over them. */
     static final class Json {
         private Json() {
         }
@@ -305,35 +304,8 @@ class PacketDecoderCorpusTest {
         static Object read(String text) throws IOException {
             try (JsonParser p = new JsonFactory().createParser(text)) {
                 p.nextToken();
-                return value(p);
+                return JsonTree.value(p);
             }
-        }
-
-        private static Object value(JsonParser p) throws IOException {
-            JsonToken t = p.currentToken();
-            if (t == JsonToken.START_OBJECT) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    p.nextToken();
-                    m.put(name, value(p));
-                }
-                return m;
-            }
-            if (t == JsonToken.START_ARRAY) {
-                List<Object> l = new ArrayList<>();
-                while (p.nextToken() != JsonToken.END_ARRAY) {
-                    l.add(value(p));
-                }
-                return l;
-            }
-            if (t == JsonToken.VALUE_NUMBER_INT) {
-                return p.getLongValue();
-            }
-            if (t == JsonToken.VALUE_NULL) {
-                return null;
-            }
-            return p.getText();
         }
 
         static Object get(Object o, String name) {
