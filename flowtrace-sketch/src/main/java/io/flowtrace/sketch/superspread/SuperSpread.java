@@ -31,8 +31,7 @@ import java.util.Arrays;
  * </ul>
  * A key's spread estimate is the mean of the counters of its buckets that still hold it (0 if none). The
  * engine takes the largest; where a spreader holds its buckets, each counter is an unbiased estimate from an
- * independent sampler, and their mean has a smaller error (measured on Zipf traffic, 1 MiB, 4 rows: median
- * relative error 2.4% against 4-6% for the maximum), while a decayed row is simply not counted.
+ * independent sampler, and their mean has a smaller error than the maximum, while a decayed row is not counted.
  *
  * <p><b>Merge: approximate.</b> Registers merge exactly (maximum), but a bucket's key and counter summarise an
  * order-dependent contest that cannot be replayed. {@link #merge} therefore takes the register-wise maximum and,
