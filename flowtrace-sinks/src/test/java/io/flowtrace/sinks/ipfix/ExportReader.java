@@ -167,6 +167,11 @@ final class ExportReader {
         nextSequence.put(domain, version == 10 ? sequence + data : sequence + 1);
     }
 
+    /** A new transport session (a TCP connection) begins: sequence numbers are checked afresh. */
+    synchronized void newSession() {
+        nextSequence.clear();
+    }
+
     synchronized List<DataRecord> records() {
         return List.copyOf(records);
     }

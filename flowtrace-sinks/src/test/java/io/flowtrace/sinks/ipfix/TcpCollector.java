@@ -51,6 +51,7 @@ final class TcpCollector implements AutoCloseable {
             try {
                 Socket s = server.accept();
                 lastNanos = System.nanoTime();
+                reader.newSession(); // connections come one after another in these tests
                 connections.add(s);
                 Thread t = new Thread(() -> read(s), "tcp-collector-conn");
                 t.setDaemon(true);
