@@ -167,7 +167,10 @@ final class MessageWriter {
         openSet = -1;
     }
 
-    /** IANA's flowEndReason: 1 idle timeout, 2 active timeout, 3 end of flow detected, 4 forced end, 5 lack of resources. */
+    /**
+     * IANA's flowEndReason: 1 idle timeout, 2 active timeout, 3 end of flow detected, 4 forced end, 5 lack of
+     * resources.
+     */
     static int endReason(EndReason r) {
         switch (r) {
             case IDLE_TIMEOUT: return 1;

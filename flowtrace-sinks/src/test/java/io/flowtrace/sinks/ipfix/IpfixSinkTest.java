@@ -254,7 +254,8 @@ class IpfixSinkTest {
         PluginConfig config = new PluginConfig("sink 'ipfix'", Map.of("version", "5", "mtu", "100", "prot", "1"));
         ConfigurationException e = assertThrows(ConfigurationException.class,
                 () -> IpfixSinkProvider.settings(config));
-        for (String part : List.of("host: missing", "version: '5'", "mtu: 100", "unknown key 'prot'", "template-packets")) {
+        for (String part : List.of("host: missing", "version: '5'", "mtu: 100", "unknown key 'prot'",
+                "template-packets")) {
             assertTrue(e.getMessage().contains(part), part + " in " + e.getMessage());
         }
     }

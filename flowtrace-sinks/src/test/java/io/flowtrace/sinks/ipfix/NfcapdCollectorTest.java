@@ -99,7 +99,8 @@ class NfcapdCollectorTest {
                 long b = "ip".equals(bytes) ? (reverse ? e.ipBytesReverse() : e.ipBytesForward())
                         : (reverse ? e.bytesReverse() : e.bytesForward());
                 var k = reverse ? e.key().reversed() : e.key();
-                expected.add(line(k.protocol(), k.srcAddress(), k.srcPort(), k.dstAddress(), k.dstPort(), k.vlan(), p, b,
+                expected.add(line(k.protocol(), k.srcAddress(), k.srcPort(), k.dstAddress(), k.dstPort(), k.vlan(),
+                        p, b,
                         Math.floorDiv(e.startNanos(), 1_000_000L), Math.floorDiv(e.endNanos(), 1_000_000L),
                         k.protocol() == 6 ? (reverse ? e.tcpFlagsReverse() : e.tcpFlagsForward()) : 0));
                 packets += p;
@@ -116,9 +117,9 @@ class NfcapdCollectorTest {
             missing.removeAll(collected);
             List<String> extra = new ArrayList<>(collected);
             extra.removeAll(expected);
-            fail("records nfdump read differ from the NDJSON output's: " + missing.size() + " expected not read, first "
-                    + missing.subList(0, Math.min(3, missing.size())) + "; " + extra.size() + " read not expected, first "
-                    + extra.subList(0, Math.min(3, extra.size())));
+            fail("records nfdump read differ from the NDJSON output's: " + missing.size() + " expected not read,"
+                    + " first " + missing.subList(0, Math.min(3, missing.size())) + "; " + extra.size() + " read not"
+                    + " expected, first " + extra.subList(0, Math.min(3, extra.size())));
         }
         assertTrue(collectorLog.contains("Packets: " + packets + ", Bytes: " + octets), collectorLog);
         System.out.println("ipfix version " + version + " -> nfcapd: " + events.size() + " events, "
@@ -155,7 +156,8 @@ class NfcapdCollectorTest {
                 out.add(line(protocol, InetAddress.getByName(r.get(v6 ? "src6_addr" : "src4_addr").asText()),
                         icmp ? 0 : r.get("src_port").asLong(),
                         InetAddress.getByName(r.get(v6 ? "dst6_addr" : "dst4_addr").asText()),
-                        icmp ? r.get("icmp_type").asLong() << 8 | r.get("icmp_code").asLong() : r.get("dst_port").asLong(),
+                        icmp ? r.get("icmp_type").asLong() << 8 | r.get("icmp_code").asLong()
+                                : r.get("dst_port").asLong(),
                         r.get("src_vlan").asLong(), r.get("in_packets").asLong(), r.get("in_bytes").asLong(),
                         millis(r.get("first").asText()), millis(r.get("last").asText()),
                         protocol == 6 ? flags(r.get("tcp_flags").asText()) : 0));
