@@ -1,7 +1,7 @@
 /**
  * flowtrace sinks: {@code file} and {@code stdout} (NDJSON, CSV), {@code http} (JSON over HTTP with batching and
- * retries) and {@code nats} (core NATS or JetStream). Each is found by name through
- * {@link io.flowtrace.core.spi.SinkProvider}; only the providers are public.
+ * retries), {@code nats} (core NATS or JetStream) and {@code ipfix} (IPFIX or NetFlow v9 to a flow collector). Each
+ * is found by name through {@link io.flowtrace.core.spi.SinkProvider}; only the providers are public.
  */
 @SuppressWarnings("requires-automatic") // jnats publishes no module descriptor (see the requires below)
 module io.flowtrace.sinks {
@@ -14,11 +14,13 @@ module io.flowtrace.sinks {
     exports io.flowtrace.sinks.file;
     exports io.flowtrace.sinks.http;
     exports io.flowtrace.sinks.nats;
+    exports io.flowtrace.sinks.ipfix;
     exports io.flowtrace.sinks.internal to io.flowtrace.examples; // the agent's start line redacts URLs alike
 
     provides io.flowtrace.core.spi.SinkProvider with
             io.flowtrace.sinks.file.FileSinkProvider,
             io.flowtrace.sinks.file.StdoutSinkProvider,
             io.flowtrace.sinks.http.HttpSinkProvider,
-            io.flowtrace.sinks.nats.NatsSinkProvider;
+            io.flowtrace.sinks.nats.NatsSinkProvider,
+            io.flowtrace.sinks.ipfix.IpfixSinkProvider;
 }
