@@ -43,7 +43,9 @@ class CountMinHostileKeysTest {
         ps.forEach(byDefault::onPacket);
         // the victim's counters hold its one packet and its share of the background, far from the attacker's
         assertTrue(byDefault.estimate(victim) < 1_000, "victim " + byDefault.estimate(victim));
-        assertTrue(byDefault.snapshot(0, 1).rows().stream().noneMatch(r -> r.key().containsValue("10.0.0.1")));
+        // it may still rank among the background's keys, whose estimates are all counter noise, but never as heavy
+        assertTrue(byDefault.snapshot(0, 1).rows().stream()
+                .noneMatch(r -> r.key().containsValue("10.0.0.1") && r.value() >= 1_000));
     }
 
     @Test
