@@ -116,7 +116,8 @@ final class AgentCommand implements Command {
         b.hostname(hostname);
         b.localAddresses(localAddresses());
 
-        boolean sinkNamed = Meter.apply(cli, file, b);
+        String eventFormat = values.get(CommandSettings.EVENT_FORMAT);
+        boolean sinkNamed = Meter.apply(cli, file, b, eventFormat);
         String endpoint = values.get(CommandSettings.ENDPOINT_URL);
         boolean endpointGiven = !values.isDefault(CommandSettings.ENDPOINT_URL);
         if (!sinkNamed || endpointGiven) {
@@ -129,7 +130,7 @@ final class AgentCommand implements Command {
                 http.put("batch", String.valueOf(batch));
                 http.put("interval", Durations.format(values.get(CommandSettings.SEND_INTERVAL)));
             }
-            b.sink("http", http);
+            b.sink("http", Meter.withEventFormat("http", http, eventFormat));
         }
         boolean quiet = cli.has(CommandSettings.QUIET);
 

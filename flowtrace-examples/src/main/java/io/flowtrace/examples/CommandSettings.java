@@ -39,8 +39,13 @@ final class CommandSettings {
             .defaultText("none").env("AGENT_USER")
             .help("once the interface is open, run as this user, its groups and no capabilities (as tcpdump -Z)")
             .build();
+    static final Setting<String> EVENT_FORMAT = Setting.of("event-format", ValueType.choice("flowtrace", "sensor"))
+            .defaultValue("flowtrace").env("AGENT_EVENT_FORMAT")
+            .help("the events' JSON: flowtrace (every field), or sensor: the Go sensor's fourteen fields exactly "
+                    + "(ports as strings, TCP and UDP only); for the built-in sinks that set no event-format")
+            .build();
     static final List<Setting<?>> AGENT = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, ENDPOINT_URL,
-            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, USER);
+            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, EVENT_FORMAT, USER);
 
     static final Setting<String> CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
             .help("a YAML file: flowtrace's (flow:, sinks:, aggregators:, ...) or the analysis engine's "

@@ -9,6 +9,9 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.flowtrace.core.settings.Setting;
+
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,7 +46,9 @@ final class FlowsCommand implements Command {
 
     @Override
     public List<Options> options() {
-        return List.of(Meter.FLOW, Meter.OUTPUT, new Options("report", List.of(CommandSettings.TOP_TALKERS,
+        List<Setting<?>> output = new ArrayList<>(CommandSettings.OUTPUT);
+        output.add(CommandSettings.EVENT_FORMAT);
+        return List.of(Meter.FLOW, new Options("output", output), new Options("report", List.of(CommandSettings.TOP_TALKERS,
                 CommandSettings.NO_PROGRESS, CommandSettings.QUIET)));
     }
 
@@ -51,14 +56,18 @@ final class FlowsCommand implements Command {
     public int run(CommandLine a, PrintStream out, PrintStream err) throws Exception {
         Path capture = Meter.capture(a);
         Integer topN = a.value(CommandSettings.TOP_TALKERS);
-        RunConfig file = Meter.config(a, env, "flows", Set.of(), Set.of(RunConfig.FLOW, RunConfig.SINKS,
-                RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
+        RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(List.of(CommandSettings.EVENT_FORMAT)),
+                Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
+        // the agent's variable is not read here: a capture file's run does not change with the agent's environment
+        String eventFormat = Resolved.of(List.of(CommandSettings.EVENT_FORMAT), a, name -> null, file)
+                .get(CommandSettings.EVENT_FORMAT);
 
         FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));
-        boolean sink = Meter.apply(a, file, b);
+        boolean sink = Meter.apply(a, file, b, eventFormat);
         if (!sink) {
             // the process's standard output itself, not System.out: a PrintStream hides write errors
-            b.sink(StdoutSinkProvider.to(out == System.out ? new FileOutputStream(FileDescriptor.out) : out));
+            b.sink(StdoutSinkProvider.to(out == System.out ? new FileOutputStream(FileDescriptor.out) : out,
+                    eventFormat));
         }
         RunReport.TopTalkers talkers = topN != null ? new RunReport.TopTalkers() : null;
         if (talkers != null) {

@@ -100,6 +100,30 @@ final class Meter {
      * @throws UsageException naming the option or key path of a bad value, or a rule the builder refused
      */
     static boolean apply(CommandLine cli, RunConfig file, FlowTrace.Builder b) {
+        return apply(cli, file, b, "flowtrace");
+    }
+
+    /** The built-in sinks, which take {@code event-format}. */
+    private static final Set<String> FORMATTED = Set.of("file", "stdout", "http", "nats");
+
+    /**
+     * {@code config} of a sink of {@code type}, with {@code event-format} set to {@code eventFormat} when the type is
+     * a built-in one and the sink does not set its own.
+     */
+    static Map<String, String> withEventFormat(String type, Map<String, String> config, String eventFormat) {
+        if (eventFormat.equals("flowtrace") || !FORMATTED.contains(type) || config.containsKey("event-format")) {
+            return config;
+        }
+        Map<String, String> m = new LinkedHashMap<>(config);
+        m.put("event-format", eventFormat);
+        return m;
+    }
+
+    /**
+     * As {@link #apply(CommandLine, RunConfig, FlowTrace.Builder)}, the sinks in {@code eventFormat}
+     * ({@link #withEventFormat}).
+     */
+    static boolean apply(CommandLine cli, RunConfig file, FlowTrace.Builder b, String eventFormat) {
         try {
             for (Setting<?> s : FlowSettings.all()) {
                 RunConfig.Value v = file.flow(s);
@@ -111,19 +135,20 @@ final class Meter {
             }
             boolean sink = !file.sinks().isEmpty();
             for (RunConfig.PluginSpec p : file.sinks()) {
-                b.sink(p.type(), p.config());
+                b.sink(p.type(), withEventFormat(p.type(), p.config(), eventFormat));
             }
             for (RunConfig.PluginSpec p : file.aggregators()) {
                 b.aggregator(p.type(), p.config());
             }
             if (cli.has(CommandSettings.OUT)) {
-                b.sink("file", Map.of("path", cli.text(CommandSettings.OUT)));
+                b.sink("file", withEventFormat("file", Map.of("path", cli.text(CommandSettings.OUT)), eventFormat));
                 sink = true;
             }
             for (String s : cli.all(CommandSettings.SINK)) {
                 int colon = s.indexOf(':');
                 String name = colon < 0 ? s : s.substring(0, colon);
-                b.sink(name, colon < 0 ? Map.of() : pairs("--sink " + name, s.substring(colon + 1)));
+                b.sink(name, withEventFormat(name, colon < 0 ? Map.of() : pairs("--sink " + name,
+                        s.substring(colon + 1)), eventFormat));
                 sink = true;
             }
             for (String s : cli.all(CommandSettings.AGGREGATOR)) {
