@@ -408,7 +408,7 @@ public final class FlowEventEncoder {
     }
 
     /** {@code v} as exactly {@code digits} digits, zero-padded, written from the right two at a time. */
-    private static int fixed(byte[] out, int p, long v, int digits) {
+    static int fixed(byte[] out, int p, long v, int digits) {
         int end = p + digits;
         int q = end;
         while (q - p >= 2) {
