@@ -30,18 +30,20 @@ final class FlowsCommand implements Command {
 
     @Override
     public String summary() {
-        return "meter a capture file (pcap, pcapng, .gz) into flow events";
+        return "meter capture files (pcap, pcapng, .gz; - for standard input) into flow events";
     }
 
     @Override
     public String synopsis() {
-        return "flows CAPTURE [options]";
+        return "flows CAPTURE... [options]";
     }
 
     @Override
     public String description() {
         return "Writes one JSON flow event per line to stdout (or to --out / --sink), with each aggregator\n"
-                + "snapshot as a JSON line among them, and a summary to stderr.";
+                + "snapshot as a JSON line among them, and a summary to stderr. CAPTURE is a file, a FIFO\n"
+                + "(<(zcat x.pcap.gz)) or - (standard input); several are read as one capture, their packets\n"
+                + "merged in time order.";
     }
 
     @Override
@@ -54,7 +56,7 @@ final class FlowsCommand implements Command {
 
     @Override
     public int run(CommandLine a, PrintStream out, PrintStream err) throws Exception {
-        Path capture = Meter.capture(a);
+        List<String> captures = Meter.captures(a);
         Integer topN = a.value(CommandSettings.TOP_TALKERS);
         RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(List.of(CommandSettings.EVENT_FORMAT)),
                 Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
@@ -62,7 +64,8 @@ final class FlowsCommand implements Command {
         String eventFormat = Resolved.of(List.of(CommandSettings.EVENT_FORMAT), a, name -> null, file)
                 .get(CommandSettings.EVENT_FORMAT);
 
-        FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));
+        FlowTrace.Builder b = FlowTrace.builder();
+        Meter.source(captures, b);
         boolean sink = Meter.apply(a, file, b, eventFormat);
         if (!sink) {
             // the process's standard output itself, not System.out: a PrintStream hides write errors
@@ -75,7 +78,7 @@ final class FlowsCommand implements Command {
         }
         FlowTrace meter = b.build();
         Progress progress = !a.has(CommandSettings.NO_PROGRESS) && Progress.stderrIsTerminal()
-                ? Progress.start(meter, isGzip(capture) ? -1 : Files.size(capture), err) : null;
+                ? Progress.start(meter, Meter.totalSize(captures), err) : null;
         Meter.Outcome outcome;
         try {
             outcome = Meter.Outcome.of(meter);
@@ -96,13 +99,5 @@ final class FlowsCommand implements Command {
             err.println("flowtrace flows: " + line);
         }
         return exit;
-    }
-
-    private static boolean isGzip(Path p) {
-        try (java.io.InputStream in = Files.newInputStream(p)) {
-            return in.read() == 0x1f && in.read() == 0x8b;
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 }

@@ -4,6 +4,7 @@ import io.flowtrace.core.CaptureFileException;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.FlowTraceException;
+import io.flowtrace.capture.PcapFileSource;
 import io.flowtrace.core.settings.FlowSettings;
 import io.flowtrace.core.settings.Setting;
 import io.flowtrace.core.spi.PluginConfig;
@@ -13,6 +14,7 @@ import io.flowtrace.examples.config.RunConfig;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -59,21 +61,67 @@ final class Meter {
     }
 
     /**
-     * The command's one CAPTURE argument.
+     * The command's CAPTURE arguments: files, FIFOs ({@code <(zcat x.pcap.gz)}), or {@code -} for standard input
+     * (once).
      *
-     * @throws UsageException when there is none or more than one
-     * @throws FlowTraceException when the file does not exist
+     * @throws UsageException when there is none, or {@code -} is given twice
+     * @throws FlowTraceException when a file does not exist or is a directory
      */
-    static Path capture(CommandLine a) {
-        if (a.positional.size() != 1) {
-            throw new UsageException(a.positional.isEmpty() ? "missing CAPTURE (a pcap, pcapng or .gz file)"
-                    : "expected one CAPTURE, got " + a.positional.size() + ": " + a.positional);
+    static List<String> captures(CommandLine a) {
+        if (a.positional.isEmpty()) {
+            throw new UsageException("missing CAPTURE (a pcap, pcapng or .gz file, a FIFO, or - for standard input)");
         }
-        Path capture = Path.of(a.positional.get(0));
-        if (!Files.isRegularFile(capture)) {
-            throw new FlowTraceException(capture + ": no such file");
+        int stdin = 0;
+        for (String c : a.positional) {
+            if (c.equals("-")) {
+                if (++stdin > 1) {
+                    throw new UsageException("- (standard input) given twice");
+                }
+                continue;
+            }
+            Path p = Path.of(c);
+            if (!Files.exists(p) || Files.isDirectory(p)) {
+                throw new FlowTraceException(c + ": no such file");
+            }
         }
-        return capture;
+        return List.copyOf(a.positional);
+    }
+
+    /**
+     * Sets the source: {@code pcap-file} for one capture, else the captures merged in time order
+     * ({@link PcapFileSource#open(List)}).
+     */
+    static void source(List<String> captures, FlowTrace.Builder b) throws java.io.IOException {
+        if (captures.size() == 1) {
+            b.source("pcap-file", Map.of("path", captures.get(0)));
+        } else {
+            b.source(PcapFileSource.open(captures));
+        }
+    }
+
+    /** The bytes to read, for a progress bar: -1 unless every capture is a regular, uncompressed file. */
+    static long totalSize(List<String> captures) {
+        long total = 0;
+        for (String c : captures) {
+            Path p = Path.of(c);
+            if (c.equals("-") || !Files.isRegularFile(p) || isGzip(p)) {
+                return -1;
+            }
+            try {
+                total += Files.size(p);
+            } catch (java.io.IOException e) {
+                return -1;
+            }
+        }
+        return total;
+    }
+
+    private static boolean isGzip(Path p) {
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /**

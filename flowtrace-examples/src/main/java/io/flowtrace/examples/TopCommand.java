@@ -32,7 +32,7 @@ final class TopCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "top CAPTURE --key FIELDS [options]";
+        return "top CAPTURE... --key FIELDS [options]";
     }
 
     @Override
@@ -52,11 +52,12 @@ final class TopCommand implements Command {
 
     @Override
     public int run(CommandLine a, PrintStream out, PrintStream err) throws Exception {
-        Path capture = Meter.capture(a);
+        List<String> captures = Meter.captures(a);
         Map<String, String> task = taskSettings(a);
         String type = task.remove("type");
 
-        FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));
+        FlowTrace.Builder b = FlowTrace.builder();
+        Meter.source(captures, b);
         Meter.apply(a, RunConfig.none(), b);
         b.aggregator(type, task);
         FlowTrace meter = b.build();
