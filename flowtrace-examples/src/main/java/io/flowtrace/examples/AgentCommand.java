@@ -69,6 +69,7 @@ final class AgentCommand implements Command {
     public List<Options> options() {
         List<Setting<?>> own = new ArrayList<>(CommandSettings.AGENT);
         own.add(CommandSettings.QUIET);
+        own.add(CommandSettings.LOG_LEVEL);
         return List.of(new Options("sensor settings", own), Meter.FLOW, Meter.OUTPUT);
     }
 

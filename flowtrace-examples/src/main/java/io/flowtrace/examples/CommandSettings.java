@@ -63,6 +63,11 @@ final class CommandSettings {
             .help("run an aggregator task: exact, count-min, super-spread, hll (repeatable)").build();
     static final List<Setting<?>> OUTPUT = List.of(CONFIG, OUT, SINK, AGGREGATOR);
 
+    static final Setting<String> LOG_LEVEL = Setting.of("log-level", ValueType.choice("error", "warn", "info", "debug"))
+            .defaultValue("warn").commandLineOnly().help("what is logged to stderr").build();
+    static final Setting<String> FORMAT = Setting.of("format", ValueType.choice("json", "table")).defaultValue("json")
+            .commandLineOnly().help("json: one JSON object per row; table: aligned columns for people").build();
+
     static final Setting<Integer> TOP_TALKERS = Setting.of("top-talkers", ValueType.integer(1, 10_000))
             .commandLineOnly().help("after the summary, the N addresses with the most bytes (ranked among the "
                     + "first 1,000,000 addresses; later ones counted)").build();
@@ -87,7 +92,8 @@ final class CommandSettings {
     static final Setting<String> MEMORY = Setting.of("memory", ValueType.text("SIZE"))
             .defaultText("count-min 256KiB, super-spread 1MiB").commandLineOnly()
             .help("sketch memory, e.g. 256KiB, 1MiB").build();
-    static final List<Setting<?>> TOP = List.of(KEY, METRIC, LIMIT, EXACT, MAX_KEYS, SKETCH, MEMORY, QUIET);
+    static final List<Setting<?>> TOP = List.of(KEY, METRIC, LIMIT, EXACT, MAX_KEYS, SKETCH, MEMORY, FORMAT, QUIET,
+            LOG_LEVEL);
 
     private CommandSettings() {
     }

@@ -51,7 +51,7 @@ final class FlowsCommand implements Command {
         List<Setting<?>> output = new ArrayList<>(CommandSettings.OUTPUT);
         output.add(CommandSettings.EVENT_FORMAT);
         return List.of(Meter.FLOW, new Options("output", output), new Options("report", List.of(CommandSettings.TOP_TALKERS,
-                CommandSettings.NO_PROGRESS, CommandSettings.QUIET)));
+                CommandSettings.NO_PROGRESS, CommandSettings.QUIET, CommandSettings.LOG_LEVEL)));
     }
 
     @Override
