@@ -178,7 +178,7 @@ final class Meter {
                 if (cli.has(s)) {
                     apply(s, "--" + s.name(), cli.text(s), b);
                 } else if (v != null) {
-                    apply(s, v.where(), v.text(), b);
+                    apply(s, file.located(v.where()), v.text(), b);
                 }
             }
             boolean sink = !file.sinks().isEmpty();
