@@ -88,6 +88,25 @@ public final class PcapFileSource implements PacketSource {
         return sources.size() == 1 ? sources.get(0) : new MergedCaptureFiles(sources);
     }
 
+    /**
+     * As {@link #open(java.util.List)}, the packets passed through a BPF filter compiled by libpcap (as tcpdump's
+     * {@code -r FILE EXPR}); an empty filter passes everything and needs no libpcap.
+     *
+     * @throws io.flowtrace.core.ConfigurationException when the filter does not compile, or libpcap cannot be loaded
+     */
+    public static PacketSource open(java.util.List<String> captures, String bpfFilter) throws IOException {
+        PacketSource s = open(captures);
+        if (bpfFilter == null || bpfFilter.isBlank()) {
+            return s;
+        }
+        try {
+            return BpfFilteredSource.of(s, bpfFilter);
+        } catch (RuntimeException | Error e) {
+            s.close();
+            throw e;
+        }
+    }
+
     /** As {@link #open(Path)}, with the size of the read buffer (at least 256 KiB plus a record header). */
     static PcapFileSource open(Path path, int bufferSize) throws IOException {
         Objects.requireNonNull(path, "path");

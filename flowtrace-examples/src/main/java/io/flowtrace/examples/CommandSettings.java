@@ -92,8 +92,8 @@ final class CommandSettings {
     static final Setting<String> MEMORY = Setting.of("memory", ValueType.text("SIZE"))
             .defaultText("count-min 256KiB, super-spread 1MiB").commandLineOnly()
             .help("sketch memory, e.g. 256KiB, 1MiB").build();
-    static final List<Setting<?>> TOP = List.of(KEY, METRIC, LIMIT, EXACT, MAX_KEYS, SKETCH, MEMORY, FORMAT, QUIET,
-            LOG_LEVEL);
+    static final List<Setting<?>> TOP = List.of(KEY, METRIC, LIMIT, EXACT, MAX_KEYS, SKETCH, MEMORY, FORMAT,
+            BPF_FILTER, QUIET, LOG_LEVEL);
 
     private CommandSettings() {
     }

@@ -48,7 +48,8 @@ final class FlowsCommand implements Command {
 
     @Override
     public List<Options> options() {
-        List<Setting<?>> output = new ArrayList<>(CommandSettings.OUTPUT);
+        List<Setting<?>> output = new ArrayList<>(List.of(CommandSettings.BPF_FILTER));
+        output.addAll(CommandSettings.OUTPUT);
         output.add(CommandSettings.EVENT_FORMAT);
         return List.of(Meter.FLOW, new Options("output", output), new Options("report", List.of(CommandSettings.TOP_TALKERS,
                 CommandSettings.NO_PROGRESS, CommandSettings.QUIET, CommandSettings.LOG_LEVEL)));
@@ -65,7 +66,7 @@ final class FlowsCommand implements Command {
                 .get(CommandSettings.EVENT_FORMAT);
 
         FlowTrace.Builder b = FlowTrace.builder();
-        Meter.source(captures, b);
+        Meter.source(captures, a, b);
         boolean sink = Meter.apply(a, file, b, eventFormat);
         if (!sink) {
             // the process's standard output itself, not System.out: a PrintStream hides write errors

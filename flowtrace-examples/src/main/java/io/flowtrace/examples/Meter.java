@@ -89,13 +89,15 @@ final class Meter {
 
     /**
      * Sets the source: {@code pcap-file} for one capture, else the captures merged in time order
-     * ({@link PcapFileSource#open(List)}).
+     * ({@link PcapFileSource#open(List, String)}), through the {@code --bpf-filter} when one is given.
      */
-    static void source(List<String> captures, FlowTrace.Builder b) throws java.io.IOException {
+    static void source(List<String> captures, CommandLine cli, FlowTrace.Builder b) throws java.io.IOException {
+        String filter = cli.value(CommandSettings.BPF_FILTER);
         if (captures.size() == 1) {
-            b.source("pcap-file", Map.of("path", captures.get(0)));
+            b.source("pcap-file", filter.isBlank() ? Map.of("path", captures.get(0))
+                    : Map.of("path", captures.get(0), "filter", filter));
         } else {
-            b.source(PcapFileSource.open(captures));
+            b.source(PcapFileSource.open(captures, filter));
         }
     }
 

@@ -58,7 +58,7 @@ final class TopCommand implements Command {
         String type = task.remove("type");
 
         FlowTrace.Builder b = FlowTrace.builder();
-        Meter.source(captures, b);
+        Meter.source(captures, a, b);
         Meter.apply(a, RunConfig.none(), b);
         b.aggregator(type, task);
         FlowTrace meter = b.build();

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Captures given as standard input, a FIFO, or several files: the same events as the one file they come from. */
@@ -35,7 +36,7 @@ class CaptureInputsTest {
         assertEquals(0, r.status(), r.err());
         List<String> lines = new ArrayList<>(r.lines());
         Collections.sort(lines);
-        assertTrue(lines.size() > 10, "events: " + lines.size());
+        assertFalse(lines.isEmpty(), "no events");
         return lines;
     }
 

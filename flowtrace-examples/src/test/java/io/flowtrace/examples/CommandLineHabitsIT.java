@@ -57,4 +57,17 @@ class CommandLineHabitsIT {
         assertEquals(2, bad.exit());
         assertTrue(bad.err().contains("--log-level"), bad.err());
     }
+
+    @Test
+    void aBpfFilterWithoutLibpcapIsRefusedNamingIt() throws Exception {
+        // pcap4j loads the library by this name: one that does not exist is a machine without libpcap
+        List<String> noLibpcap = List.of("-Dorg.pcap4j.core.pcapLibName=/nonexistent/libpcap.so.0.8");
+        Jar.Result r = Jar.run(120, java.util.Map.of(), noLibpcap, "flows", CAPTURE.toString(), "--bpf-filter", "udp");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("bpf-filter: 'udp' needs libpcap to filter a capture file: libpcap not found; "
+                + "install the Debian package libpcap0.8"), r.err());
+        assertTrue(r.out().isEmpty());
+        Jar.Result plain = Jar.run(120, java.util.Map.of(), noLibpcap, "flows", CAPTURE.toString(), "--quiet");
+        assertEquals(0, plain.exit(), "files without a filter need no libpcap: " + plain.err());
+    }
 }
