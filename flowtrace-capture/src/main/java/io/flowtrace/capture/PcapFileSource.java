@@ -110,7 +110,7 @@ public final class PcapFileSource implements PacketSource {
     /** As {@link #open(Path)}, with the size of the read buffer (at least 256 KiB plus a record header). */
     static PcapFileSource open(Path path, int bufferSize) throws IOException {
         Objects.requireNonNull(path, "path");
-        if (!java.nio.file.Files.isRegularFile(path)) {
+        if (java.nio.file.Files.exists(path) && !java.nio.file.Files.isRegularFile(path)) {
             // a FIFO, /dev/stdin or a process substitution (/dev/fd/63): read as a stream, never seeked (a
             // FileInputStream: the channel's stream asks a pipe for its position, which gzip's available() calls)
             return new PcapFileSource(CaptureFileReader.open(path.toString(),
