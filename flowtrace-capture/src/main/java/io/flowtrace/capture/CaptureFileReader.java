@@ -71,7 +71,10 @@ final class CaptureFileReader {
     private static final int TS_BINARY = 2;
 
     private final String file;
+    /** The file, or {@code null} when reading a stream. */
     private final FileChannel channel;
+    /** A stream (standard input, a pipe, a FIFO), or {@code null} when reading a file. */
+    private final InputStream stream;
     private final boolean gzip;
     private final byte[] buf;
     private final ByteBuffer view;
@@ -113,9 +116,10 @@ final class CaptureFileReader {
     private volatile String[] interfaceNames = new String[4];
     private long lastTimestamp;
 
-    private CaptureFileReader(String file, FileChannel channel, boolean gzip, int bufferSize) {
+    private CaptureFileReader(String file, FileChannel channel, InputStream stream, boolean gzip, int bufferSize) {
         this.file = file;
         this.channel = channel;
+        this.stream = stream;
         this.gzip = gzip;
         this.buf = new byte[bufferSize];
         this.view = ByteBuffer.wrap(buf);
@@ -138,7 +142,26 @@ final class CaptureFileReader {
             }
         }
         boolean gzip = magic.position() == 2 && (magic.get(0) & 0xff) == 0x1f && (magic.get(1) & 0xff) == 0x8b;
-        return new CaptureFileReader(file, channel, gzip, bufferSize);
+        return new CaptureFileReader(file, channel, null, gzip, bufferSize);
+    }
+
+    /**
+     * Opens a stream that cannot seek (standard input, a pipe, a FIFO); compression is told by its first two bytes,
+     * which are then read again as the start of the capture.
+     *
+     * @param file the stream as named to the user, for messages
+     */
+    static CaptureFileReader open(String file, InputStream in, int bufferSize) throws IOException {
+        if (bufferSize < MIN_BUFFER_SIZE) {
+            throw new IllegalArgumentException("bufferSize: " + bufferSize + " (expected: at least " + MIN_BUFFER_SIZE
+                    + ")");
+        }
+        java.io.PushbackInputStream pb = new java.io.PushbackInputStream(in, 2);
+        byte[] magic = new byte[2];
+        int n = pb.readNBytes(magic, 0, 2);
+        pb.unread(magic, 0, n);
+        boolean gzip = n == 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b;
+        return new CaptureFileReader(file, null, pb, gzip, bufferSize);
     }
 
     String file() {
@@ -158,7 +181,11 @@ final class CaptureFileReader {
         stopRequested = true;
         // the gzip stream (and its native inflater) belongs to the reading thread, which ends it when run returns
         try {
-            channel.close();
+            if (channel != null) {
+                channel.close();
+            } else {
+                stream.close();
+            }
         } catch (IOException ignored) {
             // as above
         }
@@ -211,11 +238,11 @@ final class CaptureFileReader {
                 default:
                     throw damage(0, String.format("not a capture file (magic 0x%08x)", Integer.reverseBytes(magic)));
             }
-        } catch (ClosedChannelException e) {
+        } catch (IOException e) {
             if (!stopRequested) {
                 throw e;
             }
-            // closed by stop()/close() from another thread: a normal end
+            // closed by stop()/close() from another thread (a closed channel or stream): a normal end
         } finally {
             publish();
             release();
@@ -648,14 +675,21 @@ final class CaptureFileReader {
     }
 
     private int read(byte[] into, int off, int len) throws IOException {
+        if (stream != null && !gzip) {
+            return stream.read(into, off, len);
+        }
         if (!gzip) {
             view.limit(off + len).position(off);
             return channel.read(view);
         }
         if (gzipStream == null) {
-            channel.position(0);
+            InputStream compressed = stream;
+            if (compressed == null) {
+                channel.position(0);
+                compressed = Channels.newInputStream(channel);
+            }
             // GZIPInputStream reads concatenated members on as one stream
-            gzipStream = new GZIPInputStream(Channels.newInputStream(channel), GZIP_BUFFER_SIZE);
+            gzipStream = new GZIPInputStream(compressed, GZIP_BUFFER_SIZE);
         }
         return gzipStream.read(into, off, len);
     }

@@ -41,7 +41,8 @@ public final class PcapFileSource implements PacketSource {
     }
 
     /**
-     * Opens a capture file. The content is read and checked by {@link #run}.
+     * Opens a capture file, or a FIFO or other stream by its path (read as {@link #open(String, java.io.InputStream)}
+     * reads). The content is read and checked by {@link #run}.
      *
      * @throws IOException when the file cannot be opened
      */
@@ -49,9 +50,72 @@ public final class PcapFileSource implements PacketSource {
         return open(path, CaptureFileReader.DEFAULT_BUFFER_SIZE);
     }
 
+    /**
+     * Reads a capture from a stream that cannot seek: standard input, a pipe, a FIFO. Compression is told by the
+     * first two bytes, as for a file. The stream is closed when {@link #run} returns.
+     *
+     * @param name the stream as named to the user (for messages): {@code "-"} or {@code "standard input"}
+     * @throws IOException when the first bytes cannot be read
+     */
+    public static PcapFileSource open(String name, java.io.InputStream in) throws IOException {
+        Objects.requireNonNull(in, "in");
+        return new PcapFileSource(CaptureFileReader.open(name, in, CaptureFileReader.DEFAULT_BUFFER_SIZE));
+    }
+
+    /**
+     * Several captures read as one source, their packets merged in time order across them (files that do not overlap
+     * in time come one after the other): each a path as {@link #open(Path)} takes, or {@code -} for standard input.
+     * One capture gives that capture's source itself.
+     *
+     * @throws IOException when one cannot be opened (those already opened are closed)
+     */
+    public static PacketSource open(java.util.List<String> captures) throws IOException {
+        java.util.List<PacketSource> sources = new java.util.ArrayList<>();
+        try {
+            for (String c : captures) {
+                sources.add(c.equals("-") ? open("standard input", System.in) : open(Path.of(c)));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (PacketSource s : sources) {
+                try {
+                    s.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        return sources.size() == 1 ? sources.get(0) : new MergedCaptureFiles(sources);
+    }
+
+    /**
+     * As {@link #open(java.util.List)}, the packets passed through a BPF filter compiled by libpcap (as tcpdump's
+     * {@code -r FILE EXPR}); an empty filter passes everything and needs no libpcap.
+     *
+     * @throws io.flowtrace.core.ConfigurationException when the filter does not compile, or libpcap cannot be loaded
+     */
+    public static PacketSource open(java.util.List<String> captures, String bpfFilter) throws IOException {
+        PacketSource s = open(captures);
+        if (bpfFilter == null || bpfFilter.isBlank()) {
+            return s;
+        }
+        try {
+            return BpfFilteredSource.of(s, bpfFilter);
+        } catch (RuntimeException | Error e) {
+            s.close();
+            throw e;
+        }
+    }
+
     /** As {@link #open(Path)}, with the size of the read buffer (at least 256 KiB plus a record header). */
     static PcapFileSource open(Path path, int bufferSize) throws IOException {
         Objects.requireNonNull(path, "path");
+        if (java.nio.file.Files.exists(path) && !java.nio.file.Files.isRegularFile(path)) {
+            // a FIFO, /dev/stdin or a process substitution (/dev/fd/63): read as a stream, never seeked (a
+            // FileInputStream: the channel's stream asks a pipe for its position, which gzip's available() calls)
+            return new PcapFileSource(CaptureFileReader.open(path.toString(),
+                    new java.io.FileInputStream(path.toFile()), bufferSize));
+        }
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
         try {
             return new PcapFileSource(CaptureFileReader.open(path.toString(), channel, bufferSize));

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 
 /**
  * Provides {@code pcap-file}: a {@link PcapFileSource} over the capture file given by the required key
- * {@code path}. Found through {@link java.util.ServiceLoader}; the constructor does no I/O. Thread-safe (stateless).
+ * {@code path}: a file, a FIFO or other stream by its path ({@code /dev/fd/63} of a shell's {@code <(zcat x.gz)}), or
+ * {@code -} for standard input. The optional key {@code filter} is a BPF filter expression run on every frame (compiled
+ * by libpcap, which it then needs; refused clearly without it). Found through {@link java.util.ServiceLoader}; the constructor does no I/O. Thread-safe (stateless).
  */
 public final class PcapFileSourceProvider implements PacketSourceProvider {
 
@@ -36,10 +38,20 @@ public final class PcapFileSourceProvider implements PacketSourceProvider {
     public PacketSource create(PluginConfig config) {
         String text = config.requireString("path");
         Path path = null;
+        String filter = config.getString("filter", "");
+        if ("-".equals(text)) {
+            config.validate();
+            try {
+                return PcapFileSource.open(java.util.List.of("-"), filter);
+            } catch (IOException e) {
+                throw new ConfigurationException(config.plugin() + ": standard input cannot be read ("
+                        + e.getMessage() + ")", e);
+            }
+        }
         if (text != null) {
             try {
                 path = Path.of(text);
-                if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+                if (Files.isDirectory(path) || !Files.isReadable(path)) {
                     config.error("path: '" + text + "' (expected: a readable capture file)");
                 }
             } catch (InvalidPathException e) {
@@ -48,7 +60,7 @@ public final class PcapFileSourceProvider implements PacketSourceProvider {
         }
         config.validate();
         try {
-            return PcapFileSource.open(path);
+            return PcapFileSource.open(java.util.List.of(path.toString()), filter);
         } catch (IOException e) {
             throw new ConfigurationException(config.plugin() + ": path: '" + text + "' cannot be opened ("
                     + e.getMessage() + ")", e);

@@ -62,6 +62,6 @@ class PcapFileSourceProviderTest {
                         Map.of("path", nowhere, "snaplen", "10"))));
         assertTrue(e.getMessage().contains("path: '" + nowhere + "' (expected: a readable capture file)"),
                 e.getMessage());
-        assertTrue(e.getMessage().contains("unknown key 'snaplen' (known: path)"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown key 'snaplen' (known: filter, path)"), e.getMessage());
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.flowtrace.core.internal.FlowEventEncoder;
 import io.flowtrace.core.internal.JsonTree;
+import io.flowtrace.core.internal.SensorEventEncoder;
 import io.flowtrace.core.internal.SnapshotEncoder;
 import io.flowtrace.core.spi.Snapshot;
 
@@ -79,6 +80,19 @@ public final class EventJson {
     public static void writeLine(FlowEvent event, OutputStream out) throws IOException {
         byte[] b = new byte[FlowEventEncoder.maxLength(event)];
         out.write(b, 0, FlowEventEncoder.writeLine(event, b, 0));
+    }
+
+    /**
+     * {@code event} in the Go sensor's own form ({@code event-format=sensor} of the built-in sinks), one JSON object
+     * without line end: its fourteen fields only, no {@code event} field, ports as strings, {@code flow_id} as
+     * {@code src_ip:src_port-dst_ip:dst_port-PROTO}, {@code interface} and {@code hostname} {@code ""} when unset,
+     * numbers and times as Go writes them. A backend written for the sensor reads it as the sensor's own.
+     *
+     * @throws IllegalArgumentException when {@code event} is neither TCP nor UDP: the sensor's form has no others
+     *                                  (the sinks count such events as {@code skipped_by_format})
+     */
+    public static String toSensorJson(FlowEvent event) {
+        return new String(SensorEventEncoder.toBytes(event), StandardCharsets.UTF_8);
     }
 
     /** {@code snapshot} as one JSON object in UTF-8, without line end. */

@@ -69,6 +69,7 @@ final class AgentCommand implements Command {
     public List<Options> options() {
         List<Setting<?>> own = new ArrayList<>(CommandSettings.AGENT);
         own.add(CommandSettings.QUIET);
+        own.add(CommandSettings.LOG_LEVEL);
         return List.of(new Options("sensor settings", own), Meter.FLOW, Meter.OUTPUT);
     }
 
@@ -116,7 +117,8 @@ final class AgentCommand implements Command {
         b.hostname(hostname);
         b.localAddresses(localAddresses());
 
-        boolean sinkNamed = Meter.apply(cli, file, b);
+        String eventFormat = values.get(CommandSettings.EVENT_FORMAT);
+        boolean sinkNamed = Meter.apply(cli, file, b, eventFormat);
         String endpoint = values.get(CommandSettings.ENDPOINT_URL);
         boolean endpointGiven = !values.isDefault(CommandSettings.ENDPOINT_URL);
         if (!sinkNamed || endpointGiven) {
@@ -129,7 +131,7 @@ final class AgentCommand implements Command {
                 http.put("batch", String.valueOf(batch));
                 http.put("interval", Durations.format(values.get(CommandSettings.SEND_INTERVAL)));
             }
-            b.sink("http", http);
+            b.sink("http", Meter.withEventFormat("http", http, eventFormat));
         }
         boolean quiet = cli.has(CommandSettings.QUIET);
 

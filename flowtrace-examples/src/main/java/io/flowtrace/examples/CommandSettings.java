@@ -39,8 +39,13 @@ final class CommandSettings {
             .defaultText("none").env("AGENT_USER")
             .help("once the interface is open, run as this user, its groups and no capabilities (as tcpdump -Z)")
             .build();
+    static final Setting<String> EVENT_FORMAT = Setting.of("event-format", ValueType.choice("flowtrace", "sensor"))
+            .defaultValue("flowtrace").env("AGENT_EVENT_FORMAT")
+            .help("the events' JSON: flowtrace (every field), or sensor: the Go sensor's fourteen fields exactly "
+                    + "(ports as strings, TCP and UDP only); for the built-in sinks that set no event-format")
+            .build();
     static final List<Setting<?>> AGENT = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, ENDPOINT_URL,
-            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, USER);
+            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, EVENT_FORMAT, USER);
 
     static final Setting<String> CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
             .help("a YAML file: flowtrace's (flow:, sinks:, aggregators:, ...) or the analysis engine's "
@@ -57,6 +62,11 @@ final class CommandSettings {
             .repeatable().commandLineOnly()
             .help("run an aggregator task: exact, count-min, super-spread, hll (repeatable)").build();
     static final List<Setting<?>> OUTPUT = List.of(CONFIG, OUT, SINK, AGGREGATOR);
+
+    static final Setting<String> LOG_LEVEL = Setting.of("log-level", ValueType.choice("error", "warn", "info", "debug"))
+            .defaultValue("warn").commandLineOnly().help("what is logged to stderr").build();
+    static final Setting<String> FORMAT = Setting.of("format", ValueType.choice("json", "table")).defaultValue("json")
+            .commandLineOnly().help("json: one JSON object per row; table: aligned columns for people").build();
 
     static final Setting<Integer> TOP_TALKERS = Setting.of("top-talkers", ValueType.integer(1, 10_000))
             .commandLineOnly().help("after the summary, the N addresses with the most bytes (ranked among the "
@@ -82,7 +92,8 @@ final class CommandSettings {
     static final Setting<String> MEMORY = Setting.of("memory", ValueType.text("SIZE"))
             .defaultText("count-min 256KiB, super-spread 1MiB").commandLineOnly()
             .help("sketch memory, e.g. 256KiB, 1MiB").build();
-    static final List<Setting<?>> TOP = List.of(KEY, METRIC, LIMIT, EXACT, MAX_KEYS, SKETCH, MEMORY, QUIET);
+    static final List<Setting<?>> TOP = List.of(KEY, METRIC, LIMIT, EXACT, MAX_KEYS, SKETCH, MEMORY, FORMAT,
+            BPF_FILTER, QUIET, LOG_LEVEL);
 
     private CommandSettings() {
     }

@@ -9,6 +9,9 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.flowtrace.core.settings.Setting;
+
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,38 +30,48 @@ final class FlowsCommand implements Command {
 
     @Override
     public String summary() {
-        return "meter a capture file (pcap, pcapng, .gz) into flow events";
+        return "meter capture files (pcap, pcapng, .gz; - for standard input) into flow events";
     }
 
     @Override
     public String synopsis() {
-        return "flows CAPTURE [options]";
+        return "flows CAPTURE... [options]";
     }
 
     @Override
     public String description() {
         return "Writes one JSON flow event per line to stdout (or to --out / --sink), with each aggregator\n"
-                + "snapshot as a JSON line among them, and a summary to stderr.";
+                + "snapshot as a JSON line among them, and a summary to stderr. CAPTURE is a file, a FIFO\n"
+                + "(<(zcat x.pcap.gz)) or - (standard input); several are read as one capture, their packets\n"
+                + "merged in time order.";
     }
 
     @Override
     public List<Options> options() {
-        return List.of(Meter.FLOW, Meter.OUTPUT, new Options("report", List.of(CommandSettings.TOP_TALKERS,
-                CommandSettings.NO_PROGRESS, CommandSettings.QUIET)));
+        List<Setting<?>> output = new ArrayList<>(List.of(CommandSettings.BPF_FILTER));
+        output.addAll(CommandSettings.OUTPUT);
+        output.add(CommandSettings.EVENT_FORMAT);
+        return List.of(Meter.FLOW, new Options("output", output), new Options("report", List.of(CommandSettings.TOP_TALKERS,
+                CommandSettings.NO_PROGRESS, CommandSettings.QUIET, CommandSettings.LOG_LEVEL)));
     }
 
     @Override
     public int run(CommandLine a, PrintStream out, PrintStream err) throws Exception {
-        Path capture = Meter.capture(a);
+        List<String> captures = Meter.captures(a);
         Integer topN = a.value(CommandSettings.TOP_TALKERS);
-        RunConfig file = Meter.config(a, env, "flows", Set.of(), Set.of(RunConfig.FLOW, RunConfig.SINKS,
-                RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
+        RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(List.of(CommandSettings.EVENT_FORMAT)),
+                Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
+        // the agent's variable is not read here: a capture file's run does not change with the agent's environment
+        String eventFormat = Resolved.of(List.of(CommandSettings.EVENT_FORMAT), a, name -> null, file)
+                .get(CommandSettings.EVENT_FORMAT);
 
-        FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));
-        boolean sink = Meter.apply(a, file, b);
+        FlowTrace.Builder b = FlowTrace.builder();
+        Meter.source(captures, a, b);
+        boolean sink = Meter.apply(a, file, b, eventFormat);
         if (!sink) {
             // the process's standard output itself, not System.out: a PrintStream hides write errors
-            b.sink(StdoutSinkProvider.to(out == System.out ? new FileOutputStream(FileDescriptor.out) : out));
+            b.sink(StdoutSinkProvider.to(out == System.out ? new FileOutputStream(FileDescriptor.out) : out,
+                    eventFormat));
         }
         RunReport.TopTalkers talkers = topN != null ? new RunReport.TopTalkers() : null;
         if (talkers != null) {
@@ -66,7 +79,7 @@ final class FlowsCommand implements Command {
         }
         FlowTrace meter = b.build();
         Progress progress = !a.has(CommandSettings.NO_PROGRESS) && Progress.stderrIsTerminal()
-                ? Progress.start(meter, isGzip(capture) ? -1 : Files.size(capture), err) : null;
+                ? Progress.start(meter, Meter.totalSize(captures), err) : null;
         Meter.Outcome outcome;
         try {
             outcome = Meter.Outcome.of(meter);
@@ -87,13 +100,5 @@ final class FlowsCommand implements Command {
             err.println("flowtrace flows: " + line);
         }
         return exit;
-    }
-
-    private static boolean isGzip(Path p) {
-        try (java.io.InputStream in = Files.newInputStream(p)) {
-            return in.read() == 0x1f && in.read() == 0x8b;
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 }

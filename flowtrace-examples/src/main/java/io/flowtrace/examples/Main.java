@@ -73,7 +73,12 @@ public final class Main {
             return 0;
         }
         try {
-            return c.run(CommandLine.parse(c.settings(), rest), out, err);
+            CommandLine parsed = CommandLine.parse(c.settings(), rest);
+            if (parsed.has(CommandSettings.LOG_LEVEL)) {
+                // read by slf4j-simple when the first logger is made, which no command has made yet
+                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", parsed.value(CommandSettings.LOG_LEVEL));
+            }
+            return c.run(parsed, out, err);
         } catch (UsageException e) {
             err.println("flowtrace " + argv[0] + ": " + e.getMessage());
             return 2;

@@ -4,6 +4,7 @@ import io.flowtrace.core.CaptureFileException;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.FlowTraceException;
+import io.flowtrace.capture.PcapFileSource;
 import io.flowtrace.core.settings.FlowSettings;
 import io.flowtrace.core.settings.Setting;
 import io.flowtrace.core.spi.PluginConfig;
@@ -13,6 +14,7 @@ import io.flowtrace.examples.config.RunConfig;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -59,21 +61,69 @@ final class Meter {
     }
 
     /**
-     * The command's one CAPTURE argument.
+     * The command's CAPTURE arguments: files, FIFOs ({@code <(zcat x.pcap.gz)}), or {@code -} for standard input
+     * (once).
      *
-     * @throws UsageException when there is none or more than one
-     * @throws FlowTraceException when the file does not exist
+     * @throws UsageException when there is none, or {@code -} is given twice
+     * @throws FlowTraceException when a file does not exist or is a directory
      */
-    static Path capture(CommandLine a) {
-        if (a.positional.size() != 1) {
-            throw new UsageException(a.positional.isEmpty() ? "missing CAPTURE (a pcap, pcapng or .gz file)"
-                    : "expected one CAPTURE, got " + a.positional.size() + ": " + a.positional);
+    static List<String> captures(CommandLine a) {
+        if (a.positional.isEmpty()) {
+            throw new UsageException("missing CAPTURE (a pcap, pcapng or .gz file, a FIFO, or - for standard input)");
         }
-        Path capture = Path.of(a.positional.get(0));
-        if (!Files.isRegularFile(capture)) {
-            throw new FlowTraceException(capture + ": no such file");
+        int stdin = 0;
+        for (String c : a.positional) {
+            if (c.equals("-")) {
+                if (++stdin > 1) {
+                    throw new UsageException("- (standard input) given twice");
+                }
+                continue;
+            }
+            Path p = Path.of(c);
+            if (!Files.exists(p) || Files.isDirectory(p)) {
+                throw new FlowTraceException(c + ": no such file");
+            }
         }
-        return capture;
+        return List.copyOf(a.positional);
+    }
+
+    /**
+     * Sets the source: {@code pcap-file} for one capture, else the captures merged in time order
+     * ({@link PcapFileSource#open(List, String)}), through the {@code --bpf-filter} when one is given.
+     */
+    static void source(List<String> captures, CommandLine cli, FlowTrace.Builder b) throws java.io.IOException {
+        String filter = cli.value(CommandSettings.BPF_FILTER);
+        if (captures.size() == 1) {
+            b.source("pcap-file", filter.isBlank() ? Map.of("path", captures.get(0))
+                    : Map.of("path", captures.get(0), "filter", filter));
+        } else {
+            b.source(PcapFileSource.open(captures, filter));
+        }
+    }
+
+    /** The bytes to read, for a progress bar: -1 unless every capture is a regular, uncompressed file. */
+    static long totalSize(List<String> captures) {
+        long total = 0;
+        for (String c : captures) {
+            Path p = Path.of(c);
+            if (c.equals("-") || !Files.isRegularFile(p) || isGzip(p)) {
+                return -1;
+            }
+            try {
+                total += Files.size(p);
+            } catch (java.io.IOException e) {
+                return -1;
+            }
+        }
+        return total;
+    }
+
+    private static boolean isGzip(Path p) {
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /**
@@ -100,30 +150,55 @@ final class Meter {
      * @throws UsageException naming the option or key path of a bad value, or a rule the builder refused
      */
     static boolean apply(CommandLine cli, RunConfig file, FlowTrace.Builder b) {
+        return apply(cli, file, b, "flowtrace");
+    }
+
+    /** The built-in sinks, which take {@code event-format}. */
+    private static final Set<String> FORMATTED = Set.of("file", "stdout", "http", "nats");
+
+    /**
+     * {@code config} of a sink of {@code type}, with {@code event-format} set to {@code eventFormat} when the type is
+     * a built-in one and the sink does not set its own.
+     */
+    static Map<String, String> withEventFormat(String type, Map<String, String> config, String eventFormat) {
+        if (eventFormat.equals("flowtrace") || !FORMATTED.contains(type) || config.containsKey("event-format")) {
+            return config;
+        }
+        Map<String, String> m = new LinkedHashMap<>(config);
+        m.put("event-format", eventFormat);
+        return m;
+    }
+
+    /**
+     * As {@link #apply(CommandLine, RunConfig, FlowTrace.Builder)}, the sinks in {@code eventFormat}
+     * ({@link #withEventFormat}).
+     */
+    static boolean apply(CommandLine cli, RunConfig file, FlowTrace.Builder b, String eventFormat) {
         try {
             for (Setting<?> s : FlowSettings.all()) {
                 RunConfig.Value v = file.flow(s);
                 if (cli.has(s)) {
                     apply(s, "--" + s.name(), cli.text(s), b);
                 } else if (v != null) {
-                    apply(s, v.where(), v.text(), b);
+                    apply(s, file.located(v.where()), v.text(), b);
                 }
             }
             boolean sink = !file.sinks().isEmpty();
             for (RunConfig.PluginSpec p : file.sinks()) {
-                b.sink(p.type(), p.config());
+                b.sink(p.type(), withEventFormat(p.type(), p.config(), eventFormat));
             }
             for (RunConfig.PluginSpec p : file.aggregators()) {
                 b.aggregator(p.type(), p.config());
             }
             if (cli.has(CommandSettings.OUT)) {
-                b.sink("file", Map.of("path", cli.text(CommandSettings.OUT)));
+                b.sink("file", withEventFormat("file", Map.of("path", cli.text(CommandSettings.OUT)), eventFormat));
                 sink = true;
             }
             for (String s : cli.all(CommandSettings.SINK)) {
                 int colon = s.indexOf(':');
                 String name = colon < 0 ? s : s.substring(0, colon);
-                b.sink(name, colon < 0 ? Map.of() : pairs("--sink " + name, s.substring(colon + 1)));
+                b.sink(name, withEventFormat(name, colon < 0 ? Map.of() : pairs("--sink " + name,
+                        s.substring(colon + 1)), eventFormat));
                 sink = true;
             }
             for (String s : cli.all(CommandSettings.AGGREGATOR)) {

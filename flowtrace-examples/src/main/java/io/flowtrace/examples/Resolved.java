@@ -34,7 +34,7 @@ final class Resolved {
         RunConfig.Value v = file.settings().get(s.yamlKey());
         if (v != null) {
             text = v.text();
-            origin = v.where();
+            origin = file.located(v.where());
         }
         String e = s.env() == null ? null : env.apply(s.env());
         if (e != null && !e.isEmpty()) {

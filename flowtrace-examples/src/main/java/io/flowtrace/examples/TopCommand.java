@@ -20,7 +20,8 @@ import java.util.Set;
  * --memory SIZE]}: meters a capture with one aggregator task and prints its rows, largest first, one JSON object per
  * line: {@code {"key":{"src_ip":"10.0.0.1"},"value":1234}}, with {@code "lower"} and {@code "upper"} where the
  * answer is an estimate (hard bounds for count-min, an approximate interval for super-spread) or an exact count that
- * may lack traffic the key bound left untracked; what the bound left out is said on stderr.
+ * may lack traffic the key bound left untracked; what the bound left out is said on stderr. {@code --format table}
+ * prints the same rows as aligned columns instead.
  */
 final class TopCommand implements Command {
     static final String TASK = "top";
@@ -33,7 +34,7 @@ final class TopCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "top CAPTURE --key FIELDS [options]";
+        return "top CAPTURE... --key FIELDS [options]";
     }
 
     @Override
@@ -53,11 +54,12 @@ final class TopCommand implements Command {
 
     @Override
     public int run(CommandLine a, PrintStream out, PrintStream err) throws Exception {
-        Path capture = Meter.capture(a);
+        List<String> captures = Meter.captures(a);
         Map<String, String> task = taskSettings(a);
         String type = task.remove("type");
 
-        FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));
+        FlowTrace.Builder b = FlowTrace.builder();
+        Meter.source(captures, a, b);
         Meter.apply(a, RunConfig.none(), b);
         b.aggregator(type, task);
         FlowTrace meter = b.build();
@@ -65,7 +67,11 @@ final class TopCommand implements Command {
         Snapshot last = null;
         for (Snapshot s : meter.snapshots()) {
             if (s.task().equals(TASK)) {
-                print(s, out);
+                if (a.value(CommandSettings.FORMAT).equals("table")) {
+                    printTable(s, out);
+                } else {
+                    print(s, out);
+                }
                 last = s;
             }
         }
@@ -151,6 +157,73 @@ final class TopCommand implements Command {
             err.printf(Locale.ROOT, "flowtrace top: %,d distinct pairs could not be remembered (the pair bound was "
                     + "reached): a spread may be short by that many%n", pairs);
         }
+    }
+
+    /**
+     * The rows as a table for people: a header line, then one line per row, columns two spaces apart, text left and
+     * numbers right aligned; {@code lower} and {@code upper} columns when some value is an estimate with known bounds
+     * (empty where a row's value is exact).
+     */
+    static void printTable(Snapshot s, PrintStream out) {
+        List<String> keys = new java.util.ArrayList<>();
+        boolean bounds = false;
+        for (Snapshot.Row r : s.rows()) {
+            for (String k : r.key().keySet()) {
+                if (!keys.contains(k)) {
+                    keys.add(k);
+                }
+            }
+            bounds |= hasBounds(r);
+        }
+        List<String[]> lines = new java.util.ArrayList<>();
+        List<String> head = new java.util.ArrayList<>(keys);
+        head.add("value");
+        if (bounds) {
+            head.add("lower");
+            head.add("upper");
+        }
+        lines.add(head.toArray(new String[0]));
+        for (Snapshot.Row r : s.rows()) {
+            List<String> cells = new java.util.ArrayList<>();
+            for (String k : keys) {
+                Object v = r.key().get(k);
+                cells.add(v == null ? "" : String.valueOf(v));
+            }
+            cells.add(String.valueOf(r.value()));
+            if (bounds) {
+                cells.add(hasBounds(r) ? String.valueOf(r.lower()) : "");
+                cells.add(hasBounds(r) ? String.valueOf(r.upper()) : "");
+            }
+            lines.add(cells.toArray(new String[0]));
+        }
+        int[] width = new int[head.size()];
+        boolean[] numeric = new boolean[head.size()];
+        java.util.Arrays.fill(numeric, true);
+        for (String[] line : lines) {
+            for (int i = 0; i < line.length; i++) {
+                width[i] = Math.max(width[i], line[i].length());
+            }
+        }
+        for (int l = 1; l < lines.size(); l++) {
+            String[] line = lines.get(l);
+            for (int i = 0; i < line.length; i++) {
+                numeric[i] &= line[i].isEmpty() || line[i].chars().allMatch(Character::isDigit);
+            }
+        }
+        for (String[] line : lines) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < line.length; i++) {
+                String pad = " ".repeat(width[i] - line[i].length());
+                sb.append(i == 0 ? "" : "  ").append(numeric[i] ? pad + line[i] : line[i] + pad);
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+    }
+
+    private static boolean hasBounds(Snapshot.Row r) {
+        boolean exact = r.lower() == r.value() && r.upper() == r.value();
+        boolean unknown = r.lower() == 0 && r.upper() == Long.MAX_VALUE;
+        return !exact && !unknown;
     }
 
     /** One JSON object per row; bounds only where the value is an estimate with known bounds. */

@@ -84,7 +84,7 @@ class AgentConfigIT {
         Files.writeString(config, "interfaces: eth0\n");
         Jar.Result unknownKey = Jar.run(60, Map.of(), List.of(), "agent", "--config", config.toString());
         assertEquals(2, unknownKey.exit(), unknownKey.err());
-        assertTrue(unknownKey.err().contains("unknown key 'interfaces' (did you mean interface?) (known: aggregator,"
+        assertTrue(unknownKey.err().contains("unknown key 'interfaces' (line 1, column 1) (did you mean interface?) (known: aggregator,"
                         + " aggregators, ai, alerter, api, batch_size, bpf_filter,"),
                 unknownKey.err());
 

@@ -88,7 +88,7 @@ class GeneratedCommandLineTest {
         Files.writeString(config, "flow:\n  workers: 0\n  idle_timeout: ${IDLE:-0}\n");
         Cli file = Cli.run("flows", SAMPLE, "--config", config.toString(), "--quiet");
         assertEquals(2, file.status());
-        assertEquals("flowtrace flows: config " + config + ": flow: workers: 0 (expected: 1..256)\n", file.err());
+        assertEquals("flowtrace flows: config " + config + ": flow: workers (line 2, column 3): 0 (expected: 1..256)\n", file.err());
         Cli flag = Cli.run("flows", SAMPLE, "--config", config.toString(), "--quiet", "--workers", "2");
         assertEquals(0, flag.status(), flag.err());
         assertEquals(Cli.run("flows", SAMPLE, "--quiet", "--idle-timeout", "0").out().lines().sorted().toList(),

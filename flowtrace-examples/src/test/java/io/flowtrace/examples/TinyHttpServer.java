@@ -22,6 +22,7 @@ import java.util.Locale;
 final class TinyHttpServer implements AutoCloseable {
     private final ServerSocket socket;
     private final byte[] body;
+    private final java.util.function.UnaryOperator<String> check;
     private final List<String> bodies = Collections.synchronizedList(new ArrayList<>());
     /** Per request with a body: its target (path and query) and its Authorization header ("" when absent). */
     private final List<String> targets = Collections.synchronizedList(new ArrayList<>());
@@ -29,6 +30,15 @@ final class TinyHttpServer implements AutoCloseable {
     private final List<Socket> open = Collections.synchronizedList(new ArrayList<>());
 
     TinyHttpServer(String responseBody) throws IOException {
+        this(responseBody, request -> null);
+    }
+
+    /**
+     * @param check why a request body is refused (answered 400 with that text and not kept), or {@code null} to
+     *              take it; called on the connection's thread
+     */
+    TinyHttpServer(String responseBody, java.util.function.UnaryOperator<String> check) throws IOException {
+        this.check = check;
         this.socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.body = responseBody.getBytes(StandardCharsets.UTF_8);
         Thread accept = new Thread(this::accept, "tiny-http-accept");
@@ -98,6 +108,15 @@ final class TinyHttpServer implements AutoCloseable {
                     }
                 }
                 byte[] request = in.readNBytes(length);
+                String refusal = request.length > 0 ? check.apply(new String(request, StandardCharsets.UTF_8)) : null;
+                if (refusal != null) {
+                    byte[] why = refusal.getBytes(StandardCharsets.UTF_8);
+                    out.write(("HTTP/1.1 400 Bad Request\r\nContent-Length: " + why.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.write(why);
+                    out.flush();
+                    continue;
+                }
                 if (request.length > 0) {
                     String[] parts = requestLine.split(" ");
                     targets.add(parts.length > 1 ? parts[1] : "");

@@ -72,4 +72,28 @@ class TopCommandTest {
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--max-keys"), r.err());
     }
+
+    @Test
+    void tableFormatPrintsTheSameRowsAsAlignedColumnsUnderAHeader() {
+        assertEquals(List.of(
+                "src_ip          dst_port   value",
+                "131.103.20.168     58649  550445",
+                "131.103.20.168     58646  550025",
+                "192.168.1.32          22   60880"),
+                rows("--key", "src_ip,dst_port", "--metric", "bytes", "--limit", "3", "--format", "table", "--quiet"));
+        assertEquals(List.of(
+                "{\"key\":{\"src_ip\":\"131.103.20.168\",\"dst_port\":58649},\"value\":550445}",
+                "{\"key\":{\"src_ip\":\"131.103.20.168\",\"dst_port\":58646},\"value\":550025}",
+                "{\"key\":{\"src_ip\":\"192.168.1.32\",\"dst_port\":22},\"value\":60880}"),
+                rows("--key", "src_ip,dst_port", "--metric", "bytes", "--limit", "3", "--format", "json", "--quiet"));
+    }
+
+    @Test
+    void tableFormatShowsBoundsOfEstimatesInTheirOwnColumns() {
+        List<String> table = rows("--key", "src_ip", "--sketch", "super-spread", "--metric", "spread:dst_port",
+                "--limit", "2", "--format", "table", "--quiet");
+        assertEquals(3, table.size());
+        assertTrue(table.get(0).matches("src_ip +value +lower +upper"), table.get(0));
+        assertTrue(table.get(1).matches("\\S+ +\\d+ +\\d+ +\\d+"), table.get(1));
+    }
 }

@@ -398,7 +398,7 @@ public final class FlowEventEncoder {
     }
 
     /** {@code v} as exactly {@code digits} digits, zero-padded, written from the right two at a time. */
-    private static int fixed(byte[] out, int p, long v, int digits) {
+    static int fixed(byte[] out, int p, long v, int digits) {
         int end = p + digits;
         int q = end;
         while (q - p >= 2) {
@@ -419,7 +419,7 @@ public final class FlowEventEncoder {
      * at once in a long ({@link #eightDigits}) and stored with one move; the bytes it writes past the number are
      * overwritten by what follows, or lie in the slack {@link #maxLength} leaves.
      */
-    private static int fixedInt(byte[] out, int p, int v, int digits) {
+    static int fixedInt(byte[] out, int p, int v, int digits) {
         if (out.length - p < 16) {
             return fixed(out, p, v, digits);
         }
@@ -519,7 +519,7 @@ public final class FlowEventEncoder {
     }
 
     /** Address text as {@link IpText#append}: dotted quad, or RFC 5952 with {@code ::ffff:a.b.c.d} for mapped. */
-    private static int ip(byte[] out, int p, int version, long hi, long lo) {
+    static int ip(byte[] out, int p, int version, long hi, long lo) {
         if (version == 4) {
             return ipv4(out, p, lo);
         }
@@ -583,7 +583,7 @@ public final class FlowEventEncoder {
         return p;
     }
 
-    private static int ipv4(byte[] out, int p, long a) {
+    static int ipv4(byte[] out, int p, long a) {
         p = octet(out, p, (int) (a >>> 24) & 0xff);
         out[p++] = '.';
         p = octet(out, p, (int) (a >>> 16) & 0xff);

@@ -351,9 +351,12 @@ public final class SinkRunner {
         return offered.get();
     }
 
-    /** Items the sink took, less those it reported under its own {@code failed} counter. */
+    /**
+     * Items the sink took, less those it reported under its own {@code failed} counter and those its event format
+     * has no form for (its own {@code skipped_by_format}).
+     */
     public long delivered() {
-        return Math.max(0, delivered.get() - ownFailed());
+        return Math.max(0, delivered.get() - ownFailed() - ownCounter("skipped_by_format"));
     }
 
     /** Items the sink threw on, plus those it reported under its own {@code failed} counter. */

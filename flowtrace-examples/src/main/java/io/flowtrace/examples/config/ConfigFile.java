@@ -1,5 +1,9 @@
 package io.flowtrace.examples.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -31,7 +35,8 @@ import java.util.regex.Pattern;
  * the configuration file ({@code NAME=value} lines, {@code #} comments, optional {@code export} and quotes); a variable
  * set in the environment wins over the {@code .env} file, as the engine's godotenv loads it.
  *
- * <p>Errors name the file and the key path: {@code config agent.yaml: flow: idle_timeout: ...}. Immutable once read.
+ * <p>Errors name the file, the key path and where the key is: {@code config agent.yaml: flow: idle_timeout (line 3,
+ * column 3): ...}; a file that is not YAML, the line and column of the problem. Immutable once read.
  */
 public final class ConfigFile {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
@@ -41,9 +46,9 @@ public final class ConfigFile {
     private final Path path;
     private final ConfigNode root;
 
-    private ConfigFile(Path path, Map<String, Object> root) {
+    private ConfigFile(Path path, Map<String, Object> root, Map<String, String> locations) {
         this.path = path;
-        this.root = new ConfigNode("config " + path, root);
+        this.root = new ConfigNode("config " + path, root, locations);
     }
 
     /**
@@ -56,11 +61,15 @@ public final class ConfigFile {
             ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
             JsonNode node = yaml.readTree(file.toFile()); // a missing node when the file holds nothing but comments
             tree = node == null || node.isMissingNode() ? null : yaml.treeToValue(node, Object.class);
+        } catch (JsonProcessingException e) {
+            JsonLocation l = e.getLocation();
+            throw new ConfigurationException("config " + file + (l == null ? "" : ": line " + l.getLineNr()
+                    + ", column " + l.getColumnNr()) + ": " + firstLine(e.getOriginalMessage()), e);
         } catch (IOException e) {
             throw new ConfigurationException("config " + file + ": " + firstLine(e.getMessage()), e);
         }
         if (tree == null) {
-            return new ConfigFile(file, Map.of());
+            return new ConfigFile(file, Map.of(), Map.of());
         }
         if (!(tree instanceof Map)) {
             throw new ConfigurationException("config " + file + ": expected a mapping of key: value");
@@ -72,7 +81,34 @@ public final class ConfigFile {
         };
         @SuppressWarnings("unchecked")
         Map<String, Object> root = (Map<String, Object>) expandAll(tree, vars);
-        return new ConfigFile(file, root);
+        return new ConfigFile(file, root, locations(file, "config " + file));
+    }
+
+    /** Each key's line and column, by key path ({@code config FILE: flow: idle_timeout}, lists as {@code [i]}). */
+    private static Map<String, String> locations(Path file, String root) {
+        Map<String, String> out = new java.util.HashMap<>();
+        try (JsonParser p = new YAMLFactory().createParser(file.toFile())) {
+            locate(p, p.nextToken(), root, out);
+        } catch (IOException e) {
+            // read once already: what fails now leaves those keys without a place
+        }
+        return out;
+    }
+
+    private static void locate(JsonParser p, JsonToken t, String path, Map<String, String> out) throws IOException {
+        if (t == JsonToken.START_OBJECT) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = path + ": " + p.currentName();
+                JsonLocation l = p.currentTokenLocation();
+                out.put(key, "line " + l.getLineNr() + ", column " + l.getColumnNr());
+                locate(p, p.nextToken(), key, out);
+            }
+        } else if (t == JsonToken.START_ARRAY) {
+            int i = 0;
+            for (JsonToken e = p.nextToken(); e != null && e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                locate(p, e, path + "[" + i++ + "]", out);
+            }
+        }
     }
 
     public Path path() {

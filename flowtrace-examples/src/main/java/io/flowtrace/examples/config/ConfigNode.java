@@ -11,14 +11,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** A mapping of a configuration file, with its key path for messages ({@code config a.yaml: flow}). Immutable. */
+/**
+ * A mapping of a configuration file, with its key path for messages ({@code config a.yaml: flow}) and where in the
+ * file each key is ({@code (line 3, column 3)}). Immutable.
+ */
 public final class ConfigNode {
     private final String where;
     private final Map<String, Object> map;
+    /** By key path ({@code config a.yaml: flow: idle_timeout}): the key's line and column in the file. */
+    private final Map<String, String> locations;
 
-    ConfigNode(String where, Map<String, Object> map) {
+    ConfigNode(String where, Map<String, Object> map, Map<String, String> locations) {
         this.where = where;
         this.map = Collections.unmodifiableMap(map);
+        this.locations = locations;
+    }
+
+    /** The key path of {@code key}, without its place in the file: the prefix of the paths below it. */
+    private String path(String key) {
+        return where + ": " + key;
+    }
+
+    /** {@code " (line L, column C)"} of a key path, or nothing when it is not known. */
+    private String at(String path) {
+        String l = locations.get(path);
+        return l == null ? "" : " (" + l + ")";
     }
 
     /** Where this mapping is: {@code config FILE}, {@code config FILE: aggregator: sketch}. */
@@ -26,9 +43,19 @@ public final class ConfigNode {
         return where;
     }
 
-    /** Where a key of it is. */
+    /** Where a key of it is: its key path. */
     public String where(String key) {
-        return where + ": " + key;
+        return path(key);
+    }
+
+    /** {@link #where(String)} and the key's line and column in the file when known: for messages. */
+    public String located(String key) {
+        return path(key) + at(path(key));
+    }
+
+    /** {@code where}, a key path of this file, with the key's line and column when known: for messages. */
+    String locate(String where) {
+        return where + at(where);
     }
 
     public Set<String> keys() {
@@ -52,7 +79,7 @@ public final class ConfigNode {
     public String text(String key) {
         Object v = map.get(key);
         if (v instanceof Map || v instanceof List) {
-            throw new ConfigurationException(where(key) + ": expected a single value");
+            throw new ConfigurationException(located(key) + ": expected a single value");
         }
         return v == null ? "" : String.valueOf(v);
     }
@@ -71,23 +98,23 @@ public final class ConfigNode {
     public ConfigNode node(String key) {
         Object v = map.get(key);
         if (!(v instanceof Map)) {
-            throw new ConfigurationException(where(key) + ": expected a mapping of key: value");
+            throw new ConfigurationException(located(key) + ": expected a mapping of key: value");
         }
-        return new ConfigNode(where(key), (Map<String, Object>) v);
+        return new ConfigNode(path(key), (Map<String, Object>) v, locations);
     }
 
     /** A list of mappings under {@code key}; {@code shape} says what one looks like. */
     @SuppressWarnings("unchecked")
     public List<ConfigNode> nodes(String key, String shape) {
         if (!(map.get(key) instanceof List<?> list)) {
-            throw new ConfigurationException(where(key) + " (expected: a list of " + shape + ")");
+            throw new ConfigurationException(located(key) + " (expected: a list of " + shape + ")");
         }
         List<ConfigNode> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             if (!(list.get(i) instanceof Map)) {
                 throw new ConfigurationException(where(key) + "[" + i + "]: expected a mapping of key: value");
             }
-            out.add(new ConfigNode(where(key) + "[" + i + "]", (Map<String, Object>) list.get(i)));
+            out.add(new ConfigNode(path(key) + "[" + i + "]", (Map<String, Object>) list.get(i), locations));
         }
         return out;
     }
@@ -96,7 +123,8 @@ public final class ConfigNode {
     public ConfigurationException unknown(String key, Collection<String> accepted) {
         List<String> sorted = new ArrayList<>(accepted);
         Collections.sort(sorted);
-        return new ConfigurationException(where + ": unknown key '" + key + "'" + Names.didYouMean(key, accepted, "")
+        return new ConfigurationException(where + ": unknown key '" + key + "'" + at(path(key))
+                + Names.didYouMean(key, accepted, "")
                 + " (known: " + String.join(", ", sorted) + ")");
     }
 }

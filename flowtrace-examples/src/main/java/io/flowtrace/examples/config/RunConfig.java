@@ -74,6 +74,8 @@ public final class RunConfig {
     private PluginSpec source;
     private final List<PluginSpec> sinks = new ArrayList<>();
     private final List<PluginSpec> aggregators = new ArrayList<>();
+    /** The file's root, for the places of keys; {@code null} when no file was given. */
+    private ConfigNode root;
 
     private RunConfig() {
     }
@@ -96,6 +98,7 @@ public final class RunConfig {
                                  Set<String> elsewhere, Consumer<String> warn) {
         RunConfig c = new RunConfig();
         ConfigNode root = file.root();
+        c.root = root;
         Set<String> known = new LinkedHashSet<>(own);
         known.addAll(blocks);
         known.addAll(elsewhere);
@@ -249,6 +252,14 @@ public final class RunConfig {
     }
 
     /** The command's own settings, by YAML key. */
+    /**
+     * {@code where} (a {@link Value#where()} of this file) with its key's line and column in the file when known
+     * ({@code config a.yaml: flow: idle_timeout (line 3, column 3)}): for messages.
+     */
+    public String located(String where) {
+        return root == null ? where : root.locate(where);
+    }
+
     public Map<String, Value> settings() {
         return settings;
     }

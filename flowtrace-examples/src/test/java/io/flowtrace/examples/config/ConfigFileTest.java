@@ -101,19 +101,19 @@ public class ConfigFileTest {
     @Test
     void mistakesNameTheFileTheKeyPathAndWhatIsAccepted(@TempDir Path dir) throws Exception {
         Map<String, String> cases = Map.of(
-                "interfaces: eth0\n", ": unknown key 'interfaces' (did you mean interface?) (known: aggregator,"
+                "interfaces: eth0\n", ": unknown key 'interfaces' (line 1, column 1) (did you mean interface?) (known: aggregator,"
                         + " aggregators, ai, alerter, api, flow, hostname, interface, probe, sinks, smtp, snap_len,"
                         + " source, user)",
-                "sinks:\n  type: file\n", ": sinks (expected: a list of {type: <plugin>, key: value})",
+                "sinks:\n  type: file\n", ": sinks (line 1, column 1) (expected: a list of {type: <plugin>, key: value})",
                 "sinks:\n  - path: x\n", ": sinks[0]: type missing (expected: type: <plugin name>, then its keys)",
-                "interface:\n  - eth0\n", ": interface: expected a single value",
                 "- a\n- b\n", ": expected a mapping of key: value",
-                "flow:\n  idle_timout: 5s\n", ": flow: unknown key 'idle_timout' (did you mean idle_timeout?)",
-                "aggregator:\n  num_worker: 2\n", ": aggregator: unknown key 'num_worker' (did you mean num_workers?)"
+                "flow:\n  idle_timout: 5s\n", ": flow: unknown key 'idle_timout' (line 2, column 3) (did you mean idle_timeout?)",
+                "aggregator:\n  num_worker: 2\n", ": aggregator: unknown key 'num_worker' (line 2, column 3) (did you mean num_workers?)"
                         + " (known: exact, num_workers, period, size_of_packet_channel, sketch, types)",
-                "aggregator:\n  exact:\n    taks: []\n", ": aggregator: exact: unknown key 'taks' (did you mean tasks?)",
+                "aggregator:\n  exact:\n    taks: []\n", ": aggregator: exact: unknown key 'taks' (line 3, column 5) (did you mean tasks?)",
                 "flow:\n  period: 1h\naggregator:\n  period: 2h\n", ": aggregator: period: given twice (also at config ",
-                "interface: [unclosed\n", "");
+                "interface: [unclosed\n", ": line 1, column 21: ",
+                "interface:\n  - eth0\n  - eth1\n", ": interface (line 1, column 1): expected a single value");
         for (Map.Entry<String, String> e : cases.entrySet()) {
             Path f = dir.resolve("bad.yaml");
             Files.writeString(f, e.getKey());
@@ -164,5 +164,17 @@ public class ConfigFileTest {
                 where + ": aggregator: sketch: writers: not used by flows (ignored)",
                 where + ": aggregator: sketch: tasks[1]: element_fields: not used by a count-min task (skt_type 0) in"
                         + " flows (ignored)"), warnings);
+    }
+
+    @Test
+    void aBadValueNamesTheLineAndColumnOfItsKey(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("flows.yaml");
+        Files.writeString(f, "# flows\nflow:\n  workers: 2\n  idle_timeout: soon\n");
+        RunConfig c = agent(f, ENV, new ArrayList<>());
+        RunConfig.Value v = c.flow(io.flowtrace.core.settings.FlowSettings.IDLE_TIMEOUT);
+        assertEquals("config " + f + ": flow: idle_timeout", v.where());
+        assertEquals("config " + f + ": flow: idle_timeout (line 4, column 3)", c.located(v.where()));
+        assertEquals("config " + f + ": flow: workers (line 3, column 3)", c.located("config " + f + ": flow: workers"));
+        assertEquals("config " + f + ": nothing", c.located("config " + f + ": nothing"));
     }
 }

@@ -3,6 +3,7 @@ package io.flowtrace.sinks.file;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.spi.Snapshot;
+import io.flowtrace.sinks.internal.EventFormat;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,12 +17,14 @@ import java.util.Map;
 final class FileSink implements JsonEncodedSink {
     private final String name;
     private final LineEncoder encoder;
+    private final EventFormat eventFormat;
     private final RollingFile records;
     private final RollingFile snapshots;
 
     FileSink(String name, FileSettings s, Clock clock) {
         this.name = name;
-        this.encoder = new LineEncoder(s.format());
+        this.eventFormat = s.eventFormat();
+        this.encoder = new LineEncoder(s.format(), eventFormat.sensor());
         this.records = new RollingFile(s.path(), s.gzip(), s.rotateBytes(), s.rotateMillis(), s.bufferSize(),
                 encoder.header(), clock, true);
         this.snapshots = s.snapshotPath() != null
@@ -37,18 +40,20 @@ final class FileSink implements JsonEncodedSink {
 
     @Override
     public void accept(FlowEvent record) throws IOException {
-        records.write(encoder.line(record));
+        if (eventFormat.admits(record)) {
+            records.write(encoder.line(record));
+        }
     }
 
-    /** NDJSON files take the pipeline's encoding as it is. */
+    /** NDJSON files in flowtrace's format take the pipeline's encoding as it is. */
     @Override
     public boolean acceptsJson() {
-        return !encoder.csv();
+        return !encoder.csv() && !eventFormat.sensor();
     }
 
     @Override
     public void accept(FlowEvent record, byte[] json) throws IOException {
-        if (encoder.csv()) {
+        if (encoder.csv() || eventFormat.sensor()) {
             accept(record);
         } else {
             records.write(json, json.length, true);
@@ -74,8 +79,8 @@ final class FileSink implements JsonEncodedSink {
         long bytes = records.bytesWritten() + (snapshots == null ? 0 : snapshots.bytesWritten());
         // lines it took and then could not write: the pipeline moves them from delivered to failed
         long failed = records.linesLost() + (snapshots == null ? 0 : snapshots.linesLost());
-        return failed == 0 ? Map.of("files", files, "bytes", bytes) : Map.of("files", files, "bytes", bytes,
-                "failed", failed);
+        return eventFormat.addTo(failed == 0 ? Map.of("files", files, "bytes", bytes)
+                : Map.of("files", files, "bytes", bytes, "failed", failed));
     }
 
     @Override
@@ -91,6 +96,6 @@ final class FileSink implements JsonEncodedSink {
 
     /** The settings of one file sink, validated by {@link FileSinkProvider}. */
     record FileSettings(Path path, String format, boolean gzip, long rotateBytes, long rotateMillis, int bufferSize,
-                        Path snapshotPath) {
+                        Path snapshotPath, EventFormat eventFormat) {
     }
 }

@@ -3,6 +3,7 @@ package io.flowtrace.sinks.file;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.SinkProvider;
+import io.flowtrace.sinks.internal.EventFormat;
 
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -30,6 +31,9 @@ import java.time.Duration;
  *     current one past this many uncompressed bytes ({@code 100MiB})</td></tr>
  * <tr><td>{@code rotate-interval}</td><td>{@code 0} (never)</td><td>complete a file at the first write or flush
  *     once it has been open this long ({@code 1h}); wall-clock time</td></tr>
+ * <tr><td>{@code event-format}</td><td>{@code flowtrace}</td><td>{@code flowtrace}, or {@code sensor}: the Go
+ *     sensor's fourteen fields only (ports as strings), TCP and UDP only, others counted as
+ *     {@code skipped_by_format} (NDJSON only)</td></tr>
  * <tr><td>{@code buffer}</td><td>{@code 1MiB}</td><td>write buffer size</td></tr>
  * <tr><td>{@code snapshot-path}</td><td>NDJSON: none (snapshots in {@code path}); CSV:
  *     {@code <stem>-snapshots.ndjson} beside {@code path}</td><td>a separate file for snapshots (NDJSON, same gzip
@@ -67,6 +71,8 @@ public final class FileSinkProvider implements SinkProvider {
         Duration rotateInterval = config.getDuration("rotate-interval", Duration.ZERO);
         int buffer = (int) config.getSize("buffer", DEFAULT_BUFFER, 512, 64L * 1024 * 1024);
         String snapshotText = config.getString("snapshot-path", null);
+        EventFormat eventFormat = EventFormat.of(config);
+        checkCsv(config, format, eventFormat);
         Path path = path(config, "path", pathText);
         Path snapshotPath = null;
         if (snapshotText != null) {
@@ -88,7 +94,15 @@ public final class FileSinkProvider implements SinkProvider {
         }
         config.validate();
         return new FileSink.FileSettings(path, format, gzip, rotateBytes, rotateInterval.toMillis(), buffer,
-                snapshotPath);
+                snapshotPath, eventFormat);
+    }
+
+    /** The sensor's form is JSON: refused with CSV. */
+    static void checkCsv(PluginConfig config, String format, EventFormat eventFormat) {
+        if (eventFormat.sensor() && "csv".equals(format)) {
+            config.error(EventFormat.KEY + ": sensor with format=csv (expected: format=ndjson; the sensor's form is "
+                    + "JSON)");
+        }
     }
 
     private static Path path(PluginConfig config, String key, String text) {

@@ -11,11 +11,13 @@ import java.nio.charset.StandardCharsets;
 /** Turns one record or snapshot into one line in a reused buffer, as NDJSON or CSV. Not thread-safe. */
 final class LineEncoder {
     private final boolean csv;
-    private final JsonLines json = new JsonLines();
+    private final JsonLines json;
     private final CsvRecords csvRecords = new CsvRecords();
 
-    LineEncoder(String format) {
+    /** {@code sensor}: records in the Go sensor's form (NDJSON only). */
+    LineEncoder(String format, boolean sensor) {
         this.csv = "csv".equals(format);
+        this.json = new JsonLines(new ByteBuf(1024), sensor);
     }
 
     boolean csv() {

@@ -4,6 +4,7 @@ import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
+import io.flowtrace.sinks.internal.EventFormat;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,12 +19,18 @@ import java.util.Map;
 final class StdoutSink implements JsonEncodedSink {
     private final String name;
     private final LineEncoder encoder;
+    private final EventFormat eventFormat;
     private final LineBuffer out;
     private boolean headerWritten;
 
     StdoutSink(String name, String format, OutputStream target, int bufferSize) {
+        this(name, format, EventFormat.flowtrace(), target, bufferSize);
+    }
+
+    StdoutSink(String name, String format, EventFormat eventFormat, OutputStream target, int bufferSize) {
         this.name = name;
-        this.encoder = new LineEncoder(format);
+        this.eventFormat = eventFormat;
+        this.encoder = new LineEncoder(format, eventFormat.sensor());
         this.out = new LineBuffer(Channels.newChannel(target), bufferSize, true);
     }
 
@@ -39,11 +46,14 @@ final class StdoutSink implements JsonEncodedSink {
 
     @Override
     public boolean acceptsJson() {
-        return !encoder.csv();
+        return !encoder.csv() && !eventFormat.sensor();
     }
 
     @Override
     public void accept(FlowEvent record, byte[] json) throws IOException {
+        if (!eventFormat.admits(record)) {
+            return;
+        }
         if (!headerWritten) {
             headerWritten = true;
             byte[] header = encoder.header();
@@ -66,7 +76,7 @@ final class StdoutSink implements JsonEncodedSink {
     @Override
     public Map<String, Long> counters() {
         long lost = out.lost();
-        return lost == 0 ? Map.of() : Map.of("failed", lost);
+        return eventFormat.addTo(lost == 0 ? Map.of() : Map.of("failed", lost));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.flowtrace.sinks.file;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.SinkProvider;
+import io.flowtrace.sinks.internal.EventFormat;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -18,6 +19,9 @@ import java.io.OutputStream;
  * <tr><th>key</th><th>default</th><th>meaning</th></tr>
  * <tr><td>{@code format}</td><td>{@code ndjson}</td><td>{@code ndjson}, or {@code csv} (a header line first;
  *     snapshots are still JSON lines)</td></tr>
+ * <tr><td>{@code event-format}</td><td>{@code flowtrace}</td><td>{@code flowtrace}, or {@code sensor}: the Go
+ *     sensor's fourteen fields only (ports as strings), TCP and UDP only, others counted as
+ *     {@code skipped_by_format} (NDJSON only)</td></tr>
  * <tr><td>{@code buffer}</td><td>{@code 64KiB}</td><td>write buffer size</td></tr>
  * </table>
  */
@@ -38,14 +42,33 @@ public final class StdoutSinkProvider implements SinkProvider {
      * {@link java.io.PrintStream} does not).
      */
     public static Sink to(OutputStream target) {
-        return new StdoutSink("stdout", "ndjson", target, LineBuffer.DEFAULT_SIZE);
+        return to(target, "flowtrace");
+    }
+
+    /**
+     * As {@link #to(OutputStream)}, the events in {@code eventFormat}: {@code flowtrace} or {@code sensor} (the
+     * option {@code event-format}).
+     *
+     * @throws IllegalArgumentException for another format
+     */
+    public static Sink to(OutputStream target, String eventFormat) {
+        PluginConfig c = new PluginConfig("sink 'stdout'", java.util.Map.of(EventFormat.KEY, eventFormat));
+        EventFormat f = EventFormat.of(c);
+        try {
+            c.validate();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return new StdoutSink("stdout", "ndjson", f, target, LineBuffer.DEFAULT_SIZE);
     }
 
     @Override
     public Sink create(PluginConfig config) {
         String format = config.getChoice("format", "ndjson", "ndjson", "csv");
         int buffer = (int) config.getSize("buffer", LineBuffer.DEFAULT_SIZE, 512, 64L * 1024 * 1024);
+        EventFormat eventFormat = EventFormat.of(config);
+        FileSinkProvider.checkCsv(config, format, eventFormat);
         config.validate();
-        return new StdoutSink(name(), format, new FileOutputStream(FileDescriptor.out), buffer);
+        return new StdoutSink(name(), format, eventFormat, new FileOutputStream(FileDescriptor.out), buffer);
     }
 }

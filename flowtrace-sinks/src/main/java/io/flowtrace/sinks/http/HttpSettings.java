@@ -1,6 +1,7 @@
 package io.flowtrace.sinks.http;
 
 import io.flowtrace.sinks.internal.Backoff;
+import io.flowtrace.sinks.internal.EventFormat;
 import io.flowtrace.sinks.internal.Redact;
 
 import java.net.URI;
@@ -14,10 +15,11 @@ import java.util.Map;
  * @param batch       records per request (1 for {@code single})
  * @param interval    longest time a record waits in a partial batch; zero sends whenever the queue runs empty
  * @param headers     extra request headers, in order
+ * @param eventFormat flowtrace's form of events or the sensor's
  */
 record HttpSettings(Endpoint url, Endpoint snapshotUrl, String format, int batch, Duration interval, boolean gzip,
                     Map<String, String> headers, Duration connectTimeout, Duration timeout, Backoff backoff,
-                    boolean http2) {
+                    boolean http2, EventFormat eventFormat) {
 
     boolean single() {
         return "single".equals(format);

@@ -51,8 +51,8 @@ final class HttpSink implements JsonEncodedSink {
     private final LongSupplier nanoTime;
     private final Clock wallClock;
 
-    private final JsonLines batchJson = new JsonLines(new ByteBuf(64 * 1024));
-    private final JsonLines oneJson = new JsonLines();
+    private final JsonLines batchJson;
+    private final JsonLines oneJson;
     private final ByteBuf gzipped = new ByteBuf(16 * 1024);
     private int pending;
     private long firstPendingNanos;
@@ -69,6 +69,8 @@ final class HttpSink implements JsonEncodedSink {
         this.pause = pause;
         this.nanoTime = nanoTime;
         this.wallClock = wallClock;
+        this.batchJson = new JsonLines(new ByteBuf(64 * 1024), settings.eventFormat().sensor());
+        this.oneJson = new JsonLines(new ByteBuf(1024), settings.eventFormat().sensor());
         this.client = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
                 .version(settings.http2() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
@@ -88,11 +90,14 @@ final class HttpSink implements JsonEncodedSink {
 
     @Override
     public boolean acceptsJson() {
-        return true;
+        return !s.eventFormat().sensor();
     }
 
     @Override
     public void accept(FlowEvent record, byte[] json) {
+        if (!s.eventFormat().admits(record)) {
+            return;
+        }
         if (s.single()) {
             ByteBuf b = oneJson.buffer();
             b.reset();
@@ -156,7 +161,7 @@ final class HttpSink implements JsonEncodedSink {
         m.put("retried", retried.get());
         m.put("sent", sent.get());
         m.put("failed", failed.get());
-        return m;
+        return s.eventFormat().addTo(m);
     }
 
     /** Records waiting in the current batch. */

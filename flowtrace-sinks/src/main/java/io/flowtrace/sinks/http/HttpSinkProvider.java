@@ -4,6 +4,7 @@ import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.SinkProvider;
 import io.flowtrace.sinks.internal.Backoff;
+import io.flowtrace.sinks.internal.EventFormat;
 import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.internal.Redact;
 import io.flowtrace.sinks.internal.UserInfo;
@@ -39,6 +40,9 @@ import java.util.Map;
  *     as part of the URL. Logs and errors show the URL without user information or query</td></tr>
  * <tr><td>{@code format}</td><td>{@code array}</td><td>{@code array} (JSON array per request), {@code ndjson} (one
  *     JSON object per line, {@code application/x-ndjson}) or {@code single} (one JSON object per request)</td></tr>
+ * <tr><td>{@code event-format}</td><td>{@code flowtrace}</td><td>{@code flowtrace}, or {@code sensor}: the Go
+ *     sensor's fourteen fields only (ports as strings), TCP and UDP only, others counted as
+ *     {@code skipped_by_format}</td></tr>
  * <tr><td>{@code batch}</td><td>{@code 500}</td><td>most records per request (array and ndjson)</td></tr>
  * <tr><td>{@code interval}</td><td>{@code 1s}</td><td>longest a record waits for its batch to fill; {@code 0}
  *     sends whenever the sink's queue runs empty</td></tr>
@@ -133,9 +137,10 @@ public final class HttpSinkProvider implements SinkProvider {
             config.error("backoff (" + backoff + ") must not exceed backoff-max (" + backoffMax + ")");
             backoffMax = backoff;
         }
+        EventFormat eventFormat = EventFormat.of(config);
         config.validate();
         return new HttpSettings(url, snapshotUrl, format, batch, interval, gzip, Map.copyOf(headers), connectTimeout,
-                timeout, new Backoff(backoff, backoffMax, budget), "2".equals(version));
+                timeout, new Backoff(backoff, backoffMax, budget), "2".equals(version), eventFormat);
     }
 
     private static HttpSettings.Endpoint url(PluginConfig config, String key, String text) {

@@ -3,6 +3,7 @@ package io.flowtrace.sinks.internal;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.internal.FlowEventEncoder;
+import io.flowtrace.core.internal.SensorEventEncoder;
 import io.flowtrace.core.internal.SnapshotEncoder;
 import io.flowtrace.core.spi.Snapshot;
 
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
  */
 public final class JsonLines {
     private final ByteBuf buf;
+    private final boolean sensor;
     /** Made at the first snapshot: a run without snapshots never loads Jackson. */
     private JsonGenerator gen;
 
@@ -26,7 +28,13 @@ public final class JsonLines {
     }
 
     public JsonLines(ByteBuf buf) {
+        this(buf, false);
+    }
+
+    /** {@code sensor}: records in the Go sensor's form ({@link SensorEventEncoder}), TCP and UDP only. */
+    public JsonLines(ByteBuf buf, boolean sensor) {
         this.buf = buf;
+        this.sensor = sensor;
     }
 
     /** The buffer values are appended to. */
@@ -36,16 +44,22 @@ public final class JsonLines {
 
     /** Appends {@code r} as JSON (no separator), bytes written directly by core's {@link FlowEventEncoder}. */
     public void append(FlowEvent r) {
+        if (sensor) {
+            byte[] b = buf.reserve(SensorEventEncoder.maxLength(r));
+            buf.advanceTo(SensorEventEncoder.write(r, b, buf.size()));
+            return;
+        }
         byte[] b = buf.reserve(FlowEventEncoder.maxLength(r));
         buf.advanceTo(FlowEventEncoder.write(r, b, buf.size()));
     }
 
     /**
      * Appends {@code r} as JSON (no separator): {@code json}, its encoding made by the pipeline
-     * ({@link io.flowtrace.core.internal.JsonEncodedSink#accept(FlowEvent, byte[])}), when given, else encoded here.
+     * ({@link io.flowtrace.core.internal.JsonEncodedSink#accept(FlowEvent, byte[])}), when given and the format is
+     * flowtrace's, else encoded here.
      */
     public void append(FlowEvent r, byte[] json) {
-        if (json == null) {
+        if (json == null || sensor) {
             append(r);
         } else {
             buf.write(json, 0, json.length);

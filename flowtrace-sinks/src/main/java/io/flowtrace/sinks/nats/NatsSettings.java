@@ -1,6 +1,7 @@
 package io.flowtrace.sinks.nats;
 
 import io.flowtrace.sinks.internal.Backoff;
+import io.flowtrace.sinks.internal.EventFormat;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +11,8 @@ import java.util.List;
 record NatsSettings(List<String> servers, SubjectTemplate subject, SubjectTemplate snapshotSubject,
                     boolean jetStream, String token, String user, String password, Path credentials, String tls,
                     Path truststore, String truststorePassword, Duration connectTimeout, Duration reconnectWait,
-                    int maxReconnects, long reconnectBuffer, Duration ackTimeout, int maxPending, Backoff backoff) {
+                    int maxReconnects, long reconnectBuffer, Duration ackTimeout, int maxPending, Backoff backoff,
+                    EventFormat eventFormat) {
 
     @Override
     public String toString() {

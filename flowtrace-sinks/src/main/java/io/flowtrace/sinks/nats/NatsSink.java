@@ -4,6 +4,7 @@ import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
+import io.flowtrace.sinks.internal.EventFormat;
 import io.flowtrace.sinks.internal.JsonLines;
 import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.internal.Redact;
@@ -31,7 +32,8 @@ final class NatsSink implements JsonEncodedSink {
     private final String name;
     private final NatsSettings s;
     private final RetryBudget retries;
-    private final JsonLines json = new JsonLines();
+    private final JsonLines json;
+    private final EventFormat eventFormat;
     private final PublishOutcomes outcomes;
     private final NatsPublisher publisher;
     private final NatsConnection connection;
@@ -39,6 +41,8 @@ final class NatsSink implements JsonEncodedSink {
     NatsSink(String name, NatsSettings settings, Pause pause, LongSupplier nanoTime) {
         this.name = name;
         this.s = settings;
+        this.eventFormat = settings.eventFormat();
+        this.json = new JsonLines(new ByteBuf(1024), eventFormat.sensor());
         this.retries = new RetryBudget(settings.backoff(), pause, nanoTime);
         this.outcomes = new PublishOutcomes(name);
         this.publisher = settings.jetStream()
@@ -54,6 +58,9 @@ final class NatsSink implements JsonEncodedSink {
 
     @Override
     public void accept(FlowEvent record) throws InterruptedException {
+        if (!eventFormat.admits(record)) {
+            return;
+        }
         ByteBuf b = json.buffer();
         b.reset();
         json.append(record);
@@ -62,7 +69,7 @@ final class NatsSink implements JsonEncodedSink {
 
     @Override
     public boolean acceptsJson() {
-        return true;
+        return !eventFormat.sensor();
     }
 
     /** The pipeline's encoding is the message body as it is (never changed, so no copy). */
@@ -121,7 +128,7 @@ final class NatsSink implements JsonEncodedSink {
         m.put("failed", outcomes.failedCount());
         m.put("disconnects", connection.disconnects());
         m.put("reconnects", connection.reconnects());
-        return m;
+        return eventFormat.addTo(m);
     }
 
     /** The last delivery problem, or {@code null}. */

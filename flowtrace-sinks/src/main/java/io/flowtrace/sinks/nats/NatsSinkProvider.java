@@ -3,6 +3,7 @@ package io.flowtrace.sinks.nats;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.SinkProvider;
+import io.flowtrace.sinks.internal.EventFormat;
 import io.flowtrace.sinks.internal.Backoff;
 import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.internal.Redact;
@@ -31,6 +32,9 @@ import java.util.Locale;
  *     {@code ;} (commas also work where the value is not on a command line); {@code tls://} URLs use TLS. A
  *     {@code user:password@} or {@code token@} in them (percent-encoded characters decoded, the same on every
  *     URL) is used as {@code user} and {@code password} or {@code token}, and never logged</td></tr>
+ * <tr><td>{@code event-format}</td><td>{@code flowtrace}</td><td>{@code flowtrace}, or {@code sensor}: the Go
+ *     sensor's fourteen fields only (ports as strings), TCP and UDP only, others counted as
+ *     {@code skipped_by_format}</td></tr>
  * <tr><td>{@code subject}</td><td>{@code flows}</td><td>subject of record messages; may use {@code {interface}},
  *     {@code {hostname}}, {@code {direction}}, {@code {protocol}}, {@code {src_ip}}, {@code {dst_ip}},
  *     {@code {src_port}}, {@code {dst_port}}, {@code {ip_version}}, {@code {vlan}}, {@code {end_reason}}, e.g.
@@ -165,10 +169,11 @@ public final class NatsSinkProvider implements SinkProvider {
             config.error("backoff (" + backoff + ") must not exceed backoff-max (" + backoffMax + ")");
             backoffMax = backoff;
         }
+        EventFormat eventFormat = EventFormat.of(config);
         config.validate();
         return new NatsSettings(List.copyOf(servers), subject, snapshotSubject, jetStream, token, user, password,
                 credentials, tls, truststore, truststorePassword, connectTimeout, reconnectWait, maxReconnects,
-                reconnectBuffer, ackTimeout, maxPending, new Backoff(backoff, backoffMax, budget));
+                reconnectBuffer, ackTimeout, maxPending, new Backoff(backoff, backoffMax, budget), eventFormat);
     }
 
     private static SubjectTemplate template(PluginConfig config, String key, String def, List<String> fields) {

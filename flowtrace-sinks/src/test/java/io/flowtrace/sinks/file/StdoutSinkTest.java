@@ -46,6 +46,27 @@ class StdoutSinkTest {
     }
 
     @Test
+    void inTheSensorsFormatTcpAndUdpAreWrittenAsItsStructAndOthersCountedAsSkipped() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        io.flowtrace.core.FlowEvent tcp = TestRecords.record(1);
+        io.flowtrace.core.FlowKey k = tcp.key();
+        io.flowtrace.core.FlowEvent icmp = new io.flowtrace.core.FlowEvent("icmp", new io.flowtrace.core.FlowKey(
+                k.ipVersion(), k.srcHi(), k.srcLo(), k.dstHi(), k.dstLo(), 0, 0, 1, 0), 0, 0, 1, 0, 98, 0, 84, 0, 0,
+                0, io.flowtrace.core.EndReason.IDLE_TIMEOUT, null, null, io.flowtrace.core.Direction.UNKNOWN);
+        io.flowtrace.core.spi.Sink sink = StdoutSinkProvider.to(out, "sensor");
+        sink.accept(tcp);
+        sink.accept(icmp);
+        ((io.flowtrace.core.internal.JsonEncodedSink) sink).accept(tcp, io.flowtrace.core.EventJson.toBytes(tcp));
+        sink.close();
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(2, lines.length);
+        assertEquals(io.flowtrace.core.EventJson.toSensorJson(tcp), lines[0]);
+        assertEquals(lines[0], lines[1], "the pipeline's encoding in flowtrace's form is not used");
+        assertEquals(Map.of("skipped_by_format", 1L), sink.counters());
+        assertTrue(!((io.flowtrace.core.internal.JsonEncodedSink) sink).acceptsJson());
+    }
+
+    @Test
     void providersAreFoundByTheirNames() {
         TreeSet<String> names = new TreeSet<>();
         for (SinkProvider p : ServiceLoader.load(SinkProvider.class)) {
