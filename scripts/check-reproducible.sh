@@ -9,15 +9,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 build() {
-    local dir=$work/$1
-    mkdir -p "$dir"
-    # the sources as they are (committed or not), without build output
-    tar -C "$root" --exclude='./.git' --exclude='*/target' --exclude='./target' -cf - . | tar -C "$dir" -xf -
+    local name=$1
+    shift
+    local dir=$work/$name
+    cp -R "$work/src" "$dir"
     (cd "$dir" && mvn -B -o -q -Dstyle.color=never -DskipTests -pl flowtrace-examples -am package "$@") \
-        > "$work/$1.log" 2>&1 || { cat "$work/$1.log" >&2; echo "check-reproducible: build $1 failed" >&2; exit 1; }
+        > "$work/$name.log" 2>&1 || { cat "$work/$name.log" >&2; echo "check-reproducible: build $name failed" >&2; exit 1; }
 }
 
 start=$(date +%s)
+# one snapshot of the sources as they are (committed or not), without build output, copied for each build
+mkdir -p "$work/src"
+tar -C "$root" --exclude='./.git' --exclude='*/target' --exclude='./target' -cf - . | tar -C "$work/src" -xf -
 build a "$@"
 build b "$@"
 differ=0

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 /**
  * Provides {@code pcap-file}: a {@link PcapFileSource} over the capture file given by the required key
  * {@code path}. Found through {@link java.util.ServiceLoader}; the constructor does no I/O. Thread-safe (stateless).
+ *
+ * @since 0.1
  */
 public final class PcapFileSourceProvider implements PacketSourceProvider {
 

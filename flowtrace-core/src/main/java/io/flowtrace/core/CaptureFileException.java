@@ -3,6 +3,8 @@ package io.flowtrace.core;
 /**
  * A capture file is damaged or not a capture file. Thrown after every good packet before the damage has been
  * handed on, so the flows up to that point are complete. Names the file and the byte offset where reading stopped.
+ *
+ * @since 0.1
  */
 public class CaptureFileException extends FlowTraceException {
     private static final long serialVersionUID = 1L;
@@ -22,12 +24,12 @@ public class CaptureFileException extends FlowTraceException {
         this.offset = offset;
     }
 
-    /** The file as it was named to the reader. */
+    /** {@return the file as it was named to the reader} */
     public String file() {
         return file;
     }
 
-    /** Byte offset in the (decompressed) file where the damage was found. */
+    /** {@return byte offset in the (decompressed) file where the damage was found} */
     public long offset() {
         return offset;
     }

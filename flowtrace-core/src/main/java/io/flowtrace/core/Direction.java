@@ -2,7 +2,11 @@ package io.flowtrace.core;
 
 import java.util.Locale;
 
-/** Where a flow goes relative to the host's own addresses (the sensor's {@code direction} field). */
+/**
+ * Where a flow goes relative to the host's own addresses (the sensor's {@code direction} field).
+ *
+ * @since 0.1
+ */
 public enum Direction {
     /** From elsewhere to one of the host's addresses. */
     INBOUND,

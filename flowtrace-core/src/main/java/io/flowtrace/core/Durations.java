@@ -6,6 +6,8 @@ import java.util.Locale;
 /**
  * Parses and prints durations in the form used by every flowtrace option: {@code 500ms}, {@code 30s}, {@code 5m},
  * {@code 1h}, {@code 2d}, plain {@code 0} for "never"; a bare number is seconds.
+ *
+ * @since 0.1
  */
 public final class Durations {
     private Durations() {
@@ -54,7 +56,7 @@ public final class Durations {
                 + "' (expected: a number with unit ns, us, ms, s, m, h or d, e.g. 500ms, 30s, 5m; 0 means never)");
     }
 
-    /** Short text form: {@code 30s}, {@code 5m}, {@code 1h}, {@code 500ms}, {@code 0}. */
+    /** {@return short text form: {@code 30s}, {@code 5m}, {@code 1h}, {@code 500ms}, {@code 0}} */
     public static String format(Duration d) {
         long n = d.toNanos();
         if (n == 0) {
@@ -75,7 +77,7 @@ public final class Durations {
         return n + "ns";
     }
 
-    /** Nanoseconds of a timeout, {@code Long.MAX_VALUE} for zero ("never"). */
+    /** {@return nanoseconds of a timeout, {@code Long.MAX_VALUE} for zero ("never")} */
     public static long nanosOrNever(Duration d) {
         return d.isZero() ? Long.MAX_VALUE : d.toNanos();
     }

@@ -44,6 +44,8 @@ import java.util.Map;
  *
  * <p>Thread-safe: every method is static and keeps no state. Writing a flow event goes straight to bytes, without a
  * JSON generator.
+ *
+ * @since 0.1
  */
 public final class EventJson {
     /** The {@code event} value of a flow event. */
@@ -61,14 +63,14 @@ public final class EventJson {
     private EventJson() {
     }
 
-    /** {@code event} as one JSON object in UTF-8, without line end. */
+    /** {@return {@code event} as one JSON object in UTF-8, without line end} */
     public static byte[] toBytes(FlowEvent event) {
         byte[] b = new byte[FlowEventEncoder.maxLength(event)];
         int n = FlowEventEncoder.write(event, b, 0);
         return Arrays.copyOf(b, n);
     }
 
-    /** {@code event} as one JSON object, without line end. */
+    /** {@return {@code event} as one JSON object, without line end} */
     public static String toJson(FlowEvent event) {
         byte[] b = new byte[FlowEventEncoder.maxLength(event)];
         return new String(b, 0, FlowEventEncoder.write(event, b, 0), StandardCharsets.UTF_8);
@@ -80,7 +82,7 @@ public final class EventJson {
         out.write(b, 0, FlowEventEncoder.writeLine(event, b, 0));
     }
 
-    /** {@code snapshot} as one JSON object in UTF-8, without line end. */
+    /** {@return {@code snapshot} as one JSON object in UTF-8, without line end} */
     public static byte[] toBytes(Snapshot snapshot) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try {
@@ -91,7 +93,7 @@ public final class EventJson {
         return out.toByteArray();
     }
 
-    /** {@code snapshot} as one JSON object, without line end. */
+    /** {@return {@code snapshot} as one JSON object, without line end} */
     public static String toJson(Snapshot snapshot) {
         return new String(toBytes(snapshot), StandardCharsets.UTF_8);
     }

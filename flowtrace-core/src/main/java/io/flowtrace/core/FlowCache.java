@@ -25,6 +25,8 @@ import java.util.Map;
  * {@code HashMap} cache, is correct but slow). The cache is part of metering, not an isolated plugin: an exception from
  * it stops the run ({@link FlowTrace#run()} throws). Time is packet time: a packet's own timestamp moves the cache's
  * clock, and {@link #advance} moves it when packets are sparse; the clock never goes back.
+ *
+ * @since 0.1
  */
 public interface FlowCache {
 
@@ -58,13 +60,13 @@ public interface FlowCache {
      */
     void flush(EndReason reason);
 
-    /** Flows open now. */
+    /** {@return flows open now} */
     int size();
 
-    /** Flows the cache holds room for now (at most {@link Context#maxFlows()} once it has grown). */
+    /** {@return flows the cache holds room for now (at most {@link Context#maxFlows()} once it has grown)} */
     int capacity();
 
-    /** The counters so far (see the class comment for reading them from another thread). */
+    /** {@return the counters so far (see the class comment for reading them from another thread)} */
     Counters counters();
 
     /** Creates the cache of one worker; called once per worker, when the meter is built. */
@@ -128,14 +130,14 @@ public interface FlowCache {
         /** All zero. */
         public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0, 0);
 
-        /** These counters plus {@code other}'s. */
+        /** {@return these counters plus {@code other}'s} */
         public Counters plus(Counters other) {
             return new Counters(created + other.created, idleTimeout + other.idleTimeout,
                     activeTimeout + other.activeTimeout, tcpFin + other.tcpFin, tcpRst + other.tcpRst,
                     evicted + other.evicted, endOfCapture + other.endOfCapture, shutdown + other.shutdown);
         }
 
-        /** Events ended by {@code reason}. */
+        /** {@return events ended by {@code reason}} */
         public long ended(EndReason reason) {
             switch (reason) {
                 case IDLE_TIMEOUT: return idleTimeout;
@@ -149,12 +151,12 @@ public interface FlowCache {
             }
         }
 
-        /** Events of every reason. */
+        /** {@return events of every reason} */
         public long events() {
             return idleTimeout + activeTimeout + tcpFin + tcpRst + evicted + endOfCapture + shutdown;
         }
 
-        /** Events by end reason, every reason present, in {@link EndReason} order. */
+        /** {@return events by end reason, every reason present, in {@link EndReason} order} */
         public Map<EndReason, Long> endReasons() {
             Map<EndReason, Long> m = new EnumMap<>(EndReason.class);
             for (EndReason r : EndReason.values()) {

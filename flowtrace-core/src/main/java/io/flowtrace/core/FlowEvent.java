@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param interfaceName   capture interface, or {@code null} when not known
  * @param hostname        host the meter runs on, or {@code null} when not set
  * @param direction       relative to the host's own addresses
+ * @since 0.1
  */
 public record FlowEvent(String flowId, FlowKey key, long startNanos, long endNanos,
                          long packetsForward, long packetsReverse, long bytesForward, long bytesReverse,
@@ -47,27 +48,27 @@ public record FlowEvent(String flowId, FlowKey key, long startNanos, long endNan
         }
     }
 
-    /** Packets in both directions. */
+    /** {@return packets in both directions} */
     public long packetCount() {
         return packetsForward + packetsReverse;
     }
 
-    /** Wire bytes in both directions. */
+    /** {@return wire bytes in both directions} */
     public long byteCount() {
         return bytesForward + bytesReverse;
     }
 
-    /** IP-level bytes in both directions. */
+    /** {@return IP-level bytes in both directions} */
     public long ipByteCount() {
         return ipBytesForward + ipBytesReverse;
     }
 
-    /** Time from first to last packet. */
+    /** {@return time from first to last packet} */
     public long durationNanos() {
         return endNanos - startNanos;
     }
 
-    /** Mean wire bytes per packet. */
+    /** {@return mean wire bytes per packet} */
     public double averagePacketSize() {
         return (double) byteCount() / packetCount();
     }

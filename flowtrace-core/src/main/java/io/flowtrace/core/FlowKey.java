@@ -18,6 +18,7 @@ import java.net.UnknownHostException;
  * @param dstPort   destination port, 0 for protocols without ports
  * @param protocol  IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 132 SCTP, ...)
  * @param vlan      outermost VLAN id when VLANs are part of the key, else 0
+ * @since 0.1
  */
 public record FlowKey(int ipVersion, long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort,
                       int protocol, int vlan) {
@@ -41,7 +42,7 @@ public record FlowKey(int ipVersion, long srcHi, long srcLo, long dstHi, long ds
         }
     }
 
-    /** An IPv4 key from addresses in network order packed into ints. */
+    /** {@return an IPv4 key from addresses in network order packed into ints} */
     public static FlowKey ipv4(int src, int dst, int srcPort, int dstPort, int protocol) {
         return new FlowKey(4, 0, src & 0xffffffffL, 0, dst & 0xffffffffL, srcPort, dstPort, protocol, 0);
     }
@@ -68,7 +69,7 @@ public record FlowKey(int ipVersion, long srcHi, long srcLo, long dstHi, long ds
         return v;
     }
 
-    /** The same conversation seen from the other side. */
+    /** {@return the same conversation seen from the other side} */
     public FlowKey reversed() {
         return new FlowKey(ipVersion, dstHi, dstLo, srcHi, srcLo, dstPort, srcPort, protocol, vlan);
     }
@@ -81,17 +82,17 @@ public record FlowKey(int ipVersion, long srcHi, long srcLo, long dstHi, long ds
         return toInet(ipVersion, dstHi, dstLo);
     }
 
-    /** Source address in its usual text form ({@code 10.0.0.1}, {@code 2001:db8::1}). */
+    /** {@return source address in its usual text form ({@code 10.0.0.1}, {@code 2001:db8::1})} */
     public String srcIp() {
         return IpText.format(ipVersion, srcHi, srcLo);
     }
 
-    /** Destination address in its usual text form. */
+    /** {@return destination address in its usual text form} */
     public String dstIp() {
         return IpText.format(ipVersion, dstHi, dstLo);
     }
 
-    /** The protocol's usual name ({@code TCP}, {@code UDP}, ...) or its number. */
+    /** {@return the protocol's usual name ({@code TCP}, {@code UDP}, ...) or its number} */
     public String protocolName() {
         return IpText.protocolName(protocol);
     }

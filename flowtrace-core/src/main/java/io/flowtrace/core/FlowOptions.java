@@ -23,6 +23,7 @@ import java.util.function.Consumer;
  *                         destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
  *                         8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
  * @param maxFlows         hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
+ * @since 0.1
  */
 public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Duration icmpIdleTimeout,
                           Duration otherIdleTimeout, Duration activeTimeout, boolean tcpClose, Duration tcpLinger,
@@ -65,14 +66,14 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         }
     }
 
-    /** The sensor's defaults: TCP 60 s, others 30 s, active 30 min, TCP close on, bidirectional. */
+    /** {@return the sensor's defaults: TCP 60 s, others 30 s, active 30 min, TCP close on, bidirectional} */
     public static FlowOptions defaults() {
         return new FlowOptions(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofSeconds(30), Duration.ofMinutes(30), true, Duration.ofSeconds(2), true, false, false,
                 false, DEFAULT_MAX_FLOWS);
     }
 
-    /** A copy with these idle timeouts per protocol. */
+    /** {@return A copy with these idle timeouts per protocol} */
     public FlowOptions withIdleTimeouts(Duration tcp, Duration udp, Duration icmp, Duration other) {
         return edit(e -> {
             e.tcpIdle = tcp;
@@ -82,12 +83,12 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         });
     }
 
-    /** A copy with this active timeout ({@code 0}: never). */
+    /** {@return A copy with this active timeout ({@code 0}: never)} */
     public FlowOptions withActiveTimeout(Duration active) {
         return edit(e -> e.active = active);
     }
 
-    /** A copy that ends TCP flows on RST or FIN both ways, or not, with this linger after a close. */
+    /** {@return A copy that ends TCP flows on RST or FIN both ways, or not, with this linger after a close} */
     public FlowOptions withTcpClose(boolean on, Duration linger) {
         return edit(e -> {
             e.tcpClose = on;
@@ -95,27 +96,27 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         });
     }
 
-    /** A copy with one event per conversation ({@code true}) or per direction. */
+    /** {@return A copy with one event per conversation ({@code true}) or per direction} */
     public FlowOptions withBidirectional(boolean on) {
         return edit(e -> e.bidirectional = on);
     }
 
-    /** A copy that keys flows on the outermost VLAN id too, or not. */
+    /** {@return A copy that keys flows on the outermost VLAN id too, or not} */
     public FlowOptions withVlanInKey(boolean on) {
         return edit(e -> e.vlanInKey = on);
     }
 
-    /** A copy that meters the inner conversation of tunnels, or the tunnel itself. */
+    /** {@return A copy that meters the inner conversation of tunnels, or the tunnel itself} */
     public FlowOptions withDecodeTunnels(boolean on) {
         return edit(e -> e.decodeTunnels = on);
     }
 
-    /** A copy that keys ICMP on type and reply type (or code), as Zeek does, or not. */
+    /** {@return A copy that keys ICMP on type and reply type (or code), as Zeek does, or not} */
     public FlowOptions withIcmpTypeInKey(boolean on) {
         return edit(e -> e.icmpTypeInKey = on);
     }
 
-    /** A copy with this bound on flows tracked at once. */
+    /** {@return A copy with this bound on flows tracked at once} */
     public FlowOptions withMaxFlows(int max) {
         return edit(e -> e.maxFlows = max);
     }
@@ -159,7 +160,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         }
     }
 
-    /** Idle timeout in nanoseconds for an IP protocol number, or {@code Long.MAX_VALUE} for never. */
+    /** {@return idle timeout in nanoseconds for an IP protocol number, or {@code Long.MAX_VALUE} for never} */
     public long idleTimeoutNanos(int protocol) {
         Duration d;
         switch (protocol) {

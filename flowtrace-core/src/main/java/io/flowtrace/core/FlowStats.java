@@ -26,6 +26,7 @@ import java.util.Map;
  * @param elapsed            time since the pipeline started
  * @param finalFlush         of that, the time from the end of the source to the last delivery: every open flow
  *                           ended and its event delivered (zero until then)
+ * @since 0.1
  */
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
@@ -64,7 +65,7 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
         return out;
     }
 
-    /** Malformed frames of every reason. */
+    /** {@return malformed frames of every reason} */
     public long malformedTotal() {
         long n = 0;
         for (long v : malformed.values()) {

@@ -40,6 +40,8 @@ import java.util.function.Function;
  *         .build()
  *         .run();
  * }</pre>
+ *
+ * @since 0.1
  */
 public final class FlowTrace implements AutoCloseable {
     private final Pipeline pipeline;
@@ -131,18 +133,18 @@ public final class FlowTrace implements AutoCloseable {
         return result;
     }
 
-    /** Counters so far. */
+    /** {@return counters so far} */
     public FlowStats stats() {
         FlowStats r = result;
         return r != null ? r : pipeline.stats();
     }
 
-    /** The latest snapshot of every aggregator task. */
+    /** {@return the latest snapshot of every aggregator task} */
     public List<Snapshot> snapshots() {
         return pipeline.latestSnapshots();
     }
 
-    /** The latest snapshot of the task named {@code task}, or empty when it has none yet (or no such task). */
+    /** {@return the latest snapshot of the task named {@code task}, or empty when it has none yet (or no such task)} */
     public java.util.Optional<Snapshot> snapshot(String task) {
         Objects.requireNonNull(task, "task");
         for (Snapshot s : pipeline.latestSnapshots()) {
@@ -268,14 +270,14 @@ public final class FlowTrace implements AutoCloseable {
             s.applyTo(this, s.parse(s.name(), value));
         }
 
-        /** The plugins to look names up in (default: {@link Plugins#discover()}). */
+        /** {@return the plugins to look names up in (default: {@link Plugins#discover()})} */
         public Builder plugins(Plugins plugins) {
             once("plugins");
             this.plugins = Objects.requireNonNull(plugins, "plugins");
             return this;
         }
 
-        /** An explicit source instance; wins over discovery. */
+        /** {@return an explicit source instance; wins over discovery} */
         public Builder source(PacketSource source) {
             once("source");
             this.source = Objects.requireNonNull(source, "source");
@@ -293,14 +295,14 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Every flow setting at once (instead of the individual setters). */
+        /** {@return every flow setting at once (instead of the individual setters)} */
         public Builder options(FlowOptions options) {
             once("options");
             this.options = Objects.requireNonNull(options, "options");
             return this;
         }
 
-        /** The idle timeout of every protocol. */
+        /** {@return the idle timeout of every protocol} */
         public Builder idleTimeout(Duration d) {
             nonNegative("idleTimeout", d);
             once("tcpIdleTimeout");
@@ -335,28 +337,28 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Long conversations are reported every {@code d}; {@code 0} for never. */
+        /** {@return long conversations are reported every {@code d}; {@code 0} for never} */
         public Builder activeTimeout(Duration d) {
             once("activeTimeout");
             active = nonNegative("activeTimeout", d);
             return this;
         }
 
-        /** End TCP flows on RST or FIN both ways (default on). */
+        /** {@return end TCP flows on RST or FIN both ways (default on)} */
         public Builder tcpClose(boolean on) {
             once("tcpClose");
             tcpClose = on;
             return this;
         }
 
-        /** How long trailing packets still count after a TCP close (default 2 s). */
+        /** {@return how long trailing packets still count after a TCP close (default 2 s)} */
         public Builder tcpLinger(Duration d) {
             once("tcpLinger");
             tcpLinger = nonNegative("tcpLinger", d);
             return this;
         }
 
-        /** One event per conversation (default) or one per direction. */
+        /** {@return one event per conversation (default) or one per direction} */
         public Builder bidirectional(boolean on) {
             once("bidirectional");
             bidirectional = on;
@@ -386,7 +388,7 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Hard bound on flows tracked at once (default 1,048,576). */
+        /** {@return hard bound on flows tracked at once (default 1,048,576)} */
         public Builder maxFlows(int n) {
             once("maxFlows");
             if (n < 1) {
@@ -405,7 +407,7 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Flows expected at once: the table starts this large instead of growing to it. */
+        /** {@return flows expected at once: the table starts this large instead of growing to it} */
         public Builder expectedFlows(int n) {
             once("expectedFlows");
             if (n < 1) {
@@ -415,7 +417,7 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Worker shards; default: 1 on machines of up to 2 cores, else cores - 1 (at most 16). */
+        /** {@return worker shards; default: 1 on machines of up to 2 cores, else cores - 1 (at most 16)} */
         public Builder workers(int n) {
             once("workers");
             if (n < 1 || n > 256) {
@@ -425,21 +427,21 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** The host name put in every event. */
+        /** {@return the host name put in every event} */
         public Builder hostname(String name) {
             once("hostname");
             hostname = Objects.requireNonNull(name, "hostname");
             return this;
         }
 
-        /** The host's own addresses, for each event's {@code direction}. */
+        /** {@return the host's own addresses, for each event's {@code direction}} */
         public Builder localAddresses(Collection<InetAddress> addresses) {
             once("localAddresses");
             localAddresses = List.copyOf(addresses);
             return this;
         }
 
-        /** An explicit sink instance. */
+        /** {@return an explicit sink instance} */
         public Builder sink(Sink sink) {
             sinks.add(new SinkSpec(Objects.requireNonNull(sink, "sink"), null, null));
             return this;
@@ -490,40 +492,42 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Default full-queue policy of every sink (default {@code BLOCK}: no loss). */
+        /** {@return default full-queue policy of every sink (default {@code BLOCK}: no loss)} */
         public Builder sinkFullPolicy(QueueFullPolicy policy) {
             once("sinkFullPolicy");
             sinkFullPolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
-        /** How long sinks may take to deliver what they hold at shutdown (default 30 s). */
+        /** {@return how long sinks may take to deliver what they hold at shutdown (default 30 s)} */
         public Builder sinkCloseTimeout(Duration d) {
             once("sinkCloseTimeout");
             sinkCloseTimeout = nonNegative("sinkCloseTimeout", d);
             return this;
         }
 
-        /** An explicit aggregator (the prototype: the pipeline makes one per worker with {@code newEmpty()}). */
+        /**
+         * {@return an explicit aggregator (the prototype: the pipeline makes one per worker with {@code newEmpty()})}
+         */
         public Builder aggregator(Aggregator aggregator) {
             aggregators.add(Objects.requireNonNull(aggregator, "aggregator"));
             return this;
         }
 
-        /** An aggregator by provider name ({@code exact}, {@code count-min}, ...) and its settings. */
+        /** {@return an aggregator by provider name ({@code exact}, {@code count-min}, ...) and its settings} */
         public Builder aggregator(String name, Map<String, ?> config) {
             aggregators.add(new NamedSpec(Objects.requireNonNull(name, "name"), Map.copyOf(config)));
             return this;
         }
 
-        /** Aggregators are snapshotted every {@code d} of packet time (default 0: once, at the end). */
+        /** {@return aggregators are snapshotted every {@code d} of packet time (default 0: once, at the end)} */
         public Builder snapshotInterval(Duration d) {
             once("snapshotInterval");
             snapshotInterval = nonNegative("snapshotInterval", d);
             return this;
         }
 
-        /** Aggregator state is reset every {@code d} of packet time (default 0: never). */
+        /** {@return aggregator state is reset every {@code d} of packet time (default 0: never)} */
         public Builder period(Duration d) {
             once("period");
             period = nonNegative("period", d);
@@ -577,7 +581,7 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** The flow options these settings give (defaults for what was not set). */
+        /** {@return the flow options these settings give (defaults for what was not set)} */
         public FlowOptions flowOptions() {
             FlowOptions o = options != null ? options : FlowOptions.defaults();
             if (options != null && (tcpIdle != null || udpIdle != null || icmpIdle != null || otherIdle != null

@@ -4,6 +4,8 @@ package io.flowtrace.core;
  * Base type of every exception flowtrace throws. Unchecked: callers embedding the library decide where to
  * handle failures; messages follow the form <em>what: actual (expected: ...)</em> and name the plugin, file or
  * offset involved.
+ *
+ * @since 0.1
  */
 public class FlowTraceException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,10 @@
 package io.flowtrace.core;
 
-/** Text forms of addresses and protocols, written without going through {@link java.net.InetAddress}. */
+/**
+ * Text forms of addresses and protocols, written without going through {@link java.net.InetAddress}.
+ *
+ * @since 0.1
+ */
 public final class IpText {
     private IpText() {
     }
@@ -61,7 +65,7 @@ public final class IpText {
         }
     }
 
-    /** The IANA keyword of common IP protocols, else the number as text. */
+    /** {@return the IANA keyword of common IP protocols, else the number as text} */
     public static String protocolName(int protocol) {
         switch (protocol) {
             case 1: return "ICMP";

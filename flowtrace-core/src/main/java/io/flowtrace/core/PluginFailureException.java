@@ -3,6 +3,8 @@ package io.flowtrace.core;
 /**
  * Thrown by {@link FlowTrace#run()} when {@link FlowTrace.Builder#failOnPluginError} is on and a plugin failed
  * during the run; everything was flushed and delivered (as far as the plugins allowed) first.
+ *
+ * @since 0.1
  */
 public final class PluginFailureException extends FlowTraceException {
     private static final long serialVersionUID = 1L;
@@ -15,7 +17,7 @@ public final class PluginFailureException extends FlowTraceException {
         this.stats = stats;
     }
 
-    /** The counters of the run that failed. */
+    /** {@return the counters of the run that failed} */
     public FlowStats stats() {
         return stats;
     }

@@ -17,6 +17,8 @@ import java.io.UncheckedIOException;
  * the task name, key fields, totals, parameters and state of that family. A reader refuses an unknown family or a
  * newer version with <em>expected X, got Y</em>, and reads every older version except a Count-Min sketch of the
  * first format, whose rows cannot be recomputed ({@link CountMinSketch}). Thread-safe (stateless).
+ *
+ * @since 0.1
  */
 public final class AggregatorBytes {
     static final int MAGIC = 0x4654534B; // "FTSK"
@@ -32,7 +34,7 @@ public final class AggregatorBytes {
         T read(DataInputStream in) throws IOException;
     }
 
-    /** The byte form of an aggregator from this module. */
+    /** {@return the byte form of an aggregator from this module} */
     public static byte[] toBytes(Aggregator aggregator) {
         if (!(aggregator instanceof BaseAggregator)) {
             throw new IllegalArgumentException("aggregator: expected one from flowtrace-sketch, got "

@@ -41,7 +41,7 @@ abstract class BaseAggregator implements Aggregator {
         return task;
     }
 
-    /** The key fields. */
+    /** {@return the key fields} */
     public KeyFields keyFields() {
         return key;
     }
@@ -52,17 +52,17 @@ abstract class BaseAggregator implements Aggregator {
         totalFlows++;
     }
 
-    /** Packets seen since the last reset. */
+    /** {@return packets seen since the last reset} */
     public long totalPackets() {
         return totalPackets;
     }
 
-    /** Wire bytes seen since the last reset. */
+    /** {@return wire bytes seen since the last reset} */
     public long totalBytes() {
         return totalBytes;
     }
 
-    /** Finished flows seen since the last reset. */
+    /** {@return finished flows seen since the last reset} */
     public long totalFlows() {
         return totalFlows;
     }
@@ -130,7 +130,7 @@ abstract class BaseAggregator implements Aggregator {
     /** Writes parameters then state (after the header written by {@link AggregatorBytes}). */
     abstract void writeState(DataOutputStream out) throws IOException;
 
-    /** The versioned byte form ({@link AggregatorBytes}). */
+    /** {@return the versioned byte form ({@link AggregatorBytes})} */
     @Override
     public byte[] toBytes() {
         return AggregatorBytes.toBytes(this);

@@ -46,6 +46,8 @@ import java.util.Map;
  * survive whatever order workers are merged in. Only aggregators with the same seed merge: keys are hashed under
  * it, by default a secret one per process ({@code seed} sets it, for state merged across processes). Not
  * thread-safe.
+ *
+ * @since 0.1
  */
 public final class ExactAggregator extends BaseAggregator {
     static final int FAMILY = 1;
@@ -321,7 +323,7 @@ public final class ExactAggregator extends BaseAggregator {
         return true;
     }
 
-    /** Number of distinct keys tracked. */
+    /** {@return number of distinct keys tracked} */
     public int keyCount() {
         return index.size();
     }
@@ -340,22 +342,22 @@ public final class ExactAggregator extends BaseAggregator {
         return index.longestRun();
     }
 
-    /** Keys tracked at most. */
+    /** {@return keys tracked at most} */
     public int maxKeys() {
         return maxKeys;
     }
 
-    /** Distinct pairs remembered at most ({@code spread:} only). */
+    /** {@return distinct pairs remembered at most ({@code spread:} only)} */
     public int maxPairs() {
         return maxPairs;
     }
 
-    /** Packets of keys left out because {@link #maxKeys()} keys were tracked already (also in the totals). */
+    /** {@return packets of keys left out because {@link #maxKeys()} keys were tracked already (also in the totals)} */
     public long untrackedPackets() {
         return untrackedPackets;
     }
 
-    /** Pairs not remembered because {@link #maxPairs()} were remembered already. */
+    /** {@return pairs not remembered because {@link #maxPairs()} were remembered already} */
     public long untrackedPairs() {
         return untrackedPairs;
     }

@@ -33,6 +33,8 @@ import java.util.Map;
  * ({@link Seeds}), so that nobody can craft elements that fill the registers.
  *
  * <p><b>Merge: exact</b> (register-wise maximum, per key), whatever way the stream was split. Not thread-safe.
+ *
+ * @since 0.1
  */
 public final class HllAggregator extends BaseAggregator {
     static final int FAMILY = 4;
@@ -102,7 +104,7 @@ public final class HllAggregator extends BaseAggregator {
         return HeapBudget.entries(perKey, registerBoundKeys(p));
     }
 
-    /** Keys tracked at most (per key only). */
+    /** {@return keys tracked at most (per key only)} */
     public int maxKeys() {
         return maxKeys;
     }
@@ -212,7 +214,7 @@ public final class HllAggregator extends BaseAggregator {
         return n;
     }
 
-    /** Packets of keys left out by the bound (also in the totals). */
+    /** {@return packets of keys left out by the bound (also in the totals)} */
     public long untrackedPackets() {
         return untrackedPackets;
     }

@@ -16,6 +16,8 @@ import java.util.Map;
 /**
  * Every flow and pipeline setting of {@link FlowTrace.Builder} that takes one simple value, in the order usage text
  * and the README list them. Adding one: a descriptor here, the builder setter it names, and its behaviour. Stateless.
+ *
+ * @since 0.1
  */
 public final class FlowSettings {
     /** The key {@link #IDLE_TIMEOUT}'s value holds a timeout of every protocol under. */
@@ -89,7 +91,7 @@ public final class FlowSettings {
     private FlowSettings() {
     }
 
-    /** Every flow and pipeline setting, in the order of the usage text. */
+    /** {@return every flow and pipeline setting, in the order of the usage text} */
     public static List<Setting<?>> all() {
         return ALL;
     }

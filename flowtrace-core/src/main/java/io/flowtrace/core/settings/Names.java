@@ -2,22 +2,26 @@ package io.flowtrace.core.settings;
 
 import java.util.Collection;
 
-/** The name forms of a setting and the nearest known name to a mistyped one. Stateless. */
+/**
+ * The name forms of a setting and the nearest known name to a mistyped one. Stateless.
+ *
+ * @since 0.1
+ */
 public final class Names {
     private Names() {
     }
 
-    /** {@code idle-timeout} -> {@code idle_timeout}: the YAML key. */
+    /** {@return {@code idle-timeout} -> {@code idle_timeout}: the YAML key} */
     public static String snake(String kebab) {
         return kebab.replace('-', '_');
     }
 
-    /** {@code idle_timeout} or {@code idle-timeout} -> {@code idle-timeout}. */
+    /** {@return {@code idle_timeout} or {@code idle-timeout} -> {@code idle-timeout}} */
     public static String kebab(String name) {
         return name.replace('_', '-');
     }
 
-    /** {@code idle-timeout} -> {@code idleTimeout}: the builder setter. */
+    /** {@return {@code idle-timeout} -> {@code idleTimeout}: the builder setter} */
     public static String camel(String kebab) {
         StringBuilder sb = new StringBuilder(kebab.length());
         boolean upper = false;
@@ -50,7 +54,7 @@ public final class Names {
         return best;
     }
 
-    /** {@code " (did you mean X?)"} or nothing; {@code prefix} goes before the name ({@code --}, or none). */
+    /** {@return {@code " (did you mean X?)"} or nothing; {@code prefix} goes before the name ({@code --}, or none)} */
     public static String didYouMean(String typed, Collection<String> known, String prefix) {
         String c = closest(typed, known);
         return c == null ? "" : " (did you mean " + prefix + c + "?)";

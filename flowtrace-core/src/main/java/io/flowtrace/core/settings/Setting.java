@@ -13,6 +13,7 @@ import java.util.function.BiConsumer;
  * {@link #of}; immutable and thread-safe.
  *
  * @param <T> the value's type
+ * @since 0.1
  */
 public final class Setting<T> {
     private final String name;
@@ -51,17 +52,17 @@ public final class Setting<T> {
         return new Spec<>(name, type);
     }
 
-    /** The kebab-case name: {@code idle-timeout}; on the command line {@code --idle-timeout}. */
+    /** {@return the kebab-case name: {@code idle-timeout}; on the command line {@code --idle-timeout}} */
     public String name() {
         return name;
     }
 
-    /** The YAML key: {@code idle_timeout}. */
+    /** {@return the YAML key: {@code idle_timeout}} */
     public String yamlKey() {
         return Names.snake(name);
     }
 
-    /** The builder setter it names: {@code idleTimeout}. */
+    /** {@return the builder setter it names: {@code idleTimeout}} */
     public String builderMethod() {
         return Names.camel(name);
     }
@@ -70,7 +71,7 @@ public final class Setting<T> {
         return type;
     }
 
-    /** The default value, or {@code null} when it is worked out at run time (see {@link #defaultText()}). */
+    /** {@return the default value, or {@code null} when it is worked out at run time (see {@link #defaultText()})} */
     public T defaultValue() {
         return defaultValue;
     }
@@ -80,42 +81,42 @@ public final class Setting<T> {
         return defaultText;
     }
 
-    /** One line: what the setting does. */
+    /** {@return one line: what the setting does} */
     public String help() {
         return help;
     }
 
-    /** The value's placeholder in usage text: {@code D}, {@code on|off}, {@code FILE}. */
+    /** {@return the value's placeholder in usage text: {@code D}, {@code on|off}, {@code FILE}} */
     public String label() {
         return label;
     }
 
-    /** The environment variable that sets it, or {@code null} for none. */
+    /** {@return the environment variable that sets it, or {@code null} for none} */
     public String env() {
         return env;
     }
 
-    /** Whether the command line takes it ({@code --name}). */
+    /** {@return whether the command line takes it ({@code --name})} */
     public boolean inCommandLine() {
         return inCommandLine;
     }
 
-    /** Whether a YAML file takes it (under {@link #yamlKey()}). */
+    /** {@return whether a YAML file takes it (under {@link #yamlKey()})} */
     public boolean inYaml() {
         return inYaml;
     }
 
-    /** On the command line, an option without a value ({@code --quiet}): given means on. */
+    /** {@return on the command line, an option without a value ({@code --quiet}): given means on} */
     public boolean isFlag() {
         return flag;
     }
 
-    /** Whether it may be given more than once, each value adding to the others. */
+    /** {@return whether it may be given more than once, each value adding to the others} */
     public boolean repeatable() {
         return repeatable;
     }
 
-    /** Whether it is a setting of {@link FlowTrace.Builder}. */
+    /** {@return whether it is a setting of {@link FlowTrace.Builder}} */
     public boolean appliesToBuilder() {
         return builderSetter || apply != null;
     }
@@ -198,7 +199,7 @@ public final class Setting<T> {
             return this;
         }
 
-        /** The default in words, where it is worked out at run time or needs saying. */
+        /** {@return the default in words, where it is worked out at run time or needs saying} */
         public Spec<T> defaultText(String text) {
             this.defaultText = text;
             return this;
@@ -219,13 +220,13 @@ public final class Setting<T> {
             return this;
         }
 
-        /** Only on the command line, not in YAML. */
+        /** {@return only on the command line, not in YAML} */
         public Spec<T> commandLineOnly() {
             this.inYaml = false;
             return this;
         }
 
-        /** A command-line option without a value (an on/off setting given as {@code --name}). */
+        /** {@return A command-line option without a value (an on/off setting given as {@code --name})} */
         public Spec<T> flag() {
             this.flag = true;
             return this;
@@ -246,7 +247,9 @@ public final class Setting<T> {
             return this;
         }
 
-        /** How the value is given to a {@link FlowTrace.Builder}, where it is not one setter of the same name. */
+        /**
+         * {@return how the value is given to a {@link FlowTrace.Builder}, where it is not one setter of the same name}
+         */
         public Spec<T> applies(BiConsumer<FlowTrace.Builder, T> setter) {
             this.apply = setter;
             return this;

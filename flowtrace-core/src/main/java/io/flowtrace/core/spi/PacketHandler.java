@@ -4,6 +4,8 @@ package io.flowtrace.core.spi;
  * Receives raw frames from a {@link PacketSource}, on the source's thread (the pipeline implements it; a source
  * only calls it). The frame bytes are only valid during the call: the handler copies what it keeps, so the source
  * may reuse its buffer at once. The pipeline's implementation allocates nothing per packet.
+ *
+ * @since 0.1
  */
 public interface PacketHandler {
 

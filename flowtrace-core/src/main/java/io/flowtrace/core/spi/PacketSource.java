@@ -7,10 +7,12 @@ import java.io.IOException;
  * the pipeline owns (the thread that called {@code FlowTrace.run()}, or the one {@code start()} made);
  * {@link #stop()}, {@link #counters()} and {@link #interfaceName} may be called from any other thread;
  * {@link #close()} is called once, on the running thread, after {@link #run} returned. Not thread-safe otherwise.
+ *
+ * @since 0.1
  */
 public interface PacketSource extends AutoCloseable {
 
-    /** What is being read, for messages: a file name or an interface name. */
+    /** {@return what is being read, for messages: a file name or an interface name} */
     String description();
 
     /**
@@ -25,7 +27,7 @@ public interface PacketSource extends AutoCloseable {
     /** Asks {@link #run} to return promptly, even when no packet is arriving. Idempotent. */
     void stop();
 
-    /** Name of a capture interface by index (pcapng interface id), or {@code null} when unknown. */
+    /** {@return name of a capture interface by index (pcapng interface id), or {@code null} when unknown} */
     default String interfaceName(int interfaceIndex) {
         return null;
     }

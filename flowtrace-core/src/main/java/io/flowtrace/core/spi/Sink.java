@@ -7,10 +7,12 @@ import io.flowtrace.core.FlowEvent;
  * every method is called on that thread ({@code flowtrace-sink-NAME}), one call at a time, never on a worker, and
  * may block (network I/O, retries) at the cost of this sink's queue only. {@link #counters()} alone may be called
  * from any thread. A call that throws is counted and logged, and never stops capture or the other sinks.
+ *
+ * @since 0.1
  */
 public interface Sink extends AutoCloseable {
 
-    /** Name for counters and messages, usually the provider's name. */
+    /** {@return name for counters and messages, usually the provider's name} */
     String name();
 
     /** Delivers one flow event. Throwing counts it as failed. */
@@ -28,7 +30,7 @@ public interface Sink extends AutoCloseable {
     default void flush() throws Exception {
     }
 
-    /** Counters the sink keeps itself beyond what the pipeline counts (e.g. {@code retried}). */
+    /** {@return counters the sink keeps itself beyond what the pipeline counts (e.g. {@code retried})} */
     default java.util.Map<String, Long> counters() {
         return java.util.Map.of();
     }

@@ -2,7 +2,11 @@ package io.flowtrace.core.spi;
 
 import java.util.Locale;
 
-/** Parses byte sizes: {@code 4096}, {@code 256KiB}, {@code 1MiB}, {@code 2GiB}, {@code 10KB} (powers of 1000). */
+/**
+ * Parses byte sizes: {@code 4096}, {@code 256KiB}, {@code 1MiB}, {@code 2GiB}, {@code 10KB} (powers of 1000).
+ *
+ * @since 0.1
+ */
 public final class Sizes {
     private Sizes() {
     }

@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param endNanos    window end (packet time, exclusive)
  * @param rows        rows, largest value first
  * @param totals      task totals ({@code total_packets}, {@code total_bytes}, {@code total_flows})
+ * @since 0.1
  */
 public record Snapshot(String task, String type, String metric, long startNanos, long endNanos, List<Row> rows,
                        Map<String, Long> totals) {
@@ -54,7 +55,7 @@ public record Snapshot(String task, String type, String metric, long startNanos,
             }
         }
 
-        /** An exact row. */
+        /** {@return an exact row} */
         public static Row exact(Map<String, Object> key, long value) {
             return new Row(key, value, value, value);
         }

@@ -40,7 +40,7 @@ final class FileSink implements JsonEncodedSink {
         records.write(encoder.line(record));
     }
 
-    /** NDJSON files take the pipeline's encoding as it is. */
+    /** {@return NDJSON files take the pipeline's encoding as it is} */
     @Override
     public boolean acceptsJson() {
         return !encoder.csv();

@@ -20,6 +20,8 @@ import java.io.OutputStream;
  *     snapshots are still JSON lines)</td></tr>
  * <tr><td>{@code buffer}</td><td>{@code 64KiB}</td><td>write buffer size</td></tr>
  * </table>
+ *
+ * @since 0.1
  */
 public final class StdoutSinkProvider implements SinkProvider {
 

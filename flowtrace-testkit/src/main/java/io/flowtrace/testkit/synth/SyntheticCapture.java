@@ -43,6 +43,8 @@ import java.util.SplittableRandom;
  * {@link #source()} hands the same packets to a pipeline without a file.
  *
  * Immutable once built; {@link #write} may be called from any thread.
+ *
+ * @since 0.1
  */
 public final class SyntheticCapture {
     /** Appended to the capture's file name for the ground truth file. */
@@ -100,12 +102,20 @@ public final class SyntheticCapture {
         return new Builder();
     }
 
-    /** The ground truth file written beside {@code pcap}. */
+    /** {@return the ground truth file written beside {@code pcap}} */
     public static Path truthPath(Path pcap) {
         return pcap.resolveSibling(pcap.getFileName() + TRUTH_SUFFIX);
     }
 
-    /** What {@link #write} produced. */
+    /**
+     * What {@link #write} produced.
+     *
+     * @param packets packets written
+     * @param conversations conversations in the traffic
+     * @param wireBytes wire bytes of all packets
+     * @param fileBytes size of the capture file
+     */
+
     public record Summary(long packets, int conversations, long wireBytes, long fileBytes) {
     }
 
@@ -584,7 +594,7 @@ public final class SyntheticCapture {
         private Builder() {
         }
 
-        /** Packets in the file (default 100000); ignored in flood mode. */
+        /** {@return packets in the file (default 100000); ignored in flood mode} */
         public Builder packets(long n) {
             if (n < 1 || n > Integer.MAX_VALUE - 16) {
                 throw new IllegalArgumentException("packets: " + n + " (expected: 1.." + (Integer.MAX_VALUE - 16) + ")");
@@ -593,7 +603,7 @@ public final class SyntheticCapture {
             return this;
         }
 
-        /** Conversations (distinct 5-tuples) in the file (default 10000). */
+        /** {@return conversations (distinct 5-tuples) in the file (default 10000)} */
         public Builder conversations(int n) {
             if (n < 1 || n > (1 << 26)) {
                 throw new IllegalArgumentException("conversations: " + n + " (expected: 1.." + (1 << 26) + ")");
@@ -602,7 +612,7 @@ public final class SyntheticCapture {
             return this;
         }
 
-        /** Zipf exponent of conversation sizes: 0 spreads packets evenly, 1.0 (default) is heavy-tailed. */
+        /** {@return zipf exponent of conversation sizes: 0 spreads packets evenly, 1.0 (default) is heavy-tailed} */
         public Builder zipf(double s) {
             if (!(s >= 0 && s <= 4)) {
                 throw new IllegalArgumentException("zipf: " + s + " (expected: 0..4)");
@@ -611,13 +621,13 @@ public final class SyntheticCapture {
             return this;
         }
 
-        /** Share of conversations over IPv6 (default 0.2). */
+        /** {@return share of conversations over IPv6 (default 0.2)} */
         public Builder ipv6Share(double share) {
             ipv6Share = share("ipv6Share", share);
             return this;
         }
 
-        /** Share of conversations over UDP (default 0.2); the others are TCP. */
+        /** {@return share of conversations over UDP (default 0.2); the others are TCP} */
         public Builder udpShare(double share) {
             udpShare = share("udpShare", share);
             return this;
@@ -676,13 +686,13 @@ public final class SyntheticCapture {
             return this;
         }
 
-        /** Timestamp of the first packet, epoch nanoseconds (kept to microseconds in the file). */
+        /** {@return timestamp of the first packet, epoch nanoseconds (kept to microseconds in the file)} */
         public Builder start(long epochNanos) {
             startNanos = epochNanos;
             return this;
         }
 
-        /** Time between consecutive packets (default 1 µs; at least 1 µs). */
+        /** {@return time between consecutive packets (default 1 µs; at least 1 µs)} */
         public Builder spacing(java.time.Duration d) {
             long n = d.toNanos();
             if (n < 1000 || n % 1000 != 0) {
@@ -692,7 +702,7 @@ public final class SyntheticCapture {
             return this;
         }
 
-        /** Whether to write the ground truth file (default true). */
+        /** {@return whether to write the ground truth file (default true)} */
         public Builder truth(boolean on) {
             truth = on;
             return this;
