@@ -45,9 +45,12 @@ public final class PcapFileSource implements PacketSource {
     /**
      * Opens a capture file. The content is read and checked by {@link #run}.
      *
+     * @param path the capture file
+     * @return a source reading it
      * @throws IOException when the file cannot be opened
      */
     public static PcapFileSource open(Path path) throws IOException {
+
         return open(path, CaptureFileReader.DEFAULT_BUFFER_SIZE);
     }
 

@@ -21,7 +21,9 @@ public final class PcapFileSourceProvider implements PacketSourceProvider {
     /** Stable name of this source. */
     public static final String NAME = "pcap-file";
 
+    /** For {@link java.util.ServiceLoader}; does no I/O. */
     public PcapFileSourceProvider() {
+
         // no I/O: providers are instantiated during discovery
     }
 

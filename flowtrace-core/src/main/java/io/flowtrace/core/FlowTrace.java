@@ -270,14 +270,24 @@ public final class FlowTrace implements AutoCloseable {
             s.applyTo(this, s.parse(s.name(), value));
         }
 
-        /** {@return the plugins to look names up in (default: {@link Plugins#discover()})} */
+        /**
+         * The plugins to look names up in (default: {@link Plugins#discover()}).
+         *
+         * @param plugins the plugins to look names up in (default: {@link Plugins#discover()})
+         * @return this builder
+         */
         public Builder plugins(Plugins plugins) {
             once("plugins");
             this.plugins = Objects.requireNonNull(plugins, "plugins");
             return this;
         }
 
-        /** {@return an explicit source instance; wins over discovery} */
+        /**
+         * An explicit source instance; wins over discovery.
+         *
+         * @param source an explicit source instance; wins over discovery
+         * @return this builder
+         */
         public Builder source(PacketSource source) {
             once("source");
             this.source = Objects.requireNonNull(source, "source");
@@ -295,14 +305,24 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** {@return every flow setting at once (instead of the individual setters)} */
+        /**
+         * Every flow setting at once (instead of the individual setters).
+         *
+         * @param options every flow setting at once (instead of the individual setters)
+         * @return this builder
+         */
         public Builder options(FlowOptions options) {
             once("options");
             this.options = Objects.requireNonNull(options, "options");
             return this;
         }
 
-        /** {@return the idle timeout of every protocol} */
+        /**
+         * The idle timeout of every protocol.
+         *
+         * @param d the idle timeout of every protocol
+         * @return this builder
+         */
         public Builder idleTimeout(Duration d) {
             nonNegative("idleTimeout", d);
             once("tcpIdleTimeout");
@@ -337,28 +357,48 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** {@return long conversations are reported every {@code d}; {@code 0} for never} */
+        /**
+         * Long conversations are reported every {@code d}; {@code 0} for never.
+         *
+         * @param d long conversations are reported every {@code d}; {@code 0} for never
+         * @return this builder
+         */
         public Builder activeTimeout(Duration d) {
             once("activeTimeout");
             active = nonNegative("activeTimeout", d);
             return this;
         }
 
-        /** {@return end TCP flows on RST or FIN both ways (default on)} */
+        /**
+         * End TCP flows on RST or FIN both ways (default on).
+         *
+         * @param on end TCP flows on RST or FIN both ways (default on)
+         * @return this builder
+         */
         public Builder tcpClose(boolean on) {
             once("tcpClose");
             tcpClose = on;
             return this;
         }
 
-        /** {@return how long trailing packets still count after a TCP close (default 2 s)} */
+        /**
+         * How long trailing packets still count after a TCP close (default 2 s).
+         *
+         * @param d how long trailing packets still count after a TCP close (default 2 s)
+         * @return this builder
+         */
         public Builder tcpLinger(Duration d) {
             once("tcpLinger");
             tcpLinger = nonNegative("tcpLinger", d);
             return this;
         }
 
-        /** {@return one event per conversation (default) or one per direction} */
+        /**
+         * One event per conversation (default) or one per direction.
+         *
+         * @param on one event per conversation (default) or one per direction
+         * @return this builder
+         */
         public Builder bidirectional(boolean on) {
             once("bidirectional");
             bidirectional = on;
@@ -388,7 +428,12 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** {@return hard bound on flows tracked at once (default 1,048,576)} */
+        /**
+         * Hard bound on flows tracked at once (default 1,048,576).
+         *
+         * @param n hard bound on flows tracked at once (default 1,048,576)
+         * @return this builder
+         */
         public Builder maxFlows(int n) {
             once("maxFlows");
             if (n < 1) {
@@ -407,7 +452,12 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** {@return flows expected at once: the table starts this large instead of growing to it} */
+        /**
+         * Flows expected at once: the table starts this large instead of growing to it.
+         *
+         * @param n flows expected at once: the table starts this large instead of growing to it
+         * @return this builder
+         */
         public Builder expectedFlows(int n) {
             once("expectedFlows");
             if (n < 1) {
@@ -417,7 +467,12 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** {@return worker shards; default: 1 on machines of up to 2 cores, else cores - 1 (at most 16)} */
+        /**
+         * Worker shards; default: 1 on machines of up to 2 cores, else cores - 1 (at most 16).
+         *
+         * @param n worker shards; default: 1 on machines of up to 2 cores, else cores - 1 (at most 16)
+         * @return this builder
+         */
         public Builder workers(int n) {
             once("workers");
             if (n < 1 || n > 256) {
@@ -427,21 +482,36 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** {@return the host name put in every event} */
+        /**
+         * The host name put in every event.
+         *
+         * @param name the host name put in every event
+         * @return this builder
+         */
         public Builder hostname(String name) {
             once("hostname");
             hostname = Objects.requireNonNull(name, "hostname");
             return this;
         }
 
-        /** {@return the host's own addresses, for each event's {@code direction}} */
+        /**
+         * The host's own addresses, for each event's {@code direction}.
+         *
+         * @param addresses the host's own addresses, for each event's {@code direction}
+         * @return this builder
+         */
         public Builder localAddresses(Collection<InetAddress> addresses) {
             once("localAddresses");
             localAddresses = List.copyOf(addresses);
             return this;
         }
 
-        /** {@return an explicit sink instance} */
+        /**
+         * An explicit sink instance.
+         *
+         * @param sink an explicit sink instance
+         * @return this builder
+         */
         public Builder sink(Sink sink) {
             sinks.add(new SinkSpec(Objects.requireNonNull(sink, "sink"), null, null));
             return this;
@@ -492,14 +562,24 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** {@return default full-queue policy of every sink (default {@code BLOCK}: no loss)} */
+        /**
+         * Default full-queue policy of every sink (default {@code BLOCK}: no loss).
+         *
+         * @param policy default full-queue policy of every sink (default {@code BLOCK}: no loss)
+         * @return this builder
+         */
         public Builder sinkFullPolicy(QueueFullPolicy policy) {
             once("sinkFullPolicy");
             sinkFullPolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
-        /** {@return how long sinks may take to deliver what they hold at shutdown (default 30 s)} */
+        /**
+         * How long sinks may take to deliver what they hold at shutdown (default 30 s).
+         *
+         * @param d how long sinks may take to deliver what they hold at shutdown (default 30 s)
+         * @return this builder
+         */
         public Builder sinkCloseTimeout(Duration d) {
             once("sinkCloseTimeout");
             sinkCloseTimeout = nonNegative("sinkCloseTimeout", d);
@@ -507,27 +587,44 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         /**
-         * {@return an explicit aggregator (the prototype: the pipeline makes one per worker with {@code newEmpty()})}
+         * An explicit aggregator (the prototype: the pipeline makes one per worker with {@code newEmpty()}).
+         *
+         * @param aggregator an explicit aggregator (the prototype: the pipeline makes one per worker with {@code newEmpty()})
+         * @return this builder
          */
         public Builder aggregator(Aggregator aggregator) {
             aggregators.add(Objects.requireNonNull(aggregator, "aggregator"));
             return this;
         }
 
-        /** {@return an aggregator by provider name ({@code exact}, {@code count-min}, ...) and its settings} */
+        /**
+         * An aggregator by provider name ({@code exact}, {@code count-min}, ...) and its settings.
+         *
+         * @return this builder
+         */
         public Builder aggregator(String name, Map<String, ?> config) {
             aggregators.add(new NamedSpec(Objects.requireNonNull(name, "name"), Map.copyOf(config)));
             return this;
         }
 
-        /** {@return aggregators are snapshotted every {@code d} of packet time (default 0: once, at the end)} */
+        /**
+         * Aggregators are snapshotted every {@code d} of packet time (default 0: once, at the end).
+         *
+         * @param d aggregators are snapshotted every {@code d} of packet time (default 0: once, at the end)
+         * @return this builder
+         */
         public Builder snapshotInterval(Duration d) {
             once("snapshotInterval");
             snapshotInterval = nonNegative("snapshotInterval", d);
             return this;
         }
 
-        /** {@return aggregator state is reset every {@code d} of packet time (default 0: never)} */
+        /**
+         * Aggregator state is reset every {@code d} of packet time (default 0: never).
+         *
+         * @param d aggregator state is reset every {@code d} of packet time (default 0: never)
+         * @return this builder
+         */
         public Builder period(Duration d) {
             once("period");
             period = nonNegative("period", d);

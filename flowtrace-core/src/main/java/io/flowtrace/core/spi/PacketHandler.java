@@ -28,7 +28,10 @@ public interface PacketHandler {
      * wall-clock time, so that idle flows expire when traffic stops (the pipeline's heartbeat calls it too, see
      * {@link PacketSource#isLive()}). A time before the latest packet's is ignored. Capture files never call it:
      * their packet time is the only clock.
+     *
+     * @param nowNanos the wall-clock time, epoch nanoseconds
      */
     default void onIdle(long nowNanos) {
+
     }
 }

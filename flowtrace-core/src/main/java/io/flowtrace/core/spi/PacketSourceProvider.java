@@ -11,6 +11,12 @@ public interface PacketSourceProvider {
     /** {@return stable lowercase id, e.g. {@code pcap-file}, {@code pcap-live}} */
     String name();
 
-    /** Builds a source; reads its settings from {@code config} and calls {@link PluginConfig#validate()}. */
+    /**
+     * Builds a source; reads its settings from {@code config} and calls {@link PluginConfig#validate()}.
+     *
+     * @param config the source's settings
+     * @return a new source
+     */
+
     PacketSource create(PluginConfig config);
 }

@@ -15,13 +15,18 @@ public interface PacketView {
     /** {@return 4 or 6} */
     int ipVersion();
 
+    /** {@return the source address's high 64 bits (0 for IPv4)} */
     long srcHi();
 
+    /** {@return the source address's low 64 bits (an IPv4 address in the low 32)} */
     long srcLo();
 
+    /** {@return the destination address's high 64 bits (0 for IPv4)} */
     long dstHi();
 
+    /** {@return the destination address's low 64 bits (an IPv4 address in the low 32)} */
     long dstLo();
+
 
     /** {@return source port; 0 for protocols without ports} */
     int srcPort();
@@ -57,6 +62,8 @@ public interface PacketView {
      * Symmetric 32-bit hash of the flow key: both directions of a conversation give the same value. Keyed with a
      * random seed per process (so that traffic cannot be crafted to collide): equal within one process only, never
      * to be stored or compared between processes.
+     *
+     * @return the hash
      */
     int flowHash();
 

@@ -149,6 +149,12 @@ public final class PluginConfig {
         Collections.addAll(known, keys);
     }
 
+    /**
+     * Whether a setting was given; marks the key as known.
+     *
+     * @param key the setting's name
+     * @return whether it was given
+     */
     public boolean has(String key) {
         known.add(key);
         return values.containsKey(key);
@@ -170,6 +176,13 @@ public final class PluginConfig {
         return v;
     }
 
+    /**
+     * A text setting.
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @return the value
+     */
     public String getString(String key, String defaultValue) {
         known.add(key);
         String v = values.get(key);
@@ -196,6 +209,15 @@ public final class PluginConfig {
         });
     }
 
+    /**
+     * A whole number within {@code min..max} ({@code _} allowed between digits).
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value
+     */
     public long getLong(String key, long defaultValue, long min, long max) {
         return read(key, defaultValue, (typed, v) -> {
             long n;
@@ -213,11 +235,30 @@ public final class PluginConfig {
         });
     }
 
+    /**
+     * A whole number within {@code min..max}.
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value
+     */
     public int getInt(String key, int defaultValue, int min, int max) {
         return (int) getLong(key, defaultValue, min, max);
     }
 
+    /**
+     * A number within {@code min..max}.
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value
+     */
     public double getDouble(String key, double defaultValue, double min, double max) {
+
         return read(key, defaultValue, (typed, v) -> {
             double n;
             try {

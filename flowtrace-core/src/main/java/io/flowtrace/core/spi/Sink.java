@@ -15,10 +15,20 @@ public interface Sink extends AutoCloseable {
     /** {@return name for counters and messages, usually the provider's name} */
     String name();
 
-    /** Delivers one flow event. Throwing counts it as failed. */
+    /**
+     * Delivers one flow event. Throwing counts it as failed.
+     *
+     * @param event the event
+     * @throws Exception when delivery failed; the pipeline counts it and goes on
+     */
     void accept(FlowEvent event) throws Exception;
 
-    /** Delivers one aggregator snapshot; ignored by sinks that only take flow events. */
+    /**
+     * Delivers one aggregator snapshot; ignored by sinks that only take flow events.
+     *
+     * @param snapshot the snapshot
+     * @throws Exception when delivery failed; the pipeline counts it and goes on
+     */
     default void accept(Snapshot snapshot) throws Exception {
     }
 
@@ -26,7 +36,10 @@ public interface Sink extends AutoCloseable {
      * Pushes out what is buffered; called when the queue runs empty and then about every 100 ms while it stays
      * empty, so keep it cheap when there is nothing new. A sink that batches by time may keep events that are not
      * yet due; {@link #close()} must deliver everything.
+     *
+     * @throws Exception when delivery failed; the pipeline counts it and goes on
      */
+
     default void flush() throws Exception {
     }
 

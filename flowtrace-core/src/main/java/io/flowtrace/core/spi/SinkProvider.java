@@ -11,6 +11,12 @@ public interface SinkProvider {
     /** {@return stable lowercase id, e.g. {@code file}, {@code stdout}, {@code http}, {@code nats}} */
     String name();
 
-    /** Builds a sink; reads its settings from {@code config} and calls {@link PluginConfig#validate()}. */
+    /**
+     * Builds a sink; reads its settings from {@code config} and calls {@link PluginConfig#validate()}.
+     *
+     * @param config the sink's settings
+     * @return a new sink
+     */
+
     Sink create(PluginConfig config);
 }

@@ -11,7 +11,15 @@ public final class Sizes {
     private Sizes() {
     }
 
+    /**
+     * Parses a byte size.
+     *
+     * @param text the size, e.g. {@code 256KiB}
+     * @return the size in bytes
+     * @throws IllegalArgumentException when {@code text} is not a size, naming it
+     */
     public static long parse(String text) {
+
         String t = text == null ? "" : text.trim();
         int i = 0;
         while (i < t.length() && Character.isDigit(t.charAt(i))) {

@@ -32,10 +32,29 @@ public record Snapshot(String task, String type, String metric, long startNanos,
      * held whole: {@link #begin} once, {@link #row} for each row (largest first), {@link #end} once.
      */
     public interface Writer {
+        /**
+         * Starts a snapshot.
+         *
+         * @param task the task's name
+         * @param type the aggregator type
+         * @param metric what the values count
+         * @param startNanos the window's start, epoch nanoseconds
+         * @param endNanos the window's end, epoch nanoseconds
+         */
         void begin(String task, String type, String metric, long startNanos, long endNanos);
 
+        /**
+         * One row, in order: largest first.
+         *
+         * @param row the row
+         */
         void row(Row row);
 
+        /**
+         * Ends the snapshot.
+         *
+         * @param totals the task's totals
+         */
         void end(Map<String, Long> totals);
     }
 
@@ -55,8 +74,14 @@ public record Snapshot(String task, String type, String metric, long startNanos,
             }
         }
 
-        /** {@return an exact row} */
+        /**
+         * {@return an exact row}
+         *
+         * @param key key field name to value
+         * @param value the exact count
+         */
         public static Row exact(Map<String, Object> key, long value) {
+
             return new Row(key, value, value, value);
         }
     }

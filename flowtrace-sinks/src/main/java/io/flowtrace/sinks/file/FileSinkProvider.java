@@ -48,7 +48,9 @@ public final class FileSinkProvider implements SinkProvider {
     /** Write buffer of a file unless configured: large, so that a run's records take few writes. */
     static final int DEFAULT_BUFFER = 1024 * 1024;
 
+    /** For {@link java.util.ServiceLoader}; does no I/O. */
     public FileSinkProvider() {
+
     }
 
     @Override

@@ -25,7 +25,9 @@ import java.io.OutputStream;
  */
 public final class StdoutSinkProvider implements SinkProvider {
 
+    /** For {@link java.util.ServiceLoader}; does no I/O. */
     public StdoutSinkProvider() {
+
     }
 
     @Override
@@ -38,8 +40,12 @@ public final class StdoutSinkProvider implements SinkProvider {
      * {@code target} instead of standard output, for a program that hands over a stream of its own. The stream is
      * flushed, never closed; write errors are counted as on standard output only if {@code target} reports them (a
      * {@link java.io.PrintStream} does not).
+     *
+     * @param target where the lines go
+     * @return the sink
      */
     public static Sink to(OutputStream target) {
+
         return new StdoutSink("stdout", "ndjson", target, LineBuffer.DEFAULT_SIZE);
     }
 

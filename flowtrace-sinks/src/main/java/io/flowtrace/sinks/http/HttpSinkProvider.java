@@ -66,7 +66,9 @@ import java.util.Map;
 public final class HttpSinkProvider implements SinkProvider {
     private static final String HEADER = "header.";
 
+    /** For {@link java.util.ServiceLoader}; does no I/O. */
     public HttpSinkProvider() {
+
     }
 
     @Override

@@ -69,7 +69,9 @@ import java.util.Locale;
  */
 public final class NatsSinkProvider implements SinkProvider {
 
+    /** For {@link java.util.ServiceLoader}; does no I/O. */
     public NatsSinkProvider() {
+
     }
 
     @Override
