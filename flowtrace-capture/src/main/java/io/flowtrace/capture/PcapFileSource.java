@@ -50,7 +50,6 @@ public final class PcapFileSource implements PacketSource {
      * @throws IOException when the file cannot be opened
      */
     public static PcapFileSource open(Path path) throws IOException {
-
         return open(path, CaptureFileReader.DEFAULT_BUFFER_SIZE);
     }
 

@@ -23,7 +23,6 @@ public final class PcapFileSourceProvider implements PacketSourceProvider {
 
     /** For {@link java.util.ServiceLoader}; does no I/O. */
     public PcapFileSourceProvider() {
-
         // no I/O: providers are instantiated during discovery
     }
 

@@ -9,15 +9,32 @@ package io.flowtrace.core;
 public class CaptureFileException extends FlowTraceException {
     private static final long serialVersionUID = 1L;
 
+    /** The file as it was named to the reader. */
     private final String file;
+    /** Byte offset in the (decompressed) file where the damage was found. */
     private final long offset;
 
+    /**
+     * A damaged capture file.
+     *
+     * @param file the file as it was named to the reader
+     * @param offset byte offset in the (decompressed) file where the damage was found
+     * @param problem what is wrong there
+     */
     public CaptureFileException(String file, long offset, String problem) {
         super(file + ": " + problem + " at byte offset " + offset);
         this.file = file;
         this.offset = offset;
     }
 
+    /**
+     * A damaged capture file, found through another exception.
+     *
+     * @param file the file as it was named to the reader
+     * @param offset byte offset in the (decompressed) file where the damage was found
+     * @param problem what is wrong there
+     * @param cause what was thrown
+     */
     public CaptureFileException(String file, long offset, String problem, Throwable cause) {
         super(file + ": " + problem + " at byte offset " + offset, cause);
         this.file = file;

@@ -19,6 +19,7 @@ public enum Direction {
 
     private final String jsonName = name().toLowerCase(Locale.ROOT);
 
+    /** {@return the name in JSON events} */
     public String jsonName() {
         return jsonName;
     }

@@ -27,6 +27,7 @@ public enum EndReason {
         this.jsonName = jsonName;
     }
 
+    /** {@return the name in JSON events} */
     public String jsonName() {
         return jsonName;
     }

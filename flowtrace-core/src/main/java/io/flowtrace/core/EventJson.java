@@ -63,26 +63,44 @@ public final class EventJson {
     private EventJson() {
     }
 
-    /** {@return {@code event} as one JSON object in UTF-8, without line end} */
+    /**
+     * {@return {@code event} as one JSON object in UTF-8, without line end}
+     *
+     * @param event the event to encode
+     */
     public static byte[] toBytes(FlowEvent event) {
         byte[] b = new byte[FlowEventEncoder.maxLength(event)];
         int n = FlowEventEncoder.write(event, b, 0);
         return Arrays.copyOf(b, n);
     }
 
-    /** {@return {@code event} as one JSON object, without line end} */
+    /**
+     * {@return {@code event} as one JSON object, without line end}
+     *
+     * @param event the event to encode
+     */
     public static String toJson(FlowEvent event) {
         byte[] b = new byte[FlowEventEncoder.maxLength(event)];
         return new String(b, 0, FlowEventEncoder.write(event, b, 0), StandardCharsets.UTF_8);
     }
 
-    /** Writes {@code event} to {@code out} as one line: the JSON object and {@code '\n'}. Does not flush. */
+    /**
+     * Writes {@code event} to {@code out} as one line: the JSON object and {@code '\n'}. Does not flush.
+     *
+     * @param event the event to encode
+     * @param out where the line goes
+     * @throws IOException when {@code out} throws
+     */
     public static void writeLine(FlowEvent event, OutputStream out) throws IOException {
         byte[] b = new byte[FlowEventEncoder.maxLength(event)];
         out.write(b, 0, FlowEventEncoder.writeLine(event, b, 0));
     }
 
-    /** {@return {@code snapshot} as one JSON object in UTF-8, without line end} */
+    /**
+     * {@return {@code snapshot} as one JSON object in UTF-8, without line end}
+     *
+     * @param snapshot the snapshot to encode
+     */
     public static byte[] toBytes(Snapshot snapshot) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try {
@@ -93,12 +111,22 @@ public final class EventJson {
         return out.toByteArray();
     }
 
-    /** {@return {@code snapshot} as one JSON object, without line end} */
+    /**
+     * {@return {@code snapshot} as one JSON object, without line end}
+     *
+     * @param snapshot the snapshot to encode
+     */
     public static String toJson(Snapshot snapshot) {
         return new String(toBytes(snapshot), StandardCharsets.UTF_8);
     }
 
-    /** Writes {@code snapshot} to {@code out} as one line: the JSON object and {@code '\n'}. Does not flush. */
+    /**
+     * Writes {@code snapshot} to {@code out} as one line: the JSON object and {@code '\n'}. Does not flush.
+     *
+     * @param snapshot the snapshot to encode
+     * @param out where the line goes
+     * @throws IOException when {@code out} throws
+     */
     public static void writeLine(Snapshot snapshot, OutputStream out) throws IOException {
         write(snapshot, out);
         out.write(NEWLINE);
@@ -116,6 +144,8 @@ public final class EventJson {
      * events), a {@link Snapshot} when it is {@code "snapshot"}. Fields it does not know are ignored, so lines from
      * newer versions still read. Numbers in snapshot row keys read back as {@code Long} or {@code Double}.
      *
+     * @param json one JSON object
+     * @return a {@link FlowEvent} or a {@link Snapshot}
      * @throws FlowTraceException when {@code json} is not such an object (malformed, a field missing or of the
      *                            wrong type, an unknown {@code event})
      */
@@ -134,6 +164,8 @@ public final class EventJson {
     /**
      * Reads one flow event, as {@link #read}.
      *
+     * @param json one JSON object
+     * @return the event
      * @throws FlowTraceException as {@link #read}, and when {@code json} is a snapshot
      */
     public static FlowEvent readFlow(String json) {
@@ -143,6 +175,8 @@ public final class EventJson {
     /**
      * Reads one snapshot, as {@link #read}.
      *
+     * @param json one JSON object
+     * @return the snapshot
      * @throws FlowTraceException as {@link #read}, and when {@code json} is a flow event
      */
     public static Snapshot readSnapshot(String json) {

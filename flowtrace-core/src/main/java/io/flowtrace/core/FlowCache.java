@@ -33,6 +33,8 @@ public interface FlowCache {
     /**
      * Counts one packet into its flow, starting one if none is open; may end flows (through {@link Context#emit}),
      * for instance the one this packet's arrival finds past its timeout. The view is valid only during this call.
+     *
+     * @param packet the packet
      */
     void update(PacketView packet);
 
@@ -40,6 +42,10 @@ public interface FlowCache {
      * Counts {@code packets[from..to)} in order, as {@link #update(PacketView)} on each would; the views are valid
      * only during this call. The pipeline calls this one. Override it to process the packets together (the default
      * table loads the state of several flows at once so that their cache misses overlap).
+     *
+     * @param packets the batch's views
+     * @param from the first to count
+     * @param to one past the last to count
      */
     default void update(PacketView[] packets, int from, int to) {
         for (int i = from; i < to; i++) {
@@ -51,12 +57,16 @@ public interface FlowCache {
      * Moves the clock to {@code nowNanos} (epoch nanoseconds; an earlier time than the clock's is ignored) and ends
      * the flows whose idle or active timeout (or TCP linger) has passed by then. Called after each batch of packets
      * and on the heartbeat of a live source.
+     *
+     * @param nowNanos the time, epoch nanoseconds
      */
     void advance(long nowNanos);
 
     /**
      * Ends every open flow, with {@code reason} ({@link EndReason#END_OF_CAPTURE}, {@link EndReason#SHUTDOWN}) or
      * with the reason it already had (a timeout that has passed, a TCP close), and leaves the cache empty.
+     *
+     * @param reason the end reason of flows that have none of their own yet
      */
     void flush(EndReason reason);
 
@@ -72,6 +82,11 @@ public interface FlowCache {
     /** Creates the cache of one worker; called once per worker, when the meter is built. */
     @FunctionalInterface
     interface Factory {
+        /**
+         * {@return a worker's cache}
+         *
+         * @param context the worker's settings and where its finished flows go
+         */
         FlowCache create(Context context);
     }
 
@@ -81,34 +96,46 @@ public interface FlowCache {
      */
     interface Context {
 
-        /** The flow settings: timeouts, TCP close, bidirectional or not, VLAN in the key, the global bound. */
+        /** {@return the flow settings: timeouts, TCP close, bidirectional or not, VLAN in the key, the global bound} */
         FlowOptions options();
 
-        /** This worker's index, {@code 0 .. workers - 1}. */
+        /** {@return this worker's index, {@code 0 .. workers - 1}} */
         int worker();
 
         /**
          * Flows this cache may hold at most: {@link FlowOptions#maxFlows()} divided among the workers. A full cache
          * ends a flow to make room ({@link EndReason#EVICTED}) rather than grow past it.
+         *
+         * @return the most flows
          */
         int maxFlows();
 
-        /** Flows to make room for at the start (from the expected flow count), at most {@link #maxFlows()}. */
+        /** {@return flows to make room for at the start (from the expected flow count), at most {@link #maxFlows()}} */
         int initialCapacity();
 
         /**
          * Hands a finished flow on: the worker's aggregators see it, then the sinks. Call it on the worker's thread,
          * from within {@link FlowCache#update}, {@link FlowCache#advance} or {@link FlowCache#flush}.
+         *
+         * @param event the finished flow
          */
         void emit(FlowEvent event);
 
-        /** The name of the capture interface with this index (from {@link PacketView#interfaceIndex()}), or null. */
+        /**
+         * {@return the name of the capture interface with this index, or null}
+         *
+         * @param interfaceIndex the index a packet carries ({@link PacketView#interfaceIndex()})
+         */
         String interfaceName(int interfaceIndex);
 
-        /** The host name events carry, or null when not set. */
+        /** {@return the host name events carry, or null when not set} */
         String hostname();
 
-        /** The flow's direction relative to the host's own addresses. */
+        /**
+         * {@return the flow's direction relative to the host's own addresses}
+         *
+         * @param key the flow's key
+         */
         Direction direction(FlowKey key);
     }
 
@@ -130,14 +157,22 @@ public interface FlowCache {
         /** All zero. */
         public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0, 0);
 
-        /** {@return these counters plus {@code other}'s} */
+        /**
+         * {@return these counters plus {@code other}'s}
+         *
+         * @param other the counters to add
+         */
         public Counters plus(Counters other) {
             return new Counters(created + other.created, idleTimeout + other.idleTimeout,
                     activeTimeout + other.activeTimeout, tcpFin + other.tcpFin, tcpRst + other.tcpRst,
                     evicted + other.evicted, endOfCapture + other.endOfCapture, shutdown + other.shutdown);
         }
 
-        /** {@return events ended by {@code reason}} */
+        /**
+         * {@return events ended by {@code reason}}
+         *
+         * @param reason the end reason
+         */
         public long ended(EndReason reason) {
             switch (reason) {
                 case IDLE_TIMEOUT: return idleTimeout;

@@ -31,6 +31,26 @@ public record FlowEvent(String flowId, FlowKey key, long startNanos, long endNan
                          long ipBytesForward, long ipBytesReverse, int tcpFlagsForward, int tcpFlagsReverse,
                          EndReason endReason, String interfaceName, String hostname, Direction direction) {
 
+    /**
+     * Checks the components.
+     *
+     * @param flowId stable id: the same conversation and start time give the same id, whatever the worker count
+     * @param key the conversation, initiator first
+     * @param startNanos timestamp of the first packet
+     * @param endNanos timestamp of the last packet
+     * @param packetsForward packets from the initiator
+     * @param packetsReverse packets from the responder
+     * @param bytesForward wire bytes (original frame length) from the initiator
+     * @param bytesReverse wire bytes from the responder
+     * @param ipBytesForward IP-level bytes (IP header onward, from the IP length field) from the initiator
+     * @param ipBytesReverse IP-level bytes from the responder
+     * @param tcpFlagsForward TCP flags seen from the initiator (OR of every segment; bit 0 FIN ... bit 7 CWR)
+     * @param tcpFlagsReverse TCP flags seen from the responder
+     * @param endReason why the event was emitted
+     * @param interfaceName capture interface, or {@code null} when not known
+     * @param hostname host the meter runs on, or {@code null} when not set
+     * @param direction relative to the host's own addresses
+     */
     public FlowEvent {
         Objects.requireNonNull(flowId, "flowId");
         Objects.requireNonNull(key, "key");
@@ -76,6 +96,10 @@ public record FlowEvent(String flowId, FlowKey key, long startNanos, long endNan
     /**
      * The id of an event: a 64-bit hash of the key and start time in hex. Deterministic, so that runs with any
      * number of workers, or a repeated run over the same capture, give the same ids (used for deduplication).
+     *
+     * @param key the flow's key
+     * @param startNanos the flow's first packet time, epoch nanoseconds
+     * @return the id, 16 hex digits
      */
     public static String flowIdOf(FlowKey key, long startNanos) {
         long h = 0x9E3779B97F4A7C15L * (startNanos ^ 0x51AFD7ED558CCD6L);

@@ -55,6 +55,7 @@ public final class FlowTrace implements AutoCloseable {
         this.pipeline = pipeline;
     }
 
+    /** {@return a new builder} */
     public static Builder builder() {
         return new Builder();
     }
@@ -85,7 +86,11 @@ public final class FlowTrace implements AutoCloseable {
         }
     }
 
-    /** Runs in the background on a thread of its own; see {@link #awaitTermination}. */
+    /**
+     * Runs in the background on a thread of its own; see {@link #awaitTermination}.
+     *
+     * @return this meter
+     */
     public FlowTrace start() {
         synchronized (lock) {
             if (started) {
@@ -112,8 +117,10 @@ public final class FlowTrace implements AutoCloseable {
     /**
      * Waits for a {@link #start() started} meter to finish.
      *
+     * @param timeout the longest to wait
      * @return the final counters, or {@code null} if it did not finish in time
      * @throws FlowTraceException the failure that ended the run, if any
+     * @throws InterruptedException when the waiting thread is interrupted
      */
     public FlowStats awaitTermination(Duration timeout) throws InterruptedException {
         Thread t;
@@ -144,7 +151,11 @@ public final class FlowTrace implements AutoCloseable {
         return pipeline.latestSnapshots();
     }
 
-    /** {@return the latest snapshot of the task named {@code task}, or empty when it has none yet (or no such task)} */
+    /**
+     * {@return the latest snapshot of the task named {@code task}, or empty when it has none yet (or no such task)}
+     *
+     * @param task the task's name
+     */
     public java.util.Optional<Snapshot> snapshot(String task) {
         Objects.requireNonNull(task, "task");
         for (Snapshot s : pipeline.latestSnapshots()) {
@@ -258,6 +269,9 @@ public final class FlowTrace implements AutoCloseable {
          * ({@code idle_timeout}), from its text form ({@code 30s}, {@code on}, {@code tcp=60s,udp=30s}): what a
          * configuration file or a command line gives.
          *
+         * @param name the setting's name
+         * @param value its text form
+         * @return this builder
          * @throws IllegalArgumentException naming the setting, the bad value and what is accepted, or, for an unknown
          *                                  name, the nearest known one
          */
@@ -297,6 +311,10 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * A source by provider name ({@code pcap-file}, {@code pcap-live}, ...) and its settings: text, numbers,
          * booleans, {@link Duration}s or lists (see {@link PluginConfig}).
+         *
+         * @param name the provider's name
+         * @param config the source's settings
+         * @return this builder
          */
         public Builder source(String name, Map<String, ?> config) {
             once("source");
@@ -333,24 +351,48 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The idle timeout of TCP flows.
+         *
+         * @param d the timeout; zero for never
+         * @return this builder
+         */
         public Builder tcpIdleTimeout(Duration d) {
             once("tcpIdleTimeout");
             tcpIdle = nonNegative("tcpIdleTimeout", d);
             return this;
         }
 
+        /**
+         * The idle timeout of UDP flows.
+         *
+         * @param d the timeout; zero for never
+         * @return this builder
+         */
         public Builder udpIdleTimeout(Duration d) {
             once("udpIdleTimeout");
             udpIdle = nonNegative("udpIdleTimeout", d);
             return this;
         }
 
+        /**
+         * The idle timeout of ICMP and ICMPv6 flows.
+         *
+         * @param d the timeout; zero for never
+         * @return this builder
+         */
         public Builder icmpIdleTimeout(Duration d) {
             once("icmpIdleTimeout");
             icmpIdle = nonNegative("icmpIdleTimeout", d);
             return this;
         }
 
+        /**
+         * The idle timeout of flows of other protocols.
+         *
+         * @param d the timeout; zero for never
+         * @return this builder
+         */
         public Builder otherIdleTimeout(Duration d) {
             once("otherIdleTimeout");
             otherIdle = nonNegative("otherIdleTimeout", d);
@@ -405,12 +447,25 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether the outermost VLAN id is part of the flow key.
+         *
+         * @param on whether it is
+         * @return this builder
+         */
         public Builder vlanInKey(boolean on) {
             once("vlanInKey");
             vlanInKey = on;
             return this;
         }
 
+        /**
+         * Whether the inner conversation of GRE, ERSPAN, VXLAN, GTP-U and Teredo tunnels is metered, rather than the
+         * tunnel itself.
+         *
+         * @param on whether it is
+         * @return this builder
+         */
         public Builder decodeTunnels(boolean on) {
             once("decodeTunnels");
             decodeTunnels = on;
@@ -421,6 +476,9 @@ public final class FlowTrace implements AutoCloseable {
          * ICMP keyed as Zeek keys it: the type and its reply type (for a message with no reply, its code) as the
          * ports, so an echo request and its reply share a flow and other messages get flows of their own (default
          * off: ICMP ports are 0 and one flow holds every message between two hosts).
+         *
+         * @param on whether ICMP is keyed so
+         * @return this builder
          */
         public Builder icmpTypeInKey(boolean on) {
             once("icmpTypeInKey");
@@ -520,6 +578,10 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * A sink by provider name and its settings. Two settings are the pipeline's, for any sink: {@code queue}
          * (capacity of its queue) and {@code on_full} ({@code block} or {@code drop}).
+         *
+         * @param name the provider's name
+         * @param config the sink's settings
+         * @return this builder
          */
         public Builder sink(String name, Map<String, ?> config) {
             sinks.add(new SinkSpec(null, Objects.requireNonNull(name, "name"), Map.copyOf(config)));
@@ -529,6 +591,9 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * Flow events to a callback, called on a delivery thread of its own behind a bounded queue (like any sink),
          * never on the packet path. A callback that throws is counted as the sink {@code callback}'s failure.
+         *
+         * @param consumer called with each event
+         * @return this builder
          */
         public Builder onEvent(Consumer<FlowEvent> consumer) {
             Objects.requireNonNull(consumer, "consumer");
@@ -552,6 +617,9 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * Default queue capacity of every sink: by default {@value #LIVE_SINK_QUEUE} for a live source and
          * {@value #FILE_SINK_QUEUE} for a capture file.
+         *
+         * @param n the capacity, in items
+         * @return this builder
          */
         public Builder sinkQueueCapacity(int n) {
             once("sinkQueueCapacity");
@@ -600,6 +668,8 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * An aggregator by provider name ({@code exact}, {@code count-min}, ...) and its settings.
          *
+         * @param name the provider's name
+         * @param config the aggregator's settings
          * @return this builder
          */
         public Builder aggregator(String name, Map<String, ?> config) {
@@ -635,6 +705,9 @@ public final class FlowTrace implements AutoCloseable {
          * Called with every merged snapshot of the main schedule ({@link #snapshotInterval}), on a delivery thread of
          * the listener's own behind a bounded queue (like a sink), never on a worker: a slow listener delays only
          * itself. A listener that throws is counted as a failure of the sink {@code on-snapshot-N}.
+         *
+         * @param listener called with each merged snapshot
+         * @return this builder
          */
         public Builder onSnapshot(Consumer<Snapshot> listener) {
             snapshotListeners.add(new Listener(Duration.ZERO, Objects.requireNonNull(listener, "listener")));
@@ -645,6 +718,10 @@ public final class FlowTrace implements AutoCloseable {
          * Called with a merged snapshot of every task every {@code interval} of packet time (and once at the end),
          * a schedule of its own beside the main one: one run can feed writers and checks that each keep their own
          * interval. Delivered like {@link #onSnapshot(Consumer)}; sinks get only the main schedule's snapshots.
+         *
+         * @param interval the schedule's interval, packet time
+         * @param listener called with each merged snapshot of that schedule
+         * @return this builder
          */
         public Builder onSnapshot(Duration interval, Consumer<Snapshot> listener) {
             Objects.requireNonNull(interval, "interval");
@@ -659,6 +736,9 @@ public final class FlowTrace implements AutoCloseable {
          * Whether {@link FlowTrace#run()} fails when a plugin failed during the run: a sink that threw or lost
          * items, an aggregator or a callback that threw (default off: failures are counted in
          * {@link FlowStats#failures()} and the run goes on). Everything is still flushed and delivered first.
+         *
+         * @param on whether a plugin failure fails the run
+         * @return this builder
          */
         public Builder failOnPluginError(boolean on) {
             once("failOnPluginError");
@@ -671,6 +751,9 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * Your own flow state instead of flowtrace's table: {@code factory} makes one cache per worker, when the meter
          * is built; each is used by its worker's thread only (see {@link FlowCache}).
+         *
+         * @param factory makes each worker's cache
+         * @return this builder
          */
         public Builder flowCache(FlowCache.Factory factory) {
             once("flowCache");
@@ -707,6 +790,7 @@ public final class FlowTrace implements AutoCloseable {
          * reported at once, across all settings and plugins; when there is any, every plugin created so far is
          * closed again, so a failed build leaves no file, socket or interface open.
          *
+         * @return the meter, not yet running
          * @throws ConfigurationException naming everything that is wrong
          */
         public FlowTrace build() {

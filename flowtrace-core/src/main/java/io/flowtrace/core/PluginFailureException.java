@@ -12,6 +12,11 @@ public final class PluginFailureException extends FlowTraceException {
     /** The run's final counters (not serialised). */
     private final transient FlowStats stats;
 
+    /**
+     * The failures of a run, listed in the message.
+     *
+     * @param stats the run's final counters
+     */
     public PluginFailureException(FlowStats stats) {
         super("plugin failures: " + String.join("; ", stats.failures()));
         this.stats = stats;

@@ -1,8 +1,6 @@
 package io.flowtrace.examples;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,11 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * {@code bin/flowtrace}, run with the JDK the tests run on (so on JDK 25 in CI's second run, where it uses the
  * ahead-of-time cache): the first run writes the class-data cache, the second loads flowtrace's classes from it,
@@ -25,10 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LauncherIT {
     private static final Path LAUNCHER = Jar.root().resolve("bin/flowtrace");
     private static final Path SAMPLE = Jar.root().resolve("flowtrace-examples/captures/sample.pcap");
-
     private record Run(int exit, String out, String err) {
     }
-
     private static Run launch(Path cache, String javaOpts, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("sh", LAUNCHER.toString()));
         cmd.addAll(List.of(args));
@@ -53,13 +47,11 @@ class LauncherIT {
         Files.delete(err);
         return r;
     }
-
     private static List<String> cacheFiles(Path cache) throws Exception {
         try (Stream<Path> s = Files.list(cache)) {
             return s.map(f -> f.getFileName().toString()).sorted().toList();
         }
     }
-
     @Test
     void secondRunLoadsFlowtraceFromTheCacheTheFirstWroteAndBothPrintWhatJavaJarPrints(@TempDir Path dir)
             throws Exception {
@@ -68,7 +60,6 @@ class LauncherIT {
         Jar.Result plain = Jar.run("flows", SAMPLE.toString());
         assertEquals(0, plain.exit(), plain.err());
         assertFalse(plain.out().isEmpty());
-
         Path load1 = dir.resolve("load1.log");
         Run first = launch(cache, "-Xlog:class+load=info:file=" + load1 + " -Xlog:gc=info:file=" + dir.resolve("gc.log"),
                 "flows", SAMPLE.toString());
@@ -83,7 +74,6 @@ class LauncherIT {
         assertTrue(Files.readString(load1).contains("io.flowtrace.examples.Main source: file:"),
                 "the first run loads from the jar");
         assertTrue(Files.readString(dir.resolve("gc.log")).contains("Using Serial"), "flows uses the serial collector");
-
         Path load2 = dir.resolve("load2.log");
         Run second = launch(cache, "-Xlog:class+load=info:file=" + load2, "flows", SAMPLE.toString());
         assertEquals(0, second.exit(), second.err());
@@ -93,7 +83,6 @@ class LauncherIT {
                 "flowtrace's classes come from the cache on JDK " + feature);
         assertEquals(files, cacheFiles(cache), "the cache is reused, not written again");
     }
-
     @Test
     void agentKeepsTheDefaultCollector(@TempDir Path dir) throws Exception {
         Path gc = dir.resolve("gc.log");
@@ -103,7 +92,6 @@ class LauncherIT {
         assertTrue(Files.readString(gc).contains("Using G1"), Files.readString(gc));
         assertTrue(cacheFiles(dir.resolve("cache")).get(0).contains("-g1."), "a cache of its own per collector");
     }
-
     @Test
     void sayWhatIsMissingWhenNoJarIsFound(@TempDir Path dir) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("sh", LAUNCHER.toString(), "flows", SAMPLE.toString());

@@ -1,22 +1,18 @@
 package io.flowtrace.examples;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * The container files, checked by parsing them: no container engine runs where the tests do. The compose file must
  * be shaped like the Go sensor's (host network, NET_RAW and NET_ADMIN, AGENT_* settings the agent reads); the
@@ -26,7 +22,6 @@ class PackagingIT {
     private static final Path PACKAGING = Jar.root().resolve("packaging");
     private static final Set<String> INSTRUCTIONS = Set.of("FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD",
             "COPY", "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL");
-
     @Test
     void composeRunsTheAgentOnTheHostNetworkWithCaptureCapabilitiesAndSensorSettings() throws Exception {
         JsonNode compose = new ObjectMapper(new YAMLFactory()).readTree(PACKAGING.resolve("compose.yaml").toFile());
@@ -39,12 +34,10 @@ class PackagingIT {
         agent.path("cap_add").forEach(c -> caps.add(c.asText()));
         assertEquals(Set.of("NET_RAW", "NET_ADMIN"), caps);
         assertFalse(agent.path("privileged").asBoolean(false), "capabilities, not a privileged container");
-
         JsonNode build = agent.path("build");
         Path context = PACKAGING.resolve(build.path("context").asText()).normalize();
         assertEquals(Jar.root(), context, "built from the project root");
         assertTrue(Files.isRegularFile(context.resolve(build.path("dockerfile").asText())), build.toString());
-
         JsonNode env = agent.path("environment");
         assertTrue(env.isObject(), "environment as a map: " + env);
         List<String> names = new ArrayList<>();
@@ -61,7 +54,6 @@ class PackagingIT {
             assertTrue(help.out().contains(name), name + " is not an agent setting:\n" + help.out());
         }
     }
-
     @Test
     void dockerfileUsesKnownInstructionsCopiesFilesThatExistAndRunsAsAnUnprivilegedUser() throws Exception {
         List<String[]> instructions = instructions(Files.readAllLines(PACKAGING.resolve("Dockerfile")));
@@ -103,7 +95,6 @@ class PackagingIT {
         assertTrue(instructions.stream().anyMatch(i -> i[0].equals("COPY") && i[1].endsWith(" " + launcher)),
                 "the entry point is a copied file: " + launcher);
     }
-
     @Test
     void installPutsTheJarLauncherAndUnitUnderDestdir(@TempDir Path destdir) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("sh", Jar.root().resolve("scripts/install.sh").toString());
@@ -127,7 +118,6 @@ class PackagingIT {
         assertTrue(unit.contains("AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN"), "the security issue's unit");
         assertTrue(Files.isRegularFile(destdir.resolve("opt/ft/LICENSE")));
     }
-
     /** A Dockerfile's instructions, continuation lines joined and comments dropped: {instruction, arguments}. */
     static List<String[]> instructions(List<String> lines) {
         List<String[]> out = new ArrayList<>();

@@ -32,7 +32,7 @@ public final class Hashing {
         return fmix64(seed ^ Long.rotateLeft(v * C1, 31) * C2);
     }
 
-    /** {@return combines a key hash and an element hash into the hash of the pair} */
+    /** {@return the hash of the pair of a key hash and an element hash} */
     public static long pair(long keyHash, long elementHash) {
         return fmix64(keyHash ^ Long.rotateLeft(elementHash, 23) * C1);
     }

@@ -99,6 +99,8 @@ public final class FlowSettings {
     /**
      * The setting of a name, kebab-case ({@code idle-timeout}) or snake_case ({@code idle_timeout}).
      *
+     * @param name the setting's name
+     * @return the setting
      * @throws IllegalArgumentException for an unknown name, with the nearest known one and the list
      */
     public static Setting<?> get(String name) {
@@ -117,6 +119,8 @@ public final class FlowSettings {
     /**
      * The README's settings table (Markdown): setting, builder setter, default, meaning. The README holds it between
      * {@code <!-- settings:begin -->} and {@code <!-- settings:end -->}; a test keeps the two the same.
+     *
+     * @return the table
      */
     public static String markdownTable() {
         StringBuilder sb = new StringBuilder();

@@ -39,12 +39,18 @@ public abstract class ValueType<T> {
     /**
      * Parses and checks a text that is not null.
      *
+     * @param text the text form
+     * @return the value
      * @throws IllegalArgumentException whose message says what is wrong with the text, without the setting's name
      *                                  (it is put in front)
      */
     protected abstract T read(String text);
 
-    /** {@return the text form of a value, as {@link #read} reads it} */
+    /**
+     * {@return the text form of a value, as {@link #read} reads it}
+     *
+     * @param value the value
+     */
     protected abstract String write(T value);
 
     /**
@@ -59,22 +65,40 @@ public abstract class ValueType<T> {
         return new OnOff();
     }
 
-    /** {@return A whole number from {@code min} to {@code max}; {@code _} may group digits} */
+    /**
+     * {@return A whole number from {@code min} to {@code max}; {@code _} may group digits}
+     *
+     * @param min the smallest allowed
+     * @param max the largest allowed
+     */
     public static ValueType<Integer> integer(int min, int max) {
         return new Whole(min, max);
     }
 
-    /** {@return one of an enum's constants, written in lower case with {@code -} for {@code _}} */
+    /**
+     * {@return one of an enum's constants, written in lower case with {@code -} for {@code _}}
+     *
+     * @param <E> the enum
+     * @param type the enum's class
+     */
     public static <E extends Enum<E>> ValueType<E> oneOf(Class<E> type) {
         return new OneOf<>(type);
     }
 
-    /** {@return one of the given words} */
+    /**
+     * {@return one of the given words}
+     *
+     * @param words the words allowed
+     */
     public static ValueType<String> choice(String... words) {
         return new Choice(List.of(words));
     }
 
-    /** {@return any text, as given} */
+    /**
+     * {@return any text, as given}
+     *
+     * @param label the value's name in usage text, e.g. {@code URL}
+     */
     public static ValueType<String> text(String label) {
         return new Text(label);
     }
@@ -82,6 +106,8 @@ public abstract class ValueType<T> {
     /**
      * Parses and checks a value.
      *
+     * @param text the text form; null gives an error
+     * @return the value
      * @throws IllegalArgumentException saying what is wrong and what is accepted
      */
     public final T parse(String text) {
@@ -91,7 +117,11 @@ public abstract class ValueType<T> {
         return read(text);
     }
 
-    /** {@return the text form of a value, as {@link #parse} reads it} */
+    /**
+     * {@return the text form of a value, as {@link #parse} reads it}
+     *
+     * @param value the value
+     */
     public final String format(T value) {
         return write(value);
     }

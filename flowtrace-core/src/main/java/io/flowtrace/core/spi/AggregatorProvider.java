@@ -24,7 +24,6 @@ public interface AggregatorProvider {
      *
      * @param bytes the byte form
      * @return an aggregator holding that state
-
      * @throws IllegalArgumentException when the bytes are of another type, a newer version, or damaged
      * @throws UnsupportedOperationException when this provider's aggregators have no byte form (the default)
      */

@@ -32,6 +32,5 @@ public interface PacketHandler {
      * @param nowNanos the wall-clock time, epoch nanoseconds
      */
     default void onIdle(long nowNanos) {
-
     }
 }

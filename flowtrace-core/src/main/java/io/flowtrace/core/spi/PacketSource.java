@@ -71,7 +71,6 @@ public interface PacketSource extends AutoCloseable {
      *
      * @return the counters by name; empty when the source keeps none
      */
-
     default java.util.Map<String, Long> counters() {
         return java.util.Map.of();
     }

@@ -17,6 +17,5 @@ public interface PacketSourceProvider {
      * @param config the source's settings
      * @return a new source
      */
-
     PacketSource create(PluginConfig config);
 }

@@ -27,7 +27,6 @@ public interface PacketView {
     /** {@return the destination address's low 64 bits (an IPv4 address in the low 32)} */
     long dstLo();
 
-
     /** {@return source port; 0 for protocols without ports} */
     int srcPort();
 

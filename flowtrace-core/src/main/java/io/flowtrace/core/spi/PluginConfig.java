@@ -258,7 +258,6 @@ public final class PluginConfig {
      * @return the value
      */
     public double getDouble(String key, double defaultValue, double min, double max) {
-
         return read(key, defaultValue, (typed, v) -> {
             double n;
             try {
@@ -356,7 +355,6 @@ public final class PluginConfig {
      *
      * @param message what is wrong, naming the keys involved
      */
-
     public void error(String message) {
         errors.add(message);
     }

@@ -39,7 +39,6 @@ public interface Sink extends AutoCloseable {
      *
      * @throws Exception when delivery failed; the pipeline counts it and goes on
      */
-
     default void flush() throws Exception {
     }
 

@@ -17,6 +17,5 @@ public interface SinkProvider {
      * @param config the sink's settings
      * @return a new sink
      */
-
     Sink create(PluginConfig config);
 }

@@ -19,7 +19,6 @@ public final class Sizes {
      * @throws IllegalArgumentException when {@code text} is not a size, naming it
      */
     public static long parse(String text) {
-
         String t = text == null ? "" : text.trim();
         int i = 0;
         while (i < t.length() && Character.isDigit(t.charAt(i))) {

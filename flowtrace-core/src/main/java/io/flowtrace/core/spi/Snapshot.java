@@ -19,6 +19,17 @@ import java.util.Objects;
 public record Snapshot(String task, String type, String metric, long startNanos, long endNanos, List<Row> rows,
                        Map<String, Long> totals) {
 
+    /**
+     * Checks the components.
+     *
+     * @param task the task's name
+     * @param type the aggregator's provider name ({@code exact}, {@code count-min}, ...)
+     * @param metric what {@link Row#value()} counts ({@code packets}, {@code bytes}, {@code flows}, {@code spread})
+     * @param startNanos window start (packet time, inclusive)
+     * @param endNanos window end (packet time, exclusive)
+     * @param rows rows, largest value first
+     * @param totals task totals ({@code total_packets}, {@code total_bytes}, {@code total_flows})
+     */
     public Snapshot {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(type, "type");
@@ -67,6 +78,14 @@ public record Snapshot(String task, String type, String metric, long startNanos,
      * @param upper upper bound of the true value ({@code value} when exact)
      */
     public record Row(Map<String, Object> key, long value, long lower, long upper) {
+        /**
+         * Checks the components.
+         *
+         * @param key key field name to value (e.g. {@code src_ip -> "10.0.0.1"}), in the task's field order
+         * @param value the estimate or exact count
+         * @param lower lower bound of the true value ({@code value} when exact)
+         * @param upper upper bound of the true value ({@code value} when exact)
+         */
         public Row {
             Objects.requireNonNull(key, "key");
             if (lower > value || upper < value) {
@@ -81,7 +100,6 @@ public record Snapshot(String task, String type, String metric, long startNanos,
          * @param value the exact count
          */
         public static Row exact(Map<String, Object> key, long value) {
-
             return new Row(key, value, value, value);
         }
     }

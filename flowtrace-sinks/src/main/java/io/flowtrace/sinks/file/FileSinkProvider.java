@@ -50,7 +50,6 @@ public final class FileSinkProvider implements SinkProvider {
 
     /** For {@link java.util.ServiceLoader}; does no I/O. */
     public FileSinkProvider() {
-
     }
 
     @Override

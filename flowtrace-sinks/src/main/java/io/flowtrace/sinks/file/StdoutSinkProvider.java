@@ -27,7 +27,6 @@ public final class StdoutSinkProvider implements SinkProvider {
 
     /** For {@link java.util.ServiceLoader}; does no I/O. */
     public StdoutSinkProvider() {
-
     }
 
     @Override
@@ -45,7 +44,6 @@ public final class StdoutSinkProvider implements SinkProvider {
      * @return the sink
      */
     public static Sink to(OutputStream target) {
-
         return new StdoutSink("stdout", "ndjson", target, LineBuffer.DEFAULT_SIZE);
     }
 

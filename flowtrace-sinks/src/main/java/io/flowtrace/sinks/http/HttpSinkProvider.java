@@ -68,7 +68,6 @@ public final class HttpSinkProvider implements SinkProvider {
 
     /** For {@link java.util.ServiceLoader}; does no I/O. */
     public HttpSinkProvider() {
-
     }
 
     @Override

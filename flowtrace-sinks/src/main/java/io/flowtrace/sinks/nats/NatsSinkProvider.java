@@ -71,7 +71,6 @@ public final class NatsSinkProvider implements SinkProvider {
 
     /** For {@link java.util.ServiceLoader}; does no I/O. */
     public NatsSinkProvider() {
-
     }
 
     @Override

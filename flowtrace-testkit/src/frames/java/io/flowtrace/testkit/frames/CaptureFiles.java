@@ -40,7 +40,7 @@ public final class CaptureFiles {
     }
 
     /**
-     * {@return compresses {@code data} as one gzip member per part (concatenated members, as {@code cat a.gz b.gz})}
+     * {@return {@code data} compressed as one gzip member per part (concatenated members, as {@code cat a.gz b.gz})}
      */
     public static byte[] gzip(byte[] data, int members) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -166,7 +166,11 @@ public final class CaptureFiles {
             return packet(seconds, fraction, data, data.length);
         }
 
-        /** {@return A record whose header may lie about its caplen} */
+        /**
+         * A record whose header may lie about its caplen.
+         *
+         * @return {@code this}
+         */
         public Pcap record(long seconds, long fraction, long caplen, long origlen, byte[] data) {
             u32(seconds);
             u32(fraction);

@@ -115,7 +115,6 @@ public final class SyntheticCapture {
      * @param wireBytes wire bytes of all packets
      * @param fileBytes size of the capture file
      */
-
     public record Summary(long packets, int conversations, long wireBytes, long fileBytes) {
     }
 
