@@ -3,6 +3,8 @@
 # a JDK 17+, Maven, libpcap (live capture), nats-server (NATS sink tests), iproute2 (network namespaces),
 # tcpdump and tcpreplay (live capture tests and measurements), nfdump (nfcapd, the IPFIX sink's collector test).
 # Run as root.
+# --jdk25: only Temurin 25 (the suite's second JDK), from the Adoptium package repository; where that cannot be
+# reached this says so in one line and exits 0, leaving apt's sources as they were.
 set -euo pipefail
 
 need=()
@@ -13,6 +15,24 @@ java_ok() {
   v=$(javac -version 2>&1 | awk '{print $2}' | cut -d. -f1)
   [ "${v:-0}" -ge 17 ]
 }
+if [ "${1:-}" = "--jdk25" ]; then
+  for d in /usr/lib/jvm/temurin-25-jdk* /usr/lib/jvm/java-25-openjdk* /usr/lib/jvm/jdk-25*; do
+    [ -x "$d/bin/java" ] && exit 0
+  done
+  list=/etc/apt/sources.list.d/flowtrace-adoptium.list
+  key=/etc/apt/keyrings/flowtrace-adoptium.asc
+  if [ "$(id -u)" -eq 0 ] && mkdir -p /etc/apt/keyrings \
+      && curl -fsSL --max-time 30 -o "$key" https://packages.adoptium.net/artifactory/api/gpg/key/public 2>/dev/null \
+      && echo "deb [signed-by=$key] https://packages.adoptium.net/artifactory/deb $(. /etc/os-release && echo "$VERSION_CODENAME") main" > "$list" \
+      && apt-get update -qq >/dev/null 2>&1 \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends temurin-25-jdk >/dev/null 2>&1; then
+    echo "flowtrace: installed Temurin 25 from the Adoptium repository" >&2
+  else
+    rm -f "$list" "$key"
+    echo "flowtrace: Temurin 25 could not be installed (Adoptium's package repository not reachable, or not root); going on without it" >&2
+  fi
+  exit 0
+fi
 java_ok || need+=(openjdk-17-jdk-headless)
 have_cmd mvn || need+=(maven)
 if [ "${1:-}" = "--test" ]; then

@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p><b>Thread safety:</b> run by one thread, once; {@link #stop()}, {@link #close()}, {@link #counters()} and
  * {@link #interfaceName(int)} are safe from any thread.
+ *
+ * @since 0.1
  */
 public final class PcapFileSource implements PacketSource {
     private final CaptureFileReader reader;
@@ -44,6 +46,8 @@ public final class PcapFileSource implements PacketSource {
      * Opens a capture file, or a FIFO or other stream by its path (read as {@link #open(String, java.io.InputStream)}
      * reads). The content is read and checked by {@link #run}.
      *
+     * @param path the capture file
+     * @return a source reading it
      * @throws IOException when the file cannot be opened
      */
     public static PcapFileSource open(Path path) throws IOException {
@@ -153,7 +157,7 @@ public final class PcapFileSource implements PacketSource {
         reader.stop();
     }
 
-    /** The pcapng {@code if_name} of an interface (numbered as handed to the handler), or {@code null}. */
+    /** {@return the pcapng {@code if_name} of an interface (numbered as handed to the handler), or {@code null}} */
     @Override
     public String interfaceName(int interfaceIndex) {
         return reader.interfaceName(interfaceIndex);

@@ -15,12 +15,15 @@ import java.nio.file.Path;
  * {@code path}: a file, a FIFO or other stream by its path ({@code /dev/fd/63} of a shell's {@code <(zcat x.gz)}), or
  * {@code -} for standard input. The optional key {@code filter} is a BPF filter expression run on every frame (compiled
  * by libpcap, which it then needs; refused clearly without it). Found through {@link java.util.ServiceLoader}; the constructor does no I/O. Thread-safe (stateless).
+ *
+ * @since 0.1
  */
 public final class PcapFileSourceProvider implements PacketSourceProvider {
 
     /** Stable name of this source. */
     public static final String NAME = "pcap-file";
 
+    /** For {@link java.util.ServiceLoader}; does no I/O. */
     public PcapFileSourceProvider() {
         // no I/O: providers are instantiated during discovery
     }

@@ -2,7 +2,11 @@ package io.flowtrace.core;
 
 import java.util.Locale;
 
-/** Where a flow goes relative to the host's own addresses (the sensor's {@code direction} field). */
+/**
+ * Where a flow goes relative to the host's own addresses (the sensor's {@code direction} field).
+ *
+ * @since 0.1
+ */
 public enum Direction {
     /** From elsewhere to one of the host's addresses. */
     INBOUND,
@@ -15,6 +19,7 @@ public enum Direction {
 
     private final String jsonName = name().toLowerCase(Locale.ROOT);
 
+    /** {@return the name in JSON events} */
     public String jsonName() {
         return jsonName;
     }

@@ -6,6 +6,8 @@ import java.util.Locale;
 /**
  * Parses and prints durations in the form used by every flowtrace option: {@code 500ms}, {@code 30s}, {@code 5m},
  * {@code 1h}, {@code 2d}, plain {@code 0} for "never"; a bare number is seconds.
+ *
+ * @since 0.1
  */
 public final class Durations {
     private Durations() {
@@ -14,6 +16,8 @@ public final class Durations {
     /**
      * Parses a duration.
      *
+     * @param text a number with a unit: {@code 500ms}, {@code 30s}, {@code 5m}; {@code 0} for never
+     * @return the duration
      * @throws IllegalArgumentException naming the text and the accepted forms
      */
     public static Duration parse(String text) {
@@ -54,7 +58,11 @@ public final class Durations {
                 + "' (expected: a number with unit ns, us, ms, s, m, h or d, e.g. 500ms, 30s, 5m; 0 means never)");
     }
 
-    /** Short text form: {@code 30s}, {@code 5m}, {@code 1h}, {@code 500ms}, {@code 0}. */
+    /**
+     * {@return short text form: {@code 30s}, {@code 5m}, {@code 1h}, {@code 500ms}, {@code 0}}
+     *
+     * @param d the duration
+     */
     public static String format(Duration d) {
         long n = d.toNanos();
         if (n == 0) {
@@ -75,7 +83,11 @@ public final class Durations {
         return n + "ns";
     }
 
-    /** Nanoseconds of a timeout, {@code Long.MAX_VALUE} for zero ("never"). */
+    /**
+     * {@return nanoseconds of a timeout, {@code Long.MAX_VALUE} for zero ("never")}
+     *
+     * @param d the timeout
+     */
     public static long nanosOrNever(Duration d) {
         return d.isZero() ? Long.MAX_VALUE : d.toNanos();
     }

@@ -1,6 +1,10 @@
 package io.flowtrace.core;
 
-/** Why a flow event was emitted. {@link #jsonName()} is the value of the event's {@code end_reason} field. */
+/**
+ * Why a flow event was emitted. {@link #jsonName()} is the value of the event's {@code end_reason} field.
+ *
+ * @since 0.1
+ */
 public enum EndReason {
     /** No packet for the protocol's idle timeout. */
     IDLE_TIMEOUT("idle-timeout"),
@@ -23,6 +27,7 @@ public enum EndReason {
         this.jsonName = jsonName;
     }
 
+    /** {@return the name in JSON events} */
     public String jsonName() {
         return jsonName;
     }

@@ -46,6 +46,8 @@ import java.util.Map;
  *
  * <p>Thread-safe: every method is static and keeps no state. Writing a flow event goes straight to bytes, without a
  * JSON generator.
+ *
+ * @since 0.1
  */
 public final class EventJson {
     /** The {@code event} value of a flow event. */
@@ -63,20 +65,34 @@ public final class EventJson {
     private EventJson() {
     }
 
-    /** {@code event} as one JSON object in UTF-8, without line end. */
+    /**
+     * {@return {@code event} as one JSON object in UTF-8, without line end}
+     *
+     * @param event the event to encode
+     */
     public static byte[] toBytes(FlowEvent event) {
         byte[] b = new byte[FlowEventEncoder.maxLength(event)];
         int n = FlowEventEncoder.write(event, b, 0);
         return Arrays.copyOf(b, n);
     }
 
-    /** {@code event} as one JSON object, without line end. */
+    /**
+     * {@return {@code event} as one JSON object, without line end}
+     *
+     * @param event the event to encode
+     */
     public static String toJson(FlowEvent event) {
         byte[] b = new byte[FlowEventEncoder.maxLength(event)];
         return new String(b, 0, FlowEventEncoder.write(event, b, 0), StandardCharsets.UTF_8);
     }
 
-    /** Writes {@code event} to {@code out} as one line: the JSON object and {@code '\n'}. Does not flush. */
+    /**
+     * Writes {@code event} to {@code out} as one line: the JSON object and {@code '\n'}. Does not flush.
+     *
+     * @param event the event to encode
+     * @param out where the line goes
+     * @throws IOException when {@code out} throws
+     */
     public static void writeLine(FlowEvent event, OutputStream out) throws IOException {
         byte[] b = new byte[FlowEventEncoder.maxLength(event)];
         out.write(b, 0, FlowEventEncoder.writeLine(event, b, 0));
@@ -88,6 +104,8 @@ public final class EventJson {
      * {@code src_ip:src_port-dst_ip:dst_port-PROTO}, {@code interface} and {@code hostname} {@code ""} when unset,
      * numbers and times as Go writes them. A backend written for the sensor reads it as the sensor's own.
      *
+     * @param event the event to encode
+     * @return the JSON object
      * @throws IllegalArgumentException when {@code event} is neither TCP nor UDP: the sensor's form has no others
      *                                  (the sinks count such events as {@code skipped_by_format})
      */
@@ -95,7 +113,11 @@ public final class EventJson {
         return new String(SensorEventEncoder.toBytes(event), StandardCharsets.UTF_8);
     }
 
-    /** {@code snapshot} as one JSON object in UTF-8, without line end. */
+    /**
+     * {@return {@code snapshot} as one JSON object in UTF-8, without line end}
+     *
+     * @param snapshot the snapshot to encode
+     */
     public static byte[] toBytes(Snapshot snapshot) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try {
@@ -106,12 +128,22 @@ public final class EventJson {
         return out.toByteArray();
     }
 
-    /** {@code snapshot} as one JSON object, without line end. */
+    /**
+     * {@return {@code snapshot} as one JSON object, without line end}
+     *
+     * @param snapshot the snapshot to encode
+     */
     public static String toJson(Snapshot snapshot) {
         return new String(toBytes(snapshot), StandardCharsets.UTF_8);
     }
 
-    /** Writes {@code snapshot} to {@code out} as one line: the JSON object and {@code '\n'}. Does not flush. */
+    /**
+     * Writes {@code snapshot} to {@code out} as one line: the JSON object and {@code '\n'}. Does not flush.
+     *
+     * @param snapshot the snapshot to encode
+     * @param out where the line goes
+     * @throws IOException when {@code out} throws
+     */
     public static void writeLine(Snapshot snapshot, OutputStream out) throws IOException {
         write(snapshot, out);
         out.write(NEWLINE);
@@ -129,6 +161,8 @@ public final class EventJson {
      * events), a {@link Snapshot} when it is {@code "snapshot"}. Fields it does not know are ignored, so lines from
      * newer versions still read. Numbers in snapshot row keys read back as {@code Long} or {@code Double}.
      *
+     * @param json one JSON object
+     * @return a {@link FlowEvent} or a {@link Snapshot}
      * @throws FlowTraceException when {@code json} is not such an object (malformed, a field missing or of the
      *                            wrong type, an unknown {@code event})
      */
@@ -147,6 +181,8 @@ public final class EventJson {
     /**
      * Reads one flow event, as {@link #read}.
      *
+     * @param json one JSON object
+     * @return the event
      * @throws FlowTraceException as {@link #read}, and when {@code json} is a snapshot
      */
     public static FlowEvent readFlow(String json) {
@@ -156,6 +192,8 @@ public final class EventJson {
     /**
      * Reads one snapshot, as {@link #read}.
      *
+     * @param json one JSON object
+     * @return the snapshot
      * @throws FlowTraceException as {@link #read}, and when {@code json} is a flow event
      */
     public static Snapshot readSnapshot(String json) {

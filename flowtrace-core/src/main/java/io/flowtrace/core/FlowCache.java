@@ -25,12 +25,16 @@ import java.util.Map;
  * {@code HashMap} cache, is correct but slow). The cache is part of metering, not an isolated plugin: an exception from
  * it stops the run ({@link FlowTrace#run()} throws). Time is packet time: a packet's own timestamp moves the cache's
  * clock, and {@link #advance} moves it when packets are sparse; the clock never goes back.
+ *
+ * @since 0.1
  */
 public interface FlowCache {
 
     /**
      * Counts one packet into its flow, starting one if none is open; may end flows (through {@link Context#emit}),
      * for instance the one this packet's arrival finds past its timeout. The view is valid only during this call.
+     *
+     * @param packet the packet
      */
     void update(PacketView packet);
 
@@ -38,6 +42,10 @@ public interface FlowCache {
      * Counts {@code packets[from..to)} in order, as {@link #update(PacketView)} on each would; the views are valid
      * only during this call. The pipeline calls this one. Override it to process the packets together (the default
      * table loads the state of several flows at once so that their cache misses overlap).
+     *
+     * @param packets the batch's views
+     * @param from the first to count
+     * @param to one past the last to count
      */
     default void update(PacketView[] packets, int from, int to) {
         for (int i = from; i < to; i++) {
@@ -49,27 +57,36 @@ public interface FlowCache {
      * Moves the clock to {@code nowNanos} (epoch nanoseconds; an earlier time than the clock's is ignored) and ends
      * the flows whose idle or active timeout (or TCP linger) has passed by then. Called after each batch of packets
      * and on the heartbeat of a live source.
+     *
+     * @param nowNanos the time, epoch nanoseconds
      */
     void advance(long nowNanos);
 
     /**
      * Ends every open flow, with {@code reason} ({@link EndReason#END_OF_CAPTURE}, {@link EndReason#SHUTDOWN}) or
      * with the reason it already had (a timeout that has passed, a TCP close), and leaves the cache empty.
+     *
+     * @param reason the end reason of flows that have none of their own yet
      */
     void flush(EndReason reason);
 
-    /** Flows open now. */
+    /** {@return flows open now} */
     int size();
 
-    /** Flows the cache holds room for now (at most {@link Context#maxFlows()} once it has grown). */
+    /** {@return flows the cache holds room for now (at most {@link Context#maxFlows()} once it has grown)} */
     int capacity();
 
-    /** The counters so far (see the class comment for reading them from another thread). */
+    /** {@return the counters so far (see the class comment for reading them from another thread)} */
     Counters counters();
 
     /** Creates the cache of one worker; called once per worker, when the meter is built. */
     @FunctionalInterface
     interface Factory {
+        /**
+         * {@return a worker's cache}
+         *
+         * @param context the worker's settings and where its finished flows go
+         */
         FlowCache create(Context context);
     }
 
@@ -79,34 +96,46 @@ public interface FlowCache {
      */
     interface Context {
 
-        /** The flow settings: timeouts, TCP close, bidirectional or not, VLAN in the key, the global bound. */
+        /** {@return the flow settings: timeouts, TCP close, bidirectional or not, VLAN in the key, the global bound} */
         FlowOptions options();
 
-        /** This worker's index, {@code 0 .. workers - 1}. */
+        /** {@return this worker's index, {@code 0 .. workers - 1}} */
         int worker();
 
         /**
          * Flows this cache may hold at most: {@link FlowOptions#maxFlows()} divided among the workers. A full cache
          * ends a flow to make room ({@link EndReason#EVICTED}) rather than grow past it.
+         *
+         * @return the most flows
          */
         int maxFlows();
 
-        /** Flows to make room for at the start (from the expected flow count), at most {@link #maxFlows()}. */
+        /** {@return flows to make room for at the start (from the expected flow count), at most {@link #maxFlows()}} */
         int initialCapacity();
 
         /**
          * Hands a finished flow on: the worker's aggregators see it, then the sinks. Call it on the worker's thread,
          * from within {@link FlowCache#update}, {@link FlowCache#advance} or {@link FlowCache#flush}.
+         *
+         * @param event the finished flow
          */
         void emit(FlowEvent event);
 
-        /** The name of the capture interface with this index (from {@link PacketView#interfaceIndex()}), or null. */
+        /**
+         * {@return the name of the capture interface with this index, or null}
+         *
+         * @param interfaceIndex the index a packet carries ({@link PacketView#interfaceIndex()})
+         */
         String interfaceName(int interfaceIndex);
 
-        /** The host name events carry, or null when not set. */
+        /** {@return the host name events carry, or null when not set} */
         String hostname();
 
-        /** The flow's direction relative to the host's own addresses. */
+        /**
+         * {@return the flow's direction relative to the host's own addresses}
+         *
+         * @param key the flow's key
+         */
         Direction direction(FlowKey key);
     }
 
@@ -128,14 +157,22 @@ public interface FlowCache {
         /** All zero. */
         public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0, 0);
 
-        /** These counters plus {@code other}'s. */
+        /**
+         * {@return these counters plus {@code other}'s}
+         *
+         * @param other the counters to add
+         */
         public Counters plus(Counters other) {
             return new Counters(created + other.created, idleTimeout + other.idleTimeout,
                     activeTimeout + other.activeTimeout, tcpFin + other.tcpFin, tcpRst + other.tcpRst,
                     evicted + other.evicted, endOfCapture + other.endOfCapture, shutdown + other.shutdown);
         }
 
-        /** Events ended by {@code reason}. */
+        /**
+         * {@return events ended by {@code reason}}
+         *
+         * @param reason the end reason
+         */
         public long ended(EndReason reason) {
             switch (reason) {
                 case IDLE_TIMEOUT: return idleTimeout;
@@ -149,12 +186,12 @@ public interface FlowCache {
             }
         }
 
-        /** Events of every reason. */
+        /** {@return events of every reason} */
         public long events() {
             return idleTimeout + activeTimeout + tcpFin + tcpRst + evicted + endOfCapture + shutdown;
         }
 
-        /** Events by end reason, every reason present, in {@link EndReason} order. */
+        /** {@return events by end reason, every reason present, in {@link EndReason} order} */
         public Map<EndReason, Long> endReasons() {
             Map<EndReason, Long> m = new EnumMap<>(EndReason.class);
             for (EndReason r : EndReason.values()) {

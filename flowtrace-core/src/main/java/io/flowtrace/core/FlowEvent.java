@@ -24,12 +24,33 @@ import java.util.Objects;
  * @param interfaceName   capture interface, or {@code null} when not known
  * @param hostname        host the meter runs on, or {@code null} when not set
  * @param direction       relative to the host's own addresses
+ * @since 0.1
  */
 public record FlowEvent(String flowId, FlowKey key, long startNanos, long endNanos,
                          long packetsForward, long packetsReverse, long bytesForward, long bytesReverse,
                          long ipBytesForward, long ipBytesReverse, int tcpFlagsForward, int tcpFlagsReverse,
                          EndReason endReason, String interfaceName, String hostname, Direction direction) {
 
+    /**
+     * Checks the components.
+     *
+     * @param flowId stable id: the same conversation and start time give the same id, whatever the worker count
+     * @param key the conversation, initiator first
+     * @param startNanos timestamp of the first packet
+     * @param endNanos timestamp of the last packet
+     * @param packetsForward packets from the initiator
+     * @param packetsReverse packets from the responder
+     * @param bytesForward wire bytes (original frame length) from the initiator
+     * @param bytesReverse wire bytes from the responder
+     * @param ipBytesForward IP-level bytes (IP header onward, from the IP length field) from the initiator
+     * @param ipBytesReverse IP-level bytes from the responder
+     * @param tcpFlagsForward TCP flags seen from the initiator (OR of every segment; bit 0 FIN ... bit 7 CWR)
+     * @param tcpFlagsReverse TCP flags seen from the responder
+     * @param endReason why the event was emitted
+     * @param interfaceName capture interface, or {@code null} when not known
+     * @param hostname host the meter runs on, or {@code null} when not set
+     * @param direction relative to the host's own addresses
+     */
     public FlowEvent {
         Objects.requireNonNull(flowId, "flowId");
         Objects.requireNonNull(key, "key");
@@ -47,27 +68,27 @@ public record FlowEvent(String flowId, FlowKey key, long startNanos, long endNan
         }
     }
 
-    /** Packets in both directions. */
+    /** {@return packets in both directions} */
     public long packetCount() {
         return packetsForward + packetsReverse;
     }
 
-    /** Wire bytes in both directions. */
+    /** {@return wire bytes in both directions} */
     public long byteCount() {
         return bytesForward + bytesReverse;
     }
 
-    /** IP-level bytes in both directions. */
+    /** {@return IP-level bytes in both directions} */
     public long ipByteCount() {
         return ipBytesForward + ipBytesReverse;
     }
 
-    /** Time from first to last packet. */
+    /** {@return time from first to last packet} */
     public long durationNanos() {
         return endNanos - startNanos;
     }
 
-    /** Mean wire bytes per packet. */
+    /** {@return mean wire bytes per packet} */
     public double averagePacketSize() {
         return (double) byteCount() / packetCount();
     }
@@ -75,6 +96,10 @@ public record FlowEvent(String flowId, FlowKey key, long startNanos, long endNan
     /**
      * The id of an event: a 64-bit hash of the key and start time in hex. Deterministic, so that runs with any
      * number of workers, or a repeated run over the same capture, give the same ids (used for deduplication).
+     *
+     * @param key the flow's key
+     * @param startNanos the flow's first packet time, epoch nanoseconds
+     * @return the id, 16 hex digits
      */
     public static String flowIdOf(FlowKey key, long startNanos) {
         long h = 0x9E3779B97F4A7C15L * (startNanos ^ 0x51AFD7ED558CCD6L);

@@ -18,10 +18,24 @@ import java.net.UnknownHostException;
  * @param dstPort   destination port, 0 for protocols without ports
  * @param protocol  IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 132 SCTP, ...)
  * @param vlan      outermost VLAN id when VLANs are part of the key, else 0
+ * @since 0.1
  */
 public record FlowKey(int ipVersion, long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort,
                       int protocol, int vlan) {
 
+    /**
+     * Checks the components.
+     *
+     * @param ipVersion 4 or 6
+     * @param srcHi high 64 bits of the source address (0 for IPv4)
+     * @param srcLo low 64 bits of the source address
+     * @param dstHi high 64 bits of the destination address (0 for IPv4)
+     * @param dstLo low 64 bits of the destination address
+     * @param srcPort source port, 0 for protocols without ports
+     * @param dstPort destination port, 0 for protocols without ports
+     * @param protocol IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 132 SCTP, ...)
+     * @param vlan outermost VLAN id when VLANs are part of the key, else 0
+     */
     public FlowKey {
         if (ipVersion != 4 && ipVersion != 6) {
             throw new IllegalArgumentException("ipVersion: " + ipVersion + " (expected: 4 or 6)");
@@ -41,12 +55,30 @@ public record FlowKey(int ipVersion, long srcHi, long srcLo, long dstHi, long ds
         }
     }
 
-    /** An IPv4 key from addresses in network order packed into ints. */
+    /**
+     * {@return an IPv4 key from addresses in network order packed into ints}
+     *
+     * @param src source address
+     * @param dst destination address
+     * @param srcPort source port, 0 for protocols without ports
+     * @param dstPort destination port, 0 for protocols without ports
+     * @param protocol IP protocol number
+     */
     public static FlowKey ipv4(int src, int dst, int srcPort, int dstPort, int protocol) {
         return new FlowKey(4, 0, src & 0xffffffffL, 0, dst & 0xffffffffL, srcPort, dstPort, protocol, 0);
     }
 
-    /** Builds a key from two addresses of the same family. */
+    /**
+     * Builds a key from two addresses of the same family.
+     *
+     * @param src source address
+     * @param dst destination address
+     * @param srcPort source port, 0 for protocols without ports
+     * @param dstPort destination port, 0 for protocols without ports
+     * @param protocol IP protocol number
+     * @return the key
+     * @throws IllegalArgumentException when the addresses are of different families
+     */
     public static FlowKey of(InetAddress src, InetAddress dst, int srcPort, int dstPort, int protocol) {
         byte[] s = src.getAddress();
         byte[] d = dst.getAddress();
@@ -68,30 +100,32 @@ public record FlowKey(int ipVersion, long srcHi, long srcLo, long dstHi, long ds
         return v;
     }
 
-    /** The same conversation seen from the other side. */
+    /** {@return the same conversation seen from the other side} */
     public FlowKey reversed() {
         return new FlowKey(ipVersion, dstHi, dstLo, srcHi, srcLo, dstPort, srcPort, protocol, vlan);
     }
 
+    /** {@return the source address} */
     public InetAddress srcAddress() {
         return toInet(ipVersion, srcHi, srcLo);
     }
 
+    /** {@return the destination address} */
     public InetAddress dstAddress() {
         return toInet(ipVersion, dstHi, dstLo);
     }
 
-    /** Source address in its usual text form ({@code 10.0.0.1}, {@code 2001:db8::1}). */
+    /** {@return source address in its usual text form ({@code 10.0.0.1}, {@code 2001:db8::1})} */
     public String srcIp() {
         return IpText.format(ipVersion, srcHi, srcLo);
     }
 
-    /** Destination address in its usual text form. */
+    /** {@return destination address in its usual text form} */
     public String dstIp() {
         return IpText.format(ipVersion, dstHi, dstLo);
     }
 
-    /** The protocol's usual name ({@code TCP}, {@code UDP}, ...) or its number. */
+    /** {@return the protocol's usual name ({@code TCP}, {@code UDP}, ...) or its number} */
     public String protocolName() {
         return IpText.protocolName(protocol);
     }

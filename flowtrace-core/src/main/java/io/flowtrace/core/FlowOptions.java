@@ -23,6 +23,7 @@ import java.util.function.Consumer;
  *                         destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
  *                         8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
  * @param maxFlows         hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
+ * @since 0.1
  */
 public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Duration icmpIdleTimeout,
                           Duration otherIdleTimeout, Duration activeTimeout, boolean tcpClose, Duration tcpLinger,
@@ -32,6 +33,24 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     /** Default bound on tracked flows. */
     public static final int DEFAULT_MAX_FLOWS = 1 << 20;
 
+    /**
+     * Checks the components.
+     *
+     * @param tcpIdleTimeout idle timeout of TCP flows (sensor default 60 s)
+     * @param udpIdleTimeout idle timeout of UDP flows (sensor default 30 s)
+     * @param icmpIdleTimeout idle timeout of ICMP and ICMPv6 flows (30 s)
+     * @param otherIdleTimeout idle timeout of every other IP protocol (30 s)
+     * @param activeTimeout a flow open this long is reported and a new event starts (default 30 min)
+     * @param tcpClose end TCP flows on RST, or on FIN in both directions
+     * @param tcpLinger after a TCP close, how long trailing packets (the last ACK) still count
+     * @param bidirectional one event per conversation (true) or one per direction (false)
+     * @param vlanInKey the outermost VLAN id is part of the key
+     * @param decodeTunnels meter the inner conversation of GRE, ERSPAN, VXLAN, GTP-U and Teredo tunnels
+     * @param icmpTypeInKey the ICMP type and its reply type (for a message with no reply, its code) are the source and
+     *                      destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
+     *                      8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
+     * @param maxFlows hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
+     */
     public FlowOptions {
         checkDuration("tcpIdleTimeout", tcpIdleTimeout);
         checkDuration("udpIdleTimeout", udpIdleTimeout);
@@ -65,14 +84,21 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         }
     }
 
-    /** The sensor's defaults: TCP 60 s, others 30 s, active 30 min, TCP close on, bidirectional. */
+    /** {@return the sensor's defaults: TCP 60 s, others 30 s, active 30 min, TCP close on, bidirectional} */
     public static FlowOptions defaults() {
         return new FlowOptions(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofSeconds(30), Duration.ofMinutes(30), true, Duration.ofSeconds(2), true, false, false,
                 false, DEFAULT_MAX_FLOWS);
     }
 
-    /** A copy with these idle timeouts per protocol. */
+    /**
+     * {@return A copy with these idle timeouts per protocol}
+     *
+     * @param tcp the idle timeout of TCP flows
+     * @param udp the idle timeout of UDP flows
+     * @param icmp the idle timeout of ICMP and ICMPv6 flows
+     * @param other the idle timeout of other protocols' flows
+     */
     public FlowOptions withIdleTimeouts(Duration tcp, Duration udp, Duration icmp, Duration other) {
         return edit(e -> {
             e.tcpIdle = tcp;
@@ -82,12 +108,21 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         });
     }
 
-    /** A copy with this active timeout ({@code 0}: never). */
+    /**
+     * {@return A copy with this active timeout ({@code 0}: never)}
+     *
+     * @param active the active timeout
+     */
     public FlowOptions withActiveTimeout(Duration active) {
         return edit(e -> e.active = active);
     }
 
-    /** A copy that ends TCP flows on RST or FIN both ways, or not, with this linger after a close. */
+    /**
+     * {@return A copy that ends TCP flows on RST or FIN both ways, or not, with this linger after a close}
+     *
+     * @param on whether a TCP close ends the flow
+     * @param linger how long a closed flow waits for late packets
+     */
     public FlowOptions withTcpClose(boolean on, Duration linger) {
         return edit(e -> {
             e.tcpClose = on;
@@ -95,27 +130,47 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         });
     }
 
-    /** A copy with one event per conversation ({@code true}) or per direction. */
+    /**
+     * {@return A copy with one event per conversation ({@code true}) or per direction}
+     *
+     * @param on one event per conversation
+     */
     public FlowOptions withBidirectional(boolean on) {
         return edit(e -> e.bidirectional = on);
     }
 
-    /** A copy that keys flows on the outermost VLAN id too, or not. */
+    /**
+     * {@return A copy that keys flows on the outermost VLAN id too, or not}
+     *
+     * @param on whether the VLAN id is part of the key
+     */
     public FlowOptions withVlanInKey(boolean on) {
         return edit(e -> e.vlanInKey = on);
     }
 
-    /** A copy that meters the inner conversation of tunnels, or the tunnel itself. */
+    /**
+     * {@return A copy that meters the inner conversation of tunnels, or the tunnel itself}
+     *
+     * @param on whether the inner conversation is metered
+     */
     public FlowOptions withDecodeTunnels(boolean on) {
         return edit(e -> e.decodeTunnels = on);
     }
 
-    /** A copy that keys ICMP on type and reply type (or code), as Zeek does, or not. */
+    /**
+     * {@return A copy that keys ICMP on type and reply type (or code), as Zeek does, or not}
+     *
+     * @param on whether ICMP is keyed so
+     */
     public FlowOptions withIcmpTypeInKey(boolean on) {
         return edit(e -> e.icmpTypeInKey = on);
     }
 
-    /** A copy with this bound on flows tracked at once. */
+    /**
+     * {@return A copy with this bound on flows tracked at once}
+     *
+     * @param max the most flows tracked at once
+     */
     public FlowOptions withMaxFlows(int max) {
         return edit(e -> e.maxFlows = max);
     }
@@ -159,7 +214,11 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         }
     }
 
-    /** Idle timeout in nanoseconds for an IP protocol number, or {@code Long.MAX_VALUE} for never. */
+    /**
+     * {@return idle timeout in nanoseconds for an IP protocol number, or {@code Long.MAX_VALUE} for never}
+     *
+     * @param protocol the IP protocol number
+     */
     public long idleTimeoutNanos(int protocol) {
         Duration d;
         switch (protocol) {

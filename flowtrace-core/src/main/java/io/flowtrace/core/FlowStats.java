@@ -26,12 +26,36 @@ import java.util.Map;
  * @param elapsed            time since the pipeline started
  * @param finalFlush         of that, the time from the end of the source to the last delivery: every open flow
  *                           ended and its event delivered (zero until then)
+ * @since 0.1
  */
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
                         long snapshotFailures, Duration elapsed, Duration finalFlush) {
 
+    /**
+     * Checks the components.
+     *
+     * @param packetsRead frames handed over by the source
+     * @param bytesRead wire bytes of those frames
+     * @param packetsDecoded IP packets counted into flows
+     * @param nonIp frames without IP (ARP, LLDP, ...), skipped
+     * @param malformed frames that could not be decoded, by reason (see the README's list); {@code too_deep} counts
+     *                  frames nested deeper than the decoder follows, which are metered as their deepest layer decoded
+     *                  and so are in {@code packetsDecoded} too
+     * @param flowsCreated flow events started
+     * @param flowsActive flows tracked now
+     * @param events flow events emitted
+     * @param endReasons events by end reason (every reason, in {@link EndReason} order)
+     * @param sinks delivery counters per sink
+     * @param sourceCounters the source's own counters (e.g. kernel drops)
+     * @param aggregatorFailures calls into aggregators that threw on a worker ({@code onPacket}, {@code onFlow},
+     *                           {@code copy})
+     * @param snapshotFailures merges or snapshots of aggregator state that threw (that window's snapshot is lost)
+     * @param elapsed time since the pipeline started
+     * @param finalFlush of that, the time from the end of the source to the last delivery: every open flow ended and
+     *                   its event delivered (zero until then)
+     */
     public FlowStats {
         malformed = Map.copyOf(malformed);
         java.util.EnumMap<EndReason, Long> reasons = new java.util.EnumMap<>(EndReason.class);
@@ -45,6 +69,8 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
      * Every plugin failure of the run, one line each, empty when there was none: sinks and callbacks (the sinks
      * {@code callback} and {@code on-snapshot-N}) that threw or did not deliver everything, aggregators that threw.
      * The command line prints these; {@link FlowTrace.Builder#failOnPluginError} makes them fail the run.
+     *
+     * @return the failures, one line each
      */
     public java.util.List<String> failures() {
         java.util.List<String> out = new java.util.ArrayList<>();
@@ -64,7 +90,7 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
         return out;
     }
 
-    /** Malformed frames of every reason. */
+    /** {@return malformed frames of every reason} */
     public long malformedTotal() {
         long n = 0;
         for (long v : malformed.values()) {

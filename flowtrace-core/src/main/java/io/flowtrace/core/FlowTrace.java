@@ -40,6 +40,8 @@ import java.util.function.Function;
  *         .build()
  *         .run();
  * }</pre>
+ *
+ * @since 0.1
  */
 public final class FlowTrace implements AutoCloseable {
     private final Pipeline pipeline;
@@ -53,6 +55,7 @@ public final class FlowTrace implements AutoCloseable {
         this.pipeline = pipeline;
     }
 
+    /** {@return a new builder} */
     public static Builder builder() {
         return new Builder();
     }
@@ -83,7 +86,11 @@ public final class FlowTrace implements AutoCloseable {
         }
     }
 
-    /** Runs in the background on a thread of its own; see {@link #awaitTermination}. */
+    /**
+     * Runs in the background on a thread of its own; see {@link #awaitTermination}.
+     *
+     * @return this meter
+     */
     public FlowTrace start() {
         synchronized (lock) {
             if (started) {
@@ -110,8 +117,10 @@ public final class FlowTrace implements AutoCloseable {
     /**
      * Waits for a {@link #start() started} meter to finish.
      *
+     * @param timeout the longest to wait
      * @return the final counters, or {@code null} if it did not finish in time
      * @throws FlowTraceException the failure that ended the run, if any
+     * @throws InterruptedException when the waiting thread is interrupted
      */
     public FlowStats awaitTermination(Duration timeout) throws InterruptedException {
         Thread t;
@@ -131,18 +140,22 @@ public final class FlowTrace implements AutoCloseable {
         return result;
     }
 
-    /** Counters so far. */
+    /** {@return counters so far} */
     public FlowStats stats() {
         FlowStats r = result;
         return r != null ? r : pipeline.stats();
     }
 
-    /** The latest snapshot of every aggregator task. */
+    /** {@return the latest snapshot of every aggregator task} */
     public List<Snapshot> snapshots() {
         return pipeline.latestSnapshots();
     }
 
-    /** The latest snapshot of the task named {@code task}, or empty when it has none yet (or no such task). */
+    /**
+     * {@return the latest snapshot of the task named {@code task}, or empty when it has none yet (or no such task)}
+     *
+     * @param task the task's name
+     */
     public java.util.Optional<Snapshot> snapshot(String task) {
         Objects.requireNonNull(task, "task");
         for (Snapshot s : pipeline.latestSnapshots()) {
@@ -256,6 +269,9 @@ public final class FlowTrace implements AutoCloseable {
          * ({@code idle_timeout}), from its text form ({@code 30s}, {@code on}, {@code tcp=60s,udp=30s}): what a
          * configuration file or a command line gives.
          *
+         * @param name the setting's name
+         * @param value its text form
+         * @return this builder
          * @throws IllegalArgumentException naming the setting, the bad value and what is accepted, or, for an unknown
          *                                  name, the nearest known one
          */
@@ -268,14 +284,24 @@ public final class FlowTrace implements AutoCloseable {
             s.applyTo(this, s.parse(s.name(), value));
         }
 
-        /** The plugins to look names up in (default: {@link Plugins#discover()}). */
+        /**
+         * The plugins to look names up in (default: {@link Plugins#discover()}).
+         *
+         * @param plugins the plugins to look names up in (default: {@link Plugins#discover()})
+         * @return this builder
+         */
         public Builder plugins(Plugins plugins) {
             once("plugins");
             this.plugins = Objects.requireNonNull(plugins, "plugins");
             return this;
         }
 
-        /** An explicit source instance; wins over discovery. */
+        /**
+         * An explicit source instance; wins over discovery.
+         *
+         * @param source an explicit source instance; wins over discovery
+         * @return this builder
+         */
         public Builder source(PacketSource source) {
             once("source");
             this.source = Objects.requireNonNull(source, "source");
@@ -285,6 +311,10 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * A source by provider name ({@code pcap-file}, {@code pcap-live}, ...) and its settings: text, numbers,
          * booleans, {@link Duration}s or lists (see {@link PluginConfig}).
+         *
+         * @param name the provider's name
+         * @param config the source's settings
+         * @return this builder
          */
         public Builder source(String name, Map<String, ?> config) {
             once("source");
@@ -293,14 +323,24 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Every flow setting at once (instead of the individual setters). */
+        /**
+         * Every flow setting at once (instead of the individual setters).
+         *
+         * @param options every flow setting at once (instead of the individual setters)
+         * @return this builder
+         */
         public Builder options(FlowOptions options) {
             once("options");
             this.options = Objects.requireNonNull(options, "options");
             return this;
         }
 
-        /** The idle timeout of every protocol. */
+        /**
+         * The idle timeout of every protocol.
+         *
+         * @param d the idle timeout of every protocol
+         * @return this builder
+         */
         public Builder idleTimeout(Duration d) {
             nonNegative("idleTimeout", d);
             once("tcpIdleTimeout");
@@ -311,64 +351,121 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The idle timeout of TCP flows.
+         *
+         * @param d the timeout; zero for never
+         * @return this builder
+         */
         public Builder tcpIdleTimeout(Duration d) {
             once("tcpIdleTimeout");
             tcpIdle = nonNegative("tcpIdleTimeout", d);
             return this;
         }
 
+        /**
+         * The idle timeout of UDP flows.
+         *
+         * @param d the timeout; zero for never
+         * @return this builder
+         */
         public Builder udpIdleTimeout(Duration d) {
             once("udpIdleTimeout");
             udpIdle = nonNegative("udpIdleTimeout", d);
             return this;
         }
 
+        /**
+         * The idle timeout of ICMP and ICMPv6 flows.
+         *
+         * @param d the timeout; zero for never
+         * @return this builder
+         */
         public Builder icmpIdleTimeout(Duration d) {
             once("icmpIdleTimeout");
             icmpIdle = nonNegative("icmpIdleTimeout", d);
             return this;
         }
 
+        /**
+         * The idle timeout of flows of other protocols.
+         *
+         * @param d the timeout; zero for never
+         * @return this builder
+         */
         public Builder otherIdleTimeout(Duration d) {
             once("otherIdleTimeout");
             otherIdle = nonNegative("otherIdleTimeout", d);
             return this;
         }
 
-        /** Long conversations are reported every {@code d}; {@code 0} for never. */
+        /**
+         * Long conversations are reported every {@code d}; {@code 0} for never.
+         *
+         * @param d long conversations are reported every {@code d}; {@code 0} for never
+         * @return this builder
+         */
         public Builder activeTimeout(Duration d) {
             once("activeTimeout");
             active = nonNegative("activeTimeout", d);
             return this;
         }
 
-        /** End TCP flows on RST or FIN both ways (default on). */
+        /**
+         * End TCP flows on RST or FIN both ways (default on).
+         *
+         * @param on end TCP flows on RST or FIN both ways (default on)
+         * @return this builder
+         */
         public Builder tcpClose(boolean on) {
             once("tcpClose");
             tcpClose = on;
             return this;
         }
 
-        /** How long trailing packets still count after a TCP close (default 2 s). */
+        /**
+         * How long trailing packets still count after a TCP close (default 2 s).
+         *
+         * @param d how long trailing packets still count after a TCP close (default 2 s)
+         * @return this builder
+         */
         public Builder tcpLinger(Duration d) {
             once("tcpLinger");
             tcpLinger = nonNegative("tcpLinger", d);
             return this;
         }
 
-        /** One event per conversation (default) or one per direction. */
+        /**
+         * One event per conversation (default) or one per direction.
+         *
+         * @param on one event per conversation (default) or one per direction
+         * @return this builder
+         */
         public Builder bidirectional(boolean on) {
             once("bidirectional");
             bidirectional = on;
             return this;
         }
 
+        /**
+         * Whether the outermost VLAN id is part of the flow key.
+         *
+         * @param on whether it is
+         * @return this builder
+         */
         public Builder vlanInKey(boolean on) {
             once("vlanInKey");
             vlanInKey = on;
             return this;
         }
 
+        /**
+         * Whether the inner conversation of GRE, ERSPAN, VXLAN, GTP-U and Teredo tunnels is metered, rather than the
+         * tunnel itself.
+         *
+         * @param on whether it is
+         * @return this builder
+         */
         public Builder decodeTunnels(boolean on) {
             once("decodeTunnels");
             decodeTunnels = on;
@@ -379,6 +476,9 @@ public final class FlowTrace implements AutoCloseable {
          * ICMP keyed as Zeek keys it: the type and its reply type (for a message with no reply, its code) as the
          * ports, so an echo request and its reply share a flow and other messages get flows of their own (default
          * off: ICMP ports are 0 and one flow holds every message between two hosts).
+         *
+         * @param on whether ICMP is keyed so
+         * @return this builder
          */
         public Builder icmpTypeInKey(boolean on) {
             once("icmpTypeInKey");
@@ -386,7 +486,12 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Hard bound on flows tracked at once (default 1,048,576). */
+        /**
+         * Hard bound on flows tracked at once (default 1,048,576).
+         *
+         * @param n hard bound on flows tracked at once (default 1,048,576)
+         * @return this builder
+         */
         public Builder maxFlows(int n) {
             once("maxFlows");
             if (n < 1) {
@@ -405,7 +510,12 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Flows expected at once: the table starts this large instead of growing to it. */
+        /**
+         * Flows expected at once: the table starts this large instead of growing to it.
+         *
+         * @param n flows expected at once: the table starts this large instead of growing to it
+         * @return this builder
+         */
         public Builder expectedFlows(int n) {
             once("expectedFlows");
             if (n < 1) {
@@ -415,7 +525,12 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Worker shards; default: 1 on machines of up to 2 cores, else cores - 1 (at most 16). */
+        /**
+         * Worker shards; default: 1 on machines of up to 2 cores, else cores - 1 (at most 16).
+         *
+         * @param n worker shards; default: 1 on machines of up to 2 cores, else cores - 1 (at most 16)
+         * @return this builder
+         */
         public Builder workers(int n) {
             once("workers");
             if (n < 1 || n > 256) {
@@ -425,21 +540,36 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** The host name put in every event. */
+        /**
+         * The host name put in every event.
+         *
+         * @param name the host name put in every event
+         * @return this builder
+         */
         public Builder hostname(String name) {
             once("hostname");
             hostname = Objects.requireNonNull(name, "hostname");
             return this;
         }
 
-        /** The host's own addresses, for each event's {@code direction}. */
+        /**
+         * The host's own addresses, for each event's {@code direction}.
+         *
+         * @param addresses the host's own addresses, for each event's {@code direction}
+         * @return this builder
+         */
         public Builder localAddresses(Collection<InetAddress> addresses) {
             once("localAddresses");
             localAddresses = List.copyOf(addresses);
             return this;
         }
 
-        /** An explicit sink instance. */
+        /**
+         * An explicit sink instance.
+         *
+         * @param sink an explicit sink instance
+         * @return this builder
+         */
         public Builder sink(Sink sink) {
             sinks.add(new SinkSpec(Objects.requireNonNull(sink, "sink"), null, null));
             return this;
@@ -448,6 +578,10 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * A sink by provider name and its settings. Two settings are the pipeline's, for any sink: {@code queue}
          * (capacity of its queue) and {@code on_full} ({@code block} or {@code drop}).
+         *
+         * @param name the provider's name
+         * @param config the sink's settings
+         * @return this builder
          */
         public Builder sink(String name, Map<String, ?> config) {
             sinks.add(new SinkSpec(null, Objects.requireNonNull(name, "name"), Map.copyOf(config)));
@@ -457,6 +591,9 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * Flow events to a callback, called on a delivery thread of its own behind a bounded queue (like any sink),
          * never on the packet path. A callback that throws is counted as the sink {@code callback}'s failure.
+         *
+         * @param consumer called with each event
+         * @return this builder
          */
         public Builder onEvent(Consumer<FlowEvent> consumer) {
             Objects.requireNonNull(consumer, "consumer");
@@ -480,6 +617,9 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * Default queue capacity of every sink: by default {@value #LIVE_SINK_QUEUE} for a live source and
          * {@value #FILE_SINK_QUEUE} for a capture file.
+         *
+         * @param n the capacity, in items
+         * @return this builder
          */
         public Builder sinkQueueCapacity(int n) {
             once("sinkQueueCapacity");
@@ -490,40 +630,71 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** Default full-queue policy of every sink (default {@code BLOCK}: no loss). */
+        /**
+         * Default full-queue policy of every sink (default {@code BLOCK}: no loss).
+         *
+         * @param policy default full-queue policy of every sink (default {@code BLOCK}: no loss)
+         * @return this builder
+         */
         public Builder sinkFullPolicy(QueueFullPolicy policy) {
             once("sinkFullPolicy");
             sinkFullPolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
-        /** How long sinks may take to deliver what they hold at shutdown (default 30 s). */
+        /**
+         * How long sinks may take to deliver what they hold at shutdown (default 30 s).
+         *
+         * @param d how long sinks may take to deliver what they hold at shutdown (default 30 s)
+         * @return this builder
+         */
         public Builder sinkCloseTimeout(Duration d) {
             once("sinkCloseTimeout");
             sinkCloseTimeout = nonNegative("sinkCloseTimeout", d);
             return this;
         }
 
-        /** An explicit aggregator (the prototype: the pipeline makes one per worker with {@code newEmpty()}). */
+        /**
+         * An explicit aggregator (the prototype: the pipeline makes one per worker with {@code newEmpty()}).
+         *
+         * @param aggregator an explicit aggregator (the prototype: the pipeline makes one per worker with {@code newEmpty()})
+         * @return this builder
+         */
         public Builder aggregator(Aggregator aggregator) {
             aggregators.add(Objects.requireNonNull(aggregator, "aggregator"));
             return this;
         }
 
-        /** An aggregator by provider name ({@code exact}, {@code count-min}, ...) and its settings. */
+        /**
+         * An aggregator by provider name ({@code exact}, {@code count-min}, ...) and its settings.
+         *
+         * @param name the provider's name
+         * @param config the aggregator's settings
+         * @return this builder
+         */
         public Builder aggregator(String name, Map<String, ?> config) {
             aggregators.add(new NamedSpec(Objects.requireNonNull(name, "name"), Map.copyOf(config)));
             return this;
         }
 
-        /** Aggregators are snapshotted every {@code d} of packet time (default 0: once, at the end). */
+        /**
+         * Aggregators are snapshotted every {@code d} of packet time (default 0: once, at the end).
+         *
+         * @param d aggregators are snapshotted every {@code d} of packet time (default 0: once, at the end)
+         * @return this builder
+         */
         public Builder snapshotInterval(Duration d) {
             once("snapshotInterval");
             snapshotInterval = nonNegative("snapshotInterval", d);
             return this;
         }
 
-        /** Aggregator state is reset every {@code d} of packet time (default 0: never). */
+        /**
+         * Aggregator state is reset every {@code d} of packet time (default 0: never).
+         *
+         * @param d aggregator state is reset every {@code d} of packet time (default 0: never)
+         * @return this builder
+         */
         public Builder period(Duration d) {
             once("period");
             period = nonNegative("period", d);
@@ -534,6 +705,9 @@ public final class FlowTrace implements AutoCloseable {
          * Called with every merged snapshot of the main schedule ({@link #snapshotInterval}), on a delivery thread of
          * the listener's own behind a bounded queue (like a sink), never on a worker: a slow listener delays only
          * itself. A listener that throws is counted as a failure of the sink {@code on-snapshot-N}.
+         *
+         * @param listener called with each merged snapshot
+         * @return this builder
          */
         public Builder onSnapshot(Consumer<Snapshot> listener) {
             snapshotListeners.add(new Listener(Duration.ZERO, Objects.requireNonNull(listener, "listener")));
@@ -544,6 +718,10 @@ public final class FlowTrace implements AutoCloseable {
          * Called with a merged snapshot of every task every {@code interval} of packet time (and once at the end),
          * a schedule of its own beside the main one: one run can feed writers and checks that each keep their own
          * interval. Delivered like {@link #onSnapshot(Consumer)}; sinks get only the main schedule's snapshots.
+         *
+         * @param interval the schedule's interval, packet time
+         * @param listener called with each merged snapshot of that schedule
+         * @return this builder
          */
         public Builder onSnapshot(Duration interval, Consumer<Snapshot> listener) {
             Objects.requireNonNull(interval, "interval");
@@ -558,6 +736,9 @@ public final class FlowTrace implements AutoCloseable {
          * Whether {@link FlowTrace#run()} fails when a plugin failed during the run: a sink that threw or lost
          * items, an aggregator or a callback that threw (default off: failures are counted in
          * {@link FlowStats#failures()} and the run goes on). Everything is still flushed and delivered first.
+         *
+         * @param on whether a plugin failure fails the run
+         * @return this builder
          */
         public Builder failOnPluginError(boolean on) {
             once("failOnPluginError");
@@ -570,6 +751,9 @@ public final class FlowTrace implements AutoCloseable {
         /**
          * Your own flow state instead of flowtrace's table: {@code factory} makes one cache per worker, when the meter
          * is built; each is used by its worker's thread only (see {@link FlowCache}).
+         *
+         * @param factory makes each worker's cache
+         * @return this builder
          */
         public Builder flowCache(FlowCache.Factory factory) {
             once("flowCache");
@@ -577,7 +761,7 @@ public final class FlowTrace implements AutoCloseable {
             return this;
         }
 
-        /** The flow options these settings give (defaults for what was not set). */
+        /** {@return the flow options these settings give (defaults for what was not set)} */
         public FlowOptions flowOptions() {
             FlowOptions o = options != null ? options : FlowOptions.defaults();
             if (options != null && (tcpIdle != null || udpIdle != null || icmpIdle != null || otherIdle != null
@@ -606,6 +790,7 @@ public final class FlowTrace implements AutoCloseable {
          * reported at once, across all settings and plugins; when there is any, every plugin created so far is
          * closed again, so a failed build leaves no file, socket or interface open.
          *
+         * @return the meter, not yet running
          * @throws ConfigurationException naming everything that is wrong
          */
         public FlowTrace build() {

@@ -1,18 +1,36 @@
 package io.flowtrace.core;
 
-/** Text forms of addresses and protocols, written without going through {@link java.net.InetAddress}. */
+/**
+ * Text forms of addresses and protocols, written without going through {@link java.net.InetAddress}.
+ *
+ * @since 0.1
+ */
 public final class IpText {
     private IpText() {
     }
 
-    /** Formats an address held as two longs (IPv4 in the low 32 bits of {@code lo}). RFC 5952 for IPv6. */
+    /**
+     * Formats an address held as two longs (IPv4 in the low 32 bits of {@code lo}). RFC 5952 for IPv6.
+     *
+     * @param ipVersion 4 or 6
+     * @param hi the address's high 64 bits
+     * @param lo the address's low 64 bits
+     * @return the text form
+     */
     public static String format(int ipVersion, long hi, long lo) {
         StringBuilder sb = new StringBuilder(39);
         append(sb, ipVersion, hi, lo);
         return sb.toString();
     }
 
-    /** Appends the text form of an address to {@code sb}. */
+    /**
+     * Appends the text form of an address to {@code sb}.
+     *
+     * @param sb where the text goes
+     * @param ipVersion 4 or 6
+     * @param hi the address's high 64 bits
+     * @param lo the address's low 64 bits
+     */
     public static void append(StringBuilder sb, int ipVersion, long hi, long lo) {
         if (ipVersion == 4) {
             sb.append((lo >>> 24) & 0xff).append('.').append((lo >>> 16) & 0xff).append('.')
@@ -61,7 +79,11 @@ public final class IpText {
         }
     }
 
-    /** The IANA keyword of common IP protocols, else the number as text. */
+    /**
+     * {@return the IANA keyword of common IP protocols, else the number as text}
+     *
+     * @param protocol IP protocol number
+     */
     public static String protocolName(int protocol) {
         switch (protocol) {
             case 1: return "ICMP";

@@ -22,6 +22,8 @@ import java.util.function.Function;
  * logged and skipped, and its reason is repeated in the error for an unknown name; two providers with one name are
  * an error naming both classes; an unknown name lists what is available and which artifact adds the built-in ones.
  * Immutable and thread-safe once loaded.
+ *
+ * @since 0.1
  */
 public final class Plugins {
     /** Made at the first message: a run that logs nothing never starts SLF4J (some 30 ms of start-up). */
@@ -41,13 +43,19 @@ public final class Plugins {
         sinks = load(SinkProvider.class, SinkProvider::name, loader);
     }
 
-    /** Discovers plugins with the thread's context class loader (or this class's loader when there is none). */
+    /**
+     * {@return the plugins the thread's context class loader (or this class's loader when there is none) finds}
+     */
     public static Plugins discover() {
         ClassLoader cl = Thread.currentThread().getContextClassLoader();
         return new Plugins(cl != null ? cl : Plugins.class.getClassLoader());
     }
 
-    /** Discovers plugins visible to {@code loader}. */
+    /**
+     * {@return the plugins visible to {@code loader}}
+     *
+     * @param loader where to look
+     */
     public static Plugins discover(ClassLoader loader) {
         return new Plugins(loader);
     }
@@ -105,36 +113,55 @@ public final class Plugins {
         return "sink";
     }
 
+    /** {@return the packet source providers by name} */
     public Map<String, PacketSourceProvider> sources() {
         return sources;
     }
 
+    /** {@return the aggregator providers by name} */
     public Map<String, AggregatorProvider> aggregators() {
         return aggregators;
     }
 
+    /** {@return the sink providers by name} */
     public Map<String, SinkProvider> sinks() {
         return sinks;
     }
 
-    /** The packet source provider named {@code name}; the error lists the available ones. */
+    /**
+     * {@return the packet source provider named {@code name}; the error lists the available ones}
+     *
+     * @param name the provider's name
+     */
     public PacketSourceProvider source(String name) {
         return get(sources, name, "packet source", "flowtrace-capture (pcap-file, pcap-live)",
                 PacketSourceProvider.class);
     }
 
-    /** The aggregator provider named {@code name}. */
+    /**
+     * {@return the aggregator provider named {@code name}}
+     *
+     * @param name the provider's name
+     */
     public AggregatorProvider aggregator(String name) {
         return get(aggregators, name, "aggregator", "flowtrace-sketch (exact, count-min, super-spread, hll)",
                 AggregatorProvider.class);
     }
 
-    /** The sink provider named {@code name}. */
+    /**
+     * {@return the sink provider named {@code name}}
+     *
+     * @param name the provider's name
+     */
     public SinkProvider sink(String name) {
         return get(sinks, name, "sink", "flowtrace-sinks (file, stdout, http, nats)", SinkProvider.class);
     }
 
-    /** Why providers of a kind ({@code PacketSourceProvider.class}, ...) failed to load; empty when none did. */
+    /**
+     * {@return why providers of a kind ({@code PacketSourceProvider.class}, ...) failed to load; empty when none did}
+     *
+     * @param providerType the provider interface
+     */
     public List<String> loadFailures(Class<?> providerType) {
         return List.copyOf(loadFailures.getOrDefault(providerType, List.of()));
     }

@@ -1,6 +1,10 @@
 package io.flowtrace.core;
 
-/** What a sink's queue does when it is full. */
+/**
+ * What a sink's queue does when it is full.
+ *
+ * @since 0.1
+ */
 public enum QueueFullPolicy {
     /** Wait for room: nothing is lost; capture slows down to the sink's pace. */
     BLOCK,

@@ -17,6 +17,8 @@ import io.flowtrace.sketch.superspread.SuperSpreadAggregatorProvider;
  * newer version with <em>expected X, got Y</em>, and reads every older version except a Count-Min sketch of the
  * first format, whose rows cannot be recomputed ({@link io.flowtrace.sketch.countmin.CountMinSketch}). Thread-safe
  * (stateless).
+ *
+ * @since 0.1
  */
 public final class AggregatorBytes {
     private AggregatorBytes() {

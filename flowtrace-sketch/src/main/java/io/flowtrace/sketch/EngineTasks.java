@@ -49,6 +49,8 @@ import java.util.TreeSet;
  * </ul>
  * flowtrace settings ({@code metric}, {@code limit}, {@code memory}, {@code seed}, ...) may be added to any task
  * and are passed through. Unknown keys are refused, naming the known ones. Stateless and thread-safe.
+ *
+ * @since 0.1
  */
 public final class EngineTasks {
     private static final Set<String> EXACT_KEYS = Set.of("name", "key_fields", "num_shards", "metric", "limit",
@@ -72,7 +74,7 @@ public final class EngineTasks {
             settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         }
 
-        /** The task name. */
+        /** {@return the task name} */
         public String name() {
             return settings.get("name");
         }
@@ -112,7 +114,7 @@ public final class EngineTasks {
         return out;
     }
 
-    /** An engine exact task: {@code name}, {@code key_fields}. */
+    /** {@return an engine exact task: {@code name}, {@code key_fields}} */
     public static Task exactTask(Map<String, ?> task) {
         String name = text(task, "name", true, "exact task");
         String where = "exact task '" + name + "'";
@@ -125,7 +127,7 @@ public final class EngineTasks {
         return new Task("exact", s);
     }
 
-    /** An engine sketch task ({@code skt_type} 0 or 1); two tasks when a count-min has both thresholds. */
+    /** {@return an engine sketch task ({@code skt_type} 0 or 1); two tasks when a count-min has both thresholds} */
     public static List<Task> sketchTask(Map<String, ?> task) {
         String name = text(task, "name", true, "sketch task");
         String where = "sketch task '" + name + "'";

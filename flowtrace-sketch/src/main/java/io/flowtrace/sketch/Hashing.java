@@ -5,6 +5,8 @@ package io.flowtrace.sketch;
  * MurmurHash3 64-bit finaliser, so that every output bit depends on every input bit. Under a secret seed no
  * difference between two keys collides for every seed: a difference in the top bit, the one that passes a
  * multiplication unchanged, is rotated to the middle before the second. Stateless and thread-safe.
+ *
+ * @since 0.1
  */
 public final class Hashing {
     private static final long C1 = 0x87C37B91114253D5L;
@@ -15,7 +17,7 @@ public final class Hashing {
     private Hashing() {
     }
 
-    /** Hash of {@code w[off .. off + n)} under {@code seed}. No allocation. */
+    /** {@return hash of {@code w[off .. off + n)} under {@code seed}} No allocation. */
     public static long hash(long[] w, int off, int n, long seed) {
         long h = seed ^ (n * 0x9E3779B97F4A7C15L);
         for (int i = 0; i < n; i++) {
@@ -25,17 +27,17 @@ public final class Hashing {
         return fmix64(h);
     }
 
-    /** Hash of one long under {@code seed}. */
+    /** {@return hash of one long under {@code seed}} */
     public static long hash(long v, long seed) {
         return fmix64(seed ^ Long.rotateLeft(v * C1, 31) * C2);
     }
 
-    /** Combines a key hash and an element hash into the hash of the pair. */
+    /** {@return the hash of the pair of a key hash and an element hash} */
     public static long pair(long keyHash, long elementHash) {
         return fmix64(keyHash ^ Long.rotateLeft(elementHash, 23) * C1);
     }
 
-    /** MurmurHash3's 64-bit finaliser. */
+    /** {@return murmurHash3's 64-bit finaliser} */
     public static long fmix64(long k) {
         k ^= k >>> 33;
         k *= 0xFF51AFD7ED558CCDL;

@@ -19,6 +19,8 @@ import java.util.Map;
  * allocation: two longs per selected address (IPv4 in the low word), then one long packing the IP version (when an
  * address is selected), protocol and ports. Unselected fields are zero. The word layout does not depend on the
  * order the fields were named in; only the text output does. Immutable and thread-safe.
+ *
+ * @since 0.1
  */
 public final class KeyFields {
     static final int SRC_IP = 1;
@@ -67,7 +69,7 @@ public final class KeyFields {
         return of(names);
     }
 
-    /** The given fields, in this order. */
+    /** {@return the given fields, in this order} */
     public static KeyFields of(List<String> names) {
         int mask = 0;
         List<Integer> order = new ArrayList<>();
@@ -111,12 +113,12 @@ public final class KeyFields {
         return new KeyFields(mask, o);
     }
 
-    /** Longs per stored key. */
+    /** {@return longs per stored key} */
     public int words() {
         return words;
     }
 
-    /** The field names in the user's order. */
+    /** {@return the field names in the user's order} */
     public List<String> names() {
         List<String> out = new ArrayList<>(order.length);
         for (int bit : order) {
@@ -189,7 +191,7 @@ public final class KeyFields {
         out[o] = last;
     }
 
-    /** The key at {@code words[off ..]} as field name to value, in the user's order (allocates). */
+    /** {@return the key at {@code words[off ..]} as field name to value, in the user's order (allocates)} */
     public Map<String, Object> toMap(long[] w, int off) {
         Map<String, Object> out = new LinkedHashMap<>();
         long last = w[off + words - 1];
@@ -208,13 +210,13 @@ public final class KeyFields {
         return out;
     }
 
-    /** The comma-separated field names in the user's order, e.g. {@code src_ip,dst_ip}. */
+    /** {@return the comma-separated field names in the user's order, e.g. {@code src_ip,dst_ip}} */
     @Override
     public String toString() {
         return text;
     }
 
-    /** Equal when the same fields are selected (order only affects text output). */
+    /** {@return equal when the same fields are selected (order only affects text output)} */
     @Override
     public boolean equals(Object o) {
         return o instanceof KeyFields && ((KeyFields) o).mask == mask;

@@ -41,6 +41,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * }</pre>
  *
  * Packets come from {@link TestTraffic}; override {@link #traffic} to feed others.
+ *
+ * @since 0.1
  */
 public abstract class AggregatorContractKit {
     /** For subclasses: one per plugin under test. */
@@ -64,10 +66,10 @@ public abstract class AggregatorContractKit {
         KEY_PARTITIONED
     }
 
-    /** A new instance with the parameters under test. */
+    /** {@return A new instance with the parameters under test} */
     protected abstract Aggregator createAggregator();
 
-    /** What a merge promises; {@link Merge#EXACT} unless overridden. */
+    /** {@return what a merge promises; {@link Merge#EXACT} unless overridden} */
     protected Merge merge() {
         return Merge.EXACT;
     }
@@ -80,7 +82,7 @@ public abstract class AggregatorContractKit {
         return index % parts;
     }
 
-    /** The relative error allowed per row value for approximate merges, plus 2. */
+    /** {@return the relative error allowed per row value for approximate merges, plus 2} */
     protected double tolerance() {
         return 0.2;
     }

@@ -38,6 +38,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *     protected long expectedPackets() { return 1_000; }
  * }
  * }</pre>
+ *
+ * @since 0.1
  */
 public abstract class PacketSourceContractKit {
     /** For subclasses: one per plugin under test. */
@@ -53,12 +55,12 @@ public abstract class PacketSourceContractKit {
      */
     protected abstract PacketSource createSource() throws Exception;
 
-    /** Packets the finite source hands over, or -1 (the default) not to check the count. */
+    /** {@return packets the finite source hands over, or -1 (the default) not to check the count} */
     protected long expectedPackets() {
         return -1;
     }
 
-    /** The frames the finite source hands over, in order, or {@code null} (the default) not to check them. */
+    /** {@return the frames the finite source hands over, in order, or {@code null} (the default) not to check them} */
     protected List<byte[]> expectedFrames() throws Exception {
         return null;
     }
@@ -71,7 +73,7 @@ public abstract class PacketSourceContractKit {
         return null;
     }
 
-    /** How soon {@code run} must return after {@code stop()}: 2 s unless overridden. */
+    /** {@return how soon {@code run} must return after {@code stop()}: 2 s unless overridden} */
     protected Duration promptly() {
         return Duration.ofSeconds(2);
     }

@@ -49,8 +49,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * The sink is called as the pipeline calls it: {@code accept}, {@code flush} and {@code close} on its delivery
  * thread, one call at a time; {@code counters()} from the test's thread meanwhile.
+ *
+ * @since 0.1
  */
-@SuppressWarnings("try") // the wrapping sinks' close() throws Exception (and so InterruptedException), as Sink's does
+@SuppressWarnings("try")
+ // the wrapping sinks' close() throws Exception (and so InterruptedException), as Sink's does
 public abstract class SinkContractKit {
     /** For subclasses: one per plugin under test. */
     protected SinkContractKit() {
@@ -58,7 +61,7 @@ public abstract class SinkContractKit {
 
     private final List<SinkRunner> runners = new ArrayList<>();
 
-    /** A new sink that delivers to this test's destination. */
+    /** {@return A new sink that delivers to this test's destination} */
     protected abstract Sink createSink() throws Exception;
 
     /**
@@ -76,12 +79,12 @@ public abstract class SinkContractKit {
         return false;
     }
 
-    /** Whether the sink keeps the order events were given in (the built-in sinks do). */
+    /** {@return whether the sink keeps the order events were given in (the built-in sinks do)} */
     protected boolean keepsOrder() {
         return true;
     }
 
-    /** How many events the bulk test sends; lower it for sinks that are slow per event. */
+    /** {@return how many events the bulk test sends; lower it for sinks that are slow per event} */
     protected int bulkEvents() {
         return 5_000;
     }

@@ -19,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Flow events and snapshots for sink tests, numbered so that order and completeness can be checked by flow id.
  * Stateless; every method may be called from any thread.
+ *
+ * @since 0.1
  */
 public final class TestEvents {
     /** Start time of event 0: 2024-05-01T12:00:00Z. */
@@ -27,7 +29,9 @@ public final class TestEvents {
     private TestEvents() {
     }
 
-    /** Event number {@code i}: UDP 10.0.x.y:i -> 192.0.2.1:53, with a flow id of its own for every {@code i}. */
+    /**
+     * {@return event number {@code i}: UDP 10.0.x.y:i -> 192.0.2.1:53, with a flow id of its own for every {@code i}}
+     */
     public static FlowEvent event(int i) {
         FlowKey key = FlowKey.ipv4(0x0A000000 | (i & 0xffff), 0xC0000201, 1024 + (i % 60000), 53, 17);
         long start = BASE_NANOS + i * 1_000_000L;
@@ -35,7 +39,7 @@ public final class TestEvents {
                 172, 86, 0, 0, EndReason.IDLE_TIMEOUT, "eth0", "sensor-1", Direction.OUTBOUND);
     }
 
-    /** Events {@code from} to {@code from + count - 1}, in order. */
+    /** {@return events {@code from} to {@code from + count - 1}, in order} */
     public static List<FlowEvent> events(int from, int count) {
         List<FlowEvent> out = new ArrayList<>(count);
         for (int i = from; i < from + count; i++) {
@@ -44,7 +48,7 @@ public final class TestEvents {
         return out;
     }
 
-    /** A count-min snapshot of task {@code task} with one row. */
+    /** {@return A count-min snapshot of task {@code task} with one row} */
     public static Snapshot snapshot(String task) {
         Map<String, Object> key = new LinkedHashMap<>();
         key.put("src_ip", "10.0.0.1");
@@ -53,7 +57,7 @@ public final class TestEvents {
                 List.of(new Snapshot.Row(key, 120, 100, 130)), Map.of("total_packets", 1000L));
     }
 
-    /** The flow ids of {@code events}, in order. */
+    /** {@return the flow ids of {@code events}, in order} */
     public static List<String> idsOf(List<FlowEvent> events) {
         List<String> ids = new ArrayList<>(events.size());
         for (FlowEvent e : events) {

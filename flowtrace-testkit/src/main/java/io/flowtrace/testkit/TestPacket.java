@@ -11,6 +11,7 @@ import io.flowtrace.core.spi.PacketView;
  * @param tcpFlags  TCP flags, 0 for other protocols
  * @param icmpType  ICMP or ICMPv6 type, -1 for other protocols
  * @param icmpCode  ICMP or ICMPv6 code, -1 for other protocols
+ * @since 0.1
  */
 public record TestPacket(long timestampNanos, int ipVersion, long srcHi, long srcLo, long dstHi, long dstLo,
                          int srcPort, int dstPort, int protocol, int vlan, int wireLength, int ipLength,
@@ -24,14 +25,14 @@ public record TestPacket(long timestampNanos, int ipVersion, long srcHi, long sr
         }
     }
 
-    /** An IPv4 packet, addresses as ints ({@code 0x0A000001} is 10.0.0.1); ICMP (1) is an echo request. */
+    /** {@return an IPv4 packet, addresses as ints ({@code 0x0A000001} is 10.0.0.1); ICMP (1) is an echo request} */
     public static TestPacket ipv4(long timestampNanos, int src, int dst, int srcPort, int dstPort, int protocol,
                                   int wireLength) {
         return of(timestampNanos, 4, 0, src & 0xFFFF_FFFFL, 0, dst & 0xFFFF_FFFFL, srcPort, dstPort, protocol,
                 wireLength);
     }
 
-    /** An IPv6 packet, each address as its high and low 64 bits; ICMPv6 (58) is an echo request. */
+    /** {@return an IPv6 packet, each address as its high and low 64 bits; ICMPv6 (58) is an echo request} */
     public static TestPacket ipv6(long timestampNanos, long srcHi, long srcLo, long dstHi, long dstLo, int srcPort,
                                   int dstPort, int protocol, int wireLength) {
         return of(timestampNanos, 6, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, wireLength);
@@ -45,19 +46,19 @@ public record TestPacket(long timestampNanos, int ipVersion, long srcHi, long sr
                 icmp ? 0 : -1, 0);
     }
 
-    /** This packet with TCP flags ({@code 0x02} SYN, {@code 0x10} ACK, ...). */
+    /** {@return this packet with TCP flags ({@code 0x02} SYN, {@code 0x10} ACK, ...)} */
     public TestPacket withTcpFlags(int flags) {
         return new TestPacket(timestampNanos, ipVersion, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol,
                 vlan, wireLength, ipLength, flags, icmpType, icmpCode, interfaceIndex);
     }
 
-    /** This packet with an outer VLAN id. */
+    /** {@return this packet with an outer VLAN id} */
     public TestPacket withVlan(int vlanId) {
         return new TestPacket(timestampNanos, ipVersion, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol,
                 vlanId, wireLength, ipLength, tcpFlags, icmpType, icmpCode, interfaceIndex);
     }
 
-    /** Symmetric: the same for both directions of a conversation, as the pipeline's is. */
+    /** {@return symmetric: the same for both directions of a conversation, as the pipeline's is} */
     @Override
     public int flowHash() {
         long h = (srcHi ^ dstHi) * 0x9E3779B97F4A7C15L + (srcLo ^ dstLo);

@@ -7,6 +7,8 @@ import java.util.SplittableRandom;
 /**
  * Deterministic traffic for aggregator tests, with the skew real traffic has: a few sources send most packets. Same
  * seed, same packets. Stateless; may be called from any thread.
+ *
+ * @since 0.1
  */
 public final class TestTraffic {
     /** Time of the first packet: 2024-05-01T12:00:00Z. */

@@ -4,6 +4,8 @@ package io.flowtrace.testkit;
  * Ranks 0..n-1 drawn under a Zipf law (rank {@code i} has weight {@code 1 / (i + 1)^s}) by inverting the cumulative
  * weights: one uniform number per draw, so a seeded generator gives the same ranks every run. Immutable; may be
  * shared between threads.
+ *
+ * @since 0.1
  */
 public final class ZipfLaw {
     private final double[] cumulative;
@@ -28,12 +30,12 @@ public final class ZipfLaw {
         }
     }
 
-    /** Number of ranks. */
+    /** {@return number of ranks} */
     public int size() {
         return cumulative.length;
     }
 
-    /** The rank of a uniform number {@code u} in [0, 1); 0 is the most frequent. */
+    /** {@return the rank of a uniform number {@code u} in [0, 1); 0 is the most frequent} */
     public int rank(double u) {
         int lo = 0;
         int hi = cumulative.length - 1;

@@ -25,6 +25,8 @@ import java.time.Duration;
  * The interface is opened and the filter compiled by {@link #create}, so a bad setting fails there, before anything
  * runs. Found through {@link java.util.ServiceLoader}; the constructor does no I/O and does not touch the native
  * library. Thread-safe (stateless).
+ *
+ * @since 0.1
  */
 public final class PcapLiveSourceProvider implements PacketSourceProvider {
 

@@ -16,6 +16,8 @@ import java.util.Map;
 /**
  * Every flow and pipeline setting of {@link FlowTrace.Builder} that takes one simple value, in the order usage text
  * and the README list them. Adding one: a descriptor here, the builder setter it names, and its behaviour. Stateless.
+ *
+ * @since 0.1
  */
 public final class FlowSettings {
     /** The key {@link #IDLE_TIMEOUT}'s value holds a timeout of every protocol under. */
@@ -89,7 +91,7 @@ public final class FlowSettings {
     private FlowSettings() {
     }
 
-    /** Every flow and pipeline setting, in the order of the usage text. */
+    /** {@return every flow and pipeline setting, in the order of the usage text} */
     public static List<Setting<?>> all() {
         return ALL;
     }
@@ -97,6 +99,8 @@ public final class FlowSettings {
     /**
      * The setting of a name, kebab-case ({@code idle-timeout}) or snake_case ({@code idle_timeout}).
      *
+     * @param name the setting's name
+     * @return the setting
      * @throws IllegalArgumentException for an unknown name, with the nearest known one and the list
      */
     public static Setting<?> get(String name) {
@@ -115,6 +119,8 @@ public final class FlowSettings {
     /**
      * The README's settings table (Markdown): setting, builder setter, default, meaning. The README holds it between
      * {@code <!-- settings:begin -->} and {@code <!-- settings:end -->}; a test keeps the two the same.
+     *
+     * @return the table
      */
     public static String markdownTable() {
         StringBuilder sb = new StringBuilder();

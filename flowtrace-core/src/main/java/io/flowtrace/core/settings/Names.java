@@ -2,22 +2,38 @@ package io.flowtrace.core.settings;
 
 import java.util.Collection;
 
-/** The name forms of a setting and the nearest known name to a mistyped one. Stateless. */
+/**
+ * The name forms of a setting and the nearest known name to a mistyped one. Stateless.
+ *
+ * @since 0.1
+ */
 public final class Names {
     private Names() {
     }
 
-    /** {@code idle-timeout} -> {@code idle_timeout}: the YAML key. */
+    /**
+     * {@return {@code idle-timeout} -> {@code idle_timeout}: the YAML key}
+     *
+     * @param kebab the kebab-case name
+     */
     public static String snake(String kebab) {
         return kebab.replace('-', '_');
     }
 
-    /** {@code idle_timeout} or {@code idle-timeout} -> {@code idle-timeout}. */
+    /**
+     * {@return {@code idle_timeout} or {@code idle-timeout} -> {@code idle-timeout}}
+     *
+     * @param name the name in either form
+     */
     public static String kebab(String name) {
         return name.replace('_', '-');
     }
 
-    /** {@code idle-timeout} -> {@code idleTimeout}: the builder setter. */
+    /**
+     * {@return {@code idle-timeout} -> {@code idleTimeout}: the builder setter}
+     *
+     * @param kebab the kebab-case name
+     */
     public static String camel(String kebab) {
         StringBuilder sb = new StringBuilder(kebab.length());
         boolean upper = false;
@@ -36,6 +52,10 @@ public final class Names {
     /**
      * The known name nearest to {@code typed}, when it is close enough to be a typo (at most a third of its letters
      * off, and at most 3), else {@code null}.
+     *
+     * @param typed what was given
+     * @param known the names there are
+     * @return the nearest name, or {@code null}
      */
     public static String closest(String typed, Collection<String> known) {
         String best = null;
@@ -50,7 +70,13 @@ public final class Names {
         return best;
     }
 
-    /** {@code " (did you mean X?)"} or nothing; {@code prefix} goes before the name ({@code --}, or none). */
+    /**
+     * {@return {@code " (did you mean X?)"} or nothing; {@code prefix} goes before the name ({@code --}, or none)}
+     *
+     * @param typed what was given
+     * @param known the names there are
+     * @param prefix what goes before the name
+     */
     public static String didYouMean(String typed, Collection<String> known, String prefix) {
         String c = closest(typed, known);
         return c == null ? "" : " (did you mean " + prefix + c + "?)";

@@ -13,6 +13,7 @@ import java.util.function.BiConsumer;
  * {@link #of}; immutable and thread-safe.
  *
  * @param <T> the value's type
+ * @since 0.1
  */
 public final class Setting<T> {
     private final String name;
@@ -46,76 +47,87 @@ public final class Setting<T> {
         this.apply = s.apply;
     }
 
-    /** Starts a declaration: {@code Setting.of("idle-timeout", ValueType.duration()).help("...")...build()}. */
+    /**
+     * Starts a declaration: {@code Setting.of("idle-timeout", ValueType.duration()).help("...")...build()}.
+     *
+     * @param <T> the value's type
+     * @param name the name, kebab-case
+     * @param type how the value is read and shown
+     * @return the declaration to complete
+     */
     public static <T> Spec<T> of(String name, ValueType<T> type) {
         return new Spec<>(name, type);
     }
 
-    /** The kebab-case name: {@code idle-timeout}; on the command line {@code --idle-timeout}. */
+    /** {@return the kebab-case name: {@code idle-timeout}; on the command line {@code --idle-timeout}} */
     public String name() {
         return name;
     }
 
-    /** The YAML key: {@code idle_timeout}. */
+    /** {@return the YAML key: {@code idle_timeout}} */
     public String yamlKey() {
         return Names.snake(name);
     }
 
-    /** The builder setter it names: {@code idleTimeout}. */
+    /** {@return the builder setter it names: {@code idleTimeout}} */
     public String builderMethod() {
         return Names.camel(name);
     }
 
+    /** {@return how the value is read and shown} */
     public ValueType<T> type() {
         return type;
     }
 
-    /** The default value, or {@code null} when it is worked out at run time (see {@link #defaultText()}). */
+    /** {@return the default value, or {@code null} when it is worked out at run time (see {@link #defaultText()})} */
     public T defaultValue() {
         return defaultValue;
     }
 
-    /** The default for people: {@code 30m}, {@code on}, {@code 1 on up to 2 cores, else cores - 1}; may be empty. */
+    /**
+     * {@return the default for people: {@code 30m}, {@code on}, {@code 1 on up to 2 cores, else cores - 1}; may be
+     * empty}
+     */
     public String defaultText() {
         return defaultText;
     }
 
-    /** One line: what the setting does. */
+    /** {@return one line: what the setting does} */
     public String help() {
         return help;
     }
 
-    /** The value's placeholder in usage text: {@code D}, {@code on|off}, {@code FILE}. */
+    /** {@return the value's placeholder in usage text: {@code D}, {@code on|off}, {@code FILE}} */
     public String label() {
         return label;
     }
 
-    /** The environment variable that sets it, or {@code null} for none. */
+    /** {@return the environment variable that sets it, or {@code null} for none} */
     public String env() {
         return env;
     }
 
-    /** Whether the command line takes it ({@code --name}). */
+    /** {@return whether the command line takes it ({@code --name})} */
     public boolean inCommandLine() {
         return inCommandLine;
     }
 
-    /** Whether a YAML file takes it (under {@link #yamlKey()}). */
+    /** {@return whether a YAML file takes it (under {@link #yamlKey()})} */
     public boolean inYaml() {
         return inYaml;
     }
 
-    /** On the command line, an option without a value ({@code --quiet}): given means on. */
+    /** {@return on the command line, an option without a value ({@code --quiet}): given means on} */
     public boolean isFlag() {
         return flag;
     }
 
-    /** Whether it may be given more than once, each value adding to the others. */
+    /** {@return whether it may be given more than once, each value adding to the others} */
     public boolean repeatable() {
         return repeatable;
     }
 
-    /** Whether it is a setting of {@link FlowTrace.Builder}. */
+    /** {@return whether it is a setting of {@link FlowTrace.Builder}} */
     public boolean appliesToBuilder() {
         return builderSetter || apply != null;
     }
@@ -125,6 +137,8 @@ public final class Setting<T> {
      *
      * @param origin where the text came from, put in front of the message: {@code --idle-timeout},
      *               {@code AGENT_SNAP_LEN}, {@code config agent.yaml: flow: idle_timeout}
+     * @param text the value's text form
+     * @return the value
      * @throws IllegalArgumentException {@code origin: 'text' (expected: ...)}
      */
     public T parse(String origin, String text) {
@@ -138,6 +152,8 @@ public final class Setting<T> {
     /**
      * Gives a value to the builder's setter.
      *
+     * @param builder the builder
+     * @param value the value
      * @throws UnsupportedOperationException when this is not a builder setting
      */
     public void applyTo(FlowTrace.Builder builder, T value) {
@@ -193,44 +209,86 @@ public final class Setting<T> {
             this.type = Objects.requireNonNull(type, "type");
         }
 
+        /**
+         * The default value.
+         *
+         * @param value the default
+         * @return {@code this}
+         */
         public Spec<T> defaultValue(T value) {
             this.defaultValue = value;
             return this;
         }
 
-        /** The default in words, where it is worked out at run time or needs saying. */
+        /**
+         * The default in words, where it is worked out at run time or needs saying.
+         *
+         * @param text the default in words, where it is worked out at run time or needs saying
+         * @return {@code this}
+         */
         public Spec<T> defaultText(String text) {
             this.defaultText = text;
             return this;
         }
 
+        /**
+         * The help text.
+         *
+         * @param text one line, lower case, no full stop
+         * @return {@code this}
+         */
         public Spec<T> help(String text) {
             this.help = text;
             return this;
         }
 
+        /**
+         * The value's name in usage text, where it is not the type's.
+         *
+         * @param text the label
+         * @return {@code this}
+         */
         public Spec<T> label(String text) {
             this.label = text;
             return this;
         }
 
+        /**
+         * The environment variable that gives the value.
+         *
+         * @param variable its name
+         * @return {@code this}
+         */
         public Spec<T> env(String variable) {
             this.env = variable;
             return this;
         }
 
-        /** Only on the command line, not in YAML. */
+        /**
+         * Only on the command line, not in YAML.
+         *
+         * @return {@code this}
+         */
         public Spec<T> commandLineOnly() {
             this.inYaml = false;
             return this;
         }
 
-        /** A command-line option without a value (an on/off setting given as {@code --name}). */
+        /**
+         * A command-line option without a value (an on/off setting given as {@code --name}).
+         *
+         * @return {@code this}
+         */
         public Spec<T> flag() {
             this.flag = true;
             return this;
         }
 
+        /**
+         * The option may be given more than once.
+         *
+         * @return {@code this}
+         */
         public Spec<T> repeatable() {
             this.repeatable = true;
             return this;
@@ -240,13 +298,20 @@ public final class Setting<T> {
          * The value is given to the {@link FlowTrace.Builder} setter of the same name in camelCase, which takes
          * {@link ValueType#javaType()} (found by reflection when applied, so that start-up spins no lambda per
          * setting; a test checks every such setter exists).
+         *
+         * @return {@code this}
          */
         public Spec<T> builderSetter() {
             this.builderSetter = true;
             return this;
         }
 
-        /** How the value is given to a {@link FlowTrace.Builder}, where it is not one setter of the same name. */
+        /**
+         * How the value is given to a {@link FlowTrace.Builder}, where it is not one setter of the same name.
+         *
+         * @param setter gives the value to the builder
+         * @return {@code this}
+         */
         public Spec<T> applies(BiConsumer<FlowTrace.Builder, T> setter) {
             this.apply = setter;
             return this;
@@ -264,6 +329,11 @@ public final class Setting<T> {
             return !name.isEmpty();
         }
 
+        /**
+         * {@return the setting}
+         *
+         * @throws NullPointerException when no help text was given
+         */
         public Setting<T> build() {
             return new Setting<>(this);
         }

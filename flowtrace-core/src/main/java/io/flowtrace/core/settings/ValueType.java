@@ -15,6 +15,7 @@ import java.util.Objects;
  * lambda classes for them. Immutable and thread-safe.
  *
  * @param <T> the value's type
+ * @since 0.1
  */
 public abstract class ValueType<T> {
     private final Class<?> javaType;
@@ -38,40 +39,66 @@ public abstract class ValueType<T> {
     /**
      * Parses and checks a text that is not null.
      *
+     * @param text the text form
+     * @return the value
      * @throws IllegalArgumentException whose message says what is wrong with the text, without the setting's name
      *                                  (it is put in front)
      */
     protected abstract T read(String text);
 
-    /** The text form of a value, as {@link #read} reads it. */
+    /**
+     * {@return the text form of a value, as {@link #read} reads it}
+     *
+     * @param value the value
+     */
     protected abstract String write(T value);
 
-    /** A duration ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}); {@code 0} means never. Never negative. */
+    /**
+     * {@return A duration ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}); {@code 0} means never} Never negative.
+     */
     public static ValueType<Duration> duration() {
         return new DurationType();
     }
 
-    /** {@code on}, {@code off}, and their spellings {@code true/false}, {@code yes/no}. */
+    /** {@return {@code on}, {@code off}, and their spellings {@code true/false}, {@code yes/no}} */
     public static ValueType<Boolean> onOff() {
         return new OnOff();
     }
 
-    /** A whole number from {@code min} to {@code max}; {@code _} may group digits. */
+    /**
+     * {@return A whole number from {@code min} to {@code max}; {@code _} may group digits}
+     *
+     * @param min the smallest allowed
+     * @param max the largest allowed
+     */
     public static ValueType<Integer> integer(int min, int max) {
         return new Whole(min, max);
     }
 
-    /** One of an enum's constants, written in lower case with {@code -} for {@code _}. */
+    /**
+     * {@return one of an enum's constants, written in lower case with {@code -} for {@code _}}
+     *
+     * @param <E> the enum
+     * @param type the enum's class
+     */
     public static <E extends Enum<E>> ValueType<E> oneOf(Class<E> type) {
         return new OneOf<>(type);
     }
 
-    /** One of the given words. */
+    /**
+     * {@return one of the given words}
+     *
+     * @param words the words allowed
+     */
     public static ValueType<String> choice(String... words) {
         return new Choice(List.of(words));
     }
 
-    /** Any text, as given. */
+    /**
+     * {@return any text, as given}
+     *
+     * @param label the value's name in usage text, e.g. {@code URL}
+     */
     public static ValueType<String> text(String label) {
         return new Text(label);
     }
@@ -79,6 +106,8 @@ public abstract class ValueType<T> {
     /**
      * Parses and checks a value.
      *
+     * @param text the text form; null gives an error
+     * @return the value
      * @throws IllegalArgumentException saying what is wrong and what is accepted
      */
     public final T parse(String text) {
@@ -88,27 +117,31 @@ public abstract class ValueType<T> {
         return read(text);
     }
 
-    /** The text form of a value, as {@link #parse} reads it. */
+    /**
+     * {@return the text form of a value, as {@link #parse} reads it}
+     *
+     * @param value the value
+     */
     public final String format(T value) {
         return write(value);
     }
 
-    /** The parameter type of the builder setter a value of this type is given to. */
+    /** {@return the parameter type of the builder setter a value of this type is given to} */
     public final Class<?> javaType() {
         return javaType;
     }
 
-    /** The value's placeholder in usage text. */
+    /** {@return the value's placeholder in usage text} */
     public final String label() {
         return label;
     }
 
-    /** What is accepted, in words. */
+    /** {@return what is accepted, in words} */
     public final String expected() {
         return expected;
     }
 
-    /** Every accepted value, where there are few (on/off, an enum's constants); empty otherwise. */
+    /** {@return every accepted value, where there are few (on/off, an enum's constants); empty otherwise} */
     public final List<String> values() {
         return values;
     }

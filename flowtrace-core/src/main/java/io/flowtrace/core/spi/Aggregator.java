@@ -13,36 +13,45 @@ import io.flowtrace.core.FlowEvent;
  * that hands in the last part of a window, under a lock (one merge at a time per meter); they never touch a
  * worker's live instance. {@link #toBytes()} is called on whichever thread ships state. A call that throws is
  * counted ({@code FlowStats.aggregatorFailures()} or {@code snapshotFailures()}) and never stops metering.
+ *
+ * @since 0.1
  */
 public interface Aggregator {
 
-    /** The task name given in the configuration. */
+    /** {@return the task name given in the configuration} */
     String task();
 
-    /** The provider's name, e.g. {@code exact}, {@code count-min}. */
+    /** {@return the provider's name, e.g. {@code exact}, {@code count-min}} */
     String type();
 
     /**
      * Called for every decoded IP packet on this worker, on the worker thread. On the packet path: no allocation,
      * no locks, no blocking; the view is valid only during the call.
+     *
+     * @param packet the decoded packet, valid only during this call
      */
     default void onPacket(PacketView packet) {
     }
 
-    /** Called for every finished flow on this worker, on the worker thread, before the event goes to the sinks. */
+    /**
+     * Called for every finished flow on this worker, on the worker thread, before the event goes to the sinks.
+     *
+     * @param event the finished flow
+     */
     default void onFlow(FlowEvent event) {
     }
 
-    /** A new, empty instance with the same parameters (and seed). */
+    /** {@return a new, empty instance with the same parameters (and seed)} */
     Aggregator newEmpty();
 
-    /** An independent copy of the current state, on the worker thread at a snapshot boundary. */
+    /** {@return an independent copy of the current state} Called on the worker thread at a snapshot boundary. */
     Aggregator copy();
 
     /**
      * Adds another instance's state to this one (another worker's copy, or another process's, read with
      * {@link AggregatorProvider#fromBytes}).
      *
+     * @param other an aggregator of the same type and parameters
      * @throws IllegalArgumentException when {@code other} has different parameters: <em>expected X, got Y</em>
      */
     void merge(Aggregator other);
@@ -50,12 +59,21 @@ public interface Aggregator {
     /** Clears the state (start of a new period), on the worker thread. */
     void reset();
 
-    /** The current result as a snapshot over the given window (packet time, epoch nanoseconds). */
+    /**
+     * {@return the current result as a snapshot over the given window}
+     *
+     * @param startNanos the window's start, packet time in epoch nanoseconds
+     * @param endNanos the window's end, packet time in epoch nanoseconds
+     */
     Snapshot snapshot(long startNanos, long endNanos);
 
     /**
      * The current result written row by row, for results too large to hold as one {@link Snapshot} (the default
      * materialises {@link #snapshot} and writes it). Rows come largest first.
+     *
+     * @param startNanos the window's start, packet time in epoch nanoseconds
+     * @param endNanos the window's end, packet time in epoch nanoseconds
+     * @param out receives the header, the rows and the totals
      */
     default void snapshot(long startNanos, long endNanos, Snapshot.Writer out) {
         Snapshot s = snapshot(startNanos, endNanos);
@@ -71,7 +89,9 @@ public interface Aggregator {
      * {@link AggregatorProvider#fromBytes} of this type reads back in another process, so engines and sensors can
      * merge what each saw.
      *
-     * @throws UnsupportedOperationException when this aggregator has no byte form (the default)
+     * @return the byte form
+     * @throws
+ UnsupportedOperationException when this aggregator has no byte form (the default)
      */
     default byte[] toBytes() {
         throw new UnsupportedOperationException("aggregator '" + task() + "' (" + type() + ") has no byte form");

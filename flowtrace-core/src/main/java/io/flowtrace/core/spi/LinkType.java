@@ -4,6 +4,8 @@ package io.flowtrace.core.spi;
  * The link-layer types the decoder reads, as pcap's {@code LINKTYPE_} values: what a {@link PacketSource} passes
  * as {@code linkType} to {@link PacketHandler#onPacket}. A frame of another type is counted as malformed
  * ({@code unsupported_link}). Constants only.
+ *
+ * @since 0.1
  */
 public final class LinkType {
     private LinkType() {

@@ -4,6 +4,8 @@ package io.flowtrace.core.spi;
  * Receives raw frames from a {@link PacketSource}, on the source's thread (the pipeline implements it; a source
  * only calls it). The frame bytes are only valid during the call: the handler copies what it keeps, so the source
  * may reuse its buffer at once. The pipeline's implementation allocates nothing per packet.
+ *
+ * @since 0.1
  */
 public interface PacketHandler {
 
@@ -26,6 +28,8 @@ public interface PacketHandler {
      * wall-clock time, so that idle flows expire when traffic stops (the pipeline's heartbeat calls it too, see
      * {@link PacketSource#isLive()}). A time before the latest packet's is ignored. Capture files never call it:
      * their packet time is the only clock.
+     *
+     * @param nowNanos the wall-clock time, epoch nanoseconds
      */
     default void onIdle(long nowNanos) {
     }

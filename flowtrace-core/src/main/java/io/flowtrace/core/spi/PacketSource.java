@@ -7,10 +7,12 @@ import java.io.IOException;
  * the pipeline owns (the thread that called {@code FlowTrace.run()}, or the one {@code start()} made);
  * {@link #stop()}, {@link #counters()} and {@link #interfaceName} may be called from any other thread;
  * {@link #close()} is called once, on the running thread, after {@link #run} returned. Not thread-safe otherwise.
+ *
+ * @since 0.1
  */
 public interface PacketSource extends AutoCloseable {
 
-    /** What is being read, for messages: a file name or an interface name. */
+    /** {@return what is being read, for messages: a file name or an interface name} */
     String description();
 
     /**
@@ -18,6 +20,7 @@ public interface PacketSource extends AutoCloseable {
      * A damaged capture file throws {@link io.flowtrace.core.CaptureFileException} after every good packet before
      * the damage has been handed on.
      *
+     * @param handler receives each packet, on the thread that calls this method
      * @throws IOException when the underlying file or device cannot be read
      */
     void run(PacketHandler handler) throws IOException;
@@ -25,7 +28,11 @@ public interface PacketSource extends AutoCloseable {
     /** Asks {@link #run} to return promptly, even when no packet is arriving. Idempotent. */
     void stop();
 
-    /** Name of a capture interface by index (pcapng interface id), or {@code null} when unknown. */
+    /**
+     * {@return name of a capture interface by index (pcapng interface id), or {@code null} when unknown}
+     *
+     * @param interfaceIndex the index packets carry ({@link PacketView#interfaceIndex()})
+     */
     default String interfaceName(int interfaceIndex) {
         return null;
     }
@@ -37,6 +44,8 @@ public interface PacketSource extends AutoCloseable {
      * the handler and the heartbeat's are then serialised by a lock. Such a source must stamp packets with the wall
      * clock (epoch nanoseconds), as capture does. A source may still call {@code onIdle} itself, more often or more
      * precisely (live capture does, with its read timeout as the lag).
+     *
+     * @return whether packets come from a live interface, stamped with the wall clock
      */
     default boolean isLive() {
         return false;
@@ -48,6 +57,9 @@ public interface PacketSource extends AutoCloseable {
      * does). Every packet of a flow, both directions, must come from the same part. Called once, before
      * {@link #run}, on the thread that runs the meter; the parts are then run, stopped and closed instead of this
      * source. The default does not split.
+     *
+     * @param parts the most parts wanted (the number of workers)
+     * @return the parts, or a list of this source alone
      */
     default java.util.List<PacketSource> split(int parts) {
         return java.util.List.of(this);
@@ -56,6 +68,8 @@ public interface PacketSource extends AutoCloseable {
     /**
      * Counters the source keeps itself, by name (for example {@code kernel_dropped}, {@code interface_dropped},
      * {@code bytes_read}). Read from any thread; values may lag.
+     *
+     * @return the counters by name; empty when the source keeps none
      */
     default java.util.Map<String, Long> counters() {
         return java.util.Map.of();

@@ -23,6 +23,8 @@ import java.util.TreeSet;
  * keys that are known. The builder calls {@link #validate()} again after {@code create()}, so a key no getter
  * asked for is refused even when a provider forgets to validate. Not thread-safe; used once, on the thread that
  * builds the meter.
+ *
+ * @since 0.1
  */
 public final class PluginConfig {
     private final String plugin;
@@ -70,7 +72,12 @@ public final class PluginConfig {
         return String.valueOf(v);
     }
 
-    /** Parses {@code key=value,key=value} (the command-line form). A value may not contain a comma. */
+    /**
+     * Parses {@code key=value,key=value} (the command-line form). A value may not contain a comma.
+     *
+     * @param text the pairs; null or blank for none
+     * @return the settings in the order given
+     */
     public static Map<String, String> parsePairs(String text) {
         Map<String, String> out = new LinkedHashMap<>();
         if (text == null || text.isBlank()) {
@@ -90,23 +97,27 @@ public final class PluginConfig {
         return out;
     }
 
-    /** What is being configured, e.g. {@code sink 'http'}. */
+    /** {@return what is being configured, e.g. {@code sink 'http'}} */
     public String plugin() {
         return plugin;
     }
 
-    /** Every setting in its text form (a duration as {@code 30s}, a list joined with commas). */
+    /** {@return every setting in its text form (a duration as {@code 30s}, a list joined with commas)} */
     public Map<String, String> values() {
         return values;
     }
 
-    /** Every setting as given, typed values kept. */
+    /** {@return every setting as given, typed values kept} */
     public Map<String, Object> rawValues() {
         return raw;
     }
 
     /**
      * A list of text: a list value as it is, or text split at commas. Empty when missing and no default is given.
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives; may be null
+     * @return the list
      */
     public List<String> getList(String key, List<String> defaultValue) {
         known.add(key);
@@ -129,17 +140,32 @@ public final class PluginConfig {
         return List.copyOf(out);
     }
 
-    /** Marks keys as known without reading them (for pass-through settings). */
+    /**
+     * Marks keys as known without reading them (for pass-through settings).
+     *
+     * @param keys the settings' names
+     */
     public void allow(String... keys) {
         Collections.addAll(known, keys);
     }
 
+    /**
+     * Whether a setting was given; marks the key as known.
+     *
+     * @param key the setting's name
+     * @return whether it was given
+     */
     public boolean has(String key) {
         known.add(key);
         return values.containsKey(key);
     }
 
-    /** A required string; records an error and returns {@code null} when missing. */
+    /**
+     * A required string; records an error and returns {@code null} when missing.
+     *
+     * @param key the setting's name
+     * @return the value, or {@code null}
+     */
     public String requireString(String key) {
         known.add(key);
         String v = values.get(key);
@@ -150,13 +176,27 @@ public final class PluginConfig {
         return v;
     }
 
+    /**
+     * A text setting.
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @return the value
+     */
     public String getString(String key, String defaultValue) {
         known.add(key);
         String v = values.get(key);
         return v == null ? defaultValue : v;
     }
 
-    /** One of {@code allowed} (case-insensitive, returned lowercase). */
+    /**
+     * One of {@code allowed} (case-insensitive, returned lowercase).
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @param allowed the values allowed
+     * @return the value, in lowercase
+     */
     public String getChoice(String key, String defaultValue, String... allowed) {
         return read(key, defaultValue, (typed, v) -> {
             String lower = v.toLowerCase(Locale.ROOT);
@@ -169,6 +209,15 @@ public final class PluginConfig {
         });
     }
 
+    /**
+     * A whole number within {@code min..max} ({@code _} allowed between digits).
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value
+     */
     public long getLong(String key, long defaultValue, long min, long max) {
         return read(key, defaultValue, (typed, v) -> {
             long n;
@@ -186,10 +235,28 @@ public final class PluginConfig {
         });
     }
 
+    /**
+     * A whole number within {@code min..max}.
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value
+     */
     public int getInt(String key, int defaultValue, int min, int max) {
         return (int) getLong(key, defaultValue, min, max);
     }
 
+    /**
+     * A number within {@code min..max}.
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value
+     */
     public double getDouble(String key, double defaultValue, double min, double max) {
         return read(key, defaultValue, (typed, v) -> {
             double n;
@@ -202,7 +269,13 @@ public final class PluginConfig {
         });
     }
 
-    /** {@code true/false}, {@code on/off}, {@code yes/no}, {@code 1/0}. */
+    /**
+     * A boolean: {@code true/false}, {@code on/off}, {@code yes/no}, {@code 1/0}.
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @return the value
+     */
     public boolean getBoolean(String key, boolean defaultValue) {
         return read(key, defaultValue, (typed, v) -> {
             if (typed instanceof Boolean) {
@@ -216,7 +289,13 @@ public final class PluginConfig {
         });
     }
 
-    /** A duration such as {@code 500ms}, {@code 30s}, {@code 5m}; {@code 0} is allowed. */
+    /**
+     * A duration such as {@code 500ms}, {@code 30s}, {@code 5m}; {@code 0} is allowed.
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @return the value
+     */
     public Duration getDuration(String key, Duration defaultValue) {
         return read(key, defaultValue, (typed, v) -> {
             if (!(typed instanceof Duration)) {
@@ -227,7 +306,15 @@ public final class PluginConfig {
         });
     }
 
-    /** A size such as {@code 4096}, {@code 256KiB}, {@code 1MiB}, {@code 1GiB} (also KB/MB/GB as powers of 1000). */
+    /**
+     * A size such as {@code 4096}, {@code 256KiB}, {@code 1MiB}, {@code 1GiB} (also KB/MB/GB as powers of 1000).
+     *
+     * @param key the setting's name
+     * @param defaultValue what a missing key gives
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value in bytes
+     */
     public long getSize(String key, long defaultValue, long min, long max) {
         return read(key, defaultValue, (typed, v) -> {
             long n = Sizes.parse(v);
@@ -263,7 +350,11 @@ public final class PluginConfig {
         return value;
     }
 
-    /** Records a problem found by the provider itself (a rule between two keys, say). */
+    /**
+     * Records a problem found by the provider itself (a rule between two keys, say).
+     *
+     * @param message what is wrong, naming the keys involved
+     */
     public void error(String message) {
         errors.add(message);
     }

@@ -2,11 +2,22 @@ package io.flowtrace.core.spi;
 
 import java.util.Locale;
 
-/** Parses byte sizes: {@code 4096}, {@code 256KiB}, {@code 1MiB}, {@code 2GiB}, {@code 10KB} (powers of 1000). */
+/**
+ * Parses byte sizes: {@code 4096}, {@code 256KiB}, {@code 1MiB}, {@code 2GiB}, {@code 10KB} (powers of 1000).
+ *
+ * @since 0.1
+ */
 public final class Sizes {
     private Sizes() {
     }
 
+    /**
+     * Parses a byte size.
+     *
+     * @param text the size, e.g. {@code 256KiB}
+     * @return the size in bytes
+     * @throws IllegalArgumentException when {@code text} is not a size, naming it
+     */
     public static long parse(String text) {
         String t = text == null ? "" : text.trim();
         int i = 0;

@@ -14,10 +14,22 @@ import java.util.Objects;
  * @param endNanos    window end (packet time, exclusive)
  * @param rows        rows, largest value first
  * @param totals      task totals ({@code total_packets}, {@code total_bytes}, {@code total_flows})
+ * @since 0.1
  */
 public record Snapshot(String task, String type, String metric, long startNanos, long endNanos, List<Row> rows,
                        Map<String, Long> totals) {
 
+    /**
+     * Checks the components.
+     *
+     * @param task the task's name
+     * @param type the aggregator's provider name ({@code exact}, {@code count-min}, ...)
+     * @param metric what {@link Row#value()} counts ({@code packets}, {@code bytes}, {@code flows}, {@code spread})
+     * @param startNanos window start (packet time, inclusive)
+     * @param endNanos window end (packet time, exclusive)
+     * @param rows rows, largest value first
+     * @param totals task totals ({@code total_packets}, {@code total_bytes}, {@code total_flows})
+     */
     public Snapshot {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(type, "type");
@@ -31,10 +43,29 @@ public record Snapshot(String task, String type, String metric, long startNanos,
      * held whole: {@link #begin} once, {@link #row} for each row (largest first), {@link #end} once.
      */
     public interface Writer {
+        /**
+         * Starts a snapshot.
+         *
+         * @param task the task's name
+         * @param type the aggregator type
+         * @param metric what the values count
+         * @param startNanos the window's start, epoch nanoseconds
+         * @param endNanos the window's end, epoch nanoseconds
+         */
         void begin(String task, String type, String metric, long startNanos, long endNanos);
 
+        /**
+         * One row, in order: largest first.
+         *
+         * @param row the row
+         */
         void row(Row row);
 
+        /**
+         * Ends the snapshot.
+         *
+         * @param totals the task's totals
+         */
         void end(Map<String, Long> totals);
     }
 
@@ -47,6 +78,14 @@ public record Snapshot(String task, String type, String metric, long startNanos,
      * @param upper upper bound of the true value ({@code value} when exact)
      */
     public record Row(Map<String, Object> key, long value, long lower, long upper) {
+        /**
+         * Checks the components.
+         *
+         * @param key key field name to value (e.g. {@code src_ip -> "10.0.0.1"}), in the task's field order
+         * @param value the estimate or exact count
+         * @param lower lower bound of the true value ({@code value} when exact)
+         * @param upper upper bound of the true value ({@code value} when exact)
+         */
         public Row {
             Objects.requireNonNull(key, "key");
             if (lower > value || upper < value) {
@@ -54,7 +93,12 @@ public record Snapshot(String task, String type, String metric, long startNanos,
             }
         }
 
-        /** An exact row. */
+        /**
+         * {@return an exact row}
+         *
+         * @param key key field name to value
+         * @param value the exact count
+         */
         public static Row exact(Map<String, Object> key, long value) {
             return new Row(key, value, value, value);
         }

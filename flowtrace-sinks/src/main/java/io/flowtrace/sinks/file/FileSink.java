@@ -45,7 +45,7 @@ final class FileSink implements JsonEncodedSink {
         }
     }
 
-    /** NDJSON files in flowtrace's format take the pipeline's encoding as it is. */
+    /** {@return NDJSON files in flowtrace's format take the pipeline's encoding as it is} */
     @Override
     public boolean acceptsJson() {
         return !encoder.csv() && !eventFormat.sensor();

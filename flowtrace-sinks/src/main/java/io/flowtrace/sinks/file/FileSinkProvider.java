@@ -45,11 +45,14 @@ import java.time.Duration;
  * taken that could not be written (a full disk), which the pipeline counts failed rather than delivered. While
  * writes fail no file is completed for rotation; a file completed after a failure holds whole lines only, and one
  * that then holds none is removed.
+ *
+ * @since 0.1
  */
 public final class FileSinkProvider implements SinkProvider {
     /** Write buffer of a file unless configured: large, so that a run's records take few writes. */
     static final int DEFAULT_BUFFER = 1024 * 1024;
 
+    /** For {@link java.util.ServiceLoader}; does no I/O. */
     public FileSinkProvider() {
     }
 

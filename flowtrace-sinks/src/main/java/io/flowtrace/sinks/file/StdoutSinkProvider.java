@@ -24,9 +24,12 @@ import java.io.OutputStream;
  *     {@code skipped_by_format} (NDJSON only)</td></tr>
  * <tr><td>{@code buffer}</td><td>{@code 64KiB}</td><td>write buffer size</td></tr>
  * </table>
+ *
+ * @since 0.1
  */
 public final class StdoutSinkProvider implements SinkProvider {
 
+    /** For {@link java.util.ServiceLoader}; does no I/O. */
     public StdoutSinkProvider() {
     }
 
@@ -40,6 +43,9 @@ public final class StdoutSinkProvider implements SinkProvider {
      * {@code target} instead of standard output, for a program that hands over a stream of its own. The stream is
      * flushed, never closed; write errors are counted as on standard output only if {@code target} reports them (a
      * {@link java.io.PrintStream} does not).
+     *
+     * @param target where the lines go
+     * @return the sink
      */
     public static Sink to(OutputStream target) {
         return to(target, "flowtrace");

@@ -29,7 +29,7 @@ record HttpSettings(Endpoint url, Endpoint snapshotUrl, String format, int batch
         return "array".equals(format);
     }
 
-    /** Never prints the headers (they may hold a token) nor the URLs' secrets. */
+    /** {@return never prints the headers (they may hold a token) nor the URLs' secrets} */
     @Override
     public String toString() {
         return "HttpSettings[" + url + " " + format + "]";

@@ -64,10 +64,13 @@ import java.util.Map;
  *
  * <p>Counters: {@code requests}, {@code retried} (requests repeated), {@code sent} (records and snapshots
  * answered with 2xx), {@code failed} (records not delivered).
+ *
+ * @since 0.1
  */
 public final class HttpSinkProvider implements SinkProvider {
     private static final String HEADER = "header.";
 
+    /** For {@link java.util.ServiceLoader}; does no I/O. */
     public HttpSinkProvider() {
     }
 

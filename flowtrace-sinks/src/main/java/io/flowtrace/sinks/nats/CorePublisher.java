@@ -60,7 +60,7 @@ final class CorePublisher implements NatsPublisher {
         }
     }
 
-    /** What was published since the last confirmation may have gone with the connection. */
+    /** {@return what was published since the last confirmation may have gone with the connection} */
     @Override
     public long connectionLost() {
         long published = outcomes.publishedCount();

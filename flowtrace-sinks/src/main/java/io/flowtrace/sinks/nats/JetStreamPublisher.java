@@ -95,7 +95,7 @@ final class JetStreamPublisher implements NatsPublisher {
         flush(c);
     }
 
-    /** Nothing is at risk: what was not acknowledged is published again. */
+    /** {@return nothing is at risk: what was not acknowledged is published again} */
     @Override
     public long connectionLost() {
         return 0;

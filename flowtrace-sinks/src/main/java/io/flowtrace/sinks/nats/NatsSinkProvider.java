@@ -68,9 +68,12 @@ import java.util.Locale;
  *
  * <p>Counters: {@code published}, {@code retried}, {@code failed}, {@code disconnects}, {@code reconnects};
  * core: {@code confirmed}, {@code at-risk}; JetStream: {@code acked}, {@code duplicates}.
+ *
+ * @since 0.1
  */
 public final class NatsSinkProvider implements SinkProvider {
 
+    /** For {@link java.util.ServiceLoader}; does no I/O. */
     public NatsSinkProvider() {
     }
 

@@ -38,6 +38,8 @@ import java.util.List;
  * <p><b>Update cost.</b> {@code depth} counter reads and writes without branches, then a lookup of the key in the
  * candidate set that also takes no branch on whether the key is tracked (on skewed traffic that is a coin toss; see
  * {@link HeavyHitterHeap}); only updates that may change the set take a branch. No allocation. Not thread-safe.
+ *
+ * @since 0.1
  */
 public final class CountMinAggregator extends BaseAggregator {
 
@@ -81,7 +83,7 @@ public final class CountMinAggregator extends BaseAggregator {
                 defaultCandidates(limit), limit, 0);
     }
 
-    /** Candidate-set size used unless configured: twice the limit, and at least limit + 64. */
+    /** {@return candidate-set size used unless configured: twice the limit, and at least limit + 64} */
     public static int defaultCandidates(int limit) {
         return Math.max(limit * 2, limit + 64);
     }
@@ -91,7 +93,7 @@ public final class CountMinAggregator extends BaseAggregator {
         return "count-min";
     }
 
-    /** The sketch (for its error bound and parameters). */
+    /** {@return the sketch (for its error bound and parameters)} */
     public CountMinSketch sketch() {
         return cm;
     }

@@ -17,6 +17,8 @@ import io.flowtrace.sketch.internal.Settings;
  * {@code threshold} (smallest estimate reported, 0); {@code seed} (the hash seed; a secret one per process by
  * default, set it to merge state across processes).
  * Stateless and thread-safe.
+ *
+ * @since 0.1
  */
 public final class CountMinAggregatorProvider implements AggregatorProvider {
     static final int DEFAULT_DEPTH = 4;

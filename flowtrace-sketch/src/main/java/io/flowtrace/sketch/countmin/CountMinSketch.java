@@ -32,6 +32,8 @@ import java.util.Arrays;
  * stream). With conservative update the merged estimates are still upper bounds of the true totals (each part
  * over-estimates its share) and no larger than plain Count-Min's, but may differ from what one instance fed the
  * whole stream would report. No allocation on update. Not thread-safe.
+ *
+ * @since 0.1
  */
 public final class CountMinSketch {
     static final int FAMILY = Bytes.COUNT_MIN_SKETCH;
@@ -78,7 +80,7 @@ public final class CountMinSketch {
         this.widthShift = width >= 2 && Integer.bitCount(width) == 1 ? 32 - Integer.numberOfTrailingZeros(width) : 0;
     }
 
-    /** A sketch whose counters take {@code bytes} bytes (8 per counter) over {@code depth} rows. */
+    /** {@return A sketch whose counters take {@code bytes} bytes (8 per counter) over {@code depth} rows} */
     public static CountMinSketch ofMemory(long bytes, int depth, long seed) {
         long w = bytes / 8 / depth;
         if (w < 1) {
@@ -120,17 +122,17 @@ public final class CountMinSketch {
         return conservative;
     }
 
-    /** Total weight added. */
+    /** {@return total weight added} */
     public long total() {
         return total;
     }
 
-    /** Bytes of counters. */
+    /** {@return bytes of counters} */
     public long memoryBytes() {
         return counts.length * 8L;
     }
 
-    /** ε·N: the additive error that plain Count-Min exceeds with probability at most e<sup>-depth</sup>. */
+    /** {@return ε·N: the additive error that plain Count-Min exceeds with probability at most e<sup>-depth</sup>} */
     public long errorBound() {
         return (long) Math.ceil(Math.E / width * total);
     }
@@ -211,7 +213,7 @@ public final class CountMinSketch {
         return r * width + (int) ((((hash * rowMul[r]) >>> 32) * (width & 0xffffffffL)) >>> 32);
     }
 
-    /** The estimate for the key with hash {@code hash}: never below its true total. */
+    /** {@return the estimate for the key with hash {@code hash}: never below its true total} */
     public long estimate(long hash) {
         long min = Long.MAX_VALUE;
         for (int r = 0; r < depth; r++) {
@@ -292,7 +294,7 @@ public final class CountMinSketch {
         return s;
     }
 
-    /** This sketch in its versioned byte form (family, version, width, depth, seed, update mode, counters). */
+    /** {@return this sketch in its versioned byte form (family, version, width, depth, seed, update mode, counters)} */
     public byte[] toBytes() {
         return Bytes.write(this::write);
     }

@@ -55,6 +55,8 @@ import java.util.Map;
  * survive whatever order workers are merged in. Only aggregators with the same seed merge: keys are hashed under
  * it, by default a secret one per process ({@code seed} sets it, for state merged across processes). Not
  * thread-safe.
+ *
+ * @since 0.1
  */
 public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
     /** Turns the key seed into the element seed; the seed of the first releases gives their element seed. */

@@ -19,6 +19,8 @@ import io.flowtrace.sketch.internal.Settings;
  * seed; a secret one per process by default, set it to merge state across processes). Traffic beyond the bounds
  * is counted in the snapshot's {@code untracked_*} totals.
  * Stateless and thread-safe.
+ *
+ * @since 0.1
  */
 public final class ExactAggregatorProvider implements AggregatorProvider {
     /** Called by {@link java.util.ServiceLoader}; does no work. */

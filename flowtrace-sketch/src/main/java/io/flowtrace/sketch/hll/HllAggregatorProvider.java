@@ -15,6 +15,8 @@ import io.flowtrace.sketch.internal.Settings;
  * hash seed; a secret one per process by default, set it to merge state across processes), {@code max-keys} (with
  * a key: keys tracked at most; by default as many as fit in a sixteenth of the heap, at most 64 MiB of registers).
  * Stateless and thread-safe.
+ *
+ * @since 0.1
  */
 public final class HllAggregatorProvider implements AggregatorProvider {
     /** Called by {@link java.util.ServiceLoader}; does no work. */

@@ -23,6 +23,8 @@ import java.util.Arrays;
  * <p><b>Merge: exact.</b> Register-wise maximum, which is the sketch of the union of the streams. Sketches of
  * different precision or seed refuse to merge. {@link #update} takes a well-mixed 64-bit hash (see
  * {@link Hashing}); it allocates nothing. Not thread-safe.
+ *
+ * @since 0.1
  */
 public final class HyperLogLog {
     static final int FAMILY = Bytes.HYPER_LOG_LOG;
@@ -53,12 +55,12 @@ public final class HyperLogLog {
         return seed;
     }
 
-    /** Number of registers, 2<sup>p</sup>. */
+    /** {@return number of registers, 2<sup>p</sup>} */
     public int registers() {
         return regs.length;
     }
 
-    /** The relative standard error 1.04/√m. */
+    /** {@return the relative standard error 1.04/√m} */
     public double relativeError() {
         return 1.04 / Math.sqrt(regs.length);
     }
@@ -181,7 +183,7 @@ public final class HyperLogLog {
         }
     }
 
-    /** This sketch in its versioned byte form (family, version, precision, seed, registers). */
+    /** {@return this sketch in its versioned byte form (family, version, precision, seed, registers)} */
     public byte[] toBytes() {
         return Bytes.write(this::write);
     }

@@ -53,7 +53,7 @@ public abstract class BaseAggregator implements Aggregator {
         return task;
     }
 
-    /** The key fields. */
+    /** {@return the key fields} */
     public KeyFields keyFields() {
         return key;
     }
@@ -64,17 +64,17 @@ public abstract class BaseAggregator implements Aggregator {
         totalFlows++;
     }
 
-    /** Packets seen since the last reset. */
+    /** {@return packets seen since the last reset} */
     public long totalPackets() {
         return totalPackets;
     }
 
-    /** Wire bytes seen since the last reset. */
+    /** {@return wire bytes seen since the last reset} */
     public long totalBytes() {
         return totalBytes;
     }
 
-    /** Finished flows seen since the last reset. */
+    /** {@return finished flows seen since the last reset} */
     public long totalFlows() {
         return totalFlows;
     }

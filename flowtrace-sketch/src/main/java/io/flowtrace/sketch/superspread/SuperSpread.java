@@ -48,6 +48,8 @@ import java.util.Arrays;
  * <p>{@link #update} takes pre-computed 64-bit hashes of the key and of the (key, element) pair and allocates
  * nothing. Random choices come from a generator seeded with the sketch seed, so a run with a set seed is
  * reproducible. Not thread-safe.
+ *
+ * @since 0.1
  */
 public final class SuperSpread {
     static final int FAMILY = Bytes.SUPER_SPREAD_SKETCH;
@@ -142,7 +144,7 @@ public final class SuperSpread {
         }
     }
 
-    /** Bytes per bucket: registers, sampler probability, counter and key. */
+    /** {@return bytes per bucket: registers, sampler probability, counter and key} */
     public static long bucketBytes(int m, int bits, int keyWords) {
         int perWord = 64 / bits;
         return ((m + perWord - 1) / perWord) * 8L + 8 + 8 + keyWords * 8L;
@@ -309,7 +311,7 @@ public final class SuperSpread {
         return ((x * 0x2545F4914F6CDD1DL) >>> 11) * 0x1.0p-53;
     }
 
-    /** The spread estimate of a key: the mean counter of its buckets that hold it, or 0. */
+    /** {@return the spread estimate of a key: the mean counter of its buckets that hold it, or 0} */
     public long estimate(long[] kw, int off, long keyHash) {
         long kh = (keyHash ^ seed) * GOLDEN;
         int g = (int) (kh >>> 32);

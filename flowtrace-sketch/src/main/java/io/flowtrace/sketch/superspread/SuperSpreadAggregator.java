@@ -29,6 +29,8 @@ import java.util.List;
  * when each (key, element) pair's packets went to one instance, i.e. with key-partitioned workers or with
  * flow-hash workers when a pair's packets share a flow; a pair seen on k instances counts k times. Not
  * thread-safe.
+ *
+ * @since 0.1
  */
 public final class SuperSpreadAggregator extends BaseAggregator {
     /** Turns the sketch seed into the element seed; the seed of the first releases gives their element seed. */

@@ -16,6 +16,8 @@ import io.flowtrace.sketch.internal.Settings;
  * spread reported, 1), {@code limit} (rows, 100), {@code seed} (the hash seed; a secret one per process by
  * default, set it to merge state across processes).
  * Stateless and thread-safe.
+ *
+ * @since 0.1
  */
 public final class SuperSpreadAggregatorProvider implements AggregatorProvider {
     static final int DEFAULT_DEPTH = 4;

@@ -23,12 +23,14 @@ import java.util.zip.GZIPOutputStream;
  * }</pre>
  *
  * A writer is not thread-safe; the static methods are.
+ *
+ * @since 0.1
  */
 public final class CaptureFiles {
     private CaptureFiles() {
     }
 
-    /** A frame of {@code length} bytes whose content tells its number: byte i is {@code seed + i}. */
+    /** {@return A frame of {@code length} bytes whose content tells its number: byte i is {@code seed + i}} */
     public static byte[] frame(int length, int seed) {
         byte[] b = new byte[length];
         for (int i = 0; i < length; i++) {
@@ -37,7 +39,9 @@ public final class CaptureFiles {
         return b;
     }
 
-    /** Compresses {@code data} as one gzip member per part (concatenated members, as {@code cat a.gz b.gz}). */
+    /**
+     * {@return {@code data} compressed as one gzip member per part (concatenated members, as {@code cat a.gz b.gz})}
+     */
     public static byte[] gzip(byte[] data, int members) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int step = Math.max(1, data.length / members);
@@ -109,12 +113,12 @@ public final class CaptureFiles {
             return self();
         }
 
-        /** Bytes written so far: the offset of the next field. */
+        /** {@return bytes written so far: the offset of the next field} */
         public int size() {
             return out.size();
         }
 
-        /** The file so far. */
+        /** {@return the file so far} */
         public byte[] toByteArray() {
             return out.toByteArray();
         }
@@ -147,22 +151,26 @@ public final class CaptureFiles {
             u32(linkTypeField);
         }
 
-        /** Little-endian, microseconds, Ethernet, snaplen 65535: the usual file. */
+        /** {@return little-endian, microseconds, Ethernet, snaplen 65535: the usual file} */
         public static Pcap ethernet() {
             return new Pcap(ByteOrder.LITTLE_ENDIAN, false, 1, 65535);
         }
 
-        /** A record; {@code fraction} is micro- or nanoseconds as the file says. */
+        /** {@return A record; {@code fraction} is micro- or nanoseconds as the file says} */
         public Pcap packet(long seconds, long fraction, byte[] data, long origlen) {
             return record(seconds, fraction, data.length, origlen, data);
         }
 
-        /** A record of a whole frame. */
+        /** {@return A record of a whole frame} */
         public Pcap packet(long seconds, long fraction, byte[] data) {
             return packet(seconds, fraction, data, data.length);
         }
 
-        /** A record whose header may lie about its caplen. */
+        /**
+         * A record whose header may lie about its caplen.
+         *
+         * @return {@code this}
+         */
         public Pcap record(long seconds, long fraction, long caplen, long origlen, byte[] data) {
             u32(seconds);
             u32(fraction);
@@ -172,7 +180,7 @@ public final class CaptureFiles {
             return this;
         }
 
-        /** Whether the timestamps' fraction is in nanoseconds. */
+        /** {@return whether the timestamps' fraction is in nanoseconds} */
         public boolean nanos() {
             return nanos;
         }
@@ -185,7 +193,7 @@ public final class CaptureFiles {
             super(ByteOrder.LITTLE_ENDIAN);
         }
 
-        /** A section header block; the blocks after it are in {@code sectionOrder}. */
+        /** {@return A section header block; the blocks after it are in {@code sectionOrder}} */
         public Pcapng section(ByteOrder sectionOrder) {
             this.order = sectionOrder;
             ByteBuffer body = body(16).putInt(0x1a2b3c4d).putShort((short) 1).putShort((short) 0).putLong(-1);
@@ -217,12 +225,12 @@ public final class CaptureFiles {
             return block(1, body);
         }
 
-        /** An interface description block with no options (microsecond timestamps). */
+        /** {@return an interface description block with no options (microsecond timestamps)} */
         public Pcapng iface(int linkType) {
             return iface(linkType, 0, null, -1, null);
         }
 
-        /** An enhanced packet block; {@code units} in the interface's resolution. */
+        /** {@return an enhanced packet block; {@code units} in the interface's resolution} */
         public Pcapng epb(int interfaceId, long units, byte[] data, long origlen) {
             int padded = pad(data.length);
             ByteBuffer body = body(20 + padded).putInt(interfaceId).putInt((int) (units >>> 32)).putInt((int) units)
@@ -230,12 +238,12 @@ public final class CaptureFiles {
             return block(6, body);
         }
 
-        /** An enhanced packet block of a whole frame. */
+        /** {@return an enhanced packet block of a whole frame} */
         public Pcapng epb(int interfaceId, long units, byte[] data) {
             return epb(interfaceId, units, data, data.length);
         }
 
-        /** The obsolete packet block (type 2). */
+        /** {@return the obsolete packet block (type 2)} */
         public Pcapng pb(int interfaceId, long units, byte[] data) {
             int padded = pad(data.length);
             ByteBuffer body = body(20 + padded).putShort((short) interfaceId).putShort((short) 0)
@@ -244,13 +252,13 @@ public final class CaptureFiles {
             return block(2, body);
         }
 
-        /** A simple packet block: interface 0, no timestamp. */
+        /** {@return A simple packet block: interface 0, no timestamp} */
         public Pcapng spb(byte[] data, long origlen) {
             ByteBuffer body = body(4 + pad(data.length)).putInt((int) origlen).put(data);
             return block(3, body);
         }
 
-        /** Any other block type with {@code bodyLength} bytes of filler. */
+        /** {@return any other block type with {@code bodyLength} bytes of filler} */
         public Pcapng other(int type, int bodyLength) {
             ByteBuffer body = body(pad(bodyLength)).put(frame(bodyLength, 7));
             return block(type, body);
@@ -275,7 +283,7 @@ public final class CaptureFiles {
             opts.writeBytes(b.array());
         }
 
-        /** {@code n} rounded up to a multiple of 4, as pcapng pads block bodies and options. */
+        /** {@return {@code n} rounded up to a multiple of 4, as pcapng pads block bodies and options} */
         public static int pad(int n) {
             return (n + 3) & ~3;
         }

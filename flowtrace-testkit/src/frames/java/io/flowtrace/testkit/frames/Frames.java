@@ -18,6 +18,8 @@ import java.net.UnknownHostException;
  * {@link #ethIpv4} and {@link #ethIpv6} build a whole Ethernet frame from numbers, with a payload of zeros.
  * Checksums are left zero (the meter does not verify them). Stateless: every method may be called from any thread;
  * every call returns a new array.
+ *
+ * @since 0.1
  */
 public final class Frames {
     public static final int FIN = 0x01;
@@ -54,7 +56,7 @@ public final class Frames {
     private Frames() {
     }
 
-    /** The parts in order: byte arrays as they are, strings as hex digits (spaces ignored). */
+    /** {@return the parts in order: byte arrays as they are, strings as hex digits (spaces ignored)} */
     public static byte[] cat(Object... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Object p : parts) {
@@ -69,7 +71,7 @@ public final class Frames {
         return out.toByteArray();
     }
 
-    /** Hex digits as bytes; spaces are ignored. */
+    /** {@return hex digits as bytes; spaces are ignored} */
     public static byte[] hex(String s) {
         String h = s.replace(" ", "");
         byte[] b = new byte[h.length() / 2];
@@ -79,22 +81,22 @@ public final class Frames {
         return b;
     }
 
-    /** The low 16 bits, big-endian (network order). */
+    /** {@return the low 16 bits, big-endian (network order)} */
     public static byte[] u16(int v) {
         return new byte[] {(byte) (v >>> 8), (byte) v};
     }
 
-    /** 32 bits, big-endian. */
+    /** {@return 32 bits, big-endian} */
     public static byte[] u32(int v) {
         return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
-    /** 64 bits, big-endian. */
+    /** {@return 64 bits, big-endian} */
     public static byte[] u64(long v) {
         return cat(u32((int) (v >>> 32)), u32((int) v));
     }
 
-    /** An address literal (IPv4 or IPv6) as bytes; never a name lookup. */
+    /** {@return an address literal (IPv4 or IPv6) as bytes; never a name lookup} */
     public static byte[] addr(String ip) {
         try {
             return InetAddress.getByName(ip).getAddress();
@@ -103,32 +105,34 @@ public final class Frames {
         }
     }
 
-    /** a.b.c.d as an int. */
+    /** {@return a.b.c.d as an int} */
     public static int ip(int a, int b, int c, int d) {
         return (a << 24) | (b << 16) | (c << 8) | d;
     }
 
-    /** An Ethernet II frame from {@link #MAC_A} to {@link #MAC_B}. */
+    /** {@return an Ethernet II frame from {@link #MAC_A} to {@link #MAC_B}} */
     public static byte[] eth(int type, byte[] payload) {
         return cat(MAC_B, MAC_A, u16(type), payload);
     }
 
-    /** An Ethernet frame with one 802.1Q tag ({@code vlan} 0..4095, priority 0) before {@code type}. */
+    /** {@return an Ethernet frame with one 802.1Q tag ({@code vlan} 0..4095, priority 0) before {@code type}} */
     public static byte[] ethVlan(int vlan, int type, byte[] payload) {
         return eth(ETHERTYPE_VLAN, cat(vlanTag(vlan, type), payload));
     }
 
-    /** The 4 bytes after an 802.1Q EtherType: the tag control (priority and VLAN id) and the inner EtherType. */
+    /**
+     * {@return the 4 bytes after an 802.1Q EtherType: the tag control (priority and VLAN id) and the inner EtherType}
+     */
     public static byte[] vlanTag(int tci, int type) {
         return cat(u16(tci), u16(type));
     }
 
-    /** An IPv4 header without options (id 0x1234, don't fragment, TTL 64) and its payload. */
+    /** {@return an IPv4 header without options (id 0x1234, don't fragment, TTL 64) and its payload} */
     public static byte[] ipv4(int proto, String src, String dst, byte[] payload) {
         return ipv4(proto, addr(src), addr(dst), 0x1234, 0x4000, new byte[0], payload);
     }
 
-    /** IPv4 with identification, flags/fragment-offset word and options (a multiple of 4 bytes). */
+    /** {@return IPv4 with identification, flags/fragment-offset word and options (a multiple of 4 bytes)} */
     public static byte[] ipv4(int proto, String src, String dst, int id, int flagsOffset, byte[] options,
                               byte[] payload) {
         return ipv4(proto, addr(src), addr(dst), id, flagsOffset, options, payload);
@@ -141,7 +145,7 @@ public final class Frames {
                 new byte[] {64, (byte) proto}, "0000", src, dst, options, payload);
     }
 
-    /** An IPv6 header (hop limit 64) and its payload; {@code next} is the next header (protocol) number. */
+    /** {@return an IPv6 header (hop limit 64) and its payload; {@code next} is the next header (protocol) number} */
     public static byte[] ipv6(int next, String src, String dst, byte[] payload) {
         return ipv6(next, addr(src), addr(dst), payload);
     }
@@ -150,7 +154,9 @@ public final class Frames {
         return cat("60000000", u16(payload.length), new byte[] {(byte) next, 64}, src, dst, payload);
     }
 
-    /** An IPv6 extension header of {@code len8} 8-byte units after the first 8 (hop-by-hop, routing, options). */
+    /**
+     * {@return an IPv6 extension header of {@code len8} 8-byte units after the first 8 (hop-by-hop, routing, options)}
+     */
     public static byte[] ext6(int next, int len8) {
         byte[] h = new byte[8 + 8 * len8];
         h[0] = (byte) next;
@@ -158,43 +164,43 @@ public final class Frames {
         return h;
     }
 
-    /** An IPv6 fragment header: offset in 8-byte units, the more-fragments flag and the identification. */
+    /** {@return an IPv6 fragment header: offset in 8-byte units, the more-fragments flag and the identification} */
     public static byte[] frag6(int next, int offset8, boolean more, int id) {
         return cat(new byte[] {(byte) next, 0}, u16(offset8 << 3 | (more ? 1 : 0)), u32(id));
     }
 
-    /** A TCP header without options (sequence 1, window 65535) and its payload; flags as {@link #SYN} etc. */
+    /** {@return A TCP header without options (sequence 1, window 65535) and its payload; flags as {@link #SYN} etc} */
     public static byte[] tcp(int sp, int dp, int flags, byte[] payload) {
         return cat(u16(sp), u16(dp), "00000001 00000000", new byte[] {0x50, (byte) flags}, "ffff 0000 0000",
                 payload);
     }
 
-    /** A UDP header and its payload. */
+    /** {@return A UDP header and its payload} */
     public static byte[] udp(int sp, int dp, byte[] payload) {
         return cat(u16(sp), u16(dp), u16(8 + payload.length), "0000", payload);
     }
 
-    /** An SCTP common header (ports, zero tag and checksum), no chunks. */
+    /** {@return an SCTP common header (ports, zero tag and checksum), no chunks} */
     public static byte[] sctp(int sp, int dp) {
         return cat(u16(sp), u16(dp), "00000000 00000000");
     }
 
-    /** An 8-byte ICMP (or ICMPv6) header: type, code, and an echo identifier and sequence of 1. */
+    /** {@return an 8-byte ICMP (or ICMPv6) header: type, code, and an echo identifier and sequence of 1} */
     public static byte[] icmp(int type, int code) {
         return cat(new byte[] {(byte) type, (byte) code}, "0000 00010001");
     }
 
-    /** A typical Ethernet/IPv4/TCP frame, 10.0.0.1:40000 -> 10.0.0.2:80, SYN. */
+    /** {@return A typical Ethernet/IPv4/TCP frame, 10.0.0.1:40000 -> 10.0.0.2:80, SYN} */
     public static byte[] ethTcp() {
         return eth(0x0800, ipTcp());
     }
 
-    /** The IPv4 packet of {@link #ethTcp}, without the Ethernet header (for the raw-IP link type). */
+    /** {@return the IPv4 packet of {@link #ethTcp}, without the Ethernet header (for the raw-IP link type)} */
     public static byte[] ipTcp() {
         return ipv4(6, "10.0.0.1", "10.0.0.2", tcp(40000, 80, SYN, new byte[0]));
     }
 
-    /** An IPv6/UDP packet, [2001:db8::1]:5353 -> [2001:db8::2]:53, 2 bytes of payload, no link header. */
+    /** {@return an IPv6/UDP packet, [2001:db8::1]:5353 -> [2001:db8::2]:53, 2 bytes of payload, no link header} */
     public static byte[] ip6Udp() {
         return ipv6(17, "2001:db8::1", "2001:db8::2", udp(5353, 53, hex("abcd")));
     }
@@ -208,7 +214,7 @@ public final class Frames {
                 transport(protocol, srcPort, dstPort, flags, payload)));
     }
 
-    /** An Ethernet/IPv6 frame, addresses as (hi, lo); otherwise as {@link #ethIpv4}. */
+    /** {@return an Ethernet/IPv6 frame, addresses as (hi, lo); otherwise as {@link #ethIpv4}} */
     public static byte[] ethIpv6(long srcHi, long srcLo, long dstHi, long dstLo, int protocol, int srcPort,
                                  int dstPort, int flags, int payload) {
         return eth(0x86dd, ipv6(protocol, cat(u64(srcHi), u64(srcLo)), cat(u64(dstHi), u64(dstLo)),

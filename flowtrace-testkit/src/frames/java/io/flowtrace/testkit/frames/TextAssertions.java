@@ -6,6 +6,8 @@ import java.util.List;
 /**
  * Assertions on text, such as an error message that must name every problem it was given. JDK only, like the rest
  * of this package, so that flowtrace-core's tests can use it too.
+ *
+ * @since 0.1
  */
 public final class TextAssertions {
     private TextAssertions() {

@@ -43,6 +43,8 @@ import java.util.SplittableRandom;
  * {@link #source()} hands the same packets to a pipeline without a file.
  *
  * Immutable once built; {@link #write} may be called from any thread.
+ *
+ * @since 0.1
  */
 public final class SyntheticCapture {
     /** Appended to the capture's file name for the ground truth file. */
@@ -100,12 +102,19 @@ public final class SyntheticCapture {
         return new Builder();
     }
 
-    /** The ground truth file written beside {@code pcap}. */
+    /** {@return the ground truth file written beside {@code pcap}} */
     public static Path truthPath(Path pcap) {
         return pcap.resolveSibling(pcap.getFileName() + TRUTH_SUFFIX);
     }
 
-    /** What {@link #write} produced. */
+    /**
+     * What {@link #write} produced.
+     *
+     * @param packets packets written
+     * @param conversations conversations in the traffic
+     * @param wireBytes wire bytes of all packets
+     * @param fileBytes size of the capture file
+     */
     public record Summary(long packets, int conversations, long wireBytes, long fileBytes) {
     }
 
@@ -584,7 +593,12 @@ public final class SyntheticCapture {
         private Builder() {
         }
 
-        /** Packets in the file (default 100000); ignored in flood mode. */
+        /**
+         * Packets in the file (default 100000); ignored in flood mode.
+         *
+         * @param n packets in the file (default 100000); ignored in flood mode
+         * @return this builder
+         */
         public Builder packets(long n) {
             if (n < 1 || n > Integer.MAX_VALUE - 16) {
                 throw new IllegalArgumentException("packets: " + n + " (expected: 1.." + (Integer.MAX_VALUE - 16) + ")");
@@ -593,7 +607,12 @@ public final class SyntheticCapture {
             return this;
         }
 
-        /** Conversations (distinct 5-tuples) in the file (default 10000). */
+        /**
+         * Conversations (distinct 5-tuples) in the file (default 10000).
+         *
+         * @param n conversations (distinct 5-tuples) in the file (default 10000)
+         * @return this builder
+         */
         public Builder conversations(int n) {
             if (n < 1 || n > (1 << 26)) {
                 throw new IllegalArgumentException("conversations: " + n + " (expected: 1.." + (1 << 26) + ")");
@@ -602,7 +621,12 @@ public final class SyntheticCapture {
             return this;
         }
 
-        /** Zipf exponent of conversation sizes: 0 spreads packets evenly, 1.0 (default) is heavy-tailed. */
+        /**
+         * Zipf exponent of conversation sizes: 0 spreads packets evenly, 1.0 (default) is heavy-tailed.
+         *
+         * @param s zipf exponent of conversation sizes: 0 spreads packets evenly, 1.0 (default) is heavy-tailed
+         * @return this builder
+         */
         public Builder zipf(double s) {
             if (!(s >= 0 && s <= 4)) {
                 throw new IllegalArgumentException("zipf: " + s + " (expected: 0..4)");
@@ -611,13 +635,23 @@ public final class SyntheticCapture {
             return this;
         }
 
-        /** Share of conversations over IPv6 (default 0.2). */
+        /**
+         * Share of conversations over IPv6 (default 0.2).
+         *
+         * @param share share of conversations over IPv6 (default 0.2)
+         * @return this builder
+         */
         public Builder ipv6Share(double share) {
             ipv6Share = share("ipv6Share", share);
             return this;
         }
 
-        /** Share of conversations over UDP (default 0.2); the others are TCP. */
+        /**
+         * Share of conversations over UDP (default 0.2); the others are TCP.
+         *
+         * @param share share of conversations over UDP (default 0.2); the others are TCP
+         * @return this builder
+         */
         public Builder udpShare(double share) {
             udpShare = share("udpShare", share);
             return this;
@@ -676,13 +710,23 @@ public final class SyntheticCapture {
             return this;
         }
 
-        /** Timestamp of the first packet, epoch nanoseconds (kept to microseconds in the file). */
+        /**
+         * Timestamp of the first packet, epoch nanoseconds (kept to microseconds in the file).
+         *
+         * @param epochNanos timestamp of the first packet, epoch nanoseconds (kept to microseconds in the file)
+         * @return this builder
+         */
         public Builder start(long epochNanos) {
             startNanos = epochNanos;
             return this;
         }
 
-        /** Time between consecutive packets (default 1 µs; at least 1 µs). */
+        /**
+         * Time between consecutive packets (default 1 µs; at least 1 µs).
+         *
+         * @param d time between consecutive packets (default 1 µs; at least 1 µs)
+         * @return this builder
+         */
         public Builder spacing(java.time.Duration d) {
             long n = d.toNanos();
             if (n < 1000 || n % 1000 != 0) {
@@ -692,7 +736,12 @@ public final class SyntheticCapture {
             return this;
         }
 
-        /** Whether to write the ground truth file (default true). */
+        /**
+         * Whether to write the ground truth file (default true).
+         *
+         * @param on whether to write the ground truth file (default true)
+         * @return this builder
+         */
         public Builder truth(boolean on) {
             truth = on;
             return this;
