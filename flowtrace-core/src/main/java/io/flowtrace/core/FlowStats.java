@@ -81,9 +81,10 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
      * @param failed      items the sink threw on (after its own retries)
      * @param dropped     items dropped because the queue was full (drop policy) or the sink had stopped
      * @param undelivered items still queued when the shutdown time limit ran out
+     * @param queued      items waiting in the sink's queue now (its depth; 0 once the run has ended)
      * @param own         the sink's own counters (e.g. {@code retried})
      */
-    public record SinkStats(long delivered, long retried, long failed, long dropped, long undelivered,
+    public record SinkStats(long delivered, long retried, long failed, long dropped, long undelivered, long queued,
                             Map<String, Long> own) {
     }
 }

@@ -2,6 +2,7 @@ package io.flowtrace.examples;
 
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.examples.config.RunConfig;
+import io.flowtrace.examples.metrics.Monitor;
 import io.flowtrace.sinks.file.StdoutSinkProvider;
 
 import java.io.FileDescriptor;
@@ -44,15 +45,17 @@ final class FlowsCommand implements Command {
     @Override
     public List<Options> options() {
         return List.of(Meter.FLOW, Meter.OUTPUT, new Options("report", List.of(CommandSettings.TOP_TALKERS,
-                CommandSettings.NO_PROGRESS, CommandSettings.QUIET)));
+                CommandSettings.NO_PROGRESS, CommandSettings.QUIET)), new Options("watching", CommandSettings.WATCH));
     }
 
     @Override
     public int run(CommandLine a, PrintStream out, PrintStream err) throws Exception {
         Path capture = Meter.capture(a);
         Integer topN = a.value(CommandSettings.TOP_TALKERS);
-        RunConfig file = Meter.config(a, env, "flows", Set.of(), Set.of(RunConfig.FLOW, RunConfig.SINKS,
-                RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
+        RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(CommandSettings.WATCH),
+                Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
+        // the AGENT_ variables are the agent's: flows takes these from its flags and file only
+        Resolved watch = Resolved.of(CommandSettings.WATCH, a, name -> null, file);
 
         FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));
         boolean sink = Meter.apply(a, file, b);
@@ -68,7 +71,8 @@ final class FlowsCommand implements Command {
         Progress progress = !a.has(CommandSettings.NO_PROGRESS) && Progress.stderrIsTerminal()
                 ? Progress.start(meter, isGzip(capture) ? -1 : Files.size(capture), err) : null;
         Meter.Outcome outcome;
-        try {
+        // the end of the file is the end of a run, not a stopped capture
+        try (Monitor monitor = Meter.watch(meter, "flows", watch, () -> false, a.has(CommandSettings.QUIET), err)) {
             outcome = Meter.Outcome.of(meter);
         } finally {
             if (progress != null) {

@@ -75,6 +75,7 @@ public final class Pipeline {
     private volatile long startedNanos;
     private volatile long elapsedNanos = -1;
     private volatile long finalFlushNanos;
+    private volatile boolean sourceRunning;
 
     public Pipeline(Settings settings, PacketSource source) {
         this.settings = settings;
@@ -113,6 +114,7 @@ public final class Pipeline {
      */
     public FlowStats run() {
         startedNanos = System.nanoTime();
+        sourceRunning = true;
         sinks.start();
         for (BatchLane lane : lanes) {
             lane.start();
@@ -145,6 +147,7 @@ public final class Pipeline {
             heartbeat.stop();
         }
         long sourceEnded = System.nanoTime();
+        sourceRunning = false;
         try {
             if (!abort.aborted()) {
                 dispatcher.finish(reason);
@@ -321,6 +324,11 @@ public final class Pipeline {
     /** The last snapshot of every aggregator task. */
     public List<Snapshot> latestSnapshots() {
         return snapshots.latest();
+    }
+
+    /** Whether the source is being read: from the start of {@link #run()} until the source ends, fails or stops. */
+    public boolean sourceRunning() {
+        return sourceRunning;
     }
 
     /** Counters so far; exact once {@link #run()} has returned. */
