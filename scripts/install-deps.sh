@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian packages and only when missing, what building and testing flowtrace needs:
 # a JDK 17+, Maven, libpcap (live capture), nats-server (NATS sink tests), iproute2 (network namespaces),
-# tcpdump and tcpreplay (live capture tests and measurements). Run as root.
+# tcpdump and tcpreplay (live capture tests and measurements), promtool from prometheus (the /metrics test).
+# Run as root.
 set -euo pipefail
 
 need=()
@@ -20,6 +21,7 @@ if [ "${1:-}" = "--test" ]; then
   have_cmd ip || need+=(iproute2)
   have_cmd tcpdump || need+=(tcpdump)
   have_cmd tcpreplay || need+=(tcpreplay)
+  have_cmd promtool || need+=(prometheus)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
