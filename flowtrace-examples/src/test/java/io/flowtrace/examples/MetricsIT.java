@@ -144,8 +144,11 @@ class MetricsIT {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
         }
-        ChildProcess flows = start("flows", capture.toString(), "--metrics-listen", "127.0.0.1:0",
-                "--stats-interval", "1s", "--no-progress", "--sink", "http:url=http://127.0.0.1:" + closed
+        // the watch settings from a config file this time: its snake_case keys
+        Path config = dir.resolve("watch.yaml");
+        Files.writeString(config, "metrics_listen: 127.0.0.1:0\nstats_interval: 1s\nmax_drop_rate: 0.05\n");
+        ChildProcess flows = start("flows", capture.toString(), "--config", config.toString(), "--no-progress",
+                "--sink", "http:url=http://127.0.0.1:" + closed
                         + "/ingest,format=single,retry-budget=200ms,backoff=50ms,backoff-max=50ms");
         int port = port(flows);
         Response r = null;
@@ -164,11 +167,65 @@ class MetricsIT {
         assertEquals(0.0, m.get("flowtrace_healthy"));
     }
 
+    @Test
+    @DisplayName("the agent on lo, watched through AGENT_METRICS_LISTEN: the datagrams sent, the kernel's drop "
+            + "counters, capturing and healthy; SIGTERM exits 0 and closes the port")
+    void agentMetricsCountTheDatagramsSentOnLoopback() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("CapEff:")) {
+                long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                if ((caps & (1L << 12 | 1L << 13)) != (1L << 12 | 1L << 13)) {
+                    fail("the agent metrics test captures on lo: it needs root, or CAP_NET_RAW and CAP_NET_ADMIN");
+                }
+            }
+        }
+        TinyHttpServer ingest = new TinyHttpServer("");
+        cleanup.add(ingest);
+        try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket sender = new java.net.DatagramSocket()) {
+            ChildProcess agent = start(Map.of("AGENT_INTERFACE", "lo",
+                    "AGENT_BPF_FILTER", "udp port " + receiver.getLocalPort(),
+                    "AGENT_ENDPOINT_URL", "http://127.0.0.1:" + ingest.port() + "/ingest",
+                    "AGENT_METRICS_LISTEN", "127.0.0.1:0", "AGENT_STATS_INTERVAL", "1s"), "agent");
+            int port = port(agent);
+            agent.awaitErr("flowtrace agent: capturing on lo");
+            int sent = 50;
+            for (int i = 0; i < sent; i++) {
+                sender.send(new java.net.DatagramPacket(new byte[100], 100, receiver.getLocalSocketAddress()));
+            }
+            // the source counts a packet when it reads it, a worker's flow table a little later
+            Map<String, Double> m = awaitMetrics(port, s -> s.getOrDefault("flowtrace_packets_read_total", 0.0)
+                    >= sent && s.getOrDefault("flowtrace_flows_active", 0.0) > 0);
+            assertEquals(sent, m.get("flowtrace_packets_read_total"), "the filter passes only the datagrams sent");
+            assertEquals(sent, m.get("flowtrace_packets_decoded_total"));
+            assertEquals(1.0, m.get("flowtrace_flows_active"));
+            assertEquals(1.0, m.get("flowtrace_capturing"));
+            assertEquals(0.0, m.get("flowtrace_capture_kernel_dropped_packets_total"));
+            assertEquals(0.0, m.get("flowtrace_capture_interface_dropped_packets_total"));
+            assertEquals(0.0, m.get("flowtrace_sink_queued_items{sink=\"http\"}"));
+            promtoolAccepts(get(port, "/metrics").body());
+            assertEquals(new Response(200, "ok\n"), get(port, "/healthz"));
+
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(agent.process.pid())).start()
+                    .waitFor());
+            assertTrue(agent.awaitExit(60), agent.err());
+            assertEquals(0, agent.process.exitValue(), agent.err());
+            assertEquals(1, ingest.bodies().size(), "the one flow, flushed at SIGTERM: " + ingest.bodies());
+            assertThrows(ConnectException.class, () -> get(port, "/metrics"), "the metrics port is closed at exit");
+        }
+    }
+
     private ChildProcess start(String... args) throws IOException {
+        return start(Map.of(), args);
+    }
+
+    private ChildProcess start(Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", Jar.jar().toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         p.getOutputStream().close();
         cleanup.add(() -> {
             if (p.isAlive()) {
