@@ -22,6 +22,7 @@ import java.util.Map;
  * @param sourceCounters     the source's own counters (e.g. kernel drops)
  * @param aggregatorFailures calls into aggregators that threw on a worker ({@code onPacket}, {@code onFlow},
  *                           {@code copy})
+ * @param aggregatorFailuresByTask those failures by the aggregator's task name (every task, 0 when none)
  * @param snapshotFailures   merges or snapshots of aggregator state that threw (that window's snapshot is lost)
  * @param elapsed            time since the pipeline started
  * @param finalFlush         of that, the time from the end of the source to the last delivery: every open flow
@@ -30,7 +31,7 @@ import java.util.Map;
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
-                        long snapshotFailures, Duration elapsed, Duration finalFlush) {
+                        Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed, Duration finalFlush) {
 
     public FlowStats {
         malformed = Map.copyOf(malformed);
@@ -39,6 +40,8 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
         endReasons = java.util.Collections.unmodifiableMap(reasons);
         sinks = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sinks));
         sourceCounters = Map.copyOf(sourceCounters);
+        aggregatorFailuresByTask = java.util.Collections.unmodifiableMap(
+                new java.util.LinkedHashMap<>(aggregatorFailuresByTask));
     }
 
     /**

@@ -76,6 +76,7 @@ public final class Pipeline {
     private volatile long elapsedNanos = -1;
     private volatile long finalFlushNanos;
     private volatile boolean sourceRunning;
+    private final String[] tasks; // the aggregators' task names, by index
 
     public Pipeline(Settings settings, PacketSource source) {
         this.settings = settings;
@@ -96,6 +97,10 @@ public final class Pipeline {
         this.snapshots = new SnapshotCollector(n, sinks);
         this.live = source.isLive();
         Aggregator[] protos = settings.aggregators().toArray(new Aggregator[0]);
+        this.tasks = new String[protos.length];
+        for (int i = 0; i < protos.length; i++) {
+            tasks[i] = protos[i].task();
+        }
         int perWorker = (int) Math.min(SingleWriterFlowTable.MAX_CAPACITY, (o.maxFlows() + (long) n - 1) / n);
         int initial = Math.max(16, settings.initialCapacity() / n);
         this.workers = new Worker[n];
@@ -339,7 +344,7 @@ public final class Pipeline {
         }
         long started = startedNanos;
         long el = elapsedNanos >= 0 ? elapsedNanos : (started == 0 ? 0 : System.nanoTime() - started);
-        return PipelineStats.of(dispatcher.counters().withOwn(safeCounters(source)), sum, sinks.stats(),
+        return PipelineStats.of(dispatcher.counters().withOwn(safeCounters(source)), sum, tasks, sinks.stats(),
                 snapshots.failures(), Duration.ofNanos(el), Duration.ofNanos(elapsedNanos >= 0 ? finalFlushNanos : 0));
     }
 

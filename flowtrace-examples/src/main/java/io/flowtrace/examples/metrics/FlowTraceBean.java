@@ -100,6 +100,11 @@ final class FlowTraceBean implements FlowTraceMXBean {
     }
 
     @Override
+    public Map<String, Long> getAggregatorFailuresByTask() {
+        return new LinkedHashMap<>(monitor.stats().aggregatorFailuresByTask());
+    }
+
+    @Override
     public long getSnapshotFailures() {
         return monitor.stats().snapshotFailures();
     }

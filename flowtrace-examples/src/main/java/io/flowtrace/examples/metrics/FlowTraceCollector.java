@@ -69,8 +69,10 @@ final class FlowTraceCollector implements MultiCollector {
         s.sinks().forEach((name, st) -> queued.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
                 .labels(Labels.of("sink", name)).value(st.queued()).build()));
         out.add(queued.build());
-        out.add(counter("flowtrace_aggregator_failures",
-                "Calls into aggregators that threw on a worker (onPacket, onFlow, copy).", s.aggregatorFailures()));
+        CounterSnapshot.Builder aggregators = CounterSnapshot.builder().name("flowtrace_aggregator_failures")
+                .help("Calls into aggregators that threw on a worker (onPacket, onFlow, copy), by task.");
+        s.aggregatorFailuresByTask().forEach((task, n) -> aggregators.dataPoint(point("task", task, n)));
+        out.add(aggregators.build());
         out.add(counter("flowtrace_aggregator_snapshot_failures",
                 "Merges or snapshots of aggregator state that threw.", s.snapshotFailures()));
         out.add(gauge("flowtrace_capturing", "1 while the capture source is being read, else 0.",

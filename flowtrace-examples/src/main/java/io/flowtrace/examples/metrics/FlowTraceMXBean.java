@@ -56,6 +56,9 @@ public interface FlowTraceMXBean {
     /** Calls into aggregators that threw. */
     long getAggregatorFailures();
 
+    /** Calls into aggregators that threw, by task. */
+    Map<String, Long> getAggregatorFailuresByTask();
+
     /** Aggregator snapshots or merges that threw. */
     long getSnapshotFailures();
 
