@@ -71,8 +71,11 @@ final class FlowsCommand implements Command {
         Progress progress = !a.has(CommandSettings.NO_PROGRESS) && Progress.stderrIsTerminal()
                 ? Progress.start(meter, isGzip(capture) ? -1 : Files.size(capture), err) : null;
         Meter.Outcome outcome;
-        // the end of the file is the end of a run, not a stopped capture
-        try (Monitor monitor = Meter.watch(meter, "flows", watch, () -> false, a.has(CommandSettings.QUIET), err)) {
+        // the end of the file is the end of a run, not a stopped capture; an unwatched run spends no start-up on JMX
+        boolean watched = !watch.isDefault(CommandSettings.METRICS_LISTEN)
+                || !watch.isDefault(CommandSettings.STATS_INTERVAL);
+        try (Monitor monitor = watched ? Meter.watch(meter, "flows", watch, () -> false,
+                a.has(CommandSettings.QUIET), err) : null) {
             outcome = Meter.Outcome.of(meter);
         } finally {
             if (progress != null) {
