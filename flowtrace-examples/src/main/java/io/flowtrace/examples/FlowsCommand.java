@@ -54,8 +54,8 @@ final class FlowsCommand implements Command {
         Integer topN = a.value(CommandSettings.TOP_TALKERS);
         RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(CommandSettings.WATCH),
                 Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
-        // the AGENT_ variables are the agent's: flows takes these from its flags and file only
-        Resolved watch = Resolved.of(CommandSettings.WATCH, a, name -> null, file);
+        // as the agent: flag, then AGENT_ variable, then file (the usage text names the variables for both)
+        Resolved watch = Resolved.of(CommandSettings.WATCH, a, env, file);
 
         FlowTrace.Builder b = FlowTrace.builder().source("pcap-file", Map.of("path", capture.toString()));
         boolean sink = Meter.apply(a, file, b);
