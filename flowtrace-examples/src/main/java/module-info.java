@@ -8,10 +8,17 @@ module io.flowtrace.examples {
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
     requires org.slf4j;
+    requires io.prometheus.metrics.core;
+    requires io.prometheus.metrics.model;
+    requires io.prometheus.metrics.exporter.httpserver;
+    requires io.prometheus.metrics.instrumentation.jvm;
+    requires jdk.httpserver;
+    requires java.management;
     requires jdk.unsupported; // sun.misc.Signal: the agent exits 0 after flushing on SIGTERM/SIGINT
 
     exports io.flowtrace.examples;
     exports io.flowtrace.examples.plugin;
+    exports io.flowtrace.examples.metrics to java.management; // the MXBean interface is read reflectively
 
     provides io.flowtrace.core.spi.AggregatorProvider with io.flowtrace.examples.plugin.ProtocolMixAggregatorProvider;
 }

@@ -22,6 +22,7 @@ import java.util.Map;
  * @param sourceCounters     the source's own counters (e.g. kernel drops)
  * @param aggregatorFailures calls into aggregators that threw on a worker ({@code onPacket}, {@code onFlow},
  *                           {@code copy})
+ * @param aggregatorFailuresByTask those failures by the aggregator's task name (every task, 0 when none)
  * @param snapshotFailures   merges or snapshots of aggregator state that threw (that window's snapshot is lost)
  * @param elapsed            time since the pipeline started
  * @param finalFlush         of that, the time from the end of the source to the last delivery: every open flow
@@ -31,7 +32,7 @@ import java.util.Map;
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
-                        long snapshotFailures, Duration elapsed, Duration finalFlush) {
+                        Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed, Duration finalFlush) {
 
     /**
      * Checks the components.
@@ -63,6 +64,8 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
         endReasons = java.util.Collections.unmodifiableMap(reasons);
         sinks = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sinks));
         sourceCounters = Map.copyOf(sourceCounters);
+        aggregatorFailuresByTask = java.util.Collections.unmodifiableMap(
+                new java.util.LinkedHashMap<>(aggregatorFailuresByTask));
     }
 
     /**
@@ -107,9 +110,10 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
      * @param failed      items the sink threw on (after its own retries)
      * @param dropped     items dropped because the queue was full (drop policy) or the sink had stopped
      * @param undelivered items still queued when the shutdown time limit ran out
+     * @param queued      items waiting in the sink's queue now (its depth; 0 once the run has ended)
      * @param own         the sink's own counters (e.g. {@code retried})
      */
-    public record SinkStats(long delivered, long retried, long failed, long dropped, long undelivered,
+    public record SinkStats(long delivered, long retried, long failed, long dropped, long undelivered, long queued,
                             Map<String, Long> own) {
     }
 }

@@ -140,6 +140,14 @@ public final class FlowTrace implements AutoCloseable {
         return result;
     }
 
+    /**
+     * {@return whether the source is being read now}: false before {@link #run()} or {@link #start()}, and from the
+     * moment the source ends, fails or is stopped (while open flows are flushed, and after). Any thread.
+     */
+    public boolean capturing() {
+        return pipeline.sourceRunning();
+    }
+
     /** {@return counters so far} */
     public FlowStats stats() {
         FlowStats r = result;

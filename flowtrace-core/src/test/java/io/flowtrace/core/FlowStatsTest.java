@@ -23,6 +23,7 @@ class FlowStatsTest {
             }
         }
         @Override public Aggregator newEmpty() { return new HalfBroken(); }
+        @Override public String task() { return "half-broken"; }
     }
 
     @Test
@@ -35,9 +36,20 @@ class FlowStatsTest {
         // each worker's aggregator throws on its own even-numbered packets: between half the packets, less one per worker
         assertTrue(s.aggregatorFailures() <= s.packetsDecoded() / 2 && s.aggregatorFailures() >= s.packetsDecoded() / 2 - 3,
                 s.aggregatorFailures() + " of " + s.packetsDecoded());
+        assertEquals(java.util.Map.of("half-broken", s.aggregatorFailures()), s.aggregatorFailuresByTask());
         assertEquals(out.size(), s.events());
         assertEquals(out.size(), s.endReasons().values().stream().mapToLong(Long::longValue).sum());
         assertEquals(out.size(), s.flowsCreated());
         assertEquals(0, s.flowsActive());
+    }
+
+    @Test
+    void failuresAreCountedByTheTaskThatThrew() {
+        FlowStats s = FlowTrace.builder().source(randomTraffic(6, 5_000)).workers(2).aggregator(new HalfBroken())
+                .aggregator(new FlowTraceTest.PacketCounter()).onEvent(e -> { }).build().run();
+        assertTrue(s.aggregatorFailures() > 0);
+        assertEquals(List.of("half-broken", "count"), new ArrayList<>(s.aggregatorFailuresByTask().keySet()));
+        assertEquals(s.aggregatorFailures(), s.aggregatorFailuresByTask().get("half-broken"));
+        assertEquals(0L, s.aggregatorFailuresByTask().get("count"));
     }
 }

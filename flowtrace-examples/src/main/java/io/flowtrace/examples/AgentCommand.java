@@ -5,6 +5,7 @@ import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.Durations;
 import io.flowtrace.core.settings.Setting;
 import io.flowtrace.examples.config.RunConfig;
+import io.flowtrace.examples.metrics.Monitor;
 import io.flowtrace.sinks.internal.Redact;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -68,9 +69,11 @@ final class AgentCommand implements Command {
     @Override
     public List<Options> options() {
         List<Setting<?>> own = new ArrayList<>(CommandSettings.AGENT);
+        own.removeAll(CommandSettings.WATCH);
         own.add(CommandSettings.QUIET);
         own.add(CommandSettings.LOG_LEVEL);
-        return List.of(new Options("sensor settings", own), Meter.FLOW, Meter.OUTPUT);
+        return List.of(new Options("sensor settings", own), new Options("watching", CommandSettings.WATCH),
+                Meter.FLOW, Meter.OUTPUT);
     }
 
     @Override
@@ -164,7 +167,10 @@ final class AgentCommand implements Command {
                     + (!sinkNamed || endpointGiven ? Redact.url(endpoint) : "the sinks named")
                     + (user == null ? "" : "; running as user " + user + " with no capabilities"));
         }
-        FlowStats stats = meter.run();
+        FlowStats stats;
+        try (Monitor monitor = Meter.watch(meter, "agent", values, () -> signals.get() == 0, quiet, err)) {
+            stats = meter.run();
+        }
         out.flush();
         if (!quiet) {
             RunReport.printSummary(stats, err);

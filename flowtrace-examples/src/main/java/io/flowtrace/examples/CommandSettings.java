@@ -44,8 +44,22 @@ final class CommandSettings {
             .help("the events' JSON: flowtrace (every field), or sensor: the Go sensor's fourteen fields exactly "
                     + "(ports as strings, TCP and UDP only); for the built-in sinks that set no event-format")
             .build();
+    static final Setting<String> METRICS_LISTEN = Setting.of("metrics-listen", new ListenAddress()).defaultValue("")
+            .defaultText("off").env("AGENT_METRICS_LISTEN")
+            .help("serve /metrics (Prometheus text format) and /healthz on HOST:PORT (:PORT for every interface)")
+            .build();
+    static final Setting<Duration> STATS_INTERVAL = Setting.of("stats-interval", ValueType.duration())
+            .defaultValue(Duration.ZERO).defaultText("0, off").env("AGENT_STATS_INTERVAL")
+            .help("print a line of counters on stderr this often; also the window /healthz judges (10s when 0)")
+            .build();
+    static final Setting<Double> MAX_DROP_RATE = Setting.of("max-drop-rate", new Fraction()).defaultValue(0.01)
+            .env("AGENT_MAX_DROP_RATE")
+            .help("/healthz is unhealthy when the kernel and interface drop more than this fraction of packets")
+            .build();
+    /** Watching a run: {@code /metrics}, {@code /healthz}, the stats line. */
+    static final List<Setting<?>> WATCH = List.of(METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE);
     static final List<Setting<?>> AGENT = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, ENDPOINT_URL,
-            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, EVENT_FORMAT, USER);
+            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, EVENT_FORMAT, USER, METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE);
 
     static final Setting<String> CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
             .help("a YAML file: flowtrace's (flow:, sinks:, aggregators:, ...) or the analysis engine's "
@@ -96,6 +110,52 @@ final class CommandSettings {
             BPF_FILTER, QUIET, LOG_LEVEL);
 
     private CommandSettings() {
+    }
+
+    /** {@code HOST:PORT}, {@code [V6]:PORT} or {@code :PORT}; empty for off. */
+    private static final class ListenAddress extends ValueType<String> {
+        ListenAddress() {
+            super(String.class, "HOST:PORT", "HOST:PORT, e.g. 127.0.0.1:9464", List.of());
+        }
+
+        @Override
+        protected String read(String text) {
+            if (!text.isBlank()) {
+                io.flowtrace.examples.metrics.Monitor.parseListen(text);
+            }
+            return text.trim();
+        }
+
+        @Override
+        protected String write(String value) {
+            return value;
+        }
+    }
+
+    /** A fraction from 0 to 1. */
+    private static final class Fraction extends ValueType<Double> {
+        Fraction() {
+            super(double.class, "F", "a fraction 0..1, e.g. 0.01", List.of());
+        }
+
+        @Override
+        protected Double read(String text) {
+            double d;
+            try {
+                d = Double.parseDouble(text.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(text.trim() + " (expected: a fraction 0..1, e.g. 0.01)");
+            }
+            if (!(d >= 0 && d <= 1)) {
+                throw new IllegalArgumentException(text.trim() + " (expected: 0..1)");
+            }
+            return d;
+        }
+
+        @Override
+        protected String write(Double value) {
+            return String.valueOf(value);
+        }
     }
 
     /** The YAML keys of {@code settings} that a file may hold. */

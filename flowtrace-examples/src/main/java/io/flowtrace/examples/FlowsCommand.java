@@ -2,6 +2,7 @@ package io.flowtrace.examples;
 
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.examples.config.RunConfig;
+import io.flowtrace.examples.metrics.Monitor;
 import io.flowtrace.sinks.file.StdoutSinkProvider;
 
 import java.io.FileDescriptor;
@@ -52,18 +53,23 @@ final class FlowsCommand implements Command {
         output.addAll(CommandSettings.OUTPUT);
         output.add(CommandSettings.EVENT_FORMAT);
         return List.of(Meter.FLOW, new Options("output", output), new Options("report", List.of(CommandSettings.TOP_TALKERS,
-                CommandSettings.NO_PROGRESS, CommandSettings.QUIET, CommandSettings.LOG_LEVEL)));
+                CommandSettings.NO_PROGRESS, CommandSettings.QUIET, CommandSettings.LOG_LEVEL)),
+                new Options("watching", CommandSettings.WATCH));
     }
 
     @Override
     public int run(CommandLine a, PrintStream out, PrintStream err) throws Exception {
         List<String> captures = Meter.captures(a);
         Integer topN = a.value(CommandSettings.TOP_TALKERS);
-        RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(List.of(CommandSettings.EVENT_FORMAT)),
+        List<Setting<?>> fileKeys = new ArrayList<>(CommandSettings.WATCH);
+        fileKeys.add(CommandSettings.EVENT_FORMAT);
+        RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(fileKeys),
                 Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
         // the agent's variable is not read here: a capture file's run does not change with the agent's environment
         String eventFormat = Resolved.of(List.of(CommandSettings.EVENT_FORMAT), a, name -> null, file)
                 .get(CommandSettings.EVENT_FORMAT);
+        // as the agent: flag, then AGENT_ variable, then file (the usage text names the variables for both)
+        Resolved watch = Resolved.of(CommandSettings.WATCH, a, env, file);
 
         FlowTrace.Builder b = FlowTrace.builder();
         Meter.source(captures, a, b);
@@ -81,7 +87,11 @@ final class FlowsCommand implements Command {
         Progress progress = !a.has(CommandSettings.NO_PROGRESS) && Progress.stderrIsTerminal()
                 ? Progress.start(meter, Meter.totalSize(captures), err) : null;
         Meter.Outcome outcome;
-        try {
+        // the end of the file is the end of a run, not a stopped capture; an unwatched run spends no start-up on JMX
+        boolean watched = !watch.isDefault(CommandSettings.METRICS_LISTEN)
+                || !watch.isDefault(CommandSettings.STATS_INTERVAL);
+        try (Monitor monitor = watched ? Meter.watch(meter, "flows", watch, () -> false,
+                a.has(CommandSettings.QUIET), err) : null) {
             outcome = Meter.Outcome.of(meter);
         } finally {
             if (progress != null) {

@@ -10,6 +10,7 @@ import io.flowtrace.core.settings.Setting;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.examples.config.ConfigFile;
 import io.flowtrace.examples.config.RunConfig;
+import io.flowtrace.examples.metrics.Monitor;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -214,6 +215,40 @@ final class Meter {
 
     private static <T> void apply(Setting<T> s, String origin, String text, FlowTrace.Builder b) {
         s.applyTo(b, CommandLine.parse(s, origin, text));
+    }
+
+    /**
+     * Starts watching {@code meter} as {@code values} of {@link CommandSettings#WATCH} say; when it serves
+     * {@code /metrics}, says where on {@code err} (unless quiet).
+     *
+     * @throws UsageException when the metrics address cannot be listened on
+     */
+    static Monitor watch(FlowTrace meter, String command, Resolved values, java.util.function.BooleanSupplier
+            shouldCapture, boolean quiet, PrintStream err) {
+        String listen = values.get(CommandSettings.METRICS_LISTEN);
+        java.net.InetSocketAddress at = listen.isEmpty() ? null : Monitor.parseListen(listen);
+        Monitor m;
+        try {
+            m = Monitor.start(meter, command, at, values.get(CommandSettings.STATS_INTERVAL),
+                    values.get(CommandSettings.MAX_DROP_RATE), shouldCapture, err);
+        } catch (java.io.IOException e) {
+            meter.close();
+            throw new UsageException(values.origin(CommandSettings.METRICS_LISTEN) + ": cannot listen on " + listen
+                    + ": " + e.getMessage());
+        }
+        if (m.port() >= 0 && !quiet) {
+            err.println("flowtrace " + command + ": metrics on http://" + hostForUrl(at) + ":" + m.port()
+                    + "/metrics, health on /healthz");
+        }
+        return m;
+    }
+
+    private static String hostForUrl(java.net.InetSocketAddress at) {
+        String h = at.getHostString();
+        if (at.getAddress() != null && at.getAddress().isAnyLocalAddress()) {
+            return "0.0.0.0";
+        }
+        return h.contains(":") ? "[" + h + "]" : h;
     }
 
     static Map<String, String> pairs(String what, String text) {

@@ -75,6 +75,8 @@ public final class Pipeline {
     private volatile long startedNanos;
     private volatile long elapsedNanos = -1;
     private volatile long finalFlushNanos;
+    private volatile boolean sourceRunning;
+    private final String[] tasks; // the aggregators' task names, by index
 
     public Pipeline(Settings settings, PacketSource source) {
         this.settings = settings;
@@ -95,6 +97,10 @@ public final class Pipeline {
         this.snapshots = new SnapshotCollector(n, sinks);
         this.live = source.isLive();
         Aggregator[] protos = settings.aggregators().toArray(new Aggregator[0]);
+        this.tasks = new String[protos.length];
+        for (int i = 0; i < protos.length; i++) {
+            tasks[i] = protos[i].task();
+        }
         int perWorker = (int) Math.min(SingleWriterFlowTable.MAX_CAPACITY, (o.maxFlows() + (long) n - 1) / n);
         int initial = Math.max(16, settings.initialCapacity() / n);
         this.workers = new Worker[n];
@@ -113,6 +119,7 @@ public final class Pipeline {
      */
     public FlowStats run() {
         startedNanos = System.nanoTime();
+        sourceRunning = true;
         sinks.start();
         for (BatchLane lane : lanes) {
             lane.start();
@@ -145,6 +152,7 @@ public final class Pipeline {
             heartbeat.stop();
         }
         long sourceEnded = System.nanoTime();
+        sourceRunning = false;
         try {
             if (!abort.aborted()) {
                 dispatcher.finish(reason);
@@ -323,6 +331,11 @@ public final class Pipeline {
         return snapshots.latest();
     }
 
+    /** Whether the source is being read: from the start of {@link #run()} until the source ends, fails or stops. */
+    public boolean sourceRunning() {
+        return sourceRunning;
+    }
+
     /** Counters so far; exact once {@link #run()} has returned. */
     public FlowStats stats() {
         WorkerCounters sum = WorkerCounters.ZERO;
@@ -331,7 +344,7 @@ public final class Pipeline {
         }
         long started = startedNanos;
         long el = elapsedNanos >= 0 ? elapsedNanos : (started == 0 ? 0 : System.nanoTime() - started);
-        return PipelineStats.of(dispatcher.counters().withOwn(safeCounters(source)), sum, sinks.stats(),
+        return PipelineStats.of(dispatcher.counters().withOwn(safeCounters(source)), sum, tasks, sinks.stats(),
                 snapshots.failures(), Duration.ofNanos(el), Duration.ofNanos(elapsedNanos >= 0 ? finalFlushNanos : 0));
     }
 

@@ -387,9 +387,10 @@ public final class SinkRunner {
         } catch (RuntimeException e) {
             own = Map.of();
         }
-        return new FlowStats.SinkStats(delivered(), retried(), failed(), dropped(), undelivered(), own);
+        return new FlowStats.SinkStats(delivered(), retried(), failed(), dropped(), undelivered(), queued(), own);
     }
 
+    /** Items waiting in the queue now. */
     public int queued() {
         return queue.size();
     }

@@ -36,6 +36,7 @@ final class Worker implements FlowEmitter {
     /** Written by the worker with release stores and read by others with acquire loads: whole, never torn. */
     private static final VarHandle EVENTS;
     private static final VarHandle AGGREGATOR_FAILURES;
+    private static final VarHandle FAILURES_BY_AGGREGATOR = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {
@@ -59,6 +60,7 @@ final class Worker implements FlowEmitter {
     private long nextReset;
     private long events;
     private long aggregatorFailures;
+    private final long[] failuresByAggregator; // by index of aggregators, as aggregatorFailures
     private byte[] jsonScratch = new byte[1024];
     private int untilCheck;
     private boolean encoding;
@@ -75,6 +77,7 @@ final class Worker implements FlowEmitter {
                         context)),
                 "the FlowCache.Factory returned null");
         this.aggregators = new Aggregator[prototypes.length];
+        this.failuresByAggregator = new long[prototypes.length];
         for (int i = 0; i < prototypes.length; i++) {
             aggregators[i] = prototypes[i].newEmpty();
         }
@@ -106,7 +109,7 @@ final class Worker implements FlowEmitter {
                     try {
                         aggs[a].onPacket(p);
                     } catch (RuntimeException e) {
-                        aggregatorFailed(aggs[a], e);
+                        aggregatorFailed(a, e);
                     }
                 }
             }
@@ -167,7 +170,7 @@ final class Worker implements FlowEmitter {
             try {
                 copy = aggregators[i].copy();
             } catch (RuntimeException e) {
-                aggregatorFailed(aggregators[i], e);
+                aggregatorFailed(i, e);
                 copy = aggregators[i].newEmpty();
             }
             snapshots.part(schedule, i, stateStart, end, copy);
@@ -195,15 +198,20 @@ final class Worker implements FlowEmitter {
 
     /** The counters so far: approximate while the worker runs, exact once it has finished. Any thread. */
     WorkerCounters counters() {
+        long[] byAggregator = new long[failuresByAggregator.length];
+        for (int i = 0; i < byAggregator.length; i++) {
+            byAggregator[i] = (long) FAILURES_BY_AGGREGATOR.getAcquire(failuresByAggregator, i);
+        }
         return new WorkerCounters((long) EVENTS.getAcquire(this), (long) AGGREGATOR_FAILURES.getAcquire(this),
+                byAggregator,
                 cache.size(), cache.counters());
     }
 
     @Override
     public void emit(FlowEvent record) {
-        for (Aggregator a : aggregators) {
+        for (int a = 0; a < aggregators.length; a++) {
             try {
-                a.onFlow(record);
+                aggregators[a].onFlow(record);
             } catch (RuntimeException e) {
                 aggregatorFailed(a, e);
             }
@@ -233,9 +241,11 @@ final class Worker implements FlowEmitter {
         return Arrays.copyOf(jsonScratch, FlowEventEncoder.write(record, jsonScratch, 0));
     }
 
-    private void aggregatorFailed(Aggregator a, RuntimeException e) {
+    private void aggregatorFailed(int index, RuntimeException e) {
+        Aggregator a = aggregators[index];
         long failures = aggregatorFailures;
         AGGREGATOR_FAILURES.setRelease(this, failures + 1);
+        FAILURES_BY_AGGREGATOR.setRelease(failuresByAggregator, index, failuresByAggregator[index] + 1);
         if (failures % 100_000 == 0) {
             Log.LOG.warn("aggregator '{}' threw ({} failure(s) on worker {}): {}", a.task(), failures + 1, id,
                     e.toString());

@@ -1,0 +1,103 @@
+package io.flowtrace.examples.metrics;
+
+import io.flowtrace.core.FlowStats;
+import io.flowtrace.core.FlowTrace;
+import io.flowtrace.testkit.synth.SyntheticCapture;
+import org.junit.jupiter.api.Test;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A {@link Monitor} over a meter run in this JVM: its MXBean on the platform server, its HTTP endpoints. */
+class MonitorTest {
+    private static final MBeanServer JMX = ManagementFactory.getPlatformMBeanServer();
+
+    private static FlowStats run(FlowTrace meter) throws InterruptedException {
+        meter.start();
+        FlowStats s = meter.awaitTermination(Duration.ofSeconds(60));
+        assertTrue(s != null, "the meter did not finish");
+        return s;
+    }
+
+    private static FlowTrace meter(AtomicLong events) {
+        return FlowTrace.builder()
+                .source(SyntheticCapture.builder().packets(20_000).conversations(300).seed(5).truth(false).build()
+                        .source())
+                .onEvent(e -> events.incrementAndGet()).build();
+    }
+
+    @Test
+    void mxBeanHasTheRunsCountersWhileRegisteredAndIsGoneAfterClose() throws Exception {
+        AtomicLong events = new AtomicLong();
+        FlowTrace meter = meter(events);
+        ObjectName name;
+        try (Monitor m = Monitor.start(meter, "monitor-test", null, Duration.ZERO, 0.01, () -> false,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+            name = m.objectName();
+            assertEquals("io.flowtrace", name.getDomain());
+            assertEquals("FlowTrace", name.getKeyProperty("type"));
+            assertTrue(JMX.isRegistered(name));
+            FlowStats s = run(meter);
+            assertEquals(20_000L, JMX.getAttribute(name, "PacketsRead"));
+            assertEquals(s.packetsDecoded(), JMX.getAttribute(name, "PacketsDecoded"));
+            assertEquals(events.get(), JMX.getAttribute(name, "Events"));
+            assertEquals(0L, JMX.getAttribute(name, "FlowsActive"));
+            assertEquals(false, JMX.getAttribute(name, "Capturing"));
+            assertEquals("ok", JMX.getAttribute(name, "Health"));
+            long byReason = 0;
+            for (Object row : ((TabularData) JMX.getAttribute(name, "EventsByEndReason")).values()) {
+                byReason += (Long) ((CompositeData) row).get("value");
+            }
+            assertEquals(events.get(), byReason);
+            TabularData delivered = (TabularData) JMX.getAttribute(name, "SinkDelivered");
+            assertEquals(events.get(), (Long) delivered.get(new Object[] {"callback"}).get("value"));
+            assertEquals(-1, m.port());
+        }
+        assertFalse(JMX.isRegistered(name));
+    }
+
+    @Test
+    void captureThatEndsWhileItShouldRunIsUnhealthyOverHttp() throws Exception {
+        FlowTrace meter = meter(new AtomicLong());
+        int port;
+        try (Monitor m = Monitor.start(meter, "monitor-test", new InetSocketAddress("127.0.0.1", 0),
+                Duration.ZERO, 0.01, () -> true, new PrintStream(new ByteArrayOutputStream(), true,
+                        StandardCharsets.UTF_8))) {
+            port = m.port();
+            assertTrue(port > 0);
+            assertEquals(200, status(port, "/healthz"), "not started yet: not a stopped capture");
+            run(meter);
+            assertEquals(503, status(port, "/healthz"));
+            assertEquals("capture stopped", m.problem());
+            assertEquals(200, status(port, "/metrics"));
+        }
+        assertThrows(java.io.IOException.class, () -> status(port, "/healthz"));
+    }
+
+    private static int status(int port, String path) throws java.io.IOException {
+        HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + port + path).openConnection();
+        c.setConnectTimeout(5_000);
+        c.setReadTimeout(10_000);
+        try {
+            return c.getResponseCode();
+        } finally {
+            c.disconnect();
+        }
+    }
+}
