@@ -59,6 +59,8 @@ public final class PcapFileSource implements PacketSource {
      * first two bytes, as for a file. The stream is closed when {@link #run} returns.
      *
      * @param name the stream as named to the user (for messages): {@code "-"} or {@code "standard input"}
+     * @param in   the stream
+     * @return the source
      * @throws IOException when the first bytes cannot be read
      */
     public static PcapFileSource open(String name, java.io.InputStream in) throws IOException {
@@ -71,6 +73,8 @@ public final class PcapFileSource implements PacketSource {
      * in time come one after the other): each a path as {@link #open(Path)} takes, or {@code -} for standard input.
      * One capture gives that capture's source itself.
      *
+     * @param captures the paths, or {@code -}
+     * @return one source of every packet
      * @throws IOException when one cannot be opened (those already opened are closed)
      */
     public static PacketSource open(java.util.List<String> captures) throws IOException {
@@ -96,6 +100,10 @@ public final class PcapFileSource implements PacketSource {
      * As {@link #open(java.util.List)}, the packets passed through a BPF filter compiled by libpcap (as tcpdump's
      * {@code -r FILE EXPR}); an empty filter passes everything and needs no libpcap.
      *
+     * @param captures  the paths, or {@code -}
+     * @param bpfFilter the filter expression, or blank for none
+     * @return one source of the packets the filter accepts
+     * @throws IOException when a capture cannot be opened
      * @throws io.flowtrace.core.ConfigurationException when the filter does not compile, or libpcap cannot be loaded
      */
     public static PacketSource open(java.util.List<String> captures, String bpfFilter) throws IOException {
@@ -104,7 +112,7 @@ public final class PcapFileSource implements PacketSource {
             return s;
         }
         try {
-            return BpfFilteredSource.of(s, bpfFilter);
+            return io.flowtrace.capture.live.BpfFilteredSource.of(s, bpfFilter);
         } catch (RuntimeException | Error e) {
             s.close();
             throw e;

@@ -52,6 +52,7 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
      * @param sourceCounters the source's own counters (e.g. kernel drops)
      * @param aggregatorFailures calls into aggregators that threw on a worker ({@code onPacket}, {@code onFlow},
      *                           {@code copy})
+     * @param aggregatorFailuresByTask those failures by the aggregator's task name (every task, 0 when none)
      * @param snapshotFailures merges or snapshots of aggregator state that threw (that window's snapshot is lost)
      * @param elapsed time since the pipeline started
      * @param finalFlush of that, the time from the end of the source to the last delivery: every open flow ended and

@@ -55,6 +55,9 @@ public final class StdoutSinkProvider implements SinkProvider {
      * As {@link #to(OutputStream)}, the events in {@code eventFormat}: {@code flowtrace} or {@code sensor} (the
      * option {@code event-format}).
      *
+     * @param target      where the lines go (flushed, never closed)
+     * @param eventFormat {@code flowtrace} or {@code sensor}
+     * @return the sink
      * @throws IllegalArgumentException for another format
      */
     public static Sink to(OutputStream target, String eventFormat) {

@@ -45,9 +45,12 @@ import java.time.Duration;
  * <p>Messages are sent when full and whenever the sink's queue runs empty. Counters: {@code sent} (data records
  * handed to the network), {@code messages}, {@code failed} (records not sent: a send error, or no TCP
  * connection), {@code templates} (template records sent), {@code connects} and {@code connect-failures} (TCP).
+ *
+ * @since 0.1
  */
 public final class IpfixSinkProvider implements SinkProvider {
 
+    /** Called by {@link java.util.ServiceLoader}; does no work. */
     public IpfixSinkProvider() {
     }
 

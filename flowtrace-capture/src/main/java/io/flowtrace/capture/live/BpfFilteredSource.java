@@ -1,4 +1,4 @@
-package io.flowtrace.capture;
+package io.flowtrace.capture.live;
 
 import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.spi.LinkType;
@@ -22,9 +22,9 @@ import java.util.Map;
  *
  * <p><b>Thread safety:</b> as the source it wraps.
  */
-final class BpfFilteredSource implements PacketSource, PacketHandler {
+public final class BpfFilteredSource implements PacketSource, PacketHandler {
     /** libpcap's MAXIMUM_SNAPLEN: filters look at the whole frame. */
-    private static final int SNAPLEN = CaptureFileReader.MAX_CAPLEN;
+    private static final int SNAPLEN = 262_144;
     private static final String LIBPCAP_MISSING = "libpcap not found; install the Debian package libpcap0.8";
     /** DLT_RAW as libpcap has it on Linux; capture files say LINKTYPE_RAW (101). */
     private static final int DLT_RAW = 12;
@@ -64,7 +64,7 @@ final class BpfFilteredSource implements PacketSource, PacketHandler {
      * @throws ConfigurationException when the expression does not compile
      * @throws ConfigurationException also when libpcap (or pcap4j, JNA) cannot be loaded: the filter cannot be had
      */
-    static BpfFilteredSource of(PacketSource source, String expression) {
+    public static BpfFilteredSource of(PacketSource source, String expression) {
         Module self = BpfFilteredSource.class.getModule();
         if (self.isNamed()) {
             // pcap4j is on the class path (see module-info): let this module read it
