@@ -9,7 +9,8 @@ import io.flowtrace.sketch.countmin.CountMinAggregator;
 import io.flowtrace.sketch.countmin.CountMinSketch;
 import io.flowtrace.sketch.exact.ExactAggregator;
 import io.flowtrace.sketch.hll.HllAggregator;
-import io.flowtrace.sketch.superspread.SuperSpreadAggregator;
+import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.sketch.superspread.SuperSpreadAggregatorProvider;
 import io.flowtrace.testkit.frames.Frames;
 import org.junit.jupiter.api.Test;
 
@@ -70,7 +71,11 @@ class PipelineTest {
                 .aggregator(ExactAggregator.of("spread", "src_ip", "spread:dst_ip", 20))
                 .aggregator(CountMinAggregator.of("hh", "src_ip", "bytes",
                         CountMinSketch.ofMemory(64 * 1024, 4, 1), 50))
-                .aggregator(SuperSpreadAggregator.of("ss", "src_ip", "dst_ip", 256 * 1024, 300, 50))
+                // a fixed seed: the merged estimate's error has a long tail over random seeds (one key in ~40k is off
+                // by half), and this test checks the pipeline, not the sketch's accuracy (SuperSpreadAccuracyTest does)
+                .aggregator(new SuperSpreadAggregatorProvider().create(new PluginConfig("aggregator 'super-spread'",
+                        Map.of("name", "ss", "key", "src_ip", "element", "dst_ip", "memory", "256KiB",
+                                "threshold", "300", "limit", "50", "seed", "7"))))
                 .aggregator(HllAggregator.of("distinct_dst", "dst_ip", null, 12, 1))
                 .onSnapshot(out::add)
                 .build()
