@@ -325,6 +325,14 @@ public final class FlowEventEncoder {
      * {@code r < 2^k <= 2^59} so {@code r * 10} does not overflow, and {@code s <= 18}.
      */
     static int shortest(byte[] out, int p, double v) {
+        return shortest(out, p, v, false);
+    }
+
+    /**
+     * As {@link #shortest(byte[], int, double)}; of two decimals as near to {@code v}, {@code tieToEven} takes the
+     * even one (Go's {@code strconv}), else the lower one (flowtrace's own format, whose bytes stay as they are).
+     */
+    static int shortest(byte[] out, int p, double v, boolean tieToEven) {
         long bits = Double.doubleToRawLongBits(v);
         int biased = (int) (bits >>> 52);
         long fraction = bits & ((1L << 52) - 1);
@@ -357,8 +365,8 @@ public final class FlowEventEncoder {
             boolean up = above < pow || (above == pow && even);
             if (down || up) {
                 long n = digits;
-                if (up && (!down || above < below)) {
-                    n++;
+                if (up && (!down || above < below || (tieToEven && above == below && (digits & 1) == 1))) {
+                    n++; // the nearer; of two as near, the lower, or the even one
                 }
                 long w = whole;
                 if (n == pow) {

@@ -163,7 +163,7 @@ public final class SensorEventEncoder {
         if (v == Math.rint(v) && v < 0x1p53) {
             return FlowEventEncoder.decimal(out, p, (long) v);
         }
-        int end = shortest(out, p, v);
+        int end = FlowEventEncoder.shortest(out, p, v, true);
         if (end >= 0) {
             return end;
         }
@@ -190,64 +190,6 @@ public final class SensorEventEncoder {
             out[p++] = (byte) text.charAt(i);
         }
         return p;
-    }
-
-    /**
-     * {@link FlowEventEncoder#shortest}, except that of two decimals as near to {@code v} the even one is taken, as
-     * Go's {@code strconv} does (flowtrace's own format takes the lower one, and its bytes stay as they are).
-     */
-    static int shortest(byte[] out, int p, double v) {
-        long bits = Double.doubleToRawLongBits(v);
-        int biased = (int) (bits >>> 52);
-        long fraction = bits & ((1L << 52) - 1);
-        if (biased == 0 || biased >= 0x7ff || fraction == 0) {
-            return -1; // negative, zero, subnormal, not finite, or a power of two (uneven neighbours)
-        }
-        long m = fraction | (1L << 52);
-        int k = 1075 - biased; // v = m * 2^-k
-        if (k < 1 || k > 59) {
-            return -1;
-        }
-        long mask = (1L << k) - 1;
-        long whole = m >>> k;
-        long r = m & mask;
-        if (r == 0) {
-            return -1; // integral: not for this method
-        }
-        long one = 1L << k;
-        boolean even = (m & 1) == 0;
-        long digits = 0;
-        long pow = 1;
-        for (int s = 1; s <= 18; s++) {
-            r *= 10;
-            digits = digits * 10 + (r >>> k);
-            r &= mask;
-            pow *= 10;
-            long below = 2 * r;
-            long above = 2 * (one - r);
-            boolean down = below < pow || (below == pow && even);
-            boolean up = above < pow || (above == pow && even);
-            if (down || up) {
-                long n = digits;
-                if (up && (!down || above < below || (above == below && (digits & 1) == 1))) {
-                    n++; // the nearer; of two as near, the even one
-                }
-                long w = whole;
-                if (n == pow) {
-                    w++;
-                    n = 0;
-                }
-                p = FlowEventEncoder.decimal(out, p, w);
-                out[p++] = '.';
-                int len = s;
-                while (len > 1 && n % 10 == 0) {
-                    n /= 10;
-                    len--;
-                }
-                return FlowEventEncoder.fixed(out, p, n, len);
-            }
-        }
-        return -1;
     }
 
     /** An address as Go's {@code net.IP.String()}: an IPv4-mapped IPv6 address in dotted form. */
