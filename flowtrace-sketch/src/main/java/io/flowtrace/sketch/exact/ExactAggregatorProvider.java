@@ -44,8 +44,9 @@ public final class ExactAggregatorProvider implements AggregatorProvider {
         int maxPairs = config.getInt("max-pairs", ExactAggregator.defaultMaxPairs(maxKeys), 1,
                 ExactAggregator.MAX_BOUND);
         long seed = Settings.seed(config);
+        boolean lifecycle = config.getBoolean("lifecycle", false);
         config.validate();
-        return new ExactAggregator(name, key, metric, limit, capacity, maxKeys, maxPairs, seed);
+        return new ExactAggregator(name, key, metric, limit, capacity, maxKeys, maxPairs, seed).lifecycle(lifecycle);
     }
 
     @Override
