@@ -374,8 +374,27 @@ final class LinkDecoder {
         if (end - p < IEEE802_11_HEADER) {
             return DecodeStatus.TRUNCATED_LINK;
         }
+        return ieee80211(b, p, end, b[p] & 0xff, b[p + 1] & 0xff, out);
+    }
+
+    /**
+     * 802.11 as CAPWAP access points send it: some (Cisco's) swap the two frame control bytes, which Wireshark undoes
+     * by default there. Read in the standard order when that is a data frame, else swapped when that one is.
+     */
+    DecodeStatus ieee80211MaybeSwapped(byte[] b, int p, int end, DecodedPacket out) {
+        if (end - p < IEEE802_11_HEADER) {
+            return DecodeStatus.TRUNCATED_LINK;
+        }
         int fc0 = b[p] & 0xff;
         int fc1 = b[p + 1] & 0xff;
+        if ((fc0 & 0x0c) != 0x08 && (fc1 & 0x0f) == 0x08) {
+            return ieee80211(b, p, end, fc1, fc0, out);
+        }
+        return ieee80211(b, p, end, fc0, fc1, out);
+    }
+
+    /** {@code fc0} and {@code fc1}: the frame control bytes, type and subtype first. */
+    private DecodeStatus ieee80211(byte[] b, int p, int end, int fc0, int fc1, DecodedPacket out) {
         int subtype = fc0 >>> 4;
         if ((fc0 & 0x0c) != 0x08 || (subtype & 0x4) != 0 || (fc1 & 0x40) != 0) {
             return DecodeStatus.NON_IP;

@@ -172,8 +172,9 @@ final class TunnelDecoder {
     /**
      * CAPWAP data (RFC 5415 section 4.3): an 802.3 frame (T=0) or a native 802.11 frame (T=1, binding 802.11) after a
      * header of HLEN words that holds the optional radio MAC address (M) and wireless information (W), each a length
-     * byte then its bytes padded to 4. DTLS-encrypted data, keep-alives, fragments (not reassembled) and other
-     * bindings stay the outer flow; a header longer than the datagram or too short for its own fields is bad.
+     * byte then its bytes padded to 4; the 802.11 frame control may come byte-swapped. DTLS-encrypted data,
+     * keep-alives, fragments (not reassembled) and other bindings stay the outer flow; a header longer than the
+     * datagram or too short for its own fields is bad.
      */
     private DecodeStatus capwap(byte[] b, int q, int end, int uend, int declaredEnd, DecodedPacket out) {
         if (uend - q < CAPWAP_HEADER) {
@@ -210,7 +211,8 @@ final class TunnelDecoder {
         if (!enterTunnel(out)) {
             return DecodeStatus.TOO_DEEP;
         }
-        return native80211 ? link.ieee80211(b, q + hlen, uend, out) : link.ethernet(b, q + hlen, uend, out);
+        return native80211 ? link.ieee80211MaybeSwapped(b, q + hlen, uend, out)
+                : link.ethernet(b, q + hlen, uend, out);
     }
 
     /**

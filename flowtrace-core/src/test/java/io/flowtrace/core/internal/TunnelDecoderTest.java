@@ -69,6 +69,10 @@ class TunnelDecoderTest {
         String header = "00 300330 00000000" + " 06 a1a2a3a4a5a6 00" + " 04 bf230000 000000";
         assertEquals(DecodeStatus.OK, decodeAll(overUdp(41264, 5247, cat(header, wlanToDs, inner))));
         assertInner();
+        // the frame control bytes swapped, as Cisco's access points send them (Wireshark's default there)
+        String swapped = "0108" + wlanToDs.substring(4);
+        assertEquals(DecodeStatus.OK, decodeAll(overUdp(41264, 5247, cat(header, swapped, inner))));
+        assertInner();
         // only the wireless information, as access points send it (HLEN 4)
         assertEquals(DecodeStatus.OK, decodeAll(overUdp(41264, 5247, cat("00 200320 00000000 04 bf230000 000000",
                 wlanToDs, inner))));
