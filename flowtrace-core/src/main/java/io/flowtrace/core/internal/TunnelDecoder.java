@@ -172,9 +172,10 @@ final class TunnelDecoder {
     /**
      * CAPWAP data (RFC 5415 section 4.3): an 802.3 frame (T=0) or a native 802.11 frame (T=1, binding 802.11) after a
      * header of HLEN words that holds the optional radio MAC address (M) and wireless information (W), each a length
-     * byte then its bytes padded to 4; the 802.11 frame control may come byte-swapped. DTLS-encrypted data,
-     * keep-alives, fragments (not reassembled) and other bindings stay the outer flow; a header longer than the
-     * datagram or too short for its own fields is bad.
+     * byte then its bytes padded to 4; the 802.11 frame control may come byte-swapped. Fragments are not
+     * reassembled: the first one is decoded (it holds the inner headers, as nDPI reads it), later ones stay the outer
+     * flow, as do DTLS-encrypted data, keep-alives and other bindings; a header longer than the datagram or too short
+     * for its own fields is bad.
      */
     private DecodeStatus capwap(byte[] b, int q, int end, int uend, int declaredEnd, DecodedPacket out) {
         if (uend - q < CAPWAP_HEADER) {
@@ -201,8 +202,11 @@ final class TunnelDecoder {
         if (hlen < need || uend - q < hlen) {
             return DecodeStatus.BAD_TUNNEL;
         }
-        if ((w & (CAPWAP_F | CAPWAP_K)) != 0 || uend - q == hlen) {
+        if ((w & CAPWAP_K) != 0 || uend - q == hlen) {
             return DecodeStatus.OK;
+        }
+        if ((w & CAPWAP_F) != 0 && (u16(b, q + 6) >>> 3) != 0) {
+            return DecodeStatus.OK; // a later fragment: no inner headers; the first one carries them
         }
         boolean native80211 = (w & CAPWAP_T) != 0;
         if (native80211 && ((w >>> 9) & 0x1f) != CAPWAP_WBID_80211) {

@@ -13,6 +13,7 @@ import io.flowtrace.core.Tunnel;
 import io.flowtrace.core.spi.LinkType;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -86,8 +87,9 @@ class TunnelDecoderTest {
         // DTLS (preamble type 1)
         assertEquals(DecodeStatus.OK, decodeAll(overUdp(41264, 5247, cat("01 000000 0000000000000000", eth))));
         assertEquals(outer, key());
-        // a fragment (F), a keep-alive (K), native frames of another binding (WBID 3, EPCGlobal)
-        assertEquals(DecodeStatus.OK, decodeAll(overUdp(41264, 5247, cat("00 100280 00010000", eth))));
+        // a later fragment (F, offset 1 in 8-byte units), a keep-alive (K), native frames of another binding (WBID 3,
+        // EPCGlobal)
+        assertEquals(DecodeStatus.OK, decodeAll(overUdp(41264, 5247, cat("00 100280 00010008", eth))));
         assertEquals(outer, key());
         assertEquals(DecodeStatus.OK, decodeAll(overUdp(41264, 5247, cat("00 100208 00000000 0000"))));
         assertEquals(outer, key());
@@ -96,6 +98,19 @@ class TunnelDecoderTest {
         // a header and no payload
         assertEquals(DecodeStatus.OK, decodeAll(overUdp(41264, 5247, cat("00 100200 00000000"))));
         assertEquals(outer, key());
+    }
+
+    @Test
+    void theFirstFragmentOfACapwapFrameIsDecodedAndTheOthersStayOuter() {
+        byte[] eth = eth(0x0800, inner);
+        // F set, fragment id 7, offset 0: the inner headers are here
+        assertEquals(DecodeStatus.OK, decodeAll(overUdp(41264, 5247, cat("00 100280 00070000",
+                Arrays.copyOf(eth, 56)))));
+        assertEquals("6 192.168.1.1:1111 > 192.168.1.2:22", key());
+        // F and L set, offset 7 (56 bytes): the rest of the frame
+        assertEquals(DecodeStatus.OK, decodeAll(overUdp(41264, 5247, cat("00 1002c0 00070038",
+                Arrays.copyOfRange(eth, 56, eth.length)))));
+        assertEquals("17 10.0.0.1:41264 > 10.0.0.2:5247", key());
     }
 
     @Test
