@@ -170,9 +170,10 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
      * {@value #DEFAULT_MAX_KEYS}.
      */
     static int defaultMaxKeys(KeyFields key, Metric metric, int limit) {
-        // per key: 2 to 4 table slots, and key words, hash, counters, first and last seen and flag in arrays grown by
-        // half; with every key a row (limit 0), its row in each snapshot too
-        long perKey = 16 + (8L * key.words() + 49 + (metric.kind == Metric.SPREAD ? 8 : 0)) * 3 / 2
+        // per key: 2 to 4 table slots, and key words, hash, counters and flag in arrays grown by half; with every
+        // key a row (limit 0), its row in each snapshot too (a row's 512 bytes cover the first and last seen arrays
+        // too; kept as it was so the default bound, which the byte form records, stays the same)
+        long perKey = 16 + (8L * key.words() + 33 + (metric.kind == Metric.SPREAD ? 8 : 0)) * 3 / 2
                 + (limit == 0 ? ROW_BYTES : 0);
         return HeapBudget.entries(perKey, DEFAULT_MAX_KEYS);
     }
