@@ -194,17 +194,18 @@ final class IpReassembler {
                     return DecodeStatus.FRAGMENT_DUPLICATE;
                 }
             }
-            for (int i = base; i < base + count[s]; i++) {
-                if (offset < fragEnd[i] && fragStart[i] < end) {
-                    drop(s);
-                    return DecodeStatus.FRAGMENT_OVERLAP;
-                }
-            }
+            // ends first, then overlaps, as Linux's ip_frag_queue checks them
             int t = total[s];
             bad = (t != NONE && (end > t || (!more && end != t))) || count[s] == MAX_FRAGMENTS;
             if (!bad && !more) {
                 for (int i = base; i < base + count[s]; i++) {
                     bad |= fragEnd[i] > end;
+                }
+            }
+            for (int i = base; !bad && i < base + count[s]; i++) {
+                if (offset < fragEnd[i] && fragStart[i] < end) {
+                    drop(s);
+                    return DecodeStatus.FRAGMENT_OVERLAP;
                 }
             }
         }
@@ -345,8 +346,8 @@ final class IpReassembler {
 
     /** Drops the oldest datagram in progress but {@code keep}; false if there is none. */
     private boolean evictOldest(int keep) {
-        int a = head[0] == keep ? next[keep] : head[0];
-        int b = head[1] == keep ? next[keep] : head[1];
+        int a = keep != NONE && head[0] == keep ? next[keep] : head[0];
+        int b = keep != NONE && head[1] == keep ? next[keep] : head[1];
         int s = a == NONE ? b : b == NONE || created[a] <= created[b] ? a : b;
         if (s == NONE) {
             return false;
