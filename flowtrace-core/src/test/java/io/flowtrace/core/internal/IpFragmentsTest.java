@@ -429,6 +429,46 @@ class IpFragmentsTest {
         }
     }
 
+    /** Each mode through the pipeline: one UDP datagram in three fragments, then one unfragmented packet back. */
+    @Test
+    void eachModeCountsThePacketsBytesAndFragmentsOfAFlow() {
+        byte[] datagram = udp4(40, 3000);
+        byte[][] f = fragments4(datagram, 1480, 2960);
+        byte[] reply = ipv4(17, "10.0.0.2", "10.0.0.1", 41, 0, new byte[0], udp(53, 5000, pattern(100)));
+        Map<IpFragments, io.flowtrace.core.FlowEvent> events = new EnumMap<>(IpFragments.class);
+        Map<IpFragments, io.flowtrace.core.FlowStats> stats = new EnumMap<>(IpFragments.class);
+        for (IpFragments mode : IpFragments.values()) {
+            io.flowtrace.core.testing.ListSource src = new io.flowtrace.core.testing.ListSource();
+            src.add(SECOND, eth(0x0800, f[0])).add(SECOND, eth(0x0800, f[2])).add(SECOND, eth(0x0800, f[1]))
+                    .add(2 * SECOND, eth(0x0800, reply));
+            java.util.List<io.flowtrace.core.FlowEvent> out = new java.util.ArrayList<>();
+            stats.put(mode, io.flowtrace.core.FlowTrace.builder().source(src).ipFragments(mode).workers(2)
+                    .onEvent(out::add).build().run());
+            assertEquals(1, out.size(), mode + ": " + out);
+            events.put(mode, out.get(0));
+        }
+        int replyWire = 14 + reply.length;
+        io.flowtrace.core.FlowEvent join = events.get(IpFragments.JOIN);
+        assertEquals(4, join.packetCount());
+        assertEquals(ethLength(f) + replyWire, join.byteCount());
+        assertEquals(Map.of(), stats.get(IpFragments.JOIN).fragments());
+
+        io.flowtrace.core.FlowEvent firstOnly = events.get(IpFragments.FIRST_ONLY);
+        assertEquals(2, firstOnly.packetCount());
+        assertEquals(ethLength(f[0]) + replyWire, firstOnly.byteCount());
+        assertEquals(f[0].length + reply.length, firstOnly.ipByteCount());
+        assertEquals(Map.of("fragment_skipped", 2L), stats.get(IpFragments.FIRST_ONLY).fragments());
+        assertEquals(2, stats.get(IpFragments.FIRST_ONLY).packetsDecoded());
+
+        io.flowtrace.core.FlowEvent whole = events.get(IpFragments.REASSEMBLE);
+        assertEquals(2, whole.packetCount());
+        assertEquals(ethLength(f) + replyWire, whole.byteCount(), "every frame's wire bytes");
+        assertEquals(datagram.length + reply.length, whole.ipByteCount(), "the datagram's IP length, once");
+        assertEquals(Map.of("fragment_held", 2L, "datagram_reassembled", 1L),
+                stats.get(IpFragments.REASSEMBLE).fragments());
+        assertEquals(4, stats.get(IpFragments.REASSEMBLE).packetsRead());
+    }
+
     /**
      * The corpus's GTP capture: 108 frames, 40 of them first fragments of an outer GTP-U datagram (offset 0, more
      * fragments) and 36 later fragments, which complete 36 datagrams (tshark: {@code ip.flags.mf==1 and
