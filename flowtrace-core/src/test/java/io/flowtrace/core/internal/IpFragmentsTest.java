@@ -354,6 +354,40 @@ class IpFragmentsTest {
         }
 
         @Test
+        void randomHostileFragmentsStayWithinTheBoundsAndNeverThrow() {
+            int pool = 64 << 10;
+            decoder = reassembling(8, pool);
+            java.util.SplittableRandom r = new java.util.SplittableRandom(2024);
+            long complete = 0;
+            for (int i = 0; i < 30_000; i++) {
+                int length = r.nextInt(10) == 0 ? r.nextInt(1, 1600) : 8 * r.nextInt(1, 4);
+                int offset8 = r.nextInt(10) == 0 ? r.nextInt(8192) : r.nextInt(4);
+                boolean more = r.nextBoolean();
+                int id = r.nextInt(4);
+                byte[] ip;
+                if (r.nextBoolean()) {
+                    ip = ipv4(r.nextInt(3) == 0 ? 6 : 17, "10.0.0.1", "10.0.0." + (1 + r.nextInt(3)), id,
+                            (more ? 0x2000 : 0) | offset8, new byte[0], pattern(length));
+                } else {
+                    ip = ipv6(r.nextInt(3) == 0 ? 0 : 44, "2001:db8::1", "2001:db8::2", cat(
+                            r.nextInt(3) == 0 ? ext6(44, 0) : new byte[0], frag6(17, offset8, more, id),
+                            pattern(length)));
+                }
+                if (r.nextInt(10) == 0) {
+                    ip[2 + r.nextInt(6)] ^= (byte) (1 << r.nextInt(8)); // a damaged length or flags
+                }
+                DecodeStatus st = decode(ip, i * 1_000_000L);
+                assertTrue(reassembler().inProgress() <= 8);
+                assertTrue(reassembler().bytesHeld() <= pool);
+                if (st == DecodeStatus.OK && reassembler().reassembled() > complete) {
+                    complete = reassembler().reassembled();
+                    assertTrue(reassembler().resultLength() <= IpReassembler.MAX_DATAGRAM);
+                }
+            }
+            assertTrue(complete > 0, "some random datagrams completed");
+        }
+
+        @Test
         void tooManyFragmentsDropTheDatagram() {
             int[] cuts = new int[IpReassembler.MAX_FRAGMENTS];
             for (int i = 0; i < cuts.length; i++) {
