@@ -6,19 +6,20 @@ package io.flowtrace.core.internal;
  *
  * <p>Rules, as Linux applies them to both IP versions: a fragment with the same offset and end as a held one is a
  * duplicate and is dropped, its datagram kept; any other overlap drops the whole datagram (RFC 5722); a datagram
- * whose end would pass 65,535 bytes, a non-last fragment that is empty or not a multiple of 8 bytes long, a fragment
- * beyond the last fragment's end and a second, different last fragment drop the datagram as invalid. A datagram is
+ * whose length would pass 65,535 bytes with its header, a non-last fragment that is empty or not a multiple of 8
+ * bytes long (Linux trims an IPv4 one), a fragment beyond the last fragment's end and a second, different last
+ * fragment drop the datagram as invalid. A datagram is
  * dropped when its first fragment is older than the timeout in packet time (IPv4 30 s and IPv6 60 s, Linux's
  * {@code ipfrag_time} and {@code ip6frag_time}).
  *
  * <p>Memory is fixed at construction: at most {@code maxDatagrams} datagrams in progress, their data in a pool of
  * {@code poolBytes} (Linux's {@code ipfrag_high_thresh} is 4 MiB) cut in 1 KiB blocks, at most
  * {@value #MAX_FRAGMENTS} fragments per datagram and an IPv6 unfragmentable part of at most {@value #MAX_HEADER}
- * bytes. When either bound is hit the oldest datagram in progress is dropped and counted as evicted. Datagrams are
- * found through a table keyed with the process's seeded hash, so no one can choose fragments that collide. No
- * allocation after construction but one output buffer per nesting level, made at first use: a complete datagram is
- * written into the buffer of its level ({@link #result()}), valid until the next packet. Not thread-safe: one per
- * decoder.
+ * bytes. When either bound is hit the oldest datagram in progress is dropped and counted as evicted (Linux refuses
+ * new datagrams instead, which lets a flood keep every new datagram out for a whole timeout). Datagrams are found
+ * through a table keyed with the process's seeded hash, so no one can choose fragments that collide. No allocation
+ * after construction but one output buffer per nesting level, made at first use: a complete datagram is written
+ * into the buffer of its level ({@link #result()}), valid until the next packet. Not thread-safe: one per decoder.
  */
 final class IpReassembler {
     static final int DEFAULT_MAX_DATAGRAMS = 1024;
