@@ -34,8 +34,8 @@ import java.util.Map;
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
-                        Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed, Duration finalFlush,
-                        Map<String, Long> fragments) {
+                        Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed,
+                        Duration finalFlush, Map<String, Long> fragments) {
 
     /**
      * Checks the components.

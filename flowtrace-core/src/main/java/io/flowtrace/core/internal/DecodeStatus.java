@@ -52,7 +52,7 @@ public enum DecodeStatus {
      * IPv6 unfragmentable part too long to keep, or more fragments than a datagram may have: its datagram is dropped.
      */
     FRAGMENT_INVALID("fragment_invalid"),
-    /** An IP fragment captured shorter than its IP length (a snap length): it cannot be reassembled, so it is dropped. */
+    /** A later IP fragment captured shorter than its IP length (a snap length): it cannot be reassembled. */
     FRAGMENT_TRUNCATED("fragment_truncated");
 
     private final String counterName;

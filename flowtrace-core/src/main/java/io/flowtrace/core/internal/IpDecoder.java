@@ -130,24 +130,11 @@ final class IpDecoder {
             end = ipEnd; // Ethernet padding is not transport payload
         }
         int frag = u16(b, p + 6);
-        if ((frag & 0x3fff) != 0 && mode != IpFragments.JOIN) {
-            if (mode == IpFragments.FIRST_ONLY) {
-                if ((frag & 0x1fff) != 0) {
-                    return DecodeStatus.FRAGMENT_SKIPPED;
-                }
-            } else if (end >= ipEnd) {
-                DecodeStatus st = reassembler.add(4, 0, out.srcLo, 0, out.dstLo, u16(b, p + 4), protocol, b, p, ihl,
-                        0, (frag & 0x1fff) << 3, (frag & 0x2000) != 0, p + ihl, total - ihl, wire, now);
-                if (st != DecodeStatus.OK) {
-                    return st;
-                }
-                wire = reassembler.resultWire();
-                return ip4(reassembler.result(), 0, reassembler.resultLength(), out);
-            } else if ((frag & 0x1fff) != 0) {
-                return DecodeStatus.FRAGMENT_TRUNCATED; // cut by the snap length: only a first fragment is metered
-            }
-        } else if ((frag & 0x3fff) != 0) {
+        if ((frag & 0x3fff) != 0) {
             // fragment: "more fragments" set or a non-zero offset
+            if (mode != IpFragments.JOIN) {
+                return fragment4(b, p, ihl, total, end, frag, protocol, out);
+            }
             if ((frag & 0x1fff) != 0) {
                 return laterFragment(4, 0, out.srcLo, 0, out.dstLo, u16(b, p + 4), protocol, total - ihl, out);
             }
@@ -212,35 +199,17 @@ final class IpDecoder {
                 int id = u32(b, q + 4);
                 int inner = b[q] & 0xff;
                 if ((offsetFlags & 0xfff9) != 0 && mode != IpFragments.JOIN) {
-                    if (mode == IpFragments.FIRST_ONLY) {
-                        if ((offsetFlags & 0xfff8) != 0) {
-                            return DecodeStatus.FRAGMENT_SKIPPED;
-                        }
-                    } else if (end >= p + total) {
-                        int data = q + IPV6_FRAGMENT_HEADER;
-                        DecodeStatus st = reassembler.add(6, out.srcHi, out.srcLo, out.dstHi, out.dstLo, id, inner,
-                                b, p, q - p, nextAt - p, offsetFlags & 0xfff8, (offsetFlags & 1) != 0, data,
-                                p + total - data, wire, now);
-                        if (st != DecodeStatus.OK) {
-                            return st;
-                        }
-                        wire = reassembler.resultWire();
-                        return ip6(reassembler.result(), 0, reassembler.resultLength(), out);
-                    } else if ((offsetFlags & 0xfff8) != 0) {
-                        return DecodeStatus.FRAGMENT_TRUNCATED;
+                    DecodeStatus st = fragment6(b, p, q, nextAt, end, total, offsetFlags, out);
+                    if (st != null) {
+                        return st;
                     }
-                    len = IPV6_FRAGMENT_HEADER;
-                    nextAt = q;
-                    next = inner;
-                    q += len;
-                    continue;
                 }
                 if ((offsetFlags & 0xfff8) != 0) {
                     out.protocol = inner;
                     return laterFragment(6, out.srcHi, out.srcLo, out.dstHi, out.dstLo, id, inner,
                             total - (q + IPV6_FRAGMENT_HEADER - p), out);
                 }
-                if ((offsetFlags & 1) != 0) {
+                if ((offsetFlags & 1) != 0 && mode == IpFragments.JOIN) {
                     firstFragment(6, out.srcHi, out.srcLo, out.dstHi, out.dstLo, id, inner, p + total);
                 }
                 len = IPV6_FRAGMENT_HEADER;
@@ -261,6 +230,55 @@ final class IpDecoder {
     }
 
     // ---------------------------------------------------------------- fragments
+
+    /**
+     * An IPv4 fragment in the first-only or reassemble mode (apart from {@link #ip4}, which stays small enough to be
+     * inlined): a later fragment skipped, a first one decoded as it is; or the fragment held, and once its datagram
+     * is complete, the datagram decoded.
+     */
+    private DecodeStatus fragment4(byte[] b, int p, int ihl, int total, int end, int frag, int protocol,
+                                   DecodedPacket out) {
+        boolean later = (frag & 0x1fff) != 0;
+        if (mode == IpFragments.FIRST_ONLY || end < p + total) {
+            // first-only, or cut by the snap length so that it cannot be reassembled: a first fragment as it is
+            if (later) {
+                return mode == IpFragments.FIRST_ONLY ? DecodeStatus.FRAGMENT_SKIPPED : DecodeStatus.FRAGMENT_TRUNCATED;
+            }
+            return transport.transport(b, p + ihl, end, protocol, total - ihl, out);
+        }
+        DecodeStatus st = reassembler.add(4, 0, out.srcLo, 0, out.dstLo, u16(b, p + 4), protocol, b, p, ihl, 0,
+                (frag & 0x1fff) << 3, (frag & 0x2000) != 0, p + ihl, total - ihl, wire, now);
+        if (st != DecodeStatus.OK) {
+            return st;
+        }
+        wire = reassembler.resultWire();
+        return ip4(reassembler.result(), 0, reassembler.resultLength(), out);
+    }
+
+    /**
+     * An IPv6 fragment header at {@code q} in the first-only or reassemble mode: the status of a later fragment
+     * skipped, of a fragment held or of its complete datagram decoded; null when the fragment is to be read on as an
+     * ordinary packet (a first fragment, kept whole or cut by the snap length).
+     */
+    private DecodeStatus fragment6(byte[] b, int p, int q, int nextAt, int end, int total, int offsetFlags,
+                                   DecodedPacket out) {
+        boolean later = (offsetFlags & 0xfff8) != 0;
+        if (mode == IpFragments.FIRST_ONLY || end < p + total) {
+            if (!later) {
+                return null;
+            }
+            return mode == IpFragments.FIRST_ONLY ? DecodeStatus.FRAGMENT_SKIPPED : DecodeStatus.FRAGMENT_TRUNCATED;
+        }
+        int data = q + IPV6_FRAGMENT_HEADER;
+        DecodeStatus st = reassembler.add(6, out.srcHi, out.srcLo, out.dstHi, out.dstLo, u32(b, q + 4), b[q] & 0xff,
+                b, p, q - p, nextAt - p, offsetFlags & 0xfff8, (offsetFlags & 1) != 0, data, p + total - data, wire,
+                now);
+        if (st != DecodeStatus.OK) {
+            return st;
+        }
+        wire = reassembler.resultWire();
+        return ip6(reassembler.result(), 0, reassembler.resultLength(), out);
+    }
 
     private void firstFragment(int version, long srcHi, long srcLo, long dstHi, long dstLo, int id, int protocol,
                                int ipEnd) {
