@@ -37,7 +37,7 @@ class IpFragmentsTest {
     private final DecodedPacket out = new DecodedPacket();
 
     private static PacketDecoder reassembling(int datagrams, int bytes) {
-        return new PacketDecoder(true, false, false, PacketDecoder.FRAGMENT_CACHE_SETS, SEEDED,
+        return new PacketDecoder(PacketDecoder.ALL_TUNNELS, false, false, PacketDecoder.FRAGMENT_CACHE_SETS, SEEDED,
                 IpFragments.REASSEMBLE, datagrams, bytes);
     }
 
