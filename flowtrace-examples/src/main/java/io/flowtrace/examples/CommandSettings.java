@@ -109,6 +109,47 @@ final class CommandSettings {
     static final List<Setting<?>> TOP = List.of(KEY, METRIC, LIMIT, EXACT, MAX_KEYS, SKETCH, MEMORY, FORMAT,
             BPF_FILTER, QUIET, LOG_LEVEL);
 
+    static final Setting<String> ENGINE_CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
+            .help("the analysis engine's config.yaml: its aggregator tasks and writers, api.http_listen_addr; "
+                    + "${VAR} and ${VAR:-default} come from the environment and a .env file beside it").build();
+    static final Setting<String> CHECK_CONFIG = Setting.of("check-config", ValueType.text("FILE")).commandLineOnly()
+            .help("load and check FILE, say what is wrong or inactive, and exit 0 (good) or 2, starting nothing")
+            .build();
+    static final Setting<String> CAPTURE = Setting.of("capture", ValueType.text("FILE")).repeatable()
+            .commandLineOnly().help("meter a capture file (pcap, pcapng, .gz), as the engine's pcap-analyzer; "
+                    + "repeatable: read as one capture in time order").build();
+    static final Setting<String> LISTEN = Setting.of("listen", new ListenAddress()).commandLineOnly()
+            .defaultText("api.http_listen_addr")
+            .help("serve the query API (HTTP/JSON, Grafana's JSON datasource) on HOST:PORT; with --capture the "
+                    + "answers stay served after the capture is metered, until SIGTERM or SIGINT").build();
+    static final List<Setting<?>> ENGINE = List.of(ENGINE_CONFIG, CHECK_CONFIG, CAPTURE, LISTEN, QUIET, LOG_LEVEL);
+
+    static final Setting<String> ADDR = Setting.of("addr", ValueType.text("HOST:PORT")).defaultValue("127.0.0.1:8080")
+            .commandLineOnly().help("the engine's query API (http:// is added when no scheme is given)").build();
+    static final Setting<String> MODE = Setting.of("mode",
+            ValueType.choice("aggregate", "trace", "heavyhitters", "superspreader")).defaultValue("aggregate")
+            .commandLineOnly().help("aggregate: totals per exact task; trace: one key's life; heavyhitters: a "
+                    + "sketch task's largest keys by --type; superspreader: heavyhitters by spread (type 2)")
+            .build();
+    static final Setting<String> TASK = Setting.of("task", ValueType.text("NAME")).defaultValue("")
+            .defaultText("every exact task (aggregate)").commandLineOnly().help("the task asked").build();
+    static final Setting<String> QUERY_KEY = Setting.of("key", ValueType.text("F=V,...")).defaultValue("")
+            .defaultText("none").commandLineOnly()
+            .help("key fields: SrcIP, DstIP, SrcPort, DstPort, Protocol, e.g. \"SrcIP=10.0.0.1,DstPort=443\" "
+                    + "(aggregate: filters; trace: the key)").build();
+    static final Setting<Integer> TYPE = Setting.of("type", ValueType.integer(0, 2)).defaultValue(0)
+            .commandLineOnly().help("heavy hitters by 0 packets, 1 bytes, 2 spread").build();
+    static final Setting<Integer> QUERY_LIMIT = Setting.of("limit", ValueType.integer(0, 100_000)).defaultValue(0)
+            .defaultText("0: the server's default, 10").commandLineOnly().help("heavy hitters at most").build();
+    static final Setting<String> END = Setting.of("end", ValueType.text("TIME")).defaultValue("")
+            .defaultText("the latest snapshot").commandLineOnly()
+            .help("answer from the latest snapshot at or before TIME (RFC 3339, e.g. 2026-01-02T03:04:05Z)").build();
+    static final Setting<String> QUERY_FORMAT = Setting.of("format", ValueType.choice("json", "table"))
+            .defaultValue("table").commandLineOnly()
+            .help("table: aligned columns for people; json: the server's answer").build();
+    static final List<Setting<?>> QUERY = List.of(ADDR, MODE, TASK, QUERY_KEY, TYPE, QUERY_LIMIT, END, QUERY_FORMAT,
+            LOG_LEVEL);
+
     private CommandSettings() {
     }
 
