@@ -6,6 +6,7 @@
 module io.flowtrace.testkit {
     requires transitive io.flowtrace.core;
     requires transitive org.junit.jupiter.api;
+    requires java.net.http; // ClickHouseServer waits for /ping and runs statements
 
     exports io.flowtrace.testkit;
     exports io.flowtrace.testkit.frames;
