@@ -218,6 +218,16 @@ public final class ClickHouseServer implements BeforeAllCallback, AfterAllCallba
         }
     }
 
+    /** {@return the server's directory (configuration, data, log), null once closed} */
+    public synchronized Path directory() {
+        return dir;
+    }
+
+    /** {@return the server process's id, -1 when it is not running} */
+    public synchronized long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     /** {@return whether the server process is running} */
     public synchronized boolean isRunning() {
         return process != null && process.isAlive();

@@ -191,6 +191,9 @@ final class ClickHouseHttp {
     }
 
     private static String describe(IOException e) {
+        if (e instanceof ConnectException && e.getMessage() == null) {
+            return "connection refused";
+        }
         String m = e.getMessage();
         if (m == null && e.getCause() != null) {
             m = e.getCause().toString();

@@ -195,9 +195,10 @@ final class ClickHouseStore implements SnapshotStore {
         } catch (Failure f) {
             failed++;
             rowsFailed += rows.size() + s.hitters().size();
-            LOG.warn("store 'clickhouse': snapshot of task '{}' at {} not written ({} rows; {} written snapshot parts"
-                    + " failed so far): {}", s.task(), java.time.Instant.ofEpochSecond(0, s.timeNanos()),
-                    rows.size() + s.hitters().size(), failed, f.getMessage());
+            LOG.warn("store 'clickhouse': snapshot of task '{}' at {} not written ({} rows; {} snapshot parts not"
+                    + " written so far, the task's next snapshot carries its changes): {}", s.task(),
+                    java.time.Instant.ofEpochSecond(0, s.timeNanos()), rows.size() + s.hitters().size(), failed,
+                    f.getMessage());
             return;
         }
         written++;
@@ -590,7 +591,7 @@ final class ClickHouseStore implements SnapshotStore {
     @Override
     public synchronized void close() {
         if (failed > 0) {
-            LOG.warn("store 'clickhouse': {} snapshot parts ({} rows) could not be written to {}; {} were",
+            LOG.warn("store 'clickhouse': {} snapshot parts ({} rows) could not be written to {}; {} parts were",
                     failed, rowsFailed, http.base(), written);
         }
     }

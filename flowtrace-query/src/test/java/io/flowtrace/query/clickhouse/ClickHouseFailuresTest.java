@@ -1,0 +1,187 @@
+package io.flowtrace.query.clickhouse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.query.Answers.Point;
+import io.flowtrace.query.Answers.TaskSummary;
+import io.flowtrace.query.FlowFilter;
+import io.flowtrace.query.SnapshotStores;
+import io.flowtrace.query.TaskSnapshot;
+import io.flowtrace.query.memory.MemoryStore;
+import io.flowtrace.query.spi.SnapshotStore;
+import io.flowtrace.testkit.ClickHouseServer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The {@code clickhouse} store when ClickHouse is down, at start or between snapshots, and when it is configured
+ * wrong: the native port, a wrong password, TLS against a plain port, a misspelled key.
+ */
+class ClickHouseFailuresTest {
+    private static final long SECOND = 1_000_000_000L;
+    private static final long T0 = 1_700_000_000L * SECOND;
+    private static final List<String> FIELDS = List.of("SrcIP", "DstPort");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @RegisterExtension
+    static final ClickHouseServer CLICKHOUSE = ClickHouseServer.withUser("flowtrace", "right-pw");
+
+    private static Map<String, Object> config(ClickHouseServer server) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("host", "127.0.0.1");
+        c.put("http-port", server.httpPort());
+        c.put("database", "engine");
+        c.put("username", server.user());
+        c.put("password", server.password());
+        c.put("retry-budget", "1s");
+        c.put("timeout", "5s");
+        return c;
+    }
+
+    private static TaskSnapshot.FlowRow row(String ip, int port, long packets, long last) {
+        return new TaskSnapshot.FlowRow(Map.of("SrcIP", ip, "DstPort", String.valueOf(port)), T0, T0 + last * SECOND,
+                packets, packets * 100);
+    }
+
+    /** A cumulative exact task: {@code at} seconds after T0, with these rows. */
+    private static TaskSnapshot snapshot(long at, TaskSnapshot.FlowRow... rows) {
+        long p = 0;
+        for (TaskSnapshot.FlowRow r : rows) {
+            p += r.packets();
+        }
+        return new TaskSnapshot("per_src", TaskSnapshot.EXACT, FIELDS, T0, T0 + at * SECOND, List.of(rows),
+                List.of(), Map.of("total_packets", p, "total_bytes", p * 100));
+    }
+
+    private static final TaskSnapshot S1 = snapshot(60, row("10.0.0.1", 80, 10, 50), row("10.0.0.2", 443, 5, 40));
+    /** Key .1 changes here, and not after: the snapshot after a failed one must still carry it. */
+    private static final TaskSnapshot S2 = snapshot(120, row("10.0.0.1", 80, 12, 110), row("10.0.0.2", 443, 5, 40),
+            row("10.0.0.3", 53, 1, 115));
+    private static final TaskSnapshot S3 = snapshot(180, row("10.0.0.1", 80, 12, 110), row("10.0.0.2", 443, 7, 170),
+            row("10.0.0.3", 53, 3, 175));
+
+    @Test
+    @DisplayName("ClickHouse killed between snapshots: the write is retried, then counted; the next one catches up")
+    void downMidRun() throws Exception {
+        try (ClickHouseServer server = ClickHouseServer.withUser("flowtrace", "pw")) {
+            server.start();
+            SnapshotStore store = SnapshotStores.discover().create("clickhouse", config(server));
+            MemoryStore memory = new MemoryStore();
+            store.write(S1);
+            server.kill();
+            store.write(S2);
+            assertEquals(new SnapshotStore.Stats(1, 0, 1, 1, 0), store.stats());
+            server.start();
+            store.write(S3);
+            memory.write(S1);
+            memory.write(S3);
+            assertEquals(2, store.stats().written());
+            assertEquals(1, store.stats().failed());
+            assertEquals(ClickHouseStoreTest.normal(memory.latest("per_src", Long.MAX_VALUE)),
+                    ClickHouseStoreTest.normal(store.latest("per_src", Long.MAX_VALUE)));
+            assertEquals(new TaskSummary("per_src", 2200, 22, 3),
+                    store.aggregate("per_src", FlowFilter.none(), Long.MAX_VALUE).orElseThrow());
+            assertEquals(List.of(new Point(S1.timeNanos(), 15), new Point(S3.timeNanos(), 22)),
+                    store.series("per_src", "total_packets", 0, Long.MAX_VALUE));
+            // the engine's own query over its table sees the same keys
+            JsonNode r = JSON.readTree(server.query("SELECT SUM(p) AS p, COUNT(*) AS n FROM (SELECT"
+                    + " argMax(PacketCount, Timestamp) AS p FROM engine.flow_metrics GROUP BY TaskName, SrcIP, DstIP,"
+                    + " SrcPort, DstPort, Protocol) FORMAT JSONEachRow"));
+            assertEquals(22, r.get("p").asLong());
+            assertEquals(3, r.get("n").asLong());
+            store.close();
+        }
+    }
+
+    @Test
+    @DisplayName("ClickHouse down at start: the store starts, counts what it cannot write, and makes its tables later")
+    void downAtStart() throws Exception {
+        try (ClickHouseServer server = ClickHouseServer.withUser("flowtrace", "pw")) {
+            server.start();
+            server.kill();
+            SnapshotStore store = SnapshotStores.discover().create("clickhouse", config(server));
+            store.write(S1);
+            assertEquals(1, store.stats().failed());
+            server.start();
+            store.write(S2);
+            assertEquals(1, store.stats().written());
+            MemoryStore memory = new MemoryStore();
+            memory.write(S2);
+            assertEquals(ClickHouseStoreTest.normal(memory.latest("per_src", Long.MAX_VALUE)),
+                    ClickHouseStoreTest.normal(store.latest("per_src", Long.MAX_VALUE)));
+            store.close();
+        }
+    }
+
+    @Test
+    @DisplayName("port set to the native port: the error says so, quotes the server and names http_port's value")
+    void nativePort() {
+        Map<String, Object> c = config(CLICKHOUSE);
+        c.remove("http-port");
+        c.put("port", CLICKHOUSE.tcpPort());
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> SnapshotStores.discover().create("clickhouse", c));
+        assertTrue(e.getMessage().contains("port " + CLICKHOUSE.tcpPort() + " is ClickHouse's native protocol port"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("Port " + CLICKHOUSE.tcpPort() + " is for clickhouse-client program"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("set http_port: " + CLICKHOUSE.httpPort()), e.getMessage());
+    }
+
+    @Test
+    @DisplayName("port set to the HTTP port works as the engine's block is written (no http_port)")
+    void portIsHttp() {
+        Map<String, Object> c = config(CLICKHOUSE);
+        c.remove("http-port");
+        c.put("port", CLICKHOUSE.httpPort());
+        try (SnapshotStore s = SnapshotStores.discover().create("clickhouse", c)) {
+            s.write(S1);
+            assertEquals(1, s.stats().written());
+        }
+    }
+
+    @Test
+    @DisplayName("a wrong password is refused at start with the server's reason, never the password")
+    void wrongPassword() {
+        Map<String, Object> c = config(CLICKHOUSE);
+        c.put("password", "not-the-pw");
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> SnapshotStores.discover().create("clickhouse", c));
+        assertTrue(e.getMessage().contains("refused user 'flowtrace'"), e.getMessage());
+        assertTrue(e.getMessage().contains("Wrong password for user flowtrace"), e.getMessage());
+        assertFalse(e.getMessage().contains("not-the-pw"), e.getMessage());
+    }
+
+    @Test
+    @DisplayName("cloud: true speaks TLS and verifies it: a plain HTTP port is refused, not talked to in clear")
+    void tlsStaysOn() {
+        Map<String, Object> c = config(CLICKHOUSE);
+        c.put("cloud", true);
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> SnapshotStores.discover().create("clickhouse", c));
+        assertTrue(e.getMessage().contains("TLS with ClickHouse at https://127.0.0.1:" + CLICKHOUSE.httpPort()),
+                e.getMessage());
+    }
+
+    @Test
+    @DisplayName("a misspelled key is refused with the keys that are known")
+    void unknownKey() {
+        Map<String, Object> c = config(CLICKHOUSE);
+        c.put("htp_port", 8123);
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> SnapshotStores.discover().create("clickhouse", c));
+        assertTrue(e.getMessage().contains("htp_port"), e.getMessage());
+        assertTrue(e.getMessage().contains("http-port"), e.getMessage());
+    }
+}
