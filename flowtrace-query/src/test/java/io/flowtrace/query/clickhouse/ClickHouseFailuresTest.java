@@ -175,6 +175,22 @@ class ClickHouseFailuresTest {
     }
 
     @Test
+    @DisplayName("task names and keys with quotes, backslashes and SQL are stored and found as they are written")
+    void hostileNames() {
+        String task = "x' OR 1=1 -- \\'\n\u00e9";
+        try (SnapshotStore s = SnapshotStores.discover().create("clickhouse", config(CLICKHOUSE))) {
+            TaskSnapshot hh = new TaskSnapshot(task, TaskSnapshot.SKETCH, List.of("SrcIP"), T0, T0 + 60 * SECOND,
+                    List.of(), List.of(new TaskSnapshot.Hitter("a'b\\c", 9, 0)), Map.of("total_packets", 9L));
+            s.write(hh);
+            s.write(snapshot(60, row("10.0.0.1", 80, 10, 50)));
+            assertEquals(List.of(new io.flowtrace.query.Answers.HeavyHitter("a'b\\c", 9)),
+                    s.heavyHitters(task, 0, Long.MAX_VALUE, 10));
+            assertTrue(s.heavyHitters("x", 0, Long.MAX_VALUE, 10).isEmpty());
+            assertEquals(List.of(new Point(T0 + 60 * SECOND, 9)), s.series(task, "total_packets", 0, Long.MAX_VALUE));
+        }
+    }
+
+    @Test
     @DisplayName("a misspelled key is refused with the keys that are known")
     void unknownKey() {
         Map<String, Object> c = config(CLICKHOUSE);
