@@ -50,8 +50,10 @@ class ClickHouseFailuresTest {
     }
 
     private static TaskSnapshot.FlowRow row(String ip, int port, long packets, long last) {
-        return new TaskSnapshot.FlowRow(Map.of("SrcIP", ip, "DstPort", String.valueOf(port)), T0, T0 + last * SECOND,
-                packets, packets * 100);
+        Map<String, String> key = new LinkedHashMap<>();
+        key.put("SrcIP", ip);
+        key.put("DstPort", String.valueOf(port));
+        return new TaskSnapshot.FlowRow(key, T0, T0 + last * SECOND, packets, packets * 100);
     }
 
     /** A cumulative exact task: {@code at} seconds after T0, with these rows. */
@@ -187,6 +189,30 @@ class ClickHouseFailuresTest {
                     s.heavyHitters(task, 0, Long.MAX_VALUE, 10));
             assertTrue(s.heavyHitters("x", 0, Long.MAX_VALUE, 10).isEmpty());
             assertEquals(List.of(new Point(T0 + 60 * SECOND, 9)), s.series(task, "total_packets", 0, Long.MAX_VALUE));
+        }
+    }
+
+    @Test
+    @DisplayName("a new period (counts back to less, a key gone) starts a new chain: no key of the old period is read")
+    void newPeriod() {
+        Map<String, Object> c = config(CLICKHOUSE);
+        c.put("database", "periods");
+        try (SnapshotStore s = SnapshotStores.discover().create("clickhouse", c)) {
+            MemoryStore memory = new MemoryStore();
+            TaskSnapshot reset = snapshot(240, row("10.0.0.2", 443, 2, 230));
+            TaskSnapshot after = snapshot(300, row("10.0.0.2", 443, 4, 290), row("10.0.0.9", 22, 1, 295));
+            for (TaskSnapshot x : List.of(S1, S2, S3, reset, after)) {
+                s.write(x);
+                memory.write(x);
+            }
+            for (TaskSnapshot x : List.of(S1, S2, S3, reset, after)) {
+                assertEquals(ClickHouseStoreTest.normal(memory.latest("per_src", x.timeNanos())),
+                        ClickHouseStoreTest.normal(s.latest("per_src", x.timeNanos())));
+                assertEquals(memory.aggregate("per_src", FlowFilter.none(), x.timeNanos()),
+                        s.aggregate("per_src", FlowFilter.none(), x.timeNanos()));
+            }
+            assertEquals(new TaskSummary("per_src", 500, 5, 2),
+                    s.aggregate("per_src", FlowFilter.none(), Long.MAX_VALUE).orElseThrow());
         }
     }
 
