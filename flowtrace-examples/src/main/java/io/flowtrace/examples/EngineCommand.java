@@ -209,7 +209,7 @@ final class EngineCommand implements Command {
                     Runtime.getRuntime().halt(128 + sig.getNumber());
                 }
             };
-            boolean signalsHandled = handleSignals(onSignal);
+            SignalHandler[] before = handleSignals(onSignal);
             if (!quiet) {
                 err.println("flowtrace engine: tasks " + String.join(", ", c.taskNames()) + " over "
                         + String.join(", ", captures) + (server == null ? "" : "; query API on http://"
@@ -231,9 +231,9 @@ final class EngineCommand implements Command {
                 if (server != null) {
                     server.close();
                 }
-                if (signalsHandled) {
-                    Signal.handle(new Signal("TERM"), SignalHandler.SIG_DFL);
-                    Signal.handle(new Signal("INT"), SignalHandler.SIG_DFL);
+                if (before != null) {
+                    Signal.handle(new Signal("TERM"), before[0]);
+                    Signal.handle(new Signal("INT"), before[1]);
                 }
             }
             if (!quiet) {
@@ -296,13 +296,14 @@ final class EngineCommand implements Command {
         };
     }
 
-    private static boolean handleSignals(SignalHandler h) {
+    /** Installs {@code h} for SIGTERM and SIGINT; returns the handlers it replaced, {@code null} when it could not. */
+    private static SignalHandler[] handleSignals(SignalHandler h) {
         try {
-            Signal.handle(new Signal("TERM"), h);
-            Signal.handle(new Signal("INT"), h);
-            return true;
+            SignalHandler term = Signal.handle(new Signal("TERM"), h);
+            SignalHandler intr = Signal.handle(new Signal("INT"), h);
+            return new SignalHandler[] {term, intr};
         } catch (IllegalArgumentException e) {
-            return false; // a JVM started with -Xrs, or a platform without these signals
+            return null; // a JVM started with -Xrs, or a platform without these signals
         }
     }
 

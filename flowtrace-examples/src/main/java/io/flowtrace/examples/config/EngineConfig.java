@@ -223,8 +223,8 @@ public final class EngineConfig {
                 types.add(String.valueOf(o));
             }
         }
-        for (String block : List.of("exact", "sketch")) {
-            if (!agg.has(block) || agg.plain().get(block) == null) {
+        for (String block : agg.keys()) { // the file's order: tasks are listed as it lists them
+            if (!block.equals("exact") && !block.equals("sketch") || agg.plain().get(block) == null) {
                 continue;
             }
             ConfigNode b = agg.node(block);

@@ -62,11 +62,13 @@ import java.util.Map;
 public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
     /** Turns the key seed into the element seed; the seed of the first releases gives their element seed. */
     private static final long ELEMENT_SALT = 0x3C6EF372FE94F82BL ^ 0x6A09E667F3BCC909L;
+    /** Format version of the byte form: 2 adds the bounds and the untracked totals. */
+    static final int FORMAT = 2;
     /**
-     * Format version of the byte form: 2 adds the bounds and the untracked totals, 3 each key's first and last seen
-     * and the lifecycle flag.
+     * The newest version read: 3 adds the lifecycle flag and each key's first and last seen, written only with
+     * {@link #lifecycle(boolean)} on (so the bytes of other tasks stay those of version 2).
      */
-    static final int FORMAT = 3;
+    static final int NEWEST = 3;
     /** Most keys tracked unless configured (fewer when the heap is small): the flow table's default bound. */
     public static final int DEFAULT_MAX_KEYS = 1_000_000;
     /** Most distinct pairs ({@code spread:}) remembered unless configured (fewer when the heap is small). */
@@ -350,6 +352,7 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
      */
     public ExactAggregator lifecycle(boolean on) {
         lifecycle = on;
+        formatVersion(on ? NEWEST : FORMAT);
         return this;
     }
 
@@ -570,7 +573,9 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         out.writeLong(untrackedBytes);
         out.writeLong(untrackedFlows);
         out.writeLong(untrackedPairs);
-        out.writeBoolean(lifecycle);
+        if (lifecycle) {
+            out.writeBoolean(true);
+        }
         int n = index.size();
         int w = key.words();
         long[] keys = index.keys();
@@ -583,8 +588,10 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
             out.writeLong(bytes[id]);
             out.writeLong(flows[id]);
             out.writeBoolean(partial[id]);
-            out.writeLong(firstSeen[id]);
-            out.writeLong(lastSeen[id]);
+            if (lifecycle) {
+                out.writeLong(firstSeen[id]);
+                out.writeLong(lastSeen[id]);
+            }
         }
         if (distinct != null) {
             out.writeInt(pairCount);
@@ -646,7 +653,7 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
             if (version >= 2) {
                 a.partial[id] = in.readBoolean();
             }
-            if (version >= 3) {
+            if (lifecycle) {
                 a.seen(id, in.readLong(), in.readLong());
             }
         }

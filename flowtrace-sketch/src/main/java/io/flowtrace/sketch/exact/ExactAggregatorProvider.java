@@ -51,6 +51,6 @@ public final class ExactAggregatorProvider implements AggregatorProvider {
 
     @Override
     public Aggregator fromBytes(byte[] bytes) {
-        return Bytes.readAggregator(bytes, Bytes.EXACT, ExactAggregator.FORMAT, name(), ExactAggregator::read);
+        return Bytes.readAggregator(bytes, Bytes.EXACT, ExactAggregator.NEWEST, name(), ExactAggregator::read);
     }
 }
