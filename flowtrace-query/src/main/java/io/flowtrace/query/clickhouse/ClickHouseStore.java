@@ -53,7 +53,7 @@ import java.util.function.LongSupplier;
  * read back.
  *
  * <p><b>Failures.</b> A write that finds ClickHouse unreachable is retried with growing pauses within the retry
- * budget; what is still not written is counted ({@link Stats#failed()}) and logged, and the task's next snapshot
+ * budget (one budget per outage: once it is spent, each later snapshot gets one attempt); what is still not written is counted ({@link Stats#failed()}) and logged, and the task's next snapshot
  * writes every key changed since its last written one, so nothing is missing once ClickHouse is back. A refused user,
  * a native port or a refused statement is not retried. Questions retry within a few seconds and then fail with
  * {@link UncheckedIOException} saying why.
@@ -78,7 +78,10 @@ final class ClickHouseStore implements SnapshotStore {
     private final LongSupplier clock;
     private final ClickHouseHttp.Sleeper sleeper;
     private final Map<String, TaskState> states = new HashMap<>();
+    private static final long NOT_DOWN = Long.MIN_VALUE;
     private boolean schemaReady;
+    /** When the current outage began ({@link #clock}), {@link #NOT_DOWN} when the last request got through. */
+    private long unreachableSince = NOT_DOWN;
     private long written;
     private long failed;
     private long rowsWritten;
@@ -111,7 +114,7 @@ final class ClickHouseStore implements SnapshotStore {
      */
     void open(String plugin) {
         try {
-            String version = ClickHouseHttp.retrying(http::version, budgetNanos, clock, sleeper);
+            String version = guarded(http::version);
             ensureSchema();
             LOG.info("{}: ClickHouse {} at {}, database '{}', user '{}'", plugin, version, http.base(), database,
                     http.user());
@@ -178,10 +181,10 @@ final class ClickHouseStore implements SnapshotStore {
         TaskSnapshot whole = samePart ? st.last.with(s) : s;
         int parts = samePart ? st.parts + 1 : 1;
         try {
-            ClickHouseHttp.retrying(() -> {
+            guarded(() -> {
                 ensureSchema();
                 return null;
-            }, budgetNanos, clock, sleeper);
+            });
             for (int from = 0; from < rows.size(); from += BATCH_ROWS) {
                 byte[] body = flowRows(s, rows.subList(from, Math.min(rows.size(), from + BATCH_ROWS)), second);
                 insert(FLOW_METRICS, body);
@@ -222,10 +225,31 @@ final class ClickHouseStore implements SnapshotStore {
     }
 
     private void insert(String table, byte[] body) throws Failure {
-        ClickHouseHttp.retrying(() -> {
+        guarded(() -> {
             http.insert(table, body);
             return null;
-        }, budgetNanos, clock, sleeper);
+        });
+    }
+
+    /**
+     * Runs a write-side request, retrying while ClickHouse is unreachable within what is left of the outage's
+     * budget: one budget per outage, not per request, so a long outage costs each later snapshot one attempt and
+     * never stalls the writer for a budget each time.
+     */
+    private <T> T guarded(ClickHouseHttp.Op<T> op) throws Failure {
+        long now = clock.getAsLong();
+        long budget = unreachableSince == NOT_DOWN ? budgetNanos
+                : Math.max(0, unreachableSince + budgetNanos - now);
+        try {
+            T t = ClickHouseHttp.retrying(op, budget, clock, sleeper);
+            unreachableSince = NOT_DOWN;
+            return t;
+        } catch (Failure f) {
+            if (f.kind() == Kind.UNREACHABLE && unreachableSince == NOT_DOWN) {
+                unreachableSince = now;
+            }
+            throw f;
+        }
     }
 
     /**

@@ -107,6 +107,29 @@ class ClickHouseFailuresTest {
     }
 
     @Test
+    @DisplayName("one retry budget per outage: once it is spent, a snapshot gets one attempt and no wait")
+    void oneBudgetPerOutage() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        long[] now = {0};
+        long[] slept = {0};
+        ClickHouseHttp http = new ClickHouseHttp(java.net.URI.create("http://127.0.0.1:" + port), "engine", "u", "p",
+                java.time.Duration.ofSeconds(5));
+        ClickHouseStore store = new ClickHouseStore(http, "engine", 10 * SECOND, () -> now[0], n -> {
+            now[0] += n;
+            slept[0] += n;
+        });
+        store.open("store 'clickhouse'");
+        assertEquals(10 * SECOND, slept[0]);
+        store.write(S1);
+        store.write(S2);
+        assertEquals(10 * SECOND, slept[0]);
+        assertEquals(new SnapshotStore.Stats(0, 0, 2, 0, 0), store.stats());
+    }
+
+    @Test
     @DisplayName("ClickHouse down at start: the store starts, counts what it cannot write, and makes its tables later")
     void downAtStart() throws Exception {
         try (ClickHouseServer server = ClickHouseServer.withUser("flowtrace", "pw")) {
