@@ -161,7 +161,10 @@ public final class ClickHouseServer implements BeforeAllCallback, AfterAllCallba
         }
     }
 
-    /** Stops the server (SIGTERM, SIGKILL if it has not gone after 30 s), keeping its ports and data for {@link #start()}. */
+    /**
+     * Stops the server (SIGTERM, SIGKILL if it has not gone after 30 s), keeping its ports and data for
+     * {@link #start()}.
+     */
     public synchronized void stop() {
         if (process == null) {
             return;

@@ -53,8 +53,9 @@ import java.util.function.LongSupplier;
  * read back.
  *
  * <p><b>Failures.</b> A write that finds ClickHouse unreachable is retried with growing pauses within the retry
- * budget (one budget per outage: once it is spent, each later snapshot gets one attempt); what is still not written is counted ({@link Stats#failed()}) and logged, and the task's next snapshot
- * writes every key changed since its last written one, so nothing is missing once ClickHouse is back. A refused user,
+ * budget (one budget per outage: once it is spent, each later snapshot gets one attempt); what is still not
+ * written is counted ({@link Stats#failed()}) and logged, and the task's next snapshot writes every key changed
+ * since its last written one, so nothing is missing once ClickHouse is back. A refused user,
  * a native port or a refused statement is not retried. Questions retry within a few seconds and then fail with
  * {@link UncheckedIOException} saying why.
  *

@@ -18,14 +18,14 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>{@code host} (default {@code localhost}), {@code database} (default {@code default}, created when missing),
  *   {@code username} (default {@code default}), {@code password} (default empty);</li>
- *   <li>{@code http-port} (or {@code http_port}, the engine block's spelling): ClickHouse's HTTP port; when it is not given, {@code port} is tried over HTTP (the
- *   engine's users set it to the native port, 9000: the server says so, and so does the error, naming the port to
- *   set); neither: 8123, or 8443 with {@code cloud};</li>
- *   <li>{@code cloud} (or {@code secure}): {@code true} for HTTPS, verified against the JDK's trust store (the engine turns verification
- *   off; flowtrace does not);</li>
- *   <li>{@code retry-budget} (or {@code retry_budget}; default 30s): how long a write, or the check at start, keeps retrying an unreachable
- *   server before what it holds is counted as failed; {@code timeout} (default 30s): the longest one request may
- *   take.</li>
+ *   <li>{@code http-port} (or {@code http_port}, the engine block's spelling): ClickHouse's HTTP port; when it is
+ *   not given, {@code port} is tried over HTTP (the engine's users set it to the native port, 9000: the server says
+ *   so, and so does the error, naming the port to set); neither: 8123, or 8443 with {@code cloud};</li>
+ *   <li>{@code cloud} (or {@code secure}): {@code true} for HTTPS, verified against the JDK's trust store (the
+ *   engine turns verification off; flowtrace does not);</li>
+ *   <li>{@code retry-budget} (or {@code retry_budget}; default 30s): how long the check at start, and writes during
+ *   one outage, keep retrying an unreachable server before what they hold is counted as failed; {@code timeout}
+ *   (default 30s): the longest one request may take.</li>
  * </ul>
  * A user or password that is refused, a native port and TLS that fails stop the start with what to change; a
  * server that is down at start is retried within the budget and then at every write.

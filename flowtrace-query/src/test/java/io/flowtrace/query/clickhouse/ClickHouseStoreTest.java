@@ -181,7 +181,8 @@ class ClickHouseStoreTest {
         // the shape of the engine's AggregateFlows and QueryHeavyHitters
         JsonNode agg = rows("SELECT TaskName, SUM(LatestByteCount) AS TotalBytes,"
                 + " SUM(LatestPacketCount) AS TotalPackets, COUNT(*) AS FlowCount FROM (SELECT TaskName,"
-                + " argMax(ByteCount, Timestamp) AS LatestByteCount, argMax(PacketCount, Timestamp) AS LatestPacketCount"
+                + " argMax(ByteCount, Timestamp) AS LatestByteCount,"
+                + " argMax(PacketCount, Timestamp) AS LatestPacketCount"
                 + " FROM engine.flow_metrics WHERE TaskName = 'per_five_tuple'"
                 + " GROUP BY TaskName, SrcIP, DstIP, SrcPort, DstPort, Protocol) GROUP BY TaskName").get(0);
         assertEquals(run.bytes, agg.get("TotalBytes").asLong());
