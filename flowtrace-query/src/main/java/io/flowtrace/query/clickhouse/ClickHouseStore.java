@@ -79,6 +79,8 @@ final class ClickHouseStore implements SnapshotStore {
     private final LongSupplier clock;
     private final ClickHouseHttp.Sleeper sleeper;
     private final Map<String, TaskState> states = new HashMap<>();
+    /** Per task, the time of its last snapshot whose first part could not be written. */
+    private final Map<String, Long> failedSnapshot = new HashMap<>();
     private static final long NOT_DOWN = Long.MIN_VALUE;
     private boolean schemaReady;
     /** When the current outage began ({@link #clock}), {@link #NOT_DOWN} when the last request got through. */
@@ -164,6 +166,16 @@ final class ClickHouseStore implements SnapshotStore {
 
     @Override
     public synchronized void write(TaskSnapshot s) {
+        Long failedAt = failedSnapshot.get(s.task());
+        if (failedAt != null && failedAt == s.timeNanos()) {
+            // the rest of a snapshot whose first part was not written: alone it would read back as the whole
+            failed++;
+            rowsFailed += s.flows().size() + s.hitters().size();
+            LOG.warn("store 'clickhouse': a part of the snapshot of task '{}' at {} not written: its other part was"
+                    + " not", s.task(), java.time.Instant.ofEpochSecond(0, s.timeNanos()));
+            return;
+        }
+        failedSnapshot.remove(s.task());
         TaskState st = states.get(s.task());
         boolean samePart = st != null && st.last != null && st.last.timeNanos() == s.timeNanos();
         List<TaskSnapshot.FlowRow> rows;
@@ -199,6 +211,9 @@ final class ClickHouseStore implements SnapshotStore {
         } catch (Failure f) {
             failed++;
             rowsFailed += rows.size() + s.hitters().size();
+            if (!samePart) {
+                failedSnapshot.put(s.task(), s.timeNanos());
+            }
             LOG.warn("store 'clickhouse': snapshot of task '{}' at {} not written ({} rows; {} snapshot parts not"
                     + " written so far, the task's next snapshot carries its changes): {}", s.task(),
                     java.time.Instant.ofEpochSecond(0, s.timeNanos()), rows.size() + s.hitters().size(), failed,
