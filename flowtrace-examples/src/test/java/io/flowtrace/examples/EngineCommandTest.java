@@ -357,6 +357,27 @@ class EngineCommandTest {
         assertEquals(404, post("/api/v1/flows/trace", "{\"task_name\":\"per_five_tuple\",\"flow_keys\":"
                 + "{\"SrcIP\":\"10.9.9.9\"}}").statusCode());
         assertEquals(413, post("/query", "{\"pad\":\"" + "x".repeat(70_000) + "\"}").statusCode());
+        HttpResponse<String> delete = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/aggregate"))
+                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, delete.statusCode());
+        assertEquals(404, post("/api/v2/nothing", "{}").statusCode());
+    }
+
+    @Test
+    void theApiRoutesTakeQueryParametersToo() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base
+                + "/api/v1/heavyhitters?task_name=cm_src_left&type=1&limit=1")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode hh = JSON.readTree(r.body()).get("hitters");
+        assertEquals(1, hh.size());
+        assertEquals("10.1.0.1", hh.get(0).get("flow").asText());
+        HttpResponse<String> t = HTTP.send(HttpRequest.newBuilder(URI.create(base
+                + "/api/v1/flows/trace?task_name=per_five_tuple&SrcIP=10.1.0.3&Protocol=tcp")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, t.statusCode(), t.body());
+        assertEquals(perSource(false).get("10.1.0.3"), JSON.readTree(t.body()).get("lifecycle").get("total_packets")
+                .asLong());
     }
 
     @Test

@@ -24,7 +24,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -279,8 +278,10 @@ public final class QueryServer implements AutoCloseable {
             if (!fk.isObject()) {
                 throw bad("flow_keys: expected an object {\"SrcIP\": \"10.0.0.1\", \"DstPort\": \"443\"}");
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = fk.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : fk.properties()) {
+                if (!e.getValue().isValueNode()) {
+                    throw bad("flow_keys: " + e.getKey() + ": expected text");
+                }
                 keys.put(e.getKey(), e.getValue().asText());
             }
         }

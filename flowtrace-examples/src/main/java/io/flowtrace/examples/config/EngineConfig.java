@@ -194,7 +194,11 @@ public final class EngineConfig {
             if (k.equals("type")) {
                 storeType = s.text(k);
             } else {
-                store.put(k.replace('_', '-'), s.text(k));
+                String before = store.put(k.replace('_', '-'), s.text(k));
+                if (before != null && !before.equals(s.text(k))) {
+                    throw new ConfigurationException(s.located(k) + ": " + s.text(k) + " (a memory writer says "
+                            + before + "; the memory store is one)");
+                }
             }
         }
     }
@@ -311,6 +315,18 @@ public final class EngineConfig {
             }
             if (!enabled) {
                 continue;
+            }
+            if (type.equals("memory")) {
+                // the memory writer's bounds are the query store's
+                for (Map.Entry<String, String> e : settings.entrySet()) {
+                    String k = e.getKey().replace('_', '-');
+                    String before = store.put(k, e.getValue());
+                    if (before != null && !before.equals(e.getValue())) {
+                        throw new ConfigurationException(w.located("memory") + ": " + e.getKey() + ": "
+                                + e.getValue() + " (another memory writer or the store block says " + before
+                                + "; the memory store is one)");
+                    }
+                }
             }
             if (type.equals("text") || type.equals("gob")) {
                 throw new ConfigurationException(w.located("enabled") + ": the engine's " + type + " writer is not "
