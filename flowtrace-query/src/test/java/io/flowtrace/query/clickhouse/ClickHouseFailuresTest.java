@@ -45,7 +45,7 @@ class ClickHouseFailuresTest {
         c.put("username", server.user());
         c.put("password", server.password());
         c.put("retry-budget", "1s");
-        c.put("timeout", "5s");
+        c.put("timeout", "30s");
         return c;
     }
 
@@ -196,14 +196,52 @@ class ClickHouseFailuresTest {
     }
 
     @Test
-    @DisplayName("cloud: true speaks TLS and verifies it: a plain HTTP port is refused, not talked to in clear")
-    void tlsStaysOn() {
-        Map<String, Object> c = config(CLICKHOUSE);
-        c.put("cloud", true);
-        ConfigurationException e = assertThrows(ConfigurationException.class,
-                () -> SnapshotStores.discover().create("clickhouse", c));
-        assertTrue(e.getMessage().contains("TLS with ClickHouse at https://127.0.0.1:" + CLICKHOUSE.httpPort()),
-                e.getMessage());
+    @DisplayName("cloud: true speaks TLS and verifies it: a server whose certificate is not trusted gets no request")
+    void tlsStaysOn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // an HTTPS server with a self-signed certificate for 127.0.0.1, which the JDK's trust store does not hold
+        java.nio.file.Path ks = dir.resolve("server.p12");
+        Process keytool = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool")
+                .toString(), "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048",
+                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
+                .redirectErrorStream(true).start();
+        String out = new String(keytool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, keytool.waitFor(), out);
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(ks)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, "changeit".toCharArray());
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/", ex -> {
+            requests.incrementAndGet();
+            byte[] body = "18.16.1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        try {
+            Map<String, Object> c = config(CLICKHOUSE);
+            c.put("cloud", true);
+            c.put("http-port", server.getAddress().getPort());
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> SnapshotStores.discover().create("clickhouse", c));
+            assertTrue(e.getMessage().contains("TLS with ClickHouse at https://127.0.0.1:"
+                    + server.getAddress().getPort() + " failed"), e.getMessage());
+            assertTrue(e.getMessage().contains("PKIX") || e.getMessage().contains("certification path"),
+                    e.getMessage());
+            assertEquals(0, requests.get());
+        } finally {
+            server.stop(0);
+        }
     }
 
     @Test
