@@ -204,7 +204,7 @@ final class AgentCommand implements Command {
     private static final class Capture {
         final String backend;
         final Map<String, String> config;
-        /** The source already opened (auto tried af-packet and it worked); null when the builder opens it. */
+        /** The source already opened (auto tried it and it worked); null when the builder opens it. */
         final io.flowtrace.core.spi.PacketSource source;
 
         private Capture(String backend, Map<String, String> config, io.flowtrace.core.spi.PacketSource source) {
@@ -224,15 +224,22 @@ final class AgentCommand implements Command {
             }
             Map<String, String> af = config(AF_PACKET, values, file, iface, filter);
             try {
-                io.flowtrace.core.spi.PacketSource s = io.flowtrace.core.Plugins.discover().source(AF_PACKET)
-                        .create(new io.flowtrace.core.spi.PluginConfig("source '" + AF_PACKET + "'", af));
-                return new Capture(AF_PACKET, af, s);
-            } catch (RuntimeException e) {
+                return new Capture(AF_PACKET, af, open(AF_PACKET, af));
+            } catch (RuntimeException unavailable) {
+                // pcap-live's error, if it fails too: the portable backend's message is the one to act on
+                Map<String, String> pcap = config(PCAP_LIVE, values, file, iface, filter);
+                Capture c = new Capture(PCAP_LIVE, pcap, open(PCAP_LIVE, pcap));
                 if (!quiet) {
-                    err.println("flowtrace agent: af-packet unavailable (" + e.getMessage() + "); using pcap-live");
+                    err.println("flowtrace agent: af-packet unavailable (" + unavailable.getMessage()
+                            + "); using pcap-live");
                 }
-                return new Capture(PCAP_LIVE, config(PCAP_LIVE, values, file, iface, filter), null);
+                return c;
             }
+        }
+
+        private static io.flowtrace.core.spi.PacketSource open(String backend, Map<String, String> config) {
+            return io.flowtrace.core.Plugins.discover().source(backend)
+                    .create(new io.flowtrace.core.spi.PluginConfig("source '" + backend + "'", config));
         }
 
         /** The agent's settings as {@code backend}'s keys, over the file's keys for it. */
