@@ -85,7 +85,7 @@ class AgentConfigIT {
         Jar.Result unknownKey = Jar.run(60, Map.of(), List.of(), "agent", "--config", config.toString());
         assertEquals(2, unknownKey.exit(), unknownKey.err());
         assertTrue(unknownKey.err().contains("unknown key 'interfaces' (line 1, column 1) (did you mean interface?) (known: aggregator,"
-                        + " aggregators, ai, alerter, api, batch_size, bpf_filter,"),
+                        + " aggregators, ai, alerter, api, batch_size, block_timeout, bpf_filter,"),
                 unknownKey.err());
 
         Jar.Result snap = Jar.run(60, Map.of("AGENT_SNAP_LEN", "huge"), List.of(), "agent");

@@ -26,7 +26,8 @@ import java.util.function.LongSupplier;
  * interface is idle; {@link #stop()} wakes it through an eventfd.
  *
  * <p>The socket is opened unbound (protocol 0: it receives nothing) so that the ring and the filter are in place
- * before the first frame; {@link #bindAlone()} or {@link #joinFanout} attach it to the interface.
+ * before the first frame; {@link #bindAlone()} or {@link #joinFanout} and {@link #filter()} attach it to the
+ * interface, when the meter is built, so that capture starts there.
  *
  * <p><b>Thread safety:</b> run by one thread, once; {@link #stop()}, {@link #close()} and {@link #counters()} may be
  * called from any thread.
@@ -87,8 +88,6 @@ final class AfPacketRing implements PacketSource {
     private volatile boolean stopped;
     private volatile boolean runEnded;
     private boolean closed; // guarded by this
-    private boolean bound;
-    private boolean inFanout;
     private volatile long packetsRead;
     private volatile long bytesRead;
     private long kernelReceived; // guarded by this
@@ -211,9 +210,9 @@ final class AfPacketRing implements PacketSource {
     }
 
     /**
-     * Binds the socket with a filter that drops everything and joins fanout group {@code group}: frames reach it
-     * only once every socket of the group has joined and {@link #run} has put the real filter in place, so no flow
-     * starts on one socket and moves to another as the group grows.
+     * Binds the socket with a filter that drops everything and joins fanout group {@code group}; {@link #filter()}
+     * then lets frames in, once every socket of the group has joined, so no flow starts on one socket and moves to
+     * another as the group grows.
      *
      * @param uniqueId ask the kernel for a group id no other group has (the first socket); {@code group} is then 0
      * @return the group id
@@ -225,7 +224,6 @@ final class AfPacketRing implements PacketSource {
                 | (uniqueId ? AfPacketSource.PACKET_FANOUT_FLAG_UNIQUEID : 0);
         setInt(plugin, fd, Libc.SOL_PACKET, Libc.PACKET_FANOUT, group & 0xffff | flags << 16,
                 "PACKET_FANOUT (hash, defrag" + (uniqueId ? ", unique id" : ", group " + group) + ")");
-        inFanout = true;
         if (!uniqueId) {
             return group;
         }
@@ -238,6 +236,11 @@ final class AfPacketRing implements PacketSource {
             throw new FlowTraceException(plugin + ": getsockopt PACKET_FANOUT failed: "
                     + Libc.strerror(e.getErrorCode()), e);
         }
+    }
+
+    /** Puts the source's filter in place: frames arrive from here on. */
+    void filter() {
+        attach(filter);
     }
 
     private void attach(SocketFilter f) {
@@ -266,7 +269,6 @@ final class AfPacketRing implements PacketSource {
                         "PACKET_ADD_MEMBERSHIP promiscuous");
             }
         }
-        bound = true;
     }
 
     @Override
@@ -287,11 +289,6 @@ final class AfPacketRing implements PacketSource {
         }
         try {
             if (!stopped) {
-                if (!bound) {
-                    bindAlone();
-                } else if (inFanout) {
-                    attach(filter);
-                }
                 capture(handler);
             }
         } finally {

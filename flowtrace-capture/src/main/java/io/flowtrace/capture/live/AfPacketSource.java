@@ -82,6 +82,12 @@ final class AfPacketSource implements PacketSource {
         SocketFilter filter = settings.filter().isEmpty() ? SocketFilter.acceptAll(settings.snaplen())
                 : SocketFilter.compile(plugin, settings.filter(), dlt, settings.snaplen());
         AfPacketRing first = AfPacketRing.open(plugin, settings, iface, filter, wallClock);
+        try {
+            first.bindAlone();
+        } catch (RuntimeException | Error e) {
+            first.close();
+            throw e;
+        }
         LOG.info("{}: capturing on '{}' (link type {}, snaplen {}, promiscuous {}, ring {} blocks of {} bytes per "
                         + "socket, block timeout {} ms, filter '{}')", plugin, iface.name(), iface.linkType(),
                 settings.snaplen(), settings.promiscuous(), settings.blocks(), settings.blockSize(),
@@ -153,11 +159,12 @@ final class AfPacketSource implements PacketSource {
     }
 
     /**
-     * One socket per part in a fanout group: the first socket joins with an id the kernel makes unique (a random
-     * one on kernels before 4.12), the others open and join it. Frames reach the sockets only once all have
-     * joined and each part runs. One part: the socket as it is.
+     * One socket per part in a fanout group: the first joins with an id the kernel makes unique (a random one on
+     * kernels before 4.12), the others join it, and only then does each let frames in, so that the group is whole
+     * before the first frame is hashed. These sockets replace the one opened by {@code create} (what it read before
+     * the meter was built is dropped with it). One part: that socket as it is.
      *
-     * @throws FlowTraceException when a socket cannot be opened or join the group (the ones opened are closed)
+     * @throws FlowTraceException when a socket cannot be opened or join the group (the new ones are closed)
      */
     @Override
     public synchronized List<PacketSource> split(int parts) {
@@ -168,7 +175,7 @@ final class AfPacketSource implements PacketSource {
         if (parts <= 1) {
             return List.copyOf(rings);
         }
-        List<AfPacketRing> all = new ArrayList<>(rings);
+        List<AfPacketRing> all = new ArrayList<>();
         try {
             while (all.size() < parts) {
                 all.add(AfPacketRing.open(plugin, settings, iface, filter, wallClock));
@@ -179,11 +186,15 @@ final class AfPacketSource implements PacketSource {
             } catch (FlowTraceException e) {
                 // before Linux 4.12: a random group id, so that two meters on one host do not share a group
                 group = ThreadLocalRandom.current().nextInt(1, 0x10000);
-                replaceFirst(all);
+                all.get(0).close();
+                all.set(0, AfPacketRing.open(plugin, settings, iface, filter, wallClock));
                 all.get(0).joinFanout(group, false);
             }
             for (int i = 1; i < all.size(); i++) {
                 all.get(i).joinFanout(group, false);
+            }
+            for (AfPacketRing r : all) {
+                r.filter();
             }
             LOG.info("{}: {} sockets on '{}' in fanout group {} (hash, defrag)", plugin, all.size(), iface.name(),
                     group);
@@ -193,14 +204,12 @@ final class AfPacketSource implements PacketSource {
             }
             throw e;
         }
+        List<AfPacketRing> alone = rings;
         rings = List.copyOf(all);
+        for (AfPacketRing r : alone) {
+            r.close();
+        }
         return List.copyOf(all);
-    }
-
-    /** The first socket failed to join and may be bound already: a fresh one replaces it. */
-    private void replaceFirst(List<AfPacketRing> all) {
-        all.get(0).close();
-        all.set(0, AfPacketRing.open(plugin, settings, iface, filter, wallClock));
     }
 
     /**

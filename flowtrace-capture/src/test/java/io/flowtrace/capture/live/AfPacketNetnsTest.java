@@ -234,6 +234,76 @@ class AfPacketNetnsTest {
     }
 
     @Test
+    void vlanTagsTheKernelTookOutOfTheFrameArePutBack(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // tagged frames replayed into nsA's end of the veth: the receiving end's kernel moves the tag out of the
+        // frame into the packet's metadata, where AF_PACKET reports it beside the frame
+        int port = 40_000 + ThreadLocalRandom.current().nextInt(1000);
+        java.nio.file.Path pcap = dir.resolve("vlan.pcap");
+        List<byte[]> frames = new ArrayList<>();
+        for (int f = 0; f < 3; f++) {
+            for (int i = 0; i < 5; i++) {
+                frames.add(io.flowtrace.testkit.frames.Frames.ethVlan(100, 0x0800, io.flowtrace.testkit.frames.Frames
+                        .ipv4(17, "10.253.0.1", "10.253.0.2", io.flowtrace.testkit.frames.Frames.udp(30_000 + f, port,
+                                new byte[20 + f]))));
+                frames.add(io.flowtrace.testkit.frames.Frames.ethVlan(100, 0x0800, io.flowtrace.testkit.frames.Frames
+                        .ipv4(17, "10.253.0.2", "10.253.0.1", io.flowtrace.testkit.frames.Frames.udp(port, 30_000 + f,
+                                new byte[120 + f]))));
+            }
+        }
+        writePcap(pcap, frames);
+        String filter = "vlan and udp port " + port;
+        // the kernel filters the frame without its tag (libpcap's filters for its own sockets test the tag apart)
+        LiveTestSupport.Meter af = new LiveTestSupport.Meter(afPacket(Map.of("filter", "udp port " + port)), 1, false,
+                true);
+        LiveTestSupport.Meter pcapLive = new LiveTestSupport.Meter(new PcapLiveSourceProvider().create(
+                new PluginConfig("source 'pcap-live'", Map.of("interface", captureEnd, "filter", filter))), 1, false,
+                true);
+        try (af; pcapLive) {
+            LiveTestSupport.runCommand(List.of("ip", "netns", "exec", nsA, "tcpreplay", "-q", "-i",
+                    captureEnd + "p", pcap.toString()));
+            awaitPackets(pcapLive, frames.size());
+            awaitPackets(af, frames.size());
+            List<FlowEvent> byAf = sorted(ofPort(af.stop(), port));
+            List<FlowEvent> byPcap = sorted(ofPort(pcapLive.stop(), port));
+            assertEquals(3, byAf.size(), byAf.toString());
+            for (int f = 0; f < 3; f++) {
+                FlowEvent e = byAf.get(f);
+                int forward = 14 + 4 + 20 + 8 + 20 + f;
+                assertAll("flow " + f,
+                        () -> assertEquals(100, e.key().vlan(), "the tag put back"),
+                        () -> assertEquals(5, e.packetsForward()),
+                        () -> assertEquals(5, e.packetsReverse()),
+                        () -> assertEquals(5L * forward, e.bytesForward(), "wire bytes with the tag"),
+                        () -> assertEquals(5L * (forward + 100), e.bytesReverse(), "wire bytes with the tag"));
+            }
+            assertEquals(byPcap, byAf, "af-packet meters the tagged frames as pcap-live does");
+        }
+    }
+
+    /** A pcap of Ethernet frames, microsecond timestamps one apart. */
+    private static void writePcap(java.nio.file.Path file, List<byte[]> frames) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24 + frames.size() * (16 + 2048))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        int i = 0;
+        for (byte[] f : frames) {
+            b.putInt(1_700_000_000).putInt(i++).putInt(f.length).putInt(f.length).put(f);
+        }
+        java.nio.file.Files.write(file, java.util.Arrays.copyOf(b.array(), b.position()));
+    }
+
+    private static List<FlowEvent> ofPort(List<FlowEvent> events, int port) {
+        List<FlowEvent> out = new ArrayList<>();
+        for (FlowEvent e : events) {
+            if (e.key().dstPort() == port) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    @Test
     void theFilterRunsInTheKernelAndPassesExactlyWhatItMatches() throws Exception {
         Process server = startServer();
         try {

@@ -104,8 +104,13 @@ final class LiveTestSupport {
 
         /** With {@code workers} workers (a source that splits runs a part per worker). */
         Meter(PacketSource source, int workers, boolean decodeTunnels) {
+            this(source, workers, decodeTunnels, false);
+        }
+
+        /** With {@code workers} workers, and the VLAN in the flow key or not. */
+        Meter(PacketSource source, int workers, boolean decodeTunnels, boolean vlanInKey) {
             meter = io.flowtrace.core.FlowTrace.builder().source(source).workers(workers)
-                    .decodeTunnels(decodeTunnels).onEvent(records::add).build().start();
+                    .decodeTunnels(decodeTunnels).vlanInKey(vlanInKey).onEvent(records::add).build().start();
         }
 
         /** The meter's counters so far. */
