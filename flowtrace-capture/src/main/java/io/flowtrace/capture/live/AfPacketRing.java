@@ -277,7 +277,7 @@ final class AfPacketRing implements PacketSource {
     }
 
     /**
-     * Captures until {@link #stop()}, then closes the socket.
+     * Captures until {@link #stop()}, hands over what the kernel has handed over by then, and closes the socket.
      *
      * @throws IOException           when the interface goes down or away, or the socket fails
      * @throws IllegalStateException when called a second time
@@ -288,9 +288,7 @@ final class AfPacketRing implements PacketSource {
             throw new IllegalStateException(plugin + ": a live source runs once");
         }
         try {
-            if (!stopped) {
-                capture(handler);
-            }
+            capture(handler); // also when stopped already: what arrived since the meter was built is metered
         } finally {
             runEnded = true;
             close();
@@ -312,6 +310,16 @@ final class AfPacketRing implements PacketSource {
                     handler.onIdle(wallClock.getAsLong() - pendingNanos);
                 }
                 continue;
+            }
+            walk(handler, r, base, size);
+            INT.setRelease(r, base + BLOCK_STATUS, TP_STATUS_KERNEL);
+            block = block + 1 == count ? 0 : block + 1;
+        }
+        // stopped: what the kernel has handed over already is metered too (at most a ring's worth)
+        for (int i = 0; i < count; i++) {
+            int base = block * size;
+            if (((int) INT.getAcquire(r, base + BLOCK_STATUS) & TP_STATUS_USER) == 0) {
+                break;
             }
             walk(handler, r, base, size);
             INT.setRelease(r, base + BLOCK_STATUS, TP_STATUS_KERNEL);
