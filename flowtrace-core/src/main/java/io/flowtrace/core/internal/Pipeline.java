@@ -119,7 +119,7 @@ public final class Pipeline {
         RuntimeException splitError = null;
         try {
             // a source splits by the headers it sees: with tunnels decoded the flow is the inner conversation
-            split = List.copyOf(source.split(o.decodeTunnels() ? 1 : n));
+            split = List.copyOf(source.split(o.tunnels().isEmpty() ? n : 1));
             if (split.isEmpty()) {
                 throw new FlowTraceException(source.description() + ": split into no source");
             }
@@ -238,7 +238,7 @@ public final class Pipeline {
         BatchLane[] inline = new BatchLane[workers.length];
         for (int i = 0; i < ds.length; i++) {
             inline[i] = new InlineLane(workers[i]);
-            ds[i] = new Dispatcher(new PacketDecoder(o.decodeTunnels(), o.vlanInKey(), o.icmpTypeInKey()),
+            ds[i] = new Dispatcher(new PacketDecoder(o.tunnels(), o.vlanInKey(), o.icmpTypeInKey()),
                     new BatchLane[] {inline[i]}, intervals, periodNanos);
         }
         lanes = inline;
