@@ -23,6 +23,14 @@ record SourceCounters(long packetsRead, long bytesRead, long packetsDecoded, lon
         own = Map.copyOf(own);
     }
 
+    /** These counters and {@code other}'s added (the source's own counters are this one's). */
+    SourceCounters plus(SourceCounters other) {
+        Map<String, Long> m = new java.util.LinkedHashMap<>(malformed);
+        other.malformed.forEach((k, v) -> m.merge(k, v, Long::sum));
+        return new SourceCounters(packetsRead + other.packetsRead, bytesRead + other.bytesRead,
+                packetsDecoded + other.packetsDecoded, nonIp + other.nonIp, m, own);
+    }
+
     /** The same counters with the source's own ones. */
     SourceCounters withOwn(Map<String, Long> sourceOwn) {
         return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, fragments, sourceOwn);
