@@ -90,10 +90,9 @@ final class Meter {
 
     /**
      * Sets the source: {@code pcap-file} for one capture, else the captures merged in time order
-     * ({@link PcapFileSource#open(List, String)}), through the {@code --bpf-filter} when one is given.
+     * ({@link PcapFileSource#open(List, String)}), through {@code filter} unless it is blank.
      */
-    static void source(List<String> captures, CommandLine cli, FlowTrace.Builder b) throws java.io.IOException {
-        String filter = cli.value(CommandSettings.BPF_FILTER);
+    static void source(List<String> captures, String filter, FlowTrace.Builder b) throws java.io.IOException {
         if (captures.size() == 1) {
             b.source("pcap-file", filter.isBlank() ? Map.of("path", captures.get(0))
                     : Map.of("path", captures.get(0), "filter", filter));
@@ -129,7 +128,8 @@ final class Meter {
 
     /**
      * The {@code --config} file's part for this command, or nothing when none was given; what the command does not
-     * use is said on {@code err}, a line each.
+     * use is said on {@code err}, a line each. Every command that reads a file takes {@code log_level} from it (the
+     * flag wins), and sets it before the first logger is made.
      */
     static RunConfig config(CommandLine cli, UnaryOperator<String> env, String command, Set<String> own,
                             Set<String> blocks, PrintStream err) {
@@ -138,10 +138,19 @@ final class Meter {
             return RunConfig.none();
         }
         Set<String> elsewhere = CommandSettings.yamlKeys(CommandSettings.AGENT);
+        elsewhere.add(CommandSettings.LOG_LEVEL.yamlKey());
         elsewhere.addAll(Set.of(RunConfig.FLOW, RunConfig.SOURCE, RunConfig.SINKS, RunConfig.AGGREGATORS,
                 RunConfig.ENGINE_AGGREGATOR));
-        return RunConfig.read(ConfigFile.read(Path.of(path), env), command, own, blocks, elsewhere,
+        Set<String> keys = new java.util.LinkedHashSet<>(own);
+        keys.add(CommandSettings.LOG_LEVEL.yamlKey());
+        RunConfig file = RunConfig.read(ConfigFile.read(Path.of(path), env), command, keys, blocks, elsewhere,
                 line -> err.println("flowtrace " + command + ": " + line));
+        Resolved log = Resolved.of(List.of(CommandSettings.LOG_LEVEL), cli, name -> null, file);
+        if (!log.isDefault(CommandSettings.LOG_LEVEL)) {
+            // read by slf4j-simple when the first logger is made, which reading the file has not done
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", log.get(CommandSettings.LOG_LEVEL));
+        }
+        return file;
     }
 
     /**
