@@ -138,7 +138,8 @@ final class AgentCommand implements Command {
         }
         boolean quiet = cli.has(CommandSettings.QUIET);
 
-        FlowTrace meter = b.build(); // opens the interface
+        // opens the interface
+        FlowTrace meter = Meter.build(b, cli, file, !sinkNamed || endpointGiven ? new String[] {"http"} : new String[0]);
         if (user != null) {
             try {
                 PrivilegeDrop.switchTo(user);

@@ -85,7 +85,7 @@ final class FlowsCommand implements Command {
         if (talkers != null) {
             b.onEvent(talkers::add);
         }
-        FlowTrace meter = b.build();
+        FlowTrace meter = Meter.build(b, a, file);
         Progress progress = !a.has(CommandSettings.NO_PROGRESS) && Progress.stderrIsTerminal()
                 ? Progress.start(meter, Meter.totalSize(captures), err) : null;
         Meter.Outcome outcome;

@@ -222,6 +222,45 @@ final class Meter {
         }
     }
 
+    /**
+     * Builds the meter; when a plugin's configuration is refused, the message says where in the file each setting
+     * it names is ({@link RunConfig#locatePlugins}).
+     *
+     * @param extraSinks the types of the sinks the command added itself (the agent's {@code http})
+     * @throws ConfigurationException what the builder refused, located in the file where it could be
+     */
+    static FlowTrace build(FlowTrace.Builder b, CommandLine cli, RunConfig file, String... extraSinks) {
+        try {
+            return b.build();
+        } catch (io.flowtrace.core.ConfigurationException e) {
+            Map<String, Integer> labels = new LinkedHashMap<>();
+            java.util.function.BiConsumer<String, String> count = (kind, type) ->
+                    labels.merge(kind + " '" + type + "'", 1, Integer::sum);
+            if (file.source() != null) {
+                count.accept("source", file.source().type());
+            }
+            file.sinks().forEach(p -> count.accept("sink", p.type()));
+            file.aggregators().forEach(p -> count.accept("aggregator", p.type()));
+            if (cli.has(CommandSettings.OUT)) {
+                count.accept("sink", "file");
+            }
+            for (String s : cli.all(CommandSettings.SINK)) {
+                count.accept("sink", s.indexOf(':') < 0 ? s : s.substring(0, s.indexOf(':')));
+            }
+            for (String s : cli.all(CommandSettings.AGGREGATOR)) {
+                count.accept("aggregator", s.indexOf(':') < 0 ? s : s.substring(0, s.indexOf(':')));
+            }
+            for (String s : extraSinks) {
+                count.accept("sink", s);
+            }
+            String located = file.locatePlugins(e.getMessage(), labels);
+            if (located.equals(e.getMessage())) {
+                throw e;
+            }
+            throw new io.flowtrace.core.ConfigurationException(located, e);
+        }
+    }
+
     private static <T> void apply(Setting<T> s, String origin, String text, FlowTrace.Builder b) {
         s.applyTo(b, CommandLine.parse(s, origin, text));
     }
