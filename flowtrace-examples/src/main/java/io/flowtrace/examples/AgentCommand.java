@@ -139,7 +139,8 @@ final class AgentCommand implements Command {
         boolean quiet = cli.has(CommandSettings.QUIET);
 
         // opens the interface
-        FlowTrace meter = Meter.build(b, cli, file, !sinkNamed || endpointGiven ? new String[] {"http"} : new String[0]);
+        FlowTrace meter = Meter.build(b, cli, file,
+                !sinkNamed || endpointGiven ? new String[] {"http"} : new String[0]);
         if (user != null) {
             try {
                 PrivilegeDrop.switchTo(user);
@@ -169,7 +170,7 @@ final class AgentCommand implements Command {
                     + (user == null ? "" : "; running as user " + user + " with no capabilities"));
         }
         FlowStats stats;
-        try (Monitor monitor = Meter.watch(meter, "agent", values, () -> signals.get() == 0, quiet, err)) {
+        try (Monitor monitor = Meter.watch(meter, "agent", iface, values, () -> signals.get() == 0, quiet, err)) {
             stats = meter.run();
         }
         out.flush();

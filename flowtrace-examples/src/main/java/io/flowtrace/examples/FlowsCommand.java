@@ -92,7 +92,7 @@ final class FlowsCommand implements Command {
         // the end of the file is the end of a run, not a stopped capture; an unwatched run spends no start-up on JMX
         boolean watched = !watch.isDefault(CommandSettings.METRICS_LISTEN)
                 || !watch.isDefault(CommandSettings.STATS_INTERVAL);
-        try (Monitor monitor = watched ? Meter.watch(meter, "flows", watch, () -> false,
+        try (Monitor monitor = watched ? Meter.watch(meter, "flows", String.join(", ", captures), watch, () -> false,
                 a.has(CommandSettings.QUIET), err) : null) {
             outcome = Meter.Outcome.of(meter);
         } finally {

@@ -271,13 +271,13 @@ final class Meter {
      *
      * @throws UsageException when the metrics address cannot be listened on
      */
-    static Monitor watch(FlowTrace meter, String command, Resolved values, java.util.function.BooleanSupplier
-            shouldCapture, boolean quiet, PrintStream err) {
+    static Monitor watch(FlowTrace meter, String command, String capture, Resolved values,
+                         java.util.function.BooleanSupplier shouldCapture, boolean quiet, PrintStream err) {
         String listen = values.get(CommandSettings.METRICS_LISTEN);
         java.net.InetSocketAddress at = listen.isEmpty() ? null : Monitor.parseListen(listen);
         Monitor m;
         try {
-            m = Monitor.start(meter, command, at, values.get(CommandSettings.STATS_INTERVAL),
+            m = Monitor.start(meter, command, capture, at, values.get(CommandSettings.STATS_INTERVAL),
                     values.get(CommandSettings.MAX_DROP_RATE), shouldCapture, err);
         } catch (java.io.IOException e) {
             meter.close();
