@@ -162,6 +162,9 @@ final class AgentCommand implements Command {
         };
         Signal.handle(new Signal("TERM"), onSignal);
         Signal.handle(new Signal("INT"), onSignal);
+        // watching starts first (the JMX server takes a second or more to come up): the line below says that
+        // capture is starting, and a signal that follows it finds the capture running and flushes what it read
+        Monitor monitor = Meter.watch(meter, "agent", iface, values, () -> signals.get() == 0, quiet, err);
         if (!quiet) {
             err.println("flowtrace agent: capturing on " + iface
                     + (filter.isEmpty() ? "" : " (filter '" + filter + "')")
@@ -170,7 +173,7 @@ final class AgentCommand implements Command {
                     + (user == null ? "" : "; running as user " + user + " with no capabilities"));
         }
         FlowStats stats;
-        try (Monitor monitor = Meter.watch(meter, "agent", iface, values, () -> signals.get() == 0, quiet, err)) {
+        try (monitor) {
             stats = meter.run();
         }
         out.flush();
