@@ -1,7 +1,10 @@
 package io.flowtrace.core;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -23,12 +26,19 @@ import java.util.function.Consumer;
  *                         destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
  *                         8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
  * @param maxFlows         hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
+ * @param portIdleTimeouts idle timeouts of services ({@code udp/53}) that replace their protocol's for flows to or
+ *                         from that port (see {@link PortTimeouts})
+ * @param tcpAttemptTimeout a TCP flow that began with a SYN and whose responder has sent nothing ends this long after
+ *                         the SYN (Zeek's connection attempt); {@code 0}: no such rule, the idle timeout applies
+ * @param tcpFin           which FINs end a TCP flow when {@code tcpClose} is on
+ * @param protocols        the IP protocol numbers metered; packets of others are counted as skipped; empty: all
  * @since 0.1
  */
 public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Duration icmpIdleTimeout,
                           Duration otherIdleTimeout, Duration activeTimeout, boolean tcpClose, Duration tcpLinger,
                           boolean bidirectional, boolean vlanInKey, boolean decodeTunnels, boolean icmpTypeInKey,
-                          int maxFlows) {
+                          int maxFlows, PortTimeouts portIdleTimeouts, Duration tcpAttemptTimeout, TcpFin tcpFin,
+                          Set<Integer> protocols) {
 
     /** Default bound on tracked flows. */
     public static final int DEFAULT_MAX_FLOWS = 1 << 20;
@@ -50,6 +60,12 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
      *                      destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
      *                      8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
      * @param maxFlows hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
+     * @param portIdleTimeouts idle timeouts of services ({@code udp/53}) that replace their protocol's for flows to or
+     *                         from that port (see {@link PortTimeouts})
+     * @param tcpAttemptTimeout a TCP flow that began with a SYN and whose responder has sent nothing ends this long
+     *                          after the SYN (Zeek's connection attempt); {@code 0}: no such rule
+     * @param tcpFin which FINs end a TCP flow when {@code tcpClose} is on
+     * @param protocols the IP protocol numbers metered; packets of others are counted as skipped; empty: all
      */
     public FlowOptions {
         checkDuration("tcpIdleTimeout", tcpIdleTimeout);
@@ -58,6 +74,17 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         checkDuration("otherIdleTimeout", otherIdleTimeout);
         checkDuration("activeTimeout", activeTimeout);
         checkDuration("tcpLinger", tcpLinger);
+        Objects.requireNonNull(portIdleTimeouts, "portIdleTimeouts");
+        checkDuration("tcpAttemptTimeout", tcpAttemptTimeout);
+        Objects.requireNonNull(tcpFin, "tcpFin");
+        TreeSet<Integer> ps = new TreeSet<>();
+        for (Integer p : Objects.requireNonNull(protocols, "protocols")) {
+            if (p == null || p < 0 || p > 255) {
+                throw new IllegalArgumentException("protocols: " + p + " (expected: IP protocol numbers 0 to 255)");
+            }
+            ps.add(p);
+        }
+        protocols = Collections.unmodifiableSet(ps);
         if (maxFlows < 1) {
             throw new IllegalArgumentException("maxFlows: " + maxFlows + " (expected: >= 1)");
         }
@@ -66,6 +93,9 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
             checkNotAbove("udpIdleTimeout", udpIdleTimeout, activeTimeout);
             checkNotAbove("icmpIdleTimeout", icmpIdleTimeout, activeTimeout);
             checkNotAbove("otherIdleTimeout", otherIdleTimeout, activeTimeout);
+            for (var e : portIdleTimeouts.entries().entrySet()) {
+                checkNotAbove("idle timeout of " + e.getKey(), e.getValue(), activeTimeout);
+            }
         }
     }
 
@@ -88,7 +118,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     public static FlowOptions defaults() {
         return new FlowOptions(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofSeconds(30), Duration.ofMinutes(30), true, Duration.ofSeconds(2), true, false, false,
-                false, DEFAULT_MAX_FLOWS);
+                false, DEFAULT_MAX_FLOWS, PortTimeouts.NONE, Duration.ZERO, TcpFin.BOTH_SIDES, Set.of());
     }
 
     /**
@@ -175,12 +205,49 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         return edit(e -> e.maxFlows = max);
     }
 
+    /**
+     * {@return A copy with these idle timeouts of services ({@code udp/53=10s})}
+     *
+     * @param timeouts the services' timeouts ({@link PortTimeouts#NONE}: none)
+     */
+    public FlowOptions withPortIdleTimeouts(PortTimeouts timeouts) {
+        return edit(e -> e.portIdle = timeouts);
+    }
+
+    /**
+     * {@return A copy that ends an unanswered TCP connection attempt this long after its SYN ({@code 0}: never)}
+     *
+     * @param timeout how long after its first SYN a TCP flow whose responder has sent nothing ends
+     */
+    public FlowOptions withTcpAttemptTimeout(Duration timeout) {
+        return edit(e -> e.attempt = timeout);
+    }
+
+    /**
+     * {@return A copy in which these FINs end a TCP flow}
+     *
+     * @param rule which FINs end a TCP flow when TCP close is on
+     */
+    public FlowOptions withTcpFin(TcpFin rule) {
+        return edit(e -> e.tcpFin = rule);
+    }
+
+    /**
+     * {@return A copy that meters only these IP protocols (empty: all)}
+     *
+     * @param protocols IP protocol numbers
+     */
+    public FlowOptions withProtocols(Set<Integer> protocols) {
+        return edit(e -> e.protocols = protocols);
+    }
+
     /** A copy with what {@code change} sets: each with-method names only its own fields. */
     private FlowOptions edit(Consumer<Copy> change) {
         Copy c = new Copy(this);
         change.accept(c);
         return new FlowOptions(c.tcpIdle, c.udpIdle, c.icmpIdle, c.otherIdle, c.active, c.tcpClose, c.tcpLinger,
-                c.bidirectional, c.vlanInKey, c.decodeTunnels, c.icmpTypeInKey, c.maxFlows);
+                c.bidirectional, c.vlanInKey, c.decodeTunnels, c.icmpTypeInKey, c.maxFlows, c.portIdle, c.attempt,
+                c.tcpFin, c.protocols);
     }
 
     /** The fields of a {@code FlowOptions} being copied, for {@link #edit}. */
@@ -197,6 +264,10 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         boolean decodeTunnels;
         boolean icmpTypeInKey;
         int maxFlows;
+        PortTimeouts portIdle;
+        Duration attempt;
+        TcpFin tcpFin;
+        Set<Integer> protocols;
 
         Copy(FlowOptions o) {
             tcpIdle = o.tcpIdleTimeout;
@@ -211,6 +282,10 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
             decodeTunnels = o.decodeTunnels;
             icmpTypeInKey = o.icmpTypeInKey;
             maxFlows = o.maxFlows;
+            portIdle = o.portIdleTimeouts;
+            attempt = o.tcpAttemptTimeout;
+            tcpFin = o.tcpFin;
+            protocols = o.protocols;
         }
     }
 
@@ -228,5 +303,27 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
             default: d = otherIdleTimeout;
         }
         return Durations.nanosOrNever(d);
+    }
+
+    /**
+     * {@return idle timeout in nanoseconds of a flow, its service's ({@link #portIdleTimeouts()}) or else its
+     * protocol's; {@code Long.MAX_VALUE} for never}
+     *
+     * @param protocol the IP protocol number
+     * @param responderPort the responder's port
+     * @param initiatorPort the initiator's port
+     */
+    public long idleTimeoutNanos(int protocol, int responderPort, int initiatorPort) {
+        long n = portIdleTimeouts.nanos(protocol, responderPort, initiatorPort);
+        return n >= 0 ? n : idleTimeoutNanos(protocol);
+    }
+
+    /**
+     * {@return whether packets of this IP protocol are metered ({@link #protocols()} is empty or holds it)}
+     *
+     * @param protocol the IP protocol number
+     */
+    public boolean meters(int protocol) {
+        return protocols.isEmpty() || protocols.contains(protocol);
     }
 }

@@ -27,12 +27,16 @@ import java.util.Map;
  * @param elapsed            time since the pipeline started
  * @param finalFlush         of that, the time from the end of the source to the last delivery: every open flow
  *                           ended and its event delivered (zero until then)
+ * @param skipped            IP packets decoded but not metered by the flow options, by reason
+ *                           ({@code skipped_protocol}: a protocol outside {@link FlowOptions#protocols()}; only
+ *                           reasons seen)
  * @since 0.1
  */
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
-                        Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed, Duration finalFlush) {
+                        Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed, Duration finalFlush,
+                        Map<String, Long> skipped) {
 
     /**
      * Checks the components.
@@ -57,9 +61,11 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
      * @param elapsed time since the pipeline started
      * @param finalFlush of that, the time from the end of the source to the last delivery: every open flow ended and
      *                   its event delivered (zero until then)
+     * @param skipped IP packets decoded but not metered by the flow options, by reason (only reasons seen)
      */
     public FlowStats {
         malformed = Map.copyOf(malformed);
+        skipped = Map.copyOf(skipped);
         java.util.EnumMap<EndReason, Long> reasons = new java.util.EnumMap<>(EndReason.class);
         reasons.putAll(endReasons);
         endReasons = java.util.Collections.unmodifiableMap(reasons);

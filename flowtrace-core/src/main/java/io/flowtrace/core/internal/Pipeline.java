@@ -110,7 +110,7 @@ public final class Pipeline {
                     intervals, period, sinks, snapshots);
             lanes[i] = settings.inline() ? new InlineLane(workers[i]) : new ThreadedLane(workers[i], abort);
         }
-        this.dispatcher = new Dispatcher(decoder, lanes, intervals, period);
+        this.dispatcher = new Dispatcher(decoder, lanes, intervals, period, o.protocols());
     }
 
     /**

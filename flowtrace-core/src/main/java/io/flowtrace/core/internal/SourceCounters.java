@@ -12,16 +12,18 @@ import java.util.Map;
  * @param nonIp          frames without IP
  * @param malformed      frames that could not be decoded, by reason (only reasons seen)
  * @param own            the source's own counters ({@link io.flowtrace.core.spi.PacketSource#counters()})
+ * @param skipped        packets decoded but not metered by the flow options, by reason (only reasons seen)
  */
 record SourceCounters(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
-                      Map<String, Long> own) {
+                      Map<String, Long> own, Map<String, Long> skipped) {
     SourceCounters {
         malformed = Map.copyOf(malformed);
         own = Map.copyOf(own);
+        skipped = Map.copyOf(skipped);
     }
 
     /** The same counters with the source's own ones. */
     SourceCounters withOwn(Map<String, Long> sourceOwn) {
-        return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, sourceOwn);
+        return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, sourceOwn, skipped);
     }
 }

@@ -1,0 +1,96 @@
+package io.flowtrace.core;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Another tool's flow definition as flow options: {@code like(Preset.ZEEK)} on the builder, {@code --like zeek} on
+ * the command line, {@code like: zeek} in YAML. A preset supplies the value of every flow option that is not given
+ * explicitly; an option given explicitly wins, wherever and in whatever order it is given. The README's table of
+ * tool definitions gives each preset's values and where in the tool's sources they come from.
+ *
+ * @since 0.1
+ */
+public enum Preset {
+    /**
+     * Zeek's conn.log: TCP 5 min, UDP, ICMP and other IP protocols 1 min, DNS (UDP 53, 137, 5353, 5355) 10 s; no
+     * active timeout; a connection ends 5 s after RST or after a FIN from every side seen, and an unanswered
+     * connection attempt 5 s after its SYN; ICMP keyed by type; tunnels decapsulated.
+     */
+    ZEEK(zeek()),
+    /**
+     * Arkime's sessions: TCP 480 s, UDP, ICMP and other protocols 60 s, sessions saved every 480 s, 5 s after RST
+     * or FIN from both sides; VLAN in the session id; tunnels decapsulated.
+     */
+    ARKIME(FlowOptions.defaults()
+            .withIdleTimeouts(Duration.ofSeconds(480), Duration.ofSeconds(60), Duration.ofSeconds(60),
+                    Duration.ofSeconds(60))
+            .withActiveTimeout(Duration.ofSeconds(480))
+            .withTcpClose(true, Duration.ofSeconds(5))
+            .withVlanInKey(true)
+            .withDecodeTunnels(true)),
+    /**
+     * nDPI's ndpiReader: every protocol idle 30 s, no active timeout, no end on FIN or RST, VLAN in the key,
+     * GTP-U, TZSP, CAPWAP, VXLAN, GRE and IP-in-IP decapsulated, up to 200 million flows.
+     */
+    NDPI(FlowOptions.defaults()
+            .withIdleTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30),
+                    Duration.ofSeconds(30))
+            .withActiveTimeout(Duration.ZERO)
+            .withTcpClose(false, Duration.ZERO)
+            .withVlanInKey(true)
+            .withDecodeTunnels(true)
+            .withMaxFlows(200_000_000)),
+    /**
+     * NFStream's defaults: every protocol idle 120 s, active 1800 s, no end on FIN or RST, VLAN in the key, GTP-U,
+     * TZSP, CAPWAP and IP-in-IP decapsulated.
+     */
+    NFSTREAM(FlowOptions.defaults()
+            .withIdleTimeouts(Duration.ofSeconds(120), Duration.ofSeconds(120), Duration.ofSeconds(120),
+                    Duration.ofSeconds(120))
+            .withActiveTimeout(Duration.ofSeconds(1800))
+            .withTcpClose(false, Duration.ZERO)
+            .withVlanInKey(true)
+            .withDecodeTunnels(true)),
+    /**
+     * The Go flow sensor: one record per direction, TCP idle 60 s and UDP 30 s, no active timeout, a record ends at
+     * its direction's FIN or RST at once, TCP and UDP only, no tunnels.
+     */
+    SENSOR(FlowOptions.defaults()
+            .withIdleTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
+                    Duration.ofSeconds(30))
+            .withActiveTimeout(Duration.ZERO)
+            .withTcpClose(true, Duration.ZERO)
+            .withBidirectional(false)
+            .withTcpFin(TcpFin.FIRST)
+            .withDecodeTunnels(false)
+            .withProtocols(Set.of(6, 17)));
+
+    private final FlowOptions options;
+
+    Preset(FlowOptions options) {
+        this.options = options;
+    }
+
+    private static FlowOptions zeek() {
+        Duration dns = Duration.ofSeconds(10); // dns_session_timeout, for the DNS analyzer's UDP ports
+        return FlowOptions.defaults()
+                .withIdleTimeouts(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(1),
+                        Duration.ofMinutes(1))
+                .withPortIdleTimeouts(PortTimeouts.of(Map.of("udp/53", dns, "udp/137", dns, "udp/5353", dns,
+                        "udp/5355", dns)))
+                .withActiveTimeout(Duration.ZERO)
+                .withTcpClose(true, Duration.ofSeconds(5))
+                .withTcpFin(TcpFin.SEEN_SIDES)
+                .withTcpAttemptTimeout(Duration.ofSeconds(5))
+                .withVlanInKey(false)
+                .withDecodeTunnels(true)
+                .withIcmpTypeInKey(true);
+    }
+
+    /** {@return the flow options of this tool's definition} */
+    public FlowOptions options() {
+        return options;
+    }
+}
