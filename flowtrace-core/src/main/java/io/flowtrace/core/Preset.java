@@ -16,7 +16,8 @@ public enum Preset {
     /**
      * Zeek's conn.log: TCP 5 min, UDP, ICMP and other IP protocols 1 min, DNS (UDP 53, 137, 5353, 5355) 10 s; no
      * active timeout; a connection ends 5 s after RST or after a FIN from every side seen, and an unanswered
-     * connection attempt 5 s after its SYN; ICMP keyed by type; tunnels decapsulated.
+     * connection attempt 5 s after its SYN; ICMP keyed by type; tunnels decapsulated; IPv6 packets with no next
+     * header (Teredo bubbles) not metered.
      */
     ZEEK(zeek()),
     /**
@@ -86,7 +87,19 @@ public enum Preset {
                 .withTcpAttemptTimeout(Duration.ofSeconds(5))
                 .withVlanInKey(false)
                 .withDecodeTunnels(true)
-                .withIcmpTypeInKey(true);
+                .withIcmpTypeInKey(true)
+                .withProtocols(allBut(59)); // IPv6 "no next header": no connection, only a weird or a Teredo bubble
+    }
+
+    /** Every IP protocol number but {@code excluded}. */
+    private static Set<Integer> allBut(int excluded) {
+        Set<Integer> s = new java.util.TreeSet<>();
+        for (int p = 0; p < 256; p++) {
+            if (p != excluded) {
+                s.add(p);
+            }
+        }
+        return s;
     }
 
     /** {@return the flow options of this tool's definition} */

@@ -9,6 +9,7 @@ import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowTrace;
+import io.flowtrace.core.Preset;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -36,31 +37,11 @@ import org.junit.jupiter.api.TestFactory;
  */
 class ConformanceTest {
 
-    /**
-     * Zeek: TCP inactivity 5 min, UDP/ICMP/other 1 min, no active timeout, connections end 5 s after FIN/RST, tunnels
-     * decapsulated (the inner connections are compared; the outer ones Zeek also logs are skipped), no VLAN in key,
-     * ICMP keyed by type and reply type or code (Zeek's orig_p and resp_p).
-     */
-    static final FlowOptions ZEEK = FlowOptions.defaults()
-            .withIdleTimeouts(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(1),
-                    Duration.ofMinutes(1))
-            .withActiveTimeout(Duration.ZERO)
-            .withTcpClose(true, Duration.ofSeconds(5))
-            .withVlanInKey(false)
-            .withDecodeTunnels(true)
-            .withIcmpTypeInKey(true);
+    /** Zeek's definition: see {@link Preset#ZEEK} and the README's tool definitions. */
+    static final FlowOptions ZEEK = Preset.ZEEK.options();
 
-    /**
-     * Arkime (its test configuration): TCP 480 s, UDP/ICMP/SCTP 60 s, sessions saved every 480 s, 5 s closing
-     * timeout after FIN/RST, VLAN in the session id, tunnels decapsulated (the outer tunnel is not a session).
-     */
-    static final FlowOptions ARKIME = FlowOptions.defaults()
-            .withIdleTimeouts(Duration.ofSeconds(480), Duration.ofSeconds(60), Duration.ofSeconds(60),
-                    Duration.ofSeconds(60))
-            .withActiveTimeout(Duration.ofSeconds(480))
-            .withTcpClose(true, Duration.ofSeconds(5))
-            .withVlanInKey(true)
-            .withDecodeTunnels(true);
+    /** Arkime's (its test configuration sets only icmpTimeout, to its default): see {@link Preset#ARKIME}. */
+    static final FlowOptions ARKIME = Preset.ARKIME.options();
 
     /** "file conversation metric" -> why flowtrace differs from the tool there. */
     static final Map<String, String> KNOWN = new LinkedHashMap<>();
@@ -73,24 +54,6 @@ class ConformanceTest {
 
     static {
         // ---- Zeek
-        known("zeek/ssh_ssh.client-side-half-duplex.pcap", "*", "records",
-                "a one-sided capture: Zeek gives up on a connection attempt that gets no answer within 5 s "
-                        + "(tcp_attempt_delay) and logs the later packets as a second connection; flowtrace keeps "
-                        + "one flow until its idle timeout");
-        known("zeek/tunnels_Teredo.pcap", "17 192.168.2.1 53 <-> 192.168.2.16 1920", "records",
-                "Zeek gives DNS connections a 10 s inactivity timeout (dns_session_timeout); the two bursts of "
-                        + "queries are 15.7 s apart, within the 1 min UDP timeout");
-        String partial = "a connection seen from its middle: Zeek ends it 3 s after one side's FIN "
-                + "(tcp_partial_close_delay) and makes each later RST a connection of its own; flowtrace ends a flow "
-                + "on FIN from both sides or on RST, 5 s later";
-        known("zeek/tunnels_Teredo.pcap", "6 192.168.2.16 1576 <-> 75.126.130.163 80", "records", partial);
-        known("zeek/tunnels_Teredo.pcap", "6 192.168.2.16 1577 <-> 75.126.203.78 80", "records", partial);
-        String bubble = "Teredo bubbles (IPv6 packets with no next header) inside the tunnel: Zeek logs no "
-                + "connection for them, flowtrace meters them as protocol 59";
-        known("zeek/tunnels_Teredo.pcap", "59 2001:0:4137:9e50:8000:f12a:b9c8:2815 0 <-> 2001:4860:0:2001:0:0:0:68 0",
-                "packets,bytes,records", bubble);
-        known("zeek/tunnels_Teredo.pcap", "59 2001:0:4137:9e50:8000:f12a:b9c8:2815 0 <-> fe80:0:0:0:708d:fe83:4114:a512 0",
-                "packets,bytes,records", bubble);
         known("zeek/tunnels_gtp_gtp1_gn_normal_incl_fragmentation.pcap", "6 10.131.47.185 1923 <-> 79.101.110.141 80",
                 "packets,bytes", "the outer GTP packets are IP fragments: Zeek reassembles them and counts each "
                         + "datagram once (68 packets), flowtrace counts every fragment (108) in the inner conversation "

@@ -238,11 +238,14 @@ public final class FlowSettings {
     private static final Map<String, Integer> PROTOCOL_NUMBERS = Map.of("icmp", 1, "tcp", 6, "udp", 17, "gre", 47,
             "esp", 50, "icmpv6", 58, "sctp", 132);
 
-    /** {@code all}, or IP protocols by name or number: {@code tcp,udp}, {@code 6,17,132}. */
+    /**
+     * {@code all}, IP protocols by name or number ({@code tcp,udp}, {@code 6,17,132}), or all but some
+     * ({@code all,-59}).
+     */
     private static final class Protocols extends ValueType<Set<Integer>> {
         Protocols() {
-            super(Set.class, "all|P,...", "all, or IP protocols by name (tcp, udp, icmp, icmpv6, sctp, gre, esp) or "
-                    + "number 0..255", List.of());
+            super(Set.class, "all|P,...|all,-P,...", "all, IP protocols by name (tcp, udp, icmp, icmpv6, sctp, "
+                    + "gre, esp) or number 0..255, or all,-P,... for all but those", List.of());
         }
 
         @Override
@@ -252,8 +255,19 @@ public final class FlowSettings {
                 return Set.of();
             }
             TreeSet<Integer> s = new TreeSet<>();
-            for (String part : t.split(",")) {
-                String p = part.trim();
+            String[] parts = t.split(",");
+            boolean allBut = parts[0].trim().equals("all");
+            if (allBut) {
+                for (int i = 0; i < 256; i++) {
+                    s.add(i);
+                }
+            }
+            for (int i = allBut ? 1 : 0; i < parts.length; i++) {
+                String p = parts[i].trim();
+                if (allBut != p.startsWith("-")) {
+                    throw new IllegalArgumentException("'" + text + "' (expected: all, P,P,... or all,-P,-P,...)");
+                }
+                p = allBut ? p.substring(1).trim() : p;
                 Integer n = PROTOCOL_NUMBERS.get(p);
                 if (n == null) {
                     try {
@@ -266,9 +280,13 @@ public final class FlowSettings {
                                 + "sctp, gre, esp or a number 0..255, separated by commas)");
                     }
                 }
-                s.add(n);
+                if (allBut) {
+                    s.remove(n);
+                } else {
+                    s.add(n);
+                }
             }
-            return Collections.unmodifiableSet(s);
+            return s.size() == 256 ? Set.of() : Collections.unmodifiableSet(s);
         }
 
         @Override
@@ -276,12 +294,19 @@ public final class FlowSettings {
             if (value.isEmpty()) {
                 return "all";
             }
+            boolean allBut = value.size() > 128;
             List<String> parts = new ArrayList<>();
-            for (int n : new TreeSet<>(value)) {
-                String name = String.valueOf(n);
+            if (allBut) {
+                parts.add("all");
+            }
+            for (int n = 0; n < 256; n++) {
+                if (value.contains(n) == allBut) {
+                    continue;
+                }
+                String name = (allBut ? "-" : "") + n;
                 for (Map.Entry<String, Integer> e : PROTOCOL_NUMBERS.entrySet()) {
                     if (e.getValue() == n) {
-                        name = e.getKey();
+                        name = (allBut ? "-" : "") + e.getKey();
                     }
                 }
                 parts.add(name);
