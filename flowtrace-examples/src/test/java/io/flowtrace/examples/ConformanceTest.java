@@ -66,20 +66,24 @@ class ConformanceTest {
                 arpInVxlan);
 
         // ---- Arkime
-        String pim = "Arkime puts the PIM hellos of every sender to a group into one session (here the other "
-                + "router's): 101 + 102 = 203 and 213 + 215 = 428 packets";
+        String pim = "Arkime puts every PIM packet into one session, whatever its addresses (capture/parsers/pim.c: "
+                + "'for now, lump all pim into the same session'; here the other router's): 101 + 102 = 203 and "
+                + "213 + 215 = 428 packets";
         known("arkime/ospf.pcap", "103 10.0.0.1 0 <-> 224.0.0.13 0", "packets,bytes,records", pim);
         known("arkime/ospf.pcap", "103 10.0.0.2 0 <-> 224.0.0.13 0", "packets,bytes", pim);
         known("arkime/pim.pcap", "103 10.0.0.5 0 <-> 224.0.0.13 0", "packets,bytes,records", pim);
         known("arkime/pim.pcap", "103 10.0.0.6 0 <-> 224.0.0.13 0", "packets,bytes", pim);
-        String igmp = "Arkime puts the IGMP reports of every sender into one session (10.0.0.1's): 1 + 1 + 1 = 3";
+        String igmp = "Arkime puts every IGMP packet into one session, whatever its addresses (capture/parsers/igmp.c: "
+                + "'for now, lump all igmp into the same session'; 10.0.0.1's): 1 + 1 + 1 = 3";
         known("arkime/ospf.pcap", "2 10.0.0.1 0 <-> 224.0.0.1 0", "packets,bytes", igmp);
         known("arkime/ospf.pcap", "2 10.0.0.2 0 <-> 224.0.0.22 0", "packets,bytes,records", igmp);
         known("arkime/ospf.pcap", "2 192.168.58.1 0 <-> 224.0.0.22 0", "packets,bytes,records", igmp);
         known("arkime/gtp-iphone.pcap", "17 fd00:183:1:1:1886:9040:8605:32b8 5060 <-> fd01:0:0:0:0:0:0:183 5060",
-                "records", "66 s between two SIP exchanges, over the 60 s UDP timeout: Arkime expires idle "
-                        + "sessions in a periodic sweep and a packet that comes before the sweep still joins the old "
-                        + "session; flowtrace expires by packet time exactly");
+                "records", "66 s between two SIP exchanges, over the 60 s UDP timeout: Arkime looks a packet's "
+                        + "session up without checking its timeout and expires idle sessions only in the sweep that "
+                        + "runs after packets are processed (capture/session.c, 'Sessions Idle Long Time'), so a "
+                        + "packet that comes before any other still joins the old session; flowtrace expires by "
+                        + "packet time exactly");
     }
 
     /** Per conversation: packets, bytes and records. */
