@@ -21,15 +21,16 @@ public enum Preset {
      */
     ZEEK(zeek()),
     /**
-     * Arkime's sessions: TCP 480 s, UDP, ICMP and other protocols 60 s, sessions saved every 480 s, 5 s after RST
-     * or FIN from both sides; VLAN in the session id; tunnels decapsulated.
+     * Arkime's capture with its defaults: TCP 480 s, UDP and other protocols 60 s, ICMP 10 s, sessions saved every
+     * 480 s, a session ends 5 s after RST or FIN from both sides; tunnels decapsulated. (Its test configuration adds
+     * {@code icmpTimeout=60} and {@code sessionIdTracking=vlan}: ICMP 60 s, VLAN in the key.)
      */
     ARKIME(FlowOptions.defaults()
-            .withIdleTimeouts(Duration.ofSeconds(480), Duration.ofSeconds(60), Duration.ofSeconds(60),
+            .withIdleTimeouts(Duration.ofSeconds(480), Duration.ofSeconds(60), Duration.ofSeconds(10),
                     Duration.ofSeconds(60))
             .withActiveTimeout(Duration.ofSeconds(480))
             .withTcpClose(true, Duration.ofSeconds(5))
-            .withVlanInKey(true)
+            .withVlanInKey(false)
             .withDecodeTunnels(true)),
     /**
      * nDPI's ndpiReader: every protocol idle 30 s, no active timeout, no end on FIN or RST, VLAN in the key,

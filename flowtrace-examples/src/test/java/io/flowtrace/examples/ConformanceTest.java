@@ -40,8 +40,12 @@ class ConformanceTest {
     /** Zeek's definition: see {@link Preset#ZEEK} and the README's tool definitions. */
     static final FlowOptions ZEEK = Preset.ZEEK.options();
 
-    /** Arkime's (its test configuration sets only icmpTimeout, to its default): see {@link Preset#ARKIME}. */
-    static final FlowOptions ARKIME = Preset.ARKIME.options();
+    /**
+     * Arkime's ({@link Preset#ARKIME}) with what its test configuration (tests/config.test.ini), which made the
+     * baselines, changes: {@code icmpTimeout=60} and {@code sessionIdTracking=vlan}.
+     */
+    static final FlowOptions ARKIME = FlowTrace.builder().like(Preset.ARKIME).icmpIdleTimeout(Duration.ofSeconds(60))
+            .vlanInKey(true).flowOptions();
 
     /** "file conversation metric" -> why flowtrace differs from the tool there. */
     static final Map<String, String> KNOWN = new LinkedHashMap<>();
