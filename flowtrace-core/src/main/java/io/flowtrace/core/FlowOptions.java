@@ -32,13 +32,16 @@ import java.util.function.Consumer;
  *                         the SYN (Zeek's connection attempt); {@code 0}: no such rule, the idle timeout applies
  * @param tcpFin           which FINs end a TCP flow when {@code tcpClose} is on
  * @param protocols        the IP protocol numbers metered; packets of others are counted as skipped; empty: all
+ * @param vlanInnermost    the VLAN id of a packet is its innermost tag's (inner frames of tunnels included), as nDPI
+ *                         and NFStream take it, rather than the outer frame's first tag's
+ * @param sctpPorts        SCTP flows are keyed on their ports; off, their ports are 0 (as Zeek and nDPI key SCTP)
  * @since 0.1
  */
 public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Duration icmpIdleTimeout,
                           Duration otherIdleTimeout, Duration activeTimeout, boolean tcpClose, Duration tcpLinger,
                           boolean bidirectional, boolean vlanInKey, boolean decodeTunnels, boolean icmpTypeInKey,
                           int maxFlows, PortTimeouts portIdleTimeouts, Duration tcpAttemptTimeout, TcpFin tcpFin,
-                          Set<Integer> protocols) {
+                          Set<Integer> protocols, boolean vlanInnermost, boolean sctpPorts) {
 
     /** Default bound on tracked flows. */
     public static final int DEFAULT_MAX_FLOWS = 1 << 20;
@@ -66,6 +69,8 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
      *                          after the SYN (Zeek's connection attempt); {@code 0}: no such rule
      * @param tcpFin which FINs end a TCP flow when {@code tcpClose} is on
      * @param protocols the IP protocol numbers metered; packets of others are counted as skipped; empty: all
+     * @param vlanInnermost the VLAN id of a packet is its innermost tag's rather than the outer frame's first tag's
+     * @param sctpPorts SCTP flows are keyed on their ports; off, their ports are 0
      */
     public FlowOptions {
         checkDuration("tcpIdleTimeout", tcpIdleTimeout);
@@ -118,7 +123,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     public static FlowOptions defaults() {
         return new FlowOptions(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofSeconds(30), Duration.ofMinutes(30), true, Duration.ofSeconds(2), true, false, false,
-                false, DEFAULT_MAX_FLOWS, PortTimeouts.NONE, Duration.ZERO, TcpFin.BOTH_SIDES, Set.of());
+                false, DEFAULT_MAX_FLOWS, PortTimeouts.NONE, Duration.ZERO, TcpFin.BOTH_SIDES, Set.of(), false, true);
     }
 
     /**
@@ -241,13 +246,31 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         return edit(e -> e.protocols = protocols);
     }
 
+    /**
+     * {@return A copy that takes a packet's innermost VLAN tag as its VLAN id, or the outer frame's first}
+     *
+     * @param on whether the innermost tag is the packet's VLAN id
+     */
+    public FlowOptions withVlanInnermost(boolean on) {
+        return edit(e -> e.vlanInnermost = on);
+    }
+
+    /**
+     * {@return A copy that keys SCTP flows on their ports, or with ports 0}
+     *
+     * @param on whether SCTP ports are part of the key
+     */
+    public FlowOptions withSctpPorts(boolean on) {
+        return edit(e -> e.sctpPorts = on);
+    }
+
     /** A copy with what {@code change} sets: each with-method names only its own fields. */
     private FlowOptions edit(Consumer<Copy> change) {
         Copy c = new Copy(this);
         change.accept(c);
         return new FlowOptions(c.tcpIdle, c.udpIdle, c.icmpIdle, c.otherIdle, c.active, c.tcpClose, c.tcpLinger,
                 c.bidirectional, c.vlanInKey, c.decodeTunnels, c.icmpTypeInKey, c.maxFlows, c.portIdle, c.attempt,
-                c.tcpFin, c.protocols);
+                c.tcpFin, c.protocols, c.vlanInnermost, c.sctpPorts);
     }
 
     /** The fields of a {@code FlowOptions} being copied, for {@link #edit}. */
@@ -268,6 +291,8 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         Duration attempt;
         TcpFin tcpFin;
         Set<Integer> protocols;
+        boolean vlanInnermost;
+        boolean sctpPorts;
 
         Copy(FlowOptions o) {
             tcpIdle = o.tcpIdleTimeout;
@@ -286,6 +311,8 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
             attempt = o.tcpAttemptTimeout;
             tcpFin = o.tcpFin;
             protocols = o.protocols;
+            vlanInnermost = o.vlanInnermost;
+            sctpPorts = o.sctpPorts;
         }
     }
 

@@ -223,6 +223,8 @@ public final class FlowTrace implements AutoCloseable {
         private Duration tcpAttempt;
         private TcpFin tcpFin;
         private Set<Integer> protocols;
+        private Boolean vlanInnermost;
+        private Boolean sctpPorts;
         private Integer workers;
         private Integer expectedFlows;
         private Boolean inlineWorker;
@@ -594,6 +596,31 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         /**
+         * Whether a packet's VLAN id is its innermost tag's, inner frames of tunnels included, as nDPI and NFStream
+         * take it (default off: the outer frame's first tag).
+         *
+         * @param on whether the innermost tag is the VLAN id
+         * @return this builder
+         */
+        public Builder vlanInnermost(boolean on) {
+            once("vlanInnermost");
+            vlanInnermost = on;
+            return this;
+        }
+
+        /**
+         * Whether SCTP flows are keyed on their ports (default on; off: ports 0, as Zeek and nDPI key SCTP).
+         *
+         * @param on whether SCTP ports are part of the key
+         * @return this builder
+         */
+        public Builder sctpPorts(boolean on) {
+            once("sctpPorts");
+            sctpPorts = on;
+            return this;
+        }
+
+        /**
          * Whether a single worker runs on the source thread (the default on one core) or on its own thread (the
          * default otherwise); for tests that compare the two.
          */
@@ -862,7 +889,8 @@ public final class FlowTrace implements AutoCloseable {
             if (options != null && (tcpIdle != null || udpIdle != null || icmpIdle != null || otherIdle != null
                     || active != null || tcpClose != null || tcpLinger != null || bidirectional != null
                     || vlanInKey != null || decodeTunnels != null || icmpTypeInKey != null || maxFlows != null
-                    || !portIdle.isEmpty() || tcpAttempt != null || tcpFin != null || protocols != null)) {
+                    || !portIdle.isEmpty() || tcpAttempt != null || tcpFin != null || protocols != null
+                    || vlanInnermost != null || sctpPorts != null)) {
                 throw new IllegalStateException("options(...) and individual flow settings were both given");
             }
             try {
@@ -877,7 +905,8 @@ public final class FlowTrace implements AutoCloseable {
                         or(bidirectional, o.bidirectional()), or(vlanInKey, o.vlanInKey()),
                         or(decodeTunnels, o.decodeTunnels()), or(icmpTypeInKey, o.icmpTypeInKey()),
                         or(maxFlows, o.maxFlows()), services, or(tcpAttempt, o.tcpAttemptTimeout()),
-                        or(tcpFin, o.tcpFin()), or(protocols, o.protocols()));
+                        or(tcpFin, o.tcpFin()), or(protocols, o.protocols()), or(vlanInnermost, o.vlanInnermost()),
+                        or(sctpPorts, o.sctpPorts()));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException(e.getMessage(), e);
             }

@@ -42,6 +42,8 @@ public enum Preset {
             .withActiveTimeout(Duration.ZERO)
             .withTcpClose(false, Duration.ZERO)
             .withVlanInKey(true)
+            .withVlanInnermost(true)
+            .withSctpPorts(false)
             .withDecodeTunnels(true)
             .withMaxFlows(200_000_000)),
     /**
@@ -54,6 +56,8 @@ public enum Preset {
             .withActiveTimeout(Duration.ofSeconds(1800))
             .withTcpClose(false, Duration.ZERO)
             .withVlanInKey(true)
+            .withVlanInnermost(true)
+            .withSctpPorts(false)
             .withDecodeTunnels(true)),
     /**
      * The Go flow sensor: one record per direction, TCP idle 60 s and UDP 30 s, no active timeout, a record ends at
@@ -89,6 +93,7 @@ public enum Preset {
                 .withVlanInKey(false)
                 .withDecodeTunnels(true)
                 .withIcmpTypeInKey(true)
+                .withSctpPorts(false) // an unknown transport to Zeek: its ports are 0
                 .withProtocols(allBut(59)); // IPv6 "no next header": no connection, only a weird or a Teredo bubble
     }
 

@@ -183,9 +183,8 @@ class ConformanceTest {
         Map<String, Totals> m = new TreeMap<>();
         for (FlowEvent r : records) {
             FlowKey k = r.key();
-            boolean noPorts = ipBytes && k.protocol() == 132; // Zeek: SCTP is an unknown transport, ports 0
-            String conv = conversation(k.protocol(), k.srcIp(), noPorts ? 0 : k.srcPort(), k.dstIp(),
-                    noPorts ? 0 : k.dstPort(), options.icmpTypeInKey());
+            String conv = conversation(k.protocol(), k.srcIp(), k.srcPort(), k.dstIp(), k.dstPort(),
+                    options.icmpTypeInKey());
             m.merge(conv, new Totals(r.packetCount(), ipBytes ? r.ipByteCount() : r.byteCount(), 1), Totals::plus);
         }
         return m;

@@ -83,6 +83,8 @@ public final class Pipeline {
         this.source = source;
         FlowOptions o = settings.options();
         PacketDecoder decoder = new PacketDecoder(o.decodeTunnels(), o.vlanInKey(), o.icmpTypeInKey());
+        decoder.vlanInnermost(o.vlanInnermost());
+        decoder.sctpPorts(o.sctpPorts());
         int n = settings.workers();
         List<Schedule> schedules = settings.schedules();
         long[] intervals = new long[schedules.size()];

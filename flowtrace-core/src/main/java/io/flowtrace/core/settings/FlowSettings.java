@@ -72,6 +72,13 @@ public final class FlowSettings {
             Setting.of("vlan-in-key", ValueType.onOff()).defaultValue(DEFAULTS.vlanInKey())
                     .help("the outermost VLAN id is part of the flow key")
                     .builderSetter().build(),
+            Setting.of("vlan-innermost", ValueType.onOff()).defaultValue(DEFAULTS.vlanInnermost())
+                    .help("a packet's VLAN id is its innermost tag's, inner frames of tunnels included (as nDPI and "
+                            + "NFStream); off: the outer frame's first tag's")
+                    .builderSetter().build(),
+            Setting.of("sctp-ports", ValueType.onOff()).defaultValue(DEFAULTS.sctpPorts())
+                    .help("SCTP flows are keyed on their ports; off: ports 0, as Zeek and nDPI key SCTP")
+                    .builderSetter().build(),
             Setting.of("decode-tunnels", ValueType.onOff()).defaultValue(DEFAULTS.decodeTunnels())
                     .help("meter the inner flow of GRE, ERSPAN, VXLAN, GTP-U, Teredo and IP-in-IP tunnels")
                     .builderSetter().build(),
