@@ -1,6 +1,7 @@
 package io.flowtrace.core;
 
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -31,7 +32,7 @@ public enum Preset {
             .withActiveTimeout(Duration.ofSeconds(480))
             .withTcpClose(true, Duration.ofSeconds(5))
             .withVlanInKey(false)
-            .withDecodeTunnels(true)),
+            .withTunnels(EnumSet.of(Tunnel.GRE, Tunnel.ERSPAN, Tunnel.VXLAN, Tunnel.GTP, Tunnel.IPIP))),
     /**
      * nDPI's ndpiReader: every protocol idle 30 s, no active timeout, no end on FIN or RST, VLAN in the key,
      * GTP-U, TZSP, CAPWAP, VXLAN, GRE and IP-in-IP decapsulated, up to 200 million flows.
@@ -44,7 +45,7 @@ public enum Preset {
             .withVlanInKey(true)
             .withVlanInnermost(true)
             .withSctpPorts(false)
-            .withDecodeTunnels(true)
+            .withTunnels(EnumSet.of(Tunnel.GTP, Tunnel.TZSP, Tunnel.CAPWAP, Tunnel.VXLAN, Tunnel.GRE, Tunnel.IPIP))
             .withMaxFlows(200_000_000)),
     /**
      * NFStream's defaults: every protocol idle 120 s, active 1800 s, no end on FIN or RST, VLAN in the key, GTP-U,
@@ -58,7 +59,7 @@ public enum Preset {
             .withVlanInKey(true)
             .withVlanInnermost(true)
             .withSctpPorts(false)
-            .withDecodeTunnels(true)),
+            .withTunnels(EnumSet.of(Tunnel.GTP, Tunnel.TZSP, Tunnel.CAPWAP, Tunnel.IPIP))),
     /**
      * The Go flow sensor: one record per direction, TCP idle 60 s and UDP 30 s, no active timeout, a record ends at
      * its direction's FIN or RST at once, TCP and UDP only, no tunnels.
@@ -70,7 +71,7 @@ public enum Preset {
             .withTcpClose(true, Duration.ZERO)
             .withBidirectional(false)
             .withTcpFin(TcpFin.FIRST)
-            .withDecodeTunnels(false)
+            .withTunnels(Set.of())
             .withProtocols(Set.of(6, 17)));
 
     private final FlowOptions options;
@@ -91,7 +92,8 @@ public enum Preset {
                 .withTcpFin(TcpFin.SEEN_SIDES)
                 .withTcpAttemptTimeout(Duration.ofSeconds(5))
                 .withVlanInKey(false)
-                .withDecodeTunnels(true)
+                .withTunnels(EnumSet.of(Tunnel.GRE, Tunnel.ERSPAN, Tunnel.VXLAN, Tunnel.GTP, Tunnel.TEREDO,
+                        Tunnel.IPIP))
                 .withIcmpTypeInKey(true)
                 .withSctpPorts(false) // an unknown transport to Zeek: its ports are 0
                 .withProtocols(allBut(59)); // IPv6 "no next header": no connection, only a weird or a Teredo bubble
