@@ -28,6 +28,8 @@ import java.util.function.Consumer;
  *                         destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
  *                         8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
  * @param maxFlows         hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
+ * @param ipFragments      what later IP fragments count for: joined to their first fragment's flow, skipped, or
+ *                         reassembled into their datagram first
  * @param portIdleTimeouts idle timeouts of services ({@code udp/53}) that replace their protocol's for flows to or
  *                         from that port (see {@link PortTimeouts})
  * @param tcpAttemptTimeout a TCP flow that began with a SYN and whose responder has sent nothing ends this long after
@@ -42,8 +44,9 @@ import java.util.function.Consumer;
 public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Duration icmpIdleTimeout,
                           Duration otherIdleTimeout, Duration activeTimeout, boolean tcpClose, Duration tcpLinger,
                           boolean bidirectional, boolean vlanInKey, Set<Tunnel> tunnels, boolean icmpTypeInKey,
-                          int maxFlows, PortTimeouts portIdleTimeouts, Duration tcpAttemptTimeout, TcpFin tcpFin,
-                          Set<Integer> protocols, boolean vlanInnermost, boolean sctpPorts) {
+                          int maxFlows, IpFragments ipFragments, PortTimeouts portIdleTimeouts,
+                          Duration tcpAttemptTimeout, TcpFin tcpFin, Set<Integer> protocols, boolean vlanInnermost,
+                          boolean sctpPorts) {
 
     /** Default bound on tracked flows. */
     public static final int DEFAULT_MAX_FLOWS = 1 << 20;
@@ -65,6 +68,8 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
      *                      destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
      *                      8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
      * @param maxFlows hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
+     * @param ipFragments what later IP fragments count for: joined to their first fragment's flow, skipped, or
+     *                    reassembled into their datagram first
      * @param portIdleTimeouts idle timeouts of services ({@code udp/53}) that replace their protocol's for flows to or
      *                         from that port (see {@link PortTimeouts})
      * @param tcpAttemptTimeout a TCP flow that began with a SYN and whose responder has sent nothing ends this long
@@ -84,6 +89,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         EnumSet<Tunnel> copy = EnumSet.noneOf(Tunnel.class);
         copy.addAll(Objects.requireNonNull(tunnels, "tunnels"));
         tunnels = Collections.unmodifiableSet(copy);
+        Objects.requireNonNull(ipFragments, "ipFragments");
         Objects.requireNonNull(portIdleTimeouts, "portIdleTimeouts");
         checkDuration("tcpAttemptTimeout", tcpAttemptTimeout);
         Objects.requireNonNull(tcpFin, "tcpFin");
@@ -128,7 +134,8 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     public static FlowOptions defaults() {
         return new FlowOptions(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofSeconds(30), Duration.ofMinutes(30), true, Duration.ofSeconds(2), true, false, Set.of(),
-                false, DEFAULT_MAX_FLOWS, PortTimeouts.NONE, Duration.ZERO, TcpFin.BOTH_SIDES, Set.of(), false, true);
+                false, DEFAULT_MAX_FLOWS, IpFragments.JOIN, PortTimeouts.NONE, Duration.ZERO, TcpFin.BOTH_SIDES,
+                Set.of(), false, true);
     }
 
     /**
@@ -234,6 +241,15 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     }
 
     /**
+     * {@return A copy that treats IP fragments so}
+     *
+     * @param mode join later fragments to the first one's flow, meter the first only, or reassemble datagrams
+     */
+    public FlowOptions withIpFragments(IpFragments mode) {
+        return edit(e -> e.ipFragments = mode);
+    }
+
+    /**
      * {@return A copy with these idle timeouts of services ({@code udp/53=10s})}
      *
      * @param timeouts the services' timeouts ({@link PortTimeouts#NONE}: none)
@@ -292,8 +308,8 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         Copy c = new Copy(this);
         change.accept(c);
         return new FlowOptions(c.tcpIdle, c.udpIdle, c.icmpIdle, c.otherIdle, c.active, c.tcpClose, c.tcpLinger,
-                c.bidirectional, c.vlanInKey, c.tunnels, c.icmpTypeInKey, c.maxFlows, c.portIdle, c.attempt,
-                c.tcpFin, c.protocols, c.vlanInnermost, c.sctpPorts);
+                c.bidirectional, c.vlanInKey, c.tunnels, c.icmpTypeInKey, c.maxFlows, c.ipFragments, c.portIdle,
+                c.attempt, c.tcpFin, c.protocols, c.vlanInnermost, c.sctpPorts);
     }
 
     /** The fields of a {@code FlowOptions} being copied, for {@link #edit}. */
@@ -310,6 +326,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         Set<Tunnel> tunnels;
         boolean icmpTypeInKey;
         int maxFlows;
+        IpFragments ipFragments;
         PortTimeouts portIdle;
         Duration attempt;
         TcpFin tcpFin;
@@ -330,6 +347,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
             tunnels = o.tunnels;
             icmpTypeInKey = o.icmpTypeInKey;
             maxFlows = o.maxFlows;
+            ipFragments = o.ipFragments;
             portIdle = o.portIdleTimeouts;
             attempt = o.tcpAttemptTimeout;
             tcpFin = o.tcpFin;

@@ -27,6 +27,8 @@ import java.util.Map;
  * @param elapsed            time since the pipeline started
  * @param finalFlush         of that, the time from the end of the source to the last delivery: every open flow
  *                           ended and its event delivered (zero until then)
+ * @param fragments          IP fragments not metered themselves, by fate, and datagrams reassembled or dropped
+ *                           (see {@link IpFragments}); only counts above 0, empty when fragments join their flow
  * @param skipped            IP packets decoded but not metered by the flow options, by reason
  *                           ({@code skipped_protocol}: a protocol outside {@link FlowOptions#protocols()}; only
  *                           reasons seen)
@@ -35,8 +37,8 @@ import java.util.Map;
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
-                        Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed, Duration finalFlush,
-                        Map<String, Long> skipped) {
+                        Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed,
+                        Duration finalFlush, Map<String, Long> fragments, Map<String, Long> skipped) {
 
     /**
      * Checks the components.
@@ -61,10 +63,15 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
      * @param elapsed time since the pipeline started
      * @param finalFlush of that, the time from the end of the source to the last delivery: every open flow ended and
      *                   its event delivered (zero until then)
+     * @param fragments IP fragments not metered themselves, by fate ({@code fragment_skipped}, {@code _held},
+     *                  {@code _duplicate}, {@code _overlap}, {@code _invalid}, {@code _truncated}), and datagrams
+     *                  ({@code datagram_reassembled}, {@code _timed_out}, {@code _evicted}, {@code _dropped}); only
+     *                  counts above 0
      * @param skipped IP packets decoded but not metered by the flow options, by reason (only reasons seen)
      */
     public FlowStats {
         malformed = Map.copyOf(malformed);
+        fragments = Map.copyOf(fragments);
         skipped = Map.copyOf(skipped);
         java.util.EnumMap<EndReason, Long> reasons = new java.util.EnumMap<>(EndReason.class);
         reasons.putAll(endReasons);

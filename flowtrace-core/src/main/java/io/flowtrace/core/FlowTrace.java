@@ -216,6 +216,7 @@ public final class FlowTrace implements AutoCloseable {
         private Set<Tunnel> tunnels;
         private Boolean icmpTypeInKey;
         private Integer maxFlows;
+        private IpFragments ipFragments;
         private Preset like;
         /** {@link #idleTimeout(Duration)} was called: one timeout for everything. */
         private boolean allIdle;
@@ -549,6 +550,20 @@ public final class FlowTrace implements AutoCloseable {
                 throw new IllegalArgumentException("maxFlows: " + n + " (expected: >= 1)");
             }
             maxFlows = n;
+            return this;
+        }
+
+        /**
+         * What later IP fragments count for (default {@link IpFragments#JOIN}): joined to their first fragment's
+         * flow, skipped as nDPI and NFStream do ({@link IpFragments#FIRST_ONLY}), or reassembled into their datagram
+         * before decoding as Zeek does ({@link IpFragments#REASSEMBLE}).
+         *
+         * @param mode what fragments count for
+         * @return this builder
+         */
+        public Builder ipFragments(IpFragments mode) {
+            once("ipFragments");
+            ipFragments = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
@@ -903,8 +918,8 @@ public final class FlowTrace implements AutoCloseable {
             if (options != null && (tcpIdle != null || udpIdle != null || icmpIdle != null || otherIdle != null
                     || active != null || tcpClose != null || tcpLinger != null || bidirectional != null
                     || vlanInKey != null || tunnels != null || icmpTypeInKey != null || maxFlows != null
-                    || !portIdle.isEmpty() || tcpAttempt != null || tcpFin != null || protocols != null
-                    || vlanInnermost != null || sctpPorts != null)) {
+                    || ipFragments != null || !portIdle.isEmpty() || tcpAttempt != null || tcpFin != null
+                    || protocols != null || vlanInnermost != null || sctpPorts != null)) {
                 throw new IllegalStateException("options(...) and individual flow settings were both given");
             }
             try {
@@ -918,9 +933,9 @@ public final class FlowTrace implements AutoCloseable {
                         or(active, o.activeTimeout()), or(tcpClose, o.tcpClose()), or(tcpLinger, o.tcpLinger()),
                         or(bidirectional, o.bidirectional()), or(vlanInKey, o.vlanInKey()),
                         or(tunnels, o.tunnels()), or(icmpTypeInKey, o.icmpTypeInKey()),
-                        or(maxFlows, o.maxFlows()), services, or(tcpAttempt, o.tcpAttemptTimeout()),
-                        or(tcpFin, o.tcpFin()), or(protocols, o.protocols()), or(vlanInnermost, o.vlanInnermost()),
-                        or(sctpPorts, o.sctpPorts()));
+                        or(maxFlows, o.maxFlows()), or(ipFragments, o.ipFragments()), services,
+                        or(tcpAttempt, o.tcpAttemptTimeout()), or(tcpFin, o.tcpFin()), or(protocols, o.protocols()),
+                        or(vlanInnermost, o.vlanInnermost()), or(sctpPorts, o.sctpPorts()));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException(e.getMessage(), e);
             }

@@ -32,7 +32,8 @@ public enum Preset {
             .withActiveTimeout(Duration.ofSeconds(480))
             .withTcpClose(true, Duration.ofSeconds(5))
             .withVlanInKey(false)
-            .withTunnels(EnumSet.of(Tunnel.GRE, Tunnel.ERSPAN, Tunnel.VXLAN, Tunnel.GTP, Tunnel.IPIP))),
+            .withTunnels(EnumSet.of(Tunnel.GRE, Tunnel.ERSPAN, Tunnel.VXLAN, Tunnel.GTP, Tunnel.IPIP))
+            .withIpFragments(IpFragments.REASSEMBLE)),
     /**
      * nDPI's ndpiReader: every protocol idle 30 s, no active timeout, no end on FIN or RST, VLAN in the key,
      * GTP-U, TZSP, CAPWAP, VXLAN, GRE and IP-in-IP decapsulated, up to 200 million flows.
@@ -46,6 +47,7 @@ public enum Preset {
             .withVlanInnermost(true)
             .withSctpPorts(false)
             .withTunnels(EnumSet.of(Tunnel.GTP, Tunnel.TZSP, Tunnel.CAPWAP, Tunnel.VXLAN, Tunnel.GRE, Tunnel.IPIP))
+            .withIpFragments(IpFragments.FIRST_ONLY)
             .withMaxFlows(200_000_000)),
     /**
      * NFStream's defaults: every protocol idle 120 s, active 1800 s, no end on FIN or RST, VLAN in the key, GTP-U,
@@ -59,7 +61,8 @@ public enum Preset {
             .withVlanInKey(true)
             .withVlanInnermost(true)
             .withSctpPorts(false)
-            .withTunnels(EnumSet.of(Tunnel.GTP, Tunnel.TZSP, Tunnel.CAPWAP, Tunnel.IPIP))),
+            .withTunnels(EnumSet.of(Tunnel.GTP, Tunnel.TZSP, Tunnel.CAPWAP, Tunnel.IPIP))
+            .withIpFragments(IpFragments.FIRST_ONLY)),
     /**
      * The Go flow sensor: one record per direction, TCP idle 60 s and UDP 30 s, no active timeout, a record ends at
      * its direction's FIN or RST at once, TCP and UDP only, no tunnels.
@@ -94,6 +97,7 @@ public enum Preset {
                 .withVlanInKey(false)
                 .withTunnels(EnumSet.of(Tunnel.GRE, Tunnel.ERSPAN, Tunnel.VXLAN, Tunnel.GTP, Tunnel.TEREDO,
                         Tunnel.IPIP))
+                .withIpFragments(IpFragments.REASSEMBLE)
                 .withIcmpTypeInKey(true)
                 .withSctpPorts(false) // an unknown transport to Zeek: its ports are 0
                 .withProtocols(allBut(59)); // IPv6 "no next header": no connection, only a weird or a Teredo bubble

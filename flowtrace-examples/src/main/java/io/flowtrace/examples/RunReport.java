@@ -63,6 +63,11 @@ final class RunReport {
             new java.util.TreeMap<>(s.malformed()).forEach((k, v) -> parts.add(k + "=" + v));
             sb.append(": ").append(String.join(", ", parts));
         }
+        if (!s.fragments().isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            new java.util.TreeMap<>(s.fragments()).forEach((k, v) -> parts.add(k + "=" + v));
+            sb.append("; IP fragments: ").append(String.join(", ", parts));
+        }
         if (!s.skipped().isEmpty()) {
             List<String> parts = new ArrayList<>();
             new java.util.TreeMap<>(s.skipped()).forEach((k, v) -> parts.add(k + "=" + v));

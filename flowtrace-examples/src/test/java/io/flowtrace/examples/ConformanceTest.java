@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowOptions;
+import io.flowtrace.core.IpFragments;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.Preset;
@@ -58,10 +59,6 @@ class ConformanceTest {
 
     static {
         // ---- Zeek
-        known("zeek/tunnels_gtp_gtp1_gn_normal_incl_fragmentation.pcap", "6 10.131.47.185 1923 <-> 79.101.110.141 80",
-                "packets,bytes", "the outer GTP packets are IP fragments: Zeek reassembles them and counts each "
-                        + "datagram once (68 packets), flowtrace counts every fragment (108) in the inner conversation "
-                        + "with the inner bytes it carries");
         String arpInVxlan = "the VXLAN packet carries ARP: non-IP once decapsulated, so flowtrace counts it as "
                 + "non-IP; Zeek logs the outer UDP connection because the inner packet makes none";
         known("zeek/tunnels_vxlan.pcap", "17 192.168.56.11 39924 <-> 192.168.56.12 4789", "packets,bytes,records",

@@ -82,7 +82,7 @@ public final class Pipeline {
         this.settings = settings;
         this.source = source;
         FlowOptions o = settings.options();
-        PacketDecoder decoder = new PacketDecoder(o.tunnels(), o.vlanInKey(), o.icmpTypeInKey());
+        PacketDecoder decoder = new PacketDecoder(o.tunnels(), o.vlanInKey(), o.icmpTypeInKey(), o.ipFragments());
         decoder.vlanInnermost(o.vlanInnermost());
         decoder.sctpPorts(o.sctpPorts());
         int n = settings.workers();

@@ -11,19 +11,23 @@ import java.util.Map;
  * @param packetsDecoded frames metered
  * @param nonIp          frames without IP
  * @param malformed      frames that could not be decoded, by reason (only reasons seen)
+ * @param fragments      IP fragments not metered themselves, by fate, and reassembled datagrams by outcome (only
+ *                       counts above 0)
  * @param own            the source's own counters ({@link io.flowtrace.core.spi.PacketSource#counters()})
  * @param skipped        packets decoded but not metered by the flow options, by reason (only reasons seen)
  */
 record SourceCounters(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
-                      Map<String, Long> own, Map<String, Long> skipped) {
+                      Map<String, Long> fragments, Map<String, Long> own, Map<String, Long> skipped) {
     SourceCounters {
         malformed = Map.copyOf(malformed);
+        fragments = Map.copyOf(fragments);
         own = Map.copyOf(own);
         skipped = Map.copyOf(skipped);
     }
 
     /** The same counters with the source's own ones. */
     SourceCounters withOwn(Map<String, Long> sourceOwn) {
-        return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, sourceOwn, skipped);
+        return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, fragments, sourceOwn,
+                skipped);
     }
 }
