@@ -114,6 +114,17 @@ final class Dispatcher implements PacketHandler {
         }
     }
 
+    /**
+     * Starts the clock at {@code nowNanos} before any packet, so that the workers' clocks (and snapshot windows)
+     * start there; nothing once the clock runs.
+     */
+    void startClock(long nowNanos) {
+        if (clock == Long.MIN_VALUE) {
+            clock = nowNanos;
+            tick();
+        }
+    }
+
     /** Every worker gets its batch now, with the clock, so time moves on everywhere. */
     private void tick() {
         for (int w = 0; w < lanes.length; w++) {
@@ -152,6 +163,11 @@ final class Dispatcher implements PacketHandler {
         for (BatchLane lane : lanes) {
             lane.join();
         }
+    }
+
+    /** The clock: the latest packet or idle time seen; {@code Long.MIN_VALUE} before any. */
+    long clock() {
+        return clock;
     }
 
     /** The counters so far (the source's own counters are the caller's to add). */

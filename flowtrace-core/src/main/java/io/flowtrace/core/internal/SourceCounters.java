@@ -25,6 +25,19 @@ record SourceCounters(long packetsRead, long bytesRead, long packetsDecoded, lon
         skipped = Map.copyOf(skipped);
     }
 
+    /** These counters and {@code other}'s added (the source's own counters are this one's). */
+    SourceCounters plus(SourceCounters other) {
+        return new SourceCounters(packetsRead + other.packetsRead, bytesRead + other.bytesRead,
+                packetsDecoded + other.packetsDecoded, nonIp + other.nonIp, sum(malformed, other.malformed),
+                sum(fragments, other.fragments), own, sum(skipped, other.skipped));
+    }
+
+    private static Map<String, Long> sum(Map<String, Long> a, Map<String, Long> b) {
+        Map<String, Long> m = new java.util.LinkedHashMap<>(a);
+        b.forEach((k, v) -> m.merge(k, v, Long::sum));
+        return m;
+    }
+
     /** The same counters with the source's own ones. */
     SourceCounters withOwn(Map<String, Long> sourceOwn) {
         return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, fragments, sourceOwn,

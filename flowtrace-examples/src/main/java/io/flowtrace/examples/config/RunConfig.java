@@ -226,6 +226,15 @@ public final class RunConfig {
         List<Object> kept = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
             Object t = tasks.get(i);
+            if (t instanceof Map<?, ?> spelled) {
+                for (String[] spelling : new String[][] {{"size_thereshold", "size_threshold"},
+                        {"count_thereshold", "count_threshold"}}) {
+                    if (spelled.containsKey(spelling[0])) {
+                        warn.accept(block.where("tasks[" + i + "]") + ": " + spelling[0] + ": misspelled as the "
+                                + "engine ships it: write " + spelling[1] + " (accepted)");
+                    }
+                }
+            }
             if (t instanceof Map<?, ?> task && "0".equals(String.valueOf(task.get("skt_type")))
                     && task.containsKey("element_fields")) {
                 Map<Object, Object> copy = new LinkedHashMap<>(task);

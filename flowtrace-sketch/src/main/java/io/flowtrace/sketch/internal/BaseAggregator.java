@@ -27,7 +27,7 @@ public abstract class BaseAggregator implements Aggregator {
     /** The hash seed, recorded in the byte form. */
     protected final long seed;
     private final int family;
-    private final int formatVersion;
+    private int formatVersion;
     protected long totalPackets;
     protected long totalBytes;
     protected long totalFlows;
@@ -159,6 +159,16 @@ public abstract class BaseAggregator implements Aggregator {
         totalPackets = packets;
         totalBytes = bytes;
         totalFlows = flows;
+    }
+
+    /**
+     * Sets the version of the byte form {@link #writeState} writes, for a family whose newer version is written only
+     * when an option needs it (older readers keep reading what does not).
+     *
+     * @param version the version written
+     */
+    protected final void formatVersion(int version) {
+        formatVersion = version;
     }
 
     /** Writes parameters then state (after the header written by {@link #toBytes}). */
