@@ -117,8 +117,6 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         int n = index.idCapacity();
         flows = new long[n];
         partial = new boolean[n];
-        firstSeen = new long[n];
-        lastSeen = new long[n];
         if (metric.kind == Metric.SPREAD) {
             distinct = new long[n];
             int cap = Integer.highestOneBit(Math.max(16, Math.min(this.capacity * 4, maxPairs)) - 1) << 1;
@@ -218,12 +216,14 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         }
         packets[id]++;
         bytes[id] += len;
-        long t = p.timestampNanos();
-        if (firstSeen[id] == 0 || t < firstSeen[id]) {
-            firstSeen[id] = t;
-        }
-        if (t > lastSeen[id]) {
-            lastSeen[id] = t;
+        if (firstSeen != null) {
+            long t = p.timestampNanos();
+            if (firstSeen[id] == 0 || t < firstSeen[id]) {
+                firstSeen[id] = t;
+            }
+            if (t > lastSeen[id]) {
+                lastSeen[id] = t;
+            }
         }
         if (distinct != null) {
             KeyFields e = metric.element;
@@ -253,8 +253,8 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         long[] f = Arrays.copyOf(flows, n);
         boolean[] part = Arrays.copyOf(partial, n);
         long[] d = distinct == null ? null : Arrays.copyOf(distinct, n);
-        long[] first = Arrays.copyOf(firstSeen, n);
-        long[] last = Arrays.copyOf(lastSeen, n);
+        long[] first = firstSeen == null ? null : Arrays.copyOf(firstSeen, n);
+        long[] last = lastSeen == null ? null : Arrays.copyOf(lastSeen, n);
         flows = f;
         firstSeen = first;
         lastSeen = last;
@@ -362,6 +362,9 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
      */
     public ExactAggregator lifecycle(boolean on) {
         lifecycle = on;
+        // first and last seen cost 16 bytes a key: held only when asked for
+        firstSeen = !on ? null : firstSeen != null ? firstSeen : new long[flows.length];
+        lastSeen = !on ? null : lastSeen != null ? lastSeen : new long[flows.length];
         formatVersion(on ? NEWEST : FORMAT);
         return this;
     }
@@ -404,8 +407,10 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
             if (id >= 0) {
                 flows[id] = u.flows[uid];
                 partial[id] = u.partial[uid];
-                firstSeen[id] = u.firstSeen[uid];
-                lastSeen[id] = u.lastSeen[uid];
+                if (firstSeen != null && u.firstSeen != null) {
+                    firstSeen[id] = u.firstSeen[uid];
+                    lastSeen[id] = u.lastSeen[uid];
+                }
             } else {
                 untrackedFlows += u.flows[uid];
             }
@@ -437,7 +442,9 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
             packets[id] += o.packets[oid];
             bytes[id] += o.bytes[oid];
             flows[id] += o.flows[oid];
-            seen(id, o.firstSeen[oid], o.lastSeen[oid]);
+            if (firstSeen != null && o.firstSeen != null) {
+                seen(id, o.firstSeen[oid], o.lastSeen[oid]);
+            }
             partial[id] |= o.partial[oid] || (leftOutHere && id >= sizeBefore);
         }
         if (leftOutThere && sizeBefore > 0) {
@@ -502,8 +509,10 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
     public void reset() {
         resetKeys();
         Arrays.fill(flows, 0);
-        Arrays.fill(firstSeen, 0);
-        Arrays.fill(lastSeen, 0);
+        if (firstSeen != null) {
+            Arrays.fill(firstSeen, 0);
+            Arrays.fill(lastSeen, 0);
+        }
         if (distinct != null) {
             Arrays.fill(distinct, 0);
             Arrays.fill(pairs, 0);
