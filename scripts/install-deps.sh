@@ -43,6 +43,7 @@ if [ "${1:-}" = "--test" ]; then
   have_cmd tcpreplay || need+=(tcpreplay)
   have_cmd nfcapd || need+=(nfdump)
   have_cmd promtool || need+=(prometheus)
+  have_cmd chromium || need+=(chromium) # the page's tests load it in headless Chromium
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
