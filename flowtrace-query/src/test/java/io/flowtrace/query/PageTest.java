@@ -156,7 +156,8 @@ class PageTest {
         assertTrue(body.contains("data-bars=\"4\""), body);
         // the series: the task's name as text, the last point's packets and bytes as written
         assertTrue(dom.contains("<h3>" + html(TASK) + "</h3>"), dom);
-        assertTrue(dom.contains("data-points=\"3\" data-last-packets=\"105\" data-last-bytes=\"10500\""), dom);
+        assertTrue(dom.contains("data-points=\"3\" data-last-packets=\"105\" data-last-bytes=\"10500\" "
+                + "data-sum-packets=\"210\" data-sum-bytes=\"21000\""), dom);
         assertTrue(dom.contains("<canvas"), "uPlot drew on a canvas");
         // the bars, in order: heavy hitters by packets, then the super-spreader
         List<String[]> bars = new ArrayList<>();

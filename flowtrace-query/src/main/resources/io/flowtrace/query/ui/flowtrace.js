@@ -23,6 +23,10 @@
     while (node.firstChild) node.removeChild(node.firstChild);
   }
 
+  function sum(values) {
+    return values.reduce(function (a, v) { return a + (v || 0); }, 0);
+  }
+
   function drawSeries(root, s) {
     var sec = el('section', 'series');
     sec.setAttribute('data-task', s.name);
@@ -55,6 +59,8 @@
     sec.setAttribute('data-points', String(drawn));
     sec.setAttribute('data-last-packets', String(s.packets[s.packets.length - 1]));
     sec.setAttribute('data-last-bytes', String(s.bytes[s.bytes.length - 1]));
+    sec.setAttribute('data-sum-packets', String(sum(plot.data[1])));
+    sec.setAttribute('data-sum-bytes', String(sum(plot.data[2])));
     return drawn;
   }
 
