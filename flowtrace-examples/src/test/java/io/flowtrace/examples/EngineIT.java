@@ -78,4 +78,66 @@ class EngineIT {
             }
         }
     }
+
+    @Test
+    void sigtermWhileMeteringTakesTheFinalSnapshotAndExitsZero(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("live.pcap");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path config = dir.resolve("engine.yaml");
+        Files.writeString(config, "aggregator:\n  exact:\n    writers:\n      - type: memory\n"
+                + "        snapshot_interval: 30s\n    tasks:\n      - name: per_src\n        key_fields: [SrcIP]\n");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Jar.jar().toString(), "engine", "--config", config.toString(), "--capture", fifo.toString(),
+                "--listen", "127.0.0.1:0"));
+        Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().close();
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        // a capture that goes on until the engine stops reading: one packet a second of packet time, every 5 ms
+        Thread writer = new Thread(() -> {
+            try (java.io.OutputStream out = Files.newOutputStream(fifo)) {
+                out.write(CaptureFiles.Pcap.ethernet().toByteArray());
+                for (long i = 0; writing.get(); i++) {
+                    CaptureFiles.Pcap one = CaptureFiles.Pcap.ethernet();
+                    byte[] frame = Frames.ethIpv4(Frames.ip(10, 0, 0, 1), Frames.ip(10, 0, 1, 1), Frames.UDP, 5000,
+                            53, 0, 0);
+                    byte[] record = one.packet(1_767_225_600L + i, 0, frame).toByteArray();
+                    out.write(record, 24, record.length - 24); // the record without a second file header
+                    out.flush();
+                    Thread.sleep(5);
+                }
+            } catch (java.io.IOException | InterruptedException e) {
+                // the engine closed the FIFO: the end of this capture
+            }
+        });
+        writer.setDaemon(true);
+        writer.start();
+        try {
+            ChildProcess engine = new ChildProcess(p);
+            engine.awaitErr("query API on");
+            Matcher m = PORT.matcher(engine.err());
+            assertTrue(m.find(), engine.err());
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long packets = 0;
+            while (packets == 0) {
+                assertTrue(System.nanoTime() < deadline, "no snapshot while metering: " + engine.err());
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.group(1)
+                        + "/api/v1/aggregate")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                packets = new ObjectMapper().readTree(r.body()).get("summaries").get(0).get("total_packets").asLong();
+                Thread.sleep(50);
+            }
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(p.pid())).start().waitFor());
+            assertTrue(engine.awaitExit(60), engine.err());
+            assertEquals(0, p.exitValue(), engine.err());
+            assertTrue(engine.err().contains("SIGTERM: final snapshot, flushing"), engine.err());
+            assertTrue(!engine.err().contains("serving the answers until stopped"), engine.err());
+        } finally {
+            writing.set(false);
+            if (p.isAlive()) {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        }
+    }
 }

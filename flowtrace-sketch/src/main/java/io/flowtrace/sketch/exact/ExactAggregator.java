@@ -47,7 +47,7 @@ import java.util.Map;
  * first packet or not at all) except spreads, which may miss the untracked pairs; rows merged from several
  * instances (workers) may miss what another instance could not track. Such rows say so with bounds: the value is
  * the lower bound, and the upper bound adds what may be missing ({@link Snapshot.Row#upper()}). Memory is about
- * 40 + 8 × key words bytes per key (24 per pair); the table doubles as it fills (pre-size with {@code capacity}).
+ * 56 + 8 × key words bytes per key (24 per pair); the table doubles as it fills (pre-size with {@code capacity}).
  *
  * <p><b>Merge: exact</b> within the bound. Counters add; distinct pairs are unioned. The merged answer is the
  * single-instance one, whatever way the stream was split, as long as neither side nor the result went past the
@@ -171,7 +171,8 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
      */
     static int defaultMaxKeys(KeyFields key, Metric metric, int limit) {
         // per key: 2 to 4 table slots, and key words, hash, counters and flag in arrays grown by half; with every
-        // key a row (limit 0), its row in each snapshot too
+        // key a row (limit 0), its row in each snapshot too (a row's 512 bytes cover the first and last seen arrays
+        // too; kept as it was so the default bound, which the byte form records, stays the same)
         long perKey = 16 + (8L * key.words() + 33 + (metric.kind == Metric.SPREAD ? 8 : 0)) * 3 / 2
                 + (limit == 0 ? ROW_BYTES : 0);
         return HeapBudget.entries(perKey, DEFAULT_MAX_KEYS);
