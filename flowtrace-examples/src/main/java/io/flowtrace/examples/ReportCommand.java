@@ -21,7 +21,8 @@ import java.util.Map;
 
 /**
  * {@code report CAPTURE... --html FILE}: meters captures and writes the page the query server shows at {@code /ui/}
- * as one static HTML file: traffic over time (packets and bytes per {@code --step} of packet time), top talkers
+ * as one static HTML file: traffic over time (packets and bytes per {@code --step} of packet time, widened when the
+ * captures span more than {@value Timeline#MAX} steps), top talkers
  * (source and destination addresses by bytes) and the protocol mix (by packets and by bytes). The chart library,
  * style and data are inside the file: it opens from disk with no network.
  */
@@ -30,6 +31,7 @@ final class ReportCommand implements Command {
     private static final String DESTINATIONS = "report_destinations";
     private static final String PROTO_PACKETS = "report_protocols_packets";
     private static final String PROTO_BYTES = "report_protocols_bytes";
+    private static final String TIMELINE = "report_timeline";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
@@ -74,14 +76,7 @@ final class ReportCommand implements Command {
         b.aggregator("exact", Map.of("name", DESTINATIONS, "key", "dst_ip", "metric", "bytes", "limit", limit));
         b.aggregator("protocol-mix", Map.of("name", PROTO_PACKETS, "metric", "packets"));
         b.aggregator("protocol-mix", Map.of("name", PROTO_BYTES, "metric", "bytes"));
-        // the totals of every packet, cumulative, at each step: their differences are the traffic per step
-        List<long[]> ticks = java.util.Collections.synchronizedList(new ArrayList<>());
-        b.onSnapshot(step, s -> {
-            if (s.task().equals(PROTO_PACKETS)) {
-                ticks.add(new long[] {s.endNanos(), s.totals().getOrDefault("total_packets", 0L),
-                        s.totals().getOrDefault("total_bytes", 0L)});
-            }
-        });
+        b.aggregator(new Timeline(TIMELINE, step.toNanos()));
         FlowTrace meter = b.build();
         Meter.Outcome outcome = Meter.Outcome.of(meter);
         Map<String, Snapshot> last = new LinkedHashMap<>();
@@ -94,22 +89,21 @@ final class ReportCommand implements Command {
         Snapshot mix = last.get(PROTO_PACKETS);
         long packets = mix == null ? 0 : mix.totals().getOrDefault("total_packets", 0L);
         long bytes = mix == null ? 0 : mix.totals().getOrDefault("total_bytes", 0L);
-        model.put("subtitle", packets + " packets, " + bytes + " bytes; traffic per " + text(step)
-                + " of packet time");
-        ObjectNode series = model.putArray("series").addObject().put("name", "traffic per " + text(step));
+        Snapshot timeline = last.get(TIMELINE);
+        long width = timeline == null ? step.toNanos() : timeline.totals().getOrDefault("step_ns", step.toNanos());
+        ObjectNode series = model.putArray("series").addObject().put("name",
+                "traffic per " + text(Duration.ofNanos(width)));
         ArrayNode times = series.putArray("times");
         ArrayNode ps = series.putArray("packets");
         ArrayNode bs = series.putArray("bytes");
-        long[] before = {Long.MIN_VALUE, 0, 0};
-        for (long[] t : List.copyOf(ticks)) {
-            if (t[0] == before[0]) {
-                continue; // the final snapshot fell on a step
-            }
-            times.add(t[0] / 1e9);
-            ps.add(t[1] - before[1]);
-            bs.add(t[2] - before[2]);
-            before = t;
+        for (Snapshot.Row r : timeline == null ? List.<Snapshot.Row>of() : timeline.rows()) {
+            times.add(((Number) r.key().get("start_ns")).longValue() / 1e9);
+            ps.add(r.value());
+            bs.add(r.counts().getOrDefault("bytes", 0L));
         }
+        model.put("subtitle", packets + " packets, " + bytes + " bytes; traffic per " + text(Duration.ofNanos(width))
+                + " of packet time" + (width == step.toNanos() ? "" : " (--step " + text(step) + " widened to fit "
+                + Timeline.MAX + " steps)"));
         ArrayNode bars = model.putArray("bars");
         bars(bars, "top talkers: sources by bytes", "bytes", last.get(SOURCES));
         bars(bars, "top talkers: destinations by bytes", "bytes", last.get(DESTINATIONS));

@@ -209,7 +209,7 @@ class PageBrowserTest {
                 + "data-sum-bytes=\"(\\d+)\"").matcher(dom);
         assertTrue(m.find(), dom);
         int points = Integer.parseInt(m.group(1));
-        assertTrue(points >= 30 && points <= 31, "points: " + points);
+        assertEquals(30, points, "points");
         assertEquals(packets.size(), Long.parseLong(m.group(2)));
         assertEquals(bytes, Long.parseLong(m.group(3)));
 
