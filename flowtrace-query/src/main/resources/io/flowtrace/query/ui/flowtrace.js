@@ -49,8 +49,8 @@
       ],
       axes: [
         {},
-        {scale: 'packets', label: 'packets'},
-        {scale: 'bytes', label: 'bytes', side: 1, grid: {show: false}}
+        {scale: 'packets', label: 'packets', size: 70},
+        {scale: 'bytes', label: 'bytes', side: 1, size: 90, grid: {show: false}}
       ]
     };
     var plot = new uPlot(opts, [s.times, s.packets, s.bytes], box);
