@@ -10,12 +10,15 @@ module io.flowtrace.query {
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
     requires jdk.httpserver;
+    requires java.net.http; // the clickhouse store's client
 
     exports io.flowtrace.query;
     exports io.flowtrace.query.spi;
     exports io.flowtrace.query.memory;
+    exports io.flowtrace.query.clickhouse;
 
     uses io.flowtrace.query.spi.SnapshotStoreProvider;
 
-    provides io.flowtrace.query.spi.SnapshotStoreProvider with io.flowtrace.query.memory.MemoryStoreProvider;
+    provides io.flowtrace.query.spi.SnapshotStoreProvider with io.flowtrace.query.memory.MemoryStoreProvider,
+            io.flowtrace.query.clickhouse.ClickHouseStoreProvider;
 }

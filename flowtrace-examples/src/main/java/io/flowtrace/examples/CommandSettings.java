@@ -24,6 +24,17 @@ final class CommandSettings {
             .defaultValue(1600).env("AGENT_SNAP_LEN").help("bytes of each packet captured").build();
     static final Setting<Boolean> PROMISCUOUS = Setting.of("promiscuous", ValueType.onOff()).defaultValue(true)
             .env("AGENT_PROMISCUOUS").help("capture traffic not addressed to this host too").build();
+    static final Setting<String> CAPTURE_BACKEND = Setting.of("capture-backend",
+            ValueType.choice("auto", "af-packet", "pcap-live")).defaultValue("auto").env("AGENT_CAPTURE_BACKEND")
+            .help("how the interface is read: af-packet (Linux: memory-mapped rings, a socket per worker), pcap-live "
+                    + "(libpcap), or auto: af-packet where its socket opens, else pcap-live").build();
+    static final Setting<String> RING_SIZE = Setting.of("ring-size", ValueType.text("SIZE")).defaultValue("")
+            .defaultText("32MiB").env("AGENT_RING_SIZE")
+            .help("kernel capture buffer, e.g. 8MiB: af-packet's ring of each socket, pcap-live's buffer").build();
+    static final Setting<Duration> BLOCK_TIMEOUT = Setting.of("block-timeout", ValueType.duration())
+            .defaultValue(Duration.ZERO).defaultText("100ms af-packet, 250ms pcap-live").env("AGENT_BLOCK_TIMEOUT")
+            .help("the longest a packet waits in the kernel's buffer: af-packet's block timeout, pcap-live's read "
+                    + "timeout").build();
     static final Setting<String> ENDPOINT_URL = Setting.of("endpoint-url", ValueType.text("URL"))
             .defaultValue("http://127.0.0.1:8000/ingest").env("AGENT_ENDPOINT_URL")
             .help("where flow events are POSTed").build();
@@ -58,7 +69,8 @@ final class CommandSettings {
             .build();
     /** Watching a run: {@code /metrics}, {@code /healthz}, the stats line. */
     static final List<Setting<?>> WATCH = List.of(METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE);
-    static final List<Setting<?>> AGENT = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, ENDPOINT_URL,
+    static final List<Setting<?>> AGENT = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, CAPTURE_BACKEND,
+            RING_SIZE, BLOCK_TIMEOUT, ENDPOINT_URL,
             BATCH_SIZE, SEND_INTERVAL, HOSTNAME, EVENT_FORMAT, USER, METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE);
 
     static final Setting<String> CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()

@@ -3,12 +3,14 @@ package io.flowtrace.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrace.examples.config.ConfigFileTest;
+import io.flowtrace.testkit.ClickHouseServer;
 import io.flowtrace.testkit.frames.CaptureFiles;
 import io.flowtrace.testkit.frames.Frames;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -57,6 +59,8 @@ class EngineCommandTest {
     }
 
     private static final List<Pkt> PACKETS = new ArrayList<>();
+    @RegisterExtension
+    static final ClickHouseServer CLICKHOUSE = ClickHouseServer.withUser("engine", "engine-pw");
     @TempDir
     static Path dir;
     private static EngineCommand engine;
@@ -139,11 +143,12 @@ class EngineCommandTest {
 
     static Map<String, String> loopbackEnv() {
         Map<String, String> env = new HashMap<>();
+        // the shipped config's clickhouse writers are enabled: they write to a real server of the test's
         env.put("CLICKHOUSE_HOST", "127.0.0.1");
-        env.put("CLICKHOUSE_PORT", "9000");
+        env.put("CLICKHOUSE_PORT", String.valueOf(CLICKHOUSE.httpPort()));
         env.put("CLICKHOUSE_DB", "flowtrace");
-        env.put("CLICKHOUSE_USERNAME", "default");
-        env.put("CLICKHOUSE_PASSWORD", "");
+        env.put("CLICKHOUSE_USERNAME", CLICKHOUSE.user());
+        env.put("CLICKHOUSE_PASSWORD", CLICKHOUSE.password());
         env.put("SMTP_HOST", "127.0.0.1");
         env.put("SMTP_PORT", "2525");
         env.put("ALERTER_AI_SERVICE_ADDR", "127.0.0.1:50052");
@@ -420,7 +425,6 @@ class EngineCommandTest {
         assertTrue(w.contains("count_thereshold") && w.contains("write count_threshold (accepted)"), w);
         assertTrue(w.contains("element_fields") && w.contains("ignored on a Count-Min task"), w);
         assertTrue(w.contains("alerter: accepted, inactive"), w);
-        assertTrue(w.contains("writer 'clickhouse' is not available"), w);
 
         String shipped = Files.readString(ConfigFileTest.ENGINE_CONFIG);
         Files.writeString(config, shipped.replace("          width: 32768\n          depth: 2\n          size_",
