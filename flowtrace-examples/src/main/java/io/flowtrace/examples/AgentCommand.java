@@ -136,7 +136,8 @@ final class AgentCommand implements Command {
 
         FlowTrace meter;
         try {
-            meter = b.build(); // opens the interface
+            meter = Meter.build(b, cli, file, // opens the interface
+                    !sinkNamed || endpointGiven ? new String[] {"http"} : new String[0]);
         } catch (RuntimeException | Error e) {
             if (capture != null && capture.source != null) {
                 capture.source.close();
@@ -164,6 +165,9 @@ final class AgentCommand implements Command {
         };
         Signal.handle(new Signal("TERM"), onSignal);
         Signal.handle(new Signal("INT"), onSignal);
+        // watching starts first (the JMX server takes a second or more to come up): the line below says that
+        // capture is starting, and a signal that follows it finds the capture running and flushes what it read
+        Monitor monitor = Meter.watch(meter, "agent", iface, values, () -> signals.get() == 0, quiet, err);
         if (!quiet) {
             err.println("flowtrace agent: capturing on " + iface
                     + (capture == null ? "" : " with " + capture.describe(meter))
@@ -173,7 +177,7 @@ final class AgentCommand implements Command {
                     + (user == null ? "" : "; running as user " + user + " with no capabilities"));
         }
         FlowStats stats;
-        try (Monitor monitor = Meter.watch(meter, "agent", values, () -> signals.get() == 0, quiet, err)) {
+        try (monitor) {
             stats = meter.run();
         }
         out.flush();

@@ -90,7 +90,7 @@ final class CommandSettings {
     static final List<Setting<?>> OUTPUT = List.of(CONFIG, OUT, SINK, AGGREGATOR);
 
     static final Setting<String> LOG_LEVEL = Setting.of("log-level", ValueType.choice("error", "warn", "info", "debug"))
-            .defaultValue("warn").commandLineOnly().help("what is logged to stderr").build();
+            .defaultValue("warn").help("what is logged to stderr").build();
     static final Setting<String> FORMAT = Setting.of("format", ValueType.choice("json", "table")).defaultValue("json")
             .commandLineOnly().help("json: one JSON object per row; table: aligned columns for people").build();
 

@@ -128,8 +128,7 @@ final class EngineCommand implements Command {
                 ? "--listen" : c.located(c.listen().where()));
 
         FlowTrace.Builder b = FlowTrace.builder();
-        CommandLine cli = CommandLine.parse(List.of(CommandSettings.BPF_FILTER), List.of());
-        Meter.source(captures, cli, b);
+        Meter.source(captures, "", b);
         for (Map.Entry<String, RunConfig.Value> e : c.flow().entrySet()) {
             for (Setting<?> s : FlowSettings.all()) {
                 if (s.name().equals(e.getKey())) {

@@ -82,6 +82,14 @@ public final class EngineTasks {
      *                   {@link #SPREAD}), or {@link #EXACT}
      */
     public record Task(String type, Map<String, String> settings, String engineTask, int code) {
+        /**
+         * Copies {@code settings}, keeping their order.
+         *
+         * @param type       provider name: {@code exact}, {@code count-min} or {@code super-spread}
+         * @param settings   the provider's settings, including {@code name}
+         * @param engineTask the engine's task this aggregator answers for
+         * @param code       the engine's heavy-hitter {@code Type} of its rows, or {@link #EXACT}
+         */
         public Task {
             Objects.requireNonNull(type, "type");
             settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
@@ -90,7 +98,12 @@ public final class EngineTasks {
             }
         }
 
-        /** A task that is its own engine task, its code from its type and metric. */
+        /**
+         * A task that is its own engine task, its code from its type and metric.
+         *
+         * @param type     provider name: {@code exact}, {@code count-min} or {@code super-spread}
+         * @param settings the provider's settings, including {@code name}
+         */
         public Task(String type, Map<String, String> settings) {
             this(type, settings, null, codeOf(type, settings.get("metric")));
         }
@@ -100,7 +113,11 @@ public final class EngineTasks {
             return settings.get("name");
         }
 
-        /** Creates the aggregator with this module's provider. */
+        /**
+         * Creates the aggregator with this module's provider.
+         *
+         * @return a new aggregator
+         */
         public Aggregator create() {
             AggregatorProvider p;
             switch (type) {
@@ -117,6 +134,8 @@ public final class EngineTasks {
      * Every task of an engine configuration: the root map (with an {@code aggregator} entry) or the
      * {@code aggregator} map itself, reading {@code exact.tasks} and {@code sketch.tasks}.
      *
+     * @param config the engine configuration, as YAML maps and lists
+     * @return every task, in configuration order
      * @throws ConfigurationException naming the task and the problem
      */
     public static List<Task> fromConfig(Map<String, ?> config) {
@@ -135,7 +154,11 @@ public final class EngineTasks {
         return out;
     }
 
-    /** {@return an engine exact task: {@code name}, {@code key_fields}} */
+    /**
+     * {@return an engine exact task: {@code name}, {@code key_fields}}
+     *
+     * @param task the task's map in the engine configuration
+     */
     public static Task exactTask(Map<String, ?> task) {
         String name = text(task, "name", true, "exact task");
         String where = "exact task '" + name + "'";
@@ -150,7 +173,11 @@ public final class EngineTasks {
         return new Task("exact", s);
     }
 
-    /** {@return an engine sketch task ({@code skt_type} 0 or 1); two tasks when a count-min has both thresholds} */
+    /**
+     * {@return an engine sketch task ({@code skt_type} 0 or 1); two tasks when a count-min has both thresholds}
+     *
+     * @param task the task's map in the engine configuration
+     */
     public static List<Task> sketchTask(Map<String, ?> task) {
         String name = text(task, "name", true, "sketch task");
         String where = "sketch task '" + name + "'";

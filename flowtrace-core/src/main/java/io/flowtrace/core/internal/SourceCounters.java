@@ -27,8 +27,10 @@ record SourceCounters(long packetsRead, long bytesRead, long packetsDecoded, lon
     SourceCounters plus(SourceCounters other) {
         Map<String, Long> m = new java.util.LinkedHashMap<>(malformed);
         other.malformed.forEach((k, v) -> m.merge(k, v, Long::sum));
+        Map<String, Long> f = new java.util.LinkedHashMap<>(fragments);
+        other.fragments.forEach((k, v) -> f.merge(k, v, Long::sum));
         return new SourceCounters(packetsRead + other.packetsRead, bytesRead + other.bytesRead,
-                packetsDecoded + other.packetsDecoded, nonIp + other.nonIp, m, own);
+                packetsDecoded + other.packetsDecoded, nonIp + other.nonIp, m, f, own);
     }
 
     /** The same counters with the source's own ones. */

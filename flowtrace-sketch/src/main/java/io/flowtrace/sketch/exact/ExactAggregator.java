@@ -132,6 +132,7 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
      *
      * @param task name of the task
      * @param key  key fields, e.g. {@code src_ip,dst_ip} or {@code five_tuple}
+     * @return the aggregator
      */
     public static ExactAggregator of(String task, String key) {
         KeyFields k = KeyFields.parse(key);
@@ -143,8 +144,11 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
     /**
      * An exact task.
      *
+     * @param task   name of the task
+     * @param key    key fields, e.g. {@code src_ip,dst_ip} or {@code five_tuple}
      * @param metric {@code packets}, {@code bytes}, {@code flows} or {@code spread:FIELDS}: what rows are ranked by
      * @param limit  rows per snapshot, largest first; 0 for all
+     * @return the aggregator
      */
     public static ExactAggregator of(String task, String key, String metric, int limit) {
         return of(task, key, metric, limit, defaultMaxKeys(KeyFields.parse(key), Metric.parse(metric), limit));
@@ -154,8 +158,13 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
      * An exact task tracking at most {@code maxKeys} keys (and, with {@code spread:}, remembering at most the
      * default number of pairs, or {@code maxKeys} if that is larger).
      *
+     * @param task    name of the task
+     * @param key     key fields, e.g. {@code src_ip,dst_ip} or {@code five_tuple}
+     * @param metric  {@code packets}, {@code bytes}, {@code flows} or {@code spread:FIELDS}: what rows are ranked by
+     * @param limit   rows per snapshot, largest first; 0 for all
      * @param maxKeys keys tracked at most, 1 to {@value #MAX_BOUND}; traffic of further keys is counted as
      *                untracked
+     * @return the aggregator
      */
     public static ExactAggregator of(String task, String key, String metric, int limit, int maxKeys) {
         if (limit < 0) {
@@ -320,12 +329,12 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         return index.longestRun();
     }
 
-    /** Distinct pairs remembered at most ({@code spread:} only). */
+    /** {@return distinct pairs remembered at most ({@code spread:} only)} */
     public int maxPairs() {
         return maxPairs;
     }
 
-    /** Pairs not remembered because {@link #maxPairs()} were remembered already. */
+    /** {@return pairs not remembered because {@link #maxPairs()} were remembered already} */
     public long untrackedPairs() {
         return untrackedPairs;
     }

@@ -87,6 +87,7 @@ public abstract class BaseAggregator implements Aggregator {
         return c;
     }
 
+    /** {@return the totals a snapshot carries: packets, bytes and flows seen since the last reset} */
     protected Map<String, Long> totals() {
         Map<String, Long> t = new LinkedHashMap<>();
         t.put("total_packets", totalPackets);
@@ -171,6 +172,11 @@ public abstract class BaseAggregator implements Aggregator {
         formatVersion = version;
     }
 
-    /** Writes parameters then state (after the header written by {@link #toBytes}). */
+    /**
+     * Writes parameters then state (after the header written by {@link #toBytes}).
+     *
+     * @param out where they go
+     * @throws IOException when {@code out} fails
+     */
     protected abstract void writeState(DataOutputStream out) throws IOException;
 }
