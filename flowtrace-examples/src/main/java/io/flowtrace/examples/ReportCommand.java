@@ -71,7 +71,7 @@ final class ReportCommand implements Command {
         String limit = String.valueOf(a.value(CommandSettings.TALKERS));
 
         FlowTrace.Builder b = FlowTrace.builder();
-        Meter.source(captures, a, b);
+        Meter.source(captures, a.value(CommandSettings.BPF_FILTER), b);
         b.aggregator("exact", Map.of("name", SOURCES, "key", "src_ip", "metric", "bytes", "limit", limit));
         b.aggregator("exact", Map.of("name", DESTINATIONS, "key", "dst_ip", "metric", "bytes", "limit", limit));
         b.aggregator("protocol-mix", Map.of("name", PROTO_PACKETS, "metric", "packets"));
