@@ -3,11 +3,13 @@ package io.flowtrace.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrace.examples.config.ConfigFileTest;
+import io.flowtrace.testkit.ClickHouseServer;
 import io.flowtrace.testkit.HeadlessChromium;
 import io.flowtrace.testkit.frames.CaptureFiles;
 import io.flowtrace.testkit.frames.Frames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -57,6 +59,9 @@ class PageBrowserTest {
     record Pkt(String src, String dst, int sport, int dport, int proto, int wire) {
     }
 
+    /** The shipped config's clickhouse writers are enabled: they write to a real server of the test's. */
+    @RegisterExtension
+    static final ClickHouseServer CLICKHOUSE = ClickHouseServer.withUser("page", "page-pw");
     @TempDir
     Path dir;
 
@@ -112,6 +117,9 @@ class PageBrowserTest {
         Files.writeString(dir.resolve(".env"), "API_HTTP_LISTEN_ADDR=127.0.0.1:" + port + "\n"
                 + "AI_API_KEY=none\nAI_RPC_LISTEN_ADDR=\nNATS_URL=nats://127.0.0.1:4222\n");
         Map<String, String> env = new HashMap<>(EngineCommandTest.loopbackEnv());
+        env.put("CLICKHOUSE_PORT", String.valueOf(CLICKHOUSE.httpPort()));
+        env.put("CLICKHOUSE_USERNAME", CLICKHOUSE.user());
+        env.put("CLICKHOUSE_PASSWORD", CLICKHOUSE.password());
         EngineCommand engine = new EngineCommand(env::get);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
