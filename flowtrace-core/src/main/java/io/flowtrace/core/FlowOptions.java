@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -29,12 +30,23 @@ import java.util.function.Consumer;
  * @param maxFlows         hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
  * @param ipFragments      what later IP fragments count for: joined to their first fragment's flow, skipped, or
  *                         reassembled into their datagram first
+ * @param portIdleTimeouts idle timeouts of services ({@code udp/53}) that replace their protocol's for flows to or
+ *                         from that port (see {@link PortTimeouts})
+ * @param tcpAttemptTimeout a TCP flow that began with a SYN and whose responder has sent nothing ends this long after
+ *                         the SYN (Zeek's connection attempt); {@code 0}: no such rule, the idle timeout applies
+ * @param tcpFin           which FINs end a TCP flow when {@code tcpClose} is on
+ * @param protocols        the IP protocol numbers metered; packets of others are counted as skipped; empty: all
+ * @param vlanInnermost    the VLAN id of a packet is its innermost tag's (inner frames of tunnels included), as nDPI
+ *                         and NFStream take it, rather than the outer frame's first tag's
+ * @param sctpPorts        SCTP flows are keyed on their ports; off, their ports are 0 (as Zeek and nDPI key SCTP)
  * @since 0.1
  */
 public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Duration icmpIdleTimeout,
                           Duration otherIdleTimeout, Duration activeTimeout, boolean tcpClose, Duration tcpLinger,
                           boolean bidirectional, boolean vlanInKey, Set<Tunnel> tunnels, boolean icmpTypeInKey,
-                          int maxFlows, IpFragments ipFragments) {
+                          int maxFlows, IpFragments ipFragments, PortTimeouts portIdleTimeouts,
+                          Duration tcpAttemptTimeout, TcpFin tcpFin, Set<Integer> protocols, boolean vlanInnermost,
+                          boolean sctpPorts) {
 
     /** Default bound on tracked flows. */
     public static final int DEFAULT_MAX_FLOWS = 1 << 20;
@@ -58,6 +70,14 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
      * @param maxFlows hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
      * @param ipFragments what later IP fragments count for: joined to their first fragment's flow, skipped, or
      *                    reassembled into their datagram first
+     * @param portIdleTimeouts idle timeouts of services ({@code udp/53}) that replace their protocol's for flows to or
+     *                         from that port (see {@link PortTimeouts})
+     * @param tcpAttemptTimeout a TCP flow that began with a SYN and whose responder has sent nothing ends this long
+     *                          after the SYN (Zeek's connection attempt); {@code 0}: no such rule
+     * @param tcpFin which FINs end a TCP flow when {@code tcpClose} is on
+     * @param protocols the IP protocol numbers metered; packets of others are counted as skipped; empty: all
+     * @param vlanInnermost the VLAN id of a packet is its innermost tag's rather than the outer frame's first tag's
+     * @param sctpPorts SCTP flows are keyed on their ports; off, their ports are 0
      */
     public FlowOptions {
         checkDuration("tcpIdleTimeout", tcpIdleTimeout);
@@ -70,6 +90,17 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         copy.addAll(Objects.requireNonNull(tunnels, "tunnels"));
         tunnels = Collections.unmodifiableSet(copy);
         Objects.requireNonNull(ipFragments, "ipFragments");
+        Objects.requireNonNull(portIdleTimeouts, "portIdleTimeouts");
+        checkDuration("tcpAttemptTimeout", tcpAttemptTimeout);
+        Objects.requireNonNull(tcpFin, "tcpFin");
+        TreeSet<Integer> ps = new TreeSet<>();
+        for (Integer p : Objects.requireNonNull(protocols, "protocols")) {
+            if (p == null || p < 0 || p > 255) {
+                throw new IllegalArgumentException("protocols: " + p + " (expected: IP protocol numbers 0 to 255)");
+            }
+            ps.add(p);
+        }
+        protocols = Collections.unmodifiableSet(ps);
         if (maxFlows < 1) {
             throw new IllegalArgumentException("maxFlows: " + maxFlows + " (expected: >= 1)");
         }
@@ -78,6 +109,9 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
             checkNotAbove("udpIdleTimeout", udpIdleTimeout, activeTimeout);
             checkNotAbove("icmpIdleTimeout", icmpIdleTimeout, activeTimeout);
             checkNotAbove("otherIdleTimeout", otherIdleTimeout, activeTimeout);
+            for (var e : portIdleTimeouts.entries().entrySet()) {
+                checkNotAbove("idle timeout of " + e.getKey(), e.getValue(), activeTimeout);
+            }
         }
     }
 
@@ -100,7 +134,8 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     public static FlowOptions defaults() {
         return new FlowOptions(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofSeconds(30), Duration.ofMinutes(30), true, Duration.ofSeconds(2), true, false, Set.of(),
-                false, DEFAULT_MAX_FLOWS, IpFragments.JOIN);
+                false, DEFAULT_MAX_FLOWS, IpFragments.JOIN, PortTimeouts.NONE, Duration.ZERO, TcpFin.BOTH_SIDES,
+                Set.of(), false, true);
     }
 
     /**
@@ -214,12 +249,67 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         return edit(e -> e.ipFragments = mode);
     }
 
+    /**
+     * {@return A copy with these idle timeouts of services ({@code udp/53=10s})}
+     *
+     * @param timeouts the services' timeouts ({@link PortTimeouts#NONE}: none)
+     */
+    public FlowOptions withPortIdleTimeouts(PortTimeouts timeouts) {
+        return edit(e -> e.portIdle = timeouts);
+    }
+
+    /**
+     * {@return A copy that ends an unanswered TCP connection attempt this long after its SYN ({@code 0}: never)}
+     *
+     * @param timeout how long after its first SYN a TCP flow whose responder has sent nothing ends
+     */
+    public FlowOptions withTcpAttemptTimeout(Duration timeout) {
+        return edit(e -> e.attempt = timeout);
+    }
+
+    /**
+     * {@return A copy in which these FINs end a TCP flow}
+     *
+     * @param rule which FINs end a TCP flow when TCP close is on
+     */
+    public FlowOptions withTcpFin(TcpFin rule) {
+        return edit(e -> e.tcpFin = rule);
+    }
+
+    /**
+     * {@return A copy that meters only these IP protocols (empty: all)}
+     *
+     * @param protocols IP protocol numbers
+     */
+    public FlowOptions withProtocols(Set<Integer> protocols) {
+        return edit(e -> e.protocols = protocols);
+    }
+
+    /**
+     * {@return A copy that takes a packet's innermost VLAN tag as its VLAN id, or the outer frame's first}
+     *
+     * @param on whether the innermost tag is the packet's VLAN id
+     */
+    public FlowOptions withVlanInnermost(boolean on) {
+        return edit(e -> e.vlanInnermost = on);
+    }
+
+    /**
+     * {@return A copy that keys SCTP flows on their ports, or with ports 0}
+     *
+     * @param on whether SCTP ports are part of the key
+     */
+    public FlowOptions withSctpPorts(boolean on) {
+        return edit(e -> e.sctpPorts = on);
+    }
+
     /** A copy with what {@code change} sets: each with-method names only its own fields. */
     private FlowOptions edit(Consumer<Copy> change) {
         Copy c = new Copy(this);
         change.accept(c);
         return new FlowOptions(c.tcpIdle, c.udpIdle, c.icmpIdle, c.otherIdle, c.active, c.tcpClose, c.tcpLinger,
-                c.bidirectional, c.vlanInKey, c.tunnels, c.icmpTypeInKey, c.maxFlows, c.ipFragments);
+                c.bidirectional, c.vlanInKey, c.tunnels, c.icmpTypeInKey, c.maxFlows, c.ipFragments, c.portIdle,
+                c.attempt, c.tcpFin, c.protocols, c.vlanInnermost, c.sctpPorts);
     }
 
     /** The fields of a {@code FlowOptions} being copied, for {@link #edit}. */
@@ -237,6 +327,12 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         boolean icmpTypeInKey;
         int maxFlows;
         IpFragments ipFragments;
+        PortTimeouts portIdle;
+        Duration attempt;
+        TcpFin tcpFin;
+        Set<Integer> protocols;
+        boolean vlanInnermost;
+        boolean sctpPorts;
 
         Copy(FlowOptions o) {
             tcpIdle = o.tcpIdleTimeout;
@@ -252,6 +348,12 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
             icmpTypeInKey = o.icmpTypeInKey;
             maxFlows = o.maxFlows;
             ipFragments = o.ipFragments;
+            portIdle = o.portIdleTimeouts;
+            attempt = o.tcpAttemptTimeout;
+            tcpFin = o.tcpFin;
+            protocols = o.protocols;
+            vlanInnermost = o.vlanInnermost;
+            sctpPorts = o.sctpPorts;
         }
     }
 
@@ -269,5 +371,27 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
             default: d = otherIdleTimeout;
         }
         return Durations.nanosOrNever(d);
+    }
+
+    /**
+     * {@return idle timeout in nanoseconds of a flow, its service's ({@link #portIdleTimeouts()}) or else its
+     * protocol's; {@code Long.MAX_VALUE} for never}
+     *
+     * @param protocol the IP protocol number
+     * @param responderPort the responder's port
+     * @param initiatorPort the initiator's port
+     */
+    public long idleTimeoutNanos(int protocol, int responderPort, int initiatorPort) {
+        long n = portIdleTimeouts.nanos(protocol, responderPort, initiatorPort);
+        return n >= 0 ? n : idleTimeoutNanos(protocol);
+    }
+
+    /**
+     * {@return whether packets of this IP protocol are metered ({@link #protocols()} is empty or holds it)}
+     *
+     * @param protocol the IP protocol number
+     */
+    public boolean meters(int protocol) {
+        return protocols.isEmpty() || protocols.contains(protocol);
     }
 }

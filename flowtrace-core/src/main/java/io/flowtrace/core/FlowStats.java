@@ -29,13 +29,16 @@ import java.util.Map;
  *                           ended and its event delivered (zero until then)
  * @param fragments          IP fragments not metered themselves, by fate, and datagrams reassembled or dropped
  *                           (see {@link IpFragments}); only counts above 0, empty when fragments join their flow
+ * @param skipped            IP packets decoded but not metered by the flow options, by reason
+ *                           ({@code skipped_protocol}: a protocol outside {@link FlowOptions#protocols()}; only
+ *                           reasons seen)
  * @since 0.1
  */
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
                         Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed,
-                        Duration finalFlush, Map<String, Long> fragments) {
+                        Duration finalFlush, Map<String, Long> fragments, Map<String, Long> skipped) {
 
     /**
      * Checks the components.
@@ -64,10 +67,12 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
      *                  {@code _duplicate}, {@code _overlap}, {@code _invalid}, {@code _truncated}), and datagrams
      *                  ({@code datagram_reassembled}, {@code _timed_out}, {@code _evicted}, {@code _dropped}); only
      *                  counts above 0
+     * @param skipped IP packets decoded but not metered by the flow options, by reason (only reasons seen)
      */
     public FlowStats {
         malformed = Map.copyOf(malformed);
         fragments = Map.copyOf(fragments);
+        skipped = Map.copyOf(skipped);
         java.util.EnumMap<EndReason, Long> reasons = new java.util.EnumMap<>(EndReason.class);
         reasons.putAll(endReasons);
         endReasons = java.util.Collections.unmodifiableMap(reasons);

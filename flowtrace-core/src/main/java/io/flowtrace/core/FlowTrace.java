@@ -217,6 +217,16 @@ public final class FlowTrace implements AutoCloseable {
         private Boolean icmpTypeInKey;
         private Integer maxFlows;
         private IpFragments ipFragments;
+        private Preset like;
+        /** {@link #idleTimeout(Duration)} was called: one timeout for everything. */
+        private boolean allIdle;
+        /** Idle timeouts of services given one by one, by {@link PortTimeouts} key. */
+        private final Map<String, Duration> portIdle = new LinkedHashMap<>();
+        private Duration tcpAttempt;
+        private TcpFin tcpFin;
+        private Set<Integer> protocols;
+        private Boolean vlanInnermost;
+        private Boolean sctpPorts;
         private Integer workers;
         private Integer expectedFlows;
         private Boolean inlineWorker;
@@ -358,6 +368,25 @@ public final class FlowTrace implements AutoCloseable {
             once("icmpIdleTimeout");
             once("otherIdleTimeout");
             tcpIdle = udpIdle = icmpIdle = otherIdle = d;
+            allIdle = true;
+            return this;
+        }
+
+        /**
+         * The idle timeout of a service: flows to or from its port (the responder's port first, see
+         * {@link PortTimeouts}) take it instead of their protocol's. A preset's services stay unless
+         * {@link #idleTimeout(Duration)} gives one timeout for everything.
+         *
+         * @param service {@code tcp|udp|sctp/PORT}, for instance {@code udp/53}
+         * @param d the timeout; zero for never
+         * @return this builder
+         * @throws IllegalArgumentException for a malformed service
+         */
+        public Builder idleTimeout(String service, Duration d) {
+            nonNegative("idleTimeout " + service, d);
+            String key = PortTimeouts.of(Map.of(service, d)).entries().keySet().iterator().next();
+            once("idleTimeout " + key);
+            portIdle.put(key, d);
             return this;
         }
 
@@ -535,6 +564,88 @@ public final class FlowTrace implements AutoCloseable {
         public Builder ipFragments(IpFragments mode) {
             once("ipFragments");
             ipFragments = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Another tool's flow definition: every flow setting not given explicitly takes the preset's value instead
+         * of flowtrace's default, whatever the order of the calls.
+         *
+         * @param preset the tool
+         * @return this builder
+         */
+        public Builder like(Preset preset) {
+            once("like");
+            like = Objects.requireNonNull(preset, "preset");
+            return this;
+        }
+
+        /**
+         * How long after its SYN an unanswered TCP connection attempt ends (default 0: no such rule, the idle timeout
+         * applies), as Zeek's {@code tcp_attempt_delay}.
+         *
+         * @param d the time after the first SYN; zero for no such rule
+         * @return this builder
+         */
+        public Builder tcpAttemptTimeout(Duration d) {
+            once("tcpAttemptTimeout");
+            tcpAttempt = nonNegative("tcpAttemptTimeout", d);
+            return this;
+        }
+
+        /**
+         * Which FINs end a TCP flow when TCP close is on (default {@link TcpFin#BOTH_SIDES}).
+         *
+         * @param rule the rule
+         * @return this builder
+         */
+        public Builder tcpFin(TcpFin rule) {
+            once("tcpFin");
+            tcpFin = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * Only these IP protocols are metered (default: all); packets of others are counted as
+         * {@code skipped_protocol}.
+         *
+         * @param numbers IP protocol numbers; empty for all
+         * @return this builder
+         * @throws IllegalArgumentException for a number outside 0 to 255
+         */
+        public Builder protocols(Set<Integer> numbers) {
+            once("protocols");
+            for (Integer n : numbers) {
+                if (n == null || n < 0 || n > 255) {
+                    throw new IllegalArgumentException("protocols: " + n + " (expected: 0 to 255)");
+                }
+            }
+            protocols = Set.copyOf(numbers);
+            return this;
+        }
+
+        /**
+         * Whether a packet's VLAN id is its innermost tag's, inner frames of tunnels included, as nDPI and NFStream
+         * take it (default off: the outer frame's first tag).
+         *
+         * @param on whether the innermost tag is the VLAN id
+         * @return this builder
+         */
+        public Builder vlanInnermost(boolean on) {
+            once("vlanInnermost");
+            vlanInnermost = on;
+            return this;
+        }
+
+        /**
+         * Whether SCTP flows are keyed on their ports (default on; off: ports 0, as Zeek and nDPI key SCTP).
+         *
+         * @param on whether SCTP ports are part of the key
+         * @return this builder
+         */
+        public Builder sctpPorts(boolean on) {
+            once("sctpPorts");
+            sctpPorts = on;
             return this;
         }
 
@@ -800,20 +911,31 @@ public final class FlowTrace implements AutoCloseable {
 
         /** {@return the flow options these settings give (defaults for what was not set)} */
         public FlowOptions flowOptions() {
-            FlowOptions o = options != null ? options : FlowOptions.defaults();
+            if (options != null && like != null) {
+                throw new IllegalStateException("options(...) and like(...) were both given");
+            }
+            FlowOptions o = options != null ? options : like != null ? like.options() : FlowOptions.defaults();
             if (options != null && (tcpIdle != null || udpIdle != null || icmpIdle != null || otherIdle != null
                     || active != null || tcpClose != null || tcpLinger != null || bidirectional != null
                     || vlanInKey != null || tunnels != null || icmpTypeInKey != null || maxFlows != null
-                    || ipFragments != null)) {
+                    || ipFragments != null || !portIdle.isEmpty() || tcpAttempt != null || tcpFin != null
+                    || protocols != null || vlanInnermost != null || sctpPorts != null)) {
                 throw new IllegalStateException("options(...) and individual flow settings were both given");
             }
             try {
+                // one timeout for every protocol replaces the base's services too
+                PortTimeouts services = allIdle ? PortTimeouts.NONE : o.portIdleTimeouts();
+                for (Map.Entry<String, Duration> e : portIdle.entrySet()) {
+                    services = services.with(e.getKey(), e.getValue());
+                }
                 return new FlowOptions(or(tcpIdle, o.tcpIdleTimeout()), or(udpIdle, o.udpIdleTimeout()),
                         or(icmpIdle, o.icmpIdleTimeout()), or(otherIdle, o.otherIdleTimeout()),
                         or(active, o.activeTimeout()), or(tcpClose, o.tcpClose()), or(tcpLinger, o.tcpLinger()),
                         or(bidirectional, o.bidirectional()), or(vlanInKey, o.vlanInKey()),
                         or(tunnels, o.tunnels()), or(icmpTypeInKey, o.icmpTypeInKey()),
-                        or(maxFlows, o.maxFlows()), or(ipFragments, o.ipFragments()));
+                        or(maxFlows, o.maxFlows()), or(ipFragments, o.ipFragments()), services,
+                        or(tcpAttempt, o.tcpAttemptTimeout()), or(tcpFin, o.tcpFin()), or(protocols, o.protocols()),
+                        or(vlanInnermost, o.vlanInnermost()), or(sctpPorts, o.sctpPorts()));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException(e.getMessage(), e);
             }

@@ -477,4 +477,39 @@ class FlowTraceTest {
         assertEquals(1, out.size());
         assertEquals(FlowKey.ipv4(Frames.ip(10, 9, 0, 0), Frames.ip(10, 9, 1, 0), 0, 0, 4), out.get(0).key());
     }
+
+    @Test
+    void theSensorPresetMetersEachDirectionUntilItsFinAndOnlyTcpAndUdp() {
+        int a = Frames.ip(10, 0, 0, 1);
+        int b = Frames.ip(10, 0, 0, 2);
+        long t = 1_700_000_000L * S;
+        long ms = 1_000_000L;
+        ListSource src = new ListSource()
+                .add(t, Frames.ethIpv4(a, b, Frames.TCP, 40000, 80, Frames.SYN, 0))
+                .add(t + ms, Frames.ethIpv4(b, a, Frames.TCP, 80, 40000, Frames.SYN | Frames.ACK, 0))
+                .add(t + 2 * ms, Frames.ethIpv4(a, b, Frames.TCP, 40000, 80, Frames.ACK, 0))
+                .add(t + 3 * ms, Frames.ethIpv4(a, b, Frames.TCP, 40000, 80, Frames.ACK, 100))
+                .add(t + 4 * ms, Frames.ethIpv4(a, b, Frames.TCP, 40000, 80, Frames.FIN | Frames.ACK, 0))
+                .add(t + 5 * ms, Frames.ethIpv4(b, a, Frames.TCP, 80, 40000, Frames.FIN | Frames.ACK, 0))
+                .add(t + 6 * ms, Frames.ethIpv4(a, b, Frames.TCP, 40000, 80, Frames.ACK, 0))
+                .add(t + 7 * ms, Frames.ethIpv4(a, b, Frames.ICMP, 0, 0, 0, 8))
+                .add(t + 8 * ms, Frames.ethIpv4(b, a, Frames.ICMP, 0, 0, 0, 8))
+                .add(t + 9 * ms, Frames.ethIpv4(a, b, Frames.UDP, 5000, 53, 0, 30))
+                .add(t + 10 * ms, Frames.ethIpv4(b, a, Frames.UDP, 53, 5000, 0, 60))
+                .add(t + 11 * ms, Frames.ethIpv4(a, b, Frames.UDP, 5000, 53, 0, 30));
+        List<FlowEvent> out = Collections.synchronizedList(new ArrayList<>());
+        FlowStats stats = FlowTrace.builder().source(src).like(Preset.SENSOR).workers(1).onEvent(out::add).build()
+                .run();
+        List<String> records = new ArrayList<>();
+        for (FlowEvent e : out) {
+            records.add(e.key().protocol() + " " + e.key().srcPort() + ">" + e.key().dstPort() + " "
+                    + e.packetsForward() + "/" + e.packetsReverse() + " " + e.endReason().jsonName());
+        }
+        Collections.sort(records);
+        // A's record ends at A's FIN, its last ACK starts another; B's at B's FIN; ICMP is not metered
+        assertEquals(List.of("17 5000>53 2/0 end-of-capture", "17 53>5000 1/0 end-of-capture",
+                "6 40000>80 1/0 end-of-capture", "6 40000>80 4/0 tcp-fin", "6 80>40000 2/0 tcp-fin"), records);
+        assertEquals(Map.of("skipped_protocol", 2L), stats.skipped());
+        assertEquals(10, stats.packetsDecoded());
+    }
 }

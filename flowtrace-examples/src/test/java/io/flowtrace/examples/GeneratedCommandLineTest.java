@@ -102,7 +102,10 @@ class GeneratedCommandLineTest {
         Path file = dir.resolve("flowtrace.bash");
         Files.writeString(file, script.out());
         assertEquals(List.of("flows"), complete(file, dir, "flowtrace", "fl"));
-        assertEquals(List.of("--tcp-close", "--tcp-linger"), complete(file, dir, "flowtrace", "flows", "--tcp-"));
+        assertEquals(List.of("--tcp-close", "--tcp-fin", "--tcp-linger", "--tcp-attempt-timeout"),
+                complete(file, dir, "flowtrace", "flows", "--tcp-"));
+        assertEquals(List.of("zeek", "arkime", "ndpi", "nfstream", "sensor"),
+                complete(file, dir, "flowtrace", "flows", "--like", ""));
         assertEquals(List.of("on", "off"), complete(file, dir, "flowtrace", "agent", "--promiscuous", ""));
         assertEquals(List.of("block", "drop"), complete(file, dir, "flowtrace", "flows", "--sink-full-policy", ""));
         assertEquals(List.of("count-min", "super-spread"), complete(file, dir, "flowtrace", "top", "--sketch", ""));

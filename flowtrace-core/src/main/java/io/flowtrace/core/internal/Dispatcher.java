@@ -28,6 +28,9 @@ final class Dispatcher implements PacketHandler {
     private long bytesRead;
     private long packetsDecoded;
     private final long[] statusCounts = new long[DecodeStatus.values().length];
+    /** By IP protocol number: metered (null: every protocol is). */
+    private final boolean[] metered;
+    private long skippedProtocol;
     private long clock = Long.MIN_VALUE;
     private long nextTick = Long.MIN_VALUE;
 
@@ -36,7 +39,21 @@ final class Dispatcher implements PacketHandler {
      * (Long.MAX_VALUE for never); workers get a batch on each of their boundaries and at least every second.
      */
     Dispatcher(PacketDecoder decoder, BatchLane[] lanes, long[] snapshotNanos, long periodNanos) {
+        this(decoder, lanes, snapshotNanos, periodNanos, java.util.Set.of());
+    }
+
+    /** {@code protocols}: the IP protocols metered, empty for all; packets of others are counted as skipped. */
+    Dispatcher(PacketDecoder decoder, BatchLane[] lanes, long[] snapshotNanos, long periodNanos,
+               java.util.Set<Integer> protocols) {
         this.decoder = decoder;
+        if (protocols.isEmpty()) {
+            this.metered = null;
+        } else {
+            this.metered = new boolean[256];
+            for (int p : protocols) {
+                metered[p] = true;
+            }
+        }
         this.lanes = lanes.clone();
         this.snapshotNanos = snapshotNanos.clone();
         this.periodNanos = periodNanos;
@@ -64,6 +81,10 @@ final class Dispatcher implements PacketHandler {
             }
         }
         if (!st.metered()) {
+            return;
+        }
+        if (metered != null && !metered[p.protocol & 0xFF]) {
+            skippedProtocol++;
             return;
         }
         packetsDecoded++;
@@ -168,6 +189,7 @@ final class Dispatcher implements PacketHandler {
         }
         decoder.reassemblyCounters(fragments);
         fragments.values().removeIf(v -> v == 0);
-        return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, fragments, Map.of());
+        return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, fragments, Map.of(),
+                skippedProtocol == 0 ? Map.of() : Map.of("skipped_protocol", skippedProtocol));
     }
 }

@@ -58,6 +58,9 @@ final class LinkDecoder {
     /** Read for the tunnel depth: only the outer frame's VLAN tag goes in the key. */
     private final TunnelDecoder tunnels;
 
+    /** Every VLAN tag, inner frames' too, replaces the one kept: the innermost is the flow's (as nDPI keeps it). */
+    boolean innermostVlan;
+
     LinkDecoder(IpDecoder ip, TunnelDecoder tunnels) {
         this.ip = ip;
         this.tunnels = tunnels;
@@ -149,7 +152,7 @@ final class LinkDecoder {
             if (end - p < VLAN_TAG) {
                 return DecodeStatus.TRUNCATED_LINK;
             }
-            if (out.vlan == 0 && tunnels.depth() == 0) {
+            if (innermostVlan || out.vlan == 0 && tunnels.depth() == 0) {
                 out.vlan = u16(b, p) & 0xfff;
             }
             type = u16(b, p + 2);

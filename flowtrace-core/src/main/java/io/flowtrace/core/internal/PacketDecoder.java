@@ -110,6 +110,22 @@ public final class PacketDecoder {
         tunnels.connect(link, ip);
     }
 
+    /** SCTP flows keyed on their ports (else ports 0, as Zeek and nDPI key SCTP). */
+    private boolean sctpPorts = true;
+
+    /**
+     * Sets which VLAN id a packet has: the outer frame's first tag (false, the default) or the last tag of any frame,
+     * inner frames of tunnels included (true). Call before the first packet.
+     */
+    public void vlanInnermost(boolean on) {
+        link.innermostVlan = on;
+    }
+
+    /** Sets whether SCTP flows are keyed on their ports (the default) or have ports 0. Call before the first packet. */
+    public void sctpPorts(boolean on) {
+        sctpPorts = on;
+    }
+
     /** {@return the {@link Tunnel#bit()}s of the tunnels this decoder opens} */
     public int tunnelBits() {
         return tunnelBits;
@@ -162,6 +178,10 @@ public final class PacketDecoder {
         if (s == DecodeStatus.OK || s == DecodeStatus.TOO_DEEP) {
             ip.finish(out);
             out.wireLength = ip.wire();
+            if (out.protocol == 132 && !sctpPorts) {
+                out.srcPort = 0;
+                out.dstPort = 0;
+            }
             int v = vlanInKey ? out.vlan : 0;
             out.flowHash = hash.symmetric(out.srcHi, out.srcLo, out.dstHi, out.dstLo, out.srcPort,
                     out.dstPort, out.protocol, v);

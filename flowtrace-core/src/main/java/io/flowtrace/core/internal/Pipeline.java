@@ -85,7 +85,7 @@ public final class Pipeline {
         this.settings = settings;
         this.source = source;
         FlowOptions o = settings.options();
-        PacketDecoder decoder = new PacketDecoder(o.tunnels(), o.vlanInKey(), o.icmpTypeInKey(), o.ipFragments());
+        PacketDecoder decoder = decoderFor(o);
         int n = settings.workers();
         List<Schedule> schedules = settings.schedules();
         long[] intervals = new long[schedules.size()];
@@ -133,7 +133,7 @@ public final class Pipeline {
         if (direct) {
             feedWorkersDirectly();
         } else {
-            this.dispatchers = new Dispatcher[] {new Dispatcher(decoder, lanes, intervals, period)};
+            this.dispatchers = new Dispatcher[] {new Dispatcher(decoder, lanes, intervals, period, o.protocols())};
         }
     }
 
@@ -228,6 +228,14 @@ public final class Pipeline {
         return st;
     }
 
+    /** A decoder with every decoding option of {@code o}. */
+    private static PacketDecoder decoderFor(FlowOptions o) {
+        PacketDecoder d = new PacketDecoder(o.tunnels(), o.vlanInKey(), o.icmpTypeInKey(), o.ipFragments());
+        d.vlanInnermost(o.vlanInnermost());
+        d.sctpPorts(o.sctpPorts());
+        return d;
+    }
+
     /**
      * Gives each part of a live source its own dispatcher and decoder, feeding one worker on the part's thread, so
      * capture and metering need no hand-off.
@@ -238,8 +246,8 @@ public final class Pipeline {
         BatchLane[] inline = new BatchLane[workers.length];
         for (int i = 0; i < ds.length; i++) {
             inline[i] = new InlineLane(workers[i]);
-            ds[i] = new Dispatcher(new PacketDecoder(o.tunnels(), o.vlanInKey(), o.icmpTypeInKey()),
-                    new BatchLane[] {inline[i]}, intervals, periodNanos);
+            ds[i] = new Dispatcher(decoderFor(o), new BatchLane[] {inline[i]}, intervals, periodNanos,
+                    o.protocols());
         }
         lanes = inline;
         dispatchers = ds;

@@ -6,6 +6,8 @@ import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.PortTimeouts;
+import io.flowtrace.core.TcpFin;
 import io.flowtrace.core.spi.PacketView;
 
 /**
@@ -48,7 +50,7 @@ public final class SingleWriterFlowTable implements FlowCache {
     private static final int B_LO = 3;
     /** ports (A 0-15, B 16-31), protocol 32-39, ip version 40-43, state 44-47, TCP flags of A 48-55, of B 56-63 */
     private static final int META = 4;
-    /** vlan 0-11, interface 12-27, wheel next (slot + 1) 32-63 */
+    /** vlan 0-11, interface 12-27, empty 28, attempt 29, wheel next (slot + 1) 32-63 */
     private static final int LINK = 5;
     private static final int FIRST = 6;
     private static final int LAST = 7;
@@ -69,6 +71,8 @@ public final class SingleWriterFlowTable implements FlowCache {
     private static final long ST_MASK = 0xFL << 44;
     /** A flow that was reported at its active timeout and has had no packet since: no record when it ends. */
     private static final long LINK_EMPTY = 1L << 28;
+    /** A TCP flow that began with a SYN: while its responder has sent nothing it ends at the attempt timeout. */
+    private static final long LINK_ATTEMPT = 1L << 29;
     private static final long LINK_LOW_MASK = 0xFFFF_FFFFL;
 
     private static final int TCP_FIN = 0x01;
@@ -105,6 +109,13 @@ public final class SingleWriterFlowTable implements FlowCache {
     private final long idleOther;
     private final long active;
     private final long linger;
+    /** Idle timeouts of services, looked up only when there are some. */
+    private final PortTimeouts services;
+    private final boolean byService;
+    /** Nanoseconds after its SYN that an unanswered TCP attempt ends; Long.MAX_VALUE: no such rule. */
+    private final long attempt;
+    private final boolean finFirst;
+    private final boolean finSeenSides;
 
     private long[] data;
     private int[] index;
@@ -155,6 +166,11 @@ public final class SingleWriterFlowTable implements FlowCache {
         this.idleOther = options.idleTimeoutNanos(0);
         this.active = Durations.nanosOrNever(options.activeTimeout());
         this.linger = options.tcpLinger().toNanos();
+        this.services = options.portIdleTimeouts();
+        this.byService = !services.isEmpty();
+        this.attempt = Durations.nanosOrNever(options.tcpAttemptTimeout());
+        this.finFirst = options.tcpFin() == TcpFin.FIRST;
+        this.finSeenSides = options.tcpFin() == TcpFin.SEEN_SIDES;
         this.wheelShift = wheelShiftFor(options);
         allocate(Math.max(16, Math.min(maxFlows, Math.max(initialCapacity, 16))));
     }
@@ -175,6 +191,7 @@ public final class SingleWriterFlowTable implements FlowCache {
         long min = Long.MAX_VALUE;
         for (long t : new long[] {o.idleTimeoutNanos(6), o.idleTimeoutNanos(17), o.idleTimeoutNanos(1),
                 o.idleTimeoutNanos(0), Durations.nanosOrNever(o.activeTimeout()),
+                o.portIdleTimeouts().shortestNanos(), Durations.nanosOrNever(o.tcpAttemptTimeout()),
                 o.tcpLinger().isZero() ? Long.MAX_VALUE : o.tcpLinger().toNanos()}) {
             min = Math.min(min, t);
         }
@@ -424,10 +441,13 @@ public final class SingleWriterFlowTable implements FlowCache {
             }
         } else if ((link & LINK_EMPTY) != 0) {
             // reported at its active timeout; a packet within the idle timeout continues the conversation
-            restart(slot, p, ts - d[b + LAST] >= idleFor((int) (meta >>> 32) & 0xff));
+            restart(slot, p, ts - d[b + LAST] >= idleFor(meta));
             return;
         } else {
-            long idleDl = satAdd(d[b + LAST], idleFor((int) (meta >>> 32) & 0xff));
+            long idleDl = satAdd(d[b + LAST], idleFor(meta));
+            if ((link & LINK_ATTEMPT) != 0 && d[b + PKTS_B] == 0) {
+                idleDl = Math.min(idleDl, satAdd(d[b + FIRST], attempt));
+            }
             long activeDl = satAdd(d[b + FIRST], active);
             if (ts >= idleDl || ts >= activeDl) {
                 // the same reason a sweep would give: whichever deadline came first
@@ -446,7 +466,15 @@ public final class SingleWriterFlowTable implements FlowCache {
         account(b, p, forward, ts);
     }
 
-    private long idleFor(int protocol) {
+    /** The idle timeout of a flow by its META: its service's, else its protocol's. */
+    private long idleFor(long meta) {
+        int protocol = (int) (meta >>> 32) & 0xff;
+        if (byService) {
+            long n = services.nanos(protocol, (int) (meta >>> 16) & 0xffff, (int) meta & 0xffff);
+            if (n >= 0) {
+                return n;
+            }
+        }
         switch (protocol) {
             case 6: return idleTcp;
             case 17: return idleUdp;
@@ -471,7 +499,8 @@ public final class SingleWriterFlowTable implements FlowCache {
                     meta |= ST_RST | ST_CLOSING;
                 } else if ((flags & TCP_FIN) != 0) {
                     meta |= forward ? ST_FIN_A : ST_FIN_B;
-                    if (!bidirectional || (meta & (ST_FIN_A | ST_FIN_B)) == (ST_FIN_A | ST_FIN_B)) {
+                    if (!bidirectional || (meta & (ST_FIN_A | ST_FIN_B)) == (ST_FIN_A | ST_FIN_B) || finFirst
+                            || finSeenSides && d[b + (forward ? PKTS_B : PKTS_A)] == 0) {
                         meta |= ST_CLOSING;
                     }
                 }
@@ -561,7 +590,7 @@ public final class SingleWriterFlowTable implements FlowCache {
     /** Starts a new record in an existing slot: {@code fresh} re-derives the orientation from this packet. */
     private void restart(int slot, DecodedPacket p, boolean fresh) {
         int b = slot * STRIDE + BASE;
-        data[b + LINK] &= ~LINK_EMPTY;
+        data[b + LINK] &= ~(LINK_EMPTY | LINK_ATTEMPT);
         if (fresh) {
             created++;
             initFlow(b, p);
@@ -604,6 +633,12 @@ public final class SingleWriterFlowTable implements FlowCache {
             meta |= (p.dstPort & 0xffffL) | ((p.srcPort & 0xffffL) << 16);
         }
         d[b + META] = meta;
+        if (attempt != Long.MAX_VALUE && p.protocol == 6
+                && (p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN) {
+            d[b + LINK] |= LINK_ATTEMPT;
+        } else {
+            d[b + LINK] &= ~LINK_ATTEMPT;
+        }
         clearCounters(b, p.timestampNanos);
         account(b, p, !reversed, p.timestampNanos);
     }
@@ -614,11 +649,21 @@ public final class SingleWriterFlowTable implements FlowCache {
         if ((meta & ST_CLOSING) != 0) {
             return d[b + CLOSE_TS] + linger;
         }
-        long idle = satAdd(d[b + LAST], idleFor((int) (meta >>> 32) & 0xff));
+        long idle = idleDeadline(b, meta);
         if ((d[b + LINK] & LINK_EMPTY) != 0) {
             return idle;
         }
         return Math.min(idle, satAdd(d[b + FIRST], active));
+    }
+
+    /** The end of a flow's idle time: its last packet plus its idle timeout, or its unanswered attempt's end. */
+    private long idleDeadline(int b, long meta) {
+        long[] d = data;
+        long idle = satAdd(d[b + LAST], idleFor(meta));
+        if ((d[b + LINK] & LINK_ATTEMPT) != 0 && d[b + PKTS_B] == 0) {
+            idle = Math.min(idle, satAdd(d[b + FIRST], attempt));
+        }
+        return idle;
     }
 
     private static long satAdd(long a, long b) {
@@ -696,7 +741,7 @@ public final class SingleWriterFlowTable implements FlowCache {
             free(slot); // already reported; idle since
             return;
         }
-        long idleDl = satAdd(data[b + LAST], idleFor((int) (meta >>> 32) & 0xff));
+        long idleDl = idleDeadline(b, meta);
         long activeDl = satAdd(data[b + FIRST], active);
         if (idleDl <= activeDl) {
             emit(slot, EndReason.IDLE_TIMEOUT);
@@ -706,7 +751,7 @@ public final class SingleWriterFlowTable implements FlowCache {
             emit(slot, EndReason.ACTIVE_TIMEOUT);
             expiredActive++;
             // keep the conversation's orientation for its next packet; free it if none comes within idle
-            data[b + LINK] |= LINK_EMPTY;
+            data[b + LINK] = (data[b + LINK] | LINK_EMPTY) & ~LINK_ATTEMPT;
             long last = data[b + LAST];
             clearCounters(b, last);
             wheelInsert(slot, deadline(b));

@@ -4,7 +4,10 @@ import io.flowtrace.core.Durations;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.IpFragments;
+import io.flowtrace.core.PortTimeouts;
+import io.flowtrace.core.Preset;
 import io.flowtrace.core.QueueFullPolicy;
+import io.flowtrace.core.TcpFin;
 import io.flowtrace.core.Tunnel;
 
 import java.time.Duration;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Every flow and pipeline setting of {@link FlowTrace.Builder} that takes one simple value, in the order usage text
@@ -33,8 +37,16 @@ public final class FlowSettings {
     public static final Setting<Map<String, Duration>> IDLE_TIMEOUT = Setting.of("idle-timeout", idleTimeouts())
             .defaultValue(protocols(DEFAULTS.tcpIdleTimeout(), DEFAULTS.udpIdleTimeout(), DEFAULTS.icmpIdleTimeout(),
                     DEFAULTS.otherIdleTimeout()))
-            .help("a flow with no packet for D ends: one D for every protocol, or tcp=D,udp=D,icmp=D,other=D; 0 = never")
+            .help("a flow with no packet for D ends: one D for every protocol, or tcp=D,udp=D,icmp=D,other=D and "
+                    + "services udp/53=D (the responder's port, else the initiator's); 0 = never")
             .applies(FlowSettings::applyIdleTimeouts).build();
+
+    /** Another tool's flow definition as the defaults of the flow settings. */
+    public static final Setting<Preset> LIKE = Setting.of("like", ValueType.oneOf(Preset.class))
+            .defaultText("none: flowtrace's defaults")
+            .help("another tool's flow definition: every flow setting not given takes that tool's value (see the "
+                    + "README's tool definitions)")
+            .builderSetter().build();
 
     /**
      * The tunnels whose inner flow is metered: {@code on} (every {@link Tunnel}), {@code off}, or a list such as
@@ -47,6 +59,7 @@ public final class FlowSettings {
             .builderSetter().build();
 
     private static final List<Setting<?>> ALL = List.of(
+            LIKE,
             IDLE_TIMEOUT,
             Setting.of("active-timeout", ValueType.duration()).defaultValue(DEFAULTS.activeTimeout())
                     .help("a flow open this long is reported and goes on in a new event; 0 = never")
@@ -54,8 +67,17 @@ public final class FlowSettings {
             Setting.of("tcp-close", ValueType.onOff()).defaultValue(DEFAULTS.tcpClose())
                     .help("TCP flows end on RST, or on FIN in both directions")
                     .builderSetter().build(),
+            Setting.of("tcp-fin", ValueType.oneOf(TcpFin.class)).defaultValue(DEFAULTS.tcpFin())
+                    .help("with tcp-close on, which FINs end a TCP flow: from both sides, from every side that has "
+                            + "sent a packet (a one-sided flow ends at its FIN, as Zeek), or the first")
+                    .builderSetter().build(),
             Setting.of("tcp-linger", ValueType.duration()).defaultValue(DEFAULTS.tcpLinger())
                     .help("after a TCP close, packets this soon (the last ACK) still count")
+                    .builderSetter().build(),
+            Setting.of("tcp-attempt-timeout", ValueType.duration()).defaultValue(DEFAULTS.tcpAttemptTimeout())
+                    .defaultText("0: none")
+                    .help("a TCP flow that began with a SYN and got no packet back ends D after the SYN, as Zeek's "
+                            + "connection attempts; 0 = the idle timeout applies")
                     .builderSetter().build(),
             Setting.of("bidirectional", ValueType.onOff()).defaultValue(DEFAULTS.bidirectional())
                     .help("one event per conversation, initiator first; off: one per direction")
@@ -63,10 +85,21 @@ public final class FlowSettings {
             Setting.of("vlan-in-key", ValueType.onOff()).defaultValue(DEFAULTS.vlanInKey())
                     .help("the outermost VLAN id is part of the flow key")
                     .builderSetter().build(),
+            Setting.of("vlan-innermost", ValueType.onOff()).defaultValue(DEFAULTS.vlanInnermost())
+                    .help("a packet's VLAN id is its innermost tag's, inner frames of tunnels included (as nDPI and "
+                            + "NFStream); off: the outer frame's first tag's")
+                    .builderSetter().build(),
+            Setting.of("sctp-ports", ValueType.onOff()).defaultValue(DEFAULTS.sctpPorts())
+                    .help("SCTP flows are keyed on their ports; off: ports 0, as Zeek and nDPI key SCTP")
+                    .builderSetter().build(),
             DECODE_TUNNELS,
             Setting.of("icmp-type-in-key", ValueType.onOff()).defaultValue(DEFAULTS.icmpTypeInKey())
                     .help("ICMP type and reply type (or code) are the ports, as Zeek keys ICMP: echo request and "
                             + "reply share a flow, errors get their own")
+                    .builderSetter().build(),
+            Setting.of("protocols", new Protocols()).defaultValue(DEFAULTS.protocols()).defaultText("all")
+                    .help("only these IP protocols are metered (tcp, udp, icmp, icmpv6, sctp, gre, esp or numbers); "
+                            + "packets of others are counted as skipped_protocol")
                     .builderSetter().build(),
             Setting.of("max-flows", ValueType.integer(1, Integer.MAX_VALUE)).defaultValue(DEFAULTS.maxFlows())
                     .help("hard bound on flows tracked at once; beyond it the flow nearest its deadline is evicted")
@@ -166,7 +199,7 @@ public final class FlowSettings {
 
     private static final class IdleTimeouts extends ValueType<Map<String, Duration>> {
         IdleTimeouts() {
-            super(Duration.class, "D", "a duration, or tcp=D,udp=D,icmp=D,other=D", List.of());
+            super(Duration.class, "D", "a duration, or tcp=D,udp=D,icmp=D,other=D,udp/53=D", List.of());
         }
 
         @Override
@@ -179,9 +212,12 @@ public final class FlowSettings {
             for (String part : text.split(",")) {
                 int eq = part.indexOf('=');
                 String protocol = (eq < 0 ? part : part.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
-                if (!PROTOCOLS.contains(protocol)) {
+                if (PortTimeouts.isService(protocol)) {
+                    // checked and written as PortTimeouts does: udp/0053 is udp/53
+                    protocol = PortTimeouts.of(Map.of(protocol, Duration.ZERO)).entries().keySet().iterator().next();
+                } else if (!PROTOCOLS.contains(protocol)) {
                     throw new IllegalArgumentException("unknown protocol '" + protocol + "' (expected: "
-                            + String.join(", ", PROTOCOLS) + ")");
+                            + String.join(", ", PROTOCOLS) + ", or a service such as udp/53)");
                 }
                 if (eq < 0 || m.containsKey(protocol)) {
                     throw new IllegalArgumentException("'" + part + "' (expected: each of tcp=D,udp=D,icmp=D,"
@@ -270,8 +306,90 @@ public final class FlowSettings {
                 case "tcp": b.tcpIdleTimeout(e.getValue()); break;
                 case "udp": b.udpIdleTimeout(e.getValue()); break;
                 case "icmp": b.icmpIdleTimeout(e.getValue()); break;
-                default: b.otherIdleTimeout(e.getValue()); break;
+                case "other": b.otherIdleTimeout(e.getValue()); break;
+                default: b.idleTimeout(e.getKey(), e.getValue()); break;
             }
+        }
+    }
+
+    /** Protocol names, as the {@code protocols} setting takes them. */
+    private static final Map<String, Integer> PROTOCOL_NUMBERS = Map.of("icmp", 1, "tcp", 6, "udp", 17, "gre", 47,
+            "esp", 50, "icmpv6", 58, "sctp", 132);
+
+    /**
+     * {@code all}, IP protocols by name or number ({@code tcp,udp}, {@code 6,17,132}), or all but some
+     * ({@code all,-59}).
+     */
+    private static final class Protocols extends ValueType<Set<Integer>> {
+        Protocols() {
+            super(Set.class, "all|P,...|all,-P,...", "all, IP protocols by name (tcp, udp, icmp, icmpv6, sctp, "
+                    + "gre, esp) or number 0..255, or all,-P,... for all but those", List.of());
+        }
+
+        @Override
+        protected Set<Integer> read(String text) {
+            String t = text.trim().toLowerCase(Locale.ROOT);
+            if (t.equals("all")) {
+                return Set.of();
+            }
+            TreeSet<Integer> s = new TreeSet<>();
+            String[] parts = t.split(",");
+            boolean allBut = parts[0].trim().equals("all");
+            if (allBut) {
+                for (int i = 0; i < 256; i++) {
+                    s.add(i);
+                }
+            }
+            for (int i = allBut ? 1 : 0; i < parts.length; i++) {
+                String p = parts[i].trim();
+                if (allBut != p.startsWith("-")) {
+                    throw new IllegalArgumentException("'" + text + "' (expected: all, P,P,... or all,-P,-P,...)");
+                }
+                p = allBut ? p.substring(1).trim() : p;
+                Integer n = PROTOCOL_NUMBERS.get(p);
+                if (n == null) {
+                    try {
+                        n = Integer.parseInt(p);
+                    } catch (NumberFormatException e) {
+                        n = -1;
+                    }
+                    if (n < 0 || n > 255) {
+                        throw new IllegalArgumentException("'" + p + "' (expected: all, or tcp, udp, icmp, icmpv6, "
+                                + "sctp, gre, esp or a number 0..255, separated by commas)");
+                    }
+                }
+                if (allBut) {
+                    s.remove(n);
+                } else {
+                    s.add(n);
+                }
+            }
+            return s.size() == 256 ? Set.of() : Collections.unmodifiableSet(s);
+        }
+
+        @Override
+        protected String write(Set<Integer> value) {
+            if (value.isEmpty()) {
+                return "all";
+            }
+            boolean allBut = value.size() > 128;
+            List<String> parts = new ArrayList<>();
+            if (allBut) {
+                parts.add("all");
+            }
+            for (int n = 0; n < 256; n++) {
+                if (value.contains(n) == allBut) {
+                    continue;
+                }
+                String name = (allBut ? "-" : "") + n;
+                for (Map.Entry<String, Integer> e : PROTOCOL_NUMBERS.entrySet()) {
+                    if (e.getValue() == n) {
+                        name = (allBut ? "-" : "") + e.getKey();
+                    }
+                }
+                parts.add(name);
+            }
+            return String.join(",", parts);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.TcpFin;
 import io.flowtrace.core.spi.PacketView;
 
 import java.util.ArrayList;
@@ -33,6 +34,8 @@ final class ReferenceFlowTable implements FlowCache {
         boolean rst;
         long closeTs;
         boolean empty;
+        /** began with a SYN: while B has sent nothing, it ends at the attempt timeout after its first packet */
+        boolean attempt;
         int interfaceIndex;
     }
 
@@ -48,8 +51,18 @@ final class ReferenceFlowTable implements FlowCache {
         this.o = context.options();
     }
 
-    private long idle(int proto) {
-        return o.idleTimeoutNanos(proto);
+    /** The flow's idle timeout: its service's (B's port, else A's), else its protocol's. */
+    private long idle(FlowKey k) {
+        return o.idleTimeoutNanos(k.protocol(), k.dstPort(), k.srcPort());
+    }
+
+    /** When the flow's idle time ends: after its last packet, or an unanswered attempt's timeout. */
+    private long idleEnd(Flow f) {
+        long end = add(f.last, idle(f.key));
+        if (f.attempt && f.pkts[1] == 0) {
+            end = Math.min(end, add(f.first, Durations.nanosOrNever(o.tcpAttemptTimeout())));
+        }
+        return end;
     }
 
     private long active() {
@@ -88,7 +101,7 @@ final class ReferenceFlowTable implements FlowCache {
             return;
         }
         if (f.empty) {
-            if (ts - f.last >= idle(k.protocol())) {
+            if (ts - f.last >= idle(f.key)) {
                 flows.remove(f.key);
                 fresh(k, p);
             } else {
@@ -96,7 +109,7 @@ final class ReferenceFlowTable implements FlowCache {
             }
             return;
         }
-        long idleDl = add(f.last, idle(k.protocol()));
+        long idleDl = idleEnd(f);
         long activeDl = add(f.first, active());
         if (ts >= idleDl || ts >= activeDl) {
             if (idleDl <= activeDl) {
@@ -119,6 +132,7 @@ final class ReferenceFlowTable implements FlowCache {
 
     private void restart(Flow f, PacketView p, boolean forward) {
         f.empty = false;
+        f.attempt = false;
         f.pkts = new long[2];
         f.bytes = new long[2];
         f.ipBytes = new long[2];
@@ -135,6 +149,7 @@ final class ReferenceFlowTable implements FlowCache {
         f.key = reversed ? k.reversed() : k;
         f.first = f.last = p.timestampNanos();
         f.interfaceIndex = p.interfaceIndex();
+        f.attempt = !o.tcpAttemptTimeout().isZero() && p.protocol() == 6 && (p.tcpFlags() & 0x17) == 0x02;
         flows.put(f.key, f);
         created++;
         account(f, p, !reversed);
@@ -159,7 +174,9 @@ final class ReferenceFlowTable implements FlowCache {
                 } else {
                     f.finB = true;
                 }
-                if (!o.bidirectional() || (f.finA && f.finB)) {
+                boolean peerSilent = f.pkts[forward ? 1 : 0] == 0;
+                if (!o.bidirectional() || (f.finA && f.finB) || o.tcpFin() == TcpFin.FIRST
+                        || o.tcpFin() == TcpFin.SEEN_SIDES && peerSilent) {
                     f.closing = true;
                 }
             }
@@ -174,9 +191,9 @@ final class ReferenceFlowTable implements FlowCache {
             return f.closeTs + o.tcpLinger().toNanos();
         }
         if (f.empty) {
-            return add(f.last, idle(f.key.protocol()));
+            return add(f.last, idle(f.key));
         }
-        return Math.min(add(f.last, idle(f.key.protocol())), add(f.first, active()));
+        return Math.min(idleEnd(f), add(f.first, active()));
     }
 
     /** Ends a flow whose deadline is at or before now, as its next packet would have. */
@@ -186,7 +203,7 @@ final class ReferenceFlowTable implements FlowCache {
             flows.remove(f.key);
         } else if (f.empty) {
             flows.remove(f.key);
-        } else if (add(f.last, idle(f.key.protocol())) <= add(f.first, active())) {
+        } else if (idleEnd(f) <= add(f.first, active())) {
             emit(f, EndReason.IDLE_TIMEOUT);
             flows.remove(f.key);
         } else {
@@ -246,6 +263,7 @@ final class ReferenceFlowTable implements FlowCache {
         ended.merge(reason, 1L, Long::sum);
         if (reason == EndReason.ACTIVE_TIMEOUT) {
             f.empty = true;
+            f.attempt = false;
             f.pkts = new long[2];
         }
     }

@@ -4,6 +4,9 @@ import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowKey;
 import io.flowtrace.core.FlowOptions;
+import io.flowtrace.core.PortTimeouts;
+import io.flowtrace.core.Preset;
+import io.flowtrace.core.TcpFin;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.PacketView;
 import org.junit.jupiter.api.DisplayName;
@@ -15,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -117,7 +122,13 @@ class SingleWriterFlowTableTest {
         FlowCache.Factory reference = ReferenceFlowTable::new;
         for (FlowOptions o : List.of(opts(), opts().withTcpClose(false, Duration.ZERO),
                 opts().withBidirectional(false), opts().withActiveTimeout(Duration.ZERO),
-                opts().withVlanInKey(true))) {
+                opts().withVlanInKey(true),
+                opts().withPortIdleTimeouts(PortTimeouts.of(Map.of("udp/1001", Duration.ofSeconds(1), "tcp/1002",
+                        Duration.ofSeconds(8), "tcp/1000", Duration.ofMillis(700), "udp/1003", Duration.ZERO))),
+                opts().withTcpFin(TcpFin.SEEN_SIDES).withTcpAttemptTimeout(Duration.ofMillis(1500)),
+                opts().withTcpFin(TcpFin.FIRST).withTcpAttemptTimeout(Duration.ofSeconds(4)),
+                opts().withTcpFin(TcpFin.SEEN_SIDES).withBidirectional(false),
+                Preset.ZEEK.options(), Preset.SENSOR.options().withProtocols(Set.of()))) {
             DecodedPacket[] ps = hashed(RandomTraffic.packets(seed, 20_000, 12, o.vlanInKey()), o);
             // the model's flows end only on their next packet and at the end; sweeps must not change any record
             List<String> expected = canonical(runCache(reference, o, ps, Integer.MAX_VALUE));

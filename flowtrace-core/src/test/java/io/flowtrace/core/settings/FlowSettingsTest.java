@@ -2,6 +2,9 @@ package io.flowtrace.core.settings;
 
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowTrace;
+import io.flowtrace.core.PortTimeouts;
+import io.flowtrace.core.Preset;
+import io.flowtrace.core.TcpFin;
 import io.flowtrace.core.QueueFullPolicy;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +59,8 @@ class FlowSettingsTest {
 
     /** Its default, or a small valid value where the default is worked out at run time. */
     private static <T> void applySample(Setting<T> s, FlowTrace.Builder b) {
-        s.applyTo(b, s.defaultValue() != null ? s.defaultValue() : s.parse(s.name(), "4"));
+        s.applyTo(b, s.defaultValue() != null ? s.defaultValue()
+                : s.parse(s.name(), s.type().values().isEmpty() ? "4" : s.type().values().get(0)));
     }
 
     @Test
@@ -104,16 +108,24 @@ class FlowSettingsTest {
 
     @Test
     void badValuesNameTheSettingTheValueAndWhatIsAccepted() {
-        Map<String[], String> cases = Map.of(
-                new String[] {"workers", "0"}, "workers: 0 (expected: 1..256)",
-                new String[] {"workers", "many"}, "workers: 'many' (expected: a whole number 1..256)",
-                new String[] {"tcp-close", "maybe"}, "tcp-close: 'maybe' (expected: on or off)",
-                new String[] {"sink-full-policy", "wait"}, "sink-full-policy: 'wait' (expected: block or drop)",
-                new String[] {"idle-timeout", "tcp=1m,sctp=5s"},
-                "idle-timeout: unknown protocol 'sctp' (expected: tcp, udp, icmp, other)",
-                new String[] {"idle-timeout", "tcp=5x"}, "idle-timeout: tcp: duration: '5x' (expected: ",
-                new String[] {"idle-timout", "5s"}, "unknown setting 'idle-timout' (did you mean idle-timeout?) "
-                        + "(known: idle-timeout, active-timeout,");
+        Map<String[], String> cases = new java.util.LinkedHashMap<>();
+        cases.put(new String[] {"workers", "0"}, "workers: 0 (expected: 1..256)");
+        cases.put(new String[] {"workers", "many"}, "workers: 'many' (expected: a whole number 1..256)");
+        cases.put(new String[] {"tcp-close", "maybe"}, "tcp-close: 'maybe' (expected: on or off)");
+        cases.put(new String[] {"sink-full-policy", "wait"}, "sink-full-policy: 'wait' (expected: block or drop)");
+        cases.put(new String[] {"idle-timeout", "tcp=1m,sctp=5s"},
+                "idle-timeout: unknown protocol 'sctp' (expected: tcp, udp, icmp, other, or a service such as udp/53)");
+        cases.put(new String[] {"idle-timeout", "udp/70000=1s"},
+                "idle-timeout: port in 'udp/70000' (expected: 0 to 65535)");
+        cases.put(new String[] {"idle-timeout", "icmp/3=1s"},
+                "idle-timeout: unknown protocol in 'icmp/3' (expected: ");
+        cases.put(new String[] {"protocols", "tcp,-udp"}, "protocols: 'tcp,-udp' (expected: all, P,P,... or all,-P,");
+        cases.put(new String[] {"protocols", "tcp,300"}, "protocols: '300' (expected: all, or tcp, udp, ");
+        cases.put(new String[] {"like", "zek"}, "like: 'zek' (expected: ");
+        cases.put(new String[] {"tcp-fin", "last"}, "tcp-fin: 'last' (expected: ");
+        cases.put(new String[] {"idle-timeout", "tcp=5x"}, "idle-timeout: tcp: duration: '5x' (expected: ");
+        cases.put(new String[] {"idle-timout", "5s"}, "unknown setting 'idle-timout' (did you mean idle-timeout?) "
+                + "(known: like, idle-timeout, active-timeout,");
         for (Map.Entry<String[], String> c : cases.entrySet()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> FlowTrace.builder().set(c.getKey()[0], c.getKey()[1]));
@@ -155,5 +167,66 @@ class FlowSettingsTest {
         assertEquals(FlowSettings.markdownTable(), readme.substring(from + begin.length(), to),
                 "README.md's settings table differs from the descriptors; put this between the markers "
                         + "(java -jar flowtrace.jar settings --markdown prints it):\n" + FlowSettings.markdownTable());
+    }
+
+    @Test
+    void aPresetIsTheLayerUnderExplicitSettingsGivenInAnyOrder() {
+        FlowOptions before = FlowTrace.builder().set("like", "zeek").set("idle-timeout", "udp=2m,tcp/80=30s")
+                .set("tcp-fin", "both-sides").flowOptions();
+        FlowOptions after = FlowTrace.builder().set("idle-timeout", "udp=2m,tcp/80=30s").set("tcp-fin", "both-sides")
+                .set("like", "zeek").flowOptions();
+        assertEquals(before, after);
+        FlowOptions zeek = Preset.ZEEK.options();
+        // the explicit values
+        assertEquals(Duration.ofMinutes(2), after.udpIdleTimeout());
+        assertEquals(TcpFin.BOTH_SIDES, after.tcpFin());
+        // the preset's, for everything not given; its services stay beside the one given
+        assertEquals(zeek.tcpIdleTimeout(), after.tcpIdleTimeout());
+        assertEquals(zeek.tcpAttemptTimeout(), after.tcpAttemptTimeout());
+        assertEquals(zeek.icmpTypeInKey(), after.icmpTypeInKey());
+        assertEquals(Duration.ZERO, after.activeTimeout());
+        assertEquals(Duration.ofSeconds(10), after.portIdleTimeouts().entries().get("udp/53"));
+        assertEquals(Duration.ofSeconds(30), after.portIdleTimeouts().entries().get("tcp/80"));
+        // one timeout for everything replaces the preset's services too
+        FlowOptions all = FlowTrace.builder().like(Preset.ZEEK).idleTimeout(Duration.ofMinutes(2)).flowOptions();
+        assertTrue(all.portIdleTimeouts().isEmpty(), all.portIdleTimeouts().toString());
+        assertEquals(Duration.ofMinutes(2), all.tcpIdleTimeout());
+        // each preset is its options, and options(...) with like(...) is a contradiction
+        for (Preset p : Preset.values()) {
+            assertEquals(p.options(), FlowTrace.builder().like(p).flowOptions(), p.name());
+        }
+        assertThrows(IllegalStateException.class, () -> FlowTrace.builder().like(Preset.ARKIME)
+                .options(FlowOptions.defaults()).flowOptions());
+    }
+
+    @Test
+    void servicesAndProtocolsReadAndWriteBack() {
+        Setting<?> idle = FlowSettings.get("idle-timeout");
+        Object v = idle.parse("t", "tcp=1m,UDP/0053=10s,tcp/80=0");
+        assertEquals("tcp=1m,udp/53=10s,tcp/80=0", format(idle, v));
+        FlowOptions o = FlowTrace.builder().set("idle-timeout", "tcp=1m,UDP/0053=10s,tcp/80=0").flowOptions();
+        assertEquals(PortTimeouts.of(Map.of("udp/53", Duration.ofSeconds(10), "tcp/80", Duration.ZERO)),
+                o.portIdleTimeouts());
+        // the responder's port first, then the initiator's; other flows keep their protocol's timeout
+        assertEquals(10_000_000_000L, o.idleTimeoutNanos(17, 53, 40000));
+        assertEquals(10_000_000_000L, o.idleTimeoutNanos(17, 40000, 53));
+        assertEquals(Long.MAX_VALUE, o.idleTimeoutNanos(6, 80, 53));
+        assertEquals(60_000_000_000L, o.idleTimeoutNanos(6, 53, 81));
+        assertEquals(30_000_000_000L, o.idleTimeoutNanos(17, 54, 55));
+
+        Setting<?> protocols = FlowSettings.get("protocols");
+        assertEquals(Set.of(6, 17), protocols.parse("t", "tcp, UDP"));
+        assertEquals("tcp,udp", format(protocols, protocols.parse("t", "17,6")));
+        Object allBut = protocols.parse("t", "all,-59,-gre");
+        assertEquals(254, ((Set<?>) allBut).size());
+        assertEquals("all,-gre,-59", format(protocols, allBut));
+        assertEquals(Set.of(), protocols.parse("t", "all"));
+        assertTrue(FlowTrace.builder().set("protocols", "tcp").flowOptions().meters(6));
+        assertTrue(!FlowTrace.builder().set("protocols", "tcp").flowOptions().meters(17));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> String format(Setting<T> s, Object value) {
+        return s.type().format((T) value);
     }
 }

@@ -14,7 +14,7 @@ class HealthTest {
         return new FlowStats(read, read * 100, read, 0, Map.of(), 1, 1, 0, Map.of(),
                 Map.of("http", new FlowStats.SinkStats(0, 0, sinkFailed, sinkDropped, 0, 0, Map.of())),
                 Map.of("kernel_dropped", kernelDropped, "interface_dropped", 0L), 0, Map.of(), 0, Duration.ofSeconds(1),
-                Duration.ZERO, Map.of());
+                Duration.ZERO, Map.of(), Map.of());
     }
 
     @Test
