@@ -44,6 +44,7 @@ if [ "${1:-}" = "--test" ]; then
   have_cmd nfcapd || need+=(nfdump)
   have_cmd promtool || need+=(prometheus)
   [ -x /usr/sbin/clickhouse-server ] || have_cmd clickhouse-server || need+=(clickhouse-server)
+  have_cmd chromium || need+=(chromium) # the page's tests load it in headless Chromium
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -162,6 +162,16 @@ final class CommandSettings {
     static final List<Setting<?>> QUERY = List.of(ADDR, MODE, TASK, QUERY_KEY, TYPE, QUERY_LIMIT, END, QUERY_FORMAT,
             LOG_LEVEL);
 
+    static final Setting<String> HTML = Setting.of("html", ValueType.text("FILE")).commandLineOnly()
+            .help("write the report to FILE: one HTML page with its chart library and data inside, to open offline")
+            .build();
+    static final Setting<Duration> TIME_STEP = Setting.of("step", ValueType.duration())
+            .defaultValue(Duration.ofSeconds(1)).commandLineOnly()
+            .help("traffic over time: packets and bytes per D of packet time").build();
+    static final Setting<Integer> TALKERS = Setting.of("limit", ValueType.integer(1, 10_000)).defaultValue(10)
+            .commandLineOnly().help("top talkers shown (source and destination addresses by bytes)").build();
+    static final List<Setting<?>> REPORT = List.of(HTML, TIME_STEP, TALKERS, BPF_FILTER, QUIET, LOG_LEVEL);
+
     private CommandSettings() {
     }
 

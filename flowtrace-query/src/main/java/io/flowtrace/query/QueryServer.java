@@ -48,6 +48,9 @@ import java.util.concurrent.TimeUnit;
  *   "total_bytes"}}}.</li>
  *   <li>{@code /api/v1/heavyhitters} {@code {"task_name","type","limit","end_time"}}:
  *   {@code {"hitters":[{"flow","value"}]}}.</li>
+ *   <li>{@code /api/v1/tasks}: the tasks, {@code [{"task_name","kind","key_fields","types"}]}.</li>
+ *   <li>{@code GET /ui/}: the page ({@link Page}): each task's packets and bytes over time, heavy hitters and
+ *   super-spreaders as bars, refreshed live from the routes above; its files come from this jar.</li>
  * </ul>
  * The {@code /api/v1} routes take a JSON body (POST) or the same fields as query parameters (GET; trace's keys as
  * {@code SrcIP=...}). {@code end_time} is RFC 3339 text or epoch nanoseconds ({@code end_time_unix_nano} too).
@@ -123,6 +126,10 @@ public final class QueryServer implements AutoCloseable {
         try (ex) {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
+            if (path.equals("/ui") || path.startsWith("/ui/")) {
+                page(ex, path, method);
+                return;
+            }
             JsonNode answer;
             try {
                 answer = route(path, method, ex);
@@ -174,11 +181,49 @@ public final class QueryServer implements AutoCloseable {
                 return tasks();
             default:
                 throw new QueryException(404, "no route " + path + " (routes: /, /search, /query, /api/v1/aggregate, "
-                        + "/api/v1/flows/trace, /api/v1/heavyhitters, /api/v1/tasks)");
+                        + "/api/v1/flows/trace, /api/v1/heavyhitters, /api/v1/tasks, /ui/)");
         }
     }
 
     // ---- routes ----
+
+    /** The page's files under {@code /ui/}: from this jar, never from the file system. */
+    private static void page(HttpExchange ex, String path, String method) throws IOException {
+        if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            ex.getResponseHeaders().set("Allow", "GET, HEAD");
+            error(ex, 405, method + " " + path + " (expected: GET, HEAD)");
+            return;
+        }
+        if (path.equals("/ui")) {
+            ex.getResponseHeaders().set("Location", "/ui/");
+            ex.sendResponseHeaders(301, -1);
+            return;
+        }
+        String name = path.substring("/ui/".length());
+        if (name.isEmpty()) {
+            name = "index.html";
+        }
+        String type = Page.ASSETS.get(name);
+        if (type == null) {
+            error(ex, 404, "no page file " + path + " (the page: /ui/)");
+            return;
+        }
+        byte[] b = Page.asset(name);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        // only this server's own files and routes: data shown on the page cannot pull in or run anything else
+        ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; style-src 'self' "
+                + "'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+        if ("HEAD".equals(method)) {
+            ex.sendResponseHeaders(200, -1);
+            return;
+        }
+        ex.sendResponseHeaders(200, b.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(b);
+        }
+    }
 
     private JsonNode search() {
         ArrayNode out = JSON.createArrayNode();
