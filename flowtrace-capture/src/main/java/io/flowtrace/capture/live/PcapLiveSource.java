@@ -12,12 +12,13 @@ import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapNetworkInterface;
 import org.pcap4j.core.PcapStat;
 import org.pcap4j.core.Pcaps;
-import org.pcap4j.core.RawPacketListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.sun.jna.Pointer;
+
 import java.io.IOException;
-import java.sql.Timestamp;
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,8 +33,9 @@ import java.util.function.LongSupplier;
 /**
  * Live capture on one interface through pcap4j and libpcap.
  *
- * <p>Packets are read by {@link #run} through pcap4j's raw-packet loop ({@code pcap_loop}) and handed one by one to
- * the {@link PacketHandler}, with the handle's timestamp (nanosecond precision where libpcap supports it), the
+ * <p>The interface is opened through pcap4j; packets are read by {@link #run} with {@code pcap_next_ex}
+ * ({@link PacketReader}, each copied into one reused array) and handed one by one to the {@link PacketHandler}, with
+ * the handle's timestamp (nanosecond precision where libpcap supports it), the
  * frame's original length and the handle's link type. A heartbeat thread watches the packet count: when no packet
  * has arrived for one heartbeat interval it breaks the loop, and {@link #run} calls
  * {@link PacketHandler#onIdle(long)} with the wall clock (less the read timeout when packets may still wait in the
@@ -75,6 +77,9 @@ final class PcapLiveSource implements PacketSource {
     /** How long a packet may wait in the kernel's buffer before libpcap hands it over. */
     private final long pendingNanos;
 
+    private final boolean nanosecondTimestamps;
+    /** Held while the capture loop reads the handle: closing waits for it. */
+    private final Object reading = new Object();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopped;
@@ -95,6 +100,7 @@ final class PcapLiveSource implements PacketSource {
         this.wallClock = wallClock;
         this.heartbeatNanos = heartbeat.toNanos();
         this.pendingNanos = settings.immediate() ? 0 : settings.timeoutMillis() * 1_000_000L;
+        this.nanosecondTimestamps = handle.getTimestampPrecision() == PcapHandle.TimestampPrecision.NANO;
     }
 
     /**
@@ -253,34 +259,14 @@ final class PcapLiveSource implements PacketSource {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException(plugin + ": a live source runs once");
         }
-        Listener listener = new Listener(handler);
         Heartbeat heartbeat = new Heartbeat();
         Thread beat = new Thread(heartbeat, "flowtrace-pcap-live-heartbeat-" + settings.interfaceName());
         beat.setDaemon(true);
         beat.start();
         try {
-            while (!stopped) {
-                try {
-                    handle.loop(-1, listener);
-                } catch (InterruptedException e) {
-                    // pcap_breakloop: stop(), the heartbeat, or a failing handler; decided below
-                } catch (PcapNativeException e) {
-                    if (stopped) {
-                        break;
-                    }
-                    throw new IOException(plugin + ": reading interface '" + settings.interfaceName()
-                            + "' failed: " + e.getMessage(), e);
-                } catch (NotOpenException e) {
-                    break; // closed from another thread
-                }
-                listener.rethrowFailure();
-                if (idleBreak) {
-                    idleBreak = false;
-                    if (!stopped) {
-                        // minus the longest a packet can still be waiting in the kernel, so that no packet handed
-                        // over after the heartbeat is older than the time it announced
-                        handler.onIdle(wallClock.getAsLong() - pendingNanos);
-                    }
+            synchronized (reading) {
+                if (!closed.get()) {
+                    read(handler);
                 }
             }
         } finally {
@@ -289,6 +275,58 @@ final class PcapLiveSource implements PacketSource {
             joinQuietly(beat);
             refreshStats();
             close();
+        }
+    }
+
+    /** The capture loop; the caller holds {@link #reading}, so the handle stays open. */
+    private void read(PacketHandler handler) throws IOException {
+        int snaplen;
+        try {
+            snaplen = handle.getSnapshot();
+        } catch (NotOpenException e) {
+            return; // closed from another thread
+        }
+        PacketReader reader = new PacketReader(pcapPointer(handle), snaplen, nanosecondTimestamps);
+        long packets = 0;
+        long bytes = 0;
+        while (!stopped) {
+            int rc = reader.next();
+            if (rc == PacketReader.PACKET) {
+                int captured = reader.capturedLength();
+                handler.onPacket(reader.timestampNanos(), linkType, reader.frame(), 0, captured,
+                        reader.wireLength(), 0);
+                packetsRead.lazySet(++packets);
+                bytesRead.lazySet(bytes += captured);
+            } else if (rc == PacketReader.BREAK || rc == PacketReader.TIMEOUT) {
+                // pcap_breakloop: stop(), or the heartbeat because nothing arrived
+                if (idleBreak) {
+                    idleBreak = false;
+                    if (!stopped) {
+                        // minus the longest a packet can still be waiting in the kernel, so that no packet handed
+                        // over after the heartbeat is older than the time it announced
+                        handler.onIdle(wallClock.getAsLong() - pendingNanos);
+                    }
+                }
+            } else {
+                if (stopped) {
+                    break;
+                }
+                throw new IOException(plugin + ": reading interface '" + settings.interfaceName() + "' failed: "
+                        + reader.error());
+            }
+        }
+    }
+
+    /** The handle's {@code pcap_t *}, which pcap4j keeps to itself. */
+    private static Pointer pcapPointer(PcapHandle handle) {
+        try {
+            Field f = PcapHandle.class.getDeclaredField("handle");
+            f.setAccessible(true);
+            return (Pointer) f.get(handle);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new FlowTraceException("pcap4j " + PcapHandle.class.getPackage().getImplementationVersion()
+                    + " keeps its libpcap handle where this version of flowtrace does not look (expected: pcap4j "
+                    + "1.8.2): " + e, e);
         }
     }
 
@@ -329,9 +367,11 @@ final class PcapLiveSource implements PacketSource {
     @Override
     public void close() {
         stop();
-        if (closed.compareAndSet(false, true)) {
-            // waits for a running loop to leave (pcap4j's handle lock); stop() has just broken it
-            handle.close();
+        // waits for a running capture loop to leave; stop() has just broken it
+        synchronized (reading) {
+            if (closed.compareAndSet(false, true)) {
+                handle.close();
+            }
         }
     }
 
@@ -377,56 +417,6 @@ final class PcapLiveSource implements PacketSource {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * Called by pcap4j on the capturing thread for each frame. pcap4j's loop allocates the frame array and its
-     * timestamp per packet; nothing more is allocated here. A failing handler ends the capture: pcap4j would
-     * otherwise log and swallow the exception.
-     */
-    private final class Listener implements RawPacketListener {
-        private final PacketHandler handler;
-        private long packets;
-        private long bytes;
-        private Throwable failure;
-
-        Listener(PacketHandler handler) {
-            this.handler = handler;
-        }
-
-        @Override
-        public void gotPacket(byte[] frame) {
-            if (failure != null) {
-                return;
-            }
-            try {
-                Timestamp ts = handle.getTimestamp();
-                Integer original = handle.getOriginalLength();
-                long nanos = Math.floorDiv(ts.getTime(), 1000L) * NANOS_PER_SECOND + ts.getNanos();
-                int captured = frame.length;
-                handler.onPacket(nanos, linkType, frame, 0, captured,
-                        original == null ? captured : original.intValue(), 0);
-                packetsRead.lazySet(++packets);
-                bytesRead.lazySet(bytes += captured);
-            } catch (Throwable t) {
-                failure = t;
-                breakLoop();
-            }
-        }
-
-        void rethrowFailure() throws IOException {
-            Throwable t = failure;
-            if (t == null) {
-                return;
-            }
-            if (t instanceof RuntimeException) {
-                throw (RuntimeException) t;
-            }
-            if (t instanceof Error) {
-                throw (Error) t;
-            }
-            throw new IOException(plugin + ": packet handler failed: " + t, t);
         }
     }
 
