@@ -43,6 +43,12 @@ final class PacketReader {
 
     private static native Pointer pcap_geterr(Pointer p);
 
+    /** {@code pcap_stats} into {@code stats} (struct pcap_stat: ps_recv, ps_drop, ps_ifdrop); 0 on success. */
+    static native int pcap_stats(Pointer p, Pointer stats);
+
+    /** {@code pcap_breakloop}: a read in progress or the next one returns {@link #BREAK}; any thread. */
+    static native void pcap_breakloop(Pointer p);
+
     private final Pointer pcap;
     /** The two pointers pcap_next_ex stores: header, then data. */
     private final Memory out = new Memory(2L * Native.POINTER_SIZE);

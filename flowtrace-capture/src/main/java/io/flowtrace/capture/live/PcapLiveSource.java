@@ -10,11 +10,11 @@ import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapNetworkInterface;
-import org.pcap4j.core.PcapStat;
 import org.pcap4j.core.Pcaps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 
 import java.io.IOException;
@@ -71,6 +71,10 @@ final class PcapLiveSource implements PacketSource {
     private final String plugin;
     private final LiveCaptureSettings settings;
     private final PcapHandle handle;
+    /** The handle's {@code pcap_t *}, for the calls made without pcap4j. */
+    private final Pointer pcap;
+    /** struct pcap_stat, filled by {@link #refreshStats()}. */
+    private final Memory stats = new Memory(3 * 4);
     private final int linkType;
     private final LongSupplier wallClock;
     private final long heartbeatNanos;
@@ -91,11 +95,12 @@ final class PcapLiveSource implements PacketSource {
     private volatile long kernelDropped;
     private volatile long interfaceDropped;
 
-    private PcapLiveSource(String plugin, LiveCaptureSettings settings, PcapHandle handle, int linkType,
+    private PcapLiveSource(String plugin, LiveCaptureSettings settings, PcapHandle handle, Pointer pcap, int linkType,
                            LongSupplier wallClock, Duration heartbeat) {
         this.plugin = plugin;
         this.settings = settings;
         this.handle = handle;
+        this.pcap = pcap;
         this.linkType = linkType;
         this.wallClock = wallClock;
         this.heartbeatNanos = heartbeat.toNanos();
@@ -121,9 +126,11 @@ final class PcapLiveSource implements PacketSource {
         try {
             PcapHandle handle = openHandle(plugin, settings);
             int linkType;
+            Pointer pcap;
             try {
                 installFilter(plugin, settings, handle);
                 linkType = linkTypeOf(handle.getDlt().value());
+                pcap = pcapPointer(handle);
             } catch (RuntimeException | Error e) {
                 handle.close();
                 throw e;
@@ -132,7 +139,7 @@ final class PcapLiveSource implements PacketSource {
                             + " timestamps {}, filter '{}'; {})", plugin, settings.interfaceName(), linkType,
                     settings.snaplen(), settings.promiscuous(), settings.immediate(), settings.bufferSize(),
                     handle.getTimestampPrecision(), settings.filter(), Pcaps.libVersion());
-            return new PcapLiveSource(plugin, settings, handle, linkType, wallClock, heartbeat);
+            return new PcapLiveSource(plugin, settings, handle, pcap, linkType, wallClock, heartbeat);
         } catch (LinkageError e) {
             // JNA throws UnsatisfiedLinkError while pcap4j's native mappings initialise; later uses of the same
             // class see NoClassDefFoundError. JNA's own native part failing (no writable temporary directory, say)
@@ -286,7 +293,7 @@ final class PcapLiveSource implements PacketSource {
         } catch (NotOpenException e) {
             return; // closed from another thread
         }
-        PacketReader reader = new PacketReader(pcapPointer(handle), snaplen, nanosecondTimestamps);
+        PacketReader reader = new PacketReader(pcap, snaplen, nanosecondTimestamps);
         long packets = 0;
         long bytes = 0;
         while (!stopped) {
@@ -369,8 +376,10 @@ final class PcapLiveSource implements PacketSource {
         stop();
         // waits for a running capture loop to leave; stop() has just broken it
         synchronized (reading) {
-            if (closed.compareAndSet(false, true)) {
-                handle.close();
+            synchronized (this) { // not while the heartbeat breaks the loop or reads the counters
+                if (closed.compareAndSet(false, true)) {
+                    handle.close();
+                }
             }
         }
     }
@@ -380,14 +389,9 @@ final class PcapLiveSource implements PacketSource {
         return "PcapLiveSource[" + settings.interfaceName() + "]";
     }
 
-    private void breakLoop() {
-        if (closed.get()) {
-            return;
-        }
-        try {
-            handle.breakLoop();
-        } catch (NotOpenException e) {
-            // already closed: nothing to break
+    private synchronized void breakLoop() {
+        if (!closed.get()) {
+            PacketReader.pcap_breakloop(pcap);
         }
     }
 
@@ -395,13 +399,10 @@ final class PcapLiveSource implements PacketSource {
         if (closed.get()) {
             return;
         }
-        try {
-            PcapStat stat = handle.getStats();
-            kernelReceived = stat.getNumPacketsReceived();
-            kernelDropped = stat.getNumPacketsDropped();
-            interfaceDropped = stat.getNumPacketsDroppedByIf();
-        } catch (PcapNativeException | NotOpenException e) {
-            LOG.debug("{}: statistics unavailable: {}", plugin, e.toString());
+        if (PacketReader.pcap_stats(pcap, stats) == 0) {
+            kernelReceived = stats.getInt(0) & 0xFFFF_FFFFL;
+            kernelDropped = stats.getInt(4) & 0xFFFF_FFFFL;
+            interfaceDropped = stats.getInt(8) & 0xFFFF_FFFFL;
         }
     }
 

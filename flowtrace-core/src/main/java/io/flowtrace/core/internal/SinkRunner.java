@@ -27,7 +27,7 @@ import java.util.concurrent.locks.LockSupport;
  *     throws is counted in {@link #failed()} and logged at most every ten seconds, and delivery goes on.</li>
  * <li><b>Flushing</b>: {@link Sink#flush()} is called when the queue runs empty and then every
  *     {@value #IDLE_FLUSH_MILLIS} ms while it stays empty, so a sink batching by time can send a batch that has
- *     become due.</li>
+ *     become due; a {@link BufferingSink} that holds nothing more is left alone until the next item.</li>
  * <li><b>Shutdown</b>: {@link #close(Duration)} lets the delivery thread deliver what is queued and then close the
  *     sink (which delivers what the sink buffers), all within the time limit; past it the thread is interrupted,
  *     what is still queued is counted in {@link #undelivered()}, and the sink is never called from a second
@@ -202,7 +202,8 @@ public final class SinkRunner {
                 if (dirty || now - nextIdleFlush >= 0) {
                     guardedFlush();
                     dirty = false;
-                    nextIdleFlush = now + TimeUnit.MILLISECONDS.toNanos(IDLE_FLUSH_MILLIS);
+                    nextIdleFlush = holdsEvents() ? now + TimeUnit.MILLISECONDS.toNanos(IDLE_FLUSH_MILLIS)
+                            : Long.MAX_VALUE;
                 }
                 if (mayEnd) {
                     return;
@@ -237,6 +238,21 @@ public final class SinkRunner {
         } catch (Throwable e) { // a sink's bug (even an AssertionError) is its own: count it and go on
             failed.incrementAndGet();
             logFailure("deliver", e);
+        }
+    }
+
+    /** Whether idle flushes may still send something: true unless a {@link BufferingSink} says it holds nothing. */
+    private boolean holdsEvents() {
+        if (!(sink instanceof BufferingSink)) {
+            return true;
+        }
+        try {
+            return ((BufferingSink) sink).holdsEvents();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            logFailure("say whether it holds events", e);
+            return true;
         }
     }
 
