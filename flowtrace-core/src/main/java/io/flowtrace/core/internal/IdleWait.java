@@ -27,13 +27,20 @@ final class IdleWait {
     static final long MAX_PARK_NANOS = 1_000_000_000L;
 
     private final Thread consumer;
+    private final long maxParkNanos;
     /** Whether the consumer may be parked: the producer then unparks it. */
     private volatile boolean waiting;
     private int looks; // consumer thread only
 
     /** {@code consumer}: the thread that waits (it need not be started yet). */
     IdleWait(Thread consumer) {
+        this(consumer, MAX_PARK_NANOS);
+    }
+
+    /** With a longest park of its own (a test's, to let a lost signal show as a hang). */
+    IdleWait(Thread consumer, long maxParkNanos) {
         this.consumer = consumer;
+        this.maxParkNanos = maxParkNanos;
     }
 
     /**
@@ -41,7 +48,7 @@ final class IdleWait {
      * return says nothing about the queue (a park may end early, for a signal or spuriously).
      *
      * @param maxNanos the longest this call may park (a deadline of the caller's own); at most
-     *                 {@link #MAX_PARK_NANOS} is used
+     *                 {@link #MAX_PARK_NANOS} (or the constructor's) is used
      */
     void idle(long maxNanos) {
         int n = looks;
@@ -55,7 +62,7 @@ final class IdleWait {
             waiting = true; // volatile: the caller's next look at its queue comes after it
             return;
         }
-        LockSupport.parkNanos(this, Math.max(1, Math.min(MAX_PARK_NANOS, maxNanos)));
+        LockSupport.parkNanos(this, Math.max(1, Math.min(maxParkNanos, maxNanos)));
     }
 
     /** Consumer: found something; the next wait starts over with spinning. */
