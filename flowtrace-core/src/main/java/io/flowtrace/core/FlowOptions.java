@@ -1,7 +1,10 @@
 package io.flowtrace.core;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -18,7 +21,8 @@ import java.util.function.Consumer;
  * @param tcpLinger        after a TCP close, how long trailing packets (the last ACK) still count
  * @param bidirectional    one event per conversation (true) or one per direction (false)
  * @param vlanInKey        the outermost VLAN id is part of the key
- * @param decodeTunnels    meter the inner conversation of GRE, ERSPAN, VXLAN, GTP-U and Teredo tunnels
+ * @param tunnels          the tunnels whose inner conversation is metered (empty: none, every packet is its outer
+ *                         flow); a tunnel not in the set is metered as the packet that carries it
  * @param icmpTypeInKey    the ICMP type and its reply type (for a message with no reply, its code) are the source and
  *                         destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
  *                         8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
@@ -27,7 +31,7 @@ import java.util.function.Consumer;
  */
 public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Duration icmpIdleTimeout,
                           Duration otherIdleTimeout, Duration activeTimeout, boolean tcpClose, Duration tcpLinger,
-                          boolean bidirectional, boolean vlanInKey, boolean decodeTunnels, boolean icmpTypeInKey,
+                          boolean bidirectional, boolean vlanInKey, Set<Tunnel> tunnels, boolean icmpTypeInKey,
                           int maxFlows) {
 
     /** Default bound on tracked flows. */
@@ -45,7 +49,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
      * @param tcpLinger after a TCP close, how long trailing packets (the last ACK) still count
      * @param bidirectional one event per conversation (true) or one per direction (false)
      * @param vlanInKey the outermost VLAN id is part of the key
-     * @param decodeTunnels meter the inner conversation of GRE, ERSPAN, VXLAN, GTP-U and Teredo tunnels
+     * @param tunnels the tunnels whose inner conversation is metered (copied; empty: none)
      * @param icmpTypeInKey the ICMP type and its reply type (for a message with no reply, its code) are the source and
      *                      destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
      *                      8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
@@ -58,6 +62,9 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         checkDuration("otherIdleTimeout", otherIdleTimeout);
         checkDuration("activeTimeout", activeTimeout);
         checkDuration("tcpLinger", tcpLinger);
+        EnumSet<Tunnel> copy = EnumSet.noneOf(Tunnel.class);
+        copy.addAll(Objects.requireNonNull(tunnels, "tunnels"));
+        tunnels = Collections.unmodifiableSet(copy);
         if (maxFlows < 1) {
             throw new IllegalArgumentException("maxFlows: " + maxFlows + " (expected: >= 1)");
         }
@@ -87,7 +94,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     /** {@return the sensor's defaults: TCP 60 s, others 30 s, active 30 min, TCP close on, bidirectional} */
     public static FlowOptions defaults() {
         return new FlowOptions(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
-                Duration.ofSeconds(30), Duration.ofMinutes(30), true, Duration.ofSeconds(2), true, false, false,
+                Duration.ofSeconds(30), Duration.ofMinutes(30), true, Duration.ofSeconds(2), true, false, Set.of(),
                 false, DEFAULT_MAX_FLOWS);
     }
 
@@ -149,12 +156,30 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     }
 
     /**
-     * {@return A copy that meters the inner conversation of tunnels, or the tunnel itself}
+     * {@return A copy that meters the inner conversation of every {@link Tunnel} ({@code true}), or of none}
      *
-     * @param on whether the inner conversation is metered
+     * @param on whether the inner conversation of every tunnel is metered
      */
     public FlowOptions withDecodeTunnels(boolean on) {
-        return edit(e -> e.decodeTunnels = on);
+        return withTunnels(on ? Tunnel.all() : Set.of());
+    }
+
+    /**
+     * {@return A copy that meters the inner conversation of these tunnels only (copied)}
+     *
+     * @param tunnels the tunnels opened; empty for none
+     */
+    public FlowOptions withTunnels(Set<Tunnel> tunnels) {
+        return edit(e -> e.tunnels = tunnels);
+    }
+
+    /**
+     * {@return whether the inner conversation of this tunnel is metered}
+     *
+     * @param tunnel the tunnel
+     */
+    public boolean decodesTunnel(Tunnel tunnel) {
+        return tunnels.contains(tunnel);
     }
 
     /**
@@ -180,7 +205,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         Copy c = new Copy(this);
         change.accept(c);
         return new FlowOptions(c.tcpIdle, c.udpIdle, c.icmpIdle, c.otherIdle, c.active, c.tcpClose, c.tcpLinger,
-                c.bidirectional, c.vlanInKey, c.decodeTunnels, c.icmpTypeInKey, c.maxFlows);
+                c.bidirectional, c.vlanInKey, c.tunnels, c.icmpTypeInKey, c.maxFlows);
     }
 
     /** The fields of a {@code FlowOptions} being copied, for {@link #edit}. */
@@ -194,7 +219,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         Duration tcpLinger;
         boolean bidirectional;
         boolean vlanInKey;
-        boolean decodeTunnels;
+        Set<Tunnel> tunnels;
         boolean icmpTypeInKey;
         int maxFlows;
 
@@ -208,7 +233,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
             tcpLinger = o.tcpLinger;
             bidirectional = o.bidirectional;
             vlanInKey = o.vlanInKey;
-            decodeTunnels = o.decodeTunnels;
+            tunnels = o.tunnels;
             icmpTypeInKey = o.icmpTypeInKey;
             maxFlows = o.maxFlows;
         }

@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -212,7 +213,7 @@ public final class FlowTrace implements AutoCloseable {
         private Duration tcpLinger;
         private Boolean bidirectional;
         private Boolean vlanInKey;
-        private Boolean decodeTunnels;
+        private Set<Tunnel> tunnels;
         private Boolean icmpTypeInKey;
         private Integer maxFlows;
         private Integer workers;
@@ -468,15 +469,28 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         /**
-         * Whether the inner conversation of GRE, ERSPAN, VXLAN, GTP-U and Teredo tunnels is metered, rather than the
-         * tunnel itself.
+         * Whether the inner conversation of every {@link Tunnel} (GRE, ERSPAN, VXLAN, GTP-U, Teredo, IP-in-IP, CAPWAP,
+         * TZSP) is metered, rather than the tunnel itself (default off).
          *
          * @param on whether it is
          * @return this builder
          */
         public Builder decodeTunnels(boolean on) {
+            return decodeTunnels(on ? Tunnel.all() : Set.of());
+        }
+
+        /**
+         * The tunnels whose inner conversation is metered; a tunnel not in the set is metered as the packet that
+         * carries it (Teredo as plain UDP). Empty: none (the default).
+         *
+         * @param tunnels the tunnels opened
+         * @return this builder
+         */
+        public Builder decodeTunnels(Set<Tunnel> tunnels) {
             once("decodeTunnels");
-            decodeTunnels = on;
+            EnumSet<Tunnel> copy = EnumSet.noneOf(Tunnel.class);
+            copy.addAll(Objects.requireNonNull(tunnels, "tunnels"));
+            this.tunnels = copy;
             return this;
         }
 
@@ -774,7 +788,7 @@ public final class FlowTrace implements AutoCloseable {
             FlowOptions o = options != null ? options : FlowOptions.defaults();
             if (options != null && (tcpIdle != null || udpIdle != null || icmpIdle != null || otherIdle != null
                     || active != null || tcpClose != null || tcpLinger != null || bidirectional != null
-                    || vlanInKey != null || decodeTunnels != null || icmpTypeInKey != null || maxFlows != null)) {
+                    || vlanInKey != null || tunnels != null || icmpTypeInKey != null || maxFlows != null)) {
                 throw new IllegalStateException("options(...) and individual flow settings were both given");
             }
             try {
@@ -782,7 +796,7 @@ public final class FlowTrace implements AutoCloseable {
                         or(icmpIdle, o.icmpIdleTimeout()), or(otherIdle, o.otherIdleTimeout()),
                         or(active, o.activeTimeout()), or(tcpClose, o.tcpClose()), or(tcpLinger, o.tcpLinger()),
                         or(bidirectional, o.bidirectional()), or(vlanInKey, o.vlanInKey()),
-                        or(decodeTunnels, o.decodeTunnels()), or(icmpTypeInKey, o.icmpTypeInKey()),
+                        or(tunnels, o.tunnels()), or(icmpTypeInKey, o.icmpTypeInKey()),
                         or(maxFlows, o.maxFlows()));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException(e.getMessage(), e);

@@ -18,14 +18,14 @@ import java.util.List;
 
 /**
  * The decoder over 4096 generated frames held back to back in one array, as the reader hands them over:
- * Ethernet/IPv4/TCP, Ethernet/IPv6 (TCP and UDP), Ethernet/802.1Q/IPv4, and Ethernet/IPv4/TCP inside VXLAN with
- * tunnel decoding on (every layer class on the path, the link layer twice).
+ * Ethernet/IPv4/TCP, Ethernet/IPv6 (TCP and UDP), Ethernet/802.1Q/IPv4, Ethernet/IPv4/TCP inside VXLAN and IPv4/TCP
+ * in 802.11 inside CAPWAP, with tunnel decoding on (every layer class on the path, the link layer twice).
  */
 @State(Scope.Thread)
 public class DecoderBenchmark extends PacketBenchmark {
     static final int FRAMES = 4096;
 
-    @Param({"ipv4-tcp", "ipv6", "vlan-ipv4", "vxlan-ipv4"})
+    @Param({"ipv4-tcp", "ipv6", "vlan-ipv4", "vxlan-ipv4", "capwap-ipv4"})
     public String traffic;
 
     private byte[] buffer;
@@ -38,7 +38,8 @@ public class DecoderBenchmark extends PacketBenchmark {
     public void setup() {
         boolean v6 = traffic.equals("ipv6");
         boolean vxlan = traffic.equals("vxlan-ipv4");
-        decoder = new PacketDecoder(vxlan, false);
+        boolean capwap = traffic.equals("capwap-ipv4");
+        decoder = new PacketDecoder(vxlan || capwap, false);
         Path f = Captures.temporary(20_000, 2_000, 1.0, v6 ? 1.0 : 0.0, 3);
         List<byte[]> frames;
         try {
@@ -52,7 +53,7 @@ public class DecoderBenchmark extends PacketBenchmark {
             if (n == FRAMES) {
                 break;
             }
-            if ((traffic.equals("ipv4-tcp") || vxlan) && fr[23] != 6) {
+            if ((traffic.equals("ipv4-tcp") || vxlan || capwap) && fr[23] != 6) {
                 continue;
             }
             if (traffic.equals("vlan-ipv4")) {
@@ -68,6 +69,13 @@ public class DecoderBenchmark extends PacketBenchmark {
             if (vxlan) {
                 fr = Frames.eth(0x0800, Frames.ipv4(17, "10.0.0.1", "10.0.0.2", Frames.udp(40000 + n % 1000, 4789,
                         Frames.cat("08000000 00007b00", fr))));
+            }
+            if (capwap) {
+                // as an access point sends it: CAPWAP with wireless information, a native 802.11 data frame
+                byte[] ip = java.util.Arrays.copyOfRange(fr, 14, fr.length);
+                fr = Frames.eth(0x0800, Frames.ipv4(17, "10.0.0.1", "10.0.0.2", Frames.udp(40000 + n % 1000, 5247,
+                        Frames.cat("00200320 00000000 04bf2300 00000000",
+                                "0801 2c00 84802d2b4590 54f201e1b299 10f311eaeec1 7030 aaaa03 000000 0800", ip))));
             }
             offsets[n] = all.size();
             lengths[n] = fr.length;

@@ -8,7 +8,8 @@ import static io.flowtrace.core.internal.Bytes.u32;
 /**
  * The link layer: finds the IP packet in a frame of one of the {@link LinkType}s and hands it to {@link IpDecoder}.
  * Ethernet (802.1Q/802.1ad/QinQ tags, MPLS, PPPoE session, Cisco FabricPath, LLC/SNAP), Linux cooked capture v1 and
- * v2, raw IP, BSD NULL and LOOP, PPP, PPP in HDLC, Cisco HDLC, Frame Relay, NFLOG, 802.11 and radiotap data frames.
+ * v2, raw IP, BSD NULL and LOOP, PPP, PPP in HDLC and Cisco HDLC (each link type either framing), Frame Relay, NFLOG,
+ * 802.11 and radiotap data frames, and PPI around any of them.
  * The first VLAN tag of the outer frame is kept as {@code vlan}. One per {@link PacketDecoder}.
  */
 final class LinkDecoder {
@@ -30,6 +31,11 @@ final class LinkDecoder {
     private static final int PPP_MPLS_MULTICAST = 0x0283;
     /** HDLC all-stations address, before PPP's protocol field unless compressed away. */
     static final int ALL_STATIONS = 0xff;
+    /** Cisco HDLC's unicast and multicast address bytes. */
+    private static final int CISCO_UNICAST = 0x0f;
+    private static final int CISCO_MULTICAST = 0x8f;
+    /** PPI's version, flags, header length and link type (all little-endian), before its fields. */
+    private static final int PPI_HEADER = 8;
     /** HDLC and LLC unnumbered-information control byte. */
     static final int UI_CONTROL = 0x03;
 
@@ -84,14 +90,16 @@ final class LinkDecoder {
                 }
                 return addressFamily(b, p + 4, end, u32(b, p), out);
             case LinkType.PPP:
-                return ppp(b, p, end, out);
             case LinkType.PPP_HDLC:
-                if (end - p >= 1 && ((b[p] & 0xff) == 0x0f || (b[p] & 0xff) == 0x8f)) {
-                    return ciscoHdlc(b, p, end, out); // Cisco HDLC's unicast or multicast address
+            case LinkType.C_HDLC:
+                // routers label Cisco HDLC as PPP and PPP as Cisco HDLC: the address byte tells them apart (PPP's
+                // protocol field cannot start with 0x0f or 0x8f, its high byte being even)
+                if (end - p >= 1 && ((b[p] & 0xff) == CISCO_UNICAST || (b[p] & 0xff) == CISCO_MULTICAST)) {
+                    return ciscoHdlc(b, p, end, out);
                 }
                 return ppp(b, p, end, out);
-            case LinkType.C_HDLC:
-                return ciscoHdlc(b, p, end, out);
+            case LinkType.PPI:
+                return ppi(b, p, end, out);
             case LinkType.FRELAY:
                 return frameRelay(b, p, end, out);
             case LinkType.NFLOG:
@@ -214,7 +222,7 @@ final class LinkDecoder {
     }
 
     /** PPP with or without the HDLC address/control bytes, with or without protocol field compression. */
-    private DecodeStatus ppp(byte[] b, int p, int end, DecodedPacket out) {
+    DecodeStatus ppp(byte[] b, int p, int end, DecodedPacket out) {
         if (end - p < 2) {
             return DecodeStatus.TRUNCATED_LINK;
         }
@@ -253,6 +261,25 @@ final class LinkDecoder {
             return DecodeStatus.TRUNCATED_LINK;
         }
         return etherType(b, p + 4, end, u16(b, p + 2), out);
+    }
+
+    /**
+     * PPI (per-packet information): a header whose length covers its fields, then a frame of the link type it names
+     * (802.11 or Ethernet as a rule). A PPI header inside PPI is bad.
+     */
+    private DecodeStatus ppi(byte[] b, int p, int end, DecodedPacket out) {
+        if (end - p < PPI_HEADER) {
+            return DecodeStatus.TRUNCATED_LINK;
+        }
+        int len = (b[p + 2] & 0xff) | (b[p + 3] & 0xff) << 8;
+        int dlt = (b[p + 4] & 0xff) | (b[p + 5] & 0xff) << 8 | (b[p + 6] & 0xff) << 16 | (b[p + 7] & 0xff) << 24;
+        if (b[p] != 0 || len < PPI_HEADER || dlt == LinkType.PPI) {
+            return DecodeStatus.BAD_LINK;
+        }
+        if (end - p < len) {
+            return DecodeStatus.TRUNCATED_LINK;
+        }
+        return dlt == LinkType.ETHERNET ? ethernet(b, p + len, end, out) : other(b, p + len, end, dlt, out);
     }
 
     private DecodeStatus bsdNull(byte[] b, int p, int end, DecodedPacket out) {
@@ -343,12 +370,31 @@ final class LinkDecoder {
     }
 
     /** 802.11 data frames whose body is LLC/SNAP; management, control, null and protected frames are not IP. */
-    private DecodeStatus ieee80211(byte[] b, int p, int end, DecodedPacket out) {
+    DecodeStatus ieee80211(byte[] b, int p, int end, DecodedPacket out) {
+        if (end - p < IEEE802_11_HEADER) {
+            return DecodeStatus.TRUNCATED_LINK;
+        }
+        return ieee80211(b, p, end, b[p] & 0xff, b[p + 1] & 0xff, out);
+    }
+
+    /**
+     * 802.11 as CAPWAP access points send it: some (Cisco's) swap the two frame control bytes, which Wireshark undoes
+     * by default there. Read in the standard order when that is a data frame, else swapped when that one is.
+     */
+    DecodeStatus ieee80211MaybeSwapped(byte[] b, int p, int end, DecodedPacket out) {
         if (end - p < IEEE802_11_HEADER) {
             return DecodeStatus.TRUNCATED_LINK;
         }
         int fc0 = b[p] & 0xff;
         int fc1 = b[p + 1] & 0xff;
+        if ((fc0 & 0x0c) != 0x08 && (fc1 & 0x0f) == 0x08) {
+            return ieee80211(b, p, end, fc1, fc0, out);
+        }
+        return ieee80211(b, p, end, fc0, fc1, out);
+    }
+
+    /** {@code fc0} and {@code fc1}: the frame control bytes, type and subtype first. */
+    private DecodeStatus ieee80211(byte[] b, int p, int end, int fc0, int fc1, DecodedPacket out) {
         int subtype = fc0 >>> 4;
         if ((fc0 & 0x0c) != 0x08 || (subtype & 0x4) != 0 || (fc1 & 0x40) != 0) {
             return DecodeStatus.NON_IP;

@@ -1,6 +1,10 @@
 package io.flowtrace.core.internal;
 
+import io.flowtrace.core.Tunnel;
 import io.flowtrace.core.spi.LinkType;
+
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Decodes link, network and transport headers of one frame into a {@link DecodedPacket}, by offset over the
@@ -13,9 +17,9 @@ import io.flowtrace.core.spi.LinkType;
  * {@link IpDecoder} (IPv4 and IPv6, fragments), {@link TransportDecoder} (ports, TCP flags, ICMP) and
  * {@link TunnelDecoder}. This class composes them, resets their per-packet state and hashes the key.
  *
- * <p>With tunnel decoding on, the innermost conversation becomes the flow: addresses, ports, protocol and
- * {@code ipLength} are the inner packet's, while the wire length and the VLAN stay the outer frame's. With tunnel
- * decoding off the outer packet is the flow.
+ * <p>Inside a tunnel that is decoded (one of the {@link Tunnel}s it is given), the innermost conversation becomes
+ * the flow: addresses, ports, protocol and {@code ipLength} are the inner packet's, while the wire length and the
+ * VLAN stay the outer frame's. A tunnel not decoded leaves the outer packet as the flow.
  */
 public final class PacketDecoder {
     // the decoder's limits, in one place: each bounds the work one hostile frame can cause
@@ -32,13 +36,18 @@ public final class PacketDecoder {
     /** Default number of first fragments remembered (sets x ways of {@link FragmentCache}). */
     static final int FRAGMENT_CACHE_SETS = 256;
 
-    private final boolean decodeTunnels;
+    /** Every {@link Tunnel}'s bit. */
+    static final int ALL_TUNNELS = Tunnel.bits(EnumSet.allOf(Tunnel.class));
+
+    /** The {@link Tunnel#bit()}s of the tunnels opened. */
+    private final int tunnelBits;
     private final boolean vlanInKey;
     private final FlowHash hash;
     private final LinkDecoder link;
     private final IpDecoder ip;
     private final TunnelDecoder tunnels;
 
+    /** @param decodeTunnels every tunnel opened ({@code true}) or none */
     public PacketDecoder(boolean decodeTunnels, boolean vlanInKey) {
         this(decodeTunnels, vlanInKey, false);
     }
@@ -48,6 +57,11 @@ public final class PacketDecoder {
         this(decodeTunnels, vlanInKey, icmpTypeInKey, FRAGMENT_CACHE_SETS);
     }
 
+    /** @param tunnels the tunnels opened; another is metered as the packet that carries it */
+    public PacketDecoder(Set<Tunnel> tunnels, boolean vlanInKey, boolean icmpTypeInKey) {
+        this(Tunnel.bits(tunnels), vlanInKey, icmpTypeInKey, FRAGMENT_CACHE_SETS, FlowHash.PROCESS);
+    }
+
     PacketDecoder(boolean decodeTunnels, boolean vlanInKey, boolean icmpTypeInKey, int fragmentCacheSets) {
         this(decodeTunnels, vlanInKey, icmpTypeInKey, fragmentCacheSets, FlowHash.PROCESS);
     }
@@ -55,18 +69,24 @@ public final class PacketDecoder {
     /** @param hash the seeded hash of flow keys and fragment keys (tests fix its seed) */
     PacketDecoder(boolean decodeTunnels, boolean vlanInKey, boolean icmpTypeInKey, int fragmentCacheSets,
                   FlowHash hash) {
-        this.decodeTunnels = decodeTunnels;
+        this(decodeTunnels ? ALL_TUNNELS : 0, vlanInKey, icmpTypeInKey, fragmentCacheSets, hash);
+    }
+
+    /** @param tunnelBits the {@link Tunnel#bit()}s of the tunnels opened */
+    PacketDecoder(int tunnelBits, boolean vlanInKey, boolean icmpTypeInKey, int fragmentCacheSets, FlowHash hash) {
+        this.tunnelBits = tunnelBits;
         this.vlanInKey = vlanInKey;
         this.hash = hash;
-        this.tunnels = new TunnelDecoder();
-        TransportDecoder transport = new TransportDecoder(tunnels, decodeTunnels, icmpTypeInKey);
+        this.tunnels = new TunnelDecoder(tunnelBits);
+        TransportDecoder transport = new TransportDecoder(tunnels, tunnelBits, icmpTypeInKey);
         this.ip = new IpDecoder(transport, tunnels, new FragmentCache(fragmentCacheSets, hash));
         this.link = new LinkDecoder(ip, tunnels);
         tunnels.connect(link, ip);
     }
 
-    public boolean decodeTunnels() {
-        return decodeTunnels;
+    /** {@return the {@link Tunnel#bit()}s of the tunnels this decoder opens} */
+    public int tunnelBits() {
+        return tunnelBits;
     }
 
     /**

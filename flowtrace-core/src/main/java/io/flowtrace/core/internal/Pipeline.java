@@ -82,7 +82,7 @@ public final class Pipeline {
         this.settings = settings;
         this.source = source;
         FlowOptions o = settings.options();
-        PacketDecoder decoder = new PacketDecoder(o.decodeTunnels(), o.vlanInKey(), o.icmpTypeInKey());
+        PacketDecoder decoder = new PacketDecoder(o.tunnels(), o.vlanInKey(), o.icmpTypeInKey());
         int n = settings.workers();
         List<Schedule> schedules = settings.schedules();
         long[] intervals = new long[schedules.size()];

@@ -1,10 +1,12 @@
 package io.flowtrace.core.internal;
 
+import io.flowtrace.core.Tunnel;
+
 import static io.flowtrace.core.internal.Bytes.u16;
 
 /**
  * The transport layer: TCP, UDP and SCTP ports, TCP flags, ICMP and ICMPv6 type and code, and the payload length;
- * other protocols have ports 0. With tunnel decoding on, a UDP tunnel port, IP-in-IP or GRE goes on to
+ * other protocols have ports 0. When one of their tunnels is decoded, UDP, IP-in-IP and GRE go on to
  * {@link TunnelDecoder}. One per {@link PacketDecoder}; no state of its own.
  */
 final class TransportDecoder {
@@ -15,13 +17,21 @@ final class TransportDecoder {
     private static final int TCP_MIN_HEADER = 20;
 
     private final TunnelDecoder tunnels;
-    private final boolean decodeTunnels;
+    /** Whether any UDP tunnel, IP-in-IP or a GRE tunnel is opened: one test per packet each. */
+    private final boolean udpTunnels;
+    private final boolean ipInIp;
+    private final boolean gre;
     private final boolean icmpTypeInKey;
 
-    /** @param icmpTypeInKey ICMP type and reply type (or code) as the ports: see {@link #icmpPorts} */
-    TransportDecoder(TunnelDecoder tunnels, boolean decodeTunnels, boolean icmpTypeInKey) {
+    /**
+     * @param tunnelBits    the {@link io.flowtrace.core.Tunnel#bit()}s of the tunnels opened
+     * @param icmpTypeInKey ICMP type and reply type (or code) as the ports: see {@link #icmpPorts}
+     */
+    TransportDecoder(TunnelDecoder tunnels, int tunnelBits, boolean icmpTypeInKey) {
         this.tunnels = tunnels;
-        this.decodeTunnels = decodeTunnels;
+        this.udpTunnels = (tunnelBits & TunnelDecoder.UDP_TUNNELS) != 0;
+        this.ipInIp = (tunnelBits & Tunnel.IPIP.bit()) != 0;
+        this.gre = (tunnelBits & TunnelDecoder.GRE_TUNNELS) != 0;
         this.icmpTypeInKey = icmpTypeInKey;
     }
 
@@ -51,7 +61,7 @@ final class TransportDecoder {
                 out.srcPort = sp;
                 out.dstPort = dp;
                 out.payloadLength = Math.max(0, ipPayload - UDP_HEADER);
-                if (decodeTunnels) {
+                if (udpTunnels) {
                     return tunnels.udp(b, p, end, sp, dp, out);
                 }
                 return DecodeStatus.OK;
@@ -78,13 +88,13 @@ final class TransportDecoder {
             case IpProtocol.IPIP:
             case IpProtocol.IPV6:
                 out.payloadLength = Math.max(0, ipPayload);
-                if (decodeTunnels) {
+                if (ipInIp) {
                     return tunnels.ipInIp(b, p, end, protocol == IpProtocol.IPIP, out);
                 }
                 return DecodeStatus.OK;
             case IpProtocol.GRE:
                 out.payloadLength = Math.max(0, ipPayload);
-                if (decodeTunnels) {
+                if (gre) {
                     return tunnels.gre(b, p, end, out);
                 }
                 return DecodeStatus.OK;

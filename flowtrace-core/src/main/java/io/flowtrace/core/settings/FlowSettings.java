@@ -4,14 +4,17 @@ import io.flowtrace.core.Durations;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.QueueFullPolicy;
+import io.flowtrace.core.Tunnel;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every flow and pipeline setting of {@link FlowTrace.Builder} that takes one simple value, in the order usage text
@@ -32,6 +35,16 @@ public final class FlowSettings {
             .help("a flow with no packet for D ends: one D for every protocol, or tcp=D,udp=D,icmp=D,other=D; 0 = never")
             .applies(FlowSettings::applyIdleTimeouts).build();
 
+    /**
+     * The tunnels whose inner flow is metered: {@code on} (every {@link Tunnel}), {@code off}, or a list such as
+     * {@code gre,vxlan,gtp}; a tunnel not listed is metered as its outer packet.
+     */
+    public static final Setting<Set<Tunnel>> DECODE_TUNNELS = Setting.of("decode-tunnels", tunnels())
+            .defaultValue(DEFAULTS.tunnels())
+            .help("meter the inner flow of tunnels: on (all), off, or a list of " + String.join(",", Tunnel.tokens())
+                    + "; a tunnel not listed is metered as its outer flow (Teredo as UDP)")
+            .builderSetter().build();
+
     private static final List<Setting<?>> ALL = List.of(
             IDLE_TIMEOUT,
             Setting.of("active-timeout", ValueType.duration()).defaultValue(DEFAULTS.activeTimeout())
@@ -49,9 +62,7 @@ public final class FlowSettings {
             Setting.of("vlan-in-key", ValueType.onOff()).defaultValue(DEFAULTS.vlanInKey())
                     .help("the outermost VLAN id is part of the flow key")
                     .builderSetter().build(),
-            Setting.of("decode-tunnels", ValueType.onOff()).defaultValue(DEFAULTS.decodeTunnels())
-                    .help("meter the inner flow of GRE, ERSPAN, VXLAN, GTP-U, Teredo and IP-in-IP tunnels")
-                    .builderSetter().build(),
+            DECODE_TUNNELS,
             Setting.of("icmp-type-in-key", ValueType.onOff()).defaultValue(DEFAULTS.icmpTypeInKey())
                     .help("ICMP type and reply type (or code) are the ports, as Zeek keys ICMP: echo request and "
                             + "reply share a flow, errors get their own")
@@ -186,6 +197,62 @@ public final class FlowSettings {
             for (Map.Entry<String, Duration> e : m.entrySet()) {
                 String d = Durations.format(e.getValue());
                 parts.add(e.getKey().equals(ALL_PROTOCOLS) ? d : e.getKey() + "=" + d);
+            }
+            return String.join(",", parts);
+        }
+    }
+
+    /** {@code on}, {@code off} or {@code gre,vxlan,...}: a set of {@link Tunnel}s. */
+    private static ValueType<Set<Tunnel>> tunnels() {
+        return new Tunnels();
+    }
+
+    private static final class Tunnels extends ValueType<Set<Tunnel>> {
+        Tunnels() {
+            super(Set.class, "on|off|T,T", "on, off, or a comma list of " + String.join(", ", Tunnel.tokens()),
+                    completions());
+        }
+
+        private static List<String> completions() {
+            List<String> v = new ArrayList<>(List.of("on", "off"));
+            v.addAll(Tunnel.tokens());
+            return v;
+        }
+
+        @Override
+        protected Set<Tunnel> read(String text) {
+            String t = text.trim().toLowerCase(Locale.ROOT);
+            switch (t) {
+                case "on": case "true": case "yes": return Collections.unmodifiableSet(Tunnel.all());
+                case "off": case "false": case "no": return Set.of();
+                default: break;
+            }
+            if (t.isEmpty()) {
+                throw bad(text);
+            }
+            EnumSet<Tunnel> set = EnumSet.noneOf(Tunnel.class);
+            for (String part : t.split(",", -1)) {
+                if (part.isBlank()) {
+                    throw bad(text);
+                }
+                set.add(Tunnel.of(part));
+            }
+            return Collections.unmodifiableSet(set);
+        }
+
+        @Override
+        protected String write(Set<Tunnel> value) {
+            if (value.isEmpty()) {
+                return "off";
+            }
+            if (value.size() == Tunnel.values().length) {
+                return "on";
+            }
+            List<String> parts = new ArrayList<>();
+            for (Tunnel k : Tunnel.values()) {
+                if (value.contains(k)) {
+                    parts.add(k.token());
+                }
             }
             return String.join(",", parts);
         }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * by random bytes (a read past it would change the result).
  */
 class PacketDecoderRobustnessTest {
-    static final int[] LINK_TYPES = {0, 1, 9, 12, 14, 50, 101, 104, 105, 107, 108, 113, 127, 228, 229, 239, 276};
+    static final int[] LINK_TYPES = {0, 1, 9, 12, 14, 50, 101, 104, 105, 107, 108, 113, 127, 192, 228, 229, 239, 276};
 
     record Sample(int linkType, byte[] frame) {
     }
@@ -93,6 +93,19 @@ class PacketDecoderRobustnessTest {
                 ip)));
         s.add(new Sample(105, wlan));
         s.add(new Sample(127, cat("0000 0c00 00000000 00000000", wlan)));
+        s.add(new Sample(9, cat("0f00 0800", ip)));
+        s.add(new Sample(104, cat("0021", ip)));
+        s.add(new Sample(192, cat("0000 0800 01000000", Frames.ethTcp())));
+        s.add(new Sample(192, cat("0000 0c00 69000000 0000 0000", wlan)));
+        s.add(new Sample(1, eth(0x0800, ipv4(17, "10.0.0.1", "10.0.0.2", udp(41264, 5247,
+                cat("00 100200 00000000", eth(0x0800, inner)))))));
+        String wlanInner = "0108 2c00 84802d2b4590 54f201e1b299 10f311eaeec1 7030 aaaa03 000000 0800";
+        s.add(new Sample(1, eth(0x0800, ipv4(17, "10.0.0.1", "10.0.0.2", udp(41264, 5247,
+                cat("00 300330 00000000 06 a1a2a3a4a5a6 00 04 bf230000 000000", wlanInner, inner))))));
+        s.add(new Sample(1, eth(0x0800, ipv4(17, "10.0.0.1", "10.0.0.2", udp(40000, 37008,
+                cat("01 00 0001 0a01c4 00 01", eth(0x0800, inner)))))));
+        s.add(new Sample(1, eth(0x0800, ipv4(17, "10.0.0.1", "10.0.0.2", udp(40000, 37008,
+                cat("01 00 0012 01", wlan))))));
         return s;
     }
 

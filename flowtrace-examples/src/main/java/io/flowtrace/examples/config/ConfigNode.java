@@ -84,6 +84,26 @@ public final class ConfigNode {
         return v == null ? "" : String.valueOf(v);
     }
 
+    /**
+     * A single value as text, or a list of single values joined by commas ({@code [gre, vxlan]} reads as
+     * {@code gre,vxlan}), for settings that take a comma list.
+     *
+     * @throws ConfigurationException when it is a mapping or a list holding one
+     */
+    public String textOrList(String key) {
+        if (!(map.get(key) instanceof List<?> list)) {
+            return text(key);
+        }
+        List<String> parts = new ArrayList<>();
+        for (Object o : list) {
+            if (o instanceof Map || o instanceof List) {
+                throw new ConfigurationException(located(key) + ": expected a single value or a list of them");
+            }
+            parts.add(o == null ? "" : String.valueOf(o));
+        }
+        return String.join(",", parts);
+    }
+
     /** Every entry, each a single value. */
     public Map<String, String> texts() {
         Map<String, String> out = new LinkedHashMap<>();

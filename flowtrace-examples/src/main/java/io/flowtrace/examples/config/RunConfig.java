@@ -147,7 +147,7 @@ public final class RunConfig {
             if (!snake.equals(key)) {
                 warn.accept(node.where(key) + ": YAML keys are snake_case: write " + snake);
             }
-            putFlow(Names.kebab(key), new Value(node.text(key), node.where(key)));
+            putFlow(Names.kebab(key), new Value(node.textOrList(key), node.where(key)));
         }
     }
 

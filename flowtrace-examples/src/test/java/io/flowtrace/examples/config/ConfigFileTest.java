@@ -1,12 +1,16 @@
 package io.flowtrace.examples.config;
 
 import io.flowtrace.core.ConfigurationException;
+import io.flowtrace.core.Tunnel;
+import io.flowtrace.core.settings.FlowSettings;
+import io.flowtrace.core.settings.Setting;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -164,6 +168,32 @@ public class ConfigFileTest {
                 where + ": aggregator: sketch: writers: not used by flows (ignored)",
                 where + ": aggregator: sketch: tasks[1]: element_fields: not used by a count-min task (skt_type 0) in"
                         + " flows (ignored)"), warnings);
+    }
+
+    @Test
+    void decodeTunnelsTakesOnOffACommaListOrAYamlList(@TempDir Path dir) throws Exception {
+        Setting<Set<Tunnel>> s = FlowSettings.DECODE_TUNNELS;
+        Map<String, Set<Tunnel>> cases = Map.of(
+                "flow:\n  decode_tunnels: [gre, vxlan]\n", EnumSet.of(Tunnel.GRE, Tunnel.VXLAN),
+                "flow:\n  decode_tunnels:\n    - gtp\n    - tzsp\n    - capwap\n",
+                EnumSet.of(Tunnel.GTP, Tunnel.TZSP, Tunnel.CAPWAP),
+                "flow:\n  decode_tunnels: gre,erspan\n", EnumSet.of(Tunnel.GRE, Tunnel.ERSPAN),
+                "flow:\n  decode_tunnels: on\n", EnumSet.allOf(Tunnel.class),
+                "flow:\n  decode_tunnels: off\n", Set.of());
+        for (Map.Entry<String, Set<Tunnel>> c : cases.entrySet()) {
+            Path f = dir.resolve("t.yaml");
+            Files.writeString(f, c.getKey());
+            RunConfig.Value v = agent(f, ENV, new ArrayList<>()).flow(s);
+            assertEquals(c.getValue(), s.parse(v.where(), v.text()), c.getKey());
+        }
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, "flow:\n  decode_tunnels: [gre, l2tp]\n");
+        RunConfig.Value v = agent(f, ENV, new ArrayList<>()).flow(s);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.parse(v.where(), v.text()));
+        assertEquals("config " + f + ": flow: decode_tunnels: unknown tunnel 'l2tp' (expected: gre, erspan, vxlan, gtp,"
+                + " teredo, ipip, capwap, tzsp)", e.getMessage());
+        Files.writeString(f, "flow:\n  decode_tunnels: [[gre]]\n");
+        assertThrows(ConfigurationException.class, () -> agent(f, ENV, new ArrayList<>()));
     }
 
     @Test
