@@ -1,4 +1,7 @@
-/** flowtrace capture: packet sources (the pure-Java pcap/pcapng file reader, live capture through pcap4j). */
+/**
+ * flowtrace capture: packet sources (the pure-Java pcap/pcapng file reader, live capture through pcap4j, and on Linux
+ * through AF_PACKET rings read with JNA).
+ */
 module io.flowtrace.capture {
     requires transitive io.flowtrace.core;
     requires org.slf4j;
@@ -12,5 +15,6 @@ module io.flowtrace.capture {
 
     provides io.flowtrace.core.spi.PacketSourceProvider with
             io.flowtrace.capture.PcapFileSourceProvider,
-            io.flowtrace.capture.live.PcapLiveSourceProvider;
+            io.flowtrace.capture.live.PcapLiveSourceProvider,
+            io.flowtrace.capture.live.AfPacketSourceProvider;
 }

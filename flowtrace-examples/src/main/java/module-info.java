@@ -4,6 +4,8 @@ module io.flowtrace.examples {
     requires io.flowtrace.capture;
     requires io.flowtrace.sketch;
     requires io.flowtrace.sinks;
+    requires io.flowtrace.query;
+    requires java.net.http;
     requires com.fasterxml.jackson.core;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;

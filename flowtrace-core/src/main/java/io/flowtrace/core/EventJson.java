@@ -39,7 +39,7 @@ import java.util.Map;
  *     the initiator.</li>
  * <li>{@code "event":"snapshot"}: a {@link Snapshot}, then {@code task}, {@code type} (the aggregator type),
  *     {@code metric}, {@code window_start}, {@code window_end}, {@code rows} (each row's key fields, then
- *     {@code value}, {@code lower}, {@code upper}) and {@code totals}.</li>
+ *     {@code value}, {@code lower}, {@code upper}, and {@code counts} when the row has any) and {@code totals}.</li>
  * </ul>
  * Timestamps are RFC 3339 in UTC with nine fraction digits. A sink of your own can write the same lines with
  * {@link #writeLine}, and a consumer read them back with {@link #read}.
@@ -269,7 +269,15 @@ public final class EventJson {
                 row.remove("value");
                 row.remove("lower");
                 row.remove("upper");
-                rows.add(new Snapshot.Row(Collections.unmodifiableMap(row), value, lower, upper));
+                Map<String, Long> counts = new LinkedHashMap<>();
+                if (row.get("counts") instanceof Map) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> c = (Map<String, Object>) row.remove("counts");
+                    for (String k : c.keySet()) {
+                        counts.put(k, num(c, k));
+                    }
+                }
+                rows.add(new Snapshot.Row(Collections.unmodifiableMap(row), value, lower, upper, counts));
             }
             Object t = m.get("totals");
             if (!(t instanceof Map)) {

@@ -27,12 +27,14 @@ import java.util.function.Consumer;
  *                         destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
  *                         8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
  * @param maxFlows         hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
+ * @param ipFragments      what later IP fragments count for: joined to their first fragment's flow, skipped, or
+ *                         reassembled into their datagram first
  * @since 0.1
  */
 public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Duration icmpIdleTimeout,
                           Duration otherIdleTimeout, Duration activeTimeout, boolean tcpClose, Duration tcpLinger,
                           boolean bidirectional, boolean vlanInKey, Set<Tunnel> tunnels, boolean icmpTypeInKey,
-                          int maxFlows) {
+                          int maxFlows, IpFragments ipFragments) {
 
     /** Default bound on tracked flows. */
     public static final int DEFAULT_MAX_FLOWS = 1 << 20;
@@ -54,6 +56,8 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
      *                      destination ports, as Zeek keys ICMP: an echo request and its reply share a flow with ports
      *                      8 and 0, a port unreachable is a flow of its own with ports 3 and 3; off, ICMP ports are 0
      * @param maxFlows hard bound on flows tracked at once; the oldest idle flow is evicted beyond it
+     * @param ipFragments what later IP fragments count for: joined to their first fragment's flow, skipped, or
+     *                    reassembled into their datagram first
      */
     public FlowOptions {
         checkDuration("tcpIdleTimeout", tcpIdleTimeout);
@@ -65,6 +69,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         EnumSet<Tunnel> copy = EnumSet.noneOf(Tunnel.class);
         copy.addAll(Objects.requireNonNull(tunnels, "tunnels"));
         tunnels = Collections.unmodifiableSet(copy);
+        Objects.requireNonNull(ipFragments, "ipFragments");
         if (maxFlows < 1) {
             throw new IllegalArgumentException("maxFlows: " + maxFlows + " (expected: >= 1)");
         }
@@ -95,7 +100,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
     public static FlowOptions defaults() {
         return new FlowOptions(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(30),
                 Duration.ofSeconds(30), Duration.ofMinutes(30), true, Duration.ofSeconds(2), true, false, Set.of(),
-                false, DEFAULT_MAX_FLOWS);
+                false, DEFAULT_MAX_FLOWS, IpFragments.JOIN);
     }
 
     /**
@@ -200,12 +205,21 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         return edit(e -> e.maxFlows = max);
     }
 
+    /**
+     * {@return A copy that treats IP fragments so}
+     *
+     * @param mode join later fragments to the first one's flow, meter the first only, or reassemble datagrams
+     */
+    public FlowOptions withIpFragments(IpFragments mode) {
+        return edit(e -> e.ipFragments = mode);
+    }
+
     /** A copy with what {@code change} sets: each with-method names only its own fields. */
     private FlowOptions edit(Consumer<Copy> change) {
         Copy c = new Copy(this);
         change.accept(c);
         return new FlowOptions(c.tcpIdle, c.udpIdle, c.icmpIdle, c.otherIdle, c.active, c.tcpClose, c.tcpLinger,
-                c.bidirectional, c.vlanInKey, c.tunnels, c.icmpTypeInKey, c.maxFlows);
+                c.bidirectional, c.vlanInKey, c.tunnels, c.icmpTypeInKey, c.maxFlows, c.ipFragments);
     }
 
     /** The fields of a {@code FlowOptions} being copied, for {@link #edit}. */
@@ -222,6 +236,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
         Set<Tunnel> tunnels;
         boolean icmpTypeInKey;
         int maxFlows;
+        IpFragments ipFragments;
 
         Copy(FlowOptions o) {
             tcpIdle = o.tcpIdleTimeout;
@@ -236,6 +251,7 @@ public record FlowOptions(Duration tcpIdleTimeout, Duration udpIdleTimeout, Dura
             tunnels = o.tunnels;
             icmpTypeInKey = o.icmpTypeInKey;
             maxFlows = o.maxFlows;
+            ipFragments = o.ipFragments;
         }
     }
 

@@ -27,12 +27,15 @@ import java.util.Map;
  * @param elapsed            time since the pipeline started
  * @param finalFlush         of that, the time from the end of the source to the last delivery: every open flow
  *                           ended and its event delivered (zero until then)
+ * @param fragments          IP fragments not metered themselves, by fate, and datagrams reassembled or dropped
+ *                           (see {@link IpFragments}); only counts above 0, empty when fragments join their flow
  * @since 0.1
  */
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
-                        Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed, Duration finalFlush) {
+                        Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed,
+                        Duration finalFlush, Map<String, Long> fragments) {
 
     /**
      * Checks the components.
@@ -57,9 +60,14 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
      * @param elapsed time since the pipeline started
      * @param finalFlush of that, the time from the end of the source to the last delivery: every open flow ended and
      *                   its event delivered (zero until then)
+     * @param fragments IP fragments not metered themselves, by fate ({@code fragment_skipped}, {@code _held},
+     *                  {@code _duplicate}, {@code _overlap}, {@code _invalid}, {@code _truncated}), and datagrams
+     *                  ({@code datagram_reassembled}, {@code _timed_out}, {@code _evicted}, {@code _dropped}); only
+     *                  counts above 0
      */
     public FlowStats {
         malformed = Map.copyOf(malformed);
+        fragments = Map.copyOf(fragments);
         java.util.EnumMap<EndReason, Long> reasons = new java.util.EnumMap<>(EndReason.class);
         reasons.putAll(endReasons);
         endReasons = java.util.Collections.unmodifiableMap(reasons);

@@ -216,6 +216,7 @@ public final class FlowTrace implements AutoCloseable {
         private Set<Tunnel> tunnels;
         private Boolean icmpTypeInKey;
         private Integer maxFlows;
+        private IpFragments ipFragments;
         private Integer workers;
         private Integer expectedFlows;
         private Boolean inlineWorker;
@@ -524,6 +525,20 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         /**
+         * What later IP fragments count for (default {@link IpFragments#JOIN}): joined to their first fragment's
+         * flow, skipped as nDPI and NFStream do ({@link IpFragments#FIRST_ONLY}), or reassembled into their datagram
+         * before decoding as Zeek does ({@link IpFragments#REASSEMBLE}).
+         *
+         * @param mode what fragments count for
+         * @return this builder
+         */
+        public Builder ipFragments(IpFragments mode) {
+            once("ipFragments");
+            ipFragments = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
          * Whether a single worker runs on the source thread (the default on one core) or on its own thread (the
          * default otherwise); for tests that compare the two.
          */
@@ -788,7 +803,8 @@ public final class FlowTrace implements AutoCloseable {
             FlowOptions o = options != null ? options : FlowOptions.defaults();
             if (options != null && (tcpIdle != null || udpIdle != null || icmpIdle != null || otherIdle != null
                     || active != null || tcpClose != null || tcpLinger != null || bidirectional != null
-                    || vlanInKey != null || tunnels != null || icmpTypeInKey != null || maxFlows != null)) {
+                    || vlanInKey != null || tunnels != null || icmpTypeInKey != null || maxFlows != null
+                    || ipFragments != null)) {
                 throw new IllegalStateException("options(...) and individual flow settings were both given");
             }
             try {
@@ -797,7 +813,7 @@ public final class FlowTrace implements AutoCloseable {
                         or(active, o.activeTimeout()), or(tcpClose, o.tcpClose()), or(tcpLinger, o.tcpLinger()),
                         or(bidirectional, o.bidirectional()), or(vlanInKey, o.vlanInKey()),
                         or(tunnels, o.tunnels()), or(icmpTypeInKey, o.icmpTypeInKey()),
-                        or(maxFlows, o.maxFlows()));
+                        or(maxFlows, o.maxFlows()), or(ipFragments, o.ipFragments()));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException(e.getMessage(), e);
             }

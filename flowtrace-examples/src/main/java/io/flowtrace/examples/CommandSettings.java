@@ -24,6 +24,17 @@ final class CommandSettings {
             .defaultValue(1600).env("AGENT_SNAP_LEN").help("bytes of each packet captured").build();
     static final Setting<Boolean> PROMISCUOUS = Setting.of("promiscuous", ValueType.onOff()).defaultValue(true)
             .env("AGENT_PROMISCUOUS").help("capture traffic not addressed to this host too").build();
+    static final Setting<String> CAPTURE_BACKEND = Setting.of("capture-backend",
+            ValueType.choice("auto", "af-packet", "pcap-live")).defaultValue("auto").env("AGENT_CAPTURE_BACKEND")
+            .help("how the interface is read: af-packet (Linux: memory-mapped rings, a socket per worker), pcap-live "
+                    + "(libpcap), or auto: af-packet where its socket opens, else pcap-live").build();
+    static final Setting<String> RING_SIZE = Setting.of("ring-size", ValueType.text("SIZE")).defaultValue("")
+            .defaultText("32MiB").env("AGENT_RING_SIZE")
+            .help("kernel capture buffer, e.g. 8MiB: af-packet's ring of each socket, pcap-live's buffer").build();
+    static final Setting<Duration> BLOCK_TIMEOUT = Setting.of("block-timeout", ValueType.duration())
+            .defaultValue(Duration.ZERO).defaultText("100ms af-packet, 250ms pcap-live").env("AGENT_BLOCK_TIMEOUT")
+            .help("the longest a packet waits in the kernel's buffer: af-packet's block timeout, pcap-live's read "
+                    + "timeout").build();
     static final Setting<String> ENDPOINT_URL = Setting.of("endpoint-url", ValueType.text("URL"))
             .defaultValue("http://127.0.0.1:8000/ingest").env("AGENT_ENDPOINT_URL")
             .help("where flow events are POSTed").build();
@@ -58,7 +69,8 @@ final class CommandSettings {
             .build();
     /** Watching a run: {@code /metrics}, {@code /healthz}, the stats line. */
     static final List<Setting<?>> WATCH = List.of(METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE);
-    static final List<Setting<?>> AGENT = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, ENDPOINT_URL,
+    static final List<Setting<?>> AGENT = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, CAPTURE_BACKEND,
+            RING_SIZE, BLOCK_TIMEOUT, ENDPOINT_URL,
             BATCH_SIZE, SEND_INTERVAL, HOSTNAME, EVENT_FORMAT, USER, METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE);
 
     static final Setting<String> CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
@@ -78,7 +90,7 @@ final class CommandSettings {
     static final List<Setting<?>> OUTPUT = List.of(CONFIG, OUT, SINK, AGGREGATOR);
 
     static final Setting<String> LOG_LEVEL = Setting.of("log-level", ValueType.choice("error", "warn", "info", "debug"))
-            .defaultValue("warn").commandLineOnly().help("what is logged to stderr").build();
+            .defaultValue("warn").help("what is logged to stderr").build();
     static final Setting<String> FORMAT = Setting.of("format", ValueType.choice("json", "table")).defaultValue("json")
             .commandLineOnly().help("json: one JSON object per row; table: aligned columns for people").build();
 
@@ -108,6 +120,47 @@ final class CommandSettings {
             .help("sketch memory, e.g. 256KiB, 1MiB").build();
     static final List<Setting<?>> TOP = List.of(KEY, METRIC, LIMIT, EXACT, MAX_KEYS, SKETCH, MEMORY, FORMAT,
             BPF_FILTER, QUIET, LOG_LEVEL);
+
+    static final Setting<String> ENGINE_CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
+            .help("the analysis engine's config.yaml: its aggregator tasks and writers, api.http_listen_addr; "
+                    + "${VAR} and ${VAR:-default} come from the environment and a .env file beside it").build();
+    static final Setting<String> CHECK_CONFIG = Setting.of("check-config", ValueType.text("FILE")).commandLineOnly()
+            .help("load and check FILE, say what is wrong or inactive, and exit 0 (good) or 2, starting nothing")
+            .build();
+    static final Setting<String> CAPTURE = Setting.of("capture", ValueType.text("FILE")).repeatable()
+            .commandLineOnly().help("meter a capture file (pcap, pcapng, .gz), as the engine's pcap-analyzer; "
+                    + "repeatable: read as one capture in time order").build();
+    static final Setting<String> LISTEN = Setting.of("listen", new ListenAddress()).commandLineOnly()
+            .defaultText("api.http_listen_addr")
+            .help("serve the query API (HTTP/JSON, Grafana's JSON datasource) on HOST:PORT; with --capture the "
+                    + "answers stay served after the capture is metered, until SIGTERM or SIGINT").build();
+    static final List<Setting<?>> ENGINE = List.of(ENGINE_CONFIG, CHECK_CONFIG, CAPTURE, LISTEN, QUIET, LOG_LEVEL);
+
+    static final Setting<String> ADDR = Setting.of("addr", ValueType.text("HOST:PORT")).defaultValue("127.0.0.1:8080")
+            .commandLineOnly().help("the engine's query API (http:// is added when no scheme is given)").build();
+    static final Setting<String> MODE = Setting.of("mode",
+            ValueType.choice("aggregate", "trace", "heavyhitters", "superspreader")).defaultValue("aggregate")
+            .commandLineOnly().help("aggregate: totals per exact task; trace: one key's life; heavyhitters: a "
+                    + "sketch task's largest keys by --type; superspreader: heavyhitters by spread (type 2)")
+            .build();
+    static final Setting<String> TASK = Setting.of("task", ValueType.text("NAME")).defaultValue("")
+            .defaultText("every exact task (aggregate)").commandLineOnly().help("the task asked").build();
+    static final Setting<String> QUERY_KEY = Setting.of("key", ValueType.text("F=V,...")).defaultValue("")
+            .defaultText("none").commandLineOnly()
+            .help("key fields: SrcIP, DstIP, SrcPort, DstPort, Protocol, e.g. \"SrcIP=10.0.0.1,DstPort=443\" "
+                    + "(aggregate: filters; trace: the key)").build();
+    static final Setting<Integer> TYPE = Setting.of("type", ValueType.integer(0, 2)).defaultValue(0)
+            .commandLineOnly().help("heavy hitters by 0 packets, 1 bytes, 2 spread").build();
+    static final Setting<Integer> QUERY_LIMIT = Setting.of("limit", ValueType.integer(0, 100_000)).defaultValue(0)
+            .defaultText("0: the server's default, 10").commandLineOnly().help("heavy hitters at most").build();
+    static final Setting<String> END = Setting.of("end", ValueType.text("TIME")).defaultValue("")
+            .defaultText("the latest snapshot").commandLineOnly()
+            .help("answer from the latest snapshot at or before TIME (RFC 3339, e.g. 2026-01-02T03:04:05Z)").build();
+    static final Setting<String> QUERY_FORMAT = Setting.of("format", ValueType.choice("json", "table"))
+            .defaultValue("table").commandLineOnly()
+            .help("table: aligned columns for people; json: the server's answer").build();
+    static final List<Setting<?>> QUERY = List.of(ADDR, MODE, TASK, QUERY_KEY, TYPE, QUERY_LIMIT, END, QUERY_FORMAT,
+            LOG_LEVEL);
 
     private CommandSettings() {
     }

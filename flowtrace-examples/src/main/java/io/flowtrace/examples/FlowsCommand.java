@@ -63,16 +63,18 @@ final class FlowsCommand implements Command {
         Integer topN = a.value(CommandSettings.TOP_TALKERS);
         List<Setting<?>> fileKeys = new ArrayList<>(CommandSettings.WATCH);
         fileKeys.add(CommandSettings.EVENT_FORMAT);
+        fileKeys.add(CommandSettings.BPF_FILTER);
         RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(fileKeys),
                 Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
         // the agent's variable is not read here: a capture file's run does not change with the agent's environment
-        String eventFormat = Resolved.of(List.of(CommandSettings.EVENT_FORMAT), a, name -> null, file)
-                .get(CommandSettings.EVENT_FORMAT);
+        Resolved own = Resolved.of(List.of(CommandSettings.EVENT_FORMAT, CommandSettings.BPF_FILTER), a,
+                name -> null, file);
+        String eventFormat = own.get(CommandSettings.EVENT_FORMAT);
         // as the agent: flag, then AGENT_ variable, then file (the usage text names the variables for both)
         Resolved watch = Resolved.of(CommandSettings.WATCH, a, env, file);
 
         FlowTrace.Builder b = FlowTrace.builder();
-        Meter.source(captures, a, b);
+        Meter.source(captures, own.get(CommandSettings.BPF_FILTER), b);
         boolean sink = Meter.apply(a, file, b, eventFormat);
         if (!sink) {
             // the process's standard output itself, not System.out: a PrintStream hides write errors
@@ -83,14 +85,14 @@ final class FlowsCommand implements Command {
         if (talkers != null) {
             b.onEvent(talkers::add);
         }
-        FlowTrace meter = b.build();
+        FlowTrace meter = Meter.build(b, a, file);
         Progress progress = !a.has(CommandSettings.NO_PROGRESS) && Progress.stderrIsTerminal()
                 ? Progress.start(meter, Meter.totalSize(captures), err) : null;
         Meter.Outcome outcome;
         // the end of the file is the end of a run, not a stopped capture; an unwatched run spends no start-up on JMX
         boolean watched = !watch.isDefault(CommandSettings.METRICS_LISTEN)
                 || !watch.isDefault(CommandSettings.STATS_INTERVAL);
-        try (Monitor monitor = watched ? Meter.watch(meter, "flows", watch, () -> false,
+        try (Monitor monitor = watched ? Meter.watch(meter, "flows", String.join(", ", captures), watch, () -> false,
                 a.has(CommandSettings.QUIET), err) : null) {
             outcome = Meter.Outcome.of(meter);
         } finally {

@@ -25,6 +25,8 @@ public final class Main {
         m.put("flows", new FlowsCommand(env));
         m.put("top", new TopCommand());
         m.put("agent", new AgentCommand(env));
+        m.put("engine", new EngineCommand(env));
+        m.put("query", new QueryCommand());
         m.put("settings", new SettingsCommand());
         m.put("completion", new Completion(m));
         return m;

@@ -90,10 +90,9 @@ final class Meter {
 
     /**
      * Sets the source: {@code pcap-file} for one capture, else the captures merged in time order
-     * ({@link PcapFileSource#open(List, String)}), through the {@code --bpf-filter} when one is given.
+     * ({@link PcapFileSource#open(List, String)}), through {@code filter} unless it is blank.
      */
-    static void source(List<String> captures, CommandLine cli, FlowTrace.Builder b) throws java.io.IOException {
-        String filter = cli.value(CommandSettings.BPF_FILTER);
+    static void source(List<String> captures, String filter, FlowTrace.Builder b) throws java.io.IOException {
         if (captures.size() == 1) {
             b.source("pcap-file", filter.isBlank() ? Map.of("path", captures.get(0))
                     : Map.of("path", captures.get(0), "filter", filter));
@@ -129,7 +128,8 @@ final class Meter {
 
     /**
      * The {@code --config} file's part for this command, or nothing when none was given; what the command does not
-     * use is said on {@code err}, a line each.
+     * use is said on {@code err}, a line each. Every command that reads a file takes {@code log_level} from it (the
+     * flag wins), and sets it before the first logger is made.
      */
     static RunConfig config(CommandLine cli, UnaryOperator<String> env, String command, Set<String> own,
                             Set<String> blocks, PrintStream err) {
@@ -138,10 +138,19 @@ final class Meter {
             return RunConfig.none();
         }
         Set<String> elsewhere = CommandSettings.yamlKeys(CommandSettings.AGENT);
+        elsewhere.add(CommandSettings.LOG_LEVEL.yamlKey());
         elsewhere.addAll(Set.of(RunConfig.FLOW, RunConfig.SOURCE, RunConfig.SINKS, RunConfig.AGGREGATORS,
                 RunConfig.ENGINE_AGGREGATOR));
-        return RunConfig.read(ConfigFile.read(Path.of(path), env), command, own, blocks, elsewhere,
+        Set<String> keys = new java.util.LinkedHashSet<>(own);
+        keys.add(CommandSettings.LOG_LEVEL.yamlKey());
+        RunConfig file = RunConfig.read(ConfigFile.read(Path.of(path), env), command, keys, blocks, elsewhere,
                 line -> err.println("flowtrace " + command + ": " + line));
+        Resolved log = Resolved.of(List.of(CommandSettings.LOG_LEVEL), cli, name -> null, file);
+        if (!log.isDefault(CommandSettings.LOG_LEVEL)) {
+            // read by slf4j-simple when the first logger is made, which reading the file has not done
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", log.get(CommandSettings.LOG_LEVEL));
+        }
+        return file;
     }
 
     /**
@@ -213,6 +222,45 @@ final class Meter {
         }
     }
 
+    /**
+     * Builds the meter; when a plugin's configuration is refused, the message says where in the file each setting
+     * it names is ({@link RunConfig#locatePlugins}).
+     *
+     * @param extraSinks the types of the sinks the command added itself (the agent's {@code http})
+     * @throws ConfigurationException what the builder refused, located in the file where it could be
+     */
+    static FlowTrace build(FlowTrace.Builder b, CommandLine cli, RunConfig file, String... extraSinks) {
+        try {
+            return b.build();
+        } catch (io.flowtrace.core.ConfigurationException e) {
+            Map<String, Integer> labels = new LinkedHashMap<>();
+            java.util.function.BiConsumer<String, String> count = (kind, type) ->
+                    labels.merge(kind + " '" + type + "'", 1, Integer::sum);
+            if (file.source() != null) {
+                count.accept("source", file.source().type());
+            }
+            file.sinks().forEach(p -> count.accept("sink", p.type()));
+            file.aggregators().forEach(p -> count.accept("aggregator", p.type()));
+            if (cli.has(CommandSettings.OUT)) {
+                count.accept("sink", "file");
+            }
+            for (String s : cli.all(CommandSettings.SINK)) {
+                count.accept("sink", s.indexOf(':') < 0 ? s : s.substring(0, s.indexOf(':')));
+            }
+            for (String s : cli.all(CommandSettings.AGGREGATOR)) {
+                count.accept("aggregator", s.indexOf(':') < 0 ? s : s.substring(0, s.indexOf(':')));
+            }
+            for (String s : extraSinks) {
+                count.accept("sink", s);
+            }
+            String located = file.locatePlugins(e.getMessage(), labels);
+            if (located.equals(e.getMessage())) {
+                throw e;
+            }
+            throw new io.flowtrace.core.ConfigurationException(located, e);
+        }
+    }
+
     private static <T> void apply(Setting<T> s, String origin, String text, FlowTrace.Builder b) {
         s.applyTo(b, CommandLine.parse(s, origin, text));
     }
@@ -223,13 +271,13 @@ final class Meter {
      *
      * @throws UsageException when the metrics address cannot be listened on
      */
-    static Monitor watch(FlowTrace meter, String command, Resolved values, java.util.function.BooleanSupplier
-            shouldCapture, boolean quiet, PrintStream err) {
+    static Monitor watch(FlowTrace meter, String command, String capture, Resolved values,
+                         java.util.function.BooleanSupplier shouldCapture, boolean quiet, PrintStream err) {
         String listen = values.get(CommandSettings.METRICS_LISTEN);
         java.net.InetSocketAddress at = listen.isEmpty() ? null : Monitor.parseListen(listen);
         Monitor m;
         try {
-            m = Monitor.start(meter, command, at, values.get(CommandSettings.STATS_INTERVAL),
+            m = Monitor.start(meter, command, capture, at, values.get(CommandSettings.STATS_INTERVAL),
                     values.get(CommandSettings.MAX_DROP_RATE), shouldCapture, err);
         } catch (java.io.IOException e) {
             meter.close();

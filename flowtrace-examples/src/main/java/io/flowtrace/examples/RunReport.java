@@ -63,6 +63,11 @@ final class RunReport {
             new java.util.TreeMap<>(s.malformed()).forEach((k, v) -> parts.add(k + "=" + v));
             sb.append(": ").append(String.join(", ", parts));
         }
+        if (!s.fragments().isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            new java.util.TreeMap<>(s.fragments()).forEach((k, v) -> parts.add(k + "=" + v));
+            sb.append("; IP fragments: ").append(String.join(", ", parts));
+        }
         sb.append(") -> ").append(Text.grouped(s.flowsCreated())).append(" flows, ").append(Text.grouped(s.events()))
                 .append(" events in ").append(Text.fixed(secs, 3)).append(" s (").append(rate(s.packetsRead(), secs))
                 .append(" packets/s, ").append(rate(s.events(), secs)).append(" events/s)");

@@ -59,7 +59,7 @@ final class TopCommand implements Command {
         String type = task.remove("type");
 
         FlowTrace.Builder b = FlowTrace.builder();
-        Meter.source(captures, a, b);
+        Meter.source(captures, a.value(CommandSettings.BPF_FILTER), b);
         Meter.apply(a, RunConfig.none(), b);
         b.aggregator(type, task);
         FlowTrace meter = b.build();

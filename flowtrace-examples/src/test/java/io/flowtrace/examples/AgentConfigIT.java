@@ -85,7 +85,7 @@ class AgentConfigIT {
         Jar.Result unknownKey = Jar.run(60, Map.of(), List.of(), "agent", "--config", config.toString());
         assertEquals(2, unknownKey.exit(), unknownKey.err());
         assertTrue(unknownKey.err().contains("unknown key 'interfaces' (line 1, column 1) (did you mean interface?) (known: aggregator,"
-                        + " aggregators, ai, alerter, api, batch_size, bpf_filter,"),
+                        + " aggregators, ai, alerter, api, batch_size, block_timeout, bpf_filter,"),
                 unknownKey.err());
 
         Jar.Result snap = Jar.run(60, Map.of("AGENT_SNAP_LEN", "huge"), List.of(), "agent");
@@ -101,5 +101,16 @@ class AgentConfigIT {
         assertEquals(2, iface.exit(), iface.err());
         assertTrue(iface.err().startsWith("flowtrace agent: source 'pcap-live': interface: 'nosuch0' (expected: one"
                 + " of ["), iface.err());
+
+        Jar.Result af = Jar.run(60, Map.of("AGENT_INTERFACE", "nosuch0"), List.of(), "agent", "--capture-backend",
+                "af-packet");
+        assertEquals(2, af.exit(), af.err());
+        assertTrue(af.err().startsWith("flowtrace agent: source 'af-packet': interface: 'nosuch0' (expected: one"
+                + " of ["), af.err());
+
+        Jar.Result backend = Jar.run(60, Map.of("AGENT_CAPTURE_BACKEND", "dpdk"), List.of(), "agent");
+        assertEquals(2, backend.exit(), backend.err());
+        assertEquals("flowtrace agent: AGENT_CAPTURE_BACKEND: 'dpdk' (expected: auto or af-packet or pcap-live)",
+                backend.err().trim());
     }
 }

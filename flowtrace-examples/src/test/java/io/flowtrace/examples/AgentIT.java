@@ -250,7 +250,7 @@ class AgentIT {
         }
         Collections.sort(seen);
         Collections.sort(ports);
-        assertEquals(ports, seen, "every connection once, in batches of at most 3");
+        assertEquals(ports, seen, "every connection once, in batches of at most 3; agent said: " + agent.err());
     }
 
     @Test

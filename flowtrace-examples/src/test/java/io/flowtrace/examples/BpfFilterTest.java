@@ -1,6 +1,10 @@
 package io.flowtrace.examples;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +44,18 @@ class BpfFilterTest {
         List<String> twice = CaptureInputsTest.events(CAPTURE, CAPTURE, "--idle-timeout", "1d", "--active-timeout", "1d");
         assertEquals(only(twice, "UDP"), CaptureInputsTest.events(CAPTURE, CAPTURE, "--idle-timeout", "1d", "--active-timeout", "1d",
                 "--bpf-filter", "udp"));
+    }
+
+    @Test
+    void flowsTakesTheFilterFromItsConfigFileAndTheFlagWins(@TempDir Path dir) throws Exception {
+        String[] timeouts = {"--idle-timeout", "1d", "--active-timeout", "1d"};
+        List<String> all = CaptureInputsTest.events(CAPTURE, timeouts[0], timeouts[1], timeouts[2], timeouts[3]);
+        Path config = dir.resolve("flows.yaml");
+        Files.writeString(config, "bpf_filter: udp\n");
+        assertEquals(only(all, "UDP"), CaptureInputsTest.events(CAPTURE, timeouts[0], timeouts[1], timeouts[2],
+                timeouts[3], "--config", config.toString()));
+        assertEquals(only(all, "TCP"), CaptureInputsTest.events(CAPTURE, timeouts[0], timeouts[1], timeouts[2],
+                timeouts[3], "--config", config.toString(), "--bpf-filter", "tcp"));
     }
 
     @Test

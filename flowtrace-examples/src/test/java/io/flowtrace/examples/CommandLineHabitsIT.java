@@ -1,9 +1,11 @@
 package io.flowtrace.examples;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,6 +58,23 @@ class CommandLineHabitsIT {
         Jar.Result bad = Jar.run("flows", CAPTURE.toString(), "--log-level", "loud");
         assertEquals(2, bad.exit());
         assertTrue(bad.err().contains("--log-level"), bad.err());
+    }
+
+    @Test
+    void logLevelFromTheConfigFileSilencesTheWarningsTooAndABadOneNamesItsLine(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("flows.yaml");
+        Files.writeString(config, "# quiet runs\nlog_level: error\n");
+        String[] run = {"flows", CAPTURE.toString(), "--quiet", "--config", config.toString(), "--sink",
+            "http:url=http://127.0.0.1:1/x,retry-budget=0"};
+        Jar.Result error = Jar.run(run);
+        assertFalse(error.err().contains("WARN"), error.err());
+        List<String> withFlag = new ArrayList<>(List.of(run));
+        withFlag.addAll(List.of("--log-level", "warn"));
+        assertTrue(Jar.run(withFlag.toArray(new String[0])).err().contains("WARN"), "the flag wins over the file");
+        Files.writeString(config, "# quiet runs\nlog_level: loud\n");
+        Jar.Result bad = Jar.run("flows", CAPTURE.toString(), "--config", config.toString());
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("log_level") && bad.err().contains("line 2"), bad.err());
     }
 
     @Test

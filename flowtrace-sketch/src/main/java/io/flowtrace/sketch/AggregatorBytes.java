@@ -24,7 +24,12 @@ public final class AggregatorBytes {
     private AggregatorBytes() {
     }
 
-    /** The byte form of an aggregator from this module. */
+    /**
+     * The byte form of an aggregator from this module.
+     *
+     * @param aggregator an aggregator made by one of this module's providers
+     * @return its versioned byte form
+     */
     public static byte[] toBytes(Aggregator aggregator) {
         if (!(aggregator instanceof BaseAggregator)) {
             throw new IllegalArgumentException("aggregator: expected one from flowtrace-sketch, got "
@@ -36,6 +41,8 @@ public final class AggregatorBytes {
     /**
      * Reads {@link #toBytes}: the family's provider reads it.
      *
+     * @param bytes what {@link #toBytes} gave
+     * @return the aggregator, with the state it had
      * @throws IllegalArgumentException when the bytes are not a known family and version, or are cut short
      */
     public static Aggregator fromBytes(byte[] bytes) {

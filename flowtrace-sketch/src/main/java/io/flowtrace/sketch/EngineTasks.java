@@ -36,12 +36,13 @@ import java.util.TreeSet;
  *
  * <ul>
  *   <li>Exact tasks: {@code name}, {@code key_fields} (engine or flowtrace spellings; {@code num_shards} is
- *   accepted and ignored: flowtrace shards by worker).</li>
+ *   accepted and ignored: flowtrace shards by worker). Their rows carry each key's packets, bytes, flows, first
+ *   and last seen ({@code lifecycle}, on unless set off), as the engine's exact task keeps them.</li>
  *   <li>{@code skt_type: 0} becomes {@code count-min} with {@code width}/{@code depth};
  *   {@code count_thereshold} (or {@code count_threshold}) is the packet threshold and {@code size_thereshold}
  *   (or {@code size_threshold}) the byte threshold. The engine ranks by both at once; flowtrace ranks one metric
  *   per task, so when both thresholds are given the task becomes two: {@code NAME} by packets and
- *   {@code NAME_bytes} by bytes.</li>
+ *   {@code NAME_bytes} by bytes, both of the one engine task {@code NAME} ({@link Task#engineTask()}).</li>
  *   <li>{@code skt_type: 1} becomes {@code super-spread}: {@code flow_fields} the key, {@code element_fields} the
  *   element, {@code width}, {@code depth}, {@code m}, {@code size} (register bits), {@code b}; the count
  *   threshold (or, if only that is given, the size threshold) is the spread threshold. The engine's {@code base}
@@ -54,7 +55,15 @@ import java.util.TreeSet;
  */
 public final class EngineTasks {
     private static final Set<String> EXACT_KEYS = Set.of("name", "key_fields", "num_shards", "metric", "limit",
-            "capacity", "key", "max-keys", "max-pairs");
+            "capacity", "key", "max-keys", "max-pairs", "lifecycle");
+    /** The engine's heavy-hitter {@code Type} codes: by packets, by bytes, by spread; {@link #EXACT} for exact tasks. */
+    public static final int PACKETS = 0;
+    /** Heavy hitters by bytes. */
+    public static final int BYTES = 1;
+    /** Super-spreaders by spread. */
+    public static final int SPREAD = 2;
+    /** Not a heavy-hitter task: the engine's {@code flow_metrics} rows. */
+    public static final int EXACT = -1;
     private static final Set<String> SKETCH_KEYS = Set.of("name", "skt_type", "flow_fields", "element_fields",
             "width", "depth", "size_thereshold", "size_threshold", "count_thereshold", "count_threshold", "m", "size",
             "base", "b", "metric", "limit", "memory", "seed", "candidates", "conservative", "epsilon", "delta");
@@ -65,13 +74,38 @@ public final class EngineTasks {
     /**
      * One task's aggregator type and its settings, ready for {@link PluginConfig}.
      *
-     * @param type     provider name: {@code exact}, {@code count-min} or {@code super-spread}
-     * @param settings the provider's settings, including {@code name}
+     * @param type       provider name: {@code exact}, {@code count-min} or {@code super-spread}
+     * @param settings   the provider's settings, including {@code name}
+     * @param engineTask the engine's task this aggregator answers for: a Count-Min task with both thresholds is
+     *                   two aggregators ({@code NAME} by packets, {@code NAME_bytes} by bytes) of one engine task
+     * @param code       the engine's heavy-hitter {@code Type} of its rows ({@link #PACKETS}, {@link #BYTES},
+     *                   {@link #SPREAD}), or {@link #EXACT}
      */
-    public record Task(String type, Map<String, String> settings) {
+    public record Task(String type, Map<String, String> settings, String engineTask, int code) {
+        /**
+         * Copies {@code settings}, keeping their order.
+         *
+         * @param type       provider name: {@code exact}, {@code count-min} or {@code super-spread}
+         * @param settings   the provider's settings, including {@code name}
+         * @param engineTask the engine's task this aggregator answers for
+         * @param code       the engine's heavy-hitter {@code Type} of its rows, or {@link #EXACT}
+         */
         public Task {
             Objects.requireNonNull(type, "type");
             settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+            if (engineTask == null) {
+                engineTask = settings.get("name");
+            }
+        }
+
+        /**
+         * A task that is its own engine task, its code from its type and metric.
+         *
+         * @param type     provider name: {@code exact}, {@code count-min} or {@code super-spread}
+         * @param settings the provider's settings, including {@code name}
+         */
+        public Task(String type, Map<String, String> settings) {
+            this(type, settings, null, codeOf(type, settings.get("metric")));
         }
 
         /** {@return the task name} */
@@ -79,7 +113,11 @@ public final class EngineTasks {
             return settings.get("name");
         }
 
-        /** Creates the aggregator with this module's provider. */
+        /**
+         * Creates the aggregator with this module's provider.
+         *
+         * @return a new aggregator
+         */
         public Aggregator create() {
             AggregatorProvider p;
             switch (type) {
@@ -96,6 +134,8 @@ public final class EngineTasks {
      * Every task of an engine configuration: the root map (with an {@code aggregator} entry) or the
      * {@code aggregator} map itself, reading {@code exact.tasks} and {@code sketch.tasks}.
      *
+     * @param config the engine configuration, as YAML maps and lists
+     * @return every task, in configuration order
      * @throws ConfigurationException naming the task and the problem
      */
     public static List<Task> fromConfig(Map<String, ?> config) {
@@ -114,7 +154,11 @@ public final class EngineTasks {
         return out;
     }
 
-    /** {@return an engine exact task: {@code name}, {@code key_fields}} */
+    /**
+     * {@return an engine exact task: {@code name}, {@code key_fields}}
+     *
+     * @param task the task's map in the engine configuration
+     */
     public static Task exactTask(Map<String, ?> task) {
         String name = text(task, "name", true, "exact task");
         String where = "exact task '" + name + "'";
@@ -124,10 +168,16 @@ public final class EngineTasks {
         Object fields = task.containsKey("key_fields") ? task.get("key_fields") : task.get("key");
         s.put("key", fields(fields, "key_fields", where));
         passThrough(task, s, "metric", "limit", "capacity", "max-keys", "max-pairs");
+        // the engine's exact task keeps each key's packets, bytes, first and last seen
+        s.put("lifecycle", task.containsKey("lifecycle") ? String.valueOf(task.get("lifecycle")) : "true");
         return new Task("exact", s);
     }
 
-    /** {@return an engine sketch task ({@code skt_type} 0 or 1); two tasks when a count-min has both thresholds} */
+    /**
+     * {@return an engine sketch task ({@code skt_type} 0 or 1); two tasks when a count-min has both thresholds}
+     *
+     * @param task the task's map in the engine configuration
+     */
     public static List<Task> sketchTask(Map<String, ?> task) {
         String name = text(task, "name", true, "sketch task");
         String where = "sketch task '" + name + "'";
@@ -170,7 +220,7 @@ public final class EngineTasks {
                     }
                     b.put("metric", "bytes");
                     b.put("threshold", size);
-                    out.add(new Task("count-min", b));
+                    out.add(new Task("count-min", b, name, BYTES));
                 }
                 return out;
             }
@@ -198,6 +248,16 @@ public final class EngineTasks {
                 throw new ConfigurationException(where + ": skt_type: " + type
                         + " (expected: 0 for count-min or 1 for super-spread)");
         }
+    }
+
+    private static int codeOf(String type, String metric) {
+        if (type.equals("exact")) {
+            return EXACT;
+        }
+        if (type.equals("super-spread") || (metric != null && metric.startsWith("spread"))) {
+            return SPREAD;
+        }
+        return "bytes".equals(metric) ? BYTES : PACKETS;
     }
 
     private static String first(Map<String, ?> task, String misspelled, String correct, String where) {

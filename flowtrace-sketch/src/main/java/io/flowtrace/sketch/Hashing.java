@@ -17,7 +17,14 @@ public final class Hashing {
     private Hashing() {
     }
 
-    /** {@return hash of {@code w[off .. off + n)} under {@code seed}} No allocation. */
+    /**
+     * {@return hash of {@code w[off .. off + n)} under {@code seed}} No allocation.
+     *
+     * @param w    the words
+     * @param off  the first word hashed
+     * @param n    how many words are hashed
+     * @param seed the seed
+     */
     public static long hash(long[] w, int off, int n, long seed) {
         long h = seed ^ (n * 0x9E3779B97F4A7C15L);
         for (int i = 0; i < n; i++) {
@@ -27,17 +34,31 @@ public final class Hashing {
         return fmix64(h);
     }
 
-    /** {@return hash of one long under {@code seed}} */
+    /**
+     * {@return hash of one long under {@code seed}}
+     *
+     * @param v    the value
+     * @param seed the seed
+     */
     public static long hash(long v, long seed) {
         return fmix64(seed ^ Long.rotateLeft(v * C1, 31) * C2);
     }
 
-    /** {@return the hash of the pair of a key hash and an element hash} */
+    /**
+     * {@return the hash of the pair of a key hash and an element hash}
+     *
+     * @param keyHash     the key's hash
+     * @param elementHash the element's hash
+     */
     public static long pair(long keyHash, long elementHash) {
         return fmix64(keyHash ^ Long.rotateLeft(elementHash, 23) * C1);
     }
 
-    /** {@return murmurHash3's 64-bit finaliser} */
+    /**
+     * {@return murmurHash3's 64-bit finaliser}
+     *
+     * @param k the value mixed
+     */
     public static long fmix64(long k) {
         k ^= k >>> 33;
         k *= 0xFF51AFD7ED558CCDL;

@@ -55,6 +55,8 @@ public final class KeyFields {
      * (as in {@code --aggregator count-min:key=src_ip+dst_ip,metric=bytes}), by {@code +}. The engine's spellings
      * ({@code SrcIP}, {@code DstPort}, ...) and {@code five_tuple} are accepted too.
      *
+     * @param text the list
+     * @return the fields, in the order given
      * @throws IllegalArgumentException on an unknown, repeated or missing field
      */
     public static KeyFields parse(String text) {
@@ -69,7 +71,12 @@ public final class KeyFields {
         return of(names);
     }
 
-    /** {@return the given fields, in this order} */
+    /**
+     * {@return the given fields, in this order}
+     *
+     * @param names field names, as {@link #parse} accepts them
+     * @throws IllegalArgumentException on an unknown, repeated or missing field
+     */
     public static KeyFields of(List<String> names) {
         int mask = 0;
         List<Integer> order = new ArrayList<>();
@@ -136,7 +143,13 @@ public final class KeyFields {
         return mask;
     }
 
-    /** Writes this key of {@code p} into {@code out[off .. off + words())}. No allocation. */
+    /**
+     * Writes this key of {@code p} into {@code out[off .. off + words())}. No allocation.
+     *
+     * @param p   the packet
+     * @param out where the key's words go
+     * @param off the first word written
+     */
     public void extract(PacketView p, long[] out, int off) {
         int o = off;
         int m = mask;
@@ -164,7 +177,13 @@ public final class KeyFields {
         out[o] = last;
     }
 
-    /** Writes this key of a flow (initiator as source) into {@code out[off .. off + words())}. */
+    /**
+     * Writes this key of a flow (initiator as source) into {@code out[off .. off + words())}.
+     *
+     * @param k   the flow's key
+     * @param out where the key's words go
+     * @param off the first word written
+     */
     public void extract(FlowKey k, long[] out, int off) {
         int o = off;
         long last = 0;
@@ -191,7 +210,12 @@ public final class KeyFields {
         out[o] = last;
     }
 
-    /** {@return the key at {@code words[off ..]} as field name to value, in the user's order (allocates)} */
+    /**
+     * {@return the key at {@code w[off ..]} as field name to value, in the user's order (allocates)}
+     *
+     * @param w   the words holding the key
+     * @param off its first word
+     */
     public Map<String, Object> toMap(long[] w, int off) {
         Map<String, Object> out = new LinkedHashMap<>();
         long last = w[off + words - 1];

@@ -39,8 +39,9 @@ class EngineTasksTest {
                                 "count_threshold", 500, "m", 64, "size", 5, "base", 0.5, "b", 1.08)))));
         List<EngineTasks.Task> tasks = EngineTasks.fromConfig(config);
         assertEquals(4, tasks.size());
+        // the engine's exact task keeps each key's packets, bytes, first and last seen: lifecycle on
         assertEquals(new EngineTasks.Task("exact", Map.of("name", "per_five_tuple",
-                "key", "src_ip,dst_ip,src_port,dst_port,protocol")), tasks.get(0));
+                "key", "src_ip,dst_ip,src_port,dst_port,protocol", "lifecycle", "true")), tasks.get(0));
         assertEquals("src_ip", tasks.get(1).settings().get("key"));
         assertEquals(Map.of("name", "hh", "key", "src_ip", "width", "4096", "depth", "3", "metric", "packets",
                 "threshold", "1000"), tasks.get(2).settings());

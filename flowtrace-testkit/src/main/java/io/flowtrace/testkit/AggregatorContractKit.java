@@ -77,6 +77,11 @@ public abstract class AggregatorContractKit {
     /**
      * Which of {@code parts} instances gets packet number {@code index} in the merge test: round robin unless
      * overridden (a {@link Merge#KEY_PARTITIONED} aggregator routes by its key).
+     *
+     * @param packet the packet
+     * @param index  its number in the traffic, from 0
+     * @param parts  how many instances share the traffic
+     * @return the instance that gets it, {@code 0 <= i < parts}
      */
     protected int partition(PacketView packet, int index, int parts) {
         return index % parts;
@@ -90,12 +95,20 @@ public abstract class AggregatorContractKit {
     /**
      * An instance of the same type whose parameters differ, which {@link Aggregator#merge} must refuse; {@code null}
      * (the default) skips that check.
+     *
+     * @return the mismatched instance, or {@code null}
      */
     protected Aggregator mismatchedAggregator() {
         return null;
     }
 
-    /** The packets the tests feed; by default {@link TestTraffic#zipf} over 5,000 sources and 2,000 destinations. */
+    /**
+     * The packets the tests feed; by default {@link TestTraffic#zipf} over 5,000 sources and 2,000 destinations.
+     *
+     * @param seed    the seed the traffic is drawn from
+     * @param packets how many packets
+     * @return the packets, in time order
+     */
     protected List<? extends PacketView> traffic(long seed, int packets) {
         return TestTraffic.zipf(seed, 5_000, 2_000, packets);
     }

@@ -52,6 +52,9 @@ public abstract class PacketSourceContractKit {
     /**
      * A new source over a finite input that {@code run} reads to its end: the same input at every call, with at
      * least 2 packets (a few thousand make the mid-run checks meaningful).
+     *
+     * @return the source, not yet run
+     * @throws Exception when it cannot be made
      */
     protected abstract PacketSource createSource() throws Exception;
 
@@ -60,7 +63,11 @@ public abstract class PacketSourceContractKit {
         return -1;
     }
 
-    /** {@return the frames the finite source hands over, in order, or {@code null} (the default) not to check them} */
+    /**
+     * {@return the frames the finite source hands over, in order, or {@code null} (the default) not to check them}
+     *
+     * @throws Exception when they cannot be read
+     */
     protected List<byte[]> expectedFrames() throws Exception {
         return null;
     }
@@ -68,6 +75,9 @@ public abstract class PacketSourceContractKit {
     /**
      * A source that keeps running until stopped, quiet or not (a live interface, an endless generator), or
      * {@code null} (the default): stop is then checked on the finite source only.
+     *
+     * @return the source, not yet run, or {@code null}
+     * @throws Exception when it cannot be made
      */
     protected PacketSource createEndlessSource() throws Exception {
         return null;

@@ -61,12 +61,19 @@ public abstract class SinkContractKit {
 
     private final List<SinkRunner> runners = new ArrayList<>();
 
-    /** {@return A new sink that delivers to this test's destination} */
+    /**
+     * {@return a new sink that delivers to this test's destination}
+     *
+     * @throws Exception when it cannot be made
+     */
     protected abstract Sink createSink() throws Exception;
 
     /**
      * The flow ids of the events that reached the destination, in the order they arrived, read after the sink was
      * closed. Snapshots are left out.
+     *
+     * @return the flow ids
+     * @throws Exception when the destination cannot be read
      */
     protected abstract List<String> deliveredIds() throws Exception;
 
@@ -74,6 +81,8 @@ public abstract class SinkContractKit {
      * Whether the sink delivers at least once: it may send a request again that the destination had taken (an
      * answer lost, a timeout), and counts each such retry under its {@code retried} counter. Then an event may
      * arrive twice, but only when the sink retried; every event must still arrive, in order of first arrival.
+     *
+     * @return whether the sink delivers at least once ({@code false} unless overridden)
      */
     protected boolean atLeastOnce() {
         return false;
@@ -337,6 +346,7 @@ public abstract class SinkContractKit {
     protected static class ForwardingSink implements Sink {
         private final Sink inner;
 
+        /** @param inner the sink every call is passed to, or {@code null} for one that keeps nothing */
         protected ForwardingSink(Sink inner) {
             this.inner = inner;
         }

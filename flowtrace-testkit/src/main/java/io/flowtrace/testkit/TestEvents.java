@@ -31,6 +31,8 @@ public final class TestEvents {
 
     /**
      * {@return event number {@code i}: UDP 10.0.x.y:i -> 192.0.2.1:53, with a flow id of its own for every {@code i}}
+     *
+     * @param i the event's number, from 0
      */
     public static FlowEvent event(int i) {
         FlowKey key = FlowKey.ipv4(0x0A000000 | (i & 0xffff), 0xC0000201, 1024 + (i % 60000), 53, 17);
@@ -39,7 +41,12 @@ public final class TestEvents {
                 172, 86, 0, 0, EndReason.IDLE_TIMEOUT, "eth0", "sensor-1", Direction.OUTBOUND);
     }
 
-    /** {@return events {@code from} to {@code from + count - 1}, in order} */
+    /**
+     * {@return events {@code from} to {@code from + count - 1}, in order}
+     *
+     * @param from  the first event's number
+     * @param count how many events
+     */
     public static List<FlowEvent> events(int from, int count) {
         List<FlowEvent> out = new ArrayList<>(count);
         for (int i = from; i < from + count; i++) {
@@ -48,7 +55,11 @@ public final class TestEvents {
         return out;
     }
 
-    /** {@return A count-min snapshot of task {@code task} with one row} */
+    /**
+     * {@return a count-min snapshot of task {@code task} with one row}
+     *
+     * @param task the task's name
+     */
     public static Snapshot snapshot(String task) {
         Map<String, Object> key = new LinkedHashMap<>();
         key.put("src_ip", "10.0.0.1");
@@ -57,7 +68,11 @@ public final class TestEvents {
                 List.of(new Snapshot.Row(key, 120, 100, 130)), Map.of("total_packets", 1000L));
     }
 
-    /** {@return the flow ids of {@code events}, in order} */
+    /**
+     * {@return the flow ids of {@code events}, in order}
+     *
+     * @param events the events
+     */
     public static List<String> idsOf(List<FlowEvent> events) {
         List<String> ids = new ArrayList<>(events.size());
         for (FlowEvent e : events) {
@@ -69,6 +84,10 @@ public final class TestEvents {
     /**
      * Asserts that {@code actual} holds exactly the flow ids of {@code expected}, in order; a failure says what
      * differs (sizes, missing, duplicates, first difference) rather than printing both lists.
+     *
+     * @param expected the events that should have arrived
+     * @param actual   the flow ids that arrived
+     * @param what     what is checked, for the failure message
      */
     public static void assertSameIds(List<FlowEvent> expected, List<String> actual, String what) {
         List<String> want = idsOf(expected);

@@ -21,6 +21,12 @@ public final class TestTraffic {
      * {@code packets} packets, 1 µs apart. Sources are drawn from a Zipf(1) law over {@code sources} addresses
      * (one in five IPv6), destinations from a Zipf(1) law over {@code destinations} addresses; TCP, UDP and a few
      * ICMP; well-known destination ports; frame sizes from 64 to 1514 bytes.
+     *
+     * @param seed         the seed: same seed, same packets
+     * @param sources      how many source addresses, at least 1
+     * @param destinations how many destination addresses, at least 1
+     * @param packets      how many packets, at least 0
+     * @return the packets, in time order
      */
     public static List<TestPacket> zipf(long seed, int sources, int destinations, int packets) {
         if (sources < 1 || destinations < 1 || packets < 0) {

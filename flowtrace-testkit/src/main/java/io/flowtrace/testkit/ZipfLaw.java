@@ -35,7 +35,11 @@ public final class ZipfLaw {
         return cumulative.length;
     }
 
-    /** {@return the rank of a uniform number {@code u} in [0, 1); 0 is the most frequent} */
+    /**
+     * {@return the rank of a uniform number {@code u} in [0, 1); 0 is the most frequent}
+     *
+     * @param u a uniform number in [0, 1)
+     */
     public int rank(double u) {
         int lo = 0;
         int hi = cumulative.length - 1;

@@ -28,6 +28,10 @@ public class DecoderBenchmark extends PacketBenchmark {
     @Param({"ipv4-tcp", "ipv6", "vlan-ipv4", "vxlan-ipv4", "capwap-ipv4"})
     public String traffic;
 
+    /** What later IP fragments count for ({@code IpFragments}); the frames have none, so this measures the check. */
+    @Param({"join"})
+    public String fragments;
+
     private byte[] buffer;
     private final int[] offsets = new int[FRAMES];
     private final int[] lengths = new int[FRAMES];
@@ -39,7 +43,8 @@ public class DecoderBenchmark extends PacketBenchmark {
         boolean v6 = traffic.equals("ipv6");
         boolean vxlan = traffic.equals("vxlan-ipv4");
         boolean capwap = traffic.equals("capwap-ipv4");
-        decoder = new PacketDecoder(vxlan || capwap, false);
+        decoder = new PacketDecoder(vxlan || capwap, false, false,
+                io.flowtrace.core.IpFragments.valueOf(fragments.toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
         Path f = Captures.temporary(20_000, 2_000, 1.0, v6 ? 1.0 : 0.0, 3);
         List<byte[]> frames;
         try {

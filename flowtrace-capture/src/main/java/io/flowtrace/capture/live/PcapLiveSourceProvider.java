@@ -68,7 +68,7 @@ public final class PcapLiveSourceProvider implements PacketSourceProvider {
     }
 
     /** Fails with what to do when {@code className} (from {@code artifact}) cannot be loaded. */
-    private static void requireOnClassPath(String plugin, ClassLoader loader, String className, String artifact,
+    static void requireOnClassPath(String plugin, ClassLoader loader, String className, String artifact,
                                            boolean modular) {
         try {
             Class.forName(className, false, loader);

@@ -102,6 +102,22 @@ final class LiveTestSupport {
             meter = io.flowtrace.core.FlowTrace.builder().source(source).onEvent(records::add).build().start();
         }
 
+        /** With {@code workers} workers (a source that splits runs a part per worker). */
+        Meter(PacketSource source, int workers, boolean decodeTunnels) {
+            this(source, workers, decodeTunnels, false);
+        }
+
+        /** With {@code workers} workers, and the VLAN in the flow key or not. */
+        Meter(PacketSource source, int workers, boolean decodeTunnels, boolean vlanInKey) {
+            meter = io.flowtrace.core.FlowTrace.builder().source(source).workers(workers)
+                    .decodeTunnels(decodeTunnels).vlanInKey(vlanInKey).onEvent(records::add).build().start();
+        }
+
+        /** The meter's counters so far. */
+        io.flowtrace.core.FlowStats stats() {
+            return meter.stats();
+        }
+
         /** Stops the capture, which flushes every open flow, and returns the records once delivered. */
         List<io.flowtrace.core.FlowEvent> stop() throws InterruptedException {
             meter.stop();

@@ -34,7 +34,26 @@ public enum DecodeStatus {
      * More tunnels nested, or more IPv6 extension headers chained, than the decoder follows: metered as the deepest
      * layer decoded (the flow that carries what was not followed), and counted, so that nesting cannot hide traffic.
      */
-    TOO_DEEP("too_deep");
+    TOO_DEEP("too_deep"),
+    /** A later IP fragment (offset above 0) not metered: the first-only fragment mode. */
+    FRAGMENT_SKIPPED("fragment_skipped"),
+    /** An IP fragment kept to reassemble its datagram, which is metered (with its bytes) once complete. */
+    FRAGMENT_HELD("fragment_held"),
+    /** An IP fragment with the same offset and end as one already held: dropped, its datagram kept. */
+    FRAGMENT_DUPLICATE("fragment_duplicate"),
+    /**
+     * An IP fragment that overlaps a held one other than exactly: its datagram is dropped, as RFC 5722 asks for IPv6
+     * and Linux does for IPv4 too.
+     */
+    FRAGMENT_OVERLAP("fragment_overlap"),
+    /**
+     * An IP fragment that cannot belong to a valid datagram: empty, a non-last fragment whose length is not a
+     * multiple of 8, an end beyond 65,535 bytes or beyond the last fragment's, a second different last fragment, an
+     * IPv6 unfragmentable part too long to keep, or more fragments than a datagram may have: its datagram is dropped.
+     */
+    FRAGMENT_INVALID("fragment_invalid"),
+    /** A later IP fragment captured shorter than its IP length (a snap length): it cannot be reassembled. */
+    FRAGMENT_TRUNCATED("fragment_truncated");
 
     private final String counterName;
 
@@ -45,6 +64,11 @@ public enum DecodeStatus {
     /** Whether the packet is counted into a flow ({@link #OK} and {@link #TOO_DEEP}). */
     public boolean metered() {
         return this == OK || this == TOO_DEEP;
+    }
+
+    /** Whether the frame is an IP fragment that was not metered itself (counted apart from malformed frames). */
+    public boolean fragment() {
+        return ordinal() >= FRAGMENT_SKIPPED.ordinal();
     }
 
     /** Snake-case name used in counters and the summary. */

@@ -54,7 +54,7 @@ final class Dispatcher implements PacketHandler {
         // one worker: decode straight into the batch's next slot (it joins the batch only if it decodes)
         boolean single = lanes.length == 1;
         DecodedPacket p = single ? current[0].packets[current[0].count] : scratch;
-        DecodeStatus st = decoder.decode(data, offset, capturedLength, linkType, p);
+        DecodeStatus st = decoder.decode(data, offset, capturedLength, wireLength, timestampNanos, linkType, p);
         statusCounts[st.ordinal()]++;
         if (timestampNanos > clock) {
             clock = timestampNanos;
@@ -67,8 +67,6 @@ final class Dispatcher implements PacketHandler {
             return;
         }
         packetsDecoded++;
-        p.timestampNanos = timestampNanos;
-        p.wireLength = wireLength;
         p.capturedLength = capturedLength;
         p.interfaceIndex = interfaceIndex;
         int w = single ? 0 : Pipeline.workerOf(p.flowHash, lanes.length);
@@ -91,6 +89,17 @@ final class Dispatcher implements PacketHandler {
             clock = nowNanos;
         }
         if (clock != Long.MIN_VALUE) {
+            tick();
+        }
+    }
+
+    /**
+     * Starts the clock at {@code nowNanos} before any packet, so that the workers' clocks (and snapshot windows)
+     * start there; nothing once the clock runs.
+     */
+    void startClock(long nowNanos) {
+        if (clock == Long.MIN_VALUE) {
+            clock = nowNanos;
             tick();
         }
     }
@@ -135,18 +144,30 @@ final class Dispatcher implements PacketHandler {
         }
     }
 
+    /** The clock: the latest packet or idle time seen; {@code Long.MIN_VALUE} before any. */
+    long clock() {
+        return clock;
+    }
+
     /** The counters so far (the source's own counters are the caller's to add). */
     SourceCounters counters() {
         Map<String, Long> malformed = new LinkedHashMap<>();
+        Map<String, Long> fragments = new LinkedHashMap<>();
         long nonIp = 0;
         for (DecodeStatus s : DecodeStatus.values()) {
             long c = statusCounts[s.ordinal()];
             if (s == DecodeStatus.NON_IP) {
                 nonIp = c;
+            } else if (s.fragment()) {
+                if (c > 0) {
+                    fragments.put(s.counterName(), c);
+                }
             } else if (s != DecodeStatus.OK && c > 0) {
                 malformed.put(s.counterName(), c);
             }
         }
-        return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, Map.of());
+        decoder.reassemblyCounters(fragments);
+        fragments.values().removeIf(v -> v == 0);
+        return new SourceCounters(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, fragments, Map.of());
     }
 }

@@ -1,5 +1,7 @@
 package io.flowtrace.core.internal;
 
+import io.flowtrace.core.IpFragments;
+
 import static io.flowtrace.core.internal.Bytes.u16;
 import static io.flowtrace.core.internal.Bytes.u32;
 import static io.flowtrace.core.internal.Bytes.u64;
@@ -8,8 +10,9 @@ import static io.flowtrace.core.internal.Bytes.u64;
  * The IP layer: IPv4 (options, fragments) and IPv6 (extension headers, fragments) fill the addresses, protocol and
  * {@code ipLength}, then {@link TransportDecoder} reads what follows. Fragments are matched through
  * {@link FragmentCache}: a first fragment's final key is remembered once the whole packet is decoded, and a later
- * fragment (no transport header) takes it. One per {@link PacketDecoder}; it keeps per-packet state, reset by
- * {@link #reset}.
+ * fragment (no transport header) takes it; or, by the {@link IpFragments} mode, later fragments are skipped, or
+ * every fragment goes to {@link IpReassembler} and a complete datagram is decoded from its buffer. One per
+ * {@link PacketDecoder}; it keeps per-packet state, reset by {@link #reset}.
  */
 final class IpDecoder {
     private static final int IPV4_HEADER = 20;
@@ -20,6 +23,9 @@ final class IpDecoder {
     /** Read for the tunnel depth: a first fragment's key is remembered as the inner one when it was a tunnel. */
     private final TunnelDecoder tunnels;
     private final FragmentCache fragments;
+    private final IpFragments mode;
+    /** Null unless the mode is {@link IpFragments#REASSEMBLE}. */
+    private final IpReassembler reassembler;
 
     // per-packet state
     /** A first fragment was seen in this packet: remember its final key under the fragmented layer's key. */
@@ -36,17 +42,40 @@ final class IpDecoder {
     private int fragmentEnd;
     /** Start of the last IP header decoded. */
     private int lastIpStart;
+    /** Packet time, for reassembly timeouts. */
+    private long now;
+    /** Wire bytes of the packet: the frame's, or those of every frame of a reassembled datagram. */
+    private int wire;
 
-    IpDecoder(TransportDecoder transport, TunnelDecoder tunnels, FragmentCache fragments) {
+    IpDecoder(TransportDecoder transport, TunnelDecoder tunnels, FragmentCache fragments, IpFragments mode,
+              IpReassembler reassembler) {
         this.transport = transport;
         this.tunnels = tunnels;
         this.fragments = fragments;
+        this.mode = mode;
+        this.reassembler = reassembler;
     }
 
-    /** Before each packet. */
-    void reset() {
+    /** Before each packet: its time and wire length. */
+    void reset(long timestampNanos, int wireLength) {
         pendingFragment = false;
         fragmentEnd = -1;
+        now = timestampNanos;
+        wire = wireLength;
+        if (reassembler != null) {
+            reassembler.reset();
+            reassembler.expire(timestampNanos);
+        }
+    }
+
+    /** {@return the packet's wire bytes: the frame's, or for a reassembled datagram those of all its frames} */
+    int wire() {
+        return wire;
+    }
+
+    /** {@return the reassembler, null unless fragments are reassembled} */
+    IpReassembler reassembler() {
+        return reassembler;
     }
 
     /** After a metered packet: if it was a first fragment, remembers the key it was decoded to. */
@@ -103,6 +132,9 @@ final class IpDecoder {
         int frag = u16(b, p + 6);
         if ((frag & 0x3fff) != 0) {
             // fragment: "more fragments" set or a non-zero offset
+            if (mode != IpFragments.JOIN) {
+                return fragment4(b, p, ihl, total, end, frag, protocol, out);
+            }
             if ((frag & 0x1fff) != 0) {
                 return laterFragment(4, 0, out.srcLo, 0, out.dstLo, u16(b, p + 4), protocol, total - ihl, out);
             }
@@ -150,6 +182,7 @@ final class IpDecoder {
     private DecodeStatus ip6Extensions(byte[] b, int p, int end, int next, DecodedPacket out) {
         int q = p + IPV6_HEADER;
         int total = out.ipLength;
+        int nextAt = p + 6; // the next-header byte that names the header at q
         for (int n = 0; isIpv6Extension(next); n++) {
             if (n == PacketDecoder.MAX_IPV6_EXTENSIONS) {
                 // not followed further: the packet is metered with what is known, the header it stops at as protocol
@@ -165,12 +198,18 @@ final class IpDecoder {
                 int offsetFlags = u16(b, q + 2);
                 int id = u32(b, q + 4);
                 int inner = b[q] & 0xff;
+                if ((offsetFlags & 0xfff9) != 0 && mode != IpFragments.JOIN) {
+                    DecodeStatus st = fragment6(b, p, q, nextAt, end, total, offsetFlags, out);
+                    if (st != null) {
+                        return st;
+                    }
+                }
                 if ((offsetFlags & 0xfff8) != 0) {
                     out.protocol = inner;
                     return laterFragment(6, out.srcHi, out.srcLo, out.dstHi, out.dstLo, id, inner,
                             total - (q + IPV6_FRAGMENT_HEADER - p), out);
                 }
-                if ((offsetFlags & 1) != 0) {
+                if ((offsetFlags & 1) != 0 && mode == IpFragments.JOIN) {
                     firstFragment(6, out.srcHi, out.srcLo, out.dstHi, out.dstLo, id, inner, p + total);
                 }
                 len = IPV6_FRAGMENT_HEADER;
@@ -180,6 +219,7 @@ final class IpDecoder {
                 len = ((b[q + 1] & 0xff) + 1) << 3;
             }
             next = b[q] & 0xff;
+            nextAt = q;
             q += len;
         }
         if (q > end) {
@@ -190,6 +230,55 @@ final class IpDecoder {
     }
 
     // ---------------------------------------------------------------- fragments
+
+    /**
+     * An IPv4 fragment in the first-only or reassemble mode (apart from {@link #ip4}, which stays small enough to be
+     * inlined): a later fragment skipped, a first one decoded as it is; or the fragment held, and once its datagram
+     * is complete, the datagram decoded.
+     */
+    private DecodeStatus fragment4(byte[] b, int p, int ihl, int total, int end, int frag, int protocol,
+                                   DecodedPacket out) {
+        boolean later = (frag & 0x1fff) != 0;
+        if (mode == IpFragments.FIRST_ONLY || end < p + total) {
+            // first-only, or cut by the snap length so that it cannot be reassembled: a first fragment as it is
+            if (later) {
+                return mode == IpFragments.FIRST_ONLY ? DecodeStatus.FRAGMENT_SKIPPED : DecodeStatus.FRAGMENT_TRUNCATED;
+            }
+            return transport.transport(b, p + ihl, end, protocol, total - ihl, out);
+        }
+        DecodeStatus st = reassembler.add(4, 0, out.srcLo, 0, out.dstLo, u16(b, p + 4), protocol, b, p, ihl, 0,
+                (frag & 0x1fff) << 3, (frag & 0x2000) != 0, p + ihl, total - ihl, wire, now);
+        if (st != DecodeStatus.OK) {
+            return st;
+        }
+        wire = reassembler.resultWire();
+        return ip4(reassembler.result(), 0, reassembler.resultLength(), out);
+    }
+
+    /**
+     * An IPv6 fragment header at {@code q} in the first-only or reassemble mode: the status of a later fragment
+     * skipped, of a fragment held or of its complete datagram decoded; null when the fragment is to be read on as an
+     * ordinary packet (a first fragment, kept whole or cut by the snap length).
+     */
+    private DecodeStatus fragment6(byte[] b, int p, int q, int nextAt, int end, int total, int offsetFlags,
+                                   DecodedPacket out) {
+        boolean later = (offsetFlags & 0xfff8) != 0;
+        if (mode == IpFragments.FIRST_ONLY || end < p + total) {
+            if (!later) {
+                return null;
+            }
+            return mode == IpFragments.FIRST_ONLY ? DecodeStatus.FRAGMENT_SKIPPED : DecodeStatus.FRAGMENT_TRUNCATED;
+        }
+        int data = q + IPV6_FRAGMENT_HEADER;
+        DecodeStatus st = reassembler.add(6, out.srcHi, out.srcLo, out.dstHi, out.dstLo, u32(b, q + 4), b[q] & 0xff,
+                b, p, q - p, nextAt - p, offsetFlags & 0xfff8, (offsetFlags & 1) != 0, data, p + total - data, wire,
+                now);
+        if (st != DecodeStatus.OK) {
+            return st;
+        }
+        wire = reassembler.resultWire();
+        return ip6(reassembler.result(), 0, reassembler.resultLength(), out);
+    }
 
     private void firstFragment(int version, long srcHi, long srcLo, long dstHi, long dstLo, int id, int protocol,
                                int ipEnd) {

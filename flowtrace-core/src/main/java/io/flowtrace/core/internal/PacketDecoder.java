@@ -1,5 +1,6 @@
 package io.flowtrace.core.internal;
 
+import io.flowtrace.core.IpFragments;
 import io.flowtrace.core.Tunnel;
 import io.flowtrace.core.spi.LinkType;
 
@@ -59,7 +60,19 @@ public final class PacketDecoder {
 
     /** @param tunnels the tunnels opened; another is metered as the packet that carries it */
     public PacketDecoder(Set<Tunnel> tunnels, boolean vlanInKey, boolean icmpTypeInKey) {
-        this(Tunnel.bits(tunnels), vlanInKey, icmpTypeInKey, FRAGMENT_CACHE_SETS, FlowHash.PROCESS);
+        this(tunnels, vlanInKey, icmpTypeInKey, IpFragments.JOIN);
+    }
+
+    /** @param fragments what later IP fragments count for: see {@link IpFragments} */
+    public PacketDecoder(Set<Tunnel> tunnels, boolean vlanInKey, boolean icmpTypeInKey, IpFragments fragments) {
+        this(Tunnel.bits(tunnels), vlanInKey, icmpTypeInKey, FRAGMENT_CACHE_SETS, FlowHash.PROCESS, fragments,
+                IpReassembler.DEFAULT_MAX_DATAGRAMS, IpReassembler.DEFAULT_POOL_BYTES);
+    }
+
+    /** @param fragments what later IP fragments count for: see {@link IpFragments} */
+    public PacketDecoder(boolean decodeTunnels, boolean vlanInKey, boolean icmpTypeInKey, IpFragments fragments) {
+        this(decodeTunnels ? ALL_TUNNELS : 0, vlanInKey, icmpTypeInKey, FRAGMENT_CACHE_SETS, FlowHash.PROCESS,
+                fragments, IpReassembler.DEFAULT_MAX_DATAGRAMS, IpReassembler.DEFAULT_POOL_BYTES);
     }
 
     PacketDecoder(boolean decodeTunnels, boolean vlanInKey, boolean icmpTypeInKey, int fragmentCacheSets) {
@@ -74,12 +87,25 @@ public final class PacketDecoder {
 
     /** @param tunnelBits the {@link Tunnel#bit()}s of the tunnels opened */
     PacketDecoder(int tunnelBits, boolean vlanInKey, boolean icmpTypeInKey, int fragmentCacheSets, FlowHash hash) {
+        this(tunnelBits, vlanInKey, icmpTypeInKey, fragmentCacheSets, hash, IpFragments.JOIN, 0, 0);
+    }
+
+    /**
+     * @param tunnelBits          the {@link Tunnel#bit()}s of the tunnels opened
+     * @param reassemblyDatagrams with {@link IpFragments#REASSEMBLE}: datagrams in progress at once
+     * @param reassemblyBytes     with {@link IpFragments#REASSEMBLE}: bytes of fragment data held at once
+     */
+    PacketDecoder(int tunnelBits, boolean vlanInKey, boolean icmpTypeInKey, int fragmentCacheSets, FlowHash hash,
+                  IpFragments fragments, int reassemblyDatagrams, int reassemblyBytes) {
         this.tunnelBits = tunnelBits;
         this.vlanInKey = vlanInKey;
         this.hash = hash;
         this.tunnels = new TunnelDecoder(tunnelBits);
         TransportDecoder transport = new TransportDecoder(tunnels, tunnelBits, icmpTypeInKey);
-        this.ip = new IpDecoder(transport, tunnels, new FragmentCache(fragmentCacheSets, hash));
+        IpReassembler reassembler = fragments == IpFragments.REASSEMBLE
+                ? new IpReassembler(reassemblyDatagrams, reassemblyBytes, MAX_TUNNEL_DEPTH + 1, hash) : null;
+        this.ip = new IpDecoder(transport, tunnels, new FragmentCache(fragmentCacheSets, hash), fragments,
+                reassembler);
         this.link = new LinkDecoder(ip, tunnels);
         tunnels.connect(link, ip);
     }
@@ -90,23 +116,52 @@ public final class PacketDecoder {
     }
 
     /**
+     * Adds the reassembly's datagram counters to {@code into} ({@code datagram_reassembled}, {@code _timed_out},
+     * {@code _evicted}, {@code _dropped}); nothing unless fragments are reassembled. Approximate from another thread.
+     */
+    public void reassemblyCounters(java.util.Map<String, Long> into) {
+        IpReassembler r = ip.reassembler();
+        if (r != null) {
+            into.put("datagram_reassembled", r.reassembled());
+            into.put("datagram_timed_out", r.timedOut());
+            into.put("datagram_evicted", r.evicted());
+            into.put("datagram_dropped", r.dropped());
+        }
+    }
+
+    /**
      * Decodes one frame of {@code capLen} captured bytes at {@code off}. On a {@linkplain DecodeStatus#metered()
-     * metered} status every key field of {@code out} and {@code out.flowHash} are set. {@code wireLength}, {@code capturedLength},
-     * {@code timestampNanos} and {@code interfaceIndex} are the caller's and left alone. Never throws, whatever the
+     * metered} status every key field of {@code out} and {@code out.flowHash} are set. {@code capturedLength} and
+     * {@code interfaceIndex} are the caller's and left alone; {@code wireLength} and {@code timestampNanos} too, but
+     * read for reassembly (see the other overload). Never throws, whatever the
      * bytes (a range outside the array is {@link DecodeStatus#TRUNCATED_LINK}).
      */
     public DecodeStatus decode(byte[] b, int off, int capLen, int linkType, DecodedPacket out) {
+        return decode(b, off, capLen, out.wireLength, out.timestampNanos, linkType, out);
+    }
+
+    /**
+     * Decodes one frame as {@link #decode(byte[], int, int, int, DecodedPacket)} does, and sets {@code out}'s
+     * {@code wireLength} and {@code timestampNanos}: the frame's, except that a reassembled datagram
+     * ({@link IpFragments#REASSEMBLE}) has the wire bytes of every frame that carried one of its fragments. The time
+     * also drives the reassembly timeouts.
+     */
+    public DecodeStatus decode(byte[] b, int off, int capLen, int wireLength, long timestampNanos, int linkType,
+                               DecodedPacket out) {
         out.clear();
+        out.timestampNanos = timestampNanos;
+        out.wireLength = wireLength;
         if (off < 0 || capLen < 0 || off > b.length) {
             return DecodeStatus.TRUNCATED_LINK;
         }
         int end = capLen > b.length - off ? b.length : off + capLen;
         tunnels.reset();
-        ip.reset();
+        ip.reset(timestampNanos, wireLength);
         DecodeStatus s = linkType == LinkType.ETHERNET ? link.ethernet(b, off, end, out)
                 : link.other(b, off, end, linkType, out);
         if (s == DecodeStatus.OK || s == DecodeStatus.TOO_DEEP) {
             ip.finish(out);
+            out.wireLength = ip.wire();
             int v = vlanInKey ? out.vlan : 0;
             out.flowHash = hash.symmetric(out.srcHi, out.srcLo, out.dstHi, out.dstLo, out.srcPort,
                     out.dstPort, out.protocol, v);

@@ -26,6 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Each worker runs on its own thread ({@link ThreadedLane}), so reading and decoding overlap with metering; on a
  * machine with one core a single worker runs on the source thread instead ({@link InlineLane}, no hand-off).
+ * A live source split into one part per worker feeds them directly instead: each part's thread decodes its
+ * packets and runs its worker ({@link InlineLane}), one dispatcher per part.
  * {@link #run()} runs on the caller's thread (with a thread per part of a split source); {@link #stop()},
  * {@link #stats()} and {@link #latestSnapshots()} may be called from any thread.
  */
@@ -64,8 +66,9 @@ public final class Pipeline {
     private final Settings settings;
     private final PacketSource source;
     private final Worker[] workers;
-    private final BatchLane[] lanes;
-    private final Dispatcher dispatcher;
+    private BatchLane[] lanes;
+    /** One for the source; one per part when a live source's parts feed the workers directly. */
+    private volatile Dispatcher[] dispatchers;
     private final SinkFanOut sinks;
     private final SnapshotCollector snapshots;
     private final AbortSignal abort = new AbortSignal(this::stopSources);
@@ -82,7 +85,7 @@ public final class Pipeline {
         this.settings = settings;
         this.source = source;
         FlowOptions o = settings.options();
-        PacketDecoder decoder = new PacketDecoder(o.tunnels(), o.vlanInKey(), o.icmpTypeInKey());
+        PacketDecoder decoder = new PacketDecoder(o.tunnels(), o.vlanInKey(), o.icmpTypeInKey(), o.ipFragments());
         int n = settings.workers();
         List<Schedule> schedules = settings.schedules();
         long[] intervals = new long[schedules.size()];
@@ -110,8 +113,36 @@ public final class Pipeline {
                     intervals, period, sinks, snapshots);
             lanes[i] = settings.inline() ? new InlineLane(workers[i]) : new ThreadedLane(workers[i], abort);
         }
-        this.dispatcher = new Dispatcher(decoder, lanes, intervals, period);
+        this.intervals = intervals;
+        this.periodNanos = period;
+        List<PacketSource> split = List.of(source);
+        RuntimeException splitError = null;
+        try {
+            // a source splits by the headers it sees: with tunnels decoded the flow is the inner conversation
+            split = List.copyOf(source.split(o.tunnels().isEmpty() ? n : 1));
+            if (split.isEmpty()) {
+                throw new FlowTraceException(source.description() + ": split into no source");
+            }
+        } catch (RuntimeException e) {
+            splitError = e;
+            split = List.of(source);
+        }
+        this.splitError = splitError;
+        this.parts = split;
+        this.direct = live && split.size() == n && !split.contains(source);
+        if (direct) {
+            feedWorkersDirectly();
+        } else {
+            this.dispatchers = new Dispatcher[] {new Dispatcher(decoder, lanes, intervals, period)};
+        }
     }
+
+    private final long[] intervals;
+    private final long periodNanos;
+    /** Thrown by {@link #run()}: the source could not be split. */
+    private final RuntimeException splitError;
+    /** Each part of the live source feeds its own worker on its own thread ({@link #feedWorkersDirectly}). */
+    private final boolean direct;
 
     /**
      * Runs the source to its end (or until {@link #stop()}), then flushes every flow, delivers the last snapshots
@@ -121,29 +152,40 @@ public final class Pipeline {
         startedNanos = System.nanoTime();
         sourceRunning = true;
         sinks.start();
+        RuntimeException sourceError = splitError;
+        EndReason reason = EndReason.END_OF_CAPTURE;
+        List<PacketSource> split = parts;
+        Dispatcher[] ds = dispatchers;
+        if (direct) {
+            // the workers' clocks start together, at the heartbeat's time, so that their snapshot windows match
+            long start = (System.currentTimeMillis() - HEARTBEAT_LAG_MILLIS) * 1_000_000L;
+            for (Dispatcher d : ds) {
+                d.startClock(start);
+            }
+        }
         for (BatchLane lane : lanes) {
             lane.start();
         }
-        RuntimeException sourceError = null;
-        EndReason reason = EndReason.END_OF_CAPTURE;
-        List<PacketSource> split = List.of(source);
-        try {
-            split = List.copyOf(source.split(workers.length));
-            if (split.isEmpty()) {
-                throw new FlowTraceException(source.description() + ": split into no source");
+        PacketHandler[] handlers = new PacketHandler[split.size()];
+        Heartbeat heartbeat = null;
+        if (live || split.size() > 1) {
+            // calls from a part and from the heartbeat take turns on one lock per dispatcher
+            Serialised[] locked = new Serialised[ds.length];
+            for (int i = 0; i < ds.length; i++) {
+                locked[i] = new Serialised(ds[i]);
             }
-        } catch (RuntimeException e) {
-            sourceError = e;
-        }
-        parts = split;
-        if (stopRequested) {
-            for (PacketSource part : split) {
-                part.stop();
+            for (int i = 0; i < handlers.length; i++) {
+                handlers[i] = locked[direct ? i : 0];
             }
+            heartbeat = live ? new Heartbeat(locked, abort) : null;
+        } else {
+            handlers[0] = ds[0];
         }
-        Heartbeat heartbeat = live || split.size() > 1 ? new Heartbeat(dispatcher, abort, live) : null;
+        if (heartbeat != null) {
+            heartbeat.start();
+        }
         if (sourceError == null) {
-            sourceError = runSources(split, heartbeat != null ? heartbeat.start() : dispatcher);
+            sourceError = runSources(split, handlers);
         }
         if (stopRequested) {
             reason = EndReason.SHUTDOWN;
@@ -155,7 +197,7 @@ public final class Pipeline {
         sourceRunning = false;
         try {
             if (!abort.aborted()) {
-                dispatcher.finish(reason);
+                finishDispatchers(reason);
             }
         } finally {
             Map<String, Long> lost = sinks.close(settings.sinkCloseTimeout());
@@ -187,18 +229,56 @@ public final class Pipeline {
     }
 
     /**
+     * Gives each part of a live source its own dispatcher and decoder, feeding one worker on the part's thread, so
+     * capture and metering need no hand-off.
+     */
+    private void feedWorkersDirectly() {
+        FlowOptions o = settings.options();
+        Dispatcher[] ds = new Dispatcher[workers.length];
+        BatchLane[] inline = new BatchLane[workers.length];
+        for (int i = 0; i < ds.length; i++) {
+            inline[i] = new InlineLane(workers[i]);
+            ds[i] = new Dispatcher(new PacketDecoder(o.tunnels(), o.vlanInKey(), o.icmpTypeInKey()),
+                    new BatchLane[] {inline[i]}, intervals, periodNanos);
+        }
+        lanes = inline;
+        dispatchers = ds;
+    }
+
+    /**
+     * Ends every dispatcher; several (a source's parts) first move to the latest clock among them, so that the
+     * workers' last snapshot windows end together.
+     */
+    private void finishDispatchers(EndReason reason) {
+        Dispatcher[] ds = dispatchers;
+        if (ds.length > 1) {
+            long end = Long.MIN_VALUE;
+            for (Dispatcher d : ds) {
+                end = Math.max(end, d.clock());
+            }
+            for (Dispatcher d : ds) {
+                d.onIdle(end);
+            }
+        }
+        for (Dispatcher d : ds) {
+            d.finish(reason);
+        }
+    }
+
+    /**
      * Runs the source, or each part of a split source on a thread of its own (their calls serialised by the
      * handler), and returns the first failure.
      */
-    private RuntimeException runSources(List<PacketSource> split, PacketHandler handler) {
+    private RuntimeException runSources(List<PacketSource> split, PacketHandler[] handlers) {
         if (split.size() == 1) {
-            return runOne(split.get(0), handler);
+            return runOne(split.get(0), handlers[0]);
         }
         RuntimeException[] errors = new RuntimeException[split.size()];
         Thread[] readers = new Thread[split.size()];
         for (int i = 0; i < readers.length; i++) {
             int part = i;
-            readers[i] = new Thread(() -> errors[part] = runOne(split.get(part), handler), "flowtrace-source-" + i);
+            readers[i] = new Thread(() -> errors[part] = runOne(split.get(part), handlers[part]),
+                    "flowtrace-source-" + i);
             readers[i].start();
         }
         RuntimeException first = null;
@@ -236,7 +316,7 @@ public final class Pipeline {
 
     private volatile boolean stopRequested;
     /** The sources being run: the source itself, or its parts. */
-    private volatile List<PacketSource> parts = List.of();
+    private final List<PacketSource> parts;
 
     /** Asks the source to stop; {@link #run()} then flushes every open flow with reason {@code shutdown}. */
     public void stop() {
@@ -253,47 +333,12 @@ public final class Pipeline {
         }
     }
 
-    /**
-     * The wall-clock heartbeat of a live source: every {@value #HEARTBEAT_MILLIS} ms a thread of its own calls
-     * {@link #onIdle} with the wall clock less {@value #HEARTBEAT_LAG_MILLIS} ms (packets may still be on their
-     * way), so batches waiting at the source reach the workers and idle flows expire when traffic stops, whether or
-     * not the source calls {@code onIdle} itself. The source's calls and the heartbeat's take turns on one lock,
-     * uncontended while packets flow.
-     */
-    private static final class Heartbeat implements PacketHandler, Runnable {
+    /** A dispatcher whose calls from a source's thread and from the heartbeat take turns on one lock. */
+    private static final class Serialised implements PacketHandler {
         private final PacketHandler target;
-        private final AbortSignal abort;
-        /** Null when the source is not live: the lock alone then serialises the parts of a split source. */
-        private final Thread thread;
-        private volatile boolean stopped;
 
-        Heartbeat(PacketHandler target, AbortSignal abort, boolean beat) {
+        Serialised(PacketHandler target) {
             this.target = target;
-            this.abort = abort;
-            this.thread = beat ? new Thread(this, "flowtrace-heartbeat") : null;
-            if (thread != null) {
-                thread.setDaemon(true);
-            }
-        }
-
-        Heartbeat start() {
-            if (thread != null) {
-                thread.start();
-            }
-            return this;
-        }
-
-        void stop() {
-            stopped = true;
-            if (thread == null) {
-                return;
-            }
-            LockSupport.unpark(thread);
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
 
         @Override
@@ -306,13 +351,51 @@ public final class Pipeline {
         public synchronized void onIdle(long nowNanos) {
             target.onIdle(nowNanos);
         }
+    }
+
+    /**
+     * The wall-clock heartbeat of a live source: every {@value #HEARTBEAT_MILLIS} ms a thread of its own calls
+     * {@link #onIdle} of every dispatcher with the wall clock less {@value #HEARTBEAT_LAG_MILLIS} ms (packets may
+     * still be on their way), so batches waiting at the source reach the workers and idle flows expire when traffic
+     * stops, whether or not the source calls {@code onIdle} itself. The source's calls and the heartbeat's take turns
+     * on each dispatcher's lock, uncontended while packets flow.
+     */
+    private static final class Heartbeat implements Runnable {
+        private final Serialised[] targets;
+        private final AbortSignal abort;
+        private final Thread thread;
+        private volatile boolean stopped;
+
+        Heartbeat(Serialised[] targets, AbortSignal abort) {
+            this.targets = targets;
+            this.abort = abort;
+            this.thread = new Thread(this, "flowtrace-heartbeat");
+            thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() {
+            stopped = true;
+            LockSupport.unpark(thread);
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
 
         @Override
         public void run() {
             while (!stopped && !abort.aborted()) {
                 LockSupport.parkNanos(HEARTBEAT_MILLIS * 1_000_000L);
                 if (!stopped) {
-                    onIdle((System.currentTimeMillis() - HEARTBEAT_LAG_MILLIS) * 1_000_000L);
+                    long now = (System.currentTimeMillis() - HEARTBEAT_LAG_MILLIS) * 1_000_000L;
+                    for (Serialised t : targets) {
+                        t.onIdle(now);
+                    }
                 }
             }
         }
@@ -345,7 +428,12 @@ public final class Pipeline {
         }
         long started = startedNanos;
         long el = elapsedNanos >= 0 ? elapsedNanos : (started == 0 ? 0 : System.nanoTime() - started);
-        return PipelineStats.of(dispatcher.counters().withOwn(safeCounters(source)), sum, tasks, sinks.stats(),
+        Dispatcher[] ds = dispatchers;
+        SourceCounters read = ds[0].counters();
+        for (int i = 1; i < ds.length; i++) {
+            read = read.plus(ds[i].counters());
+        }
+        return PipelineStats.of(read.withOwn(safeCounters(source)), sum, tasks, sinks.stats(),
                 snapshots.failures(), Duration.ofNanos(el), Duration.ofNanos(elapsedNanos >= 0 ? finalFlushNanos : 0));
     }
 

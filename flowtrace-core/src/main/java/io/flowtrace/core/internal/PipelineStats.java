@@ -25,6 +25,6 @@ final class PipelineStats {
         return new FlowStats(source.packetsRead(), source.bytesRead(), source.packetsDecoded(), source.nonIp(),
                 source.malformed(), workers.flows().created(), workers.flowsActive(), workers.events(),
                 workers.flows().endReasons(), sinks, source.own(), workers.aggregatorFailures(), byTask, snapshotFailures,
-                elapsed, finalFlush);
+                elapsed, finalFlush, source.fragments());
     }
 }

@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * Writes a {@link Snapshot} as one JSON object in the form {@link io.flowtrace.core.EventJson} documents:
  * {@code event} ({@code "snapshot"}), {@code task}, {@code type}, {@code metric}, {@code window_start},
- * {@code window_end}, {@code rows} (each row's key fields, then {@code value}, {@code lower}, {@code upper}) and
+ * {@code window_end}, {@code rows} (each row's key fields, then {@code value}, {@code lower}, {@code upper}, and {@code counts} when the row has any) and
  * {@code totals}. Through a Jackson streaming generator: snapshots are rare, rows hold values of any type. The
  * methods are thread-safe; a generator is used by one thread.
  */
@@ -57,6 +57,13 @@ public final class SnapshotEncoder {
             g.writeNumberField("value", row.value());
             g.writeNumberField("lower", row.lower());
             g.writeNumberField("upper", row.upper());
+            if (!row.counts().isEmpty()) {
+                g.writeObjectFieldStart("counts");
+                for (Map.Entry<String, Long> e : row.counts().entrySet()) {
+                    g.writeNumberField(e.getKey(), e.getValue());
+                }
+                g.writeEndObject();
+            }
             g.writeEndObject();
         }
         g.writeEndArray();

@@ -3,6 +3,7 @@ package io.flowtrace.core.settings;
 import io.flowtrace.core.Durations;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowTrace;
+import io.flowtrace.core.IpFragments;
 import io.flowtrace.core.QueueFullPolicy;
 import io.flowtrace.core.Tunnel;
 
@@ -69,6 +70,10 @@ public final class FlowSettings {
                     .builderSetter().build(),
             Setting.of("max-flows", ValueType.integer(1, Integer.MAX_VALUE)).defaultValue(DEFAULTS.maxFlows())
                     .help("hard bound on flows tracked at once; beyond it the flow nearest its deadline is evicted")
+                    .builderSetter().build(),
+            Setting.of("ip-fragments", ValueType.oneOf(IpFragments.class)).defaultValue(DEFAULTS.ipFragments())
+                    .help("later IP fragments: join the first fragment's flow, first-only (skipped and counted, as "
+                            + "nDPI and NFStream), or reassemble datagrams first, as Zeek")
                     .builderSetter().build(),
             Setting.of("expected-flows", ValueType.integer(1, Integer.MAX_VALUE))
                     .defaultText(FlowTrace.Builder.EXPECTED_FLOWS + ", at most max-flows")

@@ -54,11 +54,16 @@ public interface PacketSource extends AutoCloseable {
     /**
      * Splits this source into up to {@code parts} sources that together read the same packets, each run on a
      * thread of its own, so that capture scales with the workers (one socket per worker, as AF_PACKET fanout
-     * does). Every packet of a flow, both directions, must come from the same part. Called once, before
-     * {@link #run}, on the thread that runs the meter; the parts are then run, stopped and closed instead of this
-     * source. The default does not split.
+     * does). Every packet of a flow, both directions, must come from the same part. Called once, when the
+     * meter is built (so that a source may still open what needs privileges); the parts are then run, stopped and
+     * closed instead of this source, which is closed last. The default does not split.
      *
-     * @param parts the most parts wanted (the number of workers)
+     * <p>A {@linkplain #isLive() live} source that returns exactly {@code parts} parts, none of them itself, has each
+     * part's thread meter what it reads on a worker of its own: no packet is handed between threads. The pipeline
+     * asks for one part when tunnels are decoded: the flow is then the inner conversation, which a source splitting
+     * by outer headers cannot keep together.
+     *
+     * @param parts the most parts wanted (the number of workers, or 1)
      * @return the parts, or a list of this source alone
      */
     default java.util.List<PacketSource> split(int parts) {

@@ -72,12 +72,15 @@ public record Snapshot(String task, String type, String metric, long startNanos,
     /**
      * One key and its value.
      *
-     * @param key   key field name to value (e.g. {@code src_ip -> "10.0.0.1"}), in the task's field order
-     * @param value the estimate or exact count
-     * @param lower lower bound of the true value ({@code value} when exact)
-     * @param upper upper bound of the true value ({@code value} when exact)
+     * @param key    key field name to value (e.g. {@code src_ip -> "10.0.0.1"}), in the task's field order
+     * @param value  the estimate or exact count
+     * @param lower  lower bound of the true value ({@code value} when exact)
+     * @param upper  upper bound of the true value ({@code value} when exact)
+     * @param counts further exact counts of the key beside the ranked value, by name (an {@code exact} task with
+     *               {@code lifecycle} on gives {@code packets}, {@code bytes}, {@code flows}, {@code first_seen} and
+     *               {@code last_seen}, the times in epoch nanoseconds of packet time); empty for most rows
      */
-    public record Row(Map<String, Object> key, long value, long lower, long upper) {
+    public record Row(Map<String, Object> key, long value, long lower, long upper, Map<String, Long> counts) {
         /**
          * Checks the components.
          *
@@ -85,12 +88,27 @@ public record Snapshot(String task, String type, String metric, long startNanos,
          * @param value the estimate or exact count
          * @param lower lower bound of the true value ({@code value} when exact)
          * @param upper upper bound of the true value ({@code value} when exact)
+         * @param counts further exact counts of the key, by name (may be empty)
          */
         public Row {
             Objects.requireNonNull(key, "key");
+            counts = counts == null || counts.isEmpty() ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(counts));
             if (lower > value || upper < value) {
                 throw new IllegalArgumentException("bounds [" + lower + ", " + upper + "] do not contain " + value);
             }
+        }
+
+        /**
+         * A row without further counts.
+         *
+         * @param key key field name to value (e.g. {@code src_ip -> "10.0.0.1"}), in the task's field order
+         * @param value the estimate or exact count
+         * @param lower lower bound of the true value ({@code value} when exact)
+         * @param upper upper bound of the true value ({@code value} when exact)
+         */
+        public Row(Map<String, Object> key, long value, long lower, long upper) {
+            this(key, value, lower, upper, Map.of());
         }
 
         /**

@@ -78,6 +78,24 @@ class PacketDecoderTest {
                 decodeTunnels(ipv4(47, "10.0.0.1", "10.0.0.2", hex("0000")), 101)));
         cases.put(DecodeStatus.TOO_DEEP,
                 () -> assertEquals(DecodeStatus.TOO_DEEP, decodeTunnels(deepFrame, 101)));
+        PacketDecoder firstOnly = new PacketDecoder(false, false, false, io.flowtrace.core.IpFragments.FIRST_ONLY);
+        PacketDecoder reassembling = new PacketDecoder(false, false, false, io.flowtrace.core.IpFragments.REASSEMBLE);
+        byte[] first = ipv4(17, "10.0.0.1", "10.0.0.2", 9, 0x2000, new byte[0], udp(1, 2, new byte[8]));
+        byte[] later = ipv4(17, "10.0.0.1", "10.0.0.2", 9, 2, new byte[0], new byte[8]);
+        byte[] overlapping = ipv4(17, "10.0.0.1", "10.0.0.2", 9, 0x2001, new byte[0], new byte[16]);
+        byte[] odd = ipv4(17, "10.0.0.1", "10.0.0.2", 10, 0x2000, new byte[0], udp(1, 2, new byte[5]));
+        cases.put(DecodeStatus.FRAGMENT_SKIPPED, () -> assertEquals(DecodeStatus.FRAGMENT_SKIPPED,
+                firstOnly.decode(later, 0, later.length, 101, out)));
+        cases.put(DecodeStatus.FRAGMENT_HELD, () -> assertEquals(DecodeStatus.FRAGMENT_HELD,
+                reassembling.decode(first, 0, first.length, 101, out)));
+        cases.put(DecodeStatus.FRAGMENT_DUPLICATE, () -> assertEquals(DecodeStatus.FRAGMENT_DUPLICATE,
+                reassembling.decode(first, 0, first.length, 101, out)));
+        cases.put(DecodeStatus.FRAGMENT_OVERLAP, () -> assertEquals(DecodeStatus.FRAGMENT_OVERLAP,
+                reassembling.decode(overlapping, 0, overlapping.length, 101, out)));
+        cases.put(DecodeStatus.FRAGMENT_INVALID, () -> assertEquals(DecodeStatus.FRAGMENT_INVALID,
+                reassembling.decode(odd, 0, odd.length, 101, out)));
+        cases.put(DecodeStatus.FRAGMENT_TRUNCATED, () -> assertEquals(DecodeStatus.FRAGMENT_TRUNCATED,
+                reassembling.decode(later, 0, later.length - 1, 101, out)));
         assertEquals(java.util.EnumSet.allOf(DecodeStatus.class), cases.keySet(), "a case for every status");
         cases.values().forEach(Runnable::run);
     }

@@ -53,6 +53,15 @@ public final class ConfigNode {
         return path(key) + at(path(key));
     }
 
+    /**
+     * {@return {@code " (line L, column C)"} of a key of this mapping, or nothing when it is not known}
+     *
+     * @param key the key
+     */
+    public String place(String key) {
+        return at(path(key));
+    }
+
     /** {@code where}, a key path of this file, with the key's line and column when known: for messages. */
     String locate(String where) {
         return where + at(where);

@@ -72,6 +72,8 @@ public final class RunConfig {
     private final Map<String, Value> settings = new LinkedHashMap<>();
     private final Map<String, Value> flow = new LinkedHashMap<>();
     private PluginSpec source;
+    /** Where in the file each plugin of it is (engine tasks are not: they are made from several keys). */
+    private final Map<PluginSpec, ConfigNode> places = new java.util.IdentityHashMap<>();
     private final List<PluginSpec> sinks = new ArrayList<>();
     private final List<PluginSpec> aggregators = new ArrayList<>();
     /** The file's root, for the places of keys; {@code null} when no file was given. */
@@ -124,11 +126,14 @@ public final class RunConfig {
                 break;
             case SOURCE:
                 source = plugin(root.node(key));
+                places.put(source, root.node(key));
                 break;
             case SINKS:
             case AGGREGATORS:
                 for (ConfigNode n : root.nodes(key, "{type: <plugin>, key: value}")) {
-                    (key.equals(SINKS) ? sinks : aggregators).add(plugin(n));
+                    PluginSpec p = plugin(n);
+                    places.put(p, n);
+                    (key.equals(SINKS) ? sinks : aggregators).add(p);
                 }
                 break;
             default:
@@ -226,6 +231,15 @@ public final class RunConfig {
         List<Object> kept = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
             Object t = tasks.get(i);
+            if (t instanceof Map<?, ?> spelled) {
+                for (String[] spelling : new String[][] {{"size_thereshold", "size_threshold"},
+                        {"count_thereshold", "count_threshold"}}) {
+                    if (spelled.containsKey(spelling[0])) {
+                        warn.accept(block.where("tasks[" + i + "]") + ": " + spelling[0] + ": misspelled as the "
+                                + "engine ships it: write " + spelling[1] + " (accepted)");
+                    }
+                }
+            }
             if (t instanceof Map<?, ?> task && "0".equals(String.valueOf(task.get("skt_type")))
                     && task.containsKey("element_fields")) {
                 Map<Object, Object> copy = new LinkedHashMap<>(task);
@@ -249,6 +263,85 @@ public final class RunConfig {
                     + ": type missing (expected: type: <plugin name>, then its keys)");
         }
         return new PluginSpec(type, config);
+    }
+
+    private static final java.util.regex.Pattern PROBLEMS = java.util.regex.Pattern.compile("^\\d+ problems: ");
+    private static final java.util.regex.Pattern LABEL =
+            java.util.regex.Pattern.compile("^((?:source|sink|aggregator) '[^']*'): ");
+
+    /**
+     * A failed build's message with the places in this file of what it names: a problem of a plugin of this file
+     * whose label ({@code sink 'http'}) no other plugin of the run has gets the plugin's key path and the line and
+     * column of the key it names ({@code sink 'http': config a.yaml: sinks[0]: retry_budget (line 5, column 5):
+     * 'x' (expected: ...)}), or of the plugin's {@code type} when it names no key of it.
+     *
+     * @param message the builder's message: problems joined with {@code "; "}, each after its plugin's label
+     * @param labels  how many plugins of the run have each label, the file's included
+     * @return the message, located where it could be
+     */
+    public String locatePlugins(String message, Map<String, Integer> labels) {
+        Map<String, ConfigNode> unique = new LinkedHashMap<>();
+        places.forEach((p, node) -> {
+            String label = label(p);
+            if (labels.getOrDefault(label, 0) == 1) {
+                unique.put(label, node);
+            }
+        });
+        if (unique.isEmpty()) {
+            return message;
+        }
+        java.util.regex.Matcher m = PROBLEMS.matcher(message);
+        String head = m.find() ? m.group() : "";
+        String[] parts = message.substring(head.length()).split("; ", -1);
+        ConfigNode node = null;
+        for (int i = 0; i < parts.length; i++) {
+            java.util.regex.Matcher l = LABEL.matcher(parts[i]);
+            String label = null;
+            String rest = parts[i];
+            if (l.find()) {
+                label = l.group(1);
+                rest = parts[i].substring(l.end());
+                node = unique.get(label);
+            }
+            if (node == null) {
+                continue;
+            }
+            String key = locateKey(node, rest);
+            if (label != null) {
+                parts[i] = label + ": " + node.where() + (key != null ? key : node.place("type") + ": " + rest);
+            } else if (key != null) {
+                // a further problem of the same plugin; text that names no key is part of the one before
+                parts[i] = node.where() + key;
+            }
+        }
+        return head + String.join("; ", parts);
+    }
+
+    /** {@code sink 'http'}, as the builder names a plugin in its messages. */
+    private String label(PluginSpec p) {
+        String kind = p == source ? "source" : "aggregator";
+        for (PluginSpec s : sinks) {
+            if (s == p) {
+                kind = "sink";
+            }
+        }
+        return kind + " '" + p.type() + "'";
+    }
+
+    /** {@code ": key (line L, column C): rest"} when {@code problem} begins with a key of {@code node}, else null. */
+    private static String locateKey(ConfigNode node, String problem) {
+        List<String> keys = new ArrayList<>(node.keys());
+        keys.sort((a, b) -> b.length() - a.length()); // retry_budget before retry
+        for (String k : keys) {
+            if (problem.startsWith(k + ": ")) {
+                return ": " + k + node.place(k) + problem.substring(k.length());
+            }
+            String unknown = "unknown key '" + k + "'";
+            if (problem.startsWith(unknown)) {
+                return ": " + unknown + node.place(k) + problem.substring(unknown.length());
+            }
+        }
+        return null;
     }
 
     /** The command's own settings, by YAML key. */

@@ -41,6 +41,11 @@ final class FlowTraceBean implements FlowTraceMXBean {
     }
 
     @Override
+    public Map<String, Long> getIpFragments() {
+        return new LinkedHashMap<>(monitor.stats().fragments());
+    }
+
+    @Override
     public long getKernelDroppedPackets() {
         return monitor.stats().sourceCounters().getOrDefault("kernel_dropped", 0L);
     }

@@ -37,6 +37,13 @@ final class FlowTraceCollector implements MultiCollector {
                 .help("Frames that could not be decoded, by reason.");
         s.malformed().forEach((reason, n) -> malformed.dataPoint(point("reason", reason, n)));
         out.add(malformed.build());
+        if (!s.fragments().isEmpty()) {
+            CounterSnapshot.Builder fragments = CounterSnapshot.builder().name("flowtrace_ip_fragments")
+                    .help("IP fragments not metered themselves (fragment_*) and reassembled or dropped datagrams "
+                            + "(datagram_*), by outcome.");
+            s.fragments().forEach((outcome, n) -> fragments.dataPoint(point("outcome", outcome, n)));
+            out.add(fragments.build());
+        }
         Long kernel = s.sourceCounters().get("kernel_dropped");
         if (kernel != null) {
             out.add(counter("flowtrace_capture_kernel_dropped_packets",

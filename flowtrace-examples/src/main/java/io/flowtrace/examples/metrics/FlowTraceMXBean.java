@@ -23,6 +23,9 @@ public interface FlowTraceMXBean {
     /** Frames that could not be decoded, by reason. */
     Map<String, Long> getPacketsMalformed();
 
+    /** IP fragments not metered themselves, and reassembled or dropped datagrams, by outcome. */
+    Map<String, Long> getIpFragments();
+
     /** Packets the kernel dropped (0 when the source does not count them). */
     long getKernelDroppedPackets();
 

@@ -19,12 +19,14 @@ public final class Health {
      *
      * @param before        the counters at the start of the interval
      * @param now           the counters now
-     * @param captureStopped whether capture has stopped while the meter should run
+     * @param stoppedCapture what is captured ({@code eth0}) when capture has stopped while the meter should run,
+     *                      else {@code null}
      * @param maxDropRate   the largest healthy fraction of packets dropped by the kernel and the interface
+     * @return the reason, or {@code null}
      */
-    public static String problem(FlowStats before, FlowStats now, boolean captureStopped, double maxDropRate) {
-        if (captureStopped) {
-            return "capture stopped";
+    public static String problem(FlowStats before, FlowStats now, String stoppedCapture, double maxDropRate) {
+        if (stoppedCapture != null) {
+            return "capture on " + stoppedCapture + " stopped";
         }
         for (Map.Entry<String, FlowStats.SinkStats> e : now.sinks().entrySet()) {
             FlowStats.SinkStats was = before.sinks().get(e.getKey());
@@ -47,13 +49,23 @@ public final class Health {
         return null;
     }
 
-    /** Packets the kernel and the interface dropped: the live source's {@code kernel_dropped + interface_dropped}. */
+    /**
+     * Packets the kernel and the interface dropped: the live source's {@code kernel_dropped + interface_dropped}.
+     *
+     * @param s the counters
+     * @return the packets dropped
+     */
     public static long captureDrops(FlowStats s) {
         return s.sourceCounters().getOrDefault("kernel_dropped", 0L)
                 + s.sourceCounters().getOrDefault("interface_dropped", 0L);
     }
 
-    /** Every sink's failed items. */
+    /**
+     * Every sink's failed items.
+     *
+     * @param s the counters
+     * @return the items failed
+     */
     public static long sinkFailures(FlowStats s) {
         long n = 0;
         for (FlowStats.SinkStats st : s.sinks().values()) {

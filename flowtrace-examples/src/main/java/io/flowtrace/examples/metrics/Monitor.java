@@ -39,6 +39,7 @@ public final class Monitor implements AutoCloseable {
     public static final long DEFAULT_WINDOW_SECONDS = 10;
 
     private final String name;
+    private final String capture;
     private final Supplier<FlowStats> stats;
     private final BooleanSupplier capturing;
     private final BooleanSupplier shouldCapture;
@@ -51,9 +52,10 @@ public final class Monitor implements AutoCloseable {
     private HTTPServer server;
     private ObjectName objectName;
 
-    private Monitor(String name, Supplier<FlowStats> stats, BooleanSupplier capturing, BooleanSupplier shouldCapture,
-                    double maxDropRate, Duration statsInterval, PrintStream err) {
+    private Monitor(String name, String capture, Supplier<FlowStats> stats, BooleanSupplier capturing,
+                    BooleanSupplier shouldCapture, double maxDropRate, Duration statsInterval, PrintStream err) {
         this.name = name;
+        this.capture = capture;
         this.stats = stats;
         this.capturing = capturing;
         this.shouldCapture = shouldCapture;
@@ -73,23 +75,28 @@ public final class Monitor implements AutoCloseable {
     /**
      * Starts watching {@code meter} (before or after it is run).
      *
+     * @param meter         the meter watched
      * @param name          the command, for the MXBean's name and the stats line
+     * @param capture       what is captured ({@code eth0}), for {@code /healthz}'s reason
      * @param listen        where to serve {@code /metrics} and {@code /healthz}, or {@code null} for no server
      * @param statsInterval how often to print a stats line on {@code err}; zero for never
      * @param maxDropRate   the largest healthy fraction of packets the kernel and interface drop
      * @param shouldCapture whether capture is meant to be running now (a source that ends then is unhealthy)
+     * @param err           where the stats line goes
+     * @return the monitor, watching
      * @throws IOException when the address cannot be listened on
      */
-    public static Monitor start(FlowTrace meter, String name, InetSocketAddress listen, Duration statsInterval,
-                                double maxDropRate, BooleanSupplier shouldCapture, PrintStream err)
-            throws IOException {
-        return start(name, meter::stats, meter::capturing, shouldCapture, listen, statsInterval, maxDropRate, err);
+    public static Monitor start(FlowTrace meter, String name, String capture, InetSocketAddress listen,
+                                Duration statsInterval, double maxDropRate, BooleanSupplier shouldCapture,
+                                PrintStream err) throws IOException {
+        return start(name, capture, meter::stats, meter::capturing, shouldCapture, listen, statsInterval,
+                maxDropRate, err);
     }
 
-    static Monitor start(String name, Supplier<FlowStats> stats, BooleanSupplier capturing,
+    static Monitor start(String name, String capture, Supplier<FlowStats> stats, BooleanSupplier capturing,
                          BooleanSupplier shouldCapture, InetSocketAddress listen, Duration statsInterval,
                          double maxDropRate, PrintStream err) throws IOException {
-        Monitor m = new Monitor(name, stats, capturing, shouldCapture, maxDropRate, statsInterval, err);
+        Monitor m = new Monitor(name, capture, stats, capturing, shouldCapture, maxDropRate, statsInterval, err);
         try {
             if (listen != null) {
                 PrometheusRegistry registry = new PrometheusRegistry();
@@ -133,8 +140,8 @@ public final class Monitor implements AutoCloseable {
     public String problem() {
         FlowStats now = stats.get();
         boolean started = now.elapsed().compareTo(Duration.ZERO) > 0;
-        return Health.problem(windowStart, now, started && shouldCapture.getAsBoolean() && !capturing(),
-                maxDropRate);
+        return Health.problem(windowStart, now,
+                started && shouldCapture.getAsBoolean() && !capturing() ? capture : null, maxDropRate);
     }
 
     private void tick() {

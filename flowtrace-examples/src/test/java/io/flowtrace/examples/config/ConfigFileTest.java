@@ -166,6 +166,12 @@ public class ConfigFileTest {
                         + " batches through bounded queues)",
                 where + ": aggregator: exact: writers: not used by flows (ignored)",
                 where + ": aggregator: sketch: writers: not used by flows (ignored)",
+                where + ": aggregator: sketch: tasks[0]: count_thereshold: misspelled as the engine ships it: write"
+                        + " count_threshold (accepted)",
+                where + ": aggregator: sketch: tasks[1]: size_thereshold: misspelled as the engine ships it: write"
+                        + " size_threshold (accepted)",
+                where + ": aggregator: sketch: tasks[1]: count_thereshold: misspelled as the engine ships it: write"
+                        + " count_threshold (accepted)",
                 where + ": aggregator: sketch: tasks[1]: element_fields: not used by a count-min task (skt_type 0) in"
                         + " flows (ignored)"), warnings);
     }

@@ -47,7 +47,7 @@ class MonitorTest {
         AtomicLong events = new AtomicLong();
         FlowTrace meter = meter(events);
         ObjectName name;
-        try (Monitor m = Monitor.start(meter, "monitor-test", null, Duration.ZERO, 0.01, () -> false,
+        try (Monitor m = Monitor.start(meter, "monitor-test", "generated", null, Duration.ZERO, 0.01, () -> false,
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
             name = m.objectName();
             assertEquals("io.flowtrace", name.getDomain());
@@ -76,7 +76,7 @@ class MonitorTest {
     void captureThatEndsWhileItShouldRunIsUnhealthyOverHttp() throws Exception {
         FlowTrace meter = meter(new AtomicLong());
         int port;
-        try (Monitor m = Monitor.start(meter, "monitor-test", new InetSocketAddress("127.0.0.1", 0),
+        try (Monitor m = Monitor.start(meter, "monitor-test", "generated", new InetSocketAddress("127.0.0.1", 0),
                 Duration.ZERO, 0.01, () -> true, new PrintStream(new ByteArrayOutputStream(), true,
                         StandardCharsets.UTF_8))) {
             port = m.port();
@@ -84,7 +84,7 @@ class MonitorTest {
             assertEquals(200, status(port, "/healthz"), "not started yet: not a stopped capture");
             run(meter);
             assertEquals(503, status(port, "/healthz"));
-            assertEquals("capture stopped", m.problem());
+            assertEquals("capture on generated stopped", m.problem());
             assertEquals(200, status(port, "/metrics"));
         }
         assertThrows(java.io.IOException.class, () -> status(port, "/healthz"));

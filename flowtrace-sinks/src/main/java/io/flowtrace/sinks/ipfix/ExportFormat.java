@@ -15,12 +15,15 @@ abstract class ExportFormat {
     static final int TCP_FLAGS = 6;
     static final int SRC_PORT = 7;
     static final int SRC_IPV4 = 8;
+    static final int INGRESS_INTERFACE = 10;
     static final int DST_PORT = 11;
     static final int DST_IPV4 = 12;
     static final int SRC_IPV6 = 27;
     static final int DST_IPV6 = 28;
     static final int VLAN = 58;
     static final int END_REASON = 136;
+    /** RFC 5103: a reverse element is its forward element's number under this private enterprise number. */
+    static final long REVERSE_PEN = 29305;
 
     final long domainId;
 

@@ -6,15 +6,19 @@ import io.flowtrace.sinks.internal.RateLimitedLog;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Exports each event as one data record per direction that has packets, packed into messages that are sent when
+ * Exports each event as one data record per direction that has packets (or, with {@code biflow}, as one biflow
+ * record), packed into messages that are sent when
  * full and whenever the queue runs empty ({@link #flush()}). Templates lead a message over UDP when they have not
  * been sent for {@code template-interval} or {@code template-packets} messages (a collector that restarts learns
  * them again), and lead the first message of every TCP connection. A message that cannot be sent is counted, by
@@ -45,7 +49,8 @@ final class IpfixSink implements Sink {
         this.transport = transport;
         this.nanoTime = nanoTime;
         this.wallClock = wallClock;
-        this.writer = new MessageWriter(ExportFormat.of(settings), settings.mtu(), settings.ipBytes());
+        this.writer = new MessageWriter(ExportFormat.of(settings), settings.mtu(), settings.ipBytes(),
+                settings.biflow());
     }
 
     @Override
@@ -55,22 +60,57 @@ final class IpfixSink implements Sink {
 
     @Override
     public void accept(FlowEvent event) {
+        long ingress = ingressInterface(event.interfaceName());
+        if (s.biflow()) {
+            add(event, false, ingress);
+            return;
+        }
         if (event.packetsForward() > 0) {
-            add(event, false);
+            add(event, false, ingress);
         }
         if (event.packetsReverse() > 0) {
-            add(event, true);
+            add(event, true, ingress);
         }
     }
 
-    private void add(FlowEvent event, boolean reverse) {
+    /** The host's index of each interface name met so far (0: none of that name); bounded, as names come from files. */
+    private final Map<String, Long> ifIndexes = new HashMap<>();
+    private static final int MAX_IF_INDEXES = 1024;
+
+    private long ingressInterface(String interfaceName) {
+        if (s.ingressInterface() != IpfixSettings.INGRESS_FROM_HOST) {
+            return s.ingressInterface();
+        }
+        if (interfaceName == null) {
+            return 0;
+        }
+        Long known = ifIndexes.get(interfaceName);
+        if (known != null) {
+            return known;
+        }
+        long index = 0;
+        try {
+            NetworkInterface nif = NetworkInterface.getByName(interfaceName);
+            if (nif != null && nif.getIndex() > 0) {
+                index = nif.getIndex();
+            }
+        } catch (SocketException | RuntimeException e) {
+            // no index for this name: 0, unknown
+        }
+        if (ifIndexes.size() < MAX_IF_INDEXES) {
+            ifIndexes.put(interfaceName, index);
+        }
+        return index;
+    }
+
+    private void add(FlowEvent event, boolean reverse, long ingress) {
         if (writer.isEmpty()) {
             begin();
         }
-        if (!writer.add(event, reverse)) {
+        if (!writer.add(event, reverse, ingress)) {
             send();
             begin();
-            if (!writer.add(event, reverse)) {
+            if (!writer.add(event, reverse, ingress)) {
                 throw new IllegalStateException("a record of " + event.key() + " does not fit an empty message");
             }
         }

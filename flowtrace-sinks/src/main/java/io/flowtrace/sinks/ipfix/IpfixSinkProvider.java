@@ -13,10 +13,20 @@ import java.time.Duration;
  * over UDP or TCP. Records carry IANA information elements: source and destination address (IPv4 and IPv6 in two
  * templates), ports, protocol, packets, octets, first and last packet time in milliseconds ({@code
  * flowStartMilliseconds}/{@code flowEndMilliseconds}; NetFlow v9's {@code FIRST_SWITCHED}/{@code LAST_SWITCHED}
- * relative to the header's uptime), TCP flags, VLAN and {@code flowEndReason}. A two-way event is exported as two
- * one-way records, forward (initiator to responder, with the initiator's counters) and reverse (with the
- * responder's), a direction with no packets being left out: common collectors such as nfcapd do not read the
- * RFC 5103 reverse elements.
+ * relative to the header's uptime), TCP flags, VLAN, {@code ingressInterface} and {@code flowEndReason}. A two-way
+ * event is exported as two one-way records, forward (initiator to responder, with the initiator's counters) and
+ * reverse (with the responder's), a direction with no packets being left out: common collectors such as nfcapd do
+ * not read the RFC 5103 reverse elements. With {@code biflow=on} (IPFIX only) each event is one biflow record
+ * instead (RFC 5103): the forward record's elements, initiator as source, and the responder's packets, octets and
+ * TCP flags as the reverse elements {@code reversePacketDeltaCount}, {@code reverseOctetDeltaCount} and
+ * {@code reverseTcpControlBits} (enterprise number 29305).
+ *
+ * <p>{@code ingressInterface} (element 10) is an interface index as the host numbers them (RFC 2863's
+ * {@code ifIndex}): by default the index this host gives the event's capture interface, which is right for a live
+ * capture; 0 (unknown) when the event names no interface or the host has none of that name. A capture file's
+ * interface numbers (pcapng's interface ids) are positions in the file, not indexes of any host, and are not
+ * exported; a file recorded on another host that names its interfaces should be exported with
+ * {@code ingress-interface} set to a fixed number (or 0).
  *
  * <table>
  * <caption>Options</caption>
@@ -34,6 +44,10 @@ import java.time.Duration;
  *     often (over TCP they are sent once per connection)</td></tr>
  * <tr><td>{@code template-packets}</td><td>{@code 20}</td><td>UDP: templates are sent again at least every this
  *     many messages</td></tr>
+ * <tr><td>{@code biflow}</td><td>{@code off}</td><td>{@code on}: one RFC 5103 biflow record per event (IPFIX only)
+ *     rather than a record per direction</td></tr>
+ * <tr><td>{@code ingress-interface}</td><td>{@code host}</td><td>{@code host}: the host's index of the event's
+ *     capture interface (0 when unknown); or a number (0..4294967295) every record carries</td></tr>
  * <tr><td>{@code bytes}</td><td>{@code ip}</td><td>octet counts as {@code ip} (IP header onward, the meaning
  *     RFC 7012 gives {@code octetDeltaCount}) or {@code wire} (frame length, the events' {@code src_bytes})</td></tr>
  * <tr><td>{@code connect-timeout}</td><td>{@code 5s}</td><td>TCP: time to establish a connection</td></tr>
@@ -76,12 +90,35 @@ public final class IpfixSinkProvider implements SinkProvider {
         Duration templateInterval = config.getDuration("template-interval", Duration.ofSeconds(60));
         int templatePackets = config.getInt("template-packets", 20, 1, 1_000_000);
         boolean ipBytes = "ip".equals(config.getChoice("bytes", "ip", "ip", "wire"));
+        boolean biflow = config.getBoolean("biflow", false);
+        long ingress = IpfixSettings.INGRESS_FROM_HOST;
+        String ingressText = config.getString("ingress-interface", "host").trim();
+        if (!ingressText.equals("host")) {
+            try {
+                ingress = Long.parseLong(ingressText);
+            } catch (NumberFormatException e) {
+                ingress = -2;
+            }
+            if (ingress < 0 || ingress > 0xffffffffL) {
+                config.error("ingress-interface: '" + ingressText + "' (expected: host, or an interface index"
+                        + " 0..4294967295)");
+                ingress = 0;
+            }
+        }
         Duration connectTimeout = config.getDuration("connect-timeout", Duration.ofSeconds(5));
         Duration backoff = config.getDuration("backoff", Duration.ofSeconds(1));
         Duration backoffMax = config.getDuration("backoff-max", Duration.ofSeconds(60));
         if (tcp && version == 9) {
             config.error("transport: tcp with version 9 (expected: udp; NetFlow v9 messages carry no length, so a"
                     + " stream of them cannot be split; use version 10 over TCP)");
+        }
+        if (biflow && version == 9) {
+            config.error("biflow: on with version 9 (expected: version 10; NetFlow v9 has no RFC 5103 reverse"
+                    + " elements)");
+        }
+        if (biflow && mtu < MessageWriter.MIN_BIFLOW_MTU) {
+            config.error("mtu: " + mtu + " with biflow on (expected: at least " + MessageWriter.MIN_BIFLOW_MTU
+                    + ", room for the templates and one IPv6 biflow record)");
         }
         if (templateInterval.isZero()) {
             config.error("template-interval: 0 (expected: > 0)");
@@ -95,6 +132,6 @@ public final class IpfixSinkProvider implements SinkProvider {
         }
         config.validate();
         return new IpfixSettings(host, port, version, tcp, domainId, mtu, templateInterval, templatePackets, ipBytes,
-                connectTimeout, new Backoff(backoff, backoffMax, Duration.ZERO));
+                biflow, ingress, connectTimeout, new Backoff(backoff, backoffMax, Duration.ZERO));
     }
 }

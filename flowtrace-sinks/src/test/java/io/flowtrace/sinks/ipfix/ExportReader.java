@@ -13,7 +13,9 @@ import java.util.Map;
 /**
  * A small IPFIX and NetFlow v9 collector's parser for tests: learns templates, decodes data records with them
  * (a data set whose template is unknown is counted, as a collector would drop it), and checks each message's
- * length, set lengths and sequence number as the RFC defines it. Thread-safe (collectors call it from their
+ * length, set lengths and sequence number as the RFC defines it. Enterprise-specific field specifiers (RFC 7011
+ * 3.2: the element id's top bit set, a 4-byte enterprise number after the length) are read; RFC 5103's reverse
+ * elements (enterprise 29305) are keyed {@link #reverse(int)}, any other enterprise is a problem. Thread-safe (collectors call it from their
  * receive threads).
  */
 final class ExportReader {
@@ -55,6 +57,14 @@ final class ExportReader {
         String flowId() {
             return FlowEvent.flowIdOf(key(), startMillis() * 1_000_000L);
         }
+    }
+
+    /** RFC 5103's private enterprise number for reverse information elements. */
+    static final long REVERSE_PEN = 29305;
+
+    /** The key a reverse element's value has in {@link DataRecord#fields()}: its forward element's number + 2^16. */
+    static int reverse(int element) {
+        return 0x10000 | element;
     }
 
     private final Map<String, int[][]> templates = new HashMap<>();
@@ -123,8 +133,18 @@ final class ExportReader {
                     p += 4;
                     int[][] fields = new int[count][];
                     for (int i = 0; i < count; i++) {
-                        fields[i] = new int[] {b.getShort(p) & 0xffff, b.getShort(p + 2) & 0xffff};
+                        int element = b.getShort(p) & 0xffff;
+                        int length = b.getShort(p + 2) & 0xffff;
                         p += 4;
+                        if (version == 10 && (element & 0x8000) != 0) {
+                            long pen = b.getInt(p) & 0xffffffffL;
+                            p += 4;
+                            if (pen != REVERSE_PEN) {
+                                problems.add("enterprise " + pen + " element " + (element & 0x7fff));
+                            }
+                            element = reverse(element & 0x7fff);
+                        }
+                        fields[i] = new int[] {element, length};
                     }
                     templates.put(domain + "/" + id, fields);
                     templateRecords++;
@@ -170,6 +190,11 @@ final class ExportReader {
     /** A new transport session (a TCP connection) begins: sequence numbers are checked afresh. */
     synchronized void newSession() {
         nextSequence.clear();
+    }
+
+    /** {@return the fields of a template learnt, each {key, length} in template order; null when not learnt} */
+    synchronized int[][] template(long domainId, int templateId) {
+        return templates.get(domainId + "/" + templateId);
     }
 
     synchronized List<DataRecord> records() {

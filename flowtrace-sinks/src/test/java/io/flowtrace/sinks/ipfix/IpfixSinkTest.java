@@ -89,6 +89,7 @@ class IpfixSinkTest {
             assertEquals(0x1b, fwd.num(6));
             assertEquals(42, fwd.num(58));
             assertEquals(3, fwd.num(136), "flowEndReason: end of flow detected");
+            assertEquals(hostIfIndex("eth0"), fwd.num(10), "ingressInterface: the host's index of eth0, else 0");
             assertEquals(5, fwd.num(2));
             assertEquals(530, fwd.num(1), "octets are IP bytes by default");
             assertEquals(startMs, fwd.startMillis());
@@ -111,9 +112,99 @@ class IpfixSinkTest {
             assertArrayEquals(InetAddress.getByName("2001:db8::2").getAddress(), v6.fields().get(28));
             assertEquals(3, v6.num(2));
             assertEquals(1, v6.num(136), "flowEndReason: idle timeout");
+            assertEquals(0, v6.num(10), "ingressInterface: unknown, the event names no interface");
             assertEquals(startMs + 1, v6.endMillis());
             assertEquals(Map.of("sent", 3L, "messages", 1L, "failed", 0L, "templates", 2L, "connects", 0L,
                     "connect-failures", 0L), sink.counters());
+        }
+    }
+
+    /** The kernel's index of an interface ({@code /sys/class/net/NAME/ifindex}), or 0 when this host has none. */
+    private static long hostIfIndex(String name) throws java.io.IOException {
+        java.nio.file.Path p = java.nio.file.Path.of("/sys/class/net", name, "ifindex");
+        return java.nio.file.Files.exists(p) ? Long.parseLong(java.nio.file.Files.readString(p).trim()) : 0;
+    }
+
+    private static FlowEvent onInterface(FlowEvent e, String interfaceName) {
+        return new FlowEvent(e.flowId(), e.key(), e.startNanos(), e.endNanos(), e.packetsForward(),
+                e.packetsReverse(), e.bytesForward(), e.bytesReverse(), e.ipBytesForward(), e.ipBytesReverse(),
+                e.tcpFlagsForward(), e.tcpFlagsReverse(), e.endReason(), interfaceName, e.hostname(), e.direction());
+    }
+
+    @Test
+    void ingressInterfaceIsTheHostsIndexOfTheCaptureInterfaceOrAFixedNumber() throws Exception {
+        long lo = hostIfIndex("lo");
+        assertTrue(lo > 0, "this host has lo");
+        try (UdpCollector c = new UdpCollector()) {
+            IpfixSink sink = udpSink(new AtomicLong(), "port", c.port());
+            sink.accept(onInterface(tcpEvent(), "lo"));
+            sink.accept(onInterface(tcpEvent(), "no-such-interface0"));
+            sink.close();
+            List<ExportReader.DataRecord> recs = c.received(1).records();
+            assertEquals(4, recs.size());
+            assertEquals(List.of(lo, lo, 0L, 0L), recs.stream().map(r -> r.num(10)).toList());
+        }
+        try (UdpCollector c = new UdpCollector()) {
+            IpfixSink sink = udpSink(new AtomicLong(), "port", c.port(), "ingress-interface", "4000000000");
+            sink.accept(onInterface(tcpEvent(), "lo"));
+            sink.accept(udp6OneWay());
+            sink.close();
+            List<ExportReader.DataRecord> recs = c.received(1).records();
+            assertEquals(List.of(4_000_000_000L, 4_000_000_000L, 4_000_000_000L),
+                    recs.stream().map(r -> r.num(10)).toList());
+        }
+    }
+
+    @Test
+    void biflowOnExportsOneRecordPerEventWithTheRfc5103ReverseElements() throws Exception {
+        try (UdpCollector c = new UdpCollector()) {
+            IpfixSink sink = udpSink(new AtomicLong(), "port", c.port(), "biflow", "on", "domain-id", 5);
+            sink.accept(tcpEvent());
+            sink.accept(udp6OneWay());
+            sink.close();
+            ExportReader r = c.received(1);
+            assertEquals(List.of(), r.problems());
+            // reversePacketDeltaCount, reverseOctetDeltaCount, reverseTcpControlBits: enterprise 29305, each after
+            // the forward elements
+            for (int template : new int[] {MessageWriter.IPV4, MessageWriter.IPV6}) {
+                int[][] fields = r.template(5, template);
+                List<String> specs = java.util.Arrays.stream(fields).map(f -> f[0] + "/" + f[1]).toList();
+                assertEquals(List.of(ExportReader.reverse(2) + "/8", ExportReader.reverse(1) + "/8",
+                        ExportReader.reverse(6) + "/1"), specs.subList(specs.size() - 3, specs.size()), "" + specs);
+                assertTrue(specs.containsAll(List.of("2/8", "1/8", "6/1", "10/4", "136/1")), "" + specs);
+            }
+            List<ExportReader.DataRecord> recs = r.records();
+            assertEquals(2, recs.size(), "one biflow record per event");
+            ExportReader.DataRecord tcp = recs.get(0);
+            assertEquals(0x0A010203L, tcp.num(8), "the initiator is the source");
+            assertEquals(0xC0000207L, tcp.num(12));
+            assertEquals(51000, tcp.num(7));
+            assertEquals(443, tcp.num(11));
+            assertEquals(5, tcp.num(2));
+            assertEquals(530, tcp.num(1));
+            assertEquals(0x1b, tcp.num(6));
+            assertEquals(4, tcp.num(ExportReader.reverse(2)));
+            assertEquals(2944, tcp.num(ExportReader.reverse(1)));
+            assertEquals(0x1a, tcp.num(ExportReader.reverse(6)));
+            assertEquals(T0 / 1_000_000L, tcp.startMillis());
+            assertEquals((T0 + 2_345_678_901L) / 1_000_000L, tcp.endMillis());
+            ExportReader.DataRecord v6 = recs.get(1);
+            assertEquals(3, v6.num(2));
+            assertEquals(288, v6.num(1));
+            assertEquals(0, v6.num(ExportReader.reverse(2)), "no answer: reverse counters 0");
+            assertEquals(0, v6.num(ExportReader.reverse(1)));
+            assertEquals(Map.of("sent", 2L, "messages", 1L, "failed", 0L, "templates", 2L, "connects", 0L,
+                    "connect-failures", 0L), sink.counters());
+        }
+    }
+
+    @Test
+    void biflowNeedsIpfixAndRoomForItsRecords() {
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> IpfixSinkProvider.settings(
+                config("biflow", "on", "version", "9", "mtu", "256", "ingress-interface", "eth0")));
+        for (String part : List.of("biflow: on with version 9", "mtu: 256 with biflow on",
+                "ingress-interface: 'eth0'")) {
+            assertTrue(e.getMessage().contains(part), e.getMessage());
         }
     }
 

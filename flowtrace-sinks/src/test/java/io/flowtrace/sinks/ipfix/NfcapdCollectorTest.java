@@ -44,6 +44,9 @@ class NfcapdCollectorTest {
             "../shared/corpus/zeek/mixed-vlan-mpls.pcap", "../shared/corpus/arkime/v6.pcap",
             "../shared/corpus/zeek/wikipedia.pcap");
 
+    /** The ingressInterface every record carries: a capture file's interfaces are no index of this host. */
+    private static final long INGRESS = 70_000;
+
     @ParameterizedTest(name = "version {0}, octets as {1} bytes")
     @CsvSource({"10, ip", "9, wire"})
     void nfdumpReadsBackThePacketsBytesAndTimesOfTheNdjsonOutput(String version, String bytes, @TempDir Path dir)
@@ -70,7 +73,8 @@ class NfcapdCollectorTest {
                         .vlanInKey(true)
                         .sink("file", Map.of("path", ndjson.toString()))
                         .sink("ipfix", Map.of("host", "127.0.0.1", "port", port, "version", version, "bytes", bytes,
-                                "domain-id", i + 1)) // one exporter per run, each with its own sequence
+                                "domain-id", i + 1, // one exporter per run, each with its own sequence
+                                "ingress-interface", INGRESS))
                         .build().run();
                 assertEquals(List.of(), stats.failures(), "failures metering " + capture);
                 Map<String, Long> own = stats.sinks().get("ipfix").own();
@@ -102,7 +106,7 @@ class NfcapdCollectorTest {
                 expected.add(line(k.protocol(), k.srcAddress(), k.srcPort(), k.dstAddress(), k.dstPort(), k.vlan(),
                         p, b,
                         Math.floorDiv(e.startNanos(), 1_000_000L), Math.floorDiv(e.endNanos(), 1_000_000L),
-                        k.protocol() == 6 ? (reverse ? e.tcpFlagsReverse() : e.tcpFlagsForward()) : 0));
+                        k.protocol() == 6 ? (reverse ? e.tcpFlagsReverse() : e.tcpFlagsForward()) : 0, INGRESS));
                 packets += p;
                 octets += b;
             }
@@ -128,10 +132,11 @@ class NfcapdCollectorTest {
 
     /** One record as the test compares them. */
     private static String line(int protocol, InetAddress src, long srcPort, InetAddress dst, long dstPort, long vlan,
-                               long packets, long bytes, long firstMillis, long lastMillis, int tcpFlags) {
-        return String.format(Locale.ROOT, "%d %s:%d > %s:%d vlan %d: %d packets %d bytes %d..%d flags %02x",
+                               long packets, long bytes, long firstMillis, long lastMillis, int tcpFlags,
+                               long ingress) {
+        return String.format(Locale.ROOT, "%d %s:%d > %s:%d vlan %d: %d packets %d bytes %d..%d flags %02x in %d",
                 protocol, src.getHostAddress(), srcPort, dst.getHostAddress(), dstPort, vlan, packets, bytes,
-                firstMillis, lastMillis, tcpFlags);
+                firstMillis, lastMillis, tcpFlags, ingress);
     }
 
     /** Every record in nfcapd's files, read with {@code nfdump -o json} (times printed in UTC). */
@@ -160,7 +165,8 @@ class NfcapdCollectorTest {
                                 : r.get("dst_port").asLong(),
                         r.get("src_vlan").asLong(), r.get("in_packets").asLong(), r.get("in_bytes").asLong(),
                         millis(r.get("first").asText()), millis(r.get("last").asText()),
-                        protocol == 6 ? flags(r.get("tcp_flags").asText()) : 0));
+                        protocol == 6 ? flags(r.get("tcp_flags").asText()) : 0,
+                        r.path("input_snmp").asLong(-1)));
             }
         }
         return out;

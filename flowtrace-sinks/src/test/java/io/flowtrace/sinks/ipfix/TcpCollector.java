@@ -16,14 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * points): splits the stream into messages by their length field, each to one {@link ExportReader}. Close it after
  * use.
  */
-final class TcpCollector implements AutoCloseable {
-    final ExportReader reader = new ExportReader();
+final class TcpCollector extends Collector {
     private final ServerSocket server;
     private final Thread acceptor;
     private final List<Socket> connections = new CopyOnWriteArrayList<>();
     private final List<Thread> readers = new CopyOnWriteArrayList<>();
     private final AtomicLong messages = new AtomicLong();
-    private volatile long lastNanos = System.nanoTime();
 
     TcpCollector(int port) throws IOException {
         server = new ServerSocket();
@@ -50,7 +48,7 @@ final class TcpCollector implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
-                lastNanos = System.nanoTime();
+                arrived();
                 reader.newSession(); // connections come one after another in these tests
                 connections.add(s);
                 Thread t = new Thread(() -> read(s), "tcp-collector-conn");
@@ -72,7 +70,7 @@ final class TcpCollector implements AutoCloseable {
                 in.readFully(buf, 4, length - 4);
                 reader.read(buf, 0, length);
                 messages.incrementAndGet();
-                lastNanos = System.nanoTime();
+                arrived();
             }
         } catch (EOFException | java.net.SocketException end) {
             // the exporter closed, or the test did
@@ -97,15 +95,6 @@ final class TcpCollector implements AutoCloseable {
         return reader;
     }
 
-    /** Waits until nothing has arrived for 200 ms, with connections still open. */
-    ExportReader quiet() throws InterruptedException {
-        long start = System.nanoTime();
-        long deadline = start + 10_000_000_000L;
-        while (System.nanoTime() - Math.max(start, lastNanos) < 200_000_000L && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        return reader;
-    }
 
     @Override
     public void close() throws IOException, InterruptedException {

@@ -9,12 +9,10 @@ import java.net.SocketException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A UDP collector on a free loopback port: each datagram goes to an {@link ExportReader}. Close it after use. */
-final class UdpCollector implements AutoCloseable {
-    final ExportReader reader = new ExportReader();
+final class UdpCollector extends Collector {
     private final DatagramSocket socket;
     private final Thread thread;
     private final AtomicLong datagrams = new AtomicLong();
-    private volatile long lastNanos = System.nanoTime();
 
     UdpCollector() throws IOException {
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -41,7 +39,7 @@ final class UdpCollector implements AutoCloseable {
                 socket.receive(p);
                 reader.read(p.getData(), p.getOffset(), p.getLength());
                 datagrams.incrementAndGet();
-                lastNanos = System.nanoTime();
+                arrived();
             } catch (SocketException closed) {
                 return;
             } catch (IOException e) {
@@ -59,15 +57,6 @@ final class UdpCollector implements AutoCloseable {
         return reader;
     }
 
-    /** Waits until nothing has arrived for 200 ms since the call: what was sent on loopback has been read. */
-    ExportReader quiet() throws InterruptedException {
-        long start = System.nanoTime();
-        long deadline = start + 10_000_000_000L;
-        while (System.nanoTime() - Math.max(start, lastNanos) < 200_000_000L && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        return reader;
-    }
 
     @Override
     public void close() throws InterruptedException {

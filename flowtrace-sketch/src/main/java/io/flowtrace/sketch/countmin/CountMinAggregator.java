@@ -77,13 +77,18 @@ public final class CountMinAggregator extends BaseAggregator {
      * @param metric {@code packets}, {@code bytes} or {@code flows}
      * @param sketch the sketch (its sizing and seed)
      * @param limit  rows per snapshot; the candidate set holds {@link #defaultCandidates(int)} keys
+     * @return the aggregator
      */
     public static CountMinAggregator of(String task, String key, String metric, CountMinSketch sketch, int limit) {
         return new CountMinAggregator(task, KeyFields.parse(key), Metric.parse(metric), sketch,
                 defaultCandidates(limit), limit, 0);
     }
 
-    /** {@return candidate-set size used unless configured: twice the limit, and at least limit + 64} */
+    /**
+     * {@return candidate-set size used unless configured: twice the limit, and at least limit + 64}
+     *
+     * @param limit rows per snapshot
+     */
     public static int defaultCandidates(int limit) {
         return Math.max(limit * 2, limit + 64);
     }
@@ -127,6 +132,11 @@ public final class CountMinAggregator extends BaseAggregator {
      * Adds {@code weight} to a key given as words with its hash (pre-hashed path for benchmarks and callers that
      * do their own parsing). {@code hash} must be {@link Hashing#hash(long[], int, int, long)} of the key words
      * under the sketch's seed, as {@link #onPacket} computes it: merges and the byte form recompute it that way.
+     *
+     * @param keyWords the words holding the key
+     * @param off      its first word
+     * @param hash     the key's hash
+     * @param weight   what is added, at least 0
      */
     public void update(long[] keyWords, int off, long hash, long weight) {
         heap.count(keyWords, off, hash, cm.update(hash, weight), weight);

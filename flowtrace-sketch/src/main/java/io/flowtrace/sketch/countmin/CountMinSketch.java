@@ -80,7 +80,13 @@ public final class CountMinSketch {
         this.widthShift = width >= 2 && Integer.bitCount(width) == 1 ? 32 - Integer.numberOfTrailingZeros(width) : 0;
     }
 
-    /** {@return A sketch whose counters take {@code bytes} bytes (8 per counter) over {@code depth} rows} */
+    /**
+     * {@return a sketch whose counters take {@code bytes} bytes (8 per counter) over {@code depth} rows}
+     *
+     * @param bytes memory for the counters
+     * @param depth rows
+     * @param seed  the seed of the row hashes
+     */
     public static CountMinSketch ofMemory(long bytes, int depth, long seed) {
         long w = bytes / 8 / depth;
         if (w < 1) {
@@ -93,6 +99,11 @@ public final class CountMinSketch {
     /**
      * A sketch meeting an error target: estimates exceed true counts by more than {@code epsilon} x total weight
      * with probability at most {@code delta}: width = ⌈e/ε⌉, depth = ⌈ln(1/δ)⌉.
+     *
+     * @param epsilon the error, as a fraction of the total weight, in (0, 1)
+     * @param delta   the probability of a larger error, in (0, 1)
+     * @param seed    the seed of the row hashes
+     * @return the sketch
      */
     public static CountMinSketch ofError(double epsilon, double delta, long seed) {
         if (!(epsilon > 0 && epsilon < 1)) {
@@ -106,18 +117,22 @@ public final class CountMinSketch {
         return new CountMinSketch(w, d, seed, true);
     }
 
+    /** {@return counters per row} */
     public int width() {
         return width;
     }
 
+    /** {@return rows} */
     public int depth() {
         return depth;
     }
 
+    /** {@return the seed of the row hashes} */
     public long seed() {
         return seed;
     }
 
+    /** {@return whether updates are conservative (only the smallest counters of a key grow)} */
     public boolean conservative() {
         return conservative;
     }
@@ -140,6 +155,8 @@ public final class CountMinSketch {
     /**
      * Adds {@code weight} (>= 0) to the key with hash {@code hash}.
      *
+     * @param hash   the key's hash
+     * @param weight what is added
      * @return the key's estimate after the update
      */
     public long update(long hash, long weight) {
@@ -198,6 +215,9 @@ public final class CountMinSketch {
     /**
      * Raises the key's counters to at least {@code value} (a known upper bound of its total), as a conservative
      * update to that total would. Used when weight of a key counted outside the sketch is handed back to it.
+     *
+     * @param hash  the key's hash
+     * @param value the key's known upper bound
      */
     public void raise(long hash, long value) {
         for (int r = 0; r < depth; r++) {
@@ -213,7 +233,11 @@ public final class CountMinSketch {
         return r * width + (int) ((((hash * rowMul[r]) >>> 32) * (width & 0xffffffffL)) >>> 32);
     }
 
-    /** {@return the estimate for the key with hash {@code hash}: never below its true total} */
+    /**
+     * {@return the estimate for the key with hash {@code hash}: never below its true total}
+     *
+     * @param hash the key's hash
+     */
     public long estimate(long hash) {
         long min = Long.MAX_VALUE;
         for (int r = 0; r < depth; r++) {
@@ -225,7 +249,12 @@ public final class CountMinSketch {
         return min;
     }
 
-    /** Adds another sketch's counters; see the class comment for what the result means. */
+    /**
+     * Adds another sketch's counters; see the class comment for what the result means.
+     *
+     * @param o a sketch of the same width, depth, seed and update mode
+     * @throws IllegalArgumentException when a parameter differs, naming it
+     */
     public void merge(CountMinSketch o) {
         checkCompatible(o);
         for (int i = 0; i < counts.length; i++) {
@@ -241,6 +270,7 @@ public final class CountMinSketch {
         BaseAggregator.same("count-min conservative update", conservative, o.conservative);
     }
 
+    /** {@return an independent copy of this sketch} */
     public CountMinSketch copy() {
         CountMinSketch c = new CountMinSketch(width, depth, seed, conservative);
         System.arraycopy(counts, 0, c.counts, 0, counts.length);
@@ -248,6 +278,7 @@ public final class CountMinSketch {
         return c;
     }
 
+    /** Sets every counter and the total to 0. */
     public void reset() {
         Arrays.fill(counts, 0);
         total = 0;
@@ -299,7 +330,13 @@ public final class CountMinSketch {
         return Bytes.write(this::write);
     }
 
-    /** Reads {@link #toBytes()}. */
+    /**
+     * Reads {@link #toBytes()}.
+     *
+     * @param bytes what {@link #toBytes()} gave
+     * @return the sketch
+     * @throws IllegalArgumentException when the bytes are not this family and version, or are cut short
+     */
     public static CountMinSketch fromBytes(byte[] bytes) {
         return Bytes.read(bytes, CountMinSketch::read);
     }

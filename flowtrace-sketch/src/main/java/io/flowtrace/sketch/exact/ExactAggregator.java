@@ -19,6 +19,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,7 +47,7 @@ import java.util.Map;
  * first packet or not at all) except spreads, which may miss the untracked pairs; rows merged from several
  * instances (workers) may miss what another instance could not track. Such rows say so with bounds: the value is
  * the lower bound, and the upper bound adds what may be missing ({@link Snapshot.Row#upper()}). Memory is about
- * 40 + 8 × key words bytes per key (24 per pair); the table doubles as it fills (pre-size with {@code capacity}).
+ * 56 + 8 × key words bytes per key (24 per pair); the table doubles as it fills (pre-size with {@code capacity}).
  *
  * <p><b>Merge: exact</b> within the bound. Counters add; distinct pairs are unioned. The merged answer is the
  * single-instance one, whatever way the stream was split, as long as neither side nor the result went past the
@@ -63,6 +64,11 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
     private static final long ELEMENT_SALT = 0x3C6EF372FE94F82BL ^ 0x6A09E667F3BCC909L;
     /** Format version of the byte form: 2 adds the bounds and the untracked totals. */
     static final int FORMAT = 2;
+    /**
+     * The newest version read: 3 adds the lifecycle flag and each key's first and last seen, written only with
+     * {@link #lifecycle(boolean)} on (so the bytes of other tasks stay those of version 2).
+     */
+    static final int NEWEST = 3;
     /** Most keys tracked unless configured (fewer when the heap is small): the flow table's default bound. */
     public static final int DEFAULT_MAX_KEYS = 1_000_000;
     /** Most distinct pairs ({@code spread:}) remembered unless configured (fewer when the heap is small). */
@@ -90,6 +96,11 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
     private int pairRoom;
     /** Per key: its row may miss traffic another instance left untracked (set by merges; see {@link #slack}). */
     private boolean[] partial;
+    /** Per key: packet time of its first and last packet (epoch nanoseconds; 0: none counted yet). */
+    private long[] firstSeen;
+    private long[] lastSeen;
+    /** Whether rows carry every count of their key ({@link Snapshot.Row#counts()}). */
+    private boolean lifecycle;
 
     ExactAggregator(String task, KeyFields key, Metric metric, int limit, int capacity, int maxKeys, int maxPairs,
                     long seed) {
@@ -106,6 +117,8 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         int n = index.idCapacity();
         flows = new long[n];
         partial = new boolean[n];
+        firstSeen = new long[n];
+        lastSeen = new long[n];
         if (metric.kind == Metric.SPREAD) {
             distinct = new long[n];
             int cap = Integer.highestOneBit(Math.max(16, Math.min(this.capacity * 4, maxPairs)) - 1) << 1;
@@ -119,6 +132,7 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
      *
      * @param task name of the task
      * @param key  key fields, e.g. {@code src_ip,dst_ip} or {@code five_tuple}
+     * @return the aggregator
      */
     public static ExactAggregator of(String task, String key) {
         KeyFields k = KeyFields.parse(key);
@@ -130,8 +144,11 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
     /**
      * An exact task.
      *
+     * @param task   name of the task
+     * @param key    key fields, e.g. {@code src_ip,dst_ip} or {@code five_tuple}
      * @param metric {@code packets}, {@code bytes}, {@code flows} or {@code spread:FIELDS}: what rows are ranked by
      * @param limit  rows per snapshot, largest first; 0 for all
+     * @return the aggregator
      */
     public static ExactAggregator of(String task, String key, String metric, int limit) {
         return of(task, key, metric, limit, defaultMaxKeys(KeyFields.parse(key), Metric.parse(metric), limit));
@@ -141,8 +158,13 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
      * An exact task tracking at most {@code maxKeys} keys (and, with {@code spread:}, remembering at most the
      * default number of pairs, or {@code maxKeys} if that is larger).
      *
+     * @param task    name of the task
+     * @param key     key fields, e.g. {@code src_ip,dst_ip} or {@code five_tuple}
+     * @param metric  {@code packets}, {@code bytes}, {@code flows} or {@code spread:FIELDS}: what rows are ranked by
+     * @param limit   rows per snapshot, largest first; 0 for all
      * @param maxKeys keys tracked at most, 1 to {@value #MAX_BOUND}; traffic of further keys is counted as
      *                untracked
+     * @return the aggregator
      */
     public static ExactAggregator of(String task, String key, String metric, int limit, int maxKeys) {
         if (limit < 0) {
@@ -158,7 +180,8 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
      */
     static int defaultMaxKeys(KeyFields key, Metric metric, int limit) {
         // per key: 2 to 4 table slots, and key words, hash, counters and flag in arrays grown by half; with every
-        // key a row (limit 0), its row in each snapshot too
+        // key a row (limit 0), its row in each snapshot too (a row's 512 bytes cover the first and last seen arrays
+        // too; kept as it was so the default bound, which the byte form records, stays the same)
         long perKey = 16 + (8L * key.words() + 33 + (metric.kind == Metric.SPREAD ? 8 : 0)) * 3 / 2
                 + (limit == 0 ? ROW_BYTES : 0);
         return HeapBudget.entries(perKey, DEFAULT_MAX_KEYS);
@@ -195,6 +218,13 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         }
         packets[id]++;
         bytes[id] += len;
+        long t = p.timestampNanos();
+        if (firstSeen[id] == 0 || t < firstSeen[id]) {
+            firstSeen[id] = t;
+        }
+        if (t > lastSeen[id]) {
+            lastSeen[id] = t;
+        }
         if (distinct != null) {
             KeyFields e = metric.element;
             e.extract(p, s, w);
@@ -223,7 +253,11 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         long[] f = Arrays.copyOf(flows, n);
         boolean[] part = Arrays.copyOf(partial, n);
         long[] d = distinct == null ? null : Arrays.copyOf(distinct, n);
+        long[] first = Arrays.copyOf(firstSeen, n);
+        long[] last = Arrays.copyOf(lastSeen, n);
         flows = f;
+        firstSeen = first;
+        lastSeen = last;
         partial = part;
         distinct = d;
         return true;
@@ -295,12 +329,12 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         return index.longestRun();
     }
 
-    /** Distinct pairs remembered at most ({@code spread:} only). */
+    /** {@return distinct pairs remembered at most ({@code spread:} only)} */
     public int maxPairs() {
         return maxPairs;
     }
 
-    /** Pairs not remembered because {@link #maxPairs()} were remembered already. */
+    /** {@return pairs not remembered because {@link #maxPairs()} were remembered already} */
     public long untrackedPairs() {
         return untrackedPairs;
     }
@@ -318,15 +352,29 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         return new long[] {packets[id], bytes[id], flows[id], distinct == null ? 0 : distinct[id]};
     }
 
+    /**
+     * Whether each snapshot row also carries every count of its key in {@link Snapshot.Row#counts()}:
+     * {@code packets}, {@code bytes}, {@code flows}, {@code first_seen} and {@code last_seen} (setting
+     * {@code lifecycle}, default off).
+     *
+     * @param on whether rows carry their key's counts
+     * @return this aggregator
+     */
+    public ExactAggregator lifecycle(boolean on) {
+        lifecycle = on;
+        formatVersion(on ? NEWEST : FORMAT);
+        return this;
+    }
+
     @Override
     public Aggregator newEmpty() {
-        return new ExactAggregator(task, key, metric, limit, capacity, maxKeys, maxPairs, seed);
+        return new ExactAggregator(task, key, metric, limit, capacity, maxKeys, maxPairs, seed).lifecycle(lifecycle);
     }
 
     @Override
     public Aggregator copy() {
         ExactAggregator c = new ExactAggregator(task, key, metric, limit, Math.max(capacity, index.size()), maxKeys,
-                maxPairs, seed);
+                maxPairs, seed).lifecycle(lifecycle);
         c.merge(this);
         return c;
     }
@@ -343,7 +391,8 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
     @Override
     protected ExactAggregator union(ExactAggregator o, int keys) {
         int pairsRoom = (int) Math.min(MAX_BOUND, (long) maxPairs + o.pairCount);
-        return new ExactAggregator(task, key, metric, limit, keys, keys, Math.max(1, pairsRoom), seed);
+        return new ExactAggregator(task, key, metric, limit, keys, keys, Math.max(1, pairsRoom), seed)
+                .lifecycle(lifecycle);
     }
 
     @Override
@@ -355,6 +404,8 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
             if (id >= 0) {
                 flows[id] = u.flows[uid];
                 partial[id] = u.partial[uid];
+                firstSeen[id] = u.firstSeen[uid];
+                lastSeen[id] = u.lastSeen[uid];
             } else {
                 untrackedFlows += u.flows[uid];
             }
@@ -386,6 +437,7 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
             packets[id] += o.packets[oid];
             bytes[id] += o.bytes[oid];
             flows[id] += o.flows[oid];
+            seen(id, o.firstSeen[oid], o.lastSeen[oid]);
             partial[id] |= o.partial[oid] || (leftOutHere && id >= sizeBefore);
         }
         if (leftOutThere && sizeBefore > 0) {
@@ -407,6 +459,16 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         untrackedFlows += o.untrackedFlows;
         untrackedPairs += o.untrackedPairs;
         mergeTotals(o);
+    }
+
+    /** Widens key {@code id}'s first and last seen to cover {@code first} and {@code last} (0: none). */
+    private void seen(int id, long first, long last) {
+        if (first != 0 && (firstSeen[id] == 0 || first < firstSeen[id])) {
+            firstSeen[id] = first;
+        }
+        if (last > lastSeen[id]) {
+            lastSeen[id] = last;
+        }
     }
 
     /** Adds the pairs of {@code o} whose key {@code map} gives an id here (-1: left out). */
@@ -440,6 +502,8 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
     public void reset() {
         resetKeys();
         Arrays.fill(flows, 0);
+        Arrays.fill(firstSeen, 0);
+        Arrays.fill(lastSeen, 0);
         if (distinct != null) {
             Arrays.fill(distinct, 0);
             Arrays.fill(pairs, 0);
@@ -491,7 +555,16 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
             }
             long slack = slack(id);
             long upper = v[id] + slack < 0 ? Long.MAX_VALUE : v[id] + slack;
-            rows.add(new Snapshot.Row(key.toMap(keys, id * w), v[id], v[id], upper));
+            Map<String, Long> counts = Map.of();
+            if (lifecycle) {
+                counts = new LinkedHashMap<>();
+                counts.put("packets", packets[id]);
+                counts.put("bytes", bytes[id]);
+                counts.put("flows", flows[id]);
+                counts.put("first_seen", firstSeen[id]);
+                counts.put("last_seen", lastSeen[id]);
+            }
+            rows.add(new Snapshot.Row(key.toMap(keys, id * w), v[id], v[id], upper, counts));
         }
         return new Snapshot(task, type(), metric.snapshotName(), startNanos, endNanos, rows, totals());
     }
@@ -510,6 +583,9 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         out.writeLong(untrackedBytes);
         out.writeLong(untrackedFlows);
         out.writeLong(untrackedPairs);
+        if (lifecycle) {
+            out.writeBoolean(true);
+        }
         int n = index.size();
         int w = key.words();
         long[] keys = index.keys();
@@ -522,6 +598,10 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
             out.writeLong(bytes[id]);
             out.writeLong(flows[id]);
             out.writeBoolean(partial[id]);
+            if (lifecycle) {
+                out.writeLong(firstSeen[id]);
+                out.writeLong(lastSeen[id]);
+            }
         }
         if (distinct != null) {
             out.writeInt(pairCount);
@@ -554,6 +634,7 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
             maxKeys = DEFAULT_MAX_KEYS;
             maxPairs = DEFAULT_MAX_PAIRS;
         }
+        boolean lifecycle = version >= 3 && in.readBoolean();
         int n = in.readInt();
         if (version < 2) {
             maxKeys = Math.max(maxKeys, Math.min(n, MAX_BOUND));
@@ -564,7 +645,7 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         }
         // capacity only pre-sizes the table: sized to the keys the bytes hold, bytes cannot make it allocate more
         ExactAggregator a = c.totalsTo(new ExactAggregator(c.task(), key, metric, limit,
-                Math.min(capacity, Math.max(1024, n)), maxKeys, maxPairs, seed));
+                Math.min(capacity, Math.max(1024, n)), maxKeys, maxPairs, seed)).lifecycle(lifecycle);
         a.untrackedPackets = untracked[0];
         a.untrackedBytes = untracked[1];
         a.untrackedFlows = untracked[2];
@@ -581,6 +662,9 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
             a.flows[id] = in.readLong();
             if (version >= 2) {
                 a.partial[id] = in.readBoolean();
+            }
+            if (lifecycle) {
+                a.seen(id, in.readLong(), in.readLong());
             }
         }
         if (a.distinct != null) {

@@ -44,12 +44,13 @@ public final class ExactAggregatorProvider implements AggregatorProvider {
         int maxPairs = config.getInt("max-pairs", ExactAggregator.defaultMaxPairs(maxKeys), 1,
                 ExactAggregator.MAX_BOUND);
         long seed = Settings.seed(config);
+        boolean lifecycle = config.getBoolean("lifecycle", false);
         config.validate();
-        return new ExactAggregator(name, key, metric, limit, capacity, maxKeys, maxPairs, seed);
+        return new ExactAggregator(name, key, metric, limit, capacity, maxKeys, maxPairs, seed).lifecycle(lifecycle);
     }
 
     @Override
     public Aggregator fromBytes(byte[] bytes) {
-        return Bytes.readAggregator(bytes, Bytes.EXACT, ExactAggregator.FORMAT, name(), ExactAggregator::read);
+        return Bytes.readAggregator(bytes, Bytes.EXACT, ExactAggregator.NEWEST, name(), ExactAggregator::read);
     }
 }

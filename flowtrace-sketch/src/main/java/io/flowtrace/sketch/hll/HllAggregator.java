@@ -16,6 +16,8 @@ import io.flowtrace.sketch.KeyFields;
  * can craft elements that fill the registers.
  *
  * <p><b>Merge: exact</b> (register-wise maximum, per key), whatever way the stream was split. Not thread-safe.
+ *
+ * @since 0.1
  */
 public sealed interface HllAggregator extends Aggregator permits HllTotalAggregator, HllKeyedAggregator {
     /** Register memory the default key bound allows: 64 MiB. */
@@ -24,9 +26,12 @@ public sealed interface HllAggregator extends Aggregator permits HllTotalAggrega
     /**
      * A distinct-count task.
      *
+     * @param task      name of the task
      * @param element   the fields whose distinct values are counted, e.g. {@code dst_ip}
      * @param key       key fields for per-key counts, or {@code null} for one total
      * @param precision p: 2<sup>p</sup> registers per sketch
+     * @param seed      the seed of the hashes
+     * @return the aggregator: one total, or per key
      */
     static HllAggregator of(String task, String element, String key, int precision, long seed) {
         KeyFields e = KeyFields.parse(element);
@@ -39,12 +44,12 @@ public sealed interface HllAggregator extends Aggregator permits HllTotalAggrega
         return "hll";
     }
 
-    /** The key fields, or {@code null} for one total. */
+    /** {@return the key fields, or {@code null} for one total} */
     KeyFields keyFields();
 
-    /** Packets seen since the last reset. */
+    /** {@return packets seen since the last reset} */
     long totalPackets();
 
-    /** Packets of keys left out by the key bound (also in the totals); 0 for one total. */
+    /** {@return packets of keys left out by the key bound (also in the totals); 0 for one total} */
     long untrackedPackets();
 }

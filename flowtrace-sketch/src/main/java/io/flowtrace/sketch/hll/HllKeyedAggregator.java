@@ -32,6 +32,8 @@ import java.util.Map;
  * one part tracked and another left out may be estimated short of the elements only the other part saw.
  *
  * <p><b>Merge: exact</b> (register-wise maximum, per key) within the bound. Not thread-safe.
+ *
+ * @since 0.1
  */
 public final class HllKeyedAggregator extends KeyedAggregator<HllKeyedAggregator> implements HllAggregator {
     private final KeyFields element;

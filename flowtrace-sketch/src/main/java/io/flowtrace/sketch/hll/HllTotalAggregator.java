@@ -19,6 +19,8 @@ import java.util.Map;
  * Distinct values of the element fields over the whole traffic (type {@code hll} without key fields): one
  * {@link HyperLogLog}, reported as a single row with an empty key (see {@link HllAggregator}). Merge: exact
  * (register-wise maximum). Not thread-safe.
+ *
+ * @since 0.1
  */
 public final class HllTotalAggregator extends BaseAggregator implements HllAggregator {
     private final KeyFields element;

@@ -47,10 +47,12 @@ public final class HyperLogLog {
         this.regs = new byte[1 << p];
     }
 
+    /** {@return p: the sketch has 2<sup>p</sup> registers} */
     public int precision() {
         return p;
     }
 
+    /** {@return the seed of the hashes} */
     public long seed() {
         return seed;
     }
@@ -65,7 +67,11 @@ public final class HyperLogLog {
         return 1.04 / Math.sqrt(regs.length);
     }
 
-    /** Records one item by its 64-bit hash. */
+    /**
+     * Records one item by its 64-bit hash.
+     *
+     * @param hash the item's hash
+     */
     public void update(long hash) {
         int idx = (int) (hash >>> (64 - p));
         int rank = Long.numberOfLeadingZeros((hash << p) | (1L << (p - 1))) + 1;
@@ -77,6 +83,8 @@ public final class HyperLogLog {
     /**
      * The estimated number of distinct items, at most 2<sup>64</sup> (the hashes there are). Registers filled by
      * crafted items can drive it that high; callers that know how many items they fed should cap it with that.
+     *
+     * @return the estimate
      */
     public double estimate() {
         return estimate(regs, 0, p);
@@ -135,7 +143,12 @@ public final class HyperLogLog {
         return z / 3;
     }
 
-    /** Register-wise maximum: afterwards this sketch counts the union of both streams. */
+    /**
+     * Register-wise maximum: afterwards this sketch counts the union of both streams.
+     *
+     * @param o a sketch of the same precision and seed
+     * @throws IllegalArgumentException when a parameter differs, naming it
+     */
     public void merge(HyperLogLog o) {
         BaseAggregator.same("hll precision", p, o.p);
         BaseAggregator.same("hll seed", seed, o.seed);
@@ -146,12 +159,14 @@ public final class HyperLogLog {
         }
     }
 
+    /** {@return an independent copy of this sketch} */
     public HyperLogLog copy() {
         HyperLogLog c = new HyperLogLog(p, seed);
         System.arraycopy(regs, 0, c.regs, 0, regs.length);
         return c;
     }
 
+    /** Sets every register to 0. */
     public void reset() {
         Arrays.fill(regs, (byte) 0);
     }
@@ -188,7 +203,13 @@ public final class HyperLogLog {
         return Bytes.write(this::write);
     }
 
-    /** Reads {@link #toBytes()}. */
+    /**
+     * Reads {@link #toBytes()}.
+     *
+     * @param bytes what {@link #toBytes()} gave
+     * @return the sketch
+     * @throws IllegalArgumentException when the bytes are not this family and version, or are cut short
+     */
     public static HyperLogLog fromBytes(byte[] bytes) {
         return Bytes.read(bytes, HyperLogLog::read);
     }

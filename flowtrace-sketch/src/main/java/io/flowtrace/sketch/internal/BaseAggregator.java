@@ -27,7 +27,7 @@ public abstract class BaseAggregator implements Aggregator {
     /** The hash seed, recorded in the byte form. */
     protected final long seed;
     private final int family;
-    private final int formatVersion;
+    private int formatVersion;
     protected long totalPackets;
     protected long totalBytes;
     protected long totalFlows;
@@ -87,6 +87,7 @@ public abstract class BaseAggregator implements Aggregator {
         return c;
     }
 
+    /** {@return the totals a snapshot carries: packets, bytes and flows seen since the last reset} */
     protected Map<String, Long> totals() {
         Map<String, Long> t = new LinkedHashMap<>();
         t.put("total_packets", totalPackets);
@@ -161,6 +162,21 @@ public abstract class BaseAggregator implements Aggregator {
         totalFlows = flows;
     }
 
-    /** Writes parameters then state (after the header written by {@link #toBytes}). */
+    /**
+     * Sets the version of the byte form {@link #writeState} writes, for a family whose newer version is written only
+     * when an option needs it (older readers keep reading what does not).
+     *
+     * @param version the version written
+     */
+    protected final void formatVersion(int version) {
+        formatVersion = version;
+    }
+
+    /**
+     * Writes parameters then state (after the header written by {@link #toBytes}).
+     *
+     * @param out where they go
+     * @throws IOException when {@code out} fails
+     */
     protected abstract void writeState(DataOutputStream out) throws IOException;
 }

@@ -105,6 +105,9 @@ public abstract class KeyedAggregator<A extends KeyedAggregator<A>> extends Base
     /**
      * Grows the subclass's own per-key arrays to {@code n} ids, assigning them only once all are allocated; false
      * when they cannot grow that far. An {@link OutOfMemoryError} it lets out counts as false.
+     *
+     * @param n ids the arrays must hold
+     * @return whether they were grown
      */
     protected abstract boolean growPerKey(int n);
 
@@ -160,18 +163,31 @@ public abstract class KeyedAggregator<A extends KeyedAggregator<A>> extends Base
         return (A) this;
     }
 
-    /** Adds {@code o} key by key while the bound leaves room, the others counted as untracked; and its totals. */
+    /**
+     * Adds {@code o} key by key while the bound leaves room, the others counted as untracked; and its totals.
+     *
+     * @param o an instance of the same parameters
+     */
     protected abstract void mergeIn(A o);
 
-    /** An empty instance of these parameters with room for {@code keys} keys and what else {@code o} brings. */
+    /**
+     * An empty instance of these parameters with room for {@code keys} keys and what else {@code o} brings.
+     *
+     * @param o    the instance merged in
+     * @param keys keys it must have room for
+     * @return the empty instance
+     */
     protected abstract A union(A o, int keys);
 
-    /** Each key's value the merge ranks keys by, by id. */
+    /** {@return each key's value the merge ranks keys by, by id} */
     protected abstract long[] ranks();
 
     /**
      * After a merge by rank has set the packets and bytes of the keys kept from {@code u}: the subclass's own per-key
      * values and untracked totals; {@code map} gives each of {@code u}'s ids its id here, or -1 when left out.
+     *
+     * @param u   the instance the keys come from
+     * @param map each of {@code u}'s ids to its id here, or -1
      */
     protected abstract void keepRest(A u, int[] map);
 

@@ -144,32 +144,44 @@ public final class SuperSpread {
         }
     }
 
-    /** {@return bytes per bucket: registers, sampler probability, counter and key} */
+    /**
+     * {@return bytes per bucket: registers, sampler probability, counter and key}
+     *
+     * @param m        registers per bucket
+     * @param bits     bits per register
+     * @param keyWords words of the key
+     */
     public static long bucketBytes(int m, int bits, int keyWords) {
         int perWord = 64 / bits;
         return ((m + perWord - 1) / perWord) * 8L + 8 + 8 + keyWords * 8L;
     }
 
+    /** {@return buckets per row} */
     public int width() {
         return width;
     }
 
+    /** {@return rows} */
     public int depth() {
         return depth;
     }
 
+    /** {@return registers per bucket} */
     public int m() {
         return m;
     }
 
+    /** {@return bits per register} */
     public int bits() {
         return bits;
     }
 
+    /** {@return the sampler's base b} */
     public double b() {
         return b;
     }
 
+    /** {@return the seed of the hashes} */
     public long seed() {
         return seed;
     }
@@ -178,6 +190,7 @@ public final class SuperSpread {
         return keyWords;
     }
 
+    /** {@return bytes the buckets take} */
     public long memoryBytes() {
         return (long) width * depth * bucketBytes(m, bits, keyWords);
     }
@@ -185,6 +198,11 @@ public final class SuperSpread {
     /**
      * Records that the key (words {@code kw[off..]}, hash {@code keyHash}) was seen with an element; the pair's hash
      * is {@code pairHash} (e.g. {@link Hashing#pair}).
+     *
+     * @param kw       the words holding the key
+     * @param off      its first word
+     * @param keyHash  the key's hash
+     * @param pairHash the hash of the key and the element
      */
     public void update(long[] kw, int off, long keyHash, long pairHash) {
         long kh = (keyHash ^ seed) * GOLDEN;
@@ -311,7 +329,13 @@ public final class SuperSpread {
         return ((x * 0x2545F4914F6CDD1DL) >>> 11) * 0x1.0p-53;
     }
 
-    /** {@return the spread estimate of a key: the mean counter of its buckets that hold it, or 0} */
+    /**
+     * {@return the spread estimate of a key: the mean counter of its buckets that hold it, or 0}
+     *
+     * @param kw      the words holding the key
+     * @param off     its first word
+     * @param keyHash the key's hash
+     */
     public long estimate(long[] kw, int off, long keyHash) {
         long kh = (keyHash ^ seed) * GOLDEN;
         int g = (int) (kh >>> 32);
@@ -357,7 +381,12 @@ public final class SuperSpread {
         return q;
     }
 
-    /** Approximate merge; see the class comment. */
+    /**
+     * Approximate merge; see the class comment.
+     *
+     * @param o a sketch of the same parameters and seed
+     * @throws IllegalArgumentException when a parameter differs, naming it
+     */
     public void merge(SuperSpread o) {
         checkCompatible(o);
         long[] c = cells;
@@ -406,6 +435,7 @@ public final class SuperSpread {
         BaseAggregator.same("super-spread seed", seed, o.seed);
     }
 
+    /** {@return an independent copy of this sketch} */
     public SuperSpread copy() {
         SuperSpread c = new SuperSpread(width, depth, m, bits, b, keyWords, seed);
         System.arraycopy(cells, 0, c.cells, 0, cells.length);
@@ -413,6 +443,7 @@ public final class SuperSpread {
         return c;
     }
 
+    /** Empties every bucket. */
     public void reset() {
         Arrays.fill(cells, 0);
         long one = Double.doubleToRawLongBits(1.0);

@@ -62,10 +62,13 @@ public final class SuperSpreadAggregator extends BaseAggregator {
     /**
      * A super-spread task.
      *
+     * @param task      name of the task
      * @param key       key fields, e.g. {@code src_ip}
      * @param element   element fields whose distinct values per key are counted, e.g. {@code dst_ip}
      * @param memory    bytes for the sketch (width follows from depth, m and bits)
      * @param threshold smallest spread reported
+     * @param limit     rows per snapshot
+     * @return the aggregator
      */
     public static SuperSpreadAggregator of(String task, String key, String element, long memory, long threshold,
                                            int limit) {
@@ -90,6 +93,7 @@ public final class SuperSpreadAggregator extends BaseAggregator {
         return "super-spread";
     }
 
+    /** {@return the sketch this task updates} */
     public SuperSpread sketch() {
         return sketch;
     }

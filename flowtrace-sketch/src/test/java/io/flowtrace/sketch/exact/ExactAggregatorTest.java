@@ -510,4 +510,33 @@ class ExactAggregatorTest {
             }
         }
     }
+
+    @Test
+    void lifecycleRowsCarryPacketsBytesFirstAndLastSeenThroughMergesAndBytes() {
+        ExactAggregator whole = ExactAggregator.of("t", "src_ip", "packets", 0).lifecycle(true);
+        ExactAggregator a = (ExactAggregator) whole.newEmpty();
+        ExactAggregator b = (ExactAggregator) whole.newEmpty();
+        // key 10.0.0.1: times 5, 9, 2 (s), 100 + 200 + 300 bytes; key 10.0.0.2: one packet at 7 s
+        long[][] packets = {{0x0A000001, 5, 100}, {0x0A000001, 9, 200}, {0x0A000002, 7, 40}, {0x0A000001, 2, 300}};
+        for (int i = 0; i < packets.length; i++) {
+            io.flowtrace.testkit.TestPacket p = io.flowtrace.testkit.TestPacket.ipv4(packets[i][1] * 1_000_000_000L,
+                    (int) packets[i][0], 0x0A0000FE, 1000, 80, 6, (int) packets[i][2]);
+            whole.onPacket(p);
+            (i % 2 == 0 ? a : b).onPacket(p);
+        }
+        a.merge(b);
+        ExactAggregator back = (ExactAggregator) AggregatorBytes.fromBytes(a.toBytes());
+        for (ExactAggregator x : List.of(whole, a, back)) {
+            List<Snapshot.Row> rows = x.snapshot(0, 10_000_000_000L).rows();
+            assertEquals(Map.of("packets", 3L, "bytes", 600L, "flows", 0L, "first_seen", 2_000_000_000L,
+                    "last_seen", 9_000_000_000L), rows.get(0).counts());
+            assertEquals(Map.of("packets", 1L, "bytes", 40L, "flows", 0L, "first_seen", 7_000_000_000L,
+                    "last_seen", 7_000_000_000L), rows.get(1).counts());
+        }
+        // without lifecycle the rows and the bytes are as before
+        ExactAggregator plain = ExactAggregator.of("t", "src_ip", "packets", 0);
+        plain.onPacket(io.flowtrace.testkit.TestPacket.ipv4(1, 0x0A000001, 2, 3, 4, 6, 60));
+        assertEquals(Map.of(), plain.snapshot(0, 2).rows().get(0).counts());
+        assertEquals(ExactAggregator.FORMAT, plain.toBytes()[5]);
+    }
 }

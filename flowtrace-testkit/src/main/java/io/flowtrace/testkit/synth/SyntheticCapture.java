@@ -98,11 +98,16 @@ public final class SyntheticCapture {
         this.truth = b.truth;
     }
 
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** {@return the ground truth file written beside {@code pcap}} */
+    /**
+     * {@return the ground truth file written beside {@code pcap}}
+     *
+     * @param pcap the capture file
+     */
     public static Path truthPath(Path pcap) {
         return pcap.resolveSibling(pcap.getFileName() + TRUTH_SUFFIX);
     }
@@ -122,10 +127,19 @@ public final class SyntheticCapture {
      * One conversation of the ground truth, oriented from its client (the sender of its first packet).
      *
      * @param key the 5-tuple, client first
+     * @param packetsForward  packets from the client
+     * @param packetsReverse  packets to the client
+     * @param bytesForward    wire bytes from the client
+     * @param bytesReverse    wire bytes to the client
+     * @param ipBytesForward  IP-level bytes from the client
+     * @param ipBytesReverse  IP-level bytes to the client
+     * @param firstNanos      the first packet's time, epoch nanoseconds
+     * @param lastNanos       the last packet's time, epoch nanoseconds
      */
     public record Conversation(FlowKey key, long packetsForward, long packetsReverse, long bytesForward,
                                long bytesReverse, long ipBytesForward, long ipBytesReverse, long firstNanos,
                                long lastNanos) {
+        /** {@return packets both ways} */
         public long packetCount() {
             return packetsForward + packetsReverse;
         }
@@ -147,7 +161,13 @@ public final class SyntheticCapture {
         }
     }
 
-    /** Reads a ground truth file written by {@link #write}. */
+    /**
+     * Reads a ground truth file written by {@link #write}.
+     *
+     * @param truthFile the file
+     * @return its conversations, in file order
+     * @throws IOException when it cannot be read or its header is not the expected one
+     */
     public static List<Conversation> readTruth(Path truthFile) throws IOException {
         List<Conversation> out = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(truthFile, StandardCharsets.US_ASCII)) {
@@ -164,7 +184,13 @@ public final class SyntheticCapture {
         return out;
     }
 
-    /** Writes the capture to {@code pcap} (replacing it) and, unless turned off, its ground truth beside it. */
+    /**
+     * Writes the capture to {@code pcap} (replacing it) and, unless turned off, its ground truth beside it.
+     *
+     * @param pcap where to write the capture
+     * @return what was written
+     * @throws IOException when a file cannot be written
+     */
     public Summary write(Path pcap) throws IOException {
         Packets gen = new Packets();
         // per conversation: packets f, r; bytes f, r; IP bytes f, r; first, last
@@ -220,6 +246,8 @@ public final class SyntheticCapture {
     /**
      * The same packets as {@link #write} puts in the file, with the same (microsecond) timestamps, generated in
      * memory as they are read: a source for tests that need traffic but no file. Each call gives a new source.
+     *
+     * @return a new source
      */
     public PacketSource source() {
         return new Source();
@@ -660,6 +688,9 @@ public final class SyntheticCapture {
         /**
          * Frame sizes of data packets with weights, as {@code "66:45,576:15,1514:40"} (the default); handshake and
          * close segments carry no payload.
+         *
+         * @param mix sizes and weights
+         * @return this builder
          */
         public Builder sizes(String mix) {
             String[] parts = mix.split(",");
@@ -695,6 +726,12 @@ public final class SyntheticCapture {
             return this;
         }
 
+        /**
+         * The seed the traffic is drawn from: same seed and settings, same capture.
+         *
+         * @param s the seed
+         * @return this builder
+         */
         public Builder seed(long s) {
             seed = s;
             return this;
@@ -703,6 +740,9 @@ public final class SyntheticCapture {
         /**
          * Flood mode: {@code sources} conversations of one packet each (alternately a UDP datagram and a TCP SYN),
          * each from its own source address.
+         *
+         * @param sources how many sources (and conversations)
+         * @return this builder
          */
         public Builder flood(int sources) {
             conversations(sources);
@@ -747,6 +787,7 @@ public final class SyntheticCapture {
             return this;
         }
 
+        /** {@return the generator these settings describe} */
         public SyntheticCapture build() {
             return new SyntheticCapture(this);
         }
