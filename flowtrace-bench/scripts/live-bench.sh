@@ -98,10 +98,13 @@ start_capture() {
         ip netns exec "$rx" tcpdump -i vrx -n -B $((buffer_mib * 1024)) -w "$file" > /dev/null 2> "$cap_err" &
         cap_pid=$!
     else
-        printf 'source:\n  type: %s\n' "$what" > "$work/$what.yaml"
-        [ "$what" = pcap-live ] && printf '  buffer_size: %sMiB\n' "$buffer_mib" >> "$work/$what.yaml"
+        local config=()
+        if [ "$what" = pcap-live ]; then
+            printf 'source:\n  type: pcap-live\n  buffer_size: %sMiB\n' "$buffer_mib" > "$work/pcap-live.yaml"
+            config=(--config "$work/pcap-live.yaml")
+        fi
         FLOWTRACE_CACHE_DIR=$work/cache FLOWTRACE_JAVA_OPTS=${FLOWTRACE_JAVA_OPTS:-} ip netns exec "$rx" \
-            "$flowtrace" agent --interface vrx --config "$work/$what.yaml" --sink stdout \
+            "$flowtrace" agent --interface vrx --capture-backend "$what" "${config[@]}" --sink stdout \
             > "$cap_out" 2> "$cap_err" &
         cap_pid=$!
     fi
