@@ -154,6 +154,8 @@ warm() {
     stop_capture
 }
 
+# a run that goes wrong leaves its row short rather than ending the benchmark
+set +e
 results=$work/results.txt
 printf '%-10s %-8s %12s %12s %7s %10s %12s %12s %9s  %s\n' capturer rate arriving seen seen% drops \
     'cpu/seen' 'cpu/arrived' 'RSS_MiB' 'busiest threads (CPU per packet seen)' > "$results"
@@ -189,7 +191,7 @@ for what in tcpdump "${backends[@]}"; do
     startup_ms=$(( (first_ns - t0) / 1000000 ))
     printf '%s: start to first packet captured %d ms; idle %d s: %.2f s CPU; RSS idle %d MiB (after %d s idle: %d MiB)\n' \
         "$what" "$startup_ms" "$idle_seconds" "$(echo "($i1 - $i0) / $tck" | bc -l)" $((idle_rss / 1024)) \
-        "$idle_seconds" $((idle_rss2 / 1024)) >> "$work/idle.txt"
+        "$idle_seconds" $((idle_rss2 / 1024)) | tee -a "$work/idle.txt"
 
     for rate in "${rates[@]}"; do
         start_capture "$what" "run-$rate"
@@ -218,10 +220,11 @@ for what in tcpdump "${backends[@]}"; do
         awk -v w="$what" -v r="$rate" -v a="$arrived" -v s="$seen" -v d="$dropped" -v c=$((c1 - c0)) -v t="$tck" \
             -v m=$((rss / 1024)) -v b="$busiest" 'BEGIN {
             printf "%-10s %-8s %12d %12d %6.1f%% %10d %9.3f us %9.3f us %9d  %s\n", w, r, a, s, a ? 100 * s / a : 0,
-                d, s ? c / t / s * 1e6 : 0, a ? c / t / a * 1e6 : 0, m, b }' >> "$results"
+                d, s ? c / t / s * 1e6 : 0, a ? c / t / a * 1e6 : 0, m, b }' | tee -a "$results"
     done
 done
 
+echo
 echo "live-bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), capture buffer ${buffer_mib} MiB, ${per_run} s per run"
 cat "$results"
 cat "$work/idle.txt"
