@@ -291,6 +291,78 @@ class EmbeddingTest {
         }
     }
 
+    /**
+     * A live source whose traffic stops twice: one flow, a quiet spell long enough for every thread downstream to
+     * park, then a second flow; the wall-clock time of each flow's last packet is kept.
+     */
+    static final class TwoBurstLiveSource implements PacketSource {
+        private final CountDownLatch stopped = new CountDownLatch(1);
+        final long[] lastPacketMillis = new long[2];
+
+        @Override public String description() { return "two bursts"; }
+        @Override public boolean isLive() { return true; }
+
+        @Override
+        public void run(PacketHandler h) throws java.io.IOException {
+            try {
+                for (int burst = 0; burst < 2; burst++) {
+                    byte[] f = Frames.ethIpv4(Frames.ip(10, 0, 0, 1 + burst), Frames.ip(10, 0, 0, 9), 17, 5000, 53,
+                            0, 20);
+                    for (int i = 0; i < 3; i++) {
+                        long now = System.currentTimeMillis();
+                        h.onPacket(now * 1_000_000L, 1, f, 0, f.length, f.length, 0);
+                        lastPacketMillis[burst] = now;
+                    }
+                    if (burst == 0 && stopped.await(3, TimeUnit.SECONDS)) {
+                        return;
+                    }
+                }
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override public void stop() { stopped.countDown(); }
+        @Override public void close() { }
+    }
+
+    @Test
+    void idleFlowsExpireOnTimeAfterTheWorkersHaveParked() throws Exception {
+        for (int workers : new int[] {1, 2}) {
+            List<FlowEvent> events = Collections.synchronizedList(new ArrayList<>());
+            List<Long> arrivals = Collections.synchronizedList(new ArrayList<>());
+            TwoBurstLiveSource src = new TwoBurstLiveSource();
+            FlowTrace t = FlowTrace.builder().source(src).workers(workers).inlineWorker(false)
+                    .idleTimeout(Duration.ofSeconds(1))
+                    .onEvent(e -> {
+                        arrivals.add(System.currentTimeMillis());
+                        events.add(e);
+                    }).build().start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (events.size() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertEquals(2, events.size(), "workers=" + workers + ": " + events);
+                for (int i = 0; i < 2; i++) {
+                    FlowEvent e = events.get(i);
+                    assertEquals(EndReason.IDLE_TIMEOUT, e.endReason(), e.toString());
+                    assertEquals(3, e.packetCount());
+                    int burst = e.key().srcAddress().getAddress()[3] - 1;
+                    // never early: the timeout, measured by a clock that lags the wall clock
+                    assertTrue(arrivals.get(i) >= src.lastPacketMillis[burst] + 1_000,
+                            "workers=" + workers + ": flow " + burst + " ended " + (arrivals.get(i)
+                                    - src.lastPacketMillis[burst]) + " ms after its last packet");
+                }
+            } finally {
+                t.stop();
+                t.awaitTermination(Duration.ofSeconds(10));
+            }
+            assertEquals(2, events.size(), events.toString());
+        }
+    }
+
     /** Flows 10.{part}.0.x -> 10.{part}.1.1, one packet every 10 ms over five seconds. */
     private static ListSource part(int part) {
         ListSource src = new ListSource();

@@ -84,13 +84,21 @@ class LauncherIT {
         assertEquals(files, cacheFiles(cache), "the cache is reused, not written again");
     }
     @Test
-    void agentKeepsTheDefaultCollector(@TempDir Path dir) throws Exception {
+    void agentRunsSmallOnTheSerialCollectorUnlessAnotherIsNamed(@TempDir Path dir) throws Exception {
         Path gc = dir.resolve("gc.log");
-        Run help = launch(dir.resolve("cache"), "-Xlog:gc=info:file=" + gc, "agent", "--help");
+        Run help = launch(dir.resolve("cache"), "-Xlog:gc,gc+init=info:file=" + gc, "agent", "--help");
         assertEquals(0, help.exit(), help.err());
         assertTrue(help.out().contains("AGENT_INTERFACE"), help.out());
-        assertTrue(Files.readString(gc).contains("Using G1"), Files.readString(gc));
-        assertTrue(cacheFiles(dir.resolve("cache")).get(0).contains("-g1."), "a cache of its own per collector");
+        String log = Files.readString(gc);
+        assertTrue(log.contains("Using Serial"), log);
+        assertTrue(log.contains("Initial Capacity: 8M"), "the agent's heap starts small: " + log);
+        assertTrue(cacheFiles(dir.resolve("cache")).get(0).contains("-serial."), "a cache of its own per collector");
+
+        Path g1 = dir.resolve("g1.log");
+        Run named = launch(dir.resolve("cache2"), "-XX:+UseG1GC -Xlog:gc=info:file=" + g1, "agent", "--help");
+        assertEquals(0, named.exit(), named.err());
+        assertTrue(Files.readString(g1).contains("Using G1"), Files.readString(g1));
+        assertTrue(cacheFiles(dir.resolve("cache2")).get(0).contains("-g1."), "a cache of its own per collector");
     }
     @Test
     void sayWhatIsMissingWhenNoJarIsFound(@TempDir Path dir) throws Exception {

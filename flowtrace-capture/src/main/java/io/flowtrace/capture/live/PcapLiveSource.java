@@ -10,14 +10,15 @@ import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapNetworkInterface;
-import org.pcap4j.core.PcapStat;
 import org.pcap4j.core.Pcaps;
-import org.pcap4j.core.RawPacketListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+
 import java.io.IOException;
-import java.sql.Timestamp;
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,8 +33,9 @@ import java.util.function.LongSupplier;
 /**
  * Live capture on one interface through pcap4j and libpcap.
  *
- * <p>Packets are read by {@link #run} through pcap4j's raw-packet loop ({@code pcap_loop}) and handed one by one to
- * the {@link PacketHandler}, with the handle's timestamp (nanosecond precision where libpcap supports it), the
+ * <p>The interface is opened through pcap4j; packets are read by {@link #run} with {@code pcap_next_ex}
+ * ({@link PacketReader}, each copied into one reused array) and handed one by one to the {@link PacketHandler}, with
+ * the handle's timestamp (nanosecond precision where libpcap supports it), the
  * frame's original length and the handle's link type. A heartbeat thread watches the packet count: when no packet
  * has arrived for one heartbeat interval it breaks the loop, and {@link #run} calls
  * {@link PacketHandler#onIdle(long)} with the wall clock (less the read timeout when packets may still wait in the
@@ -69,12 +71,19 @@ final class PcapLiveSource implements PacketSource {
     private final String plugin;
     private final LiveCaptureSettings settings;
     private final PcapHandle handle;
+    /** The handle's {@code pcap_t *}, for the calls made without pcap4j. */
+    private final Pointer pcap;
+    /** struct pcap_stat, filled by {@link #refreshStats()}. */
+    private final Memory stats = new Memory(3 * 4);
     private final int linkType;
     private final LongSupplier wallClock;
     private final long heartbeatNanos;
     /** How long a packet may wait in the kernel's buffer before libpcap hands it over. */
     private final long pendingNanos;
 
+    private final boolean nanosecondTimestamps;
+    /** Held while the capture loop reads the handle: closing waits for it. */
+    private final Object reading = new Object();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopped;
@@ -86,15 +95,17 @@ final class PcapLiveSource implements PacketSource {
     private volatile long kernelDropped;
     private volatile long interfaceDropped;
 
-    private PcapLiveSource(String plugin, LiveCaptureSettings settings, PcapHandle handle, int linkType,
+    private PcapLiveSource(String plugin, LiveCaptureSettings settings, PcapHandle handle, Pointer pcap, int linkType,
                            LongSupplier wallClock, Duration heartbeat) {
         this.plugin = plugin;
         this.settings = settings;
         this.handle = handle;
+        this.pcap = pcap;
         this.linkType = linkType;
         this.wallClock = wallClock;
         this.heartbeatNanos = heartbeat.toNanos();
         this.pendingNanos = settings.immediate() ? 0 : settings.timeoutMillis() * 1_000_000L;
+        this.nanosecondTimestamps = handle.getTimestampPrecision() == PcapHandle.TimestampPrecision.NANO;
     }
 
     /**
@@ -115,9 +126,11 @@ final class PcapLiveSource implements PacketSource {
         try {
             PcapHandle handle = openHandle(plugin, settings);
             int linkType;
+            Pointer pcap;
             try {
                 installFilter(plugin, settings, handle);
                 linkType = linkTypeOf(handle.getDlt().value());
+                pcap = pcapPointer(handle);
             } catch (RuntimeException | Error e) {
                 handle.close();
                 throw e;
@@ -126,7 +139,7 @@ final class PcapLiveSource implements PacketSource {
                             + " timestamps {}, filter '{}'; {})", plugin, settings.interfaceName(), linkType,
                     settings.snaplen(), settings.promiscuous(), settings.immediate(), settings.bufferSize(),
                     handle.getTimestampPrecision(), settings.filter(), Pcaps.libVersion());
-            return new PcapLiveSource(plugin, settings, handle, linkType, wallClock, heartbeat);
+            return new PcapLiveSource(plugin, settings, handle, pcap, linkType, wallClock, heartbeat);
         } catch (LinkageError e) {
             // JNA throws UnsatisfiedLinkError while pcap4j's native mappings initialise; later uses of the same
             // class see NoClassDefFoundError. JNA's own native part failing (no writable temporary directory, say)
@@ -253,34 +266,14 @@ final class PcapLiveSource implements PacketSource {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException(plugin + ": a live source runs once");
         }
-        Listener listener = new Listener(handler);
         Heartbeat heartbeat = new Heartbeat();
         Thread beat = new Thread(heartbeat, "flowtrace-pcap-live-heartbeat-" + settings.interfaceName());
         beat.setDaemon(true);
         beat.start();
         try {
-            while (!stopped) {
-                try {
-                    handle.loop(-1, listener);
-                } catch (InterruptedException e) {
-                    // pcap_breakloop: stop(), the heartbeat, or a failing handler; decided below
-                } catch (PcapNativeException e) {
-                    if (stopped) {
-                        break;
-                    }
-                    throw new IOException(plugin + ": reading interface '" + settings.interfaceName()
-                            + "' failed: " + e.getMessage(), e);
-                } catch (NotOpenException e) {
-                    break; // closed from another thread
-                }
-                listener.rethrowFailure();
-                if (idleBreak) {
-                    idleBreak = false;
-                    if (!stopped) {
-                        // minus the longest a packet can still be waiting in the kernel, so that no packet handed
-                        // over after the heartbeat is older than the time it announced
-                        handler.onIdle(wallClock.getAsLong() - pendingNanos);
-                    }
+            synchronized (reading) {
+                if (!closed.get()) {
+                    read(handler);
                 }
             }
         } finally {
@@ -289,6 +282,58 @@ final class PcapLiveSource implements PacketSource {
             joinQuietly(beat);
             refreshStats();
             close();
+        }
+    }
+
+    /** The capture loop; the caller holds {@link #reading}, so the handle stays open. */
+    private void read(PacketHandler handler) throws IOException {
+        int snaplen;
+        try {
+            snaplen = handle.getSnapshot();
+        } catch (NotOpenException e) {
+            return; // closed from another thread
+        }
+        PacketReader reader = new PacketReader(pcap, snaplen, nanosecondTimestamps);
+        long packets = 0;
+        long bytes = 0;
+        while (!stopped) {
+            int rc = reader.next();
+            if (rc == PacketReader.PACKET) {
+                int captured = reader.capturedLength();
+                handler.onPacket(reader.timestampNanos(), linkType, reader.frame(), 0, captured,
+                        reader.wireLength(), 0);
+                packetsRead.lazySet(++packets);
+                bytesRead.lazySet(bytes += captured);
+            } else if (rc == PacketReader.BREAK || rc == PacketReader.TIMEOUT) {
+                // pcap_breakloop: stop(), or the heartbeat because nothing arrived
+                if (idleBreak) {
+                    idleBreak = false;
+                    if (!stopped) {
+                        // minus the longest a packet can still be waiting in the kernel, so that no packet handed
+                        // over after the heartbeat is older than the time it announced
+                        handler.onIdle(wallClock.getAsLong() - pendingNanos);
+                    }
+                }
+            } else {
+                if (stopped) {
+                    break;
+                }
+                throw new IOException(plugin + ": reading interface '" + settings.interfaceName() + "' failed: "
+                        + reader.error());
+            }
+        }
+    }
+
+    /** The handle's {@code pcap_t *}, which pcap4j keeps to itself. */
+    private static Pointer pcapPointer(PcapHandle handle) {
+        try {
+            Field f = PcapHandle.class.getDeclaredField("handle");
+            f.setAccessible(true);
+            return (Pointer) f.get(handle);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new FlowTraceException("pcap4j " + PcapHandle.class.getPackage().getImplementationVersion()
+                    + " keeps its libpcap handle where this version of flowtrace does not look (expected: pcap4j "
+                    + "1.8.2): " + e, e);
         }
     }
 
@@ -329,9 +374,13 @@ final class PcapLiveSource implements PacketSource {
     @Override
     public void close() {
         stop();
-        if (closed.compareAndSet(false, true)) {
-            // waits for a running loop to leave (pcap4j's handle lock); stop() has just broken it
-            handle.close();
+        // waits for a running capture loop to leave; stop() has just broken it
+        synchronized (reading) {
+            synchronized (this) { // not while the heartbeat breaks the loop or reads the counters
+                if (closed.compareAndSet(false, true)) {
+                    handle.close();
+                }
+            }
         }
     }
 
@@ -340,14 +389,9 @@ final class PcapLiveSource implements PacketSource {
         return "PcapLiveSource[" + settings.interfaceName() + "]";
     }
 
-    private void breakLoop() {
-        if (closed.get()) {
-            return;
-        }
-        try {
-            handle.breakLoop();
-        } catch (NotOpenException e) {
-            // already closed: nothing to break
+    private synchronized void breakLoop() {
+        if (!closed.get()) {
+            PacketReader.pcap_breakloop(pcap);
         }
     }
 
@@ -355,13 +399,10 @@ final class PcapLiveSource implements PacketSource {
         if (closed.get()) {
             return;
         }
-        try {
-            PcapStat stat = handle.getStats();
-            kernelReceived = stat.getNumPacketsReceived();
-            kernelDropped = stat.getNumPacketsDropped();
-            interfaceDropped = stat.getNumPacketsDroppedByIf();
-        } catch (PcapNativeException | NotOpenException e) {
-            LOG.debug("{}: statistics unavailable: {}", plugin, e.toString());
+        if (PacketReader.pcap_stats(pcap, stats) == 0) {
+            kernelReceived = stats.getInt(0) & 0xFFFF_FFFFL;
+            kernelDropped = stats.getInt(4) & 0xFFFF_FFFFL;
+            interfaceDropped = stats.getInt(8) & 0xFFFF_FFFFL;
         }
     }
 
@@ -377,56 +418,6 @@ final class PcapLiveSource implements PacketSource {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * Called by pcap4j on the capturing thread for each frame. pcap4j's loop allocates the frame array and its
-     * timestamp per packet; nothing more is allocated here. A failing handler ends the capture: pcap4j would
-     * otherwise log and swallow the exception.
-     */
-    private final class Listener implements RawPacketListener {
-        private final PacketHandler handler;
-        private long packets;
-        private long bytes;
-        private Throwable failure;
-
-        Listener(PacketHandler handler) {
-            this.handler = handler;
-        }
-
-        @Override
-        public void gotPacket(byte[] frame) {
-            if (failure != null) {
-                return;
-            }
-            try {
-                Timestamp ts = handle.getTimestamp();
-                Integer original = handle.getOriginalLength();
-                long nanos = Math.floorDiv(ts.getTime(), 1000L) * NANOS_PER_SECOND + ts.getNanos();
-                int captured = frame.length;
-                handler.onPacket(nanos, linkType, frame, 0, captured,
-                        original == null ? captured : original.intValue(), 0);
-                packetsRead.lazySet(++packets);
-                bytesRead.lazySet(bytes += captured);
-            } catch (Throwable t) {
-                failure = t;
-                breakLoop();
-            }
-        }
-
-        void rethrowFailure() throws IOException {
-            Throwable t = failure;
-            if (t == null) {
-                return;
-            }
-            if (t instanceof RuntimeException) {
-                throw (RuntimeException) t;
-            }
-            if (t instanceof Error) {
-                throw (Error) t;
-            }
-            throw new IOException(plugin + ": packet handler failed: " + t, t);
         }
     }
 

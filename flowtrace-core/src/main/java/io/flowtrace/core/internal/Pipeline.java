@@ -409,7 +409,8 @@ public final class Pipeline {
         }
     }
 
-    static final long HEARTBEAT_MILLIS = 250;
+    /** Often enough for timeouts counted in seconds; rarely enough that an idle pipeline costs next to nothing. */
+    static final long HEARTBEAT_MILLIS = 1_000;
     static final long HEARTBEAT_LAG_MILLIS = 1_000;
 
     /** The worker of a packet: from its seeded flow hash, so that both directions of a flow go to one worker. */

@@ -27,7 +27,7 @@ import java.util.concurrent.locks.LockSupport;
  *     throws is counted in {@link #failed()} and logged at most every ten seconds, and delivery goes on.</li>
  * <li><b>Flushing</b>: {@link Sink#flush()} is called when the queue runs empty and then every
  *     {@value #IDLE_FLUSH_MILLIS} ms while it stays empty, so a sink batching by time can send a batch that has
- *     become due.</li>
+ *     become due; a {@link BufferingSink} that holds nothing more is left alone until the next item.</li>
  * <li><b>Shutdown</b>: {@link #close(Duration)} lets the delivery thread deliver what is queued and then close the
  *     sink (which delivers what the sink buffers), all within the time limit; past it the thread is interrupted,
  *     what is still queued is counted in {@link #undelivered()}, and the sink is never called from a second
@@ -56,6 +56,8 @@ public final class SinkRunner {
     private final QueueFullPolicy policy;
     private final boolean acceptsJson;
     private final Thread thread;
+    /** How the delivery thread waits for items; each offer wakes it. */
+    private final IdleWait arrivals;
     private volatile boolean closing;
     private volatile boolean abandoned;
     private volatile boolean closed;
@@ -79,6 +81,7 @@ public final class SinkRunner {
         this.acceptsJson = acceptsJson(sink);
         this.thread = new Thread(this::run, "flowtrace-sink-" + name);
         this.thread.setDaemon(true);
+        this.arrivals = new IdleWait(thread);
     }
 
     public void start() {
@@ -140,6 +143,7 @@ public final class SinkRunner {
             return false;
         }
         if (queue.offer(item)) {
+            arrivals.signal();
             return true;
         }
         if (policy == QueueFullPolicy.DROP || abandoned) {
@@ -155,6 +159,7 @@ public final class SinkRunner {
             LockSupport.parkNanos(park);
             park = Math.min(park * 2, 1_000_000);
         }
+        arrivals.signal();
         return true;
     }
 
@@ -185,7 +190,6 @@ public final class SinkRunner {
     }
 
     private void loop() {
-        long idle = 0;
         boolean dirty = false;
         long nextIdleFlush = Long.MAX_VALUE;
         while (true) {
@@ -198,16 +202,17 @@ public final class SinkRunner {
                 if (dirty || now - nextIdleFlush >= 0) {
                     guardedFlush();
                     dirty = false;
-                    nextIdleFlush = now + TimeUnit.MILLISECONDS.toNanos(IDLE_FLUSH_MILLIS);
+                    nextIdleFlush = holdsEvents() ? now + TimeUnit.MILLISECONDS.toNanos(IDLE_FLUSH_MILLIS)
+                            : Long.MAX_VALUE;
                 }
                 if (mayEnd) {
                     return;
                 }
-                LockSupport.parkNanos(idle < 100 ? 10_000 : 1_000_000);
-                idle++;
+                // no later than the next idle flush, if one is due
+                arrivals.idle(nextIdleFlush == Long.MAX_VALUE ? IdleWait.MAX_PARK_NANOS : nextIdleFlush - now);
                 continue;
             }
-            idle = 0;
+            arrivals.busy();
             if (abandoned) {
                 undelivered.incrementAndGet();
                 continue;
@@ -236,6 +241,21 @@ public final class SinkRunner {
         }
     }
 
+    /** Whether idle flushes may still send something: true unless a {@link BufferingSink} says it holds nothing. */
+    private boolean holdsEvents() {
+        if (!(sink instanceof BufferingSink)) {
+            return true;
+        }
+        try {
+            return ((BufferingSink) sink).holdsEvents();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            logFailure("say whether it holds events", e);
+            return true;
+        }
+    }
+
     private void guardedFlush() {
         try {
             sink.flush();
@@ -260,7 +280,7 @@ public final class SinkRunner {
     /** Asks the delivery thread to deliver what is queued, close the sink and end. Returns at once. */
     public void beginClose() {
         closing = true;
-        LockSupport.unpark(thread); // an idle delivery thread parks for up to a millisecond: it need not wait that out
+        LockSupport.unpark(thread); // an idle delivery thread parks for up to 50 ms: it need not wait that out
         if (thread.getState() == Thread.State.NEW) {
             closed = true; // never started: nothing was delivered, nothing to close on its thread
             discardAndClose();

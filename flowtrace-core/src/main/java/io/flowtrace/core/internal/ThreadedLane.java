@@ -25,6 +25,8 @@ final class ThreadedLane implements BatchLane, Runnable {
     private final SpscAtomicArrayQueue<Batch> inbound;
     private final SpscAtomicArrayQueue<Batch> free;
     private final Thread thread;
+    /** How the worker's thread waits for batches; the source wakes it with each one. */
+    private final IdleWait arrivals;
     /**
      * Batches the source may still make (source thread only). It makes them as it needs them, before taking any back
      * from {@link #free}, so a short run makes few and a long one reuses the one returned longest ago.
@@ -39,6 +41,7 @@ final class ThreadedLane implements BatchLane, Runnable {
         this.unbuilt = DEPTH;
         this.thread = new Thread(this, "flowtrace-worker-" + worker.id);
         thread.setDaemon(true);
+        this.arrivals = new IdleWait(thread);
     }
 
     @Override
@@ -54,6 +57,7 @@ final class ThreadedLane implements BatchLane, Runnable {
     @Override
     public Batch send(Batch full) {
         inbound.offer(full);
+        arrivals.signal();
         return acquire();
     }
 
@@ -61,6 +65,7 @@ final class ThreadedLane implements BatchLane, Runnable {
     public void end(Batch last, EndReason reason) {
         last.markEnd(reason);
         inbound.offer(last);
+        arrivals.signal();
     }
 
     @Override
@@ -97,21 +102,16 @@ final class ThreadedLane implements BatchLane, Runnable {
     @Override
     public void run() {
         try {
-            int idle = 0;
             while (!worker.finished()) {
                 Batch b = inbound.relaxedPoll();
                 if (b == null) {
                     if (abort.aborted()) {
                         return;
                     }
-                    if (++idle < 64) {
-                        Thread.onSpinWait();
-                    } else {
-                        LockSupport.parkNanos(idle < 1000 ? 20_000 : 500_000);
-                    }
+                    arrivals.idle(IdleWait.MAX_PARK_NANOS);
                     continue;
                 }
-                idle = 0;
+                arrivals.busy();
                 worker.process(b);
                 b.reset();
                 free.offer(b);

@@ -39,7 +39,7 @@ public interface PacketSource extends AutoCloseable {
 
     /**
      * True for sources fed by a live interface. The pipeline then adds a wall-clock heartbeat: a thread of its own
-     * calls {@link PacketHandler#onIdle} every 250 ms with the wall clock less one second, so idle flows expire and
+     * calls {@link PacketHandler#onIdle} every second with the wall clock less one second, so idle flows expire and
      * snapshots are taken when traffic stops even if {@link #run} blocks with no packet; the source's own calls to
      * the handler and the heartbeat's are then serialised by a lock. Such a source must stamp packets with the wall
      * clock (epoch nanoseconds), as capture does. A source may still call {@code onIdle} itself, more often or more

@@ -1,6 +1,7 @@
 package io.flowtrace.sinks.file;
 
 import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.internal.BufferingSink;
 import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
@@ -16,7 +17,7 @@ import java.util.Map;
  * the delivery queue runs empty and on close; the stream itself is never closed. Lines it took and could not write
  * (a closed pipe, a full disk) are reported under its counter {@code failed}. Not thread-safe.
  */
-final class StdoutSink implements JsonEncodedSink {
+final class StdoutSink implements JsonEncodedSink, BufferingSink {
     private final String name;
     private final LineEncoder encoder;
     private final EventFormat eventFormat;
@@ -82,6 +83,12 @@ final class StdoutSink implements JsonEncodedSink {
     @Override
     public void flush() throws IOException {
         out.flush();
+    }
+
+    /** Nothing is held once flushed. */
+    @Override
+    public boolean holdsEvents() {
+        return false;
     }
 
     @Override

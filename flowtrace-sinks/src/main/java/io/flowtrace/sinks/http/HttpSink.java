@@ -2,6 +2,7 @@ package io.flowtrace.sinks.http;
 
 import io.flowtrace.core.Durations;
 import io.flowtrace.core.FlowEvent;
+import io.flowtrace.core.internal.BufferingSink;
 import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
@@ -40,7 +41,7 @@ import java.util.zip.GZIPOutputStream;
  * {@code failed} counter (one per throwing call) is not confused with records; see {@link #counters()}.
  * Called from one delivery thread; counters may be read from any thread.
  */
-final class HttpSink implements JsonEncodedSink {
+final class HttpSink implements JsonEncodedSink, BufferingSink {
 
     /** Per sink: one failing endpoint does not silence another's problems. */
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(HttpSink.class));
@@ -140,6 +141,12 @@ final class HttpSink implements JsonEncodedSink {
         if (pending > 0 && due()) {
             sendPending();
         }
+    }
+
+    /** A batch waiting for its interval. */
+    @Override
+    public boolean holdsEvents() {
+        return pending > 0;
     }
 
     /** Sends whatever is waiting, with retries, then lets the client go. */
