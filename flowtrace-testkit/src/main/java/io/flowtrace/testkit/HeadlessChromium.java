@@ -1,19 +1,13 @@
 package io.flowtrace.testkit;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -69,6 +63,7 @@ public final class HeadlessChromium {
     public static String dumpDom(String url, int virtualMillis) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory("flowtrace-chromium");
         Process p = null;
+        java.util.Set<ProcessHandle> helpers = new java.util.HashSet<>();
         try {
             Path log = profile.resolve("stderr.txt");
             List<String> cmd = List.of(executable().toString(), "--headless", "--no-sandbox", "--disable-gpu",
@@ -76,27 +71,20 @@ public final class HeadlessChromium {
                     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
                     "--user-data-dir=" + profile.resolve("profile"), "--virtual-time-budget=" + virtualMillis,
                     "--dump-dom", url);
-            p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(log.toFile())
+            // the DOM goes to a file, not a pipe: Chromium's helper processes inherit its standard output and may
+            // hold a pipe open after the browser has written the DOM and exited
+            Path domFile = profile.resolve("dom.html");
+            p = new ProcessBuilder(cmd).redirectOutput(domFile.toFile()).redirectError(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            InputStream out = p.getInputStream();
-            CompletableFuture<byte[]> dom = CompletableFuture.supplyAsync(() -> {
-                try {
-                    ByteArrayOutputStream b = new ByteArrayOutputStream();
-                    out.transferTo(b);
-                    return b.toByteArray();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
+                // remembered while they are the browser's: once it has exited they can no longer be listed
+                p.descendants().forEach(helpers::add);
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("chromium took over 2 minutes on " + url);
                 }
-            });
-            if (!p.waitFor(2, TimeUnit.MINUTES)) {
-                throw new IOException("chromium took over 2 minutes on " + url);
             }
-            byte[] b;
-            try {
-                b = dom.get(30, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IOException("chromium's output: " + e, e);
-            }
+            byte[] b = Files.readAllBytes(domFile);
             if (p.exitValue() != 0 || b.length == 0) {
                 throw new IOException("chromium exited " + p.exitValue() + " on " + url + ": "
                         + tail(Files.readString(log, StandardCharsets.UTF_8)));
@@ -104,7 +92,8 @@ public final class HeadlessChromium {
             return new String(b, StandardCharsets.UTF_8);
         } finally {
             if (p != null) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.descendants().forEach(helpers::add);
+                helpers.forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 p.waitFor(30, TimeUnit.SECONDS);
             }
