@@ -5,6 +5,8 @@ module io.flowtrace.examples {
     requires io.flowtrace.sketch;
     requires io.flowtrace.sinks;
     requires io.flowtrace.query;
+    requires io.flowtrace.alert;
+    requires io.flowtrace.cluster;
     requires java.net.http;
     requires com.fasterxml.jackson.core;
     requires com.fasterxml.jackson.databind;

@@ -1,0 +1,17 @@
+/** Alerts from aggregator results: rules, notifiers (webhook, NATS, email, log) and analyzers, each found through ServiceLoader. */
+@SuppressWarnings("requires-automatic") // jnats publishes no module descriptor
+module io.flowtrace.alert {
+    requires transitive io.flowtrace.core;
+    requires io.flowtrace.sinks;
+    requires com.fasterxml.jackson.core;
+    requires com.fasterxml.jackson.databind;
+    requires org.slf4j;
+    requires java.net.http;
+    requires io.nats.jnats;
+
+    exports io.flowtrace.alert;
+    exports io.flowtrace.alert.spi;
+
+    uses io.flowtrace.alert.spi.NotifierProvider;
+    uses io.flowtrace.alert.spi.AlertAnalyzerProvider;
+}
