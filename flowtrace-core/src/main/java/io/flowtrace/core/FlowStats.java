@@ -120,7 +120,8 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
 
     /**
      * Every plugin failure of the run, one line each, empty when there was none: sinks and callbacks (the sinks
-     * {@code callback} and {@code on-snapshot-N}) that threw or did not deliver everything, aggregators that threw.
+     * {@code callback} and {@code on-snapshot-N}) that threw or did not deliver everything, a raw frame tap that
+     * dropped or failed to keep frames, aggregators that threw.
      * The command line prints these; {@link FlowTrace.Builder#failOnPluginError} makes them fail the run.
      *
      * @return the failures, one line each
@@ -134,6 +135,11 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
                         + st.dropped() + " dropped, " + st.undelivered() + " undelivered)");
             }
         });
+        long tapLost = tap.getOrDefault("dropped", 0L) + tap.getOrDefault("failed", 0L);
+        if (tapLost > 0) {
+            out.add("raw frame tap did not keep " + tapLost + " frame(s) (" + tap.getOrDefault("dropped", 0L)
+                    + " dropped: its queue was full, " + tap.getOrDefault("failed", 0L) + " failed: writes failed)");
+        }
         if (aggregatorFailures > 0) {
             out.add("aggregators threw " + aggregatorFailures + " time(s)");
         }

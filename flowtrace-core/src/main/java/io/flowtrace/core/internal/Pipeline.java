@@ -504,7 +504,7 @@ public final class Pipeline {
             return Map.of();
         }
         try {
-            return Map.copyOf(tap.counters());
+            return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tap.counters()));
         } catch (RuntimeException e) {
             return Map.of();
         }

@@ -49,7 +49,8 @@ public interface RawFrameTap {
 
     /**
      * Counters of the tap by name (for example frames written and dropped), for the run's statistics
-     * ({@code FlowStats.tap()}); read from any thread, values may lag.
+     * ({@code FlowStats.tap()}); read from any thread, values may lag. {@code dropped} and {@code failed}, when
+     * present, count frames the tap did not keep: {@code FlowStats.failures()} lists them.
      *
      * @return the counters; empty when it keeps none
      */
