@@ -7,8 +7,10 @@ import java.util.Map;
  * Sees every raw frame a {@link PacketSource} hands the pipeline, before it is decoded: a packet tee, a recorder.
  * Given to {@code FlowTrace.Builder.rawFrameTap}; the pipeline calls it, a tap never calls the pipeline.
  *
- * <p>{@link #onFrame} is called on the source's thread, inside the packet path: it must not block, lock, log or
- * allocate, and must be quick (copy the frame into a bounded buffer of its own; when that is full, drop and count).
+ * <p>{@link #onFrame} is called on the source's thread, inside the packet path: it must not lock, log or allocate,
+ * and must be quick (copy the frame into a bounded buffer of its own). For a {@linkplain PacketSource#isLive() live}
+ * source it must never wait: when its buffer is full it drops and counts. A capture file loses nothing by being read
+ * more slowly, so there a tap may wait for room.
  * A source split into parts (one socket per worker, as AF_PACKET fanout) calls it from several threads at once:
  * each part has its index, and the frames of one part come from one thread at a time, in that part's order, so a
  * tap can keep one single-producer buffer per part. A tap that throws from {@code onFrame} is a bug: the exception

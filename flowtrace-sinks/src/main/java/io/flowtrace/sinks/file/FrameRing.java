@@ -55,14 +55,35 @@ final class FrameRing {
                   int interfaceIndex, int snapLength, int digits) {
         long n = (long) OFFERED.getOpaque(this);
         OFFERED.setOpaque(this, n + 1);
+        if (tryOffer(timestampNanos, linkType, data, offset, capturedLength, wireLength, interfaceIndex, snapLength,
+                digits)) {
+            return true;
+        }
+        countDropped();
+        return false;
+    }
+
+    /** On the producer's thread: counts a frame handed over that is given up for want of room. */
+    void countDropped() {
+        long d = (long) DROPPED.getOpaque(this);
+        DROPPED.setOpaque(this, d + 1);
+    }
+
+    /** On the producer's thread: counts a frame handed over (taken by {@link #tryOffer} or not). */
+    void countOffered() {
+        long n = (long) OFFERED.getOpaque(this);
+        OFFERED.setOpaque(this, n + 1);
+    }
+
+    /** On the producer's thread: copies the frame in when there is room; counts nothing. */
+    boolean tryOffer(long timestampNanos, int linkType, byte[] data, int offset, int capturedLength, int wireLength,
+                     int interfaceIndex, int snapLength, int digits) {
         int length = (HEADER + capturedLength + 7) & ~7;
         long t = producerTail;
         int at = (int) (t % capacity);
         int toEnd = capacity - at;
         long need = length <= toEnd ? length : toEnd + (long) length;
         if (length > capacity || t + need - head.get() > capacity) {
-            long d = (long) DROPPED.getOpaque(this);
-            DROPPED.setOpaque(this, d + 1);
             return false;
         }
         if (length > toEnd) {

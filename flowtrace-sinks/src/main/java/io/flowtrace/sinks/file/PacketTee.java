@@ -42,8 +42,10 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  *
  * <p>The source's threads copy each frame into a bounded queue of the tee's own (one per source part, so that a
- * split source's threads never share one), allocating nothing and never waiting: when a queue is full the frame is
- * dropped and counted ({@code dropped}), so the tee never slows capture. One writer thread of the tee's own takes
+ * split source's threads never share one), allocating nothing. From a live source they never wait: when a queue is
+ * full the frame is dropped and counted ({@code dropped}), so the tee never slows capture. From a capture file, whose
+ * packets lose nothing by being read more slowly, a full queue makes the reader wait for room, so the tee of a file
+ * is whole. One writer thread of the tee's own takes
  * frames from the queues in time order and writes them; files are written under a temporary name and renamed when
  * complete; with rotation at most {@code keep} files are kept (the oldest removed, counted). A write that fails (a
  * full disk) is counted ({@code failed}, {@code write_errors}) and tried again later; metering goes on.
@@ -85,6 +87,8 @@ public final class PacketTee implements RawFrameTap {
     private int[] lastDigits;
     private Thread writer;
     private volatile boolean closing;
+    /** The source is not live (a capture file): a full queue makes it wait instead of dropping. */
+    private boolean waitWhenFull;
 
     // the writer's state
     private RollingFile file;
@@ -224,6 +228,11 @@ public final class PacketTee implements RawFrameTap {
         java.util.Arrays.fill(lastKey, -1);
         lastSnap = new int[n];
         lastDigits = new int[n];
+        boolean live = false;
+        for (PacketSource s : sources) {
+            live |= s.isLive();
+        }
+        waitWhenFull = !live;
         parts = List.copyOf(sources);
         writer = new Thread(this::writeLoop, "flowtrace-tee");
         writer.setDaemon(true);
@@ -243,12 +252,39 @@ public final class PacketTee implements RawFrameTap {
             lastDigits[part] = Math.max(0, Math.min(9, s.timestampDigits(interfaceIndex)));
             lastKey[part] = key;
         }
-        rings[part].offer(timestampNanos, linkType, data, offset, capturedLength, wireLength, interfaceIndex,
-                lastSnap[part], lastDigits[part]);
+        FrameRing ring = rings[part];
+        ring.countOffered();
+        if (!ring.tryOffer(timestampNanos, linkType, data, offset, capturedLength, wireLength, interfaceIndex,
+                lastSnap[part], lastDigits[part])) {
+            if (!waitWhenFull || !waitForRoom(ring, timestampNanos, linkType, data, offset, capturedLength,
+                    wireLength, interfaceIndex, lastSnap[part], lastDigits[part])) {
+                ring.countDropped();
+            }
+        }
         if (writerParked) {
             writerParked = false;
             LockSupport.unpark(writer);
         }
+    }
+
+    /**
+     * A capture file's reader waits for room (reading slower loses nothing); gives up only when the writer has
+     * ended. Never for a live source, whose packets do not wait.
+     */
+    private boolean waitForRoom(FrameRing ring, long timestampNanos, int linkType, byte[] data, int offset,
+                                int capturedLength, int wireLength, int interfaceIndex, int snap, int digits) {
+        while (writer.isAlive()) {
+            if (writerParked) {
+                writerParked = false;
+                LockSupport.unpark(writer);
+            }
+            LockSupport.parkNanos(50_000L);
+            if (ring.tryOffer(timestampNanos, linkType, data, offset, capturedLength, wireLength, interfaceIndex,
+                    snap, digits)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Set by the writer before it parks for long: the next frame wakes it. */
