@@ -79,6 +79,7 @@ final class AgentCommand implements Command {
     @Override
     public int run(CommandLine cli, PrintStream out, PrintStream err) throws Exception {
         quietenNativeLoopLogging();
+        LiveCapture.loadNativeEarly();
         if (!cli.positional.isEmpty()) {
             throw new UsageException("unexpected argument " + cli.positional.get(0)
                     + " (the agent takes options only)");

@@ -29,7 +29,7 @@ final class CommandSettings {
             .help("how the interface is read: af-packet (Linux: memory-mapped rings, a socket per worker), pcap-live "
                     + "(libpcap), or auto: af-packet where its socket opens, else pcap-live").build();
     static final Setting<String> RING_SIZE = Setting.of("ring-size", ValueType.text("SIZE")).defaultValue("")
-            .defaultText("32MiB").env("AGENT_RING_SIZE")
+            .defaultText("8MiB af-packet, 32MiB pcap-live").env("AGENT_RING_SIZE")
             .help("kernel capture buffer, e.g. 8MiB: af-packet's ring of each socket, pcap-live's buffer").build();
     static final Setting<Duration> BLOCK_TIMEOUT = Setting.of("block-timeout", ValueType.duration())
             .defaultValue(Duration.ZERO).defaultText("100ms af-packet, 250ms pcap-live").env("AGENT_BLOCK_TIMEOUT")

@@ -138,6 +138,7 @@ final class EngineCommand implements Command {
         LiveCapture capture = null;
         String sourceText;
         if (live) {
+            LiveCapture.loadNativeEarly();
             // the AGENT_* variables are the agent's: the engine's live settings come from its flags only
             Resolved values = Resolved.of(CommandSettings.LIVE, a, name -> null, RunConfig.none());
             String iface = values.get(CommandSettings.INTERFACE);

@@ -21,6 +21,12 @@ final class LiveCapture {
     static final String PCAP_LIVE = "pcap-live";
     static final String AF_PACKET = "af-packet";
 
+    /**
+     * af-packet's ring per socket for the commands: at the top speed of a 2-core machine the reader keeps up with a
+     * few milliseconds of it; each MiB is a MiB of resident memory.
+     */
+    static final String AF_PACKET_RING = "8MiB";
+
     final String backend;
     final Map<String, String> config;
     /** The source already opened (auto tried it and it worked); null when the builder opens it. */
@@ -30,6 +36,62 @@ final class LiveCapture {
         this.backend = backend;
         this.config = config;
         this.source = source;
+    }
+
+    /**
+     * Loads the native-access library and libc and libpcap through it on a thread of its own: the first load extracts
+     * a library and runs {@code ldconfig}, which then overlaps with reading the settings instead of delaying the
+     * interface's opening. A failure here is left to the source's own opening to report.
+     */
+    static void loadNativeEarly() {
+        Thread t = new Thread(() -> {
+            try {
+                com.sun.jna.NativeLibrary.getInstance(com.sun.jna.Platform.C_LIBRARY_NAME);
+                com.sun.jna.NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"));
+            } catch (RuntimeException | LinkageError e) {
+                return; // reported by the source that needs it, with what to install
+            }
+            String cache = System.getProperty(NATIVE_CACHE);
+            if (cache != null) {
+                saveNativeCache(java.nio.file.Path.of(cache));
+            }
+        }, "flowtrace-native-load");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Set by the launcher: where the next runs find JNA's library and the library path without looking again. */
+    static final String NATIVE_CACHE = "flowtrace.native.cache";
+
+    /**
+     * Keeps the library JNA unpacked and the library path it asked {@code ldconfig} for, for the launcher to hand
+     * the next runs ({@code jna.boot.library.path}, {@code jna.platform.library.path}); each file is written under
+     * a name of its own and renamed into place, and any failure leaves the next run to look again.
+     */
+    private static void saveNativeCache(java.nio.file.Path dir) {
+        String unpacked = System.getProperty("jnidispatch.path");
+        String paths = System.getProperty("jna.platform.library.path");
+        if (unpacked == null || paths == null) {
+            return;
+        }
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            String tmp = ".tmp" + ProcessHandle.current().pid();
+            java.nio.file.Path lib = dir.resolve(System.mapLibraryName("jnidispatch"));
+            java.nio.file.Files.copy(java.nio.file.Path.of(unpacked), lib.resolveSibling(lib.getFileName() + tmp),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.move(lib.resolveSibling(lib.getFileName() + tmp), lib,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            if (Boolean.getBoolean("jnidispatch.preserve")) { // the launcher asked JNA to keep its copy for this
+                java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(unpacked));
+            }
+            java.nio.file.Path path = dir.resolve("library-path");
+            java.nio.file.Files.writeString(path.resolveSibling("library-path" + tmp), paths);
+            java.nio.file.Files.move(path.resolveSibling("library-path" + tmp), path,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException | RuntimeException e) {
+            // a cache only: this run is not affected, the next looks again
+        }
     }
 
     /** {@return whether {@code type} names a live-interface backend} */
@@ -98,6 +160,8 @@ final class LiveCapture {
         String ring = values.get(CommandSettings.RING_SIZE);
         if (!ring.isEmpty()) {
             live.put(af ? "ring_size" : "buffer_size", ring);
+        } else if (af) {
+            live.putIfAbsent("ring_size", AF_PACKET_RING); // the library's 32MiB default is for heavy embedders
         }
         Duration timeout = values.get(CommandSettings.BLOCK_TIMEOUT);
         if (!timeout.isZero()) {
