@@ -147,6 +147,13 @@ class TeeCommandTest {
         assertEquals(2, gob.status(), gob.err());
         assertTrue(gob.err().contains("probe: persistence: encoding (line 8, column 5): 'gob' is Go's own "
                 + "serialisation"), gob.err());
+
+        Files.delete(dir.resolve("publish.pcap"));
+        Files.writeString(config, engineConfig(publish, "gob").replace("enabled: true", "enabled: false"));
+        Cli off = Cli.run("flows", capture.toString(), "--config", config.toString(), "--no-progress");
+        assertEquals(0, off.status(), off.err());
+        assertTrue(Files.notExists(dir.resolve("publish.pcap")) && Files.notExists(dir.resolve("publish.gob")),
+                "persistence off: no file");
     }
 
     /** The text encoding: a line per IP packet, its addresses, ports, protocol and length as tshark reads them. */

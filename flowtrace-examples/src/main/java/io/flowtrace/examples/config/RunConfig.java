@@ -169,9 +169,10 @@ public final class RunConfig {
      * The engine's {@code probe.persistence} block as it ships ({@code enabled}, {@code path}, {@code num_workers},
      * {@code channel_buffer_size}, {@code encoding: text|gob|pcap}), as the settings of a packet tee
      * ({@code io.flowtrace.sinks.file.PacketTee}): {@code path} (with the encoding's extension added when it has
-     * none), {@code format} ({@code pcap} or {@code text}; {@code gob} is refused), {@code queue} (the engine's
-     * channel of {@code channel_buffer_size} packets as that many 2 KiB, at least 1 MiB). {@code num_workers} is
-     * accepted and not used: one thread writes each file, as a file written by several is corrupt.
+     * none), {@code format} ({@code pcap} or {@code text}; {@code gob} is refused when enabled), {@code queue}
+     * (the engine's channel of {@code channel_buffer_size} packets as that many 2 KiB, at least 1 MiB).
+     * {@code num_workers} is accepted and not used: one thread writes each file, as a file written by several is
+     * corrupt.
      *
      * @param node the {@code persistence} block
      * @param warn takes one line per warning
@@ -187,19 +188,20 @@ public final class RunConfig {
         }
         String encoding = node.has("encoding") ? node.text("encoding").trim().toLowerCase(java.util.Locale.ROOT)
                 : "pcap";
-        if (encoding.equals("gob")) {
-            throw new ConfigurationException(node.located("encoding") + ": 'gob' is Go's own serialisation, which "
-                    + "only the engine's Go code reads: flowtrace does not write it (expected: pcap or text; "
-                    + "pcapng too)");
-        }
-        if (!Set.of("pcap", "text", "pcapng").contains(encoding)) {
-            throw new ConfigurationException(node.located("encoding") + ": '" + encoding
-                    + "' (expected: pcap or text; pcapng too)");
-        }
         String enabled = node.has("enabled") ? node.text("enabled").trim().toLowerCase(java.util.Locale.ROOT)
                 : "false";
         if (!Set.of("true", "false", "on", "off").contains(enabled)) {
             throw new ConfigurationException(node.located("enabled") + ": '" + enabled + "' (expected: true or false)");
+        }
+        boolean on = enabled.equals("true") || enabled.equals("on");
+        if (encoding.equals("gob") && on) {
+            throw new ConfigurationException(node.located("encoding") + ": 'gob' is Go's own serialisation, which "
+                    + "only the engine's Go code reads: flowtrace does not write it (expected: pcap or text; "
+                    + "pcapng too)");
+        }
+        if (!Set.of("pcap", "text", "pcapng", "gob").contains(encoding)) {
+            throw new ConfigurationException(node.located("encoding") + ": '" + encoding
+                    + "' (expected: pcap or text; pcapng too)");
         }
         long buffer = 10_000;
         if (node.has("channel_buffer_size")) {
@@ -217,7 +219,7 @@ public final class RunConfig {
             warn.accept(node.where("num_workers") + ": not used: one thread writes each file (the engine's several "
                     + "writers of one file corrupt it)");
         }
-        if (!enabled.equals("true") && !enabled.equals("on")) {
+        if (!on) {
             return null;
         }
         if (!node.has("path") || node.text("path").isBlank()) {

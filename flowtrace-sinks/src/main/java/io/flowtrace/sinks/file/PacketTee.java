@@ -82,7 +82,8 @@ public final class PacketTee implements RawFrameTap {
     private volatile List<PacketSource> parts;
     private FrameRing[] rings;
     /** Per part, the source's snap length and timestamp digits for its last interface and link type seen. */
-    private int[] lastKey;
+    private int[] lastIf;
+    private int[] lastLink;
     private int[] lastSnap;
     private int[] lastDigits;
     private Thread writer;
@@ -224,8 +225,9 @@ public final class PacketTee implements RawFrameTap {
             r[i] = new FrameRing(each);
         }
         rings = r;
-        lastKey = new int[n];
-        java.util.Arrays.fill(lastKey, -1);
+        lastIf = new int[n];
+        lastLink = new int[n];
+        java.util.Arrays.fill(lastLink, -1);
         lastSnap = new int[n];
         lastDigits = new int[n];
         boolean live = false;
@@ -243,14 +245,14 @@ public final class PacketTee implements RawFrameTap {
     @Override
     public void onFrame(int part, long timestampNanos, int linkType, byte[] data, int offset, int capturedLength,
                        int wireLength, int interfaceIndex) {
-        int key = (interfaceIndex << 16) ^ linkType;
-        if (lastKey[part] != key) {
+        if (lastIf[part] != interfaceIndex || lastLink[part] != linkType) {
             // a new interface or link type: ask the source once, not per frame
             PacketSource s = parts.get(part);
             int snap = s.snapLength(interfaceIndex);
             lastSnap[part] = snap <= 0 || snap > DEFAULT_SNAPLEN ? DEFAULT_SNAPLEN : snap;
             lastDigits[part] = Math.max(0, Math.min(9, s.timestampDigits(interfaceIndex)));
-            lastKey[part] = key;
+            lastIf[part] = interfaceIndex;
+            lastLink[part] = linkType;
         }
         FrameRing ring = rings[part];
         ring.countOffered();
@@ -300,8 +302,8 @@ public final class PacketTee implements RawFrameTap {
     public Map<String, Long> counters() {
         long frames = 0;
         long dropped = 0;
-        FrameRing[] r = rings;
-        if (r != null && parts != null) {
+        FrameRing[] r = parts != null ? rings : null; // parts is written last when opened
+        if (r != null) {
             for (FrameRing ring : r) {
                 frames += ring.offered();
                 dropped += ring.dropped();
