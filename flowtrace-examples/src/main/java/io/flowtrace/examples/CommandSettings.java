@@ -70,8 +70,9 @@ final class CommandSettings {
     static final Setting<String> TEE = Setting.of("tee", ValueType.text("PATH")).defaultValue("")
             .defaultText("none").env("AGENT_TEE")
             .help("also keep every packet read in PATH (pcap, or as --tee-format says), with the capture's link "
-                    + "type, snap length and timestamp precision; written by a thread of its own, never slowing "
-                    + "capture (frames it cannot queue are dropped and counted)").build();
+                    + "type, snap length and timestamp precision; written by a thread of its own: a live capture "
+                    + "never waits for it (frames it cannot queue are dropped and counted), a file is read no "
+                    + "faster than it writes").build();
     static final Setting<String> TEE_FORMAT = Setting.of("tee-format",
             ValueType.choice("auto", "pcap", "pcapng", "text")).defaultValue("auto").env("AGENT_TEE_FORMAT")
             .help("auto: by the extension (.pcapng pcapng, .txt text, else pcap); pcapng keeps several link types "
