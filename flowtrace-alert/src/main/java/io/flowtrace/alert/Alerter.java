@@ -503,6 +503,8 @@ public final class Alerter implements AutoCloseable {
          * whose threshold is below the reporting threshold is accepted with a warning: it fires for every key the
          * task reports.
          *
+         * Warnings begin with the rule's field too ({@code threshold: ...}).
+         *
          * @param rule the rule
          * @return this builder
          */
@@ -552,9 +554,9 @@ public final class Alerter implements AutoCloseable {
                 }
                 if (!rule.window() && (rule.operator() == AlertRule.Operator.GT && t < from
                         || rule.operator() == AlertRule.Operator.GE && t <= from)) {
-                    warnings.accept("rule '" + rule.name() + "': threshold " + Explainer.number(t)
-                            + " is below task '" + rule.task() + "''s reporting threshold (" + from
-                            + "): it fires for every key the task reports");
+                    warnings.accept("threshold: " + Explainer.number(t) + " (rule '" + rule.name()
+                            + "') is below the reporting threshold of task '" + rule.task() + "' (" + from
+                            + "): the rule fires for every key the task reports");
                 }
             }
             rules.add(rule);
@@ -725,8 +727,7 @@ public final class Alerter implements AutoCloseable {
             AlertAnalyzerProvider p = found.get(type);
             if (p == null) {
                 throw new ConfigurationException("no analyzer named '" + type + "'; available: " + found.keySet()
-                        + " (the " + type + " analyzer is not installed in this build; alerts carry the built-in "
-                        + "explanation without it)");
+                        + " (the " + type + " analyzer is not installed in this build)");
             }
             return analyzer(p.create(new PluginConfig("analyzer '" + type + "'", settings)));
         }

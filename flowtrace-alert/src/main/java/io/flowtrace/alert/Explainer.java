@@ -63,7 +63,7 @@ final class Explainer {
                     + "not";
         }
         if (spread != null && rule.metric() != AlertRule.Metric.SUPER_SPREADER_SPREAD) {
-            sb.append(" Spread: ").append(number(spread)).append(" distinct destinations.");
+            sb.append(" Spread (estimated): ").append(number(spread)).append(" distinct elements.");
         }
         if (pattern != null) {
             sb.append(" Likely pattern: ").append(pattern).append('.');

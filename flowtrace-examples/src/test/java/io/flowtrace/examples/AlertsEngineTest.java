@@ -277,6 +277,80 @@ class AlertsEngineTest {
         }
     }
 
+    /** A file with one rule on the tasks of {@link #config}, and what {@code engine --check-config} says of it. */
+    private static Cli checkRule(String rule, String extra) throws IOException {
+        Path f = dir.resolve("rule.yaml");
+        String text = Files.readString(config("base.yaml", "    - { type: log }"));
+        int from = text.indexOf("  rules:\n");
+        int to = text.indexOf("aggregator:");
+        Files.writeString(f, text.substring(0, from) + "  rules:\n" + rule + text.substring(to) + extra);
+        return Cli.run(Map.of(), "engine", "--check-config", f.toString());
+    }
+
+    /** {@code (line L, column C)} of the first line of the file holding {@code text}, its key at {@code C}. */
+    private static String place(String text) throws IOException {
+        List<String> lines = Files.readAllLines(dir.resolve("rule.yaml"));
+        for (int i = 0; i < lines.size(); i++) {
+            int c = lines.get(i).indexOf(text);
+            if (c >= 0) {
+                return "(line " + (i + 1) + ", column " + (c + 1) + ")";
+            }
+        }
+        throw new AssertionError(text + " not in the file");
+    }
+
+    @Test
+    void rulesThatCannotWorkAreRefusedAtStartNamingTheirKeyAndLine() throws Exception {
+        Cli metric = checkRule("    - { name: a, task_name: cm_src, metric: total_byte, operator: \">\", threshold: 1 }\n",
+                "");
+        assertEquals(2, metric.status(), metric.err());
+        assertTrue(metric.err().contains("alerter: rules[0]: metric " + place("metric") + ": 'total_byte' (expected: "
+                + "total_packets, total_bytes, total_flows, finished_flows, heavy_hitter_count"), metric.err());
+
+        Cli task = checkRule("    - { name: a, task_name: cm_scr, metric: total_bytes, operator: \">\", threshold: 1 }\n",
+                "");
+        assertEquals(2, task.status(), task.err());
+        assertTrue(task.err().contains("alerter: rules[0]: task_name " + place("task_name") + ": 'cm_scr': no such "
+                + "task (tasks: ss_src_dst, ss_src_port, cm_src, per_five_tuple)"), task.err());
+
+        Cli op = checkRule("    - { name: a, task_name: cm_src, metric: total_bytes, operator: \"!=\", threshold: 1 }\n",
+                "");
+        assertEquals(2, op.status(), op.err());
+        assertTrue(op.err().contains("alerter: rules[0]: operator " + place("operator") + ": '!=' (expected: > < = "
+                + ">= <=)"), op.err());
+
+        Cli never = checkRule("    - { name: quiet, task_name: cm_src, metric: heavy_hitter_count, operator: \"<\",\n"
+                + "        threshold: 50 }\n", "");
+        assertEquals(2, never.status(), never.err());
+        assertTrue(never.err().contains("alerter: rules[0]: threshold " + place("threshold") + ": 50 with operator "
+                + "'<' can never fire: task 'cm_src' reports only keys with heavy_hitter_count >= 100"), never.err());
+
+        Cli kind = checkRule("    - { name: a, task_name: cm_src, metric: total_flows, operator: \">\", threshold: 1 }\n",
+                "");
+        assertEquals(2, kind.status(), kind.err());
+        assertTrue(kind.err().contains("rules[0]: metric " + place("metric") + ": 'total_flows' needs an exact task "
+                + "(distinct keys)"), kind.err());
+
+        Cli below = checkRule("    - { name: every, task_name: cm_src, metric: heavy_hitter_count, operator: \">\","
+                + " threshold: 10 }\n", "");
+        assertEquals(0, below.status(), below.err());
+        assertTrue(below.err().contains("alerter: rules[0]: threshold " + place("threshold") + ": 10 (rule 'every') is "
+                + "below the reporting threshold of task 'cm_src' (100): the rule fires for every key the task "
+                + "reports"), below.err());
+
+        Cli email = checkRule("    - { name: a, task_name: cm_src, metric: total_bytes, operator: \">\", threshold: 1 }\n",
+                "smtp:\n  host: 127.0.0.1\n  port: 2525\n  to: a@example.org\n");
+        if (email.status() != 0) { // the email notifier is a separate part of the module: refused when absent
+            assertTrue(email.err().contains("smtp: no notifier named 'email'"), email.err());
+        }
+
+        Cli typo = checkRule("    - { name: a, task_name: cm_src, metric: total_bytes, operator: \">\", threshold: 1,"
+                + " windw: true }\n", "");
+        assertEquals(2, typo.status(), typo.err());
+        assertTrue(typo.err().contains("rules[0]: unknown key 'windw' " + place("windw")) && typo.err().contains(
+                "window"), typo.err());
+    }
+
     private static int ip(String text) {
         byte[] b = Frames.addr(text);
         return Frames.ip(b[0] & 255, b[1] & 255, b[2] & 255, b[3] & 255);

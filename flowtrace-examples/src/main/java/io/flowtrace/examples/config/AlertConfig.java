@@ -254,7 +254,9 @@ public final class AlertConfig {
      * @throws ConfigurationException naming what is wrong and where
      */
     public Alerter alerter(List<TaskSpec> tasks, Consumer<String> warn, boolean checkOnly) {
-        Alerter.Builder b = Alerter.builder().onWarning(warn).checkInterval(checkInterval);
+        ConfigNode[] current = new ConfigNode[1];
+        Alerter.Builder b = Alerter.builder().onWarning(w -> warn.accept(current[0] == null ? w
+                : locatedText(current[0], w))).checkInterval(checkInterval);
         if (cooldown != null) {
             b.cooldown(cooldown);
         }
@@ -262,12 +264,14 @@ public final class AlertConfig {
             b.task(t.engineTask(), t.type(), t.settings());
         }
         for (RuleAt r : rules) {
+            current[0] = r.node();
             try {
                 b.rule(r.rule());
             } catch (IllegalArgumentException e) {
                 throw located(r.node(), e);
             }
         }
+        current[0] = null;
         if (model != null) {
             try {
                 b.analyzer(MODEL_ANALYZER, model);
@@ -287,13 +291,16 @@ public final class AlertConfig {
 
     /** {@code field: rest} of a rule's problem, with the field's key path and place in the file. */
     private static ConfigurationException located(ConfigNode rule, IllegalArgumentException e) {
-        String m = e.getMessage();
+        return new ConfigurationException(locatedText(rule, e.getMessage()), e);
+    }
+
+    private static String locatedText(ConfigNode rule, String m) {
         int colon = m.indexOf(": ");
         String field = colon < 0 ? "" : m.substring(0, colon);
         if (colon > 0 && rule.has(field)) {
-            return new ConfigurationException(rule.located(field) + ": " + m.substring(colon + 2), e);
+            return rule.located(field) + ": " + m.substring(colon + 2);
         }
-        return new ConfigurationException(rule.where() + ": " + m, e);
+        return rule.where() + ": " + m;
     }
 
     private static void check(ConfigNode n, Set<String> known) {
