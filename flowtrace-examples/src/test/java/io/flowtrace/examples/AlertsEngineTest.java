@@ -351,6 +351,43 @@ class AlertsEngineTest {
                 "window"), typo.err());
     }
 
+    @Test
+    void flowsAlertsFromTheAlerterBlockOfItsOwnConfigFile() throws Exception {
+        List<String> posted = new CopyOnWriteArrayList<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/", ex -> {
+            posted.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        receiver.start();
+        try {
+            Path f = dir.resolve("flows.yaml");
+            Files.writeString(f, """
+                    aggregators:
+                      - { type: super-spread, name: fanout, key: src_ip, element: dst_port, threshold: 1, seed: 7 }
+                      - { type: exact, name: conversations, key: five_tuple, lifecycle: true }
+                    alerter:
+                      check_interval: 1m
+                      notifiers:
+                        - { type: webhook, url: "http://127.0.0.1:%d/" }
+                      rules:
+                        - { name: scan, task_name: fanout, metric: super_spreader_spread, operator: ">",
+                            threshold: 100, cooldown: 10m }
+                    """.formatted(receiver.getAddress().getPort()));
+            Cli run = Cli.run(Map.of(), "flows", "--config", f.toString(), "--out", dir.resolve("flows.ndjson")
+                    .toString(), capture.toString());
+            assertEquals(0, run.status(), run.err());
+            assertEquals(1, posted.size(), posted::toString);
+            JsonNode a = JSON.readTree(posted.get(0));
+            assertEquals(SCANNER, a.get("key").get("src_ip").asText());
+            assertTrue(a.get("explanation").asText().contains("Likely pattern: port scan"), a::toString);
+            assertTrue(run.err().contains("flowtrace flows: alerts: 1 fired"), run.err());
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
     private static int ip(String text) {
         byte[] b = Frames.addr(text);
         return Frames.ip(b[0] & 255, b[1] & 255, b[2] & 255, b[3] & 255);
