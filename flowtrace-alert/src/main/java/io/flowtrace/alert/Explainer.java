@@ -94,7 +94,8 @@ final class Explainer {
                             + " the source at the edge; watch for connections from it to the ports that answered"};
         }
         if (asSource && hosts >= MANY && ports <= 3) {
-            return new String[] {"host sweep (" + hosts + " hosts on " + ports + " port" + (ports == 1 ? "" : "s") + ")",
+            return new String[] {"host sweep (" + hosts + " hosts on " + ports + " port" + (ports == 1 ? "" : "s")
+                    + ")",
                     "list the hosts that answered; check the source against the inventory (a scanner of yours, or a "
                             + "compromised host looking for its next one); block it at the edge if it is not expected"};
         }

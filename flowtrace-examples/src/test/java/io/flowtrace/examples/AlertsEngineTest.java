@@ -301,19 +301,20 @@ class AlertsEngineTest {
 
     @Test
     void rulesThatCannotWorkAreRefusedAtStartNamingTheirKeyAndLine() throws Exception {
-        Cli metric = checkRule("    - { name: a, task_name: cm_src, metric: total_byte, operator: \">\", threshold: 1 }\n",
-                "");
+        Cli metric = checkRule("    - { name: a, task_name: cm_src, metric: total_byte, operator: \">\","
+                + " threshold: 1 }\n", "");
         assertEquals(2, metric.status(), metric.err());
         assertTrue(metric.err().contains("alerter: rules[0]: metric " + place("metric") + ": 'total_byte' (expected: "
                 + "total_packets, total_bytes, total_flows, finished_flows, heavy_hitter_count"), metric.err());
 
-        Cli task = checkRule("    - { name: a, task_name: cm_scr, metric: total_bytes, operator: \">\", threshold: 1 }\n",
-                "");
+        Cli task = checkRule("    - { name: a, task_name: cm_scr, metric: total_bytes, operator: \">\","
+                + " threshold: 1 }\n", "");
         assertEquals(2, task.status(), task.err());
         assertTrue(task.err().contains("alerter: rules[0]: task_name " + place("task_name") + ": 'cm_scr': no such "
                 + "task (tasks: ss_src_dst, ss_src_port, cm_src, per_five_tuple)"), task.err());
 
-        Cli op = checkRule("    - { name: a, task_name: cm_src, metric: total_bytes, operator: \"!=\", threshold: 1 }\n",
+        Cli op = checkRule("    - { name: a, task_name: cm_src, metric: total_bytes, operator: \"!=\","
+                + " threshold: 1 }\n",
                 "");
         assertEquals(2, op.status(), op.err());
         assertTrue(op.err().contains("alerter: rules[0]: operator " + place("operator") + ": '!=' (expected: > < = "
@@ -325,7 +326,8 @@ class AlertsEngineTest {
         assertTrue(never.err().contains("alerter: rules[0]: threshold " + place("threshold") + ": 50 with operator "
                 + "'<' can never fire: task 'cm_src' reports only keys with heavy_hitter_count >= 100"), never.err());
 
-        Cli kind = checkRule("    - { name: a, task_name: cm_src, metric: total_flows, operator: \">\", threshold: 1 }\n",
+        Cli kind = checkRule("    - { name: a, task_name: cm_src, metric: total_flows, operator: \">\","
+                + " threshold: 1 }\n",
                 "");
         assertEquals(2, kind.status(), kind.err());
         assertTrue(kind.err().contains("rules[0]: metric " + place("metric") + ": 'total_flows' needs an exact task "
@@ -338,7 +340,8 @@ class AlertsEngineTest {
                 + "below the reporting threshold of task 'cm_src' (100): the rule fires for every key the task "
                 + "reports"), below.err());
 
-        Cli email = checkRule("    - { name: a, task_name: cm_src, metric: total_bytes, operator: \">\", threshold: 1 }\n",
+        Cli email = checkRule("    - { name: a, task_name: cm_src, metric: total_bytes, operator: \">\","
+                + " threshold: 1 }\n",
                 "smtp:\n  host: 127.0.0.1\n  port: 2525\n  to: a@example.org\n");
         if (email.status() != 0) { // the email notifier is a separate part of the module: refused when absent
             assertTrue(email.err().contains("smtp: no notifier named 'email'"), email.err());

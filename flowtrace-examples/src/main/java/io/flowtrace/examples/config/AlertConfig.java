@@ -157,7 +157,7 @@ public final class AlertConfig {
                     throw new ConfigurationException(modelWhere + ": true, but the file has no ai block (expected: "
                             + "ai: {provider, api_key, model, base_url})");
                 }
-                if (!ai.containsKey("api_key")) {
+                if (!ai.containsKey("api_key") && !local(String.valueOf(ai.get("base_url")))) {
                     warn.accept(modelWhere + ": the ai block's api_key is empty: no model is asked; alerts carry "
                             + "the built-in explanation");
                 } else {
@@ -301,6 +301,17 @@ public final class AlertConfig {
             return rule.located(field) + ": " + m.substring(colon + 2);
         }
         return rule.where() + ": " + m;
+    }
+
+    /** Whether a model's base URL is on this machine (such a server may need no key). */
+    private static boolean local(String url) {
+        try {
+            String host = java.net.URI.create(url.trim()).getHost();
+            return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]")
+                    || host.equals("::1"));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static void check(ConfigNode n, Set<String> known) {

@@ -43,8 +43,10 @@ import java.util.function.Consumer;
  *   sketch: { tasks: [ ... ] }
  * </pre>
  *
- * A block the command does not use (the engine's {@code api}, {@code ai}, {@code probe}, {@code alerter},
- * {@code smtp}; writers; another command's settings) is named in one warning line and skipped; an unknown key in a
+ * A command that reads {@link #ALERTER} takes the {@code alerter}, {@code smtp} and {@code ai} blocks together
+ * ({@link #alerts()}). A block the command does not use (the engine's {@code api}, {@code probe}, and {@code ai},
+ * {@code alerter}, {@code smtp} where alerts are not read; writers; another command's settings) is named in one
+ * warning line and skipped; an unknown key in a
  * block the command uses is refused with its key path and the accepted keys. Kebab-case keys under {@code flow:}
  * (an earlier documented form) are read, with a warning naming the snake_case key. Immutable once read.
  */
@@ -54,7 +56,7 @@ public final class RunConfig {
     public static final String SOURCE = "source";
     public static final String SINKS = "sinks";
     public static final String AGGREGATORS = "aggregators";
-    /** Alerting: the {@code alerter} block, with the engine's {@code smtp} and {@code ai} blocks ({@link AlertConfig}). */
+    /** Alerting: the {@code alerter} block, with the engine's {@code smtp} and {@code ai} ({@link AlertConfig}). */
     public static final String ALERTER = "alerter";
     /** The engine's aggregator block. */
     public static final String ENGINE_AGGREGATOR = "aggregator";
