@@ -63,7 +63,7 @@ final class Explainer {
                     + "not";
         }
         if (spread != null && rule.metric() != AlertRule.Metric.SUPER_SPREADER_SPREAD) {
-            sb.append(" Spread (estimated): ").append(number(spread)).append(" distinct elements.");
+            sb.append(" Spread (estimated): ").append(count(spread, "distinct element")).append('.');
         }
         if (pattern != null) {
             sb.append(" Likely pattern: ").append(pattern).append('.');
@@ -100,7 +100,8 @@ final class Explainer {
                             + "compromised host looking for its next one); block it at the edge if it is not expected"};
         }
         if (c.tcp * 2 >= c.rows && c.rows >= MANY && ports <= 2 && hosts <= 2 && unanswered >= 0.8 && avg < 120) {
-            return new String[] {"SYN flood (" + c.rows + " connection attempts to " + hosts + " host(s), "
+            return new String[] {"SYN flood (" + count(c.rows, "connection attempt") + " to " + count(hosts, "host")
+                    + ", "
                     + percent(unanswered) + " unanswered)",
                     "turn SYN cookies on at the target; rate-limit new connections per source; check whether the "
                             + "sources are spoofed (many addresses, one packet each) and ask upstream to filter"};
@@ -111,7 +112,8 @@ final class Explainer {
                     "confirm whether the transfer is expected (backup, update, replication); rate-limit or shape the "
                             + "source if not"};
         }
-        return new String[] {"no known attack pattern (" + hosts + " peer host(s), " + ports + " port(s))",
+        return new String[] {"no known attack pattern (" + count(hosts, "peer host") + ", " + count(ports, "port")
+                + ")",
                 "compare with the source's usual traffic; raise the threshold if this is normal"};
     }
 
@@ -203,6 +205,11 @@ final class Explainer {
         return String.format(Locale.ROOT, "%,.2f", v);
     }
 
+    /** {@code 1 packet}, {@code 2 packets}. */
+    static String count(long n, String what) {
+        return number(n) + " " + what + (n == 1 ? "" : "s");
+    }
+
     private static String percent(double share) {
         return String.format(Locale.ROOT, "%.1f%%", share * 100);
     }
@@ -273,12 +280,12 @@ final class Explainer {
                     : Long.compare(y.getValue(), x.getValue()));
             List<String> names = new ArrayList<>();
             for (int i = 0; i < Math.min(3, top.size()); i++) {
-                names.add(top.get(i).getKey() + " (" + number(top.get(i).getValue()) + " packets)");
+                names.add(top.get(i).getKey() + " (" + count(top.get(i).getValue(), "packet") + ")");
             }
-            return "In task " + from.task() + ": " + number(rows) + " conversations to " + number(dstIps.size())
-                    + " destination host(s) on " + number(dstPorts.size()) + " destination port(s), "
-                    + number(unanswered) + " with no packet back; " + number(packets) + " packets ("
-                    + percent(packetShare) + " of the task's), " + number(bytes) + " bytes (" + percent(byteShare)
+            return "In task " + from.task() + ": " + count(rows, "conversation") + " to " + count(dstIps.size(),
+                    "destination host") + " on " + count(dstPorts.size(), "destination port") + ", "
+                    + number(unanswered) + " with no packet back; " + count(packets, "packet") + " ("
+                    + percent(packetShare) + " of the task's), " + count(bytes, "byte") + " (" + percent(byteShare)
                     + "); top peers: " + String.join(", ", names) + ".";
         }
     }
