@@ -11,7 +11,11 @@ module io.flowtrace.alert {
 
     exports io.flowtrace.alert;
     exports io.flowtrace.alert.spi;
+    exports io.flowtrace.alert.ai; // the chat-completions client, for free-form questions (streamed) beside alerts
 
     uses io.flowtrace.alert.spi.NotifierProvider;
     uses io.flowtrace.alert.spi.AlertAnalyzerProvider;
+
+    provides io.flowtrace.alert.spi.NotifierProvider with io.flowtrace.alert.email.EmailNotifierProvider;
+    provides io.flowtrace.alert.spi.AlertAnalyzerProvider with io.flowtrace.alert.ai.OpenAiAnalyzerProvider;
 }
