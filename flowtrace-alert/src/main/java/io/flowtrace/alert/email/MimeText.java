@@ -24,7 +24,7 @@ final class MimeText {
         if (ascii && !text.contains("=?")) {
             return text;
         }
-        // "=?UTF-8?B?" + "?=" is 12 characters: 63 left for base64, i.e. 45 bytes of UTF-8 per word
+        // 39 bytes of UTF-8 make 52 base64 characters, a 64-character word: with "Subject: " a line stays under 78
         StringBuilder out = new StringBuilder();
         int i = 0;
         while (i < text.length()) {
@@ -33,7 +33,7 @@ final class MimeText {
             while (j < text.length()) {
                 int cp = text.codePointAt(j);
                 int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
-                if (bytes + n > 45) {
+                if (bytes + n > 39) {
                     break;
                 }
                 bytes += n;
