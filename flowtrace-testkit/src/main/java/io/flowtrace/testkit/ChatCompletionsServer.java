@@ -116,6 +116,29 @@ public final class ChatCompletionsServer implements AutoCloseable {
     }
 
     /**
+     * Scripts a stream that goes silent: the pieces, then nothing (no [DONE], the connection held open) until the
+     * server is closed.
+     *
+     * @param pieces the pieces sent before the silence
+     * @return this server
+     */
+    public synchronized ChatCompletionsServer streamStall(String... pieces) {
+        script.add((ex, stream) -> {
+            try {
+                sendEvents(ex, List.of(pieces), false);
+            } catch (IOException cut) {
+                try {
+                    Thread.sleep(Long.MAX_VALUE);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw cut;
+            }
+        });
+        return this;
+    }
+
+    /**
      * Scripts an error answer.
      *
      * @param status  the HTTP status (401, 429, 500...)

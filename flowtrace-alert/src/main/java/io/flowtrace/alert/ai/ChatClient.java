@@ -174,7 +174,7 @@ public final class ChatClient implements AutoCloseable {
                     answer = readBounded(in);
                 }
             } catch (TimeoutException e) {
-                throw new ChatException(where + ": no answer within " + timeout.toSeconds() + "s (timeout)", 0, "",
+                throw new ChatException(where + ": no answer within " + io.flowtrace.core.Durations.format(timeout) + " (timeout)", 0, "",
                         null);
             } catch (ExecutionException | IOException e) {
                 Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -226,7 +226,7 @@ public final class ChatClient implements AutoCloseable {
                 resp = http.sendAsync(request(body, true), HttpResponse.BodyHandlers.ofInputStream())
                         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                throw new ChatException(where + ": no answer within " + timeout.toSeconds() + "s (timeout)", 0, "",
+                throw new ChatException(where + ": no answer within " + io.flowtrace.core.Durations.format(timeout) + " (timeout)", 0, "",
                         null);
             } catch (ExecutionException e) {
                 wait = retryOrThrow(attempt, 0, null, describe(e.getCause() == null ? e : e.getCause()), wait, "");
@@ -297,7 +297,7 @@ public final class ChatClient implements AutoCloseable {
             guard.cancel(false);
         }
         throw new ChatException(where + ": the stream " + (silent.get() ? "was silent for more than "
-                + timeout.toSeconds() + "s (timeout)" : "ended without [DONE]") + " after " + text.length()
+                + io.flowtrace.core.Durations.format(timeout) + " (timeout)" : "ended without [DONE]") + " after " + text.length()
                 + " characters", 200, text.toString(), null);
     }
 

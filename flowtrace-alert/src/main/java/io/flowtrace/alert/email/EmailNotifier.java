@@ -27,7 +27,7 @@ import java.util.List;
 /**
  * Mails one summary per check to every recipient. A try that fails for a reason a retry may cure (a dropped
  * connection, a timeout, a 4xx reply) is retried after {@code retry_backoff}, doubled each time, up to
- * {@code retries} times; a 5xx reply or a refused TLS policy fails at once. Messages never contain the password.
+ * {@code retries} times while {@code retry_budget} lasts; a 5xx reply or a refused TLS policy fails at once. Messages never contain the password.
  * Thread-safe: each delivery opens its own connection.
  */
 final class EmailNotifier implements Notifier {
@@ -66,6 +66,7 @@ final class EmailNotifier implements Notifier {
         byte[] message = SummaryMail.message(s, alerts, clock.instant(), s.from().mailbox()
                 .substring(s.from().mailbox().indexOf('@') + 1));
         Duration wait = s.retryBackoff();
+        long start = System.nanoTime();
         for (int attempt = 0; ; attempt++) {
             String failure;
             boolean permanent;
@@ -82,9 +83,11 @@ final class EmailNotifier implements Notifier {
                 permanent = e instanceof javax.net.ssl.SSLHandshakeException; // a certificate does not fix itself
             }
             failure = redact(failure);
-            if (permanent || attempt >= s.retries()) {
+            boolean overBudget = System.nanoTime() - start + wait.toNanos() > s.retryBudget().toNanos();
+            if (permanent || attempt >= s.retries() || overBudget) {
                 throw new NotifierException(describe() + ": " + failure + (attempt > 0 ? " (after " + (attempt + 1)
-                        + " tries)" : ""));
+                        + " tries)" : "") + (overBudget && !permanent && attempt < s.retries()
+                        ? " (retry_budget " + io.flowtrace.core.Durations.format(s.retryBudget()) + " spent)" : ""));
             }
             LOG.warn("{}: {}; retrying in {} ms", describe(), failure, wait.toMillis());
             try {

@@ -21,13 +21,14 @@ import java.util.regex.Pattern;
  *   <li>{@code ca_file}: PEM certificates to trust instead of the JDK's (a private mail relay); the host name is
  *   checked against the certificate either way;</li>
  *   <li>{@code connect_timeout} (10s), {@code timeout} (30s, per reply), {@code retries} (2, after the first try),
- *   {@code retry_backoff} (1s, doubled each retry), {@code subject} (the engine's
+ *   {@code retry_backoff} (1s, doubled each retry), {@code retry_budget} (2m: no retry starts later than this after
+ *   the first try, so one check's mail cannot hold up the next for long), {@code subject} (the engine's
  *   {@code Go2NetSpectra Alert Summary ({n} Triggered)}; {@code {n}} is the number of fired alerts).</li>
  * </ul>
  */
 record EmailSettings(String host, int port, String username, String password, Address from, List<Address> to,
                      Tls tls, Path caFile, Duration connectTimeout, Duration timeout, int retries,
-                     Duration retryBackoff, String subject) {
+                     Duration retryBackoff, Duration retryBudget, String subject) {
 
     /** The engine's subject line, kept so its users' mail filters go on working. */
     static final String DEFAULT_SUBJECT = "Go2NetSpectra Alert Summary ({n} Triggered)";
@@ -122,6 +123,7 @@ record EmailSettings(String host, int port, String username, String password, Ad
         Duration timeout = c.getDuration("timeout", Duration.ofSeconds(30));
         int retries = c.getInt("retries", 2, 0, 10);
         Duration backoff = c.getDuration("retry_backoff", Duration.ofSeconds(1));
+        Duration budget = c.getDuration("retry_budget", Duration.ofMinutes(2));
         String subject = c.getString("subject", DEFAULT_SUBJECT);
         if (subject.indexOf('\r') >= 0 || subject.indexOf('\n') >= 0 || subject.isBlank()) {
             c.error("subject: a line of text expected (no line breaks)");
@@ -135,6 +137,6 @@ record EmailSettings(String host, int port, String username, String password, Ad
         c.validate();
         return new EmailSettings(host.trim(), port, username.isEmpty() ? null : username,
                 password.isEmpty() ? null : password, from, List.copyOf(to), tls, caFile, connectTimeout, timeout,
-                retries, backoff, subject);
+                retries, backoff, budget, subject);
     }
 }

@@ -164,6 +164,21 @@ class ChatClientTest {
     }
 
     @Test
+    void aStreamThatFallsSilentTimesOutWithThePartialText() throws Exception {
+        model.streamStall("Still ", "thinking");
+        Map<String, Object> m = settings();
+        m.put("timeout", "500ms");
+        try (ChatClient c = client(m)) {
+            long t = System.nanoTime();
+            ChatException e = assertThrows(ChatException.class, () -> c.stream(question(), s -> { }));
+            long ms = (System.nanoTime() - t) / 1_000_000;
+            assertEquals("Still thinking", e.partialText());
+            assertTrue(e.getMessage().contains("silent for more than"), e.getMessage());
+            assertTrue(ms >= 500 && ms < 5000, ms + " ms");
+        }
+    }
+
+    @Test
     void unauthorizedIsNotRetriedAndSaysSo() throws Exception {
         model.fail(401, Map.of(), "{\"error\":{\"message\":\"Incorrect API key provided: sk-test-********WXYZ. "
                 + "You can find your API key at https://platform.example/account/api-keys.\",\"type\":"
@@ -188,7 +203,7 @@ class ChatClientTest {
             long t = System.nanoTime();
             assertEquals("fine now", c.complete(question()));
             long ms = (System.nanoTime() - t) / 1_000_000;
-            assertTrue(ms >= 1000 && ms < 5000, "waited " + ms + " ms for Retry-After: 1");
+            assertTrue(ms >= 1000 && ms < 10_000, "waited " + ms + " ms for Retry-After: 1");
         }
         assertEquals(2, model.requests().size());
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("429"), "the retry is logged");
