@@ -26,7 +26,11 @@ import java.util.function.UnaryOperator;
  * model fails; a stream cut off mid-way keeps what was printed and says so.
  */
 final class AskCommand implements Command {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use, so that other commands start without loading Jackson's databind. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
     private static final String[] HITTER_TYPES = {"packets", "bytes", "spread"};
 
     private final UnaryOperator<String> env;
@@ -113,14 +117,14 @@ final class AskCommand implements Command {
     static String engineData(String addr, int limit) throws Exception {
         StringBuilder d = new StringBuilder();
         d.append("Asked at ").append(Instant.now()).append(" from the engine's query API.\n");
-        JsonNode sums = QueryCommand.post(addr, "/api/v1/aggregate", JSON.createObjectNode());
+        JsonNode sums = QueryCommand.post(addr, "/api/v1/aggregate", Json.MAPPER.createObjectNode());
         d.append("\nExact tasks (totals of the latest snapshot):\n");
         for (JsonNode s : sums.path("summaries")) {
             d.append("- ").append(s.path("task_name").asText()).append(": ").append(s.path("total_packets").asLong())
                     .append(" packets, ").append(s.path("total_bytes").asLong()).append(" bytes, ")
                     .append(s.path("flow_count").asLong()).append(" distinct keys\n");
         }
-        JsonNode tasks = QueryCommand.post(addr, "/api/v1/tasks", JSON.createObjectNode());
+        JsonNode tasks = QueryCommand.post(addr, "/api/v1/tasks", Json.MAPPER.createObjectNode());
         boolean header = false;
         for (JsonNode t : tasks) {
             for (JsonNode type : t.path("types")) {
@@ -132,7 +136,7 @@ final class AskCommand implements Command {
                     d.append("\nHeavy hitters (largest first):\n");
                     header = true;
                 }
-                ObjectNode req = JSON.createObjectNode().put("task_name", t.path("task_name").asText())
+                ObjectNode req = Json.MAPPER.createObjectNode().put("task_name", t.path("task_name").asText())
                         .put("type", ty).put("limit", limit);
                 JsonNode hh = QueryCommand.post(addr, "/api/v1/heavyhitters", req);
                 d.append("- ").append(t.path("task_name").asText()).append(" by ").append(HITTER_TYPES[ty])
