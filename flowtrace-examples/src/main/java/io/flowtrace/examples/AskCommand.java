@@ -150,6 +150,9 @@ final class AskCommand implements Command {
                     d.append("    ").append(h.path("flow").asText()).append(": ").append(h.path("value").asLong())
                             .append('\n');
                 }
+                if (hh.path("hitters").isEmpty()) {
+                    d.append("    (none above the task's reporting threshold)\n");
+                }
             }
         }
         return d.toString();
