@@ -210,6 +210,16 @@ class ChatClientTest {
     }
 
     @Test
+    void retryAfterIsReadAsSecondsOrAnHttpDate() {
+        assertEquals(java.time.Duration.ofSeconds(7), ChatClient.retryAfter(" 7 "));
+        java.time.Duration d = ChatClient.retryAfter(java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(30)));
+        assertTrue(d.toSeconds() >= 28 && d.toSeconds() <= 30, d.toString());
+        assertEquals(java.time.Duration.ZERO, ChatClient.retryAfter("Thu, 01 Jan 1970 00:00:00 GMT"));
+        assertEquals(null, ChatClient.retryAfter("soon"));
+    }
+
+    @Test
     void aRetryAfterLongerThanAllowedFailsAtOnce() throws Exception {
         model.fail(429, Map.of("Retry-After", "3600"), "{\"error\":{\"message\":\"Rate limit reached\"}}");
         try (ChatClient c = client(settings())) {
