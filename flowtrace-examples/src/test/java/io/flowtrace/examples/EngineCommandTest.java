@@ -13,14 +13,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,11 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -63,9 +58,7 @@ class EngineCommandTest {
     static final ClickHouseServer CLICKHOUSE = ClickHouseServer.withUser("engine", "engine-pw");
     @TempDir
     static Path dir;
-    private static EngineCommand engine;
-    private static CompletableFuture<Integer> run;
-    private static ByteArrayOutputStream err;
+    private static BackgroundEngine engine;
     private static String base;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -110,34 +103,15 @@ class EngineCommandTest {
         Files.writeString(dir.resolve(".env"), "API_HTTP_LISTEN_ADDR=127.0.0.1:" + port + "\n"
                 + "AI_API_KEY=none\nAI_RPC_LISTEN_ADDR=\nNATS_URL=nats://127.0.0.1:4222\n");
         Map<String, String> env = new HashMap<>(loopbackEnv());
-        engine = new EngineCommand(env::get);
-        err = new ByteArrayOutputStream();
-        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        CommandLine cli = CommandLine.parse(engine.settings(), List.of("--config", config.toString(), "--capture",
-                capture.toString()));
-        run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return engine.run(cli, new PrintStream(new ByteArrayOutputStream()), errStream);
-            } catch (Exception e) {
-                e.printStackTrace(errStream);
-                return -1;
-            }
-        });
+        engine = BackgroundEngine.start(env, "--config", config.toString(), "--capture", capture.toString());
         base = "http://127.0.0.1:" + port;
-        // the capture is metered once the log says so; the server keeps answering after it
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (!err.toString(StandardCharsets.UTF_8).contains("serving the answers until stopped")) {
-            assertFalse(run.isDone(), () -> "engine ended: " + err);
-            assertTrue(System.nanoTime() < deadline, () -> "not metered in time: " + err);
-            Thread.sleep(50);
-        }
+        engine.awaitServing(); // the capture is metered; the server keeps answering after it
     }
 
     @AfterAll
     static void stopEngine() throws Exception {
         if (engine != null) {
-            engine.stop();
-            assertEquals(0, run.get(1, TimeUnit.MINUTES), () -> err.toString(StandardCharsets.UTF_8));
+            engine.close();
         }
     }
 
