@@ -24,7 +24,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,9 +42,7 @@ class AskCommandTest {
 
     @TempDir
     static Path dir;
-    private static EngineCommand engine;
-    private static CompletableFuture<Integer> run;
-    private static ByteArrayOutputStream engineErr;
+    private static BackgroundEngine engine;
     private static String addr;
     private static long packets;
     private static long bytes;
@@ -96,25 +93,8 @@ class AskCommandTest {
                 "      - {name: \"cm_src\", skt_type: 0, flow_fields: [\"SrcIP\"], width: 32768, depth: 2,",
                 "         size_threshold: 100000, count_threshold: 100, seed: 7}",
                 ""));
-        engine = new EngineCommand(Map.of("AI_BASE_URL", "http://127.0.0.1:1/v1/")::get);
-        engineErr = new ByteArrayOutputStream();
-        PrintStream errStream = new PrintStream(engineErr, true, StandardCharsets.UTF_8);
-        CommandLine cli = CommandLine.parse(engine.settings(), List.of("--config", config.toString(), "--capture",
-                capture.toString()));
-        run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return engine.run(cli, new PrintStream(new ByteArrayOutputStream()), errStream);
-            } catch (Exception e) {
-                e.printStackTrace(errStream);
-                return -1;
-            }
-        });
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (!engineErr.toString(StandardCharsets.UTF_8).contains("serving the answers until stopped")) {
-            assertFalse(run.isDone(), () -> "engine ended: " + engineErr);
-            assertTrue(System.nanoTime() < deadline, () -> "not metered in time: " + engineErr);
-            Thread.sleep(50);
-        }
+        engine = BackgroundEngine.start(Map.of("AI_BASE_URL", "http://127.0.0.1:1/v1/"), "--config",
+                config.toString(), "--capture", capture.toString()).awaitServing();
     }
 
     private static long add(CaptureFiles.Pcap pcap, String src, int sport, int wire, long micros, Set<String> seen) {
@@ -131,8 +111,7 @@ class AskCommandTest {
     @AfterAll
     static void stopEngine() throws Exception {
         if (engine != null) {
-            engine.stop();
-            assertEquals(0, run.get(1, TimeUnit.MINUTES), () -> engineErr.toString(StandardCharsets.UTF_8));
+            engine.close();
         }
     }
 
