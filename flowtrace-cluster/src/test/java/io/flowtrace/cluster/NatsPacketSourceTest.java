@@ -157,9 +157,10 @@ class NatsPacketSourceTest {
         return out;
     }
 
-    private void awaitSubscriptions(long n) throws Exception {
+    /** Waits until {@code n} subscriptions more than {@code before} exist (the server has some of its own). */
+    static void awaitSubscriptions(NatsServerProcess server, long before, long n) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (server.varz("subscriptions") < n) {
+        while (server.varz("subscriptions") < before + n) {
             assertTrue(System.nanoTime() < deadline, "no subscription within 10 s: " + server.log());
             Thread.sleep(20);
         }
@@ -172,8 +173,9 @@ class NatsPacketSourceTest {
         List<Expect> traffic = traffic();
         Map<String, long[]> flows = new ConcurrentHashMap<>();
         FlowTrace m = meter(Map.of("subject", "gons.packets.raw", "format", f.name().toLowerCase()), flows);
+        long before = server.varz("subscriptions");
         m.start();
-        awaitSubscriptions(1);
+        awaitSubscriptions(server, before, 1);
         List<byte[]> msgs = messages(f, traffic);
         List<byte[]> bad = List.of(
                 new byte[0],
@@ -215,9 +217,10 @@ class NatsPacketSourceTest {
         Map<String, Object> cfg = Map.of("subject", "probe.pkts", "format", "thrift", "queue_group", "engines");
         FlowTrace a = meter(cfg, flows);
         FlowTrace b = meter(cfg, flows);
+        long before = server.varz("subscriptions");
         a.start();
         b.start();
-        awaitSubscriptions(2);
+        awaitSubscriptions(server, before, 2);
         List<byte[]> msgs = messages(PacketInfoFormat.THRIFT, traffic);
         try (Connection c = Nats.connect(server.url())) {
             for (byte[] msg : msgs) {
