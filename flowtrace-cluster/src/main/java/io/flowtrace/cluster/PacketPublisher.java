@@ -356,6 +356,10 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
         closing = true;
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));
+            Chunk left;
+            while ((left = full.poll()) != null) {
+                failed.addAndGet(left.count); // the publishing thread gave up (30 s): counted, not lost silently
+            }
             if (conn.getStatus() == Connection.Status.CONNECTED) {
                 conn.flush(Duration.ofSeconds(10)); // disconnected: what the client holds is lost with it
             }
