@@ -189,6 +189,21 @@ final class CommandSettings {
     static final List<Setting<?>> QUERY = List.of(ADDR, MODE, TASK, QUERY_KEY, TYPE, QUERY_LIMIT, END, QUERY_FORMAT,
             LOG_LEVEL);
 
+    /** The model's API key for {@code ask}: from the environment only, never a flag (a flag shows in {@code ps}). */
+    static final String AI_KEY_ENV = "FLOWTRACE_AI_API_KEY";
+    static final Setting<String> ASK_CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
+            .help("a config.yaml whose ai block (provider, api_key, model, base_url) names the model, e.g. the "
+                    + "engine's; ${VAR} and ${VAR:-default} come from the environment and a .env file beside it")
+            .build();
+    static final Setting<String> BASE_URL = Setting.of("base-url", ValueType.text("URL")).defaultValue("")
+            .defaultText("ai.base_url, else https://api.openai.com/v1/").commandLineOnly()
+            .help("the OpenAI-compatible API the model is asked at").build();
+    static final Setting<String> MODEL = Setting.of("model", ValueType.text("NAME")).defaultValue("")
+            .defaultText("ai.model").commandLineOnly().help("the model asked").build();
+    static final Setting<Integer> ASK_LIMIT = Setting.of("limit", ValueType.integer(1, 1000)).defaultValue(10)
+            .commandLineOnly().help("heavy hitters sent per task and type").build();
+    static final List<Setting<?>> ASK = List.of(ADDR, ASK_CONFIG, BASE_URL, MODEL, ASK_LIMIT, LOG_LEVEL);
+
     static final Setting<String> HTML = Setting.of("html", ValueType.text("FILE")).commandLineOnly()
             .help("write the report to FILE: one HTML page with its chart library and data inside, to open offline")
             .build();
@@ -198,6 +213,25 @@ final class CommandSettings {
     static final Setting<Integer> TALKERS = Setting.of("limit", ValueType.integer(1, 10_000)).defaultValue(10)
             .commandLineOnly().help("top talkers shown (source and destination addresses by bytes)").build();
     static final List<Setting<?>> REPORT = List.of(HTML, TIME_STEP, TALKERS, BPF_FILTER, QUIET, LOG_LEVEL);
+
+    static final Setting<String> NATS = Setting.of("nats", ValueType.text("URL")).defaultValue("")
+            .defaultText("the config file's probe.nats_url, else nats://127.0.0.1:4222").commandLineOnly()
+            .help("the NATS server(s) packets are published to (nats:// or tls://; user:password@ in it is used, "
+                    + "never shown)").build();
+    static final Setting<String> SUBJECT = Setting.of("subject", ValueType.text("SUBJECT")).defaultValue("")
+            .defaultText("the config file's probe.subject, else gons.packets.raw").commandLineOnly()
+            .help("the subject packets are published on").build();
+    static final Setting<String> PACKET_FORMAT = Setting.of("format", ValueType.choice("thrift", "protobuf", "batch"))
+            .defaultValue("thrift").defaultText("the config file's probe.format, else thrift").commandLineOnly()
+            .help("thrift: the probe's PacketInfo (Thrift binary), one per message; protobuf: its older Protobuf "
+                    + "PacketInfo; batch: flowtrace's, many packets per message").build();
+    static final Setting<String> PROBE_INTERFACE = Setting.of("interface", ValueType.text("IF")).commandLineOnly()
+            .help("capture this interface (pcap-live) instead of reading CAPTURE; until SIGTERM or SIGINT").build();
+    static final Setting<String> PROBE_CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
+            .help("the analysis engine's config.yaml: its probe block (nats_url, subject, and flowtrace's format); "
+                    + "${VAR} and ${VAR:-default} come from the environment and a .env file beside it").build();
+    static final List<Setting<?>> PROBE = List.of(PROBE_INTERFACE, NATS, SUBJECT, PACKET_FORMAT, PROBE_CONFIG,
+            BPF_FILTER, QUIET, LOG_LEVEL);
 
     private CommandSettings() {
     }

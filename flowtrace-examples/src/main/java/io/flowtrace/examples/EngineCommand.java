@@ -1,5 +1,6 @@
 package io.flowtrace.examples;
 
+import io.flowtrace.alert.Alerter;
 import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.settings.FlowSettings;
@@ -107,6 +108,9 @@ final class EngineCommand implements Command {
                 t.task().create(); // checks each task's settings as a run would
             }
             checkWriters(c, warn);
+            if (c.alerts() != null && c.alerts().active()) {
+                c.alerts().alerter(c.alertTasks(), warn, true);
+            }
             out.println("config " + file + ": OK: tasks " + String.join(", ", c.taskNames()));
             return 0;
         }
@@ -184,9 +188,18 @@ final class EngineCommand implements Command {
 
         SnapshotStores stores = SnapshotStores.discover();
         List<SnapshotStore> opened = new ArrayList<>();
+        Alerter alerter = null;
         SnapshotStore queryStore = stores.create(c.storeType(), c.store());
         opened.add(queryStore);
         try {
+            try {
+                alerter = Alerts.attach(c.alerts(), c.alertTasks(), b, "engine", quiet, err);
+            } catch (RuntimeException | Error e) {
+                if (capture != null) {
+                    capture.closeUnused();
+                }
+                throw e;
+            }
             for (String block : List.of("exact", "sketch")) {
                 if (c.tasks().stream().anyMatch(t -> t.block().equals(block))) {
                     b.onSnapshot(c.interval(block), writer(queryStore, block, byAggregator));
@@ -249,6 +262,9 @@ final class EngineCommand implements Command {
             Meter.Outcome outcome;
             try {
                 outcome = Meter.Outcome.of(m);
+                Alerter done = alerter;
+                alerter = null;
+                Alerts.finish(done, "engine", quiet, err);
                 for (SnapshotStore s : opened) {
                     s.flush();
                 }
@@ -286,6 +302,9 @@ final class EngineCommand implements Command {
             }
             return exit;
         } finally {
+            if (alerter != null) {
+                alerter.close();
+            }
             for (SnapshotStore s : opened) {
                 try {
                     s.close();

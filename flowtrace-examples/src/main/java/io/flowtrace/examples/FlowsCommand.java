@@ -1,5 +1,6 @@
 package io.flowtrace.examples;
 
+import io.flowtrace.alert.Alerter;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.examples.config.RunConfig;
 import io.flowtrace.examples.metrics.Monitor;
@@ -68,7 +69,7 @@ final class FlowsCommand implements Command {
         fileKeys.addAll(CommandSettings.TEE_SETTINGS);
         RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(fileKeys),
                 Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR,
-                        RunConfig.PROBE), err);
+                        RunConfig.ALERTER, RunConfig.PROBE), err);
         // the agent's variable is not read here: a capture file's run does not change with the agent's environment
         Resolved own = Resolved.of(List.of(CommandSettings.EVENT_FORMAT, CommandSettings.BPF_FILTER), a,
                 name -> null, file);
@@ -89,7 +90,17 @@ final class FlowsCommand implements Command {
         if (talkers != null) {
             b.onEvent(talkers::add);
         }
-        FlowTrace meter = Meter.build(b, a, file);
+        boolean quiet = a.has(CommandSettings.QUIET);
+        Alerter alerter = Alerts.attach(file.alerts(), file.alertTasks(), b, "flows", quiet, err);
+        FlowTrace meter;
+        try {
+            meter = Meter.build(b, a, file);
+        } catch (RuntimeException | Error e) {
+            if (alerter != null) {
+                alerter.close();
+            }
+            throw e;
+        }
         Progress progress = !a.has(CommandSettings.NO_PROGRESS) && Progress.stderrIsTerminal()
                 ? Progress.start(meter, Meter.totalSize(captures), err) : null;
         Meter.Outcome outcome;
@@ -100,6 +111,7 @@ final class FlowsCommand implements Command {
                 a.has(CommandSettings.QUIET), err) : null) {
             outcome = Meter.Outcome.of(meter);
         } finally {
+            Alerts.finish(alerter, "flows", quiet, err);
             if (progress != null) {
                 progress.close();
             }

@@ -268,6 +268,17 @@ final class Meter {
      * @throws io.flowtrace.core.ConfigurationException naming what is wrong
      */
     static io.flowtrace.sinks.file.PacketTee tee(Resolved values, RunConfig file, FlowTrace.Builder b) {
+        return tee(values, file.persistence(), file.persistence() == null ? null
+                : file.located(file.persistenceWhere()), b);
+    }
+
+    /**
+     * As {@link #tee(Resolved, RunConfig, FlowTrace.Builder)}, with the engine's persistence block read already
+     * ({@link RunConfig#readPersistence}): {@code persistence} its tee settings, or {@code null}; {@code where} its
+     * place, for messages.
+     */
+    static io.flowtrace.sinks.file.PacketTee tee(Resolved values, Map<String, String> persistence, String where,
+                                                 FlowTrace.Builder b) {
         Map<String, String> config = new LinkedHashMap<>();
         String what;
         if (!values.get(CommandSettings.TEE).isEmpty()) {
@@ -278,9 +289,9 @@ final class Meter {
                     values.get(CommandSettings.TEE_ROTATE_INTERVAL)));
             config.put("keep", String.valueOf(values.get(CommandSettings.TEE_KEEP)));
             what = values.origin(CommandSettings.TEE);
-        } else if (file.persistence() != null) {
-            config.putAll(file.persistence());
-            what = file.located(file.persistenceWhere());
+        } else if (persistence != null) {
+            config.putAll(persistence);
+            what = where;
         } else {
             return null;
         }
