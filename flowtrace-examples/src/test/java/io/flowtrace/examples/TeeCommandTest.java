@@ -156,6 +156,30 @@ class TeeCommandTest {
                 "persistence off: no file");
     }
 
+    /** {@code probe}: the packets it publishes are kept too, from its persistence block or from {@code --tee}. */
+    @Test
+    void theProbeKeepsWhatItPublishes() throws Exception {
+        Path capture = corpus("arkime/gtp-iphone.pcap");
+        try (io.flowtrace.testkit.NatsServerProcess server = new io.flowtrace.testkit.NatsServerProcess(dir, false)) {
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, engineConfig(dir.resolve("kept"), "pcap").replace("nats://127.0.0.1:4222",
+                    server.url()));
+            Cli run = Cli.run("probe", capture.toString(), "--config", config.toString());
+            assertEquals(0, run.status(), run.err());
+            assertEquals(capinfos(capture), capinfos(dir.resolve("kept.pcap")));
+            Cli flag = Cli.run("probe", capture.toString(), "--nats", server.url(), "--tee",
+                    dir.resolve("flag.pcapng").toString());
+            assertEquals(0, flag.status(), flag.err());
+            assertTrue(flag.err().contains("packets to " + dir.resolve("flag.pcapng") + " (pcapng)"), flag.err());
+            String[] theirs = capinfos(capture).split("\t");
+            String[] ours = capinfos(dir.resolve("flag.pcapng")).split("\t");
+            assertEquals("pcapng", ours[0]);
+            for (int i : new int[] {1, PACKETS, BYTES, 7, 8}) { // link type, packets, bytes, first and last time
+                assertEquals(theirs[i], ours[i], "capinfos column " + i);
+            }
+        }
+    }
+
     /** The text encoding: a line per IP packet, its addresses, ports, protocol and length as tshark reads them. */
     @Test
     void theTextEncodingIsTheEnginesLine() throws Exception {
