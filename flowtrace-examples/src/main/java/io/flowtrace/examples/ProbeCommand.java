@@ -7,6 +7,7 @@ import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.examples.config.ConfigFile;
 import io.flowtrace.examples.config.ConfigNode;
+import io.flowtrace.examples.config.RunConfig;
 import io.flowtrace.sinks.internal.Redact;
 
 import java.io.PrintStream;
@@ -56,7 +57,7 @@ final class ProbeCommand implements Command {
 
     @Override
     public List<Options> options() {
-        return List.of(new Options("probe", CommandSettings.PROBE));
+        return List.of(new Options("probe", CommandSettings.PROBE), new Options("tee", CommandSettings.TEE_SETTINGS));
     }
 
     @Override
@@ -71,6 +72,8 @@ final class ProbeCommand implements Command {
         probe.put("subject", "gons.packets.raw");
         probe.put("format", "thrift");
         String config = a.value(CommandSettings.PROBE_CONFIG);
+        java.util.Map<String, String> persistence = null;
+        String persistenceWhere = null;
         if (config != null) {
             ConfigNode root = ConfigFile.read(Path.of(config), env).root();
             if (root.has("probe")) {
@@ -87,9 +90,10 @@ final class ProbeCommand implements Command {
                     throw new ConfigurationException(p.located("format") + ": '" + probe.get("format")
                             + "' (expected: thrift, protobuf or batch)");
                 }
-                if (p.has("persistence") && !a.has(CommandSettings.QUIET)) {
-                    err.println("flowtrace probe: " + p.where("persistence")
-                            + ": accepted, inactive: raw packets are not persisted by the probe");
+                if (p.has("persistence")) {
+                    persistence = RunConfig.readPersistence(p.node("persistence"),
+                            line -> err.println("flowtrace probe: " + line));
+                    persistenceWhere = p.located("persistence");
                 }
             }
         }
@@ -115,11 +119,14 @@ final class ProbeCommand implements Command {
         PacketPublisher pub = PacketPublisher.create(new PluginConfig("probe", probe));
         FlowStats stats;
         try {
+            io.flowtrace.sinks.file.PacketTee tee = Meter.tee(Resolved.of(CommandSettings.TEE_SETTINGS, a,
+                    name -> null, RunConfig.none()), persistence, persistenceWhere, b);
             FlowTrace meter = b.packetListener(pub).build();
             if (!a.has(CommandSettings.QUIET)) {
                 err.println("flowtrace probe: " + (iface != null ? "interface " + iface : String.join(", ", captures))
                         + " -> " + Redact.url(probe.get("url")) + " subject " + pub.subject() + " ("
-                        + probe.get("format") + ")");
+                        + probe.get("format") + ")"
+                        + (tee == null ? "" : "; packets to " + tee.path() + " (" + tee.format() + ")"));
             }
             if (iface != null) {
                 Thread hook = new Thread(() -> {
