@@ -2,7 +2,7 @@ package io.flowtrace.sinks.nats;
 
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.core.spi.Sink;
-import io.flowtrace.sinks.testing.NatsServerProcess;
+import io.flowtrace.testkit.NatsServerProcess;
 import io.flowtrace.sinks.testing.SinkContractTest;
 import io.flowtrace.sinks.testing.TestRecords;
 import io.nats.client.Connection;

@@ -6,7 +6,7 @@ import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.testing.LogCapture;
-import io.flowtrace.sinks.testing.NatsServerProcess;
+import io.flowtrace.testkit.NatsServerProcess;
 import io.flowtrace.sinks.testing.TestRecords;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;

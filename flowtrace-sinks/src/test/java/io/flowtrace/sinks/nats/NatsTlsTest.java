@@ -2,7 +2,7 @@ package io.flowtrace.sinks.nats;
 
 import io.flowtrace.core.spi.PluginConfig;
 import io.flowtrace.sinks.internal.Pause;
-import io.flowtrace.sinks.testing.NatsServerProcess;
+import io.flowtrace.testkit.NatsServerProcess;
 import io.flowtrace.sinks.testing.TestRecords;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,4 +1,4 @@
-package io.flowtrace.sinks.testing;
+package io.flowtrace.testkit;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,6 +17,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * directory of the test's, that can be killed and started again on the same port and store. A test must
  * {@link #close()} it (in {@code @AfterEach} or {@code finally}). When the binary is missing the test fails,
  * saying how to install it: these tests are never skipped.
+ *
+ * @since 0.1
  */
 public final class NatsServerProcess implements AutoCloseable {
     private final Path binary;
@@ -31,6 +33,7 @@ public final class NatsServerProcess implements AutoCloseable {
      * @param dir       a directory of the test's, for the log and the JetStream store
      * @param jetStream whether to run with {@code -js}
      * @param extraArgs further arguments, e.g. {@code --auth TOKEN}
+     * @throws IOException when no free port is found or the server cannot be started
      */
     public NatsServerProcess(Path dir, boolean jetStream, String... extraArgs) throws IOException {
         this.binary = findBinary();
@@ -72,15 +75,21 @@ public final class NatsServerProcess implements AutoCloseable {
                 + " 'apt-get install nats-server' (Debian) or set NATS_SERVER to the binary");
     }
 
+    /** {@return the client URL, {@code nats://127.0.0.1:PORT}} */
     public String url() {
         return "nats://127.0.0.1:" + port;
     }
 
+    /** {@return the client port} */
     public int port() {
         return port;
     }
 
-    /** Starts the server (again) and waits until it accepts connections. */
+    /**
+     * Starts the server (again) and waits until it accepts connections.
+     *
+     * @throws IOException when the process cannot be started
+     */
     public synchronized void start() throws IOException {
         if (process != null && process.isAlive()) {
             return;
@@ -140,12 +149,22 @@ public final class NatsServerProcess implements AutoCloseable {
     /**
      * A counter from the server's monitoring endpoint {@code /varz}, e.g. {@code in_msgs} (messages received from
      * clients since this process started).
+     *
+     * @param field a numeric field of {@code /varz}
+     * @return its value
+     * @throws IOException when the endpoint cannot be read or has no such numeric field
+     * @throws InterruptedException when interrupted while waiting for the answer
      */
     public long varz(String field) throws IOException, InterruptedException {
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + monitorPort + "/varz"))
                         .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        return TestRecords.parse(r.body()).get(field).asLong();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + java.util.regex.Pattern.quote(field)
+                + "\"\\s*:\\s*(-?\\d+)").matcher(r.body());
+        if (!m.find()) {
+            throw new IOException("/varz has no numeric field '" + field + "'");
+        }
+        return Long.parseLong(m.group(1));
     }
 
     /** Kills the server at once (SIGKILL), as a crash would, and waits until it is gone. */
@@ -161,6 +180,7 @@ public final class NatsServerProcess implements AutoCloseable {
         }
     }
 
+    /** {@return the server's log so far, for failure messages} */
     public String log() {
         try {
             Path p = dir.resolve("nats-server.log");
