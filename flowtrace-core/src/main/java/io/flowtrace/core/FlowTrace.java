@@ -939,6 +939,21 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         private FlowCache.Factory flowCache;
+        private io.flowtrace.core.spi.PacketListener.Factory packetListener;
+
+        /**
+         * Hands every decoded packet the meter counts to a listener of each worker (made by {@code factory} when the
+         * meter is built), on the worker's thread: its 5-tuple, lengths and time, as aggregators see them. For a
+         * sensor publishing packets to remote engines; see {@link io.flowtrace.core.spi.PacketListener}.
+         *
+         * @param factory makes each worker's listener
+         * @return this builder
+         */
+        public Builder packetListener(io.flowtrace.core.spi.PacketListener.Factory factory) {
+            once("packetListener");
+            packetListener = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
 
         /**
          * Your own flow state instead of flowtrace's table: {@code factory} makes one cache per worker, when the meter
@@ -1140,7 +1155,7 @@ public final class FlowTrace implements AutoCloseable {
             boolean inline = n == 1 && (inlineWorker != null ? inlineWorker
                     : Runtime.getRuntime().availableProcessors() == 1);
             Pipeline.Settings settings = new Pipeline.Settings(o, n, initial, ctx, aggs, schedules, period,
-                    runners, sinkCloseTimeout, inline, failOnPluginError, flowCache);
+                    runners, sinkCloseTimeout, inline, failOnPluginError, flowCache, packetListener);
             return new FlowTrace(new Pipeline(settings, src));
         }
 

@@ -38,12 +38,14 @@ public final class Pipeline {
     /**
      * Everything the pipeline needs, prepared by the builder. {@code inline}: the single worker runs on the source
      * thread, with no hand-off (for one core); otherwise every worker has its own thread. {@code flowCache}: makes
-     * each worker's cache; null for the default table.
+     * each worker's cache; null for the default table. {@code packetListener}: makes each worker's listener of
+     * decoded packets; null for none.
      */
     public record Settings(FlowOptions options, int workers, int initialCapacity, RecordContext context,
                            List<Aggregator> aggregators, List<Schedule> schedules, Duration period,
                            List<SinkRunner> sinks, Duration sinkCloseTimeout, boolean inline,
-                           boolean failOnPluginError, FlowCache.Factory flowCache) {
+                           boolean failOnPluginError, FlowCache.Factory flowCache,
+                           io.flowtrace.core.spi.PacketListener.Factory packetListener) {
         public Settings {
             if (inline && workers != 1) {
                 throw new IllegalArgumentException("only a single worker runs inline, not " + workers);
@@ -120,6 +122,10 @@ public final class Pipeline {
         for (int i = 0; i < n; i++) {
             workers[i] = new Worker(i, o, settings.flowCache(), perWorker, initial, settings.context(), protos,
                     intervals, period, sinks, snapshots);
+            if (settings.packetListener() != null) {
+                workers[i].listen(java.util.Objects.requireNonNull(settings.packetListener().forWorker(i, n),
+                        "the PacketListener.Factory returned null"));
+            }
             lanes[i] = settings.inline() ? new InlineLane(workers[i]) : new ThreadedLane(workers[i], abort);
         }
         this.intervals = intervals;
