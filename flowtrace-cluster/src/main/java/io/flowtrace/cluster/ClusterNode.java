@@ -2,16 +2,17 @@ package io.flowtrace.cluster;
 
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Aggregator;
-import io.flowtrace.sketch.AggregatorBytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -21,14 +22,15 @@ import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
 /**
- * One node's side of the merged state: registered with {@link FlowTrace.Builder#onState}, it turns each task's
- * merged state at a snapshot into a {@link StateRecord} and publishes it through a {@link StateExchange} on a
- * thread of its own (never on the worker). A node that restarts resumes from its last published record (read back
- * from the JetStream state stream): that state is the base every later record of the task adds the new traffic
- * to, and its counter goes on from there, so the cluster neither loses the node's past nor counts it twice.
+ * One node's side of the merged state: registered with {@link FlowTrace.Builder#onState}, it gathers every task's
+ * merged state of a snapshot window into one {@link StateRecord} and publishes it through a {@link StateExchange}
+ * on a thread of its own (never on a worker). A node that restarts resumes from its last published record (read
+ * back from the JetStream state stream): that state is the base every later record adds the new traffic to, and
+ * its counter goes on from there, so the cluster neither loses the node's past nor counts it twice.
  *
- * <p>{@code coverage} maps a window's end to the stream sequences (by partition) whose packets the window's state
- * holds, so that a consumer acknowledges only what is durably published ({@link #onPublished}). Thread-safe.
+ * <p>{@code coverage} tells, for a window's end, where in each consumed partition the window's state ends, so that
+ * a consumer acknowledges only what is durably published ({@link #onPublished}) and a restart resumes there
+ * ({@link #resumePoint()}). Thread-safe.
  *
  * @since 0.1
  */
@@ -36,19 +38,43 @@ public final class ClusterNode implements FlowTrace.StateListener, AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
     private static final Object END = new Object();
 
-    private record Pending(Aggregator merged, long start, long end) {
+    /**
+     * Where a state ends in each partition, as {@link StateRecord} says.
+     *
+     * @param covered by partition, the stream sequence reached
+     * @param partial by partition, packets of the message at {@code covered} in the state (absent: all)
+     */
+    public record Coverage(Map<Integer, Long> covered, Map<Integer, Long> partial) {
+        /** No partition consumed. */
+        public static final Coverage NONE = new Coverage(Map.of(), Map.of());
+
+        /**
+         * Copies the maps.
+         *
+         * @param covered by partition, the stream sequence reached
+         * @param partial by partition, packets of the message at {@code covered} in the state (absent: all)
+         */
+        public Coverage {
+            covered = Map.copyOf(covered);
+            partial = Map.copyOf(partial);
+        }
     }
 
-    private record Base(Aggregator aggregator, long start, Map<Integer, Long> covered) {
+    private record Pending(Aggregator merged, long start, long end) {
     }
 
     private final String node;
     private final StateExchange exchange;
     private final ClusterState state;
-    private final LongFunction<Map<Integer, Long>> coverage;
+    private final Set<String> tasks;
+    private final LongFunction<Coverage> coverage;
     private final Duration timeout;
-    private final Map<String, Base> bases = new HashMap<>();
-    private final Map<String, Long> counters = new HashMap<>();
+    private final Map<String, Aggregator> bases = new HashMap<>();
+    private final long baseStart;
+    private final Coverage baseCoverage;
+    private long counter;
+    /** By window end, the tasks' states gathered so far. */
+    private final TreeMap<Long, Map<String, Pending>> gathering = new TreeMap<>();
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4096);
     private final Thread thread;
     private final LongAdder published = new LongAdder();
@@ -57,50 +83,53 @@ public final class ClusterNode implements FlowTrace.StateListener, AutoCloseable
     private volatile Consumer<StateRecord> onPublished = r -> { };
 
     /**
-     * A node publishing through {@code exchange}; its past records are read from {@code state} (filled by the
-     * exchange at open).
+     * A node publishing through {@code exchange}; its own last record is read from {@code state} (filled by the
+     * exchange when it opened).
      *
      * @param node this node's id, unique in the cluster and the same across its restarts
      * @param exchange the opened exchange
      * @param state the cluster state the exchange fills
-     * @param coverage by window end, the stream sequence covered in each partition (empty map: none)
+     * @param tasks the names of every aggregator task the meter runs: a record is published once all have their
+     *              state of the window
+     * @param coverage by window end, where the window's state ends in each partition ({@code null}: none)
      * @param timeout how long to wait for the server to store a record
      */
-    public ClusterNode(String node, StateExchange exchange, ClusterState state,
-                       LongFunction<Map<Integer, Long>> coverage, Duration timeout) {
+    public ClusterNode(String node, StateExchange exchange, ClusterState state, Set<String> tasks,
+                       LongFunction<Coverage> coverage, Duration timeout) {
         this.node = Objects.requireNonNull(node, "node");
         this.exchange = Objects.requireNonNull(exchange, "exchange");
         this.state = Objects.requireNonNull(state, "state");
-        this.coverage = coverage == null ? end -> Map.of() : coverage;
+        this.tasks = new LinkedHashSet<>(tasks);
+        if (this.tasks.isEmpty()) {
+            throw new IllegalArgumentException("tasks: none (expected: the meter's aggregator task names)");
+        }
+        this.coverage = coverage == null ? end -> Coverage.NONE : coverage;
         this.timeout = timeout;
-        for (String task : state.tasks()) {
-            Optional<StateRecord> mine = state.latest(node, task);
-            if (mine.isPresent()) {
-                StateRecord r = mine.get();
-                bases.put(task, new Base(AggregatorBytes.fromBytes(r.state()), r.startNanos(), r.covered()));
-                counters.put(task, r.counter());
+        StateRecord mine = state.latest(node).orElse(null);
+        if (mine != null) {
+            for (String t : this.tasks) {
+                state.latest(node, t).ifPresent(a -> bases.put(t, a));
             }
+            counter = mine.counter();
+            baseStart = mine.startNanos();
+            baseCoverage = new Coverage(mine.covered(), mine.partial());
+        } else {
+            baseStart = Long.MAX_VALUE;
+            baseCoverage = Coverage.NONE;
         }
         thread = new Thread(this::drain, "flowtrace-cluster-state");
         thread.setDaemon(true);
         thread.start();
     }
 
-    /**
-     * {@return by partition, the stream sequence this node's last published state covers (its resume point)}
-     * The lowest over its tasks: every task holds at least that much.
-     */
-    public synchronized Map<Integer, Long> resumePoint() {
-        Map<Integer, Long> out = new TreeMap<>();
-        for (Base b : bases.values()) {
-            b.covered().forEach((p, s) -> out.merge(p, s, Math::min));
-        }
-        return out;
+    /** {@return where this node's last published state (before this process) ends: its resume point} */
+    public Coverage resumePoint() {
+        return baseCoverage;
     }
 
     /**
      * Told of every record once the server has stored it (on this node's publishing thread): the consumer
-     * acknowledges the sequences it covers.
+     * acknowledges what it covers.
      *
      * @param listener called with each published record
      */
@@ -111,7 +140,7 @@ public final class ClusterNode implements FlowTrace.StateListener, AutoCloseable
     @Override
     public void onState(Aggregator merged, long startNanos, long endNanos) {
         if (!queue.offer(new Pending(merged, startNanos, endNanos))) {
-            dropped.increment(); // the next snapshot holds this state and more: nothing is lost for good
+            dropped.increment(); // a later window holds this state and more: nothing is lost for good
         }
     }
 
@@ -127,35 +156,49 @@ public final class ClusterNode implements FlowTrace.StateListener, AutoCloseable
                 return;
             }
             Pending p = (Pending) o;
+            Map<String, Pending> window = gathering.computeIfAbsent(p.end(), k -> new LinkedHashMap<>());
+            window.put(p.merged().task(), p);
+            if (!window.keySet().containsAll(tasks)) {
+                continue;
+            }
+            gathering.headMap(p.end(), true).clear(); // an older window still incomplete is held by this one
             try {
-                publish(p);
+                publish(window, p.end());
             } catch (IOException | RuntimeException e) {
                 failed.increment();
-                LOG.warn("state of task '{}' not published: {}", p.merged().task(), e.getMessage());
+                LOG.warn("state of window ending {} not published: {}", p.end(), e.getMessage());
             }
         }
     }
 
-    private void publish(Pending p) throws IOException {
-        String task = p.merged().task();
-        Aggregator out = p.merged();
-        long start = p.start();
-        Map<Integer, Long> covered = new TreeMap<>(coverage.apply(p.end()));
-        Base base;
-        long counter;
-        synchronized (this) {
-            base = bases.get(task);
-            counter = counters.merge(task, 1L, Long::sum);
+    private void publish(Map<String, Pending> window, long end) throws IOException {
+        long start = baseStart;
+        Map<String, byte[]> states = new LinkedHashMap<>();
+        for (String task : tasks) {
+            Pending p = window.get(task);
+            Aggregator out = p.merged();
+            Aggregator base = bases.get(task);
+            if (base != null) {
+                Aggregator sum = out.newEmpty();
+                sum.merge(base);
+                sum.merge(out);
+                out = sum;
+            }
+            start = Math.min(start, p.start());
+            states.put(task, out.toBytes());
         }
-        if (base != null) {
-            Aggregator sum = out.newEmpty();
-            sum.merge(base.aggregator());
-            sum.merge(out);
-            out = sum;
-            start = Math.min(start, base.start());
-            base.covered().forEach((part, seq) -> covered.merge(part, seq, Math::max));
+        Coverage now = coverage.apply(end);
+        Map<Integer, Long> covered = new TreeMap<>(baseCoverage.covered());
+        Map<Integer, Long> partial = new TreeMap<>(baseCoverage.partial());
+        for (Map.Entry<Integer, Long> e : now.covered().entrySet()) {
+            covered.put(e.getKey(), e.getValue());
+            partial.remove(e.getKey());
+            Long k = now.partial().get(e.getKey());
+            if (k != null) {
+                partial.put(e.getKey(), k);
+            }
         }
-        StateRecord r = new StateRecord(node, task, start, p.end(), counter, covered, out.toBytes());
+        StateRecord r = new StateRecord(node, start, end, ++counter, covered, partial, states);
         exchange.publish(r, timeout);
         state.accept(r);
         published.increment();
@@ -172,7 +215,7 @@ public final class ClusterNode implements FlowTrace.StateListener, AutoCloseable
         return failed.sum();
     }
 
-    /** {@return states let go because the publishing queue was full (the next one carries them)} */
+    /** {@return states let go because the publishing queue was full (the next window carries them)} */
     public long dropped() {
         return dropped.sum();
     }
@@ -184,8 +227,9 @@ public final class ClusterNode implements FlowTrace.StateListener, AutoCloseable
      */
     public void close(Duration wait) {
         try {
-            queue.offer(END, wait.toMillis(), TimeUnit.MILLISECONDS);
-            thread.join(Math.max(1, wait.toMillis()));
+            if (queue.offer(END, wait.toMillis(), TimeUnit.MILLISECONDS)) {
+                thread.join(Math.max(1, wait.toMillis()));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -7,6 +7,7 @@ import io.flowtrace.sketch.AggregatorBytes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,26 +16,26 @@ import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The cluster's answer, merged from every node's latest state of each task: a node's newer record of a task
- * replaces its older one (higher {@link StateRecord#counter()}), so a state published again, or received twice,
- * never counts twice. Exact, Count-Min and HyperLogLog state merges exactly (the merged answer equals that of one
- * process that saw all the traffic, Count-Min's heavy-hitter candidates aside, as its sketch documents);
- * SuperSpread merges exactly when each key is seen by one node only (partitioned subjects). Merging needs the same
- * parameters and seed on every node ({@link ClusterSeed#sketchSeed()}); a record that does not merge is counted in
+ * The cluster's answer, merged from every node's latest state: a node's newer record (higher
+ * {@link StateRecord#counter()}) replaces its older one, so a state published again, or received twice, never counts
+ * twice. Exact, Count-Min and HyperLogLog state merges exactly: the merged counts equal those of one process that
+ * saw all the traffic (a Count-Min candidate's lower bound aside, which depends on when it joined the heap).
+ * SuperSpread merges exactly when each key is seen by one node only (partitioned subjects keyed by flow do that for
+ * keys of both endpoints' flows only when the key is the flow). Merging needs the same parameters and seed on every
+ * node ({@link ClusterSeed#sketchSeed()}); a task's state that does not read or merge is counted in
  * {@link #failures()} and left out.
  *
- * <p>With a reset period, only the states of the newest period merge (periods are counted from the epoch, as the
+ * <p>With a reset period, only the states of the newest period merge (periods counted from the epoch, as the
  * pipeline counts them); without one, every node's latest state does. Thread-safe.
  *
  * @since 0.1
  */
 public final class ClusterState {
-    private record Held(StateRecord record, Aggregator aggregator) {
+    private record Held(StateRecord record, Map<String, Aggregator> aggregators) {
     }
 
     private final long periodNanos;
-    /** By task, then by node. */
-    private final Map<String, Map<String, Held>> latest = new HashMap<>();
+    private final Map<String, Held> latest = new HashMap<>();
     private final Set<String> tasks = new LinkedHashSet<>();
     private final LongAdder failures = new LongAdder();
     private final LongAdder stale = new LongAdder();
@@ -49,28 +50,28 @@ public final class ClusterState {
     }
 
     /**
-     * Takes a node's record if it is newer than what that node had published for the task.
+     * Takes a node's record if it is newer than what that node had published.
      *
      * @param r a record, from this node or another
-     * @return whether it replaced the node's state of the task (false: older or equal, or not readable)
+     * @return whether it replaced the node's state (false: older or equal)
      */
     public boolean accept(StateRecord r) {
-        Aggregator a;
-        try {
-            a = AggregatorBytes.fromBytes(r.state());
-        } catch (RuntimeException e) {
-            failures.increment();
-            return false;
+        Map<String, Aggregator> aggs = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : r.states().entrySet()) {
+            try {
+                aggs.put(e.getKey(), AggregatorBytes.fromBytes(e.getValue()));
+            } catch (RuntimeException bad) {
+                failures.increment();
+            }
         }
         synchronized (this) {
-            Map<String, Held> byNode = latest.computeIfAbsent(r.task(), k -> new HashMap<>());
-            Held before = byNode.get(r.node());
+            Held before = latest.get(r.node());
             if (before != null && before.record().counter() >= r.counter()) {
                 stale.increment();
                 return false;
             }
-            byNode.put(r.node(), new Held(r, a));
-            tasks.add(r.task());
+            latest.put(r.node(), new Held(r, aggs));
+            tasks.addAll(aggs.keySet());
             return true;
         }
     }
@@ -80,67 +81,69 @@ public final class ClusterState {
         return List.copyOf(tasks);
     }
 
+    /** {@return the nodes some record came from} */
+    public synchronized Set<String> nodes() {
+        return Set.copyOf(latest.keySet());
+    }
+
     /**
-     * {@return a node's latest record of a task, if any}
+     * {@return a node's latest record, if any}
      *
      * @param node the node's id
-     * @param task the task's name
      */
-    public synchronized Optional<StateRecord> latest(String node, String task) {
-        Held h = latest.getOrDefault(task, Map.of()).get(node);
+    public synchronized Optional<StateRecord> latest(String node) {
+        Held h = latest.get(node);
         return h == null ? Optional.empty() : Optional.of(h.record());
     }
 
     /**
-     * {@return the task's state merged over every node (of the newest period), or empty when none has any}
+     * {@return a node's latest state of a task, read back (a copy of its own), if any}
      *
+     * @param node the node's id
      * @param task the task's name
      */
-    public Optional<Aggregator> merged(String task) {
-        List<Held> parts;
+    public Optional<Aggregator> latest(String node, String task) {
+        Aggregator a;
         synchronized (this) {
-            parts = new ArrayList<>(latest.getOrDefault(task, Map.of()).values());
+            Held h = latest.get(node);
+            a = h == null ? null : h.aggregators().get(task);
         }
-        parts = newestPeriod(parts);
-        if (parts.isEmpty()) {
-            return Optional.empty();
-        }
-        Aggregator m = parts.get(0).aggregator().newEmpty();
-        for (Held h : parts) {
-            try {
-                m.merge(h.aggregator());
-            } catch (RuntimeException e) {
-                failures.increment();
-            }
-        }
-        return Optional.of(m);
+        return a == null ? Optional.empty() : Optional.of(a.copy());
     }
 
     /**
-     * {@return the task's merged snapshot over the union of the nodes' windows, or empty}
+     * {@return the task's merged snapshot over every node (of the newest period), over the union of their windows,
+     * or empty when no node has state of it}
      *
      * @param task the task's name
      */
     public Optional<Snapshot> snapshot(String task) {
         List<Held> parts;
         synchronized (this) {
-            parts = new ArrayList<>(latest.getOrDefault(task, Map.of()).values());
+            parts = new ArrayList<>(latest.values());
         }
         parts = newestPeriod(parts);
-        if (parts.isEmpty()) {
-            return Optional.empty();
-        }
+        Aggregator m = null;
         long start = Long.MAX_VALUE;
         long end = Long.MIN_VALUE;
-        Aggregator m = parts.get(0).aggregator().newEmpty();
         for (Held h : parts) {
+            Aggregator a = h.aggregators().get(task);
+            if (a == null) {
+                continue;
+            }
             try {
-                m.merge(h.aggregator());
+                if (m == null) {
+                    m = a.newEmpty();
+                }
+                m.merge(a);
                 start = Math.min(start, h.record().startNanos());
                 end = Math.max(end, h.record().endNanos());
             } catch (RuntimeException e) {
                 failures.increment();
             }
+        }
+        if (m == null) {
+            return Optional.empty();
         }
         return Optional.of(m.snapshot(start == Long.MAX_VALUE ? 0 : start, end == Long.MIN_VALUE ? 0 : end));
     }
@@ -162,7 +165,7 @@ public final class ClusterState {
         return out;
     }
 
-    /** {@return records that could not be read or merged (another version, other parameters or seed)} */
+    /** {@return task states that could not be read or merged (another version, other parameters or seed)} */
     public long failures() {
         return failures.sum();
     }

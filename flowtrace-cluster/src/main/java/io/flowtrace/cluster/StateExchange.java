@@ -22,9 +22,10 @@ import java.util.function.Consumer;
 
 /**
  * Ships {@link StateRecord}s between the nodes of a cluster on {@code cluster.state_subject}: each node publishes
- * its state of a task on {@code <state_subject>.<node>.<task>} and every node subscribes to
- * {@code <state_subject>.>}, handing what it receives to a {@link ClusterState}. With JetStream the records go to a
- * stream that keeps the last one per subject (one per node and task), a publication counts once the stream has
+ * its state on {@code <state_subject>.<node>} (the node id's letters, digits, {@code -} and {@code _}; other
+ * characters become {@code _}) and every node subscribes to {@code <state_subject>.>}, handing what it receives to a
+ * {@link ClusterState}. With JetStream the records go to a stream that keeps the last one per subject (one per
+ * node), a publication counts once the stream has
  * stored it, and a node that starts reads every node's last record back first, its own included: that is where a
  * restarted engine resumes. With core NATS a node sees only what is published while it runs. Thread-safe.
  *
@@ -35,14 +36,14 @@ public final class StateExchange implements AutoCloseable {
     private final String subject;
     private final boolean jetStream;
     private final ClusterState state;
-    private final Consumer<String> onUpdate;
+    private final Consumer<StateRecord> onUpdate;
     private final String stream;
     private final LongAdder unreadable = new LongAdder();
     private Dispatcher dispatcher;
     private JetStream js;
 
     private StateExchange(Connection connection, String subject, boolean jetStream, ClusterState state,
-                          Consumer<String> onUpdate) {
+                          Consumer<StateRecord> onUpdate) {
         this.connection = connection;
         this.subject = subject;
         this.jetStream = jetStream;
@@ -58,12 +59,12 @@ public final class StateExchange implements AutoCloseable {
      * @param subject {@code cluster.state_subject}, e.g. {@code flowtrace.state}
      * @param jetStream whether records are stored in a JetStream stream
      * @param state where received records go
-     * @param onUpdate told the task of every record that changed {@code state}, on a NATS delivery thread
+     * @param onUpdate told of every record that changed {@code state}, on a NATS delivery thread
      * @return the exchange
      * @throws IOException when the server cannot be reached or refuses the stream
      */
     public static StateExchange open(Connection connection, String subject, boolean jetStream, ClusterState state,
-                                     Consumer<String> onUpdate) throws IOException {
+                                     Consumer<StateRecord> onUpdate) throws IOException {
         Objects.requireNonNull(connection, "connection");
         if (subject == null || subject.isBlank() || subject.contains("*") || subject.contains(">")
                 || subject.contains(" ")) {
@@ -114,7 +115,7 @@ public final class StateExchange implements AutoCloseable {
             return;
         }
         if (state.accept(r) && onUpdate != null) {
-            onUpdate.accept(r.task());
+            onUpdate.accept(r);
         }
     }
 
@@ -126,7 +127,7 @@ public final class StateExchange implements AutoCloseable {
      * @throws IOException when the server did not confirm it in time
      */
     public void publish(StateRecord r, Duration timeout) throws IOException {
-        String to = subject + "." + token(r.node()) + "." + token(r.task());
+        String to = subject + "." + token(r.node());
         byte[] bytes = r.toBytes();
         try {
             if (js != null) {
@@ -136,7 +137,7 @@ public final class StateExchange implements AutoCloseable {
                 connection.flush(timeout);
             }
         } catch (JetStreamApiException | TimeoutException e) {
-            throw new IOException("state of task " + r.task() + " not stored on " + to + ": " + e.getMessage(), e);
+            throw new IOException("state not stored on " + to + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while publishing state", e);
@@ -153,7 +154,7 @@ public final class StateExchange implements AutoCloseable {
         return unreadable.sum();
     }
 
-    /** A subject token from a node id or task name: letters, digits, {@code -} and {@code _} kept, others {@code _}. */
+    /** A subject token from a node id: letters, digits, {@code -} and {@code _} kept, others {@code _}. */
     static String token(String s) {
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
