@@ -4,7 +4,15 @@ import io.flowtrace.core.FlowTraceException;
 import io.flowtrace.core.spi.PacketHandler;
 import io.flowtrace.core.spi.PacketSource;
 import io.flowtrace.core.spi.PluginConfig;
+import io.flowtrace.sinks.nats.NatsClientSettings;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -27,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * pipeline closes a window before the first packet whose time reaches the window's end joins a batch, and this
  * source sees every packet, in the order the pipeline does, before handing it on. After a restart it skips what the
  * node's last published state holds ({@link ClusterNode#resumePoint()}): messages before the position, and the
- * first packets of the message at it; the rest, redelivered, is metered. A message delivered again while this
+ * first packets of the message at it; the rest, delivered again, is metered: each partition's durable consumer is made
+ * anew to start at that position, so that what the old one had delivered comes back in stream order. A message delivered again while this
  * process runs (its acknowledgement waits for a snapshot) is not handed on twice. When no packet has come for a
  * moment and messages wait for their acknowledgement, the clock is moved to the next window's end so that a
  * snapshot is taken (a quiet stream, or one held back by the server's limit of unacknowledged messages).
@@ -45,12 +54,15 @@ public final class ClusterSource implements PacketSource {
     private final long interval;
     private final ClusterNode.Coverage resume;
     private final String description;
+    private final List<Map<String, String>> configs = new ArrayList<>();
     // the mirror of the pipeline's clock and each partition's position, under lock
     private long clock = Long.MIN_VALUE;
     private final long[] current;
     private final long[] packetsOfCurrent;
     private final long[] skip;
     private final long[] maxBegun;
+    /** The last sequence whose packets were all handed on. */
+    private final long[] complete;
     private final long[] ackedBelow;
     private final List<TreeMap<Long, Message>> pending = new ArrayList<>();
     private final NavigableMap<Long, ClusterNode.Coverage> crossings = new TreeMap<>();
@@ -94,6 +106,7 @@ public final class ClusterSource implements PacketSource {
         packetsOfCurrent = new long[n];
         skip = new long[n];
         maxBegun = new long[n];
+        complete = new long[n];
         ackedBelow = new long[n];
         java.util.Arrays.fill(current, -1);
         FlowPartitioner names = new FlowPartitioner(partitionCount, 0);
@@ -111,6 +124,7 @@ public final class ClusterSource implements PacketSource {
             cfg.put("jetstream", "on");
             cfg.put("live", "off");
             subjects.add(cfg.get("subject"));
+            configs.add(cfg);
             int index = i;
             parts.add(provider.create(new PluginConfig("nats", cfg), new NatsPacketSource.AckHook() {
                 @Override
@@ -120,7 +134,7 @@ public final class ClusterSource implements PacketSource {
 
                 @Override
                 public void handed(List<Message> messages) {
-                    // acknowledged once a published state holds them
+                    ClusterSource.this.handed(index, messages); // acknowledged once a published state holds them
                 }
             }));
         }
@@ -136,6 +150,9 @@ public final class ClusterSource implements PacketSource {
     public void run(PacketHandler h) throws IOException {
         synchronized (lock) {
             handler = h;
+        }
+        if (!resume.covered().isEmpty()) {
+            startConsumersAtResumePoint();
         }
         List<Thread> threads = new ArrayList<>();
         IOException[] io = new IOException[parts.size()];
@@ -186,6 +203,51 @@ public final class ClusterSource implements PacketSource {
         }
     }
 
+    /**
+     * Makes each partition's durable consumer start where this node's state ends: messages the old consumer had
+     * delivered and not acknowledged would otherwise come back mixed with newer ones, out of stream order.
+     */
+    private void startConsumersAtResumePoint() throws IOException {
+        PluginConfig base = new PluginConfig("nats", configs.get(0));
+        try (Connection c = Nats.connect(NatsClientSettings.read(base).options("flowtrace-resume").build())) {
+            JetStreamManagement jsm = c.jetStreamManagement();
+            for (int i = 0; i < partitions.length; i++) {
+                Long s = resume.covered().get(partitions[i]);
+                if (s == null) {
+                    continue;
+                }
+                PluginConfig cfg = new PluginConfig("nats", configs.get(i));
+                String subject = configs.get(i).get("subject");
+                String durable = configs.get(i).get("durable");
+                String stream = cfg.getString("stream", null);
+                if (stream == null) {
+                    List<String> names = jsm.getStreamNames(subject);
+                    if (names.isEmpty()) {
+                        throw new FlowTraceException("source nats: no JetStream stream holds '" + subject + "'");
+                    }
+                    stream = names.get(0);
+                }
+                long start = resume.partial().containsKey(partitions[i]) ? s : s + 1;
+                try {
+                    jsm.deleteConsumer(stream, durable);
+                } catch (JetStreamApiException missing) {
+                    // a consumer not made yet
+                }
+                jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder().durable(durable)
+                        .filterSubject(subject).deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(start)
+                        .ackPolicy(AckPolicy.Explicit)
+                        .maxAckPending(cfg.getInt("max_ack_pending", 65_536, 1, 10_000_000))
+                        .ackWait(cfg.getDuration("ack_wait", Duration.ofSeconds(30))).build());
+            }
+        } catch (JetStreamApiException e) {
+            throw new FlowTraceException("source nats: the consumers could not be set to the resume point: "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while setting the consumers to the resume point", e);
+        }
+    }
+
     private boolean begin(int i, Message m) {
         long seq = m.metaData().streamSequence();
         int p = partitions[i];
@@ -222,6 +284,17 @@ public final class ClusterSource implements PacketSource {
         }
     }
 
+    private void handed(int i, List<Message> messages) {
+        synchronized (lock) {
+            for (Message m : messages) {
+                long seq = m.metaData().streamSequence();
+                if (seq <= maxBegun[i]) {
+                    complete[i] = Math.max(complete[i], seq);
+                }
+            }
+        }
+    }
+
     private void packet(int i, long ts, int linkType, byte[] data, int offset, int cap, int wire, int ifc) {
         synchronized (lock) {
             if (skip[i] > 0) {
@@ -248,7 +321,9 @@ public final class ClusterSource implements PacketSource {
         for (int i = 0; i < partitions.length; i++) {
             if (current[i] >= 0) {
                 covered.put(partitions[i], current[i]);
-                partial.put(partitions[i], packetsOfCurrent[i]);
+                if (complete[i] < current[i]) {
+                    partial.put(partitions[i], packetsOfCurrent[i]);
+                }
             }
         }
         return new ClusterNode.Coverage(covered, partial);
@@ -301,7 +376,7 @@ public final class ClusterSource implements PacketSource {
 
     /**
      * Acknowledges every message a durably published record holds whole: those before its position in each
-     * partition. For {@link ClusterNode#onPublished}.
+     * partition, and the one at it unless only its first packets are held. For {@link ClusterNode#onPublished}.
      *
      * @param r a record this node published and the server stored
      */
@@ -313,12 +388,13 @@ public final class ClusterSource implements PacketSource {
                     continue;
                 }
                 TreeMap<Long, Message> waiting = pending.get(i);
-                Map<Long, Message> done = waiting.headMap(s, false);
+                boolean whole = !r.partial().containsKey(partitions[i]);
+                Map<Long, Message> done = waiting.headMap(s, whole);
                 for (Message m : done.values()) {
                     ack(m);
                 }
                 done.clear();
-                ackedBelow[i] = Math.max(ackedBelow[i], s);
+                ackedBelow[i] = Math.max(ackedBelow[i], whole ? s + 1 : s);
             }
         }
     }
