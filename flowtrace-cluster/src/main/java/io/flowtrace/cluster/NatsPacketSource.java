@@ -155,7 +155,7 @@ public final class NatsPacketSource implements PacketSource {
         Subscription sb = s.queueGroup() == null ? c.subscribe(s.subject()) : c.subscribe(s.subject(), s.queueGroup());
         sb.setPendingLimits(s.pendingMessages(), s.pendingBytes());
         sub = sb;
-        long lastMessage = System.nanoTime();
+        long lastMessage = NONE;
         while (!stopping) {
             Message m = sb.nextMessage(POLL);
             if (m == null) {
@@ -183,7 +183,7 @@ public final class NatsPacketSource implements PacketSource {
         }
         JetStreamSubscription sb = js.subscribe(s.subject(), o.build());
         sub = sb;
-        long lastMessage = System.nanoTime();
+        long lastMessage = NONE;
         while (!stopping) {
             List<Message> ms = sb.fetch(s.fetch(), POLL);
             if (ms.isEmpty()) {
@@ -203,8 +203,12 @@ public final class NatsPacketSource implements PacketSource {
         }
     }
 
+    /** No message yet: {@code idle_exit} counts from the first one, so a run waits for its sender to start. */
+    private static final long NONE = Long.MIN_VALUE;
+
     private boolean idleOver(long lastMessage) {
-        return !s.idleExit().isZero() && System.nanoTime() - lastMessage >= s.idleExit().toNanos();
+        return !s.idleExit().isZero() && lastMessage != NONE
+                && System.nanoTime() - lastMessage >= s.idleExit().toNanos();
     }
 
     /** One message: its packets to the pipeline, or counted as malformed. */

@@ -33,7 +33,8 @@ import io.flowtrace.core.spi.PluginConfig;
  * <tr><td>{@code pending_messages}, {@code pending_bytes}</td><td>{@code 524288}, {@code 64MiB}</td><td>core NATS:
  *     messages held for the pipeline; beyond, the client drops them (counted as
  *     {@code slow_consumer_dropped})</td></tr>
- * <tr><td>{@code idle_exit}</td><td>{@code 0} (never)</td><td>end the run after this long without a message</td></tr>
+ * <tr><td>{@code idle_exit}</td><td>{@code 0} (never)</td><td>once a message has arrived, end the run after this long without
+ *     one (for replays)</td></tr>
  * <tr><td>{@code live}</td><td>{@code on}</td><td>packets carry the sensor's wall clock: the pipeline's heartbeat
  *     moves time on when none arrive; {@code off} for replays of old captures, whose packet time is the only
  *     clock</td></tr>

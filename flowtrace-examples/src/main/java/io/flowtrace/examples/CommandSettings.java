@@ -172,6 +172,25 @@ final class CommandSettings {
             .commandLineOnly().help("top talkers shown (source and destination addresses by bytes)").build();
     static final List<Setting<?>> REPORT = List.of(HTML, TIME_STEP, TALKERS, BPF_FILTER, QUIET, LOG_LEVEL);
 
+    static final Setting<String> NATS = Setting.of("nats", ValueType.text("URL")).defaultValue("")
+            .defaultText("the config file's probe.nats_url, else nats://127.0.0.1:4222").commandLineOnly()
+            .help("the NATS server(s) packets are published to (nats:// or tls://; user:password@ in it is used, "
+                    + "never shown)").build();
+    static final Setting<String> SUBJECT = Setting.of("subject", ValueType.text("SUBJECT")).defaultValue("")
+            .defaultText("the config file's probe.subject, else gons.packets.raw").commandLineOnly()
+            .help("the subject packets are published on").build();
+    static final Setting<String> PACKET_FORMAT = Setting.of("format", ValueType.choice("thrift", "protobuf", "batch"))
+            .defaultValue("thrift").defaultText("the config file's probe.format, else thrift").commandLineOnly()
+            .help("thrift: the probe's PacketInfo (Thrift binary), one per message; protobuf: its older Protobuf "
+                    + "PacketInfo; batch: flowtrace's, many packets per message").build();
+    static final Setting<String> PROBE_INTERFACE = Setting.of("interface", ValueType.text("IF")).commandLineOnly()
+            .help("capture this interface (pcap-live) instead of reading CAPTURE; until SIGTERM or SIGINT").build();
+    static final Setting<String> PROBE_CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
+            .help("the analysis engine's config.yaml: its probe block (nats_url, subject, and flowtrace's format); "
+                    + "${VAR} and ${VAR:-default} come from the environment and a .env file beside it").build();
+    static final List<Setting<?>> PROBE = List.of(PROBE_INTERFACE, NATS, SUBJECT, PACKET_FORMAT, PROBE_CONFIG,
+            BPF_FILTER, QUIET, LOG_LEVEL);
+
     private CommandSettings() {
     }
 

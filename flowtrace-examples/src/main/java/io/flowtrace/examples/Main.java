@@ -26,6 +26,7 @@ public final class Main {
         m.put("top", new TopCommand());
         m.put("agent", new AgentCommand(env));
         m.put("engine", new EngineCommand(env));
+        m.put("probe", new ProbeCommand(env));
         m.put("query", new QueryCommand());
         m.put("report", new ReportCommand());
         m.put("settings", new SettingsCommand());
