@@ -118,9 +118,9 @@ final class EngineCommand implements Command {
             throw new ConfigurationException("config " + file + ": no tasks (aggregator: exact/sketch: tasks)");
         }
         List<String> captures = a.all(CommandSettings.CAPTURE);
-        if (captures.isEmpty()) {
-            throw new UsageException("missing --capture FILE: engine meters capture files (live capture and the "
-                    + "probe's NATS subject are not sources of engine yet)");
+        if (captures.isEmpty() && c.probe() == null) {
+            throw new UsageException("missing --capture FILE, or a probe block in " + file + " (the NATS subject "
+                    + "the probe publishes packets on)");
         }
         String listenText = a.has(CommandSettings.LISTEN) ? a.value(CommandSettings.LISTEN)
                 : c.listen() != null ? c.listen().text() : "";
@@ -128,7 +128,9 @@ final class EngineCommand implements Command {
                 ? "--listen" : c.located(c.listen().where()));
 
         FlowTrace.Builder b = FlowTrace.builder();
-        Meter.source(captures, "", b);
+        if (!captures.isEmpty()) {
+            Meter.source(captures, "", b);
+        }
         for (Map.Entry<String, RunConfig.Value> e : c.flow().entrySet()) {
             for (Setting<?> s : FlowSettings.all()) {
                 if (s.name().equals(e.getKey())) {
@@ -140,7 +142,7 @@ final class EngineCommand implements Command {
         List<TaskInfo> infos = new ArrayList<>();
         Map<String, TaskInfo> infoByName = new LinkedHashMap<>();
         for (EngineConfig.Task t : c.tasks()) {
-            b.aggregator(t.task().type(), t.task().settings());
+            b.aggregator(t.task().type(), EngineCluster.seeded(c, t.task().settings()));
             byAggregator.put(t.task().name(), t);
             List<String> fields = List.of(t.task().settings().get("key").split(","));
             TaskInfo before = infoByName.get(t.task().engineTask());
@@ -162,11 +164,25 @@ final class EngineCommand implements Command {
         List<SnapshotStore> opened = new ArrayList<>();
         SnapshotStore queryStore = stores.create(c.storeType(), c.store());
         opened.add(queryStore);
+        EngineCluster cluster = null;
         try {
+            boolean merging = captures.isEmpty() && EngineCluster.merges(c);
+            List<Consumer<Snapshot>> toQueryStore = new ArrayList<>();
             for (String block : List.of("exact", "sketch")) {
                 if (c.tasks().stream().anyMatch(t -> t.block().equals(block))) {
-                    b.onSnapshot(c.interval(block), writer(queryStore, block, byAggregator));
+                    if (merging) {
+                        toQueryStore.add(writer(queryStore, block, byAggregator)); // the cluster's merged answer
+                    } else {
+                        b.onSnapshot(c.interval(block), writer(queryStore, block, byAggregator));
+                    }
                 }
+            }
+            if (captures.isEmpty()) {
+                cluster = EngineCluster.open(c, b, byAggregator.keySet(), state -> {
+                    for (String task : state.tasks()) {
+                        state.snapshot(task).ifPresent(s -> toQueryStore.forEach(w -> w.accept(s)));
+                    }
+                });
             }
             for (EngineConfig.Writer w : c.writers()) {
                 if (w.type().equals("memory")) {
@@ -211,12 +227,15 @@ final class EngineCommand implements Command {
             SignalHandler[] before = handleSignals(onSignal);
             if (!quiet) {
                 err.println("flowtrace engine: tasks " + String.join(", ", c.taskNames()) + " over "
-                        + String.join(", ", captures) + (server == null ? "" : "; query API on http://"
+                        + (cluster != null ? cluster.describe() : String.join(", ", captures)) + (server == null ? "" : "; query API on http://"
                         + host(server.address()) + ":" + server.address().getPort() + "/"));
             }
             Meter.Outcome outcome;
             try {
                 outcome = Meter.Outcome.of(m);
+                if (cluster != null) {
+                    cluster.finish(); // the last state published, and merged into the query store
+                }
                 for (SnapshotStore s : opened) {
                     s.flush();
                 }
@@ -239,6 +258,10 @@ final class EngineCommand implements Command {
                 RunReport.printSummary(outcome.stats(), err);
             }
             int exit = outcome.report("engine", err);
+            if (cluster != null && cluster.failed() > 0) {
+                err.println("flowtrace engine: " + cluster.failed() + " state records not stored by NATS");
+                exit = 1;
+            }
             for (SnapshotStore s : opened) {
                 s.flush();
                 SnapshotStore.Stats st = s.stats();
@@ -254,6 +277,9 @@ final class EngineCommand implements Command {
             }
             return exit;
         } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
             for (SnapshotStore s : opened) {
                 try {
                     s.close();
