@@ -178,9 +178,19 @@ final class EngineCommand implements Command {
                 }
             }
             if (captures.isEmpty()) {
+                Map<String, Long> written = new java.util.HashMap<>();
                 cluster = EngineCluster.open(c, b, byAggregator.keySet(), state -> {
-                    for (String task : state.tasks()) {
-                        state.snapshot(task).ifPresent(s -> toQueryStore.forEach(w -> w.accept(s)));
+                    synchronized (written) {
+                        for (String task : state.tasks()) {
+                            state.snapshot(task).ifPresent(s -> {
+                                // the store joins snapshots of one time as parts of one: each answer gets its own
+                                long end = Math.max(s.endNanos(), written.getOrDefault(task, Long.MIN_VALUE) + 1);
+                                written.put(task, end);
+                                Snapshot at = new Snapshot(s.task(), s.type(), s.metric(), s.startNanos(), end,
+                                        s.rows(), s.totals());
+                                toQueryStore.forEach(w -> w.accept(at));
+                            });
+                        }
                     }
                 });
             }
