@@ -97,6 +97,8 @@ public final class NatsPacketSource implements PacketSource {
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong disconnects = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean quietProblems =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private final EnumMap<PacketInfoCodec.Status, Boolean> warned = new EnumMap<>(PacketInfoCodec.Status.class);
 
     NatsPacketSource(NatsSourceSettings settings, AckHook acks) {
@@ -132,7 +134,11 @@ public final class NatsPacketSource implements PacketSource {
 
                         @Override
                         public void exceptionOccurred(Connection c, Exception e) {
-                            LOG.warn("source nats: connection problem: {}", e.toString());
+                            if (!quietProblems.getAndSet(true)) {
+                                // once until reconnected: every failed attempt would log the same again
+                                LOG.warn("source nats: connection problem (reconnecting; logged once until"
+                                        + " reconnected): {}", e.toString());
+                            }
                         }
                     })
                     .build());
@@ -265,6 +271,7 @@ public final class NatsPacketSource implements PacketSource {
             disconnects.incrementAndGet();
         } else if (e == ConnectionListener.Events.RECONNECTED) {
             reconnects.incrementAndGet();
+            quietProblems.set(false);
         }
     }
 

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Drop policy: each worker has {@code chunks} chunks of {@code chunk_size} bytes. When all of a worker's chunks
  * wait for the publishing thread (NATS slow, or down and the client's reconnect buffer full), its new packets are
- * dropped and counted ({@code dropped}): capture never waits for NATS. A publish the client refuses is counted
+ * dropped and counted ({@code dropped}): live capture never waits for NATS. With {@code on_full=block} (for capture
+ * files, whose reading may wait) the worker waits for a chunk instead. A publish the client refuses is counted
  * ({@code failed}). Settings, read once:
  *
  * <table>
@@ -46,6 +47,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <tr><td>{@code chunk_size}</td><td>{@code 64KiB}</td><td>bytes of one chunk (with {@code batch}: the largest
  *     message)</td></tr>
  * <tr><td>{@code chunks}</td><td>{@code 16}</td><td>chunks per worker: the bound on what waits for NATS</td></tr>
+ * <tr><td>{@code on_full}</td><td>{@code drop}</td><td>{@code drop}: packets no chunk can take are counted
+ *     and dropped; {@code block}: the worker waits (the meter slows down to what NATS takes)</td></tr>
  * <tr><td>{@code linger}</td><td>{@code 20ms}</td><td>the longest a chunk waits for more packets once a worker
  *     batch ends</td></tr>
  * <tr><td>{@code partitions}</td><td>{@code 1}</td><td>above 1: each packet goes to {@code subject.<n>}, {@code n}
@@ -73,6 +76,7 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
     private final int chunkSize;
     private final int chunksPerWorker;
     private final long lingerNanos;
+    private final boolean block;
     private final Connection conn;
     private final BlockingQueue<Chunk> full = new java.util.concurrent.LinkedBlockingQueue<>();
     private final Thread thread;
@@ -84,9 +88,12 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong disconnects = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean quietProblems =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     private PacketPublisher(NatsClientSettings client, String subject, PacketInfoFormat format, int chunkSize,
-                            int chunks, Duration linger, FlowPartitioner partitioner) {
+                            int chunks, Duration linger, FlowPartitioner partitioner, boolean block) {
+        this.block = block;
         this.subject = subject;
         this.partitioner = partitioner;
         int n = partitioner == null ? 1 : partitioner.partitions();
@@ -105,12 +112,17 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
                             disconnects.incrementAndGet();
                         } else if (e == ConnectionListener.Events.RECONNECTED) {
                             reconnects.incrementAndGet();
+                            quietProblems.set(false);
                         }
                     })
                     .errorListener(new ErrorListener() {
                         @Override
                         public void exceptionOccurred(Connection c, Exception e) {
-                            LOG.warn("probe: NATS connection problem: {}", e.toString());
+                            if (!quietProblems.getAndSet(true)) {
+                                // once until reconnected: every failed attempt would log the same again
+                                LOG.warn("probe: NATS connection problem (reconnecting; logged once until"
+                                        + " reconnected): {}", e.toString());
+                            }
                         }
                     })
                     .build());
@@ -162,8 +174,9 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
                 }
             }
         }
+        boolean block = "block".equals(config.getChoice("on_full", "drop", "drop", "block"));
         config.validate();
-        return new PacketPublisher(client, subject, format, chunkSize, chunks, linger, partitioner);
+        return new PacketPublisher(client, subject, format, chunkSize, chunks, linger, partitioner, block);
     }
 
     /** {@return where packets go (with partitions: the subject their numbers are added to)} */
@@ -264,6 +277,14 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
 
         private boolean take(int p) {
             Chunk c = free.poll();
+            while (c == null && block && !closing) {
+                try {
+                    c = free.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
             if (c == null) {
                 return false;
             }
@@ -380,7 +401,13 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
         closing = true;
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));
-            conn.flush(Duration.ofSeconds(10));
+            Chunk left;
+            while ((left = full.poll()) != null) {
+                failed.addAndGet(left.count); // the publishing thread gave up (30 s): counted, not lost silently
+            }
+            if (conn.getStatus() == Connection.Status.CONNECTED) {
+                conn.flush(Duration.ofSeconds(10)); // disconnected: what the client holds is lost with it
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.TimeoutException e) {

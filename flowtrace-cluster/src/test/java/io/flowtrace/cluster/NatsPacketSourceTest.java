@@ -270,6 +270,39 @@ class NatsPacketSourceTest {
     }
 
     @Test
+    void slowConsumerDropsAreCountedAndEveryMessageIsAccountedFor() throws Exception {
+        server = new NatsServerProcess(dir, false);
+        List<byte[]> msgs = messages(PacketInfoFormat.THRIFT, traffic());
+        FlowTrace m = FlowTrace.builder()
+                .source("nats", Map.of("url", server.url(), "subject", "slow", "pending_messages", "20",
+                        "live", "off", "idle_exit", "1s"))
+                .workers(1)
+                .packetListener((w, n) -> p -> {
+                    try {
+                        Thread.sleep(1); // an engine far slower than its sender
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }).build();
+        meters.add(m);
+        long before = server.varz("subscriptions");
+        m.start();
+        awaitSubscriptions(server, before, 1);
+        try (Connection c = Nats.connect(server.url())) {
+            for (byte[] msg : msgs) {
+                c.publish("slow", msg);
+            }
+            c.flush(Duration.ofSeconds(5));
+        }
+        FlowStats s = m.awaitTermination(Duration.ofSeconds(30));
+        Map<String, Long> src = s.sourceCounters();
+        assertTrue(src.get("slow_consumer_dropped") > 0, src.toString());
+        assertTrue(src.get("slow_consumer_events") > 0, src.toString());
+        assertEquals(msgs.size(), src.get("messages") + src.get("slow_consumer_dropped"), src.toString());
+        assertEquals(src.get("messages"), s.packetsDecoded());
+    }
+
+    @Test
     void settingsAreCheckedWithTheirNames() {
         Map<String, Object> bad = new HashMap<>();
         bad.put("format", "xml");

@@ -79,6 +79,7 @@ final class AgentCommand implements Command {
     @Override
     public int run(CommandLine cli, PrintStream out, PrintStream err) throws Exception {
         quietenNativeLoopLogging();
+        LiveCapture.loadNativeEarly();
         if (!cli.positional.isEmpty()) {
             throw new UsageException("unexpected argument " + cli.positional.get(0)
                     + " (the agent takes options only)");
@@ -102,16 +103,12 @@ final class AgentCommand implements Command {
 
         FlowTrace.Builder b = FlowTrace.builder();
         RunConfig.PluginSpec src = file.source();
-        Capture capture = null;
-        if (src != null && !src.type().equals(PCAP_LIVE) && !src.type().equals(AF_PACKET)) {
+        LiveCapture capture = null;
+        if (src != null && !LiveCapture.isLive(src.type())) {
             b.source(src.type(), src.config());
         } else {
-            capture = Capture.choose(values, src, iface, filter, quiet(cli), err);
-            if (capture.source != null) {
-                b.source(capture.source);
-            } else {
-                b.source(capture.backend, capture.config);
-            }
+            capture = LiveCapture.choose(values, src, iface, filter, cli.has(CommandSettings.QUIET), "agent", err);
+            capture.applyTo(b);
         }
         b.hostname(hostname);
         b.localAddresses(localAddresses());
@@ -139,8 +136,8 @@ final class AgentCommand implements Command {
             meter = Meter.build(b, cli, file, // opens the interface
                     !sinkNamed || endpointGiven ? new String[] {"http"} : new String[0]);
         } catch (RuntimeException | Error e) {
-            if (capture != null && capture.source != null) {
-                capture.source.close();
+            if (capture != null) {
+                capture.closeUnused();
             }
             throw e;
         }
@@ -192,90 +189,6 @@ final class AgentCommand implements Command {
             err.println("flowtrace agent: " + line);
         }
         return exit;
-    }
-
-    private static final String PCAP_LIVE = "pcap-live";
-    private static final String AF_PACKET = "af-packet";
-
-    private static boolean quiet(CommandLine cli) {
-        return cli.has(CommandSettings.QUIET);
-    }
-
-    /**
-     * The live source and how it was chosen: the backend named by {@code --capture-backend}, else by the file's
-     * {@code source: type:}, else (auto) af-packet when its socket opens here, pcap-live otherwise.
-     */
-    private static final class Capture {
-        final String backend;
-        final Map<String, String> config;
-        /** The source already opened (auto tried it and it worked); null when the builder opens it. */
-        final io.flowtrace.core.spi.PacketSource source;
-
-        private Capture(String backend, Map<String, String> config, io.flowtrace.core.spi.PacketSource source) {
-            this.backend = backend;
-            this.config = config;
-            this.source = source;
-        }
-
-        static Capture choose(Resolved values, RunConfig.PluginSpec file, String iface, String filter, boolean quiet,
-                              PrintStream err) {
-            String backend = values.get(CommandSettings.CAPTURE_BACKEND);
-            if (values.isDefault(CommandSettings.CAPTURE_BACKEND) && file != null) {
-                backend = file.type();
-            }
-            if (!backend.equals("auto")) {
-                return new Capture(backend, config(backend, values, file, iface, filter), null);
-            }
-            Map<String, String> af = config(AF_PACKET, values, file, iface, filter);
-            try {
-                return new Capture(AF_PACKET, af, open(AF_PACKET, af));
-            } catch (RuntimeException unavailable) {
-                // pcap-live's error, if it fails too: the portable backend's message is the one to act on
-                Map<String, String> pcap = config(PCAP_LIVE, values, file, iface, filter);
-                Capture c = new Capture(PCAP_LIVE, pcap, open(PCAP_LIVE, pcap));
-                if (!quiet) {
-                    err.println("flowtrace agent: af-packet unavailable (" + unavailable.getMessage()
-                            + "); using pcap-live");
-                }
-                return c;
-            }
-        }
-
-        private static io.flowtrace.core.spi.PacketSource open(String backend, Map<String, String> config) {
-            return io.flowtrace.core.Plugins.discover().source(backend)
-                    .create(new io.flowtrace.core.spi.PluginConfig("source '" + backend + "'", config));
-        }
-
-        /** The agent's settings as {@code backend}'s keys, over the file's keys for it. */
-        private static Map<String, String> config(String backend, Resolved values, RunConfig.PluginSpec file,
-                                                  String iface, String filter) {
-            Map<String, String> live = new LinkedHashMap<>();
-            if (file != null && file.type().equals(backend)) {
-                live.putAll(file.config());
-            }
-            live.put("interface", iface);
-            if (!filter.isEmpty()) {
-                live.put("filter", filter);
-            }
-            live.put("snaplen", String.valueOf(values.get(CommandSettings.SNAP_LEN)));
-            live.put("promiscuous", String.valueOf(values.get(CommandSettings.PROMISCUOUS)));
-            boolean af = backend.equals(AF_PACKET);
-            String ring = values.get(CommandSettings.RING_SIZE);
-            if (!ring.isEmpty()) {
-                live.put(af ? "ring_size" : "buffer_size", ring);
-            }
-            java.time.Duration timeout = values.get(CommandSettings.BLOCK_TIMEOUT);
-            if (!timeout.isZero()) {
-                live.put(af ? "block_timeout" : "timeout", Durations.format(timeout));
-            }
-            return live;
-        }
-
-        /** For the start line: the backend, and the sockets of af-packet. */
-        String describe(FlowTrace meter) {
-            Long sockets = meter.stats().sourceCounters().get("sockets");
-            return backend + (sockets == null ? "" : " (" + sockets + (sockets == 1 ? " socket)" : " sockets, fanout)"));
-        }
     }
 
     /** The host's name as the kernel has it (what Go's os.Hostname gives), else what Java resolves. */

@@ -29,7 +29,7 @@ final class CommandSettings {
             .help("how the interface is read: af-packet (Linux: memory-mapped rings, a socket per worker), pcap-live "
                     + "(libpcap), or auto: af-packet where its socket opens, else pcap-live").build();
     static final Setting<String> RING_SIZE = Setting.of("ring-size", ValueType.text("SIZE")).defaultValue("")
-            .defaultText("32MiB").env("AGENT_RING_SIZE")
+            .defaultText("8MiB af-packet, 32MiB pcap-live").env("AGENT_RING_SIZE")
             .help("kernel capture buffer, e.g. 8MiB: af-packet's ring of each socket, pcap-live's buffer").build();
     static final Setting<Duration> BLOCK_TIMEOUT = Setting.of("block-timeout", ValueType.duration())
             .defaultValue(Duration.ZERO).defaultText("100ms af-packet, 250ms pcap-live").env("AGENT_BLOCK_TIMEOUT")
@@ -69,9 +69,11 @@ final class CommandSettings {
             .build();
     /** Watching a run: {@code /metrics}, {@code /healthz}, the stats line. */
     static final List<Setting<?>> WATCH = List.of(METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE);
-    static final List<Setting<?>> AGENT = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, CAPTURE_BACKEND,
-            RING_SIZE, BLOCK_TIMEOUT, ENDPOINT_URL,
-            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, EVENT_FORMAT, USER, METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE);
+    /** A live interface's settings: the agent's, and the engine's when it captures. */
+    static final List<Setting<?>> LIVE = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, CAPTURE_BACKEND,
+            RING_SIZE, BLOCK_TIMEOUT);
+    static final List<Setting<?>> AGENT = concat(LIVE, List.of(ENDPOINT_URL,
+            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, EVENT_FORMAT, USER, METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE));
 
     static final Setting<String> CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
             .help("a YAML file: flowtrace's (flow:, sinks:, aggregators:, ...) or the analysis engine's "
@@ -134,7 +136,8 @@ final class CommandSettings {
             .defaultText("api.http_listen_addr")
             .help("serve the query API (HTTP/JSON, Grafana's JSON datasource) on HOST:PORT; with --capture the "
                     + "answers stay served after the capture is metered, until SIGTERM or SIGINT").build();
-    static final List<Setting<?>> ENGINE = List.of(ENGINE_CONFIG, CHECK_CONFIG, CAPTURE, LISTEN, QUIET, LOG_LEVEL);
+    static final List<Setting<?>> ENGINE = concat(List.of(ENGINE_CONFIG, CHECK_CONFIG, CAPTURE), LIVE,
+            List.of(LISTEN, QUIET, LOG_LEVEL));
 
     static final Setting<String> ADDR = Setting.of("addr", ValueType.text("HOST:PORT")).defaultValue("127.0.0.1:8080")
             .commandLineOnly().help("the engine's query API (http:// is added when no scheme is given)").build();
@@ -253,5 +256,14 @@ final class CommandSettings {
             }
         }
         return keys;
+    }
+
+    @SafeVarargs
+    private static List<Setting<?>> concat(List<Setting<?>>... parts) {
+        List<Setting<?>> out = new java.util.ArrayList<>();
+        for (List<Setting<?>> p : parts) {
+            out.addAll(p);
+        }
+        return List.copyOf(out);
     }
 }

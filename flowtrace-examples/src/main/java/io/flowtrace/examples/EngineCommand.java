@@ -36,8 +36,9 @@ import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
- * {@code engine --config FILE [--capture FILE] [--listen HOST:PORT]}: the analysis engine. Runs the tasks of the
- * engine's {@code config.yaml} over the source, writes their snapshots to the configured writers on each writer's
+ * {@code engine --config FILE (--capture FILE | --interface IF) [--listen HOST:PORT]}: the analysis engine. Runs the
+ * tasks of the engine's {@code config.yaml} over the source (a capture file, or a live interface read as the agent
+ * reads it), writes their snapshots to the configured writers on each writer's
  * interval (always to the query store, from which the query API answers), and serves the query API. With
  * {@code --capture} and a listen address it keeps serving after the capture is metered, until SIGTERM or SIGINT;
  * without a listen address it exits after the final snapshot. A signal while metering stops the source, takes the
@@ -61,16 +62,16 @@ final class EngineCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "engine --config FILE [--capture FILE] [--listen HOST:PORT] | engine --check-config FILE";
+        return "engine --config FILE (--capture FILE | --interface IF) [--listen HOST:PORT] | engine --check-config FILE";
     }
 
     @Override
     public String description() {
         return "Runs the exact and sketch tasks of the engine's config.yaml over --capture (the engine's\n"
-                + "pcap-analyzer), snapshots them on each writer's snapshot_interval into the store and the\n"
-                + "writers, and serves the query API (GET /, POST /search, POST /query for Grafana,\n"
-                + "/api/v1/aggregate, /api/v1/flows/trace, /api/v1/heavyhitters) on --listen or\n"
-                + "api.http_listen_addr. SIGTERM or SIGINT takes a final snapshot, flushes and exits.";
+                + "pcap-analyzer) or a live --interface (until stopped), snapshots them on each writer's\n"
+                + "snapshot_interval into the store and the writers, and serves the query API (GET /,\n"
+                + "POST /search, POST /query for Grafana, /api/v1/aggregate, /api/v1/flows/trace,\n"
+                + "/api/v1/heavyhitters) on --listen or api.http_listen_addr. SIGTERM or SIGINT takes a final snapshot, flushes and exits.";
     }
 
     @Override
@@ -118,9 +119,17 @@ final class EngineCommand implements Command {
             throw new ConfigurationException("config " + file + ": no tasks (aggregator: exact/sketch: tasks)");
         }
         List<String> captures = a.all(CommandSettings.CAPTURE);
-        if (captures.isEmpty() && c.probe() == null) {
-            throw new UsageException("missing --capture FILE, or a probe block in " + file + " (the NATS subject "
-                    + "the probe publishes packets on)");
+        boolean live = a.has(CommandSettings.INTERFACE);
+        boolean fromNats = captures.isEmpty() && !live && c.probe() != null;
+        if (captures.isEmpty() == !live && !fromNats) {
+            throw new UsageException(live ? "--capture and --interface: one source, a capture or an interface"
+                    : "missing source: --capture FILE (the engine's pcap-analyzer), --interface IF (live), or a "
+                    + "probe block in " + file + " (the NATS subject the probe publishes packets on)");
+        }
+        for (io.flowtrace.core.settings.Setting<?> s : CommandSettings.LIVE) {
+            if (!live && a.has(s)) {
+                throw new UsageException("--" + s.name() + " is a live capture's setting: it needs --interface IF");
+            }
         }
         String listenText = a.has(CommandSettings.LISTEN) ? a.value(CommandSettings.LISTEN)
                 : c.listen() != null ? c.listen().text() : "";
@@ -128,8 +137,25 @@ final class EngineCommand implements Command {
                 ? "--listen" : c.located(c.listen().where()));
 
         FlowTrace.Builder b = FlowTrace.builder();
-        if (!captures.isEmpty()) {
+        LiveCapture capture = null;
+        String sourceText;
+        if (live) {
+            LiveCapture.loadNativeEarly();
+            // the AGENT_* variables are the agent's: the engine's live settings come from its flags only
+            Resolved values = Resolved.of(CommandSettings.LIVE, a, name -> null, RunConfig.none());
+            String iface = values.get(CommandSettings.INTERFACE);
+            if (iface.isBlank()) {
+                throw new UsageException("--interface: empty (expected: an interface name)");
+            }
+            capture = LiveCapture.choose(values, null, iface, values.get(CommandSettings.BPF_FILTER), quiet, "engine",
+                    err);
+            capture.applyTo(b);
+            sourceText = "interface " + iface;
+        } else if (!fromNats) {
             Meter.source(captures, "", b);
+            sourceText = String.join(", ", captures);
+        } else {
+            sourceText = "";
         }
         for (Map.Entry<String, RunConfig.Value> e : c.flow().entrySet()) {
             for (Setting<?> s : FlowSettings.all()) {
@@ -166,7 +192,7 @@ final class EngineCommand implements Command {
         opened.add(queryStore);
         EngineCluster cluster = null;
         try {
-            boolean merging = captures.isEmpty() && EngineCluster.merges(c);
+            boolean merging = fromNats && EngineCluster.merges(c);
             List<Consumer<Snapshot>> toQueryStore = new ArrayList<>();
             for (String block : List.of("exact", "sketch")) {
                 if (c.tasks().stream().anyMatch(t -> t.block().equals(block))) {
@@ -210,7 +236,15 @@ final class EngineCommand implements Command {
                 opened.add(s);
                 b.onSnapshot(w.interval(), writer(s, w.block(), byAggregator));
             }
-            FlowTrace m = b.build();
+            FlowTrace m;
+            try {
+                m = b.build();
+            } catch (RuntimeException | Error e) {
+                if (capture != null) {
+                    capture.closeUnused();
+                }
+                throw e;
+            }
             meter = m;
             QueryService queries = new QueryService(queryStore, infos);
             QueryServer server = null;
@@ -237,7 +271,8 @@ final class EngineCommand implements Command {
             SignalHandler[] before = handleSignals(onSignal);
             if (!quiet) {
                 err.println("flowtrace engine: tasks " + String.join(", ", c.taskNames()) + " over "
-                        + (cluster != null ? cluster.describe() : String.join(", ", captures)) + (server == null ? "" : "; query API on http://"
+                        + (cluster != null ? cluster.describe() : capture == null ? sourceText
+                        : sourceText + " with " + capture.describe(m)) + (server == null ? "" : "; query API on http://"
                         + host(server.address()) + ":" + server.address().getPort() + "/"));
             }
             Meter.Outcome outcome;
@@ -249,7 +284,7 @@ final class EngineCommand implements Command {
                 for (SnapshotStore s : opened) {
                     s.flush();
                 }
-                if (server != null && stop.getCount() > 0) {
+                if (server != null && stop.getCount() > 0 && !live) {
                     if (!quiet) {
                         err.println("flowtrace engine: capture metered; serving the answers until stopped");
                     }

@@ -49,7 +49,8 @@ final class ProbeCommand implements Command {
         return "Decodes every packet of the captures (or of a live interface, until SIGTERM or SIGINT) and\n"
                 + "publishes its time, 5-tuple and length on a NATS subject, one message per packet as the\n"
                 + "engine's probe does (thrift, protobuf) or many per message (batch), for engines running the\n"
-                + "nats source. When NATS falls behind, packets are dropped and counted, capture never waits.\n"
+                + "nats source. When NATS falls behind, a capture file's reading waits; a live interface's\n"
+                + "packets are dropped and counted (capture never waits).\n"
                 + "A summary goes to stderr.";
     }
 
@@ -122,6 +123,8 @@ final class ProbeCommand implements Command {
         } else {
             Meter.source(captures, filter, b);
         }
+        // a file's reading may wait for NATS; a live interface's may not (its packets are dropped and counted)
+        probe.put("on_full", iface == null ? "block" : "drop");
         PacketPublisher pub = PacketPublisher.create(new PluginConfig("probe", probe));
         FlowStats stats;
         try {

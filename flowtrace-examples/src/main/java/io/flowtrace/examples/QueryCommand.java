@@ -20,12 +20,15 @@ import java.util.Map;
 
 /**
  * {@code query --addr HOST:PORT --mode aggregate|trace|heavyhitters|superspreader ...}: the analysis engine's query
- * client, asking an {@code engine}'s query API over HTTP/JSON. The engine client's single-dash flags
+ * client, asking an {@code engine}'s query API over HTTP/Json.MAPPER. The engine client's single-dash flags
  * ({@code -mode trace}) are accepted too. Prints a table (default) or the server's JSON; exit 1 when the server
  * refuses the question (its message on stderr) or cannot be reached.
  */
 final class QueryCommand implements Command {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use, so that other commands start without loading Jackson's databind. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     @Override
     public String summary() {
@@ -75,7 +78,7 @@ final class QueryCommand implements Command {
         Map<String, String> key = a.value(CommandSettings.QUERY_KEY).isBlank() ? Map.of()
                 : Meter.pairs("--key", a.value(CommandSettings.QUERY_KEY));
         String end = a.value(CommandSettings.END);
-        ObjectNode req = JSON.createObjectNode();
+        ObjectNode req = Json.MAPPER.createObjectNode();
         String path;
         switch (mode) {
             case "aggregate":
@@ -110,7 +113,7 @@ final class QueryCommand implements Command {
         }
         JsonNode answer = post(a.value(CommandSettings.ADDR), path, req);
         if (a.value(CommandSettings.QUERY_FORMAT).equals("json")) {
-            out.println(JSON.writeValueAsString(answer));
+            out.println(Json.MAPPER.writeValueAsString(answer));
             return 0;
         }
         List<String[]> rows = new ArrayList<>();
@@ -185,7 +188,7 @@ final class QueryCommand implements Command {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body))).build();
         HttpResponse<byte[]> resp;
         try {
             resp = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
@@ -194,7 +197,7 @@ final class QueryCommand implements Command {
         }
         JsonNode answer;
         try {
-            answer = JSON.readTree(resp.body());
+            answer = Json.MAPPER.readTree(resp.body());
         } catch (IOException e) {
             throw new FlowTraceException(uri + ": " + resp.statusCode() + ": not a JSON answer");
         }

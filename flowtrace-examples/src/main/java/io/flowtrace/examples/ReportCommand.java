@@ -32,7 +32,10 @@ final class ReportCommand implements Command {
     private static final String PROTO_PACKETS = "report_protocols_packets";
     private static final String PROTO_BYTES = "report_protocols_bytes";
     private static final String TIMELINE = "report_timeline";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use, so that other commands start without loading Jackson's databind. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     @Override
     public String summary() {
@@ -84,7 +87,7 @@ final class ReportCommand implements Command {
             last.put(s.task(), s);
         }
 
-        ObjectNode model = JSON.createObjectNode();
+        ObjectNode model = Json.MAPPER.createObjectNode();
         model.put("title", "flowtrace report: " + String.join(", ", captures));
         Snapshot mix = last.get(PROTO_PACKETS);
         long packets = mix == null ? 0 : mix.totals().getOrDefault("total_packets", 0L);

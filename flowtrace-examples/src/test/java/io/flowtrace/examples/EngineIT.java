@@ -140,4 +140,73 @@ class EngineIT {
             writer.join(TimeUnit.SECONDS.toMillis(30));
         }
     }
+
+    @Test
+    void metersALiveInterfaceUntilSigterm(@TempDir Path dir) throws Exception {
+        try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+             java.net.DatagramSocket sender = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            int port = receiver.getLocalPort();
+            Path config = dir.resolve("engine.yaml");
+            Files.writeString(config, "aggregator:\n  exact:\n    writers:\n      - type: memory\n"
+                    + "        snapshot_interval: 1s\n    tasks:\n      - name: per_port\n"
+                    + "        key_fields: [SrcIP, DstPort]\n");
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    Jar.jar().toString(), "engine", "--config", config.toString(), "--interface", "lo",
+                    "--bpf-filter", "udp and dst port " + port, "--listen", "127.0.0.1:0").start();
+            p.getOutputStream().close();
+            try {
+                ChildProcess engine = new ChildProcess(p);
+                engine.awaitErr("query API on");
+                assertTrue(engine.err().contains("over interface lo with "), engine.err());
+                Matcher m = PORT.matcher(engine.err());
+                assertTrue(m.find(), engine.err());
+                // 500 datagrams of 100 bytes: 142 bytes each on lo (14 Ethernet, 20 IPv4, 8 UDP)
+                for (int i = 0; i < 500; i++) {
+                    sender.send(new java.net.DatagramPacket(new byte[100], 100, receiver.getLocalSocketAddress()));
+                }
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                JsonNode s = null;
+                while (s == null || s.get("total_packets").asLong() < 500) {
+                    assertTrue(System.nanoTime() < deadline, "not every packet metered: " + s + "\n" + engine.err());
+                    Thread.sleep(200);
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + m.group(1) + "/api/v1/aggregate")).POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"dst_port\":\"" + port + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, r.statusCode(), r.body());
+                    s = new ObjectMapper().readTree(r.body()).get("summaries").get(0);
+                }
+                assertEquals(500, s.get("total_packets").asLong(), s.toString());
+                assertEquals(500 * 142, s.get("total_bytes").asLong(), s.toString());
+                assertEquals(1, s.get("flow_count").asLong(), s.toString());
+
+                assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(p.pid())).start().waitFor());
+                assertTrue(engine.awaitExit(60), engine.err());
+                assertEquals(0, p.exitValue(), engine.err());
+            } finally {
+                if (p.isAlive()) {
+                    p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    @Test
+    void refusesTwoSourcesAndLiveSettingsWithoutAnInterface(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("engine.yaml");
+        Files.writeString(config, "aggregator:\n  exact:\n    tasks:\n      - name: t\n        key_fields: [SrcIP]\n");
+        String jvm = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process both = new ProcessBuilder(jvm, "-jar", Jar.jar().toString(), "engine", "--config", config.toString(),
+                "--capture", dir.resolve("x.pcap").toString(), "--interface", "lo").redirectErrorStream(true).start();
+        String out = new String(both.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(both.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, both.exitValue(), out);
+        assertTrue(out.contains("one source, a capture or an interface"), out);
+        Process ring = new ProcessBuilder(jvm, "-jar", Jar.jar().toString(), "engine", "--config", config.toString(),
+                "--capture", dir.resolve("x.pcap").toString(), "--ring-size", "8MiB").redirectErrorStream(true).start();
+        out = new String(ring.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(ring.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, ring.exitValue(), out);
+        assertTrue(out.contains("--ring-size is a live capture's setting: it needs --interface IF"), out);
+    }
 }

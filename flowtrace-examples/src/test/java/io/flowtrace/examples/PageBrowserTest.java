@@ -144,14 +144,15 @@ class PageBrowserTest {
             String dom = HeadlessChromium.dumpDom(base + "/ui/?refresh=1", 5000);
             assertFalse(dom.contains("data-error"), dom);
 
-            // traffic over time: the exact task's last point counts every generated packet and byte, and the page
-            // drew one point per snapshot the query API holds
+            // traffic over time: what the exact task's snapshots added sums to every generated packet and byte,
+            // and the page drew one point per snapshot the query API holds
             long bytes = packets.stream().mapToLong(Pkt::wire).sum();
             JsonNode series = post(base, "/query", "{\"targets\":[{\"target\":\"per_five_tuple:total_packets\"}]}");
             int snapshots = series.get(0).get("datapoints").size();
             assertTrue(snapshots >= 2, series.toString());
             Matcher exact = Pattern.compile("<section class=\"series\" data-task=\"per_five_tuple\" data-points=\"(\\d+)"
-                    + "\" data-last-packets=\"(\\d+)\" data-last-bytes=\"(\\d+)\"").matcher(dom);
+                    + "\" data-last-packets=\"\\d+\" data-last-bytes=\"\\d+\" data-sum-packets=\"(\\d+)\" "
+                    + "data-sum-bytes=\"(\\d+)\"").matcher(dom);
             assertTrue(exact.find(), dom);
             assertEquals(snapshots, Integer.parseInt(exact.group(1)));
             assertEquals(packets.size(), Long.parseLong(exact.group(2)));

@@ -2,7 +2,7 @@
 // Live (served at /ui/): polls the query server's JSON routes. Static (a report file): reads the model embedded
 // as JSON in the script element with id flowtrace-data. Every text from the data is set with textContent or
 // setAttribute, never as HTML: task names and keys come from traffic.
-// The model: {title, subtitle, series: [{name, times: [epoch s], packets: [], bytes: []}],
+// The model: {title, subtitle, series: [{name, note, times: [epoch s], packets: [], bytes: []}],
 //             bars: [{title, unit, rows: [{key, value}]}]}
 // What was drawn is written into the DOM (data-rendered, data-points, data-bars) so a headless browser can check it.
 (function () {
@@ -30,7 +30,7 @@
   function drawSeries(root, s) {
     var sec = el('section', 'series');
     sec.setAttribute('data-task', s.name);
-    sec.appendChild(el('h3', null, s.name));
+    sec.appendChild(el('h3', null, s.note ? s.name + ' (' + s.note + ')' : s.name));
     root.appendChild(sec);
     if (!s.times.length) {
       sec.appendChild(el('p', 'empty', 'no snapshots yet'));
@@ -152,10 +152,23 @@
     var times = Object.keys(byTime).map(Number).sort(function (a, b) { return a - b; });
     return {
       name: task,
+      note: 'per snapshot',
       times: times.map(function (ms) { return ms / 1000; }),
-      packets: times.map(function (ms) { return byTime[ms].packets; }),
-      bytes: times.map(function (ms) { return byTime[ms].bytes; })
+      packets: deltas(times.map(function (ms) { return byTime[ms].packets; })),
+      bytes: deltas(times.map(function (ms) { return byTime[ms].bytes; }))
     };
+  }
+
+  // The query API answers running totals; the chart shows what each snapshot added. A lower total means the
+  // task's period began again, so that snapshot added all it holds.
+  function deltas(totals) {
+    var before = 0;
+    return totals.map(function (v) {
+      if (v === null) return null;
+      var added = v >= before ? v - before : v;
+      before = v;
+      return added;
+    });
   }
 
   function loadLive() {
