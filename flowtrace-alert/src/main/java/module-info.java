@@ -11,7 +11,13 @@ module io.flowtrace.alert {
 
     exports io.flowtrace.alert;
     exports io.flowtrace.alert.spi;
+    exports io.flowtrace.alert.notifiers;
 
     uses io.flowtrace.alert.spi.NotifierProvider;
     uses io.flowtrace.alert.spi.AlertAnalyzerProvider;
+
+    provides io.flowtrace.alert.spi.NotifierProvider with
+            io.flowtrace.alert.notifiers.WebhookNotifierProvider,
+            io.flowtrace.alert.notifiers.NatsNotifierProvider,
+            io.flowtrace.alert.notifiers.LogNotifierProvider;
 }

@@ -15,7 +15,7 @@ module io.flowtrace.sinks {
     exports io.flowtrace.sinks.http;
     exports io.flowtrace.sinks.nats;
     exports io.flowtrace.sinks.ipfix;
-    exports io.flowtrace.sinks.internal to io.flowtrace.examples; // the agent's start line redacts URLs alike
+    exports io.flowtrace.sinks.internal to io.flowtrace.examples, io.flowtrace.alert; // the agent's start line redacts URLs alike; the alert webhook posts as the http sink does
 
     provides io.flowtrace.core.spi.SinkProvider with
             io.flowtrace.sinks.file.FileSinkProvider,

@@ -1,7 +1,7 @@
 /**
  * flowtrace testkit, for the tests of plugin authors and of flowtrace itself: contract test kits (JUnit 5 classes to
  * extend) for sinks, aggregators and packet sources, frame and capture-file builders, and the synthetic capture
- * generator with its ground truth, and real clickhouse-server and nats-server processes for tests.
+ * generator with its ground truth, and real clickhouse-server and nats-server processes for tests that need them.
  */
 module io.flowtrace.testkit {
     requires transitive io.flowtrace.core;

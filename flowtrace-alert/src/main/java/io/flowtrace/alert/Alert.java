@@ -80,4 +80,26 @@ public record Alert(String id, String rule, String task, Map<String, Object> key
         return new Alert(id, rule, task, key, metric, value, threshold, windowStartNanos, windowEndNanos, state, text,
                 analysis);
     }
+
+    /**
+     * {@return this alert as one JSON object, without line end: {@code "event":"alert"}, then {@code id},
+     * {@code rule}, {@code task}, {@code key} (an object of the key's fields), {@code metric}, {@code value},
+     * {@code threshold}, {@code window_start}, {@code window_end} (RFC 3339, UTC, nine fraction digits),
+     * {@code state} ({@code fired} or {@code resolved}), {@code explanation} and, when a model answered,
+     * {@code analysis}}
+     */
+    public String toJson() {
+        return AlertJson.write(this);
+    }
+
+    /**
+     * Reads an alert as {@link #toJson()} writes it (fields it does not know are ignored).
+     *
+     * @param json one JSON object
+     * @return the alert
+     * @throws IllegalArgumentException when it is not such an object
+     */
+    public static Alert fromJson(String json) {
+        return AlertJson.read(json);
+    }
 }

@@ -1,5 +1,6 @@
 package io.flowtrace.examples;
 
+import io.flowtrace.alert.Alerter;
 import io.flowtrace.core.FlowStats;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.Durations;
@@ -86,7 +87,7 @@ final class AgentCommand implements Command {
         }
         RunConfig file = Meter.config(cli, env, "agent", CommandSettings.yamlKeys(CommandSettings.AGENT),
                 Set.of(RunConfig.FLOW, RunConfig.SOURCE, RunConfig.SINKS, RunConfig.AGGREGATORS,
-                        RunConfig.ENGINE_AGGREGATOR), err);
+                        RunConfig.ENGINE_AGGREGATOR, RunConfig.ALERTER), err);
         Resolved values = Resolved.of(CommandSettings.AGENT, cli, env, file);
 
         String iface = values.get(CommandSettings.INTERFACE);
@@ -132,10 +133,15 @@ final class AgentCommand implements Command {
         boolean quiet = cli.has(CommandSettings.QUIET);
 
         FlowTrace meter;
+        Alerter alerter = null;
         try {
+            alerter = Alerts.attach(file.alerts(), file.alertTasks(), b, "agent", quiet, err);
             meter = Meter.build(b, cli, file, // opens the interface
                     !sinkNamed || endpointGiven ? new String[] {"http"} : new String[0]);
         } catch (RuntimeException | Error e) {
+            if (alerter != null) {
+                alerter.close();
+            }
             if (capture != null) {
                 capture.closeUnused();
             }
@@ -146,6 +152,9 @@ final class AgentCommand implements Command {
                 PrivilegeDrop.switchTo(user);
             } catch (RuntimeException | Error e) {
                 meter.close();
+                if (alerter != null) {
+                    alerter.close();
+                }
                 throw e;
             }
         }
@@ -175,7 +184,12 @@ final class AgentCommand implements Command {
         }
         FlowStats stats;
         try (monitor) {
+            if (alerter != null) {
+                monitor.alerts(alerter::stats);
+            }
             stats = meter.run();
+        } finally {
+            Alerts.finish(alerter, "agent", quiet, err);
         }
         out.flush();
         if (!quiet) {

@@ -1,5 +1,6 @@
 package io.flowtrace.examples;
 
+import io.flowtrace.alert.Alerter;
 import io.flowtrace.core.ConfigurationException;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.settings.FlowSettings;
@@ -107,6 +108,9 @@ final class EngineCommand implements Command {
                 t.task().create(); // checks each task's settings as a run would
             }
             checkWriters(c, warn);
+            if (c.alerts() != null && c.alerts().active()) {
+                c.alerts().alerter(c.alertTasks(), warn, true);
+            }
             out.println("config " + file + ": OK: tasks " + String.join(", ", c.taskNames()));
             return 0;
         }
@@ -188,10 +192,19 @@ final class EngineCommand implements Command {
 
         SnapshotStores stores = SnapshotStores.discover();
         List<SnapshotStore> opened = new ArrayList<>();
+        Alerter alerter = null;
         SnapshotStore queryStore = stores.create(c.storeType(), c.store());
         opened.add(queryStore);
         EngineCluster cluster = null;
         try {
+            try {
+                alerter = Alerts.attach(c.alerts(), c.alertTasks(), b, "engine", quiet, err);
+            } catch (RuntimeException | Error e) {
+                if (capture != null) {
+                    capture.closeUnused();
+                }
+                throw e;
+            }
             boolean merging = fromNats && EngineCluster.merges(c);
             List<Consumer<Snapshot>> toQueryStore = new ArrayList<>();
             for (String block : List.of("exact", "sketch")) {
@@ -281,6 +294,9 @@ final class EngineCommand implements Command {
                 if (cluster != null) {
                     cluster.finish(); // the last state published, and merged into the query store
                 }
+                Alerter done = alerter;
+                alerter = null;
+                Alerts.finish(done, "engine", quiet, err);
                 for (SnapshotStore s : opened) {
                     s.flush();
                 }
@@ -324,6 +340,9 @@ final class EngineCommand implements Command {
         } finally {
             if (cluster != null) {
                 cluster.close();
+            }
+            if (alerter != null) {
+                alerter.close();
             }
             for (SnapshotStore s : opened) {
                 try {

@@ -1,5 +1,6 @@
 package io.flowtrace.examples;
 
+import io.flowtrace.alert.Alerter;
 import io.flowtrace.core.FlowTrace;
 import io.flowtrace.examples.config.RunConfig;
 import io.flowtrace.examples.metrics.Monitor;
@@ -65,7 +66,8 @@ final class FlowsCommand implements Command {
         fileKeys.add(CommandSettings.EVENT_FORMAT);
         fileKeys.add(CommandSettings.BPF_FILTER);
         RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(fileKeys),
-                Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR), err);
+                Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR,
+                        RunConfig.ALERTER), err);
         // the agent's variable is not read here: a capture file's run does not change with the agent's environment
         Resolved own = Resolved.of(List.of(CommandSettings.EVENT_FORMAT, CommandSettings.BPF_FILTER), a,
                 name -> null, file);
@@ -85,7 +87,17 @@ final class FlowsCommand implements Command {
         if (talkers != null) {
             b.onEvent(talkers::add);
         }
-        FlowTrace meter = Meter.build(b, a, file);
+        boolean quiet = a.has(CommandSettings.QUIET);
+        Alerter alerter = Alerts.attach(file.alerts(), file.alertTasks(), b, "flows", quiet, err);
+        FlowTrace meter;
+        try {
+            meter = Meter.build(b, a, file);
+        } catch (RuntimeException | Error e) {
+            if (alerter != null) {
+                alerter.close();
+            }
+            throw e;
+        }
         Progress progress = !a.has(CommandSettings.NO_PROGRESS) && Progress.stderrIsTerminal()
                 ? Progress.start(meter, Meter.totalSize(captures), err) : null;
         Meter.Outcome outcome;
@@ -96,6 +108,7 @@ final class FlowsCommand implements Command {
                 a.has(CommandSettings.QUIET), err) : null) {
             outcome = Meter.Outcome.of(meter);
         } finally {
+            Alerts.finish(alerter, "flows", quiet, err);
             if (progress != null) {
                 progress.close();
             }

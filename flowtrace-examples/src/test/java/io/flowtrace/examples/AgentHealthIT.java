@@ -34,7 +34,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  * interface is deleted (the capture fails), or the capture falls behind and the kernel drops packets.
  */
 class AgentHealthIT {
-    private static final Pattern PORT = Pattern.compile("metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics");
     /** The agent's side has no address: the peer reaches it through a static neighbour entry. */
     private static final String PEER_ADDRESS = "198.18.23.2";
     private static final String AGENT_SIDE_ADDRESS = "198.18.23.1";
@@ -76,14 +75,14 @@ class AgentHealthIT {
         ChildProcess agent = start("agent", "--interface", veth.outside, "--bpf-filter", "udp",
                 "--metrics-listen", "127.0.0.1:0", "--stats-interval", "1s",
                 "--sink", "http:url=http://127.0.0.1:" + held.port + "/ingest,format=single,timeout=120s");
-        int port = port(agent);
+        int port = MetricsIT.port(agent);
         agent.awaitErr("flowtrace agent: capturing on " + veth.outside);
         assertEquals(new MetricsIT.Response(200, "ok\n"), MetricsIT.get(port, "/healthz"));
 
         // three datagrams, each from a socket of its own: three flows, flushed when the capture ends
         veth.exec("bash", "-c", "for i in 1 2 3; do echo flowtrace > /dev/udp/" + AGENT_SIDE_ADDRESS
                 + "/9; done");
-        awaitMetrics(port, m -> m.getOrDefault("flowtrace_packets_read_total", 0.0) >= 3);
+        MetricsIT.awaitMetrics(port, m -> m.getOrDefault("flowtrace_packets_read_total", 0.0) >= 3);
 
         run("ip", "link", "del", veth.outside);
         MetricsIT.Response r = awaitHealth(port, s -> s.status() != 200);
@@ -120,7 +119,7 @@ class AgentHealthIT {
         ChildProcess agent = start("agent", "--interface", veth.outside, "--config", config.toString(),
                 "--metrics-listen", "127.0.0.1:0", "--stats-interval", "1s", "--max-flows", "16",
                 "--sink", "http:url=http://127.0.0.1:" + held.port + "/ingest,format=single,timeout=120s,queue=2");
-        int port = port(agent);
+        int port = MetricsIT.port(agent);
         agent.awaitErr("flowtrace agent: capturing on " + veth.outside);
         assertEquals(new MetricsIT.Response(200, "ok\n"), MetricsIT.get(port, "/healthz"));
 
@@ -211,38 +210,7 @@ class AgentHealthIT {
     }
 
     private ChildProcess start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Jar.jar().toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).start();
-        p.getOutputStream().close();
-        cleanup.add(() -> {
-            if (p.isAlive()) {
-                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-        });
-        return new ChildProcess(p);
-    }
-
-    private static int port(ChildProcess p) throws InterruptedException {
-        p.awaitErr("/metrics, health on /healthz");
-        Matcher m = PORT.matcher(p.err());
-        assertTrue(m.find(), p.err());
-        return Integer.parseInt(m.group(1));
-    }
-
-    private static void awaitMetrics(int port, java.util.function.Predicate<Map<String, Double>> done)
-            throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        Map<String, Double> m = Map.of();
-        while (System.nanoTime() < end) {
-            m = MetricsIT.parse(MetricsIT.get(port, "/metrics").body());
-            if (done.test(m)) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        fail("metrics never reached the expected state: " + m);
+        return ChildProcess.ofJar(cleanup, Map.of(), args);
     }
 
     private static MetricsIT.Response awaitHealth(int port, java.util.function.Predicate<MetricsIT.Response> done)

@@ -23,6 +23,27 @@ final class ChildProcess {
         pumps.add(pump(process.getErrorStream(), err));
     }
 
+    /**
+     * {@code java -jar flowtrace.jar ARGS} with {@code env} added, its standard input closed; {@code cleanup} gets
+     * what kills it if it is still running when the test ends.
+     */
+    static ChildProcess ofJar(List<AutoCloseable> cleanup, java.util.Map<String, String> env, String... args)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin",
+                "java").toString(), "-jar", Jar.jar().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        cleanup.add(() -> {
+            if (p.isAlive()) {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        });
+        return new ChildProcess(p);
+    }
+
     /** Waits for the process to exit and for all its output to be read. */
     boolean awaitExit(long seconds) throws InterruptedException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {

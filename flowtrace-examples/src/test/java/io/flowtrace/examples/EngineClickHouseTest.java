@@ -16,13 +16,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +28,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -87,32 +82,14 @@ class EngineClickHouseTest {
         }
         int port = EngineCommandTest.freePort();
         Path config = config(dir, port);
-        EngineCommand engine = new EngineCommand(env(CLICKHOUSE.httpPort())::get);
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        CommandLine cli = CommandLine.parse(engine.settings(), List.of("--config", config.toString(), "--capture",
-                capture.toString()));
-        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return engine.run(cli, new PrintStream(new ByteArrayOutputStream()), errStream);
-            } catch (Exception e) {
-                e.printStackTrace(errStream);
-                return -1;
-            }
-        });
         Map<String, Object> storeConfig = new LinkedHashMap<>();
         storeConfig.put("host", "127.0.0.1");
         storeConfig.put("port", CLICKHOUSE.httpPort());
         storeConfig.put("database", "netspectra");
         storeConfig.put("username", CLICKHOUSE.user());
         storeConfig.put("password", CLICKHOUSE.password());
-        try {
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (!err.toString(StandardCharsets.UTF_8).contains("serving the answers until stopped")) {
-                assertFalse(run.isDone(), () -> "engine ended: " + err);
-                assertTrue(System.nanoTime() < deadline, () -> "not metered in time: " + err);
-                Thread.sleep(50);
-            }
+        try (BackgroundEngine engine = BackgroundEngine.start(env(CLICKHOUSE.httpPort()), "--config", config.toString(),
+                "--capture", capture.toString()).awaitServing()) {
             String base = "http://127.0.0.1:" + port;
             try (SnapshotStore clickhouse = SnapshotStores.discover().create("clickhouse", storeConfig)) {
                 JsonNode summary = post(base, "/api/v1/aggregate", "{\"task_name\":\"per_five_tuple\"}")
@@ -147,10 +124,7 @@ class EngineClickHouseTest {
                 }
                 assertEquals(packets, fromClickHouse2.get(fromClickHouse2.size() - 1).value());
             }
-        } finally {
-            engine.stop();
         }
-        assertEquals(0, run.get(1, TimeUnit.MINUTES), () -> err.toString(StandardCharsets.UTF_8));
     }
 
     private static JsonNode post(String base, String path, String body) throws Exception {

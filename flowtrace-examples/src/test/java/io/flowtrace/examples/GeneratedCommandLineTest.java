@@ -78,8 +78,13 @@ class GeneratedCommandLineTest {
         for (String task : List.of("per_five_tuple", "ss_src_dst", "cm_src_left", "cm_src_left_bytes")) {
             assertTrue(r.out().contains("{\"event\":\"snapshot\",\"task\":\"" + task + "\","), task + ": " + r.out());
         }
-        assertTrue(r.err().contains("flowtrace flows: config " + config + ": 'alerter' is not used by flows (ignored)\n"),
+        assertTrue(r.err().contains("flowtrace flows: config " + config + ": 'api' is not used by flows (ignored)\n"),
                 r.err());
+        // the alerter block is read: its rules are checked against the tasks (this one is below cm_src_left's
+        // reporting threshold) and the model is not asked without an api_key
+        assertTrue(r.err().contains("flowtrace flows: config " + config + ": alerter: rules[1]: threshold (line"),
+                r.err());
+        assertTrue(r.err().contains("api_key is empty: no model is asked"), r.err());
     }
 
     @Test

@@ -228,29 +228,19 @@ class MetricsIT {
     }
 
     private ChildProcess start(Map<String, String> env, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Jar.jar().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getOutputStream().close();
-        cleanup.add(() -> {
-            if (p.isAlive()) {
-                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-        });
-        return new ChildProcess(p);
+        return ChildProcess.ofJar(cleanup, env, args);
     }
 
-    private static int port(ChildProcess p) throws InterruptedException {
+    /** The port of the {@code /metrics} line {@code p} printed. */
+    static int port(ChildProcess p) throws InterruptedException {
         p.awaitErr("/metrics, health on /healthz");
         Matcher m = PORT.matcher(p.err());
         assertTrue(m.find(), p.err());
         return Integer.parseInt(m.group(1));
     }
 
-    private static Map<String, Double> awaitMetrics(int port, java.util.function.Predicate<Map<String, Double>> done)
+    /** Polls {@code /metrics} for up to a minute until {@code done} holds; fails with the last answer. */
+    static Map<String, Double> awaitMetrics(int port, java.util.function.Predicate<Map<String, Double>> done)
             throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Map<String, Double> m = Map.of();

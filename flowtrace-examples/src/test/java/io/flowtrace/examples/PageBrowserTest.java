@@ -12,13 +12,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -120,26 +116,8 @@ class PageBrowserTest {
         env.put("CLICKHOUSE_PORT", String.valueOf(CLICKHOUSE.httpPort()));
         env.put("CLICKHOUSE_USERNAME", CLICKHOUSE.user());
         env.put("CLICKHOUSE_PASSWORD", CLICKHOUSE.password());
-        EngineCommand engine = new EngineCommand(env::get);
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        CommandLine cli = CommandLine.parse(engine.settings(), List.of("--config", config.toString(), "--capture",
-                capture.toString()));
-        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return engine.run(cli, new PrintStream(new ByteArrayOutputStream()), errStream);
-            } catch (Exception e) {
-                e.printStackTrace(errStream);
-                return -1;
-            }
-        });
-        try {
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (!err.toString(StandardCharsets.UTF_8).contains("serving the answers until stopped")) {
-                assertFalse(run.isDone(), () -> "engine ended: " + err);
-                assertTrue(System.nanoTime() < deadline, () -> "not metered in time: " + err);
-                Thread.sleep(50);
-            }
+        try (BackgroundEngine engine = BackgroundEngine.start(env, "--config", config.toString(), "--capture",
+                capture.toString()).awaitServing()) {
             String base = "http://127.0.0.1:" + port;
             String dom = HeadlessChromium.dumpDom(base + "/ui/?refresh=1", 5000);
             assertFalse(dom.contains("data-error"), dom);
@@ -187,9 +165,6 @@ class PageBrowserTest {
                 double truth = dsts.get(b[0]).size();
                 assertTrue(Math.abs(Long.parseLong(b[1]) - truth) <= 0.2 * truth, b[0] + ": " + b[1]);
             }
-        } finally {
-            engine.stop();
-            assertEquals(0, run.get(1, TimeUnit.MINUTES), () -> err.toString(StandardCharsets.UTF_8));
         }
     }
 

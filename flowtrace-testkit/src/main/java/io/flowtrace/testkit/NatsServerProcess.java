@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A real {@code nats-server} process on 127.0.0.1 and a free port, optionally with JetStream storing under a
  * directory of the test's, that can be killed and started again on the same port and store. A test must
  * {@link #close()} it (in {@code @AfterEach} or {@code finally}). When the binary is missing the test fails,
- * saying how to install it: these tests are never skipped.
+ * saying how to install it: these tests are never skipped. Used by one test at a time; not thread-safe beyond
+ * {@link #start()} and {@link #kill()}.
  *
  * @since 0.1
  */
@@ -33,7 +34,7 @@ public final class NatsServerProcess implements AutoCloseable {
      * @param dir       a directory of the test's, for the log and the JetStream store
      * @param jetStream whether to run with {@code -js}
      * @param extraArgs further arguments, e.g. {@code --auth TOKEN}
-     * @throws IOException when no free port is found or the server cannot be started
+     * @throws IOException when no free port could be had or the server could not be started
      */
     public NatsServerProcess(Path dir, boolean jetStream, String... extraArgs) throws IOException {
         this.binary = findBinary();
@@ -75,7 +76,7 @@ public final class NatsServerProcess implements AutoCloseable {
                 + " 'apt-get install nats-server' (Debian) or set NATS_SERVER to the binary");
     }
 
-    /** {@return the client URL, {@code nats://127.0.0.1:PORT}} */
+    /** {@return the server's URL, {@code nats://127.0.0.1:PORT}} */
     public String url() {
         return "nats://127.0.0.1:" + port;
     }
@@ -88,7 +89,7 @@ public final class NatsServerProcess implements AutoCloseable {
     /**
      * Starts the server (again) and waits until it accepts connections.
      *
-     * @throws IOException when the process cannot be started
+     * @throws IOException when it could not be started
      */
     public synchronized void start() throws IOException {
         if (process != null && process.isAlive()) {
@@ -150,9 +151,9 @@ public final class NatsServerProcess implements AutoCloseable {
      * A counter from the server's monitoring endpoint {@code /varz}, e.g. {@code in_msgs} (messages received from
      * clients since this process started).
      *
-     * @param field a numeric field of {@code /varz}
+     * @param field the counter's name
      * @return its value
-     * @throws IOException when the endpoint cannot be read or has no such numeric field
+     * @throws IOException when the endpoint cannot be read or has no such number
      * @throws InterruptedException when interrupted while waiting for the answer
      */
     public long varz(String field) throws IOException, InterruptedException {
@@ -162,7 +163,7 @@ public final class NatsServerProcess implements AutoCloseable {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + java.util.regex.Pattern.quote(field)
                 + "\"\\s*:\\s*(-?\\d+)").matcher(r.body());
         if (!m.find()) {
-            throw new IOException("/varz has no numeric field '" + field + "'");
+            throw new IOException("/varz has no number '" + field + "'");
         }
         return Long.parseLong(m.group(1));
     }
@@ -180,7 +181,7 @@ public final class NatsServerProcess implements AutoCloseable {
         }
     }
 
-    /** {@return the server's log so far, for failure messages} */
+    /** {@return what the server has logged so far} */
     public String log() {
         try {
             Path p = dir.resolve("nats-server.log");
@@ -190,6 +191,7 @@ public final class NatsServerProcess implements AutoCloseable {
         }
     }
 
+    /** Kills the server. */
     @Override
     public void close() {
         kill();

@@ -18,15 +18,10 @@ import java.time.Duration;
 record AfPacketSettings(String interfaceName, String filter, int snaplen, boolean promiscuous, int ringSize,
                         int blockSize, int blockTimeoutMillis) {
 
-    static final String INTERFACE = "interface";
-    static final String FILTER = "filter";
-    static final String SNAPLEN = "snaplen";
-    static final String PROMISCUOUS = "promiscuous";
     static final String RING_SIZE = "ring_size";
     static final String BLOCK_SIZE = "block_size";
     static final String BLOCK_TIMEOUT = "block_timeout";
 
-    static final int DEFAULT_SNAPLEN = LiveCaptureSettings.DEFAULT_SNAPLEN;
     /** As pcap-live's buffer, for each socket: bursts and collector pauses. */
     static final int DEFAULT_RING_SIZE = 32 << 20;
     /** Large enough for the largest snap length with room to spare; small enough that a block fills quickly. */
@@ -44,31 +39,26 @@ record AfPacketSettings(String interfaceName, String filter, int snaplen, boolea
      * @throws io.flowtrace.core.ConfigurationException listing every bad value and unknown key
      */
     static AfPacketSettings from(PluginConfig config) {
-        String name = config.requireString(INTERFACE);
-        String filter = config.getString(FILTER, "").trim();
-        int snaplen = config.getInt(SNAPLEN, DEFAULT_SNAPLEN, 64, 262_144);
-        boolean promiscuous = config.getBoolean(PROMISCUOUS, true);
+        InterfaceKeys common = InterfaceKeys.from(config);
+        int snaplen = common.snaplen();
         long ring = config.getSize(RING_SIZE, DEFAULT_RING_SIZE, 2 * PAGE, MAX_RING_SIZE);
         long block = config.getSize(BLOCK_SIZE, DEFAULT_BLOCK_SIZE, PAGE, 128 << 20);
-        Duration timeout = config.getDuration(BLOCK_TIMEOUT, DEFAULT_BLOCK_TIMEOUT);
-        if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofSeconds(60)) > 0) {
-            config.error(BLOCK_TIMEOUT + ": " + timeout.toMillis() + "ms (expected: 1ms..60s)");
-            timeout = DEFAULT_BLOCK_TIMEOUT;
-        }
+        Duration timeout = InterfaceKeys.waitLimit(config, BLOCK_TIMEOUT, DEFAULT_BLOCK_TIMEOUT);
         if (block % PAGE != 0) {
             config.error(BLOCK_SIZE + ": " + block + " (expected: a multiple of the page size, " + PAGE + ")");
         } else if (ring / block < 2) {
             config.error(RING_SIZE + ": " + ring + " (expected: at least two blocks of " + BLOCK_SIZE + " " + block
                     + ", so the kernel fills one while the other is read)");
         }
-        if (block < snaplen + BLOCK_OVERHEAD && !config.has(SNAPLEN)) {
+        if (block < snaplen + BLOCK_OVERHEAD && !config.has(InterfaceKeys.SNAPLEN)) {
             snaplen = (int) block - BLOCK_OVERHEAD; // the default snap length follows a small block
         } else if (block < snaplen + BLOCK_OVERHEAD) {
-            config.error(BLOCK_SIZE + ": " + block + " (expected: at least " + SNAPLEN + " + " + BLOCK_OVERHEAD
+            config.error(BLOCK_SIZE + ": " + block + " (expected: at least " + InterfaceKeys.SNAPLEN + " + " + BLOCK_OVERHEAD
                     + " = " + (snaplen + BLOCK_OVERHEAD) + ", so that a whole frame fits in a block)");
         }
         config.validate();
-        return new AfPacketSettings(name, filter, snaplen, promiscuous, (int) (ring / block * block), (int) block,
+        return new AfPacketSettings(common.interfaceName(), common.filter(), snaplen, common.promiscuous(),
+                (int) (ring / block * block), (int) block,
                 (int) timeout.toMillis());
     }
 

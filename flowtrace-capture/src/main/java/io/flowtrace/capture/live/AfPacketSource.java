@@ -98,7 +98,7 @@ final class AfPacketSource implements PacketSource {
     /** The interface's index and link type, from the kernel. */
     static Interface lookUp(String plugin, String name) {
         if (name.equals("any")) {
-            throw new ConfigurationException(plugin + ": " + AfPacketSettings.INTERFACE + ": 'any' (expected: one "
+            throw new ConfigurationException(plugin + ": " + InterfaceKeys.INTERFACE + ": 'any' (expected: one "
                     + "interface; the pcap-live source captures on every interface at once)");
         }
         int index;
@@ -109,7 +109,7 @@ final class AfPacketSource implements PacketSource {
         }
         Path sys = Path.of("/sys/class/net").resolve(name);
         if (index == 0 || name.isEmpty() || name.contains("/") || !Files.isDirectory(sys)) {
-            throw new ConfigurationException(plugin + ": " + AfPacketSettings.INTERFACE + ": '" + name
+            throw new ConfigurationException(plugin + ": " + InterfaceKeys.INTERFACE + ": '" + name
                     + "' (expected: one of " + interfaceNames() + ")");
         }
         int type = readNumber(sys.resolve("type"), ARPHRD_ETHER);
@@ -127,7 +127,7 @@ final class AfPacketSource implements PacketSource {
             case ARPHRD_RAWIP:
                 return new Interface(name, index, LinkType.RAW, false);
             default:
-                throw new ConfigurationException(plugin + ": " + AfPacketSettings.INTERFACE + ": '" + name
+                throw new ConfigurationException(plugin + ": " + InterfaceKeys.INTERFACE + ": '" + name
                         + "' has hardware type " + type + " (expected: an Ethernet, loopback or raw-IP interface; "
                         + "the pcap-live source reads the others)");
         }

@@ -19,16 +19,10 @@ import java.time.Duration;
 record LiveCaptureSettings(String interfaceName, String filter, int snaplen, boolean promiscuous, boolean immediate,
                            int bufferSize, int timeoutMillis) {
 
-    static final String INTERFACE = "interface";
-    static final String FILTER = "filter";
-    static final String SNAPLEN = "snaplen";
-    static final String PROMISCUOUS = "promiscuous";
     static final String IMMEDIATE = "immediate";
     static final String BUFFER_SIZE = "buffer_size";
     static final String TIMEOUT = "timeout";
 
-    /** Enough for any frame on an interface with the usual MTU or with offloads (libpcap's own maximum). */
-    static final int DEFAULT_SNAPLEN = 262_144;
     /** Bursts and GC pauses: at 200,000 packets/s 4 MiB dropped ~2%, 32 MiB nothing (veth, tcpreplay). */
     static final int DEFAULT_BUFFER_SIZE = 32 << 20;
     static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(250);
@@ -39,20 +33,14 @@ record LiveCaptureSettings(String interfaceName, String filter, int snaplen, boo
      * @throws io.flowtrace.core.ConfigurationException listing every bad value and unknown key
      */
     static LiveCaptureSettings from(PluginConfig config) {
-        String name = config.requireString(INTERFACE);
-        String filter = config.getString(FILTER, "").trim();
-        int snaplen = config.getInt(SNAPLEN, DEFAULT_SNAPLEN, 64, 262_144);
-        boolean promiscuous = config.getBoolean(PROMISCUOUS, true);
+        InterfaceKeys common = InterfaceKeys.from(config);
         // Off by default: on Linux immediate mode gives each packet a ring slot of snaplen bytes, so bursts are dropped.
         boolean immediate = config.getBoolean(IMMEDIATE, false);
         long buffer = config.getSize(BUFFER_SIZE, DEFAULT_BUFFER_SIZE, 65_536, Integer.MAX_VALUE);
-        Duration timeout = config.getDuration(TIMEOUT, DEFAULT_TIMEOUT);
-        if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofSeconds(60)) > 0) {
-            config.error(TIMEOUT + ": " + timeout.toMillis() + "ms (expected: 1ms..60s)");
-            timeout = DEFAULT_TIMEOUT;
-        }
+        Duration timeout = InterfaceKeys.waitLimit(config, TIMEOUT, DEFAULT_TIMEOUT);
         config.validate();
-        return new LiveCaptureSettings(name, filter, snaplen, promiscuous, immediate, (int) buffer,
+        return new LiveCaptureSettings(common.interfaceName(), common.filter(), common.snaplen(), common.promiscuous(),
+                immediate, (int) buffer,
                 (int) timeout.toMillis());
     }
 }

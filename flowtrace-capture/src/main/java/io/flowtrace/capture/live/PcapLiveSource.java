@@ -191,7 +191,7 @@ final class PcapLiveSource implements PacketSource {
             handle.setFilter(s.filter(), BpfProgram.BpfCompileMode.OPTIMIZE);
         } catch (PcapNativeException e) {
             // pcap4j's message is libpcap's (pcap_geterr) followed by the expression
-            throw new ConfigurationException(plugin + ": " + LiveCaptureSettings.FILTER + ": '" + s.filter()
+            throw new ConfigurationException(plugin + ": " + InterfaceKeys.FILTER + ": '" + s.filter()
                     + "' (expected: a BPF filter expression; libpcap says: " + e.getMessage() + ")", e);
         } catch (NotOpenException e) {
             throw new IllegalStateException("handle closed while opening", e);
@@ -203,7 +203,7 @@ final class PcapLiveSource implements PacketSource {
         String libpcap = e.getMessage();
         int code = rc == null ? 0 : rc;
         if (code == PCAP_ERROR_NO_SUCH_DEVICE) {
-            return new ConfigurationException(plugin + ": " + LiveCaptureSettings.INTERFACE + ": '" + name
+            return new ConfigurationException(plugin + ": " + InterfaceKeys.INTERFACE + ": '" + name
                     + "' (expected: one of " + interfaceNames() + "; libpcap says: " + libpcap + ")", e);
         }
         if (code == PCAP_ERROR_PERM_DENIED || code == PCAP_ERROR_PROMISC_PERM_DENIED) {

@@ -58,7 +58,7 @@ final class SocketFilter {
         } catch (UnsatisfiedLinkError e) {
             String cause = String.valueOf(e.getMessage());
             int eol = cause.indexOf('\n');
-            throw new FlowTraceException(plugin + ": " + AfPacketSettings.FILTER + " '" + expression
+            throw new FlowTraceException(plugin + ": " + InterfaceKeys.FILTER + " '" + expression
                     + "' is compiled by libpcap: " + PcapLiveSource.LIBPCAP_MISSING + " ("
                     + (eol < 0 ? cause : cause.substring(0, eol)).strip() + ")", e);
         }
@@ -73,7 +73,7 @@ final class SocketFilter {
                     NETMASK_UNKNOWN});
             if (rc != 0) {
                 String why = pcap.getFunction("pcap_geterr").invokeString(new Object[] {dead}, false);
-                throw new ConfigurationException(plugin + ": " + AfPacketSettings.FILTER + ": '" + expression
+                throw new ConfigurationException(plugin + ": " + InterfaceKeys.FILTER + ": '" + expression
                         + "' (expected: a BPF filter expression; libpcap says: " + why + ")");
             }
             int count = bpf.getInt(0);

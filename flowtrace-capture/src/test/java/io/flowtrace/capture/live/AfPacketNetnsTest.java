@@ -24,7 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code af-packet} on a veth interface carrying traffic between two network namespaces the test creates:
@@ -39,7 +38,7 @@ class AfPacketNetnsTest {
     private static final int FLOWS = 40;
     private static final int PACKETS = 12;
 
-    private final List<List<String>> cleanup = new ArrayList<>();
+    private BridgedNamespaces net;
     private String nsA;
     private String nsB;
     private String captureEnd;
@@ -48,86 +47,27 @@ class AfPacketNetnsTest {
     @BeforeAll
     static void needsCapturePrivilegesAndNoLeftovers() throws Exception {
         LiveTestSupport.requireCaptureCapabilities();
-        for (String line : LiveTestSupport.runCommand(List.of("ip", "netns", "list")).split("\n")) {
-            String name = line.split(" ")[0];
-            if (name.startsWith(PREFIX + "-")) {
-                quietly(List.of("ip", "netns", "del", name));
-            }
-        }
-        for (String line : LiveTestSupport.runCommand(List.of("ip", "-o", "link", "show")).split("\n")) {
-            String[] fields = line.split(": ");
-            if (fields.length > 1) {
-                String name = fields[1].split("@")[0];
-                if (name.startsWith(PREFIX)) {
-                    quietly(List.of("ip", "link", "del", name));
-                }
-            }
-        }
+        BridgedNamespaces.removeLeftovers(PREFIX);
     }
 
     @BeforeEach
     void createNamespacesAndLinks() throws Exception {
-        String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0x1000000));
-        int subnet = ThreadLocalRandom.current().nextInt(256);
-        nsA = PREFIX + "-a-" + id;
-        nsB = PREFIX + "-b-" + id;
-        String bridge = PREFIX + "r" + id;
-        captureEnd = PREFIX + "a" + id;
-        String peerA = PREFIX + "a" + id + "p";
-        String endB = PREFIX + "b" + id;
-        String peerB = PREFIX + "b" + id + "p";
-        String addressA = "10.251." + subnet + ".1";
-        serverAddress = "10.251." + subnet + ".2";
-        cleanup.add(List.of("ip", "netns", "del", nsA));
-        cleanup.add(List.of("ip", "netns", "del", nsB));
-        cleanup.add(List.of("ip", "link", "del", bridge));
-        cleanup.add(List.of("ip", "link", "del", captureEnd));
-        cleanup.add(List.of("ip", "link", "del", endB));
-        try {
-            ip("netns", "add", nsA);
-            ip("netns", "add", nsB);
-            ip("link", "add", bridge, "type", "bridge");
-            ip("link", "add", captureEnd, "type", "veth", "peer", "name", peerA, "netns", nsA);
-            ip("link", "add", endB, "type", "veth", "peer", "name", peerB, "netns", nsB);
-            ip("link", "set", captureEnd, "master", bridge, "up");
-            ip("link", "set", endB, "master", bridge, "up");
-            ip("link", "set", bridge, "up");
-            ip("-n", nsA, "addr", "add", addressA + "/24", "dev", peerA);
-            ip("-n", nsA, "link", "set", peerA, "up");
-            ip("-n", nsB, "addr", "add", serverAddress + "/24", "dev", peerB);
-            ip("-n", nsB, "link", "set", peerB, "up");
-        } catch (AssertionError | IOException e) {
-            fail("cannot create network namespaces and veth links (needs root and iproute2): " + e.getMessage(), e);
-        }
+        net = BridgedNamespaces.create(PREFIX, 251);
+        nsA = net.nsA;
+        nsB = net.nsB;
+        captureEnd = net.captureEnd;
+        serverAddress = net.serverAddress;
     }
 
     @AfterEach
     void deleteNamespacesAndLinks() {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            quietly(cleanup.get(i));
+        if (net != null) {
+            net.close();
         }
-    }
-
-    private static void quietly(List<String> command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            p.waitFor(10, TimeUnit.SECONDS);
-            p.destroyForcibly();
-        } catch (IOException | InterruptedException e) {
-            // best effort: the rest still runs
-        }
-    }
-
-    private static void ip(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add("ip");
-        command.addAll(List.of(args));
-        LiveTestSupport.runCommand(command);
     }
 
     private static List<String> inNamespace(String ns) {
-        return List.of("ip", "netns", "exec", ns);
+        return BridgedNamespaces.inNamespace(ns);
     }
 
     private PacketSource afPacket(Map<String, String> extra) {
@@ -421,7 +361,7 @@ class AfPacketNetnsTest {
             LiveTestSupport.Running running = new LiveTestSupport.Running(source, handler);
             Thread.sleep(300);
 
-            ip("link", "del", captureEnd);
+            BridgedNamespaces.ip("link", "del", captureEnd);
             running.thread.join(10_000);
 
             assertTrue(!running.thread.isAlive(), "run() returned after the interface was deleted");
@@ -433,7 +373,7 @@ class AfPacketNetnsTest {
 
     @Test
     void anInterfaceThatIsDownIsRefusedWithWhatToDo() throws Exception {
-        ip("link", "set", captureEnd, "down");
+        BridgedNamespaces.ip("link", "set", captureEnd, "down");
         FlowTraceException e = org.junit.jupiter.api.Assertions.assertThrows(FlowTraceException.class,
                 () -> afPacket(Map.of()).close());
         assertEquals("source 'af-packet': interface '" + captureEnd + "' is down (expected: an interface that is up,"

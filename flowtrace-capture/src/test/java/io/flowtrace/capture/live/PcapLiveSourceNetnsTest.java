@@ -8,16 +8,13 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code pcap-live} on a veth interface carrying traffic between two network namespaces the test creates:
@@ -27,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * deleted after each test, also on failure. Needs root and iproute2.
  */
 class PcapLiveSourceNetnsTest {
+    private static final String PREFIX = "ftlv";
     private static final int MESSAGES = 25;
 
-    private final List<List<String>> cleanup = new ArrayList<>();
+    private BridgedNamespaces net;
     private String nsA;
     private String nsB;
     private String captureEnd;
@@ -42,65 +40,22 @@ class PcapLiveSourceNetnsTest {
 
     @BeforeEach
     void createNamespacesAndLinks() throws Exception {
-        String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0x1000000));
-        int subnet = ThreadLocalRandom.current().nextInt(256);
-        nsA = "ftlive-a-" + id;
-        nsB = "ftlive-b-" + id;
-        String bridge = "ftbr" + id;
-        captureEnd = "fta" + id;
-        String peerA = "fta" + id + "p";
-        String endB = "ftb" + id;
-        String peerB = "ftb" + id + "p";
-        String addressA = "10.250." + subnet + ".1";
-        serverAddress = "10.250." + subnet + ".2";
-
-        // removal in reverse order of creation; links deleted before their namespace
-        cleanup.add(List.of("ip", "netns", "del", nsA));
-        cleanup.add(List.of("ip", "netns", "del", nsB));
-        cleanup.add(List.of("ip", "link", "del", bridge));
-        cleanup.add(List.of("ip", "link", "del", captureEnd));
-        cleanup.add(List.of("ip", "link", "del", endB));
-        try {
-            ip("netns", "add", nsA);
-            ip("netns", "add", nsB);
-            ip("link", "add", bridge, "type", "bridge");
-            ip("link", "add", captureEnd, "type", "veth", "peer", "name", peerA, "netns", nsA);
-            ip("link", "add", endB, "type", "veth", "peer", "name", peerB, "netns", nsB);
-            ip("link", "set", captureEnd, "master", bridge, "up");
-            ip("link", "set", endB, "master", bridge, "up");
-            ip("link", "set", bridge, "up");
-            ip("-n", nsA, "addr", "add", addressA + "/24", "dev", peerA);
-            ip("-n", nsA, "link", "set", peerA, "up");
-            ip("-n", nsB, "addr", "add", serverAddress + "/24", "dev", peerB);
-            ip("-n", nsB, "link", "set", peerB, "up");
-        } catch (AssertionError | IOException e) {
-            fail("cannot create network namespaces and veth links (needs root and iproute2): " + e.getMessage(), e);
-        }
+        net = BridgedNamespaces.create(PREFIX, 250);
+        nsA = net.nsA;
+        nsB = net.nsB;
+        captureEnd = net.captureEnd;
+        serverAddress = net.serverAddress;
     }
 
     @AfterEach
     void deleteNamespacesAndLinks() {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            try {
-                Process p = new ProcessBuilder(cleanup.get(i)).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                p.waitFor(10, TimeUnit.SECONDS);
-                p.destroyForcibly();
-            } catch (IOException | InterruptedException e) {
-                // best effort: the rest still runs
-            }
+        if (net != null) {
+            net.close();
         }
     }
 
-    private static void ip(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add("ip");
-        command.addAll(List.of(args));
-        LiveTestSupport.runCommand(command);
-    }
-
     private static List<String> inNamespace(String ns) {
-        return List.of("ip", "netns", "exec", ns);
+        return BridgedNamespaces.inNamespace(ns);
     }
 
     @Test
@@ -153,7 +108,7 @@ class PcapLiveSourceNetnsTest {
             Running running = new Running(source, handler);
             Thread.sleep(300);
 
-            ip("link", "del", captureEnd);
+            BridgedNamespaces.ip("link", "del", captureEnd);
             running.thread.join(10_000);
 
             assertTrue(!running.thread.isAlive(), "run() returned after the interface was deleted");

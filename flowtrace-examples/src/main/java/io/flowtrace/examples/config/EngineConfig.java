@@ -31,8 +31,9 @@ import java.util.function.Consumer;
  *   accepted only disabled.</li>
  *   <li>{@code api}: {@code http_listen_addr} (where the query API is served), {@code rpc_listen_addr} (not served:
  *   a warning when set).</li>
- *   <li>{@code ai}, {@code alerter}, {@code smtp}: checked key by key (alert rules: their metric, operator and task)
- *   and accepted with a warning that they are inactive.</li>
+ *   <li>{@code alerter}, {@code smtp}, {@code ai}: alerting ({@link AlertConfig}): the rules checked against the
+ *   tasks, an {@code email} notifier when {@code smtp.host} is set, the {@code ai} block's model asked when
+ *   {@code alerter.ai_analysis.enabled}.</li>
  *   <li>{@code probe}: where the engine reads packets when no capture is given: {@code nats_url}, {@code subject},
  *   and flowtrace's {@code format} ({@code thrift}, {@code protobuf}, {@code batch}), {@code queue_group},
  *   {@code jetstream} and {@code partitions} (subjects {@code subject.<n>}); {@code persistence} is accepted,
@@ -51,9 +52,6 @@ import java.util.function.Consumer;
 public final class EngineConfig {
     /** Writer types: flowtrace's own, the engine's database, the engine's file writers. */
     public static final Set<String> WRITER_TYPES = Set.of("memory", "clickhouse", "text", "gob");
-    /** The alert metrics the engine knows. */
-    public static final Set<String> ALERT_METRICS = Set.of("total_packets", "total_bytes", "total_flows",
-            "heavy_hitter_count", "heavy_hitter_size", "super_spreader_spread");
     private static final Set<String> TOP = Set.of("api", "ai", "probe", "alerter", "smtp", "aggregator", "store",
             "cluster");
     private static final Set<String> PROBE = Set.of("nats_url", "subject", "persistence", "format", "queue_group",
@@ -62,7 +60,6 @@ public final class EngineConfig {
             "checkpoint");
     private static final Set<String> AGGREGATOR = Set.of("types", "period", "num_workers", "size_of_packet_channel",
             "exact", "sketch");
-    private static final Set<String> OPERATORS = Set.of(">", "<", "=", ">=", "<=");
     /** The snapshot interval of a block that names no enabled writer. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
 
@@ -120,6 +117,7 @@ public final class EngineConfig {
     private RunConfig.Value listen;
     private Probe probe;
     private Cluster cluster;
+    private AlertConfig alerts;
     private final ConfigNode root;
 
     private EngineConfig(ConfigNode root) {
@@ -150,12 +148,6 @@ public final class EngineConfig {
         if (root.has("api")) {
             c.readApi(root.node("api"), warn);
         }
-        if (root.has("ai")) {
-            inactive(root, "ai", Set.of("provider", "api_key", "model", "base_url", "rpc_listen_addr"), warn);
-        }
-        if (root.has("smtp")) {
-            inactive(root, "smtp", Set.of("host", "port", "username", "password", "from", "to"), warn);
-        }
         if (root.has("probe")) {
             c.readProbe(root.node("probe"), warn);
         }
@@ -163,10 +155,7 @@ public final class EngineConfig {
             c.readCluster(root.node("cluster"));
         }
         c.checkCluster();
-        if (root.has("alerter")) {
-            c.readAlerter(inactive(root, "alerter", Set.of("enabled", "check_interval", "ai_analysis", "rules"),
-                    warn));
-        }
+        c.alerts = AlertConfig.read(root, warn);
         if (root.has("store")) {
             c.readStore(root.node("store"));
         }
@@ -296,13 +285,6 @@ public final class EngineConfig {
         }
     }
 
-    private static ConfigNode inactive(ConfigNode root, String key, Set<String> known, Consumer<String> warn) {
-        ConfigNode n = root.node(key);
-        check(n, known);
-        warn.accept(root.where(key) + ": accepted, inactive: " + key + " is not built in flowtrace yet");
-        return n;
-    }
-
     private static void check(ConfigNode n, Set<String> known) {
         for (String k : n.keys()) {
             if (!known.contains(k)) {
@@ -319,42 +301,6 @@ public final class EngineConfig {
         if (api.has("rpc_listen_addr") && !api.text("rpc_listen_addr").isBlank()) {
             warn.accept(api.where("rpc_listen_addr") + ": not served (flowtrace answers over HTTP/JSON on "
                     + "http_listen_addr)");
-        }
-    }
-
-    private void readAlerter(ConfigNode alerter) {
-        if (alerter.has("ai_analysis")) {
-            check(alerter.node("ai_analysis"), Set.of("enabled", "service_addr"));
-        }
-        if (alerter.has("check_interval")) {
-            duration(alerter, "check_interval");
-        }
-        if (!alerter.has("rules") || alerter.plain().get("rules") == null) {
-            return;
-        }
-        Set<String> names = taskNames();
-        for (ConfigNode rule : alerter.nodes("rules", "{name, task_name, metric, operator, threshold}")) {
-            check(rule, Set.of("name", "task_name", "metric", "operator", "threshold"));
-            String metric = rule.text("metric");
-            if (!ALERT_METRICS.contains(metric)) {
-                throw new ConfigurationException(rule.located("metric") + ": '" + metric + "' (expected: "
-                        + String.join(", ", new java.util.TreeSet<>(ALERT_METRICS)) + ")");
-            }
-            String op = rule.text("operator");
-            if (!OPERATORS.contains(op)) {
-                throw new ConfigurationException(rule.located("operator") + ": '" + op + "' (expected: > < = >= <=)");
-            }
-            String task = rule.text("task_name");
-            if (!names.contains(task)) {
-                throw new ConfigurationException(rule.located("task_name") + ": '" + task + "': no such task "
-                        + "(tasks: " + String.join(", ", names) + ")");
-            }
-            try {
-                Double.parseDouble(rule.text("threshold"));
-            } catch (NumberFormatException e) {
-                throw new ConfigurationException(rule.located("threshold") + ": '" + rule.text("threshold")
-                        + "' (expected: a number)");
-            }
         }
     }
 
@@ -571,6 +517,20 @@ public final class EngineConfig {
     /** {@return {@code api.http_listen_addr}, or {@code null}} */
     public RunConfig.Value listen() {
         return listen;
+    }
+
+    /** {@return the alerting of the file, or {@code null} when it has no enabled {@code alerter} block} */
+    public AlertConfig alerts() {
+        return alerts;
+    }
+
+    /** {@return the aggregators alert rules may read, by engine task} */
+    public List<AlertConfig.TaskSpec> alertTasks() {
+        List<AlertConfig.TaskSpec> out = new ArrayList<>();
+        for (Task t : tasks) {
+            out.add(new AlertConfig.TaskSpec(t.task().engineTask(), t.task().type(), t.task().settings()));
+        }
+        return out;
     }
 
     /** {@return a key path of this file with its line and column when known} */

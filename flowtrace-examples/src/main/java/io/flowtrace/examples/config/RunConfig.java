@@ -43,8 +43,10 @@ import java.util.function.Consumer;
  *   sketch: { tasks: [ ... ] }
  * </pre>
  *
- * A block the command does not use (the engine's {@code api}, {@code ai}, {@code probe}, {@code alerter},
- * {@code smtp}; writers; another command's settings) is named in one warning line and skipped; an unknown key in a
+ * A command that reads {@link #ALERTER} takes the {@code alerter}, {@code smtp} and {@code ai} blocks together
+ * ({@link #alerts()}). A block the command does not use (the engine's {@code api}, {@code probe}, and {@code ai},
+ * {@code alerter}, {@code smtp} where alerts are not read; writers; another command's settings) is named in one
+ * warning line and skipped; an unknown key in a
  * block the command uses is refused with its key path and the accepted keys. Kebab-case keys under {@code flow:}
  * (an earlier documented form) are read, with a warning naming the snake_case key. Immutable once read.
  */
@@ -54,6 +56,8 @@ public final class RunConfig {
     public static final String SOURCE = "source";
     public static final String SINKS = "sinks";
     public static final String AGGREGATORS = "aggregators";
+    /** Alerting: the {@code alerter} block, with the engine's {@code smtp} and {@code ai} ({@link AlertConfig}). */
+    public static final String ALERTER = "alerter";
     /** The engine's aggregator block. */
     public static final String ENGINE_AGGREGATOR = "aggregator";
     /** The engine's blocks flowtrace's commands do not use (yet). */
@@ -76,6 +80,9 @@ public final class RunConfig {
     private final Map<PluginSpec, ConfigNode> places = new java.util.IdentityHashMap<>();
     private final List<PluginSpec> sinks = new ArrayList<>();
     private final List<PluginSpec> aggregators = new ArrayList<>();
+    /** The engine task of each aggregator made from the engine's aggregator block. */
+    private final Map<PluginSpec, String> engineTasks = new java.util.IdentityHashMap<>();
+    private AlertConfig alerts;
     /** The file's root, for the places of keys; {@code null} when no file was given. */
     private ConfigNode root;
 
@@ -105,7 +112,11 @@ public final class RunConfig {
         known.addAll(blocks);
         known.addAll(elsewhere);
         known.addAll(ENGINE_ONLY);
+        boolean alerting = blocks.contains(ALERTER);
         for (String key : root.keys()) {
+            if (alerting && AlertConfig.BLOCKS.contains(key)) {
+                continue; // read together below
+            }
             if (own.contains(key)) {
                 c.settings.put(key, new Value(root.text(key), root.where(key)));
             } else if (blocks.contains(key)) {
@@ -115,6 +126,9 @@ public final class RunConfig {
             } else {
                 throw root.unknown(key, known);
             }
+        }
+        if (alerting) {
+            c.alerts = AlertConfig.read(root, warn);
         }
         return c;
     }
@@ -212,7 +226,9 @@ public final class RunConfig {
         }
         try {
             for (EngineTasks.Task t : EngineTasks.fromConfig(selected)) {
-                aggregators.add(new PluginSpec(t.type(), t.settings()));
+                PluginSpec p = new PluginSpec(t.type(), t.settings());
+                aggregators.add(p);
+                engineTasks.put(p, t.engineTask());
             }
         } catch (ConfigurationException e) {
             throw new ConfigurationException(agg.where() + ": " + e.getMessage(), e);
@@ -374,6 +390,20 @@ public final class RunConfig {
     /** The {@code aggregators:} and the engine's tasks. */
     public List<PluginSpec> aggregators() {
         return aggregators;
+    }
+
+    /** The alerting of the file ({@code null} when none, or the command does not read it). */
+    public AlertConfig alerts() {
+        return alerts;
+    }
+
+    /** The aggregators alert rules may read: the file's, under their engine task where they have one. */
+    public List<AlertConfig.TaskSpec> alertTasks() {
+        List<AlertConfig.TaskSpec> out = new ArrayList<>();
+        for (PluginSpec p : aggregators) {
+            out.add(new AlertConfig.TaskSpec(engineTasks.get(p), p.type(), p.config()));
+        }
+        return out;
     }
 
     /** A flow setting's value as the file gives it, or {@code null}. */

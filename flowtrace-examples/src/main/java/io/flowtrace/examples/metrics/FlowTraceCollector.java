@@ -87,6 +87,17 @@ final class FlowTraceCollector implements MultiCollector {
         out.add(gauge("flowtrace_healthy", "1 when /healthz answers 200, else 0.", monitor.problem() == null ? 1 : 0));
         out.add(gauge("flowtrace_uptime_seconds", "Time since the meter started.",
                 s.elapsed().toNanos() / 1e9));
+        io.flowtrace.alert.Alerter.Stats a = monitor.alertStats();
+        if (a != null) {
+            out.add(counter("flowtrace_alerts_fired", "Alerts fired (first notices and notices after a cooldown).",
+                    a.fired()));
+            out.add(counter("flowtrace_alerts_suppressed", "Alert conditions found true again within their cooldown.",
+                    a.suppressed()));
+            out.add(counter("flowtrace_alerts_resolved", "Resolved notices.", a.resolved()));
+            out.add(counter("flowtrace_alerts_notified", "Alert notices delivered, once per notifier.", a.notified()));
+            out.add(counter("flowtrace_alerts_failed", "Alert notices a notifier could not deliver, once per notifier.",
+                    a.failed()));
+        }
         return new MetricSnapshots(out);
     }
 

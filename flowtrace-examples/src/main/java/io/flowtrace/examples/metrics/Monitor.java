@@ -51,6 +51,7 @@ public final class Monitor implements AutoCloseable {
     private volatile FlowStats lastTick;
     private HTTPServer server;
     private ObjectName objectName;
+    private volatile Supplier<io.flowtrace.alert.Alerter.Stats> alerts;
 
     private Monitor(String name, String capture, Supplier<FlowStats> stats, BooleanSupplier capturing,
                     BooleanSupplier shouldCapture, double maxDropRate, Duration statsInterval, PrintStream err) {
@@ -130,6 +131,21 @@ public final class Monitor implements AutoCloseable {
 
     FlowStats stats() {
         return stats.get();
+    }
+
+    /**
+     * Serves an alerter's counters on {@code /metrics} too ({@code flowtrace_alerts_*}).
+     *
+     * @param stats reads the alerter's counters
+     */
+    public void alerts(Supplier<io.flowtrace.alert.Alerter.Stats> stats) {
+        alerts = stats;
+    }
+
+    /** The alerter's counters, or {@code null} when there is no alerter. */
+    io.flowtrace.alert.Alerter.Stats alertStats() {
+        Supplier<io.flowtrace.alert.Alerter.Stats> a = alerts;
+        return a == null ? null : a.get();
     }
 
     boolean capturing() {

@@ -90,6 +90,25 @@ class MonitorTest {
         assertThrows(java.io.IOException.class, () -> status(port, "/healthz"));
     }
 
+    @Test
+    void anAlertersCountersAreServedBesideTheMeters() throws Exception {
+        FlowTrace meter = meter(new AtomicLong());
+        try (Monitor m = Monitor.start(meter, "monitor-alerts", "generated", new InetSocketAddress("127.0.0.1", 0),
+                Duration.ZERO, 0.01, () -> false, new PrintStream(new ByteArrayOutputStream(), true,
+                        StandardCharsets.UTF_8))) {
+            m.alerts(() -> new io.flowtrace.alert.Alerter.Stats(9, 3, 5, 1, 7, 2, 0, 0));
+            HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + m.port() + "/metrics")
+                    .openConnection();
+            String text = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            c.disconnect();
+            for (String line : java.util.List.of("flowtrace_alerts_fired_total 3.0",
+                    "flowtrace_alerts_suppressed_total 5.0", "flowtrace_alerts_resolved_total 1.0", "flowtrace_alerts_notified_total 7.0",
+                    "flowtrace_alerts_failed_total 2.0")) {
+                assertTrue(text.contains(line + "\n"), line + " in " + text);
+            }
+        }
+    }
+
     private static int status(int port, String path) throws java.io.IOException {
         HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + port + path).openConnection();
         c.setConnectTimeout(5_000);

@@ -2,9 +2,8 @@ package io.flowtrace.sinks.http;
 
 import io.flowtrace.sinks.internal.Backoff;
 import io.flowtrace.sinks.internal.EventFormat;
-import io.flowtrace.sinks.internal.Redact;
+import io.flowtrace.sinks.internal.HttpPost;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 
@@ -17,7 +16,7 @@ import java.util.Map;
  * @param headers     extra request headers, in order
  * @param eventFormat flowtrace's form of events or the sensor's
  */
-record HttpSettings(Endpoint url, Endpoint snapshotUrl, String format, int batch, Duration interval, boolean gzip,
+record HttpSettings(HttpPost.Endpoint url, HttpPost.Endpoint snapshotUrl, String format, int batch, Duration interval, boolean gzip,
                     Map<String, String> headers, Duration connectTimeout, Duration timeout, Backoff backoff,
                     boolean http2, EventFormat eventFormat) {
 
@@ -33,18 +32,6 @@ record HttpSettings(Endpoint url, Endpoint snapshotUrl, String format, int batch
     @Override
     public String toString() {
         return "HttpSettings[" + url + " " + format + "]";
-    }
-
-    /**
-     * Where requests go: {@code uri} without user information (its query is kept: it may be how the receiver
-     * authenticates), and the {@code Authorization} header made from that user information, or {@code null}.
-     * {@link #toString()} is the URL without user information or query: the form for logs and errors.
-     */
-    record Endpoint(URI uri, String authorization) {
-        @Override
-        public String toString() {
-            return Redact.url(uri.toString());
-        }
     }
 
     String contentType() {

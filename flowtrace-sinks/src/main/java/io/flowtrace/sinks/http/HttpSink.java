@@ -1,30 +1,22 @@
 package io.flowtrace.sinks.http;
 
-import io.flowtrace.core.Durations;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.internal.BufferingSink;
 import io.flowtrace.core.internal.JsonEncodedSink;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sinks.internal.ByteBuf;
+import io.flowtrace.sinks.internal.HttpPost;
 import io.flowtrace.sinks.internal.JsonLines;
 import io.flowtrace.sinks.internal.Pause;
 import io.flowtrace.sinks.internal.RateLimitedLog;
-import io.flowtrace.sinks.internal.Redact;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.zip.GZIPOutputStream;
@@ -59,8 +51,7 @@ final class HttpSink implements JsonEncodedSink, BufferingSink {
     private long firstPendingNanos;
     private volatile String lastError;
 
-    private final AtomicLong requests = new AtomicLong();
-    private final AtomicLong retried = new AtomicLong();
+    private final HttpPost poster;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
 
@@ -77,6 +68,8 @@ final class HttpSink implements JsonEncodedSink, BufferingSink {
                 .version(settings.http2() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+        this.poster = new HttpPost(client, settings.timeout(), settings.headers(), settings.backoff(), pause, nanoTime,
+                wallClock);
     }
 
     @Override
@@ -164,8 +157,8 @@ final class HttpSink implements JsonEncodedSink, BufferingSink {
     @Override
     public Map<String, Long> counters() {
         Map<String, Long> m = new LinkedHashMap<>();
-        m.put("requests", requests.get());
-        m.put("retried", retried.get());
+        m.put("requests", poster.requests());
+        m.put("retried", poster.retried());
         m.put("sent", sent.get());
         m.put("failed", failed.get());
         return s.eventFormat().addTo(m);
@@ -196,63 +189,20 @@ final class HttpSink implements JsonEncodedSink, BufferingSink {
     }
 
     /** Posts {@code body} with retries; counts {@code items} as sent or failed. Returns whether it was sent. */
-    private boolean post(HttpSettings.Endpoint url, ByteBuf body, int items, String contentType) {
+    private boolean post(HttpPost.Endpoint url, ByteBuf body, int items, String contentType) {
         ByteBuf payload = body;
         if (s.gzip()) {
             payload = gzip(body);
         }
-        HttpRequest.Builder rb = HttpRequest.newBuilder(url.uri())
-                .timeout(s.timeout())
-                .header("Content-Type", contentType);
-        if (url.authorization() != null) {
-            rb.header("Authorization", url.authorization());
+        String problem = poster.post(url, payload.array(), payload.size(), contentType, s.gzip() ? "gzip" : null);
+        if (problem == null) {
+            sent.addAndGet(items);
+            return true;
         }
-        if (s.gzip()) {
-            rb.header("Content-Encoding", "gzip");
-        }
-        s.headers().forEach(rb::header);
-        HttpRequest request = rb.POST(HttpRequest.BodyPublishers.ofByteArray(payload.array(), 0, payload.size()))
-                .build();
-        long start = nanoTime.getAsLong();
-        for (int attempt = 1; ; attempt++) {
-            String problem;
-            long retryAfter = -1;
-            try {
-                requests.incrementAndGet();
-                HttpResponse<byte[]> resp = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                int status = resp.statusCode();
-                if (status >= 200 && status < 300) {
-                    sent.addAndGet(items);
-                    return true;
-                }
-                problem = "HTTP " + status + firstLine(resp.body());
-                if (status != 429 && status < 500) {
-                    return giveUp(url, items, problem + " (not retried)");
-                }
-                retryAfter = retryAfterNanos(resp.headers().firstValue("Retry-After"));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return giveUp(url, items, "interrupted while sending");
-            } catch (IOException e) {
-                problem = describe(e);
-            }
-            long delay = retryAfter >= 0 ? retryAfter : s.backoff().delayNanos(attempt);
-            long elapsed = nanoTime.getAsLong() - start;
-            if (!s.backoff().allows(elapsed, delay)) {
-                return giveUp(url, items, problem + " (retry budget of " + Durations.format(s.backoff().budget())
-                        + " used up after " + attempt + " attempt(s))");
-            }
-            retried.incrementAndGet();
-            try {
-                pause.pause(delay);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return giveUp(url, items, problem + " (interrupted while waiting to retry)");
-            }
-        }
+        return giveUp(url, items, problem);
     }
 
-    private boolean giveUp(HttpSettings.Endpoint url, int items, String problem) {
+    private boolean giveUp(HttpPost.Endpoint url, int items, String problem) {
         failed.addAndGet(items);
         lastError = "POST " + url + ": " + problem; // the endpoint prints without user information or query
         log.warn("sink '" + name + "': " + items + " item(s) not delivered: " + lastError);
@@ -269,51 +219,8 @@ final class HttpSink implements JsonEncodedSink, BufferingSink {
         return gzipped;
     }
 
-    /** {@code Retry-After} as seconds or an HTTP date, in nanoseconds from now; -1 when absent or unreadable. */
-    private long retryAfterNanos(Optional<String> header) {
-        if (header.isEmpty()) {
-            return -1;
-        }
-        String v = header.get().trim();
-        try {
-            return Math.max(0, Duration.ofSeconds(Long.parseLong(v)).toNanos());
-        } catch (NumberFormatException | ArithmeticException e) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
-                return Math.max(0, Duration.between(wallClock.instant(), at.toInstant()).toNanos());
-            } catch (DateTimeParseException | ArithmeticException e2) {
-                return -1;
-            }
-        }
-    }
-
-    /**
-     * The exception's class and the first message found along its causes ("ConnectException: refused"), any URL in
-     * it redacted.
-     */
-    static String describe(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                return e.getClass().getSimpleName() + ": " + Redact.message(t.getMessage());
-            }
-        }
-        return e.getClass().getSimpleName();
-    }
-
-    /**
-     * ": " and the first line of a response body (at most 200 characters), or "" when empty; the receiver chose
-     * those bytes, so control characters are escaped and URLs redacted before they reach a log line.
-     */
+    /** The first line of a response body, as {@link HttpPost#firstLine} gives it. */
     static String firstLine(byte[] body) {
-        if (body == null || body.length == 0) {
-            return "";
-        }
-        String text = new String(body, 0, Math.min(body.length, 1024), StandardCharsets.UTF_8).strip();
-        int nl = text.indexOf('\n');
-        String line = (nl >= 0 ? text.substring(0, nl) : text).strip();
-        if (line.length() > 200) {
-            line = line.substring(0, 200) + "...";
-        }
-        return line.isEmpty() ? "" : ": " + Redact.message(line);
+        return HttpPost.firstLine(body);
     }
 }

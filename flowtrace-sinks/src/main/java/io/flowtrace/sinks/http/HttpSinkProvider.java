@@ -5,18 +5,11 @@ import io.flowtrace.core.spi.Sink;
 import io.flowtrace.core.spi.SinkProvider;
 import io.flowtrace.sinks.internal.Backoff;
 import io.flowtrace.sinks.internal.EventFormat;
+import io.flowtrace.sinks.internal.HttpPost;
 import io.flowtrace.sinks.internal.Pause;
-import io.flowtrace.sinks.internal.Redact;
-import io.flowtrace.sinks.internal.UserInfo;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -68,7 +61,6 @@ import java.util.Map;
  * @since 0.1
  */
 public final class HttpSinkProvider implements SinkProvider {
-    private static final String HEADER = "header.";
 
     /** For {@link java.util.ServiceLoader}; does no I/O. */
     public HttpSinkProvider() {
@@ -85,7 +77,7 @@ public final class HttpSinkProvider implements SinkProvider {
     }
 
     static HttpSettings settings(PluginConfig config) {
-        HttpSettings.Endpoint url = url(config, "url", config.requireString("url"));
+        HttpPost.Endpoint url = url(config, "url", config.requireString("url"));
         String format = config.getChoice("format", "array", "array", "ndjson", "single");
         boolean batchGiven = config.has("batch");
         int batch = config.getInt("batch", 500, 1, 1_000_000);
@@ -98,33 +90,16 @@ public final class HttpSinkProvider implements SinkProvider {
         }
         Duration interval = config.getDuration("interval", Duration.ofSeconds(1));
         boolean gzip = config.getBoolean("gzip", false);
-        Map<String, String> headers = new LinkedHashMap<>();
         String token = config.getString("token", null);
-        if (token != null) {
-            headers.put("Authorization", "Bearer " + token);
-        }
-        for (Map.Entry<String, String> e : config.values().entrySet()) {
-            if (e.getKey().startsWith(HEADER)) {
-                config.allow(e.getKey());
-                String h = e.getKey().substring(HEADER.length());
-                if (!h.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-                    config.error(e.getKey() + ": '" + h + "' is not a valid header name");
-                } else if (h.equalsIgnoreCase("Content-Length") || h.equalsIgnoreCase("Host")
-                        || h.equalsIgnoreCase("Connection") || h.equalsIgnoreCase("Content-Encoding")) {
-                    config.error(e.getKey() + ": the client sets " + h + " itself");
-                } else {
-                    headers.put(h, e.getValue());
-                }
-            }
-        }
+        Map<String, String> headers = HttpPost.headers(config);
         Duration connectTimeout = config.getDuration("connect-timeout", Duration.ofSeconds(5));
         Duration timeout = config.getDuration("timeout", Duration.ofSeconds(10));
         Duration budget = config.getDuration("retry-budget", Duration.ofSeconds(60));
         Duration backoff = config.getDuration("backoff", Duration.ofMillis(100));
         Duration backoffMax = config.getDuration("backoff-max", Duration.ofSeconds(5));
         String snapText = config.getString("snapshot-url", null);
-        HttpSettings.Endpoint snapshotUrl = snapText == null ? url : url(config, "snapshot-url", snapText);
-        for (HttpSettings.Endpoint e : new HttpSettings.Endpoint[] {url, snapshotUrl}) {
+        HttpPost.Endpoint snapshotUrl = snapText == null ? url : url(config, "snapshot-url", snapText);
+        for (HttpPost.Endpoint e : new HttpPost.Endpoint[] {url, snapshotUrl}) {
             if (e != null && e.authorization() != null && headers.keySet().stream()
                     .anyMatch(h -> h.equalsIgnoreCase("Authorization"))) {
                 config.error((e == url ? "url" : "snapshot-url") + ": has a user and password, and "
@@ -146,34 +121,7 @@ public final class HttpSinkProvider implements SinkProvider {
                 timeout, new Backoff(backoff, backoffMax, budget), "2".equals(version), eventFormat);
     }
 
-    private static HttpSettings.Endpoint url(PluginConfig config, String key, String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            URI u = new URI(text);
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https") || u.getHost() == null) {
-                config.error(key + ": '" + Redact.url(text) + "' (expected: an http:// or https:// URL with a host)");
-                return null;
-            }
-            String userInfo = u.getRawUserInfo();
-            if (userInfo == null) {
-                return new HttpSettings.Endpoint(u, null);
-            }
-            URI bare = new URI(u.getScheme(), null, u.getHost(), u.getPort(), null, null, null);
-            URI request = URI.create(bare + (u.getRawPath() == null ? "" : u.getRawPath())
-                    + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()));
-            int colon = userInfo.indexOf(':');
-            String user = UserInfo.decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
-            String password = colon < 0 ? "" : UserInfo.decode(userInfo.substring(colon + 1));
-            String basic = Base64.getEncoder().encodeToString((user + ":" + password)
-                    .getBytes(StandardCharsets.UTF_8));
-            return new HttpSettings.Endpoint(request, "Basic " + basic);
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            config.error(key + ": '" + Redact.url(text) + "' is not a URL ("
-                    + (e instanceof URISyntaxException s ? s.getReason() : "bad %-escape") + ")");
-            return null;
-        }
+    private static HttpPost.Endpoint url(PluginConfig config, String key, String text) {
+        return HttpPost.endpoint(config, key, text);
     }
 }
