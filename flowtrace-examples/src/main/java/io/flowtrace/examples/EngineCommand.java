@@ -216,7 +216,7 @@ final class EngineCommand implements Command {
                     }
                 }
             }
-            if (captures.isEmpty()) {
+            if (fromNats) {
                 Map<String, Long> written = new java.util.HashMap<>();
                 cluster = EngineCluster.open(c, b, byAggregator.keySet(), state -> {
                     synchronized (written) {
