@@ -50,11 +50,18 @@ class ClusterIT {
         CaptureFiles.Pcap first = CaptureFiles.Pcap.ethernet();
         CaptureFiles.Pcap second = CaptureFiles.Pcap.ethernet();
         int n = 3_000;
+        int inPartition0 = 0;
+        io.flowtrace.cluster.FlowPartitioner partitioner = io.flowtrace.cluster.ClusterSeed.of(SEED).partitioner(2);
         java.util.SplittableRandom r = new java.util.SplittableRandom(21);
         for (int i = 0; i < n; i++) {
             int s = 1 + (int) Math.min(29, Math.floor(1 / (r.nextDouble() + 1.0 / 30)) - 1);
-            byte[] frame = Frames.ethIpv4(Frames.ip(10, 0, 0, s), Frames.ip(10, 0, 1, 1 + r.nextInt(5)), Frames.UDP,
-                    20_000 + r.nextInt(8), 53 + r.nextInt(3), 0, 0);
+            int dst = 1 + r.nextInt(5);
+            int sport = 20_000 + r.nextInt(8);
+            int dport = 53 + r.nextInt(3);
+            byte[] frame = Frames.ethIpv4(Frames.ip(10, 0, 0, s), Frames.ip(10, 0, 1, dst), Frames.UDP, sport, dport,
+                    0, 0);
+            inPartition0 += partitioner.partition(0, 0x0A000000L + s, 0, 0x0A000100L + dst, sport, dport, 17) == 0
+                    ? 1 : 0;
             long sec = 1_767_225_600L + i / 50;
             long usec = (i % 50) * 20_000L;
             long len = 60 + (s * 37 + i) % 1400;
@@ -127,6 +134,10 @@ class ClusterIT {
                 // engine 0 is killed once it has published some state, while it still has packets to meter
                 awaitState("e0", nats.url());
                 e0.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                // what engine 0 had published when it was killed: part of its partition only
+                long heldAtKill = heldPackets("e0", nats.url());
+                assertTrue(heldAtKill > 0 && heldAtKill < inPartition0, "killed mid-stream: its state held "
+                        + heldAtKill + " of partition 0's " + inPartition0 + " packets");
                 Jar.Result s2 = Jar.run(120, env, List.of(), "probe", secondPcap.toString(), "--config",
                         config.toString(), "--quiet");
                 assertEquals(0, s2.exit(), s2.err());
@@ -214,6 +225,16 @@ class ClusterIT {
             }
         }
         throw new AssertionError("no state of " + node + " within 60 s");
+    }
+
+    /** The packets the exact task's state of {@code node} holds, as its last record in the state stream says. */
+    private static long heldPackets(String node, String url) throws Exception {
+        try (Connection c = Nats.connect(url)) {
+            io.flowtrace.cluster.StateRecord rec = io.flowtrace.cluster.StateRecord.fromBytes(c.jetStreamManagement()
+                    .getLastMessage("FLOWTRACE_STATE_FT_STATE", "ft.state." + node).getData());
+            return io.flowtrace.sketch.AggregatorBytes.fromBytes(rec.states().get("per_src")).snapshot(0, 1).totals()
+                    .get("total_packets");
+        }
     }
 
     private static JsonNode awaitTotal(int port, String task, long packets) throws Exception {
