@@ -94,6 +94,12 @@ final class EngineCluster implements AutoCloseable {
         if (c.flow().containsKey("period")) {
             period = io.flowtrace.core.Durations.parse(c.flow().get("period").text());
         }
+        if (!period.isZero() && e.probe.jetStream()) {
+            // a restarted node adds its last state to what it meters next: that holds only while state never resets
+            throw new io.flowtrace.core.ConfigurationException(c.located(c.flow().get("period").where())
+                    + ": a reset period with cluster.state_subject over JetStream is not supported (engines resume "
+                    + "from their cumulative state): leave period out, or use core NATS (jetstream off)");
+        }
         try {
             e.connection = Nats.connect(NatsClientSettings.read(new PluginConfig("cluster", Map.of("url",
                     e.probe.url()))).options("flowtrace-state").build());
