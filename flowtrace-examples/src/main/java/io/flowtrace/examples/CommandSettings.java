@@ -165,6 +165,21 @@ final class CommandSettings {
     static final List<Setting<?>> QUERY = List.of(ADDR, MODE, TASK, QUERY_KEY, TYPE, QUERY_LIMIT, END, QUERY_FORMAT,
             LOG_LEVEL);
 
+    /** The model's API key for {@code ask}: from the environment only, never a flag (a flag shows in {@code ps}). */
+    static final String AI_KEY_ENV = "FLOWTRACE_AI_API_KEY";
+    static final Setting<String> ASK_CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
+            .help("a config.yaml whose ai block (provider, api_key, model, base_url) names the model, e.g. the "
+                    + "engine's; ${VAR} and ${VAR:-default} come from the environment and a .env file beside it")
+            .build();
+    static final Setting<String> BASE_URL = Setting.of("base-url", ValueType.text("URL")).defaultValue("")
+            .defaultText("ai.base_url, else https://api.openai.com/v1/").commandLineOnly()
+            .help("the OpenAI-compatible API the model is asked at").build();
+    static final Setting<String> MODEL = Setting.of("model", ValueType.text("NAME")).defaultValue("")
+            .defaultText("ai.model").commandLineOnly().help("the model asked").build();
+    static final Setting<Integer> ASK_LIMIT = Setting.of("limit", ValueType.integer(1, 1000)).defaultValue(10)
+            .commandLineOnly().help("heavy hitters sent per task and type").build();
+    static final List<Setting<?>> ASK = List.of(ADDR, ASK_CONFIG, BASE_URL, MODEL, ASK_LIMIT, LOG_LEVEL);
+
     static final Setting<String> HTML = Setting.of("html", ValueType.text("FILE")).commandLineOnly()
             .help("write the report to FILE: one HTML page with its chart library and data inside, to open offline")
             .build();
