@@ -59,6 +59,17 @@ public final class NatsPacketSource implements PacketSource {
         };
 
         /**
+         * Called before a JetStream message's packets are handed to the pipeline, on the source's thread: an engine
+         * that resumes from published state skips what that state already holds.
+         *
+         * @param message the message
+         * @return whether to hand its packets on (false: skipped, though still passed to {@link #handed})
+         */
+        default boolean begin(Message message) {
+            return true;
+        }
+
+        /**
          * Messages whose packets were all handed to the pipeline, in stream order (malformed ones included: they
          * were counted).
          *
@@ -189,7 +200,9 @@ public final class NatsPacketSource implements PacketSource {
             }
             lastMessage = System.nanoTime();
             for (Message m : ms) {
-                handle(m.getData(), handler);
+                if (acks.begin(m)) {
+                    handle(m.getData(), handler);
+                }
             }
             acks.handed(ms);
             acked.addAndGet(ms.size());

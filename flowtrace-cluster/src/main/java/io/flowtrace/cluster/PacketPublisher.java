@@ -51,6 +51,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *     and dropped; {@code block}: the worker waits (the meter slows down to what NATS takes)</td></tr>
  * <tr><td>{@code linger}</td><td>{@code 20ms}</td><td>the longest a chunk waits for more packets once a worker
  *     batch ends</td></tr>
+ * <tr><td>{@code partitions}</td><td>{@code 1}</td><td>above 1: each packet goes to {@code subject.<n>}, {@code n}
+ *     picked by the symmetric flow hash keyed by {@code seed} ({@link FlowPartitioner}), so that every packet of a
+ *     flow, both ways, reaches the engine that owns its partition; {@code chunks} must exceed it</td></tr>
+ * <tr><td>{@code seed}</td><td>(none)</td><td>the cluster's secret ({@code cluster.seed}, {@link ClusterSeed}):
+ *     required with {@code partitions} above 1</td></tr>
  * </table>
  *
  * <p>Threads: {@link #forWorker} is called when the meter is built; each listener on its worker's thread; one
@@ -63,6 +68,10 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
     private static final Logger LOG = LoggerFactory.getLogger(PacketPublisher.class);
 
     private final String subject;
+    /** By partition, where its packets go: {@code subject} itself when there is one. */
+    private final String[] subjects;
+    /** Null with one partition. */
+    private final FlowPartitioner partitioner;
     private final PacketInfoFormat format;
     private final int chunkSize;
     private final int chunksPerWorker;
@@ -83,9 +92,15 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
             new java.util.concurrent.atomic.AtomicBoolean();
 
     private PacketPublisher(NatsClientSettings client, String subject, PacketInfoFormat format, int chunkSize,
-                            int chunks, Duration linger, boolean block) {
+                            int chunks, Duration linger, FlowPartitioner partitioner, boolean block) {
         this.block = block;
         this.subject = subject;
+        this.partitioner = partitioner;
+        int n = partitioner == null ? 1 : partitioner.partitions();
+        this.subjects = new String[n];
+        for (int i = 0; i < n; i++) {
+            subjects[i] = partitioner == null ? subject : partitioner.subject(subject, i);
+        }
         this.format = format;
         this.chunkSize = chunkSize;
         this.chunksPerWorker = chunks;
@@ -139,16 +154,39 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
         PacketInfoFormat format = PacketInfoFormat.valueOf(
                 config.getChoice("format", "thrift", "thrift", "protobuf", "batch").toUpperCase(Locale.ROOT));
         int chunkSize = (int) config.getSize("chunk_size", 64 << 10, 1024, 8 << 20);
-        int chunks = config.getInt("chunks", 16, 2, 4096);
+        int partitions = config.getInt("partitions", 1, 1, 4096);
+        int chunks = config.getInt("chunks", Math.max(16, 2 * partitions), 2, 16_384);
         Duration linger = config.getDuration("linger", Duration.ofMillis(20));
+        String seed = config.getString("seed", null);
+        FlowPartitioner partitioner = null;
+        if (partitions > 1) {
+            if (chunks <= partitions) {
+                config.error("chunks: " + chunks + " (expected: more than partitions, " + partitions + ")");
+            }
+            if (seed == null || seed.isBlank()) {
+                config.error("seed: missing (required with partitions " + partitions + ": the cluster's secret,"
+                        + " cluster.seed, from which the partition hash comes; no fixed hash is used)");
+            } else {
+                try {
+                    partitioner = ClusterSeed.of(seed).partitioner(partitions);
+                } catch (IllegalArgumentException e) {
+                    config.error(e.getMessage());
+                }
+            }
+        }
         boolean block = "block".equals(config.getChoice("on_full", "drop", "drop", "block"));
         config.validate();
-        return new PacketPublisher(client, subject, format, chunkSize, chunks, linger, block);
+        return new PacketPublisher(client, subject, format, chunkSize, chunks, linger, partitioner, block);
     }
 
-    /** {@return where packets go} */
+    /** {@return where packets go (with partitions: the subject their numbers are added to)} */
     public String subject() {
         return subject;
+    }
+
+    /** {@return how many partitions packets are spread over (1: the subject itself)} */
+    public int partitions() {
+        return subjects.length;
     }
 
     /** {@return the format packets are published in} */
@@ -164,6 +202,7 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
     /** A chunk of encoded packets: one batch message, or length-prefixed single messages. */
     private final class Chunk {
         final Lane owner;
+        int partition;
         final byte[] buf;
         final PacketInfoCodec.BatchWriter batch;
         int pos;
@@ -212,7 +251,7 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
     private final class Lane implements PacketListener {
         private final BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(chunksPerWorker);
         private final PacketInfo info = new PacketInfo();
-        private Chunk current;
+        private final Chunk[] current = new Chunk[subjects.length];
 
         Lane() {
             for (int i = 0; i < chunksPerWorker; i++) {
@@ -223,19 +262,20 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
         @Override
         public void onPacket(PacketView packet) {
             info.set(packet);
-            if (current == null && !take()) {
+            int p = partitioner == null ? 0 : partitioner.partition(packet);
+            if (current[p] == null && !take(p)) {
                 dropped.incrementAndGet();
                 return;
             }
-            if (!current.add(info)) {
-                handOff();
-                if (!take() || !current.add(info)) {
+            if (!current[p].add(info)) {
+                handOff(p);
+                if (!take(p) || !current[p].add(info)) {
                     dropped.incrementAndGet();
                 }
             }
         }
 
-        private boolean take() {
+        private boolean take(int p) {
             Chunk c = free.poll();
             while (c == null && block && !closing) {
                 try {
@@ -249,13 +289,14 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
                 return false;
             }
             c.startNanos = System.nanoTime();
-            current = c;
+            c.partition = p;
+            current[p] = c;
             return true;
         }
 
-        private void handOff() {
-            Chunk c = current;
-            current = null;
+        private void handOff(int p) {
+            Chunk c = current[p];
+            current[p] = null;
             if (c != null) {
                 if (c.count == 0) {
                     free.add(c);
@@ -267,15 +308,19 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
 
         @Override
         public void onBatchEnd(long clockNanos) {
-            Chunk c = current;
-            if (c != null && c.count > 0 && System.nanoTime() - c.startNanos >= lingerNanos) {
-                handOff();
+            for (int p = 0; p < current.length; p++) {
+                Chunk c = current[p];
+                if (c != null && c.count > 0 && System.nanoTime() - c.startNanos >= lingerNanos) {
+                    handOff(p);
+                }
             }
         }
 
         @Override
         public void onEnd() {
-            handOff();
+            for (int p = 0; p < current.length; p++) {
+                handOff(p);
+            }
         }
     }
 
@@ -307,7 +352,7 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
         try {
             if (c.batch != null) {
                 byte[] msg = Arrays.copyOf(c.batch.array(), c.batch.size()); // jnats keeps the array until sent
-                conn.publish(subject, msg);
+                conn.publish(subjects[c.partition], msg);
                 messages.incrementAndGet();
                 published.addAndGet(c.count);
                 return;
@@ -315,7 +360,7 @@ public final class PacketPublisher implements PacketListener.Factory, AutoClosea
             int p = 0;
             while (p < c.pos) {
                 int n = c.buf[p] & 0xff;
-                conn.publish(subject, Arrays.copyOfRange(c.buf, p + 1, p + 1 + n));
+                conn.publish(subjects[c.partition], Arrays.copyOfRange(c.buf, p + 1, p + 1 + n));
                 p += 1 + n;
                 done++;
                 published.incrementAndGet();

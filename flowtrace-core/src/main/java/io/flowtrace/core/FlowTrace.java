@@ -193,6 +193,28 @@ public final class FlowTrace implements AutoCloseable {
     }
 
     /**
+     * Receives the merged state of one aggregator task over a snapshot window, the aggregator itself rather than
+     * its {@link Snapshot}, so that it can be shipped to other processes ({@link Aggregator#toBytes()}) and merged
+     * there. Registered with {@link Builder#onState}.
+     *
+     * @since 0.1
+     */
+    @FunctionalInterface
+    public interface StateListener {
+        /**
+         * Called on the worker thread that merged the window, right before its snapshot is delivered: return
+         * quickly (hand the aggregator to a thread of your own). The aggregator is a merged copy that the pipeline
+         * never touches again; it is shared by the schedule's state listeners, which must not change it. A listener
+         * that throws is counted with {@code snapshotFailures()}.
+         *
+         * @param merged the task's merged state over the window
+         * @param startNanos the window's start, packet time in epoch nanoseconds
+         * @param endNanos the window's end, packet time in epoch nanoseconds
+         */
+        void onState(Aggregator merged, long startNanos, long endNanos);
+    }
+
+    /**
      * Configures a {@link FlowTrace}. Each setting is checked when it is called ({@link IllegalArgumentException}) and
      * can be set once ({@link IllegalStateException}); {@link #build()} checks rules between settings. Not
      * thread-safe.
@@ -258,8 +280,11 @@ public final class FlowTrace implements AutoCloseable {
         private QueueFullPolicy sinkFullPolicy = QueueFullPolicy.BLOCK;
         private Duration sinkCloseTimeout = Duration.ofSeconds(30);
 
-        /** A snapshot listener and its schedule ({@code ZERO}: the main one). */
-        private record Listener(Duration interval, Consumer<Snapshot> consumer) {
+        /** A snapshot or state listener (one of the two) and its schedule ({@code ZERO}: the main one). */
+        private record Listener(Duration interval, Consumer<Snapshot> consumer, StateListener state) {
+            Listener(Duration interval, Consumer<Snapshot> consumer) {
+                this(interval, consumer, null);
+            }
         }
 
         private record SinkSpec(Sink sink, String name, Map<String, ?> config) {
@@ -897,6 +922,25 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         /**
+         * Called with the merged state of every task (the aggregator itself, for shipping its byte form to other
+         * processes) every {@code interval} of packet time and once at the end, on the schedule that
+         * {@link #onSnapshot(Duration, Consumer)} with the same interval uses ({@code ZERO}: the main schedule, that
+         * of {@link #snapshotInterval}). Called on a worker thread: see {@link StateListener#onState}.
+         *
+         * @param interval the schedule's interval, packet time; {@code ZERO} for the main schedule
+         * @param listener called with each task's merged state
+         * @return this builder
+         */
+        public Builder onState(Duration interval, StateListener listener) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("state interval: " + interval + " (expected: >= 0)");
+            }
+            snapshotListeners.add(new Listener(interval, null, Objects.requireNonNull(listener, "listener")));
+            return this;
+        }
+
+        /**
          * Whether {@link FlowTrace#run()} fails when a plugin failed during the run: a sink that threw or lost
          * items, an aggregator or a callback that threw (default off: failures are counted in
          * {@link FlowStats#failures()} and the run goes on). Everything is still flushed and delivered first.
@@ -1100,8 +1144,9 @@ public final class FlowTrace implements AutoCloseable {
             schedules.add(new Pipeline.Schedule(snapshotInterval, new ArrayList<>(), true));
             int listenerNo = 0;
             for (Listener l : snapshotListeners) {
-                SinkRunner r = new SinkRunner(new SnapshotListenerSink("on-snapshot-" + ++listenerNo, l.consumer()),
-                        queue, QueueFullPolicy.BLOCK);
+                SinkRunner r = l.consumer() == null ? null : new SinkRunner(
+                        new SnapshotListenerSink("on-snapshot-" + ++listenerNo, l.consumer()), queue,
+                        QueueFullPolicy.BLOCK);
                 Pipeline.Schedule target = null;
                 for (Pipeline.Schedule sc : schedules) {
                     if (sc.interval().equals(l.interval()) || (sc.toSinks() && l.interval().isZero())) {
@@ -1113,7 +1158,11 @@ public final class FlowTrace implements AutoCloseable {
                     target = new Pipeline.Schedule(l.interval(), new ArrayList<>(), false);
                     schedules.add(target);
                 }
-                target.listeners().add(r);
+                if (r != null) {
+                    target.listeners().add(r);
+                } else {
+                    target.states().add(l.state());
+                }
             }
             PacketSource finalSrc = src;
             RecordContext ctx = new RecordContext(finalSrc::interfaceName, hostname, localAddresses);

@@ -124,6 +124,24 @@ class EmbeddingTest {
     }
 
     @Test
+    void stateListenersGetTheMergedAggregatorOfEveryWindowOfTheirSchedule() {
+        List<long[]> windows = Collections.synchronizedList(new ArrayList<>());
+        List<Snapshot> every10 = Collections.synchronizedList(new ArrayList<>());
+        FlowTrace.builder().source(steady(60)).workers(2).aggregator(new FlowTraceTest.PacketCounter())
+                .onSnapshot(Duration.ofSeconds(10), every10::add)
+                .onState(Duration.ofSeconds(10), (merged, start, end) -> windows.add(new long[] {start, end,
+                        merged.snapshot(start, end).totals().get("total_packets")}))
+                .build().run();
+        // the same windows as the snapshots of that schedule, each holding what its snapshot says
+        assertEquals(every10.size(), windows.size());
+        for (int i = 0; i < windows.size(); i++) {
+            assertEquals(every10.get(i).endNanos(), windows.get(i)[1]);
+            assertEquals(every10.get(i).totals().get("total_packets"), windows.get(i)[2]);
+        }
+        assertEquals(6_000, windows.get(windows.size() - 1)[2]);
+    }
+
+    @Test
     void aScheduleThatIsNoMultipleOfTheOthersClosesEachWindowAtItsBoundary() {
         // the main schedule ticks every second; the other's windows end at 1.5 s boundaries, which only a tick of
         // their own separates from the packets after them

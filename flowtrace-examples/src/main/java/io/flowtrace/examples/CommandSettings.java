@@ -230,8 +230,12 @@ final class CommandSettings {
     static final Setting<String> PROBE_CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
             .help("the analysis engine's config.yaml: its probe block (nats_url, subject, and flowtrace's format); "
                     + "${VAR} and ${VAR:-default} come from the environment and a .env file beside it").build();
-    static final List<Setting<?>> PROBE = List.of(PROBE_INTERFACE, NATS, SUBJECT, PACKET_FORMAT, PROBE_CONFIG,
-            BPF_FILTER, QUIET, LOG_LEVEL);
+    static final Setting<Integer> PARTITIONS = Setting.of("partitions", ValueType.integer(1, 4096)).defaultValue(1)
+            .defaultText("the config file's probe.partitions, else 1").commandLineOnly()
+            .help("above 1: publish each packet on SUBJECT.<n>, n from the symmetric flow hash keyed by the config "
+                    + "file's cluster.seed, so that each engine owning a partition sees whole flows").build();
+    static final List<Setting<?>> PROBE = List.of(PROBE_INTERFACE, NATS, SUBJECT, PACKET_FORMAT, PARTITIONS,
+            PROBE_CONFIG, BPF_FILTER, QUIET, LOG_LEVEL);
 
     private CommandSettings() {
     }

@@ -124,9 +124,11 @@ final class EngineCommand implements Command {
         }
         List<String> captures = a.all(CommandSettings.CAPTURE);
         boolean live = a.has(CommandSettings.INTERFACE);
-        if (captures.isEmpty() == !live) {
+        boolean fromNats = captures.isEmpty() && !live && c.probe() != null;
+        if (captures.isEmpty() == !live && !fromNats) {
             throw new UsageException(live ? "--capture and --interface: one source, a capture or an interface"
-                    : "missing source: --capture FILE (the engine's pcap-analyzer) or --interface IF (live)");
+                    : "missing source: --capture FILE (the engine's pcap-analyzer), --interface IF (live), or a "
+                    + "probe block in " + file + " (the NATS subject the probe publishes packets on)");
         }
         for (io.flowtrace.core.settings.Setting<?> s : CommandSettings.LIVE) {
             if (!live && a.has(s)) {
@@ -153,9 +155,11 @@ final class EngineCommand implements Command {
                     err);
             capture.applyTo(b);
             sourceText = "interface " + iface;
-        } else {
+        } else if (!fromNats) {
             Meter.source(captures, "", b);
             sourceText = String.join(", ", captures);
+        } else {
+            sourceText = "";
         }
         for (Map.Entry<String, RunConfig.Value> e : c.flow().entrySet()) {
             for (Setting<?> s : FlowSettings.all()) {
@@ -168,7 +172,7 @@ final class EngineCommand implements Command {
         List<TaskInfo> infos = new ArrayList<>();
         Map<String, TaskInfo> infoByName = new LinkedHashMap<>();
         for (EngineConfig.Task t : c.tasks()) {
-            b.aggregator(t.task().type(), t.task().settings());
+            b.aggregator(t.task().type(), EngineCluster.seeded(c, t.task().settings()));
             byAggregator.put(t.task().name(), t);
             List<String> fields = List.of(t.task().settings().get("key").split(","));
             TaskInfo before = infoByName.get(t.task().engineTask());
@@ -191,6 +195,7 @@ final class EngineCommand implements Command {
         Alerter alerter = null;
         SnapshotStore queryStore = stores.create(c.storeType(), c.store());
         opened.add(queryStore);
+        EngineCluster cluster = null;
         try {
             try {
                 alerter = Alerts.attach(c.alerts(), c.alertTasks(), b, "engine", quiet, err);
@@ -200,10 +205,33 @@ final class EngineCommand implements Command {
                 }
                 throw e;
             }
+            boolean merging = fromNats && EngineCluster.merges(c);
+            List<Consumer<Snapshot>> toQueryStore = new ArrayList<>();
             for (String block : List.of("exact", "sketch")) {
                 if (c.tasks().stream().anyMatch(t -> t.block().equals(block))) {
-                    b.onSnapshot(c.interval(block), writer(queryStore, block, byAggregator));
+                    if (merging) {
+                        toQueryStore.add(writer(queryStore, block, byAggregator)); // the cluster's merged answer
+                    } else {
+                        b.onSnapshot(c.interval(block), writer(queryStore, block, byAggregator));
+                    }
                 }
+            }
+            if (fromNats) {
+                Map<String, Long> written = new java.util.HashMap<>();
+                cluster = EngineCluster.open(c, b, byAggregator.keySet(), state -> {
+                    synchronized (written) {
+                        for (String task : state.tasks()) {
+                            state.snapshot(task).ifPresent(s -> {
+                                // the store joins snapshots of one time as parts of one: each answer gets its own
+                                long end = Math.max(s.endNanos(), written.getOrDefault(task, Long.MIN_VALUE) + 1);
+                                written.put(task, end);
+                                Snapshot at = new Snapshot(s.task(), s.type(), s.metric(), s.startNanos(), end,
+                                        s.rows(), s.totals());
+                                toQueryStore.forEach(w -> w.accept(at));
+                            });
+                        }
+                    }
+                });
             }
             for (EngineConfig.Writer w : c.writers()) {
                 if (w.type().equals("memory")) {
@@ -256,12 +284,16 @@ final class EngineCommand implements Command {
             SignalHandler[] before = handleSignals(onSignal);
             if (!quiet) {
                 err.println("flowtrace engine: tasks " + String.join(", ", c.taskNames()) + " over "
-                        + (capture == null ? sourceText : sourceText + " with " + capture.describe(m)) + (server == null ? "" : "; query API on http://"
+                        + (cluster != null ? cluster.describe() : capture == null ? sourceText
+                        : sourceText + " with " + capture.describe(m)) + (server == null ? "" : "; query API on http://"
                         + host(server.address()) + ":" + server.address().getPort() + "/"));
             }
             Meter.Outcome outcome;
             try {
                 outcome = Meter.Outcome.of(m);
+                if (cluster != null) {
+                    cluster.finish(); // the last state published, and merged into the query store
+                }
                 Alerter done = alerter;
                 alerter = null;
                 Alerts.finish(done, "engine", quiet, err);
@@ -287,6 +319,10 @@ final class EngineCommand implements Command {
                 RunReport.printSummary(outcome.stats(), err);
             }
             int exit = outcome.report("engine", err);
+            if (cluster != null && cluster.failed() > 0) {
+                err.println("flowtrace engine: " + cluster.failed() + " state records not stored by NATS");
+                exit = 1;
+            }
             for (SnapshotStore s : opened) {
                 s.flush();
                 SnapshotStore.Stats st = s.stats();
@@ -302,6 +338,9 @@ final class EngineCommand implements Command {
             }
             return exit;
         } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
             if (alerter != null) {
                 alerter.close();
             }

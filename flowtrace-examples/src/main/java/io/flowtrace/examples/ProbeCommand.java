@@ -27,7 +27,7 @@ import java.util.function.UnaryOperator;
 final class ProbeCommand implements Command {
     /** The engine's probe block: what is applied, and what is accepted for the engines that read it. */
     private static final Set<String> PROBE_KEYS = Set.of("nats_url", "subject", "format", "persistence",
-            "queue_group", "jetstream");
+            "queue_group", "jetstream", "partitions");
 
     private final UnaryOperator<String> env;
 
@@ -86,6 +86,7 @@ final class ProbeCommand implements Command {
                 copy(p, "nats_url", "url", probe);
                 copy(p, "subject", "subject", probe);
                 copy(p, "format", "format", probe);
+                copy(p, "partitions", "partitions", probe);
                 if (!Set.of("thrift", "protobuf", "batch").contains(probe.get("format"))) {
                     throw new ConfigurationException(p.located("format") + ": '" + probe.get("format")
                             + "' (expected: thrift, protobuf or batch)");
@@ -105,6 +106,18 @@ final class ProbeCommand implements Command {
         }
         if (a.has(CommandSettings.PACKET_FORMAT)) {
             probe.put("format", a.value(CommandSettings.PACKET_FORMAT));
+        }
+        if (a.has(CommandSettings.PARTITIONS)) {
+            probe.put("partitions", a.text(CommandSettings.PARTITIONS));
+        }
+        if (!"1".equals(probe.getOrDefault("partitions", "1"))) {
+            String seed = clusterSeed(config);
+            if (seed == null) {
+                throw new ConfigurationException("partitions " + probe.get("partitions") + " need the cluster's "
+                        + "secret: cluster.seed in --config FILE (the same on every sensor and engine), from which "
+                        + "the partition hash comes");
+            }
+            probe.put("seed", seed);
         }
         String filter = a.has(CommandSettings.BPF_FILTER) ? a.value(CommandSettings.BPF_FILTER) : "";
         FlowTrace.Builder b = FlowTrace.builder();
@@ -152,6 +165,19 @@ final class ProbeCommand implements Command {
                     + " refused by the client");
         }
         return c.get("dropped") + c.get("failed") > 0 ? 1 : 0;
+    }
+
+    /** The config file's {@code cluster.seed}, or {@code null}. */
+    private String clusterSeed(String config) {
+        if (config == null) {
+            return null;
+        }
+        ConfigNode root = ConfigFile.read(Path.of(config), env).root();
+        if (!root.has("cluster") || !root.node("cluster").has("seed")) {
+            return null;
+        }
+        String seed = root.node("cluster").text("seed").trim();
+        return seed.isEmpty() ? null : seed;
     }
 
     private static void copy(ConfigNode p, String key, String to, Map<String, String> probe) {

@@ -428,6 +428,45 @@ class EngineCommandTest {
     }
 
     @Test
+    void aPartitionedOrMergedSetupWithoutTheClusterSecretIsRefused(@TempDir Path d) throws Exception {
+        String tasks = "aggregator:\n  exact:\n    tasks:\n      - {name: per_src, key_fields: [SrcIP]}\n";
+        String probe = "probe:\n  nats_url: nats://127.0.0.1:4222\n  subject: pk\n  jetstream: true\n"
+                + "  partitions: 2\n";
+        Path config = d.resolve("c.yaml");
+        Files.writeString(config, tasks + probe + "cluster:\n  state_subject: ft.state\n  owns: [1]\n");
+        Cli noSeed = Cli.run(loopbackEnv(), "engine", "--check-config", config.toString());
+        assertEquals(2, noSeed.status(), noSeed.out());
+        assertTrue(noSeed.err().contains("probe (line") && noSeed.err().contains("partitions 2 needs cluster.seed"),
+                noSeed.err());
+
+        Files.writeString(config, tasks + "probe:\n  subject: pk\ncluster:\n  state_subject: ft.state\n");
+        Cli merged = Cli.run(loopbackEnv(), "engine", "--check-config", config.toString());
+        assertEquals(2, merged.status(), merged.out());
+        assertTrue(merged.err().contains("state_subject needs cluster.seed"), merged.err());
+
+        Files.writeString(config, tasks + probe + "cluster:\n  seed: short\n");
+        Cli weak = Cli.run(loopbackEnv(), "engine", "--check-config", config.toString());
+        assertEquals(2, weak.status(), weak.out());
+        assertTrue(weak.err().contains("cluster: seed (line") && weak.err().contains("at least 8"), weak.err());
+
+        Files.writeString(config, tasks + probe + "cluster:\n  seed: a-long-enough-secret\n  owns: [2]\n");
+        Cli range = Cli.run(loopbackEnv(), "engine", "--check-config", config.toString());
+        assertEquals(2, range.status(), range.out());
+        assertTrue(range.err().contains("owns: partition 2 (expected: 0..1)"), range.err());
+
+        Files.writeString(config, tasks + probe.replace("  jetstream: true\n", "")
+                + "cluster:\n  seed: a-long-enough-secret\n  owns: [0]\n");
+        Cli core = Cli.run(loopbackEnv(), "engine", "--check-config", config.toString());
+        assertEquals(2, core.status(), core.out());
+        assertTrue(core.err().contains("need jetstream: on"), core.err());
+
+        Files.writeString(config, tasks + probe + "cluster:\n  seed: a-long-enough-secret\n  state_subject: "
+                + "ft.state\n  node: e1\n  owns: [1]\n");
+        Cli good = Cli.run(loopbackEnv(), "engine", "--check-config", config.toString());
+        assertEquals(0, good.status(), good.err());
+    }
+
+    @Test
     void withoutAListenAddressTheEngineExitsAfterTheFinalSnapshot(@TempDir Path d) throws Exception {
         Path config = d.resolve("engine.yaml");
         Files.writeString(config, "aggregator:\n  exact:\n    writers:\n      - type: memory\n"

@@ -4,6 +4,7 @@ import io.flowtrace.core.EndReason;
 import io.flowtrace.core.FlowCache;
 import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowStats;
+import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.FlowTraceException;
 import io.flowtrace.core.PluginFailureException;
 import io.flowtrace.core.spi.Aggregator;
@@ -61,9 +62,15 @@ public final class Pipeline {
 
     /**
      * When snapshots are taken ({@code interval} of packet time; {@code ZERO}: only at the end) and who gets them:
-     * the sinks (the main schedule only) and the listeners, each a runner of its own.
+     * the sinks (the main schedule only) and the listeners, each a runner of its own; {@code states} get the merged
+     * aggregators themselves, on the worker that merged them.
      */
-    public record Schedule(Duration interval, List<SinkRunner> listeners, boolean toSinks) {
+    public record Schedule(Duration interval, List<SinkRunner> listeners, boolean toSinks,
+                           List<FlowTrace.StateListener> states) {
+        /** A schedule without state listeners. */
+        public Schedule(Duration interval, List<SinkRunner> listeners, boolean toSinks) {
+            this(interval, listeners, toSinks, new ArrayList<>());
+        }
     }
 
     private final Settings settings;
@@ -93,14 +100,16 @@ public final class Pipeline {
         List<Schedule> schedules = settings.schedules();
         long[] intervals = new long[schedules.size()];
         List<List<SinkRunner>> listeners = new ArrayList<>();
+        FlowTrace.StateListener[][] states = new FlowTrace.StateListener[intervals.length][];
         for (int i = 0; i < intervals.length; i++) {
             Duration d = schedules.get(i).interval();
             intervals[i] = d.isZero() ? Long.MAX_VALUE : d.toNanos();
             listeners.add(schedules.get(i).listeners());
+            states[i] = schedules.get(i).states().toArray(new FlowTrace.StateListener[0]);
         }
         long period = settings.period().isZero() ? Long.MAX_VALUE : settings.period().toNanos();
         this.sinks = new SinkFanOut(settings.sinks(), listeners, n);
-        this.snapshots = new SnapshotCollector(n, sinks);
+        this.snapshots = new SnapshotCollector(n, sinks, states);
         this.live = source.isLive();
         Aggregator[] protos = settings.aggregators().toArray(new Aggregator[0]);
         this.tasks = new String[protos.length];

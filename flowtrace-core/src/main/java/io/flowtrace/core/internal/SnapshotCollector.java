@@ -1,5 +1,6 @@
 package io.flowtrace.core.internal;
 
+import io.flowtrace.core.FlowTrace;
 import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.Snapshot;
 import org.slf4j.Logger;
@@ -34,23 +35,31 @@ final class SnapshotCollector {
     private final Map<String, List<Aggregator>> pending = new HashMap<>();
     private final Map<String, Snapshot> latest = new LinkedHashMap<>();
     private final LongAdder failures = new LongAdder();
+    /** By schedule: who gets the merged aggregator itself (state shipped to other processes). */
+    private final FlowTrace.StateListener[][] states;
 
     SnapshotCollector(int workers, Delivery out) {
+        this(workers, out, new FlowTrace.StateListener[0][]);
+    }
+
+    SnapshotCollector(int workers, Delivery out, FlowTrace.StateListener[][] states) {
         this.workers = workers;
         this.out = out;
+        this.states = states;
     }
 
     /** One worker's state of task {@code taskIndex} over [start, end), for schedule {@code schedule}. */
     void part(int schedule, int taskIndex, long start, long end, Aggregator copy) {
         String id = schedule + "/" + taskIndex + "/" + start + "/" + end;
         Snapshot done = null;
+        Aggregator merged = null;
         synchronized (this) {
             List<Aggregator> parts = pending.computeIfAbsent(id, k -> new ArrayList<>(workers));
             parts.add(copy);
             if (parts.size() == workers) {
                 pending.remove(id);
                 try {
-                    Aggregator merged = parts.get(0).newEmpty();
+                    merged = parts.get(0).newEmpty();
                     for (Aggregator a : parts) {
                         merged.merge(a);
                     }
@@ -68,6 +77,16 @@ final class SnapshotCollector {
             }
         }
         if (done != null) {
+            if (schedule < states.length) {
+                for (FlowTrace.StateListener l : states[schedule]) {
+                    try {
+                        l.onState(merged, start, end);
+                    } catch (RuntimeException e) {
+                        failures.increment();
+                        Log.LOG.warn("state listener failed on aggregator '{}': {}", copy.task(), e.toString());
+                    }
+                }
+            }
             out.deliver(schedule, done);
         }
     }

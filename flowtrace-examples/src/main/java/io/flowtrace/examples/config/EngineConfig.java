@@ -34,7 +34,16 @@ import java.util.function.Consumer;
  *   <li>{@code alerter}, {@code smtp}, {@code ai}: alerting ({@link AlertConfig}): the rules checked against the
  *   tasks, an {@code email} notifier when {@code smtp.host} is set, the {@code ai} block's model asked when
  *   {@code alerter.ai_analysis.enabled}.</li>
- *   <li>{@code probe}: checked key by key and accepted with a warning that it is inactive.</li>
+ *   <li>{@code probe}: where the engine reads packets when no capture is given: {@code nats_url}, {@code subject},
+ *   and flowtrace's {@code format} ({@code thrift}, {@code protobuf}, {@code batch}), {@code queue_group},
+ *   {@code jetstream} and {@code partitions} (subjects {@code subject.<n>}); {@code persistence} is checked as
+ *   {@code flows}, {@code agent} and {@code probe} read it (the engine itself keeps no packets).</li>
+ *   <li>{@code cluster}: flowtrace's own, for engines that split the stream and merge their state: {@code seed}
+ *   (the cluster's secret: the partition hash and every task's sketch seed come from it; required with
+ *   {@code partitions} above 1 or a {@code state_subject}), {@code state_subject} (where engines publish and merge
+ *   their state), {@code node} (this engine's id, stable across restarts; default the host name), {@code owns}
+ *   (the partitions this engine consumes), {@code durable} (the JetStream consumers' name prefix,
+ *   {@code flowtrace-engine}) and {@code checkpoint} (packet time between published states, {@code 1s}).</li>
  *   <li>{@code store}: flowtrace's own, the query API's store ({@code type: memory}, {@code retention},
  *   {@code max_bytes}).</li>
  * </ul>
@@ -43,11 +52,46 @@ import java.util.function.Consumer;
 public final class EngineConfig {
     /** Writer types: flowtrace's own, the engine's database, the engine's file writers. */
     public static final Set<String> WRITER_TYPES = Set.of("memory", "clickhouse", "text", "gob");
-    private static final Set<String> TOP = Set.of("api", "ai", "probe", "alerter", "smtp", "aggregator", "store");
+    private static final Set<String> TOP = Set.of("api", "ai", "probe", "alerter", "smtp", "aggregator", "store",
+            "cluster");
+    private static final Set<String> PROBE = Set.of("nats_url", "subject", "persistence", "format", "queue_group",
+            "jetstream", "partitions");
+    private static final Set<String> CLUSTER = Set.of("seed", "state_subject", "node", "owns", "durable",
+            "checkpoint");
     private static final Set<String> AGGREGATOR = Set.of("types", "period", "num_workers", "size_of_packet_channel",
             "exact", "sketch");
     /** The snapshot interval of a block that names no enabled writer. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
+
+    /**
+     * The {@code probe} block as the engine reads it: where packets come from when no capture is given.
+     *
+     * @param url        {@code nats_url}
+     * @param subject    {@code subject} ({@code gons.packets.raw} unless set)
+     * @param format     {@code thrift}, {@code protobuf} or {@code batch}
+     * @param queueGroup {@code queue_group}, or {@code null}
+     * @param jetStream  {@code jetstream}
+     * @param partitions {@code partitions} (1: the subject itself)
+     * @param where      the block's key path, for messages
+     */
+    public record Probe(String url, String subject, String format, String queueGroup, boolean jetStream,
+                        int partitions, String where) {
+    }
+
+    /**
+     * The {@code cluster} block.
+     *
+     * @param seed         the cluster's secret, or {@code null}
+     * @param stateSubject where state is published and merged, or {@code null} (no merging)
+     * @param node         this engine's id
+     * @param owns         the partitions this engine consumes (empty: all, with one partition)
+     * @param durable      the JetStream consumers' name prefix
+     * @param checkpoint   packet time between published states
+     * @param where        the block's key path, for messages
+     */
+    public record Cluster(String seed, String stateSubject, String node, List<Integer> owns, String durable,
+                          Duration checkpoint, String where) {
+    }
 
     /** One aggregator of an engine task, and the block it is in ({@code exact} or {@code sketch}). */
     public record Task(EngineTasks.Task task, String block) {
@@ -71,6 +115,8 @@ public final class EngineConfig {
     private final Map<String, String> store = new LinkedHashMap<>();
     private String storeType = "memory";
     private RunConfig.Value listen;
+    private Probe probe;
+    private Cluster cluster;
     private AlertConfig alerts;
     private final ConfigNode root;
 
@@ -103,11 +149,12 @@ public final class EngineConfig {
             c.readApi(root.node("api"), warn);
         }
         if (root.has("probe")) {
-            ConfigNode probe = inactive(root, "probe", Set.of("nats_url", "subject", "persistence"), warn);
-            if (probe.has("persistence")) {
-                RunConfig.readPersistence(probe.node("persistence"), warn); // checked as flows and agent read it
-            }
+            c.readProbe(root.node("probe"), warn);
         }
+        if (root.has("cluster")) {
+            c.readCluster(root.node("cluster"));
+        }
+        c.checkCluster();
         c.alerts = AlertConfig.read(root, warn);
         if (root.has("store")) {
             c.readStore(root.node("store"));
@@ -115,11 +162,126 @@ public final class EngineConfig {
         return c;
     }
 
-    private static ConfigNode inactive(ConfigNode root, String key, Set<String> known, Consumer<String> warn) {
-        ConfigNode n = root.node(key);
-        check(n, known);
-        warn.accept(root.where(key) + ": accepted, inactive: " + key + " is not built in flowtrace yet");
-        return n;
+    private void readProbe(ConfigNode p, Consumer<String> warn) {
+        check(p, PROBE);
+        if (p.has("persistence")) {
+            RunConfig.readPersistence(p.node("persistence"), warn); // checked as flows, agent and probe read it
+        }
+        String url = p.has("nats_url") ? p.text("nats_url").trim() : "nats://127.0.0.1:4222";
+        String subject = p.has("subject") ? p.text("subject").trim() : "gons.packets.raw";
+        if (subject.isEmpty() || subject.contains(" ") || subject.contains("*") || subject.contains(">")) {
+            throw new ConfigurationException(p.located("subject") + ": '" + subject + "' (expected: a subject "
+                    + "without wildcards, e.g. gons.packets.raw)");
+        }
+        String format = p.has("format") ? p.text("format").trim() : "thrift";
+        if (!Set.of("thrift", "protobuf", "batch").contains(format)) {
+            throw new ConfigurationException(p.located("format") + ": '" + format + "' (expected: thrift, protobuf "
+                    + "or batch)");
+        }
+        String queue = p.has("queue_group") && !p.text("queue_group").isBlank() ? p.text("queue_group").trim()
+                : null;
+        boolean js = p.has("jetstream") && bool(p, "jetstream");
+        int partitions = 1;
+        if (p.has("partitions")) {
+            try {
+                partitions = Integer.parseInt(p.text("partitions").trim());
+            } catch (NumberFormatException e) {
+                partitions = 0;
+            }
+            if (partitions < 1 || partitions > 4096) {
+                throw new ConfigurationException(p.located("partitions") + ": '" + p.text("partitions")
+                        + "' (expected: 1..4096)");
+            }
+        }
+        if (queue != null && js) {
+            throw new ConfigurationException(p.located("queue_group") + ": not with jetstream (engines share a "
+                    + "JetStream subject through durable consumers)");
+        }
+        if (partitions > 1 && queue != null) {
+            throw new ConfigurationException(p.located("queue_group") + ": not with partitions (each engine owns "
+                    + "its partitions: cluster.owns)");
+        }
+        probe = new Probe(url, subject, format, queue, js, partitions, root.locate(p.where()));
+    }
+
+    private void readCluster(ConfigNode n) {
+        check(n, CLUSTER);
+        String seed = n.has("seed") && !n.text("seed").isBlank() ? n.text("seed").trim() : null;
+        if (seed != null && seed.length() < 8) {
+            throw new ConfigurationException(n.located("seed") + ": " + seed.length() + " characters (expected: a "
+                    + "secret of at least 8, the same on every sensor and engine)");
+        }
+        String state = n.has("state_subject") && !n.text("state_subject").isBlank()
+                ? n.text("state_subject").trim() : null;
+        if (state != null && (state.contains(" ") || state.contains("*") || state.contains(">"))) {
+            throw new ConfigurationException(n.located("state_subject") + ": '" + state + "' (expected: a subject "
+                    + "without wildcards, e.g. flowtrace.state)");
+        }
+        String node = n.has("node") && !n.text("node").isBlank() ? n.text("node").trim() : defaultNode();
+        List<Integer> owns = new ArrayList<>();
+        if (n.has("owns")) {
+            for (String part : n.textOrList("owns").split(",")) {
+                if (part.isBlank()) {
+                    continue;
+                }
+                try {
+                    owns.add(Integer.parseInt(part.trim()));
+                } catch (NumberFormatException e) {
+                    throw new ConfigurationException(n.located("owns") + ": '" + part.trim() + "' (expected: "
+                            + "partition numbers, e.g. [0, 1])");
+                }
+            }
+        }
+        String durable = n.has("durable") && !n.text("durable").isBlank() ? n.text("durable").trim()
+                : "flowtrace-engine";
+        Duration checkpoint = n.has("checkpoint") ? duration(n, "checkpoint") : Duration.ofSeconds(1);
+        if (checkpoint.isZero() || checkpoint.isNegative()) {
+            throw new ConfigurationException(n.located("checkpoint") + ": " + n.text("checkpoint")
+                    + " (expected: > 0)");
+        }
+        cluster = new Cluster(seed, state, node, List.copyOf(owns), durable, checkpoint, root.locate(n.where()));
+    }
+
+    private static String defaultNode() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "engine";
+        }
+    }
+
+    /** A partitioned or merged setup without the cluster's secret is refused, as are partitions nobody owns. */
+    private void checkCluster() {
+        boolean partitioned = probe != null && probe.partitions() > 1;
+        boolean merged = cluster != null && cluster.stateSubject() != null;
+        if ((partitioned || merged) && (cluster == null || cluster.seed() == null)) {
+            throw new ConfigurationException((partitioned ? probe.where() + ": partitions " + probe.partitions()
+                    : cluster.where() + ": state_subject") + " needs cluster.seed: the cluster's secret, the same on "
+                    + "every sensor and engine, from which the partition hash and the tasks' sketch seeds come (no "
+                    + "fixed seed is used: traffic could be crafted against it)");
+        }
+        if (cluster != null && !cluster.owns().isEmpty() && probe == null) {
+            throw new ConfigurationException(cluster.where() + ": owns: without a probe block (the subject the "
+                    + "partitions are of)");
+        }
+        if (partitioned) {
+            if (!probe.jetStream()) {
+                throw new ConfigurationException(probe.where() + ": partitions " + probe.partitions() + " need "
+                        + "jetstream: on (one durable consumer per partition)");
+            }
+            if (cluster.owns().isEmpty()) {
+                throw new ConfigurationException(cluster.where() + ": owns: missing (expected: the partitions of "
+                        + "0.." + (probe.partitions() - 1) + " this engine consumes)");
+            }
+        }
+        if (cluster != null && probe != null) {
+            for (int p : cluster.owns()) {
+                if (p < 0 || p >= probe.partitions()) {
+                    throw new ConfigurationException(cluster.where() + ": owns: partition " + p + " (expected: 0.."
+                            + (probe.partitions() - 1) + ")");
+                }
+            }
+        }
     }
 
     private static void check(ConfigNode n, Set<String> known) {
@@ -319,6 +481,16 @@ public final class EngineConfig {
     /** {@return every aggregator to run, with its engine task and block} */
     public List<Task> tasks() {
         return tasks;
+    }
+
+    /** {@return the {@code probe} block, or {@code null}} */
+    public Probe probe() {
+        return probe;
+    }
+
+    /** {@return the {@code cluster} block, or {@code null}} */
+    public Cluster cluster() {
+        return cluster;
     }
 
     /** {@return the enabled writers} */
