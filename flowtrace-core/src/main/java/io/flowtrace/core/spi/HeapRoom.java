@@ -14,7 +14,8 @@ import java.util.List;
  * per packet. An {@code OutOfMemoryError} from the allocation itself must still be handled: this is an estimate.
  *
  * <p>The rule: a growth of {@code bytes} is allowed when, after it, the free heap would still be at least
- * {@code bytes} and at least an eighth of the maximum heap ({@link #allows(long, long, long)}). The live heap is
+ * {@code bytes} (or what the caller asks to keep free) and at least an eighth of the maximum heap
+ * ({@link #allows(long, long, long, long)}). The live heap is
  * estimated without the garbage of the young generation: a young pool counts what survived its last collection,
  * any other heap pool what it holds now (rarely garbage; large arrays are allocated there directly).
  *
@@ -33,30 +34,44 @@ public final class HeapRoom {
     }
 
     /**
-     * Whether this JVM's heap has room for arrays of {@code bytes} more, by {@link #allows(long, long, long)} with
-     * the maximum heap and the {@linkplain #liveBytes() estimated live heap}.
+     * Whether this JVM's heap has room for arrays of {@code bytes} more and still as much again free:
+     * {@link #allows(long, long) allows(bytes, bytes)}.
      *
      * @param bytes the bytes the growth allocates (the new arrays, while the old ones are still held)
      * @return true when the growth leaves the margin; true too when the heap has no maximum
      */
     public static boolean allows(long bytes) {
-        long max = Runtime.getRuntime().maxMemory();
-        return max == Long.MAX_VALUE || allows(bytes, max, liveBytes());
+        return allows(bytes, bytes);
     }
 
     /**
-     * The rule: after {@code bytes} more, the free heap ({@code maxHeap - live - bytes}) is at least {@code bytes}
-     * and at least {@code maxHeap / 8}.
+     * Whether this JVM's heap has room for arrays of {@code bytes} more and then {@code keepFree} free, by
+     * {@link #allows(long, long, long, long)} with the maximum heap and the {@linkplain #liveBytes() estimated live
+     * heap}. A structure that is copied whole later (an aggregator's snapshot) keeps its own size free.
      *
-     * @param bytes   the bytes the growth allocates
-     * @param maxHeap the maximum heap in bytes
-     * @param live    the heap in use by live objects, in bytes
+     * @param bytes    the bytes the growth allocates (the new arrays, while the old ones are still held)
+     * @param keepFree the bytes that must still be free after it, besides the collector's reserve
+     * @return true when the growth leaves the margin; true too when the heap has no maximum
+     */
+    public static boolean allows(long bytes, long keepFree) {
+        long max = Runtime.getRuntime().maxMemory();
+        return max == Long.MAX_VALUE || allows(bytes, keepFree, max, liveBytes());
+    }
+
+    /**
+     * The rule: after {@code bytes} more, the free heap ({@code maxHeap - live - bytes}) is at least
+     * {@code keepFree} and at least {@code maxHeap / 8}.
+     *
+     * @param bytes    the bytes the growth allocates
+     * @param keepFree the bytes that must still be free after it
+     * @param maxHeap  the maximum heap in bytes
+     * @param live     the heap in use by live objects, in bytes
      * @return whether the growth leaves that margin
      */
-    public static boolean allows(long bytes, long maxHeap, long live) {
+    public static boolean allows(long bytes, long keepFree, long maxHeap, long live) {
         // a step the same size must still fit elsewhere (another worker's table, an aggregator, a merge's copy),
         // and the collector needs a reserve to work in (G1 keeps a tenth free for evacuation)
-        long margin = Math.max(bytes, maxHeap / 8);
+        long margin = Math.max(keepFree, maxHeap / 8);
         return maxHeap - live - bytes >= margin;
     }
 

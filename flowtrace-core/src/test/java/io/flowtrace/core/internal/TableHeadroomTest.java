@@ -57,12 +57,14 @@ class TableHeadroomTest {
     @Test
     void theRuleKeepsTheGrowthsSizeAndAnEighthOfTheHeapFree() {
         long max = 800;
-        assertTrue(HeapRoom.allows(100, max, 600)); // 100 left: at least 100 and 800/8
-        assertFalse(HeapRoom.allows(100, max, 601));
-        assertTrue(HeapRoom.allows(200, max, 400)); // 200 left: the growth's own size binds
-        assertFalse(HeapRoom.allows(200, max, 401));
-        assertTrue(HeapRoom.allows(10, max, 690)); // 100 left: the eighth binds
-        assertFalse(HeapRoom.allows(10, max, 691));
+        assertTrue(HeapRoom.allows(100, 100, max, 600)); // 100 left: at least 100 and 800/8
+        assertFalse(HeapRoom.allows(100, 100, max, 601));
+        assertTrue(HeapRoom.allows(200, 200, max, 400)); // 200 left: the growth's own size binds
+        assertFalse(HeapRoom.allows(200, 200, max, 401));
+        assertTrue(HeapRoom.allows(10, 10, max, 690)); // 100 left: the eighth binds
+        assertFalse(HeapRoom.allows(10, 10, max, 691));
+        assertTrue(HeapRoom.allows(10, 300, max, 490)); // 300 left: what the caller keeps free binds
+        assertFalse(HeapRoom.allows(10, 300, max, 491));
         long live = HeapRoom.liveBytes();
         assertTrue(live > 0 && live <= Runtime.getRuntime().maxMemory(), "live " + live);
         assertFalse(HeapRoom.allows(Runtime.getRuntime().maxMemory()));

@@ -54,6 +54,11 @@ public final class KeyIndex {
         return hashes[id];
     }
 
+    /** {@return the bytes of the index's arrays} */
+    public long bytes() {
+        return (long) table.length * Integer.BYTES + (long) keys.length * Long.BYTES + (long) hashes.length * Long.BYTES;
+    }
+
     /** Capacity of the id space before the key arrays grow; owners size their value arrays to at least this. */
     public int idCapacity() {
         return hashes.length;

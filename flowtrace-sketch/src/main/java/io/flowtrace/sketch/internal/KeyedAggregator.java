@@ -90,7 +90,9 @@ public abstract class KeyedAggregator<A extends KeyedAggregator<A>> extends Base
     /** Grows the per-key arrays to the index's id capacity; false (and nothing changed) when the heap has no room. */
     private boolean grow() {
         int n = index.idCapacity();
-        if (!HeapRoom.allows((long) n * (2L * Long.BYTES + bytesPerKey()))) {
+        long arrays = (long) n * (2L * Long.BYTES + bytesPerKey());
+        // a snapshot copies the instance whole and a merge holds a union: keep twice the instance free
+        if (!HeapRoom.allows(arrays, 2 * (arrays + index.bytes()))) {
             return false;
         }
         try {
