@@ -91,8 +91,9 @@ public abstract class KeyedAggregator<A extends KeyedAggregator<A>> extends Base
     private boolean grow() {
         int n = index.idCapacity();
         long arrays = (long) n * (2L * Long.BYTES + bytesPerKey());
-        // a snapshot copies the instance whole and a merge holds a union: keep twice the instance free
-        if (!HeapRoom.allows(arrays, 2 * (arrays + index.bytes()))) {
+        // a snapshot copies the instance, merges the copies into another and a merge by rank holds a union of
+        // twice the bound: keep four times the instance free
+        if (!HeapRoom.allows(arrays, 4 * (arrays + index.bytes()))) {
             return false;
         }
         try {
