@@ -2,7 +2,9 @@
 # Installs, from Debian packages and only when missing, what building and testing flowtrace needs:
 # a JDK 17+, Maven, libpcap (live capture), nats-server (NATS sink tests), iproute2 (network namespaces),
 # tcpdump and tcpreplay (live capture tests and measurements), nfdump (nfcapd, the IPFIX sink's collector test),
-# promtool from prometheus (the /metrics test), clickhouse-server (the ClickHouse snapshot store's tests). Run as root.
+# promtool from prometheus (the /metrics test), clickhouse-server (the ClickHouse snapshot store's tests),
+# python3-aiosmtpd (the email notifier's SMTP server in tests), tshark (capinfos and tshark read the packet tee's
+# files). Run as root.
 # --jdk25: only Temurin 25 (the suite's second JDK), from the Adoptium package repository; where that cannot be
 # reached this says so in one line and exits 0, leaving apt's sources as they were.
 set -euo pipefail
@@ -45,6 +47,8 @@ if [ "${1:-}" = "--test" ]; then
   have_cmd promtool || need+=(prometheus)
   [ -x /usr/sbin/clickhouse-server ] || have_cmd clickhouse-server || need+=(clickhouse-server)
   have_cmd chromium || need+=(chromium) # the page's tests load it in headless Chromium
+  /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd) # the email notifier's tests
+  have_cmd capinfos || need+=(tshark) # capinfos and tshark read the packet tee's files in its tests
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -12,6 +12,7 @@ module io.flowtrace.alert {
     exports io.flowtrace.alert;
     exports io.flowtrace.alert.spi;
     exports io.flowtrace.alert.notifiers;
+    exports io.flowtrace.alert.ai; // the chat-completions client, for free-form questions (streamed) beside alerts
 
     uses io.flowtrace.alert.spi.NotifierProvider;
     uses io.flowtrace.alert.spi.AlertAnalyzerProvider;
@@ -19,5 +20,7 @@ module io.flowtrace.alert {
     provides io.flowtrace.alert.spi.NotifierProvider with
             io.flowtrace.alert.notifiers.WebhookNotifierProvider,
             io.flowtrace.alert.notifiers.NatsNotifierProvider,
-            io.flowtrace.alert.notifiers.LogNotifierProvider;
+            io.flowtrace.alert.notifiers.LogNotifierProvider,
+            io.flowtrace.alert.email.EmailNotifierProvider;
+    provides io.flowtrace.alert.spi.AlertAnalyzerProvider with io.flowtrace.alert.ai.OpenAiAnalyzerProvider;
 }

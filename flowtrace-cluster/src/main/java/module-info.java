@@ -5,6 +5,9 @@ module io.flowtrace.cluster {
     requires io.flowtrace.sketch;
     requires org.slf4j;
     requires io.nats.jnats;
+    requires io.flowtrace.sinks; // the nats sink's connection settings
 
     exports io.flowtrace.cluster;
+
+    provides io.flowtrace.core.spi.PacketSourceProvider with io.flowtrace.cluster.NatsPacketSourceProvider;
 }

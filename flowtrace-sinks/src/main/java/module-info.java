@@ -1,7 +1,9 @@
 /**
  * flowtrace sinks: {@code file} and {@code stdout} (NDJSON, CSV), {@code http} (JSON over HTTP with batching and
  * retries), {@code nats} (core NATS or JetStream) and {@code ipfix} (IPFIX or NetFlow v9 to a flow collector). Each
- * is found by name through {@link io.flowtrace.core.spi.SinkProvider}; only the providers are public.
+ * is found by name through {@link io.flowtrace.core.spi.SinkProvider}; only the providers are public. Also the packet
+ * tee ({@link io.flowtrace.sinks.file.PacketTee}), a raw frame tap that keeps the packets in rotating pcap, pcapng or
+ * text files through the file sink's writer.
  */
 @SuppressWarnings("requires-automatic") // jnats publishes no module descriptor (see the requires below)
 module io.flowtrace.sinks {

@@ -191,6 +191,30 @@ final class CaptureFileReader {
         }
     }
 
+    /** Snap length and timestamp digits by interface, published by the reading thread before its first packet. */
+    private volatile int[] snapLengths = new int[0];
+    private volatile int[] digits = new int[0];
+
+    int snapLength(int interfaceIndex) {
+        int[] a = snapLengths;
+        return interfaceIndex >= 0 && interfaceIndex < a.length ? a[interfaceIndex] : 0;
+    }
+
+    int timestampDigits(int interfaceIndex) {
+        int[] a = digits;
+        return interfaceIndex >= 0 && interfaceIndex < a.length ? a[interfaceIndex] : 0;
+    }
+
+    /** Publishes an interface's snap length and timestamp precision (once per interface: not per packet). */
+    private void describe(int interfaceIndex, long snaplen, int timestampDigits) {
+        int[] s = Arrays.copyOf(snapLengths, Math.max(snapLengths.length, interfaceIndex + 1));
+        int[] d = Arrays.copyOf(digits, s.length);
+        s[interfaceIndex] = snaplen <= 0 || snaplen > MAX_CAPLEN ? MAX_CAPLEN : (int) snaplen;
+        d[interfaceIndex] = timestampDigits;
+        digits = d;
+        snapLengths = s;
+    }
+
     String interfaceName(int interfaceIndex) {
         String[] names = interfaceNames;
         return interfaceIndex >= 0 && interfaceIndex < names.length ? names[interfaceIndex] : null;
@@ -273,6 +297,7 @@ final class CaptureFileReader {
         final long snaplen = u32(16);
         // upper bits of the link-type field carry the FCS length (pcap file format draft, section 4.1)
         final int linkType = i32(20) & 0xffff;
+        describe(0, snaplen, fracToNanos == 1 ? 9 : 6);
         final byte[] b = buf;
         pos = 24;
         while (!stopRequested) {
@@ -566,6 +591,8 @@ final class CaptureFileReader {
             o = v + ((olen + 3) & ~3);
         }
         setResolution(g, tsresol);
+        // a binary resolution 2^-n has ceil(n * log10 2) decimal digits
+        describe(g, ifSnaplen[g], (tsresol & 0x80) != 0 ? (int) Math.ceil((tsresol & 0x7f) * 0.30103) : tsresol);
         long maxSeconds = MAX_TIMESTAMP_NANOS / 1_000_000_000L;
         ifTsOffsetNanos[g] = tsoffset > maxSeconds ? MAX_TIMESTAMP_NANOS
                 : tsoffset < -maxSeconds ? -MAX_TIMESTAMP_NANOS : tsoffset * 1_000_000_000L;

@@ -242,6 +242,26 @@ final class MergedCaptureFiles implements PacketSource {
         return null;
     }
 
+    /** {@return the largest snap length the files give that interface index} */
+    @Override
+    public int snapLength(int interfaceIndex) {
+        int n = 0;
+        for (PacketSource s : sources) {
+            n = Math.max(n, s.snapLength(interfaceIndex));
+        }
+        return n;
+    }
+
+    /** {@return the finest timestamp precision the files give that interface index} */
+    @Override
+    public int timestampDigits(int interfaceIndex) {
+        int n = 0;
+        for (PacketSource s : sources) {
+            n = Math.max(n, s.timestampDigits(interfaceIndex));
+        }
+        return n;
+    }
+
     /** The files' counters summed, and {@code files}. */
     @Override
     public Map<String, Long> counters() {

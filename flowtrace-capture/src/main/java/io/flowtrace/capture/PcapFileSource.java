@@ -171,6 +171,21 @@ public final class PcapFileSource implements PacketSource {
         return reader.interfaceName(interfaceIndex);
     }
 
+    /** {@return the snap length of the file's header (pcap) or of the interface's description block (pcapng)} */
+    @Override
+    public int snapLength(int interfaceIndex) {
+        return reader.snapLength(interfaceIndex);
+    }
+
+    /**
+     * {@return 6 or 9 for a pcap file (micro- or nanosecond magic); for pcapng the interface's if_tsresol in decimal
+     * digits (binary resolutions rounded up)}
+     */
+    @Override
+    public int timestampDigits(int interfaceIndex) {
+        return reader.timestampDigits(interfaceIndex);
+    }
+
     /**
      * {@code packets_read}, {@code bytes_read} (of the decompressed file), {@code captured_bytes},
      * {@code caplen_exceeds_wirelen}, {@code blocks_skipped} (pcapng blocks that carry no packets),

@@ -32,13 +32,15 @@ import java.util.Map;
  * @param skipped            IP packets decoded but not metered by the flow options, by reason
  *                           ({@code skipped_protocol}: a protocol outside {@link FlowOptions#protocols()}; only
  *                           reasons seen)
+ * @param tap                the raw frame tap's counters ({@link FlowTrace.Builder#rawFrameTap}); empty without one
  * @since 0.1
  */
 public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
                         long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
                         Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
                         Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed,
-                        Duration finalFlush, Map<String, Long> fragments, Map<String, Long> skipped) {
+                        Duration finalFlush, Map<String, Long> fragments, Map<String, Long> skipped,
+                        Map<String, Long> tap) {
 
     /**
      * Checks the components.
@@ -68,8 +70,10 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
      *                  ({@code datagram_reassembled}, {@code _timed_out}, {@code _evicted}, {@code _dropped}); only
      *                  counts above 0
      * @param skipped IP packets decoded but not metered by the flow options, by reason (only reasons seen)
+     * @param tap the raw frame tap's counters; empty without one
      */
     public FlowStats {
+        tap = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tap));
         malformed = Map.copyOf(malformed);
         fragments = Map.copyOf(fragments);
         skipped = Map.copyOf(skipped);
@@ -83,8 +87,41 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
     }
 
     /**
+     * Counters without a tap, as before taps existed.
+     *
+     * @param packetsRead frames handed over by the source
+     * @param bytesRead wire bytes of those frames
+     * @param packetsDecoded IP packets counted into flows
+     * @param nonIp frames without IP, skipped
+     * @param malformed frames that could not be decoded, by reason
+     * @param flowsCreated flow events started
+     * @param flowsActive flows tracked now
+     * @param events flow events emitted
+     * @param endReasons events by end reason
+     * @param sinks delivery counters per sink
+     * @param sourceCounters the source's own counters
+     * @param aggregatorFailures calls into aggregators that threw on a worker
+     * @param aggregatorFailuresByTask those failures by task name
+     * @param snapshotFailures merges or snapshots of aggregator state that threw
+     * @param elapsed time since the pipeline started
+     * @param finalFlush the time from the end of the source to the last delivery
+     * @param fragments IP fragments not metered themselves, and datagrams, by fate
+     * @param skipped IP packets decoded but not metered by the flow options, by reason
+     */
+    public FlowStats(long packetsRead, long bytesRead, long packetsDecoded, long nonIp, Map<String, Long> malformed,
+                     long flowsCreated, long flowsActive, long events, Map<EndReason, Long> endReasons,
+                     Map<String, SinkStats> sinks, Map<String, Long> sourceCounters, long aggregatorFailures,
+                     Map<String, Long> aggregatorFailuresByTask, long snapshotFailures, Duration elapsed,
+                     Duration finalFlush, Map<String, Long> fragments, Map<String, Long> skipped) {
+        this(packetsRead, bytesRead, packetsDecoded, nonIp, malformed, flowsCreated, flowsActive, events, endReasons,
+                sinks, sourceCounters, aggregatorFailures, aggregatorFailuresByTask, snapshotFailures, elapsed,
+                finalFlush, fragments, skipped, Map.of());
+    }
+
+    /**
      * Every plugin failure of the run, one line each, empty when there was none: sinks and callbacks (the sinks
-     * {@code callback} and {@code on-snapshot-N}) that threw or did not deliver everything, aggregators that threw.
+     * {@code callback} and {@code on-snapshot-N}) that threw or did not deliver everything, a raw frame tap that
+     * dropped or failed to keep frames, aggregators that threw.
      * The command line prints these; {@link FlowTrace.Builder#failOnPluginError} makes them fail the run.
      *
      * @return the failures, one line each
@@ -98,6 +135,11 @@ public record FlowStats(long packetsRead, long bytesRead, long packetsDecoded, l
                         + st.dropped() + " dropped, " + st.undelivered() + " undelivered)");
             }
         });
+        long tapLost = tap.getOrDefault("dropped", 0L) + tap.getOrDefault("failed", 0L);
+        if (tapLost > 0) {
+            out.add("raw frame tap did not keep " + tapLost + " frame(s) (" + tap.getOrDefault("dropped", 0L)
+                    + " dropped: its queue was full, " + tap.getOrDefault("failed", 0L) + " failed: writes failed)");
+        }
         if (aggregatorFailures > 0) {
             out.add("aggregators threw " + aggregatorFailures + " time(s)");
         }

@@ -253,6 +253,7 @@ public final class FlowTrace implements AutoCloseable {
         /** Flows the table starts with unless {@link #expectedFlows} says (at most {@link #maxFlows}). */
         public static final int EXPECTED_FLOWS = 65_536;
         /** Set by {@link #sinkQueueCapacity}; otherwise by the source (live or a file). */
+        private io.flowtrace.core.spi.RawFrameTap rawFrameTap;
         private Integer sinkQueueCapacity;
         private QueueFullPolicy sinkFullPolicy = QueueFullPolicy.BLOCK;
         private Duration sinkCloseTimeout = Duration.ofSeconds(30);
@@ -763,6 +764,21 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         /**
+         * Shows every raw frame the source reads to {@code tap}, on the source's thread before it is decoded (a
+         * packet tee: {@code io.flowtrace.sinks.file.PacketTee} writes them to rotating pcap, pcapng or text files).
+         * Its counters are in {@link FlowStats#tap()}. See {@link io.flowtrace.core.spi.RawFrameTap} for the rules
+         * a tap follows on the packet path.
+         *
+         * @param tap the tap; opened when the run starts and closed when the source has ended
+         * @return this builder
+         */
+        public Builder rawFrameTap(io.flowtrace.core.spi.RawFrameTap tap) {
+            once("rawFrameTap");
+            rawFrameTap = Objects.requireNonNull(tap, "tap");
+            return this;
+        }
+
+        /**
          * Default queue capacity of every sink: by default {@value #LIVE_SINK_QUEUE} for a live source and
          * {@value #FILE_SINK_QUEUE} for a capture file.
          *
@@ -895,6 +911,21 @@ public final class FlowTrace implements AutoCloseable {
         }
 
         private FlowCache.Factory flowCache;
+        private io.flowtrace.core.spi.PacketListener.Factory packetListener;
+
+        /**
+         * Hands every decoded packet the meter counts to a listener of each worker (made by {@code factory} when the
+         * meter is built), on the worker's thread: its 5-tuple, lengths and time, as aggregators see them. For a
+         * sensor publishing packets to remote engines; see {@link io.flowtrace.core.spi.PacketListener}.
+         *
+         * @param factory makes each worker's listener
+         * @return this builder
+         */
+        public Builder packetListener(io.flowtrace.core.spi.PacketListener.Factory factory) {
+            once("packetListener");
+            packetListener = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
 
         /**
          * Your own flow state instead of flowtrace's table: {@code factory} makes one cache per worker, when the meter
@@ -1091,7 +1122,7 @@ public final class FlowTrace implements AutoCloseable {
             boolean inline = n == 1 && (inlineWorker != null ? inlineWorker
                     : Runtime.getRuntime().availableProcessors() == 1);
             Pipeline.Settings settings = new Pipeline.Settings(o, n, initial, ctx, aggs, schedules, period,
-                    runners, sinkCloseTimeout, inline, failOnPluginError, flowCache);
+                    runners, sinkCloseTimeout, inline, failOnPluginError, flowCache, packetListener, rawFrameTap);
             return new FlowTrace(new Pipeline(settings, src));
         }
 

@@ -87,7 +87,7 @@ final class AgentCommand implements Command {
         }
         RunConfig file = Meter.config(cli, env, "agent", CommandSettings.yamlKeys(CommandSettings.AGENT),
                 Set.of(RunConfig.FLOW, RunConfig.SOURCE, RunConfig.SINKS, RunConfig.AGGREGATORS,
-                        RunConfig.ENGINE_AGGREGATOR, RunConfig.ALERTER), err);
+                        RunConfig.ENGINE_AGGREGATOR, RunConfig.ALERTER, RunConfig.PROBE), err);
         Resolved values = Resolved.of(CommandSettings.AGENT, cli, env, file);
 
         String iface = values.get(CommandSettings.INTERFACE);
@@ -116,6 +116,7 @@ final class AgentCommand implements Command {
 
         String eventFormat = values.get(CommandSettings.EVENT_FORMAT);
         boolean sinkNamed = Meter.apply(cli, file, b, eventFormat);
+        io.flowtrace.sinks.file.PacketTee tee = Meter.tee(values, file, b);
         String endpoint = values.get(CommandSettings.ENDPOINT_URL);
         boolean endpointGiven = !values.isDefault(CommandSettings.ENDPOINT_URL);
         if (!sinkNamed || endpointGiven) {
@@ -180,6 +181,7 @@ final class AgentCommand implements Command {
                     + (filter.isEmpty() ? "" : " (filter '" + filter + "')")
                     + " as " + hostname + "; events to "
                     + (!sinkNamed || endpointGiven ? Redact.url(endpoint) : "the sinks named")
+                    + (tee == null ? "" : "; packets to " + tee.path() + " (" + tee.format() + ")")
                     + (user == null ? "" : "; running as user " + user + " with no capabilities"));
         }
         FlowStats stats;

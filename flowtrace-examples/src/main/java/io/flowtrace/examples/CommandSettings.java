@@ -67,13 +67,37 @@ final class CommandSettings {
             .env("AGENT_MAX_DROP_RATE")
             .help("/healthz is unhealthy when the kernel and interface drop more than this fraction of packets")
             .build();
+    static final Setting<String> TEE = Setting.of("tee", ValueType.text("PATH")).defaultValue("")
+            .defaultText("none").env("AGENT_TEE")
+            .help("also keep every packet read in PATH (pcap, or as --tee-format says), with the capture's link "
+                    + "type, snap length and timestamp precision; written by a thread of its own: a live capture "
+                    + "never waits for it (frames it cannot queue are dropped and counted), a file is read no "
+                    + "faster than it writes").build();
+    static final Setting<String> TEE_FORMAT = Setting.of("tee-format",
+            ValueType.choice("auto", "pcap", "pcapng", "text")).defaultValue("auto").env("AGENT_TEE_FORMAT")
+            .help("auto: by the extension (.pcapng pcapng, .txt text, else pcap); pcapng keeps several link types "
+                    + "and interfaces; text: one line per IP packet in the analysis engine's form").build();
+    static final Setting<String> TEE_ROTATE_SIZE = Setting.of("tee-rotate-size", new Size()).defaultValue("0")
+            .defaultText("0, never").env("AGENT_TEE_ROTATE_SIZE")
+            .help("start a new tee file before one would pass this size, e.g. 100MiB").build();
+    static final Setting<Duration> TEE_ROTATE_INTERVAL = Setting.of("tee-rotate-interval", ValueType.duration())
+            .defaultValue(Duration.ZERO).defaultText("0, never").env("AGENT_TEE_ROTATE_INTERVAL")
+            .help("complete a tee file once it has been open this long, e.g. 1h").build();
+    static final Setting<Integer> TEE_KEEP = Setting.of("tee-keep", ValueType.integer(0, 1_000_000))
+            .defaultValue(0).defaultText("0, all").env("AGENT_TEE_KEEP")
+            .help("with rotation, keep at most N tee files: the oldest is removed (counted)").build();
+    /** The packet tee. */
+    static final List<Setting<?>> TEE_SETTINGS = List.of(TEE, TEE_FORMAT, TEE_ROTATE_SIZE, TEE_ROTATE_INTERVAL,
+            TEE_KEEP);
+
     /** Watching a run: {@code /metrics}, {@code /healthz}, the stats line. */
     static final List<Setting<?>> WATCH = List.of(METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE);
     /** A live interface's settings: the agent's, and the engine's when it captures. */
     static final List<Setting<?>> LIVE = List.of(INTERFACE, BPF_FILTER, SNAP_LEN, PROMISCUOUS, CAPTURE_BACKEND,
             RING_SIZE, BLOCK_TIMEOUT);
     static final List<Setting<?>> AGENT = concat(LIVE, List.of(ENDPOINT_URL,
-            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, EVENT_FORMAT, USER, METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE));
+            BATCH_SIZE, SEND_INTERVAL, HOSTNAME, EVENT_FORMAT, USER, METRICS_LISTEN, STATS_INTERVAL, MAX_DROP_RATE,
+            TEE, TEE_FORMAT, TEE_ROTATE_SIZE, TEE_ROTATE_INTERVAL, TEE_KEEP));
 
     static final Setting<String> CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
             .help("a YAML file: flowtrace's (flow:, sinks:, aggregators:, ...) or the analysis engine's "
@@ -165,6 +189,21 @@ final class CommandSettings {
     static final List<Setting<?>> QUERY = List.of(ADDR, MODE, TASK, QUERY_KEY, TYPE, QUERY_LIMIT, END, QUERY_FORMAT,
             LOG_LEVEL);
 
+    /** The model's API key for {@code ask}: from the environment only, never a flag (a flag shows in {@code ps}). */
+    static final String AI_KEY_ENV = "FLOWTRACE_AI_API_KEY";
+    static final Setting<String> ASK_CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
+            .help("a config.yaml whose ai block (provider, api_key, model, base_url) names the model, e.g. the "
+                    + "engine's; ${VAR} and ${VAR:-default} come from the environment and a .env file beside it")
+            .build();
+    static final Setting<String> BASE_URL = Setting.of("base-url", ValueType.text("URL")).defaultValue("")
+            .defaultText("ai.base_url, else https://api.openai.com/v1/").commandLineOnly()
+            .help("the OpenAI-compatible API the model is asked at").build();
+    static final Setting<String> MODEL = Setting.of("model", ValueType.text("NAME")).defaultValue("")
+            .defaultText("ai.model").commandLineOnly().help("the model asked").build();
+    static final Setting<Integer> ASK_LIMIT = Setting.of("limit", ValueType.integer(1, 1000)).defaultValue(10)
+            .commandLineOnly().help("heavy hitters sent per task and type").build();
+    static final List<Setting<?>> ASK = List.of(ADDR, ASK_CONFIG, BASE_URL, MODEL, ASK_LIMIT, LOG_LEVEL);
+
     static final Setting<String> HTML = Setting.of("html", ValueType.text("FILE")).commandLineOnly()
             .help("write the report to FILE: one HTML page with its chart library and data inside, to open offline")
             .build();
@@ -174,6 +213,25 @@ final class CommandSettings {
     static final Setting<Integer> TALKERS = Setting.of("limit", ValueType.integer(1, 10_000)).defaultValue(10)
             .commandLineOnly().help("top talkers shown (source and destination addresses by bytes)").build();
     static final List<Setting<?>> REPORT = List.of(HTML, TIME_STEP, TALKERS, BPF_FILTER, QUIET, LOG_LEVEL);
+
+    static final Setting<String> NATS = Setting.of("nats", ValueType.text("URL")).defaultValue("")
+            .defaultText("the config file's probe.nats_url, else nats://127.0.0.1:4222").commandLineOnly()
+            .help("the NATS server(s) packets are published to (nats:// or tls://; user:password@ in it is used, "
+                    + "never shown)").build();
+    static final Setting<String> SUBJECT = Setting.of("subject", ValueType.text("SUBJECT")).defaultValue("")
+            .defaultText("the config file's probe.subject, else gons.packets.raw").commandLineOnly()
+            .help("the subject packets are published on").build();
+    static final Setting<String> PACKET_FORMAT = Setting.of("format", ValueType.choice("thrift", "protobuf", "batch"))
+            .defaultValue("thrift").defaultText("the config file's probe.format, else thrift").commandLineOnly()
+            .help("thrift: the probe's PacketInfo (Thrift binary), one per message; protobuf: its older Protobuf "
+                    + "PacketInfo; batch: flowtrace's, many packets per message").build();
+    static final Setting<String> PROBE_INTERFACE = Setting.of("interface", ValueType.text("IF")).commandLineOnly()
+            .help("capture this interface (pcap-live) instead of reading CAPTURE; until SIGTERM or SIGINT").build();
+    static final Setting<String> PROBE_CONFIG = Setting.of("config", ValueType.text("FILE")).commandLineOnly()
+            .help("the analysis engine's config.yaml: its probe block (nats_url, subject, and flowtrace's format); "
+                    + "${VAR} and ${VAR:-default} come from the environment and a .env file beside it").build();
+    static final List<Setting<?>> PROBE = List.of(PROBE_INTERFACE, NATS, SUBJECT, PACKET_FORMAT, PROBE_CONFIG,
+            BPF_FILTER, QUIET, LOG_LEVEL);
 
     private CommandSettings() {
     }
@@ -189,6 +247,24 @@ final class CommandSettings {
             if (!text.isBlank()) {
                 io.flowtrace.examples.metrics.Monitor.parseListen(text);
             }
+            return text.trim();
+        }
+
+        @Override
+        protected String write(String value) {
+            return value;
+        }
+    }
+
+    /** A size in bytes: {@code 4096}, {@code 100MiB}, {@code 1GB}; kept as written. */
+    private static final class Size extends ValueType<String> {
+        Size() {
+            super(String.class, "SIZE", "a size, e.g. 100MiB", List.of());
+        }
+
+        @Override
+        protected String read(String text) {
+            io.flowtrace.core.spi.Sizes.parse(text.trim());
             return text.trim();
         }
 

@@ -53,6 +53,7 @@ final class FlowsCommand implements Command {
         List<Setting<?>> output = new ArrayList<>(List.of(CommandSettings.BPF_FILTER));
         output.addAll(CommandSettings.OUTPUT);
         output.add(CommandSettings.EVENT_FORMAT);
+        output.addAll(CommandSettings.TEE_SETTINGS);
         return List.of(Meter.FLOW, new Options("output", output), new Options("report", List.of(CommandSettings.TOP_TALKERS,
                 CommandSettings.NO_PROGRESS, CommandSettings.QUIET, CommandSettings.LOG_LEVEL)),
                 new Options("watching", CommandSettings.WATCH));
@@ -65,9 +66,10 @@ final class FlowsCommand implements Command {
         List<Setting<?>> fileKeys = new ArrayList<>(CommandSettings.WATCH);
         fileKeys.add(CommandSettings.EVENT_FORMAT);
         fileKeys.add(CommandSettings.BPF_FILTER);
+        fileKeys.addAll(CommandSettings.TEE_SETTINGS);
         RunConfig file = Meter.config(a, env, "flows", CommandSettings.yamlKeys(fileKeys),
                 Set.of(RunConfig.FLOW, RunConfig.SINKS, RunConfig.AGGREGATORS, RunConfig.ENGINE_AGGREGATOR,
-                        RunConfig.ALERTER), err);
+                        RunConfig.ALERTER, RunConfig.PROBE), err);
         // the agent's variable is not read here: a capture file's run does not change with the agent's environment
         Resolved own = Resolved.of(List.of(CommandSettings.EVENT_FORMAT, CommandSettings.BPF_FILTER), a,
                 name -> null, file);
@@ -78,6 +80,7 @@ final class FlowsCommand implements Command {
         FlowTrace.Builder b = FlowTrace.builder();
         Meter.source(captures, own.get(CommandSettings.BPF_FILTER), b);
         boolean sink = Meter.apply(a, file, b, eventFormat);
+        Meter.tee(Resolved.of(CommandSettings.TEE_SETTINGS, a, name -> null, file), file, b);
         if (!sink) {
             // the process's standard output itself, not System.out: a PrintStream hides write errors
             b.sink(StdoutSinkProvider.to(out == System.out ? new FileOutputStream(FileDescriptor.out) : out,

@@ -26,7 +26,9 @@ public final class Main {
         m.put("top", new TopCommand());
         m.put("agent", new AgentCommand(env));
         m.put("engine", new EngineCommand(env));
+        m.put("probe", new ProbeCommand(env));
         m.put("query", new QueryCommand());
+        m.put("ask", new AskCommand(env));
         m.put("report", new ReportCommand());
         m.put("settings", new SettingsCommand());
         m.put("completion", new Completion(m));

@@ -261,6 +261,50 @@ final class Meter {
         }
     }
 
+    /**
+     * The packet tee the settings ask for ({@code --tee PATH} and its options, or the engine's
+     * {@code probe.persistence} block when {@code --tee} is not set), given to {@code b}; {@code null} when none.
+     *
+     * @throws io.flowtrace.core.ConfigurationException naming what is wrong
+     */
+    static io.flowtrace.sinks.file.PacketTee tee(Resolved values, RunConfig file, FlowTrace.Builder b) {
+        return tee(values, file.persistence(), file.persistence() == null ? null
+                : file.located(file.persistenceWhere()), b);
+    }
+
+    /**
+     * As {@link #tee(Resolved, RunConfig, FlowTrace.Builder)}, with the engine's persistence block read already
+     * ({@link RunConfig#readPersistence}): {@code persistence} its tee settings, or {@code null}; {@code where} its
+     * place, for messages.
+     */
+    static io.flowtrace.sinks.file.PacketTee tee(Resolved values, Map<String, String> persistence, String where,
+                                                 FlowTrace.Builder b) {
+        Map<String, String> config = new LinkedHashMap<>();
+        String what;
+        if (!values.get(CommandSettings.TEE).isEmpty()) {
+            config.put("path", values.get(CommandSettings.TEE));
+            config.put("format", values.get(CommandSettings.TEE_FORMAT));
+            config.put("rotate-size", values.get(CommandSettings.TEE_ROTATE_SIZE));
+            config.put("rotate-interval", io.flowtrace.core.Durations.format(
+                    values.get(CommandSettings.TEE_ROTATE_INTERVAL)));
+            config.put("keep", String.valueOf(values.get(CommandSettings.TEE_KEEP)));
+            what = values.origin(CommandSettings.TEE);
+        } else if (persistence != null) {
+            config.putAll(persistence);
+            what = where;
+        } else {
+            return null;
+        }
+        io.flowtrace.sinks.file.PacketTee tee;
+        try {
+            tee = io.flowtrace.sinks.file.PacketTee.create(config);
+        } catch (io.flowtrace.core.ConfigurationException e) {
+            throw new io.flowtrace.core.ConfigurationException(what + ": " + e.getMessage(), e);
+        }
+        b.rawFrameTap(tee);
+        return tee;
+    }
+
     private static <T> void apply(Setting<T> s, String origin, String text, FlowTrace.Builder b) {
         s.applyTo(b, CommandLine.parse(s, origin, text));
     }

@@ -177,7 +177,8 @@ final class QueryCommand implements Command {
         }
     }
 
-    private static JsonNode post(String addr, String path, JsonNode body) throws IOException, InterruptedException {
+    /** POSTs a JSON request to an engine's query API and returns its answer; a refusal is a FlowTraceException. */
+    static JsonNode post(String addr, String path, JsonNode body) throws IOException, InterruptedException {
         String base = addr.contains("://") ? addr : "http://" + addr;
         URI uri;
         try {

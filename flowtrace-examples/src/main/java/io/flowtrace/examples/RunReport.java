@@ -87,6 +87,11 @@ final class RunReport {
             err.println("flowtrace: ended by " + String.join(", ", reasons) + " (open flows flushed and delivered in "
                     + Text.fixed(s.finalFlush().toNanos() / 1e9, 3) + " s)");
         }
+        if (!s.tap().isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            s.tap().forEach((k, v) -> parts.add(k + "=" + v));
+            err.println("flowtrace: tee: " + String.join(", ", parts));
+        }
         s.sinks().forEach((name, st) -> {
             if (!name.equals("callback") && !name.startsWith("on-snapshot-")) {
                 err.println("flowtrace: sink " + name + ": " + Text.grouped(st.delivered()) + " delivered, "

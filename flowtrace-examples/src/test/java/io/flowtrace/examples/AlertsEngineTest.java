@@ -3,7 +3,9 @@ package io.flowtrace.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.flowtrace.testkit.ChatCompletionsServer;
 import io.flowtrace.testkit.NatsServerProcess;
+import io.flowtrace.testkit.SmtpServer;
 import io.flowtrace.testkit.frames.CaptureFiles;
 import io.flowtrace.testkit.frames.Frames;
 import io.nats.client.Connection;
@@ -117,12 +119,18 @@ class AlertsEngineTest {
 
     /** The engine's configuration: its task shapes, three rules, the given notifiers. */
     private static Path config(String name, String notifiers) throws IOException {
+        return config(name, notifiers, "", "");
+    }
+
+    /** As {@link #config(String, String)}, with more keys in the alerter block and more top-level blocks. */
+    private static Path config(String name, String notifiers, String alerter, String blocks) throws IOException {
         Path f = dir.resolve(name);
-        Files.writeString(f, """
+        Files.writeString(f, blocks + """
                 alerter:
                   enabled: true
                   check_interval: "30s"
                   cooldown: 1h
+                %s
                   notifiers:
                 %s
                   rules:
@@ -153,7 +161,7 @@ class AlertsEngineTest {
                   exact:
                     tasks:
                       - { name: per_five_tuple, key_fields: [SrcIP, DstIP, SrcPort, DstPort, Protocol] }
-                """.formatted(notifiers));
+                """.formatted(alerter, notifiers));
         return f;
     }
 
@@ -230,6 +238,89 @@ class AlertsEngineTest {
         } finally {
             receiver.stop(0);
         }
+    }
+
+    @Test
+    void theModelsAnalysisAndTheMailSummaryComeWithTheAlertsAndAModelDownStopsNothing() throws Exception {
+        List<String> posted = new CopyOnWriteArrayList<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/hook", ex -> {
+            posted.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        receiver.start();
+        try (SmtpServer smtp = SmtpServer.start(SmtpServer.Mode.PLAIN);
+             ChatCompletionsServer model = ChatCompletionsServer.start().otherwise("MODEL: isolate the source")) {
+            String hook = "    - { type: webhook, url: \"http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook\" }";
+            String mail = "smtp:\n  host: \"127.0.0.1\"\n  port: " + smtp.port() + "\n  username: \"\"\n"
+                    + "  password: \"\"\n  from: \"flowtrace <alerts@example.org>\"\n  to: \"ops@example.org\"\n";
+            String ai = "ai:\n  provider: \"openai\"\n  api_key: \"${AI_API_KEY}\"\n  model: \"analyst-1\"\n"
+                    + "  base_url: \"%s\"\n  retries: 0\n";
+            Path f = config("model.yaml", hook, "  ai_analysis:\n    enabled: true\n",
+                    mail + ai.formatted(model.baseUrl()));
+            Cli run = Cli.run(Map.of("AI_API_KEY", "sk-test-9876"), "engine", "--config", f.toString(), "--capture",
+                    capture.toString());
+            assertEquals(0, run.status(), run.err());
+            assertFalse(run.err().contains("sk-test-9876"), "the key is never printed: " + run.err());
+            assertEquals(3, posted.size(), posted::toString);
+            for (String p : posted) {
+                JsonNode a = JSON.readTree(p);
+                assertEquals("MODEL: isolate the source", a.path("analysis").asText(), p);
+                assertTrue(a.get("explanation").asText().contains("Likely pattern: "), p);
+            }
+            List<ChatCompletionsServer.Request> asked = model.requests();
+            assertEquals(3, asked.size(), "the model is asked once per fired alert");
+            for (ChatCompletionsServer.Request r : asked) {
+                assertEquals("Bearer sk-test-9876", r.header("Authorization"));
+                assertTrue(r.body().contains("analyst-1") && r.body().contains("--- Alert Data ---"), r.body());
+            }
+            // one summary per check that fired: their counts add up to the three alerts, each named in one
+            int triggered = 0;
+            StringBuilder html = new StringBuilder();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            List<SmtpServer.Message> mails = smtp.messages();
+            while (mails.stream().mapToInt(AlertsEngineTest::triggered).sum() < 3 && System.nanoTime() < end) {
+                Thread.sleep(100);
+                mails = smtp.messages();
+            }
+            for (SmtpServer.Message m : mails) {
+                assertTrue(m.subject().matches("Go2NetSpectra Alert Summary \\(\\d+ Triggered\\)"), m.subject());
+                assertEquals(List.of("ops@example.org"), m.recipients());
+                triggered += triggered(m);
+                html.append(m.html());
+            }
+            assertEquals(3, triggered, mails::toString);
+            for (String rule : List.of("Port_Scan", "Host_Sweep", "Heavy_Hitter")) {
+                assertTrue(html.toString().contains(rule), rule + " in " + html);
+            }
+
+            // the model down: the alerts still go out, with the built-in explanation saying that the model failed
+            posted.clear();
+            int closed;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                closed = s.getLocalPort();
+            }
+            Path down = config("model-down.yaml", hook, "  ai_analysis:\n    enabled: true\n",
+                    ai.formatted("http://127.0.0.1:" + closed + "/v1/"));
+            Cli again = Cli.run(Map.of("AI_API_KEY", "sk-test-9876"), "engine", "--config", down.toString(),
+                    "--capture", capture.toString());
+            assertEquals(0, again.status(), again.err());
+            assertEquals(3, posted.size(), posted::toString);
+            for (String p : posted) {
+                JsonNode a = JSON.readTree(p);
+                assertTrue(a.path("analysis").isMissingNode() || a.get("analysis").isNull(), p);
+                String e = a.get("explanation").asText();
+                assertTrue(e.contains("Likely pattern: ") && e.contains("Model analysis by") && e.contains("failed"), e);
+            }
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
+    private static int triggered(SmtpServer.Message m) {
+        java.util.regex.Matcher n = java.util.regex.Pattern.compile("\\((\\d+) Triggered\\)").matcher(m.subject());
+        return n.find() ? Integer.parseInt(n.group(1)) : 0;
     }
 
     private static long end(JsonNode a) {
@@ -343,9 +434,12 @@ class AlertsEngineTest {
         Cli email = checkRule("    - { name: a, task_name: cm_src, metric: total_bytes, operator: \">\","
                 + " threshold: 1 }\n",
                 "smtp:\n  host: 127.0.0.1\n  port: 2525\n  to: a@example.org\n");
-        if (email.status() != 0) { // the email notifier is a separate part of the module: refused when absent
-            assertTrue(email.err().contains("smtp: no notifier named 'email'"), email.err());
-        }
+        assertEquals(2, email.status(), email.err());
+        assertTrue(email.err().contains("smtp: notifier 'email': from: missing (required)"), email.err());
+        Cli mail = checkRule("    - { name: a, task_name: cm_src, metric: total_bytes, operator: \">\","
+                + " threshold: 1 }\n",
+                "smtp:\n  host: 127.0.0.1\n  port: 2525\n  from: f@example.org\n  to: a@example.org\n");
+        assertEquals(0, mail.status(), mail.err());
 
         Cli typo = checkRule("    - { name: a, task_name: cm_src, metric: total_bytes, operator: \">\", threshold: 1,"
                 + " windw: true }\n", "");

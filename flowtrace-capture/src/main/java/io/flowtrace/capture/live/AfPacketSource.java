@@ -234,6 +234,18 @@ final class AfPacketSource implements PacketSource {
         }
     }
 
+    /** {@return the socket's snap length} */
+    @Override
+    public int snapLength(int interfaceIndex) {
+        return interfaceIndex == 0 ? settings.snaplen() : 0;
+    }
+
+    /** {@return 9: TPACKET_V3 stamps frames in nanoseconds} */
+    @Override
+    public int timestampDigits(int interfaceIndex) {
+        return interfaceIndex == 0 ? 9 : 0;
+    }
+
     @Override
     public String interfaceName(int interfaceIndex) {
         return interfaceIndex == 0 ? iface.name() : null;

@@ -162,6 +162,16 @@ public final class BpfFilteredSource implements PacketSource, PacketHandler {
         return source.interfaceName(interfaceIndex);
     }
 
+    @Override
+    public int snapLength(int interfaceIndex) {
+        return source.snapLength(interfaceIndex);
+    }
+
+    @Override
+    public int timestampDigits(int interfaceIndex) {
+        return source.timestampDigits(interfaceIndex);
+    }
+
     /** The source's counters and {@code bpf_rejected}: frames the filter did not pass. */
     @Override
     public Map<String, Long> counters() {

@@ -349,6 +349,18 @@ final class PcapLiveSource implements PacketSource {
         return interfaceIndex == 0 ? settings.interfaceName() : null;
     }
 
+    /** {@return the handle's snap length} */
+    @Override
+    public int snapLength(int interfaceIndex) {
+        return interfaceIndex == 0 ? settings.snaplen() : 0;
+    }
+
+    /** {@return 9 when the handle gives nanosecond timestamps, else 6} */
+    @Override
+    public int timestampDigits(int interfaceIndex) {
+        return interfaceIndex != 0 ? 0 : nanosecondTimestamps ? 9 : 6;
+    }
+
     @Override
     public boolean isLive() {
         return true;

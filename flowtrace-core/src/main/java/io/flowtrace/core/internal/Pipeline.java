@@ -9,6 +9,7 @@ import io.flowtrace.core.PluginFailureException;
 import io.flowtrace.core.spi.Aggregator;
 import io.flowtrace.core.spi.PacketHandler;
 import io.flowtrace.core.spi.PacketSource;
+import io.flowtrace.core.spi.RawFrameTap;
 import io.flowtrace.core.spi.Snapshot;
 
 import java.io.IOException;
@@ -37,12 +38,14 @@ public final class Pipeline {
     /**
      * Everything the pipeline needs, prepared by the builder. {@code inline}: the single worker runs on the source
      * thread, with no hand-off (for one core); otherwise every worker has its own thread. {@code flowCache}: makes
-     * each worker's cache; null for the default table.
+     * each worker's cache; null for the default table. {@code packetListener}: makes each worker's listener of
+     * decoded packets; null for none. {@code tap}: sees every raw frame on its source thread; null for none.
      */
     public record Settings(FlowOptions options, int workers, int initialCapacity, RecordContext context,
                            List<Aggregator> aggregators, List<Schedule> schedules, Duration period,
                            List<SinkRunner> sinks, Duration sinkCloseTimeout, boolean inline,
-                           boolean failOnPluginError, FlowCache.Factory flowCache) {
+                           boolean failOnPluginError, FlowCache.Factory flowCache,
+                           io.flowtrace.core.spi.PacketListener.Factory packetListener, RawFrameTap tap) {
         public Settings {
             if (inline && workers != 1) {
                 throw new IllegalArgumentException("only a single worker runs inline, not " + workers);
@@ -111,6 +114,10 @@ public final class Pipeline {
         for (int i = 0; i < n; i++) {
             workers[i] = new Worker(i, o, settings.flowCache(), perWorker, initial, settings.context(), protos,
                     intervals, period, sinks, snapshots);
+            if (settings.packetListener() != null) {
+                workers[i].listen(java.util.Objects.requireNonNull(settings.packetListener().forWorker(i, n),
+                        "the PacketListener.Factory returned null"));
+            }
             lanes[i] = settings.inline() ? new InlineLane(workers[i]) : new ThreadedLane(workers[i], abort);
         }
         this.intervals = intervals;
@@ -181,11 +188,30 @@ public final class Pipeline {
         } else {
             handlers[0] = ds[0];
         }
+        RawFrameTap tap = settings.tap();
+        if (tap != null && sourceError == null) {
+            try {
+                tap.open(split);
+                tapOpen = true;
+                for (int i = 0; i < handlers.length; i++) {
+                    handlers[i] = new Tapped(i, tap, handlers[i]);
+                }
+            } catch (RuntimeException e) {
+                sourceError = e;
+            }
+        }
         if (heartbeat != null) {
             heartbeat.start();
         }
         if (sourceError == null) {
             sourceError = runSources(split, handlers);
+        }
+        if (tapOpen) {
+            try {
+                tap.close(); // before the sinks: what the tee holds is written while the last flows are delivered
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(Pipeline.class).warn("raw frame tap: closing failed: {}", e.toString());
+            }
         }
         if (stopRequested) {
             reason = EndReason.SHUTDOWN;
@@ -341,6 +367,37 @@ public final class Pipeline {
         }
     }
 
+    /** Whether the tap was opened (and so is closed once the sources end). */
+    private boolean tapOpen;
+
+    /**
+     * A part's handler that first shows each frame to the tap, on the part's thread and outside the dispatcher's
+     * lock: the frames of one part reach the tap from one thread at a time.
+     */
+    private static final class Tapped implements PacketHandler {
+        private final int part;
+        private final RawFrameTap tap;
+        private final PacketHandler target;
+
+        Tapped(int part, RawFrameTap tap, PacketHandler target) {
+            this.part = part;
+            this.tap = tap;
+            this.target = target;
+        }
+
+        @Override
+        public void onPacket(long timestampNanos, int linkType, byte[] data, int offset, int capturedLength,
+                             int wireLength, int interfaceIndex) {
+            tap.onFrame(part, timestampNanos, linkType, data, offset, capturedLength, wireLength, interfaceIndex);
+            target.onPacket(timestampNanos, linkType, data, offset, capturedLength, wireLength, interfaceIndex);
+        }
+
+        @Override
+        public void onIdle(long nowNanos) {
+            target.onIdle(nowNanos);
+        }
+    }
+
     /** A dispatcher whose calls from a source's thread and from the heartbeat take turns on one lock. */
     private static final class Serialised implements PacketHandler {
         private final PacketHandler target;
@@ -442,7 +499,20 @@ public final class Pipeline {
             read = read.plus(ds[i].counters());
         }
         return PipelineStats.of(read.withOwn(safeCounters(source)), sum, tasks, sinks.stats(),
-                snapshots.failures(), Duration.ofNanos(el), Duration.ofNanos(elapsedNanos >= 0 ? finalFlushNanos : 0));
+                snapshots.failures(), Duration.ofNanos(el), Duration.ofNanos(elapsedNanos >= 0 ? finalFlushNanos : 0),
+                tapCounters());
+    }
+
+    private Map<String, Long> tapCounters() {
+        RawFrameTap tap = settings.tap();
+        if (tap == null) {
+            return Map.of();
+        }
+        try {
+            return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tap.counters()));
+        } catch (RuntimeException e) {
+            return Map.of();
+        }
     }
 
     private static Map<String, Long> safeCounters(PacketSource s) {

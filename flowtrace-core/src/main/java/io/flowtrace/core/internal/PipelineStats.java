@@ -16,7 +16,7 @@ final class PipelineStats {
      */
     static FlowStats of(SourceCounters source, WorkerCounters workers, String[] tasks,
                         Map<String, FlowStats.SinkStats> sinks, long snapshotFailures, Duration elapsed,
-                        Duration finalFlush) {
+                        Duration finalFlush, Map<String, Long> tap) {
         Map<String, Long> byTask = new java.util.LinkedHashMap<>();
         for (int i = 0; i < tasks.length; i++) {
             byTask.merge(tasks[i], i < workers.failuresByAggregator().length ? workers.failuresByAggregator()[i] : 0,
@@ -25,6 +25,6 @@ final class PipelineStats {
         return new FlowStats(source.packetsRead(), source.bytesRead(), source.packetsDecoded(), source.nonIp(),
                 source.malformed(), workers.flows().created(), workers.flowsActive(), workers.events(),
                 workers.flows().endReasons(), sinks, source.own(), workers.aggregatorFailures(), byTask, snapshotFailures,
-                elapsed, finalFlush, source.fragments(), source.skipped());
+                elapsed, finalFlush, source.fragments(), source.skipped(), tap);
     }
 }

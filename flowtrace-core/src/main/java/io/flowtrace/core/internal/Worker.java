@@ -65,6 +65,8 @@ final class Worker implements FlowEmitter {
     private int untilCheck;
     private boolean encoding;
     private boolean finished;
+    private io.flowtrace.core.spi.PacketListener listener;
+    private boolean listenerFailed;
 
     Worker(int id, FlowOptions options, FlowCache.Factory cacheFactory, int maxFlows, int initialCapacity,
            RecordContext context, Aggregator[] prototypes, long[] snapshotIntervals, long period, SinkFanOut sinks,
@@ -86,11 +88,23 @@ final class Worker implements FlowEmitter {
         this.period = period;
     }
 
+    /** Hands every metered packet to {@code l} as well; before the first batch. */
+    void listen(io.flowtrace.core.spi.PacketListener l) {
+        listener = l;
+    }
+
     /** Processes one batch: packets, then time; or the end batch: every flow flushed, the last snapshots taken. */
     void process(Batch batch) {
         if (batch.isEnd()) {
             advanceClock(batch.clock);
             finish(batch.endReason(), batch.clock);
+            if (listener != null) {
+                try {
+                    listener.onEnd();
+                } catch (RuntimeException e) {
+                    listenerFailed(e);
+                }
+            }
             return;
         }
         DecodedPacket[] ps = batch.packets;
@@ -115,6 +129,24 @@ final class Worker implements FlowEmitter {
             }
         }
         advanceClock(batch.clock);
+        io.flowtrace.core.spi.PacketListener l = listener;
+        if (l != null) {
+            try {
+                for (int i = 0; i < n; i++) {
+                    l.onPacket(ps[i]);
+                }
+                l.onBatchEnd(batch.clock);
+            } catch (RuntimeException e) {
+                listenerFailed(e);
+            }
+        }
+    }
+
+    private void listenerFailed(RuntimeException e) {
+        if (!listenerFailed) {
+            listenerFailed = true; // once per worker: a listener failing on every packet must not flood the log
+            Log.LOG.warn("packet listener threw on worker {} (logged once): {}", id, e.toString());
+        }
     }
 
     private void startClock(long first) {

@@ -80,6 +80,27 @@ public interface PacketSource extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * {@return the snap length of an interface: the most bytes of a frame captured, 0 when unknown} Asked by a
+     * {@link RawFrameTap} (to write a capture file with the source's own snap length) on the source's thread, once a
+     * frame of that interface has been handed over.
+     *
+     * @param interfaceIndex the index packets carry
+     */
+    default int snapLength(int interfaceIndex) {
+        return 0;
+    }
+
+    /**
+     * {@return the precision of an interface's timestamps as decimal digits of a second: 6 for microseconds, 9 for
+     * nanoseconds, 0 when unknown} Asked as {@link #snapLength} is.
+     *
+     * @param interfaceIndex the index packets carry
+     */
+    default int timestampDigits(int interfaceIndex) {
+        return 0;
+    }
+
     /** Releases files or handles. Idempotent. */
     @Override
     void close();

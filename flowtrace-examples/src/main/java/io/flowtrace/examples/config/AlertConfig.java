@@ -45,9 +45,11 @@ public final class AlertConfig {
     public static final Set<String> RULE_KEYS = Set.of("name", "task_name", "metric", "operator", "threshold",
             "cooldown", "window");
     /** The keys of the engine's {@code smtp} block, passed to the {@code email} notifier. */
-    public static final Set<String> SMTP_KEYS = Set.of("host", "port", "username", "password", "from", "to");
+    public static final Set<String> SMTP_KEYS = Set.of("host", "port", "username", "password", "from", "to", "tls",
+            "ca_file", "connect_timeout", "timeout", "retries", "retry_backoff", "retry_budget", "subject");
     /** The keys of the engine's {@code ai} block; all but {@code rpc_listen_addr} go to the {@code openai} analyzer. */
-    public static final Set<String> AI_KEYS = Set.of("provider", "api_key", "model", "base_url", "rpc_listen_addr");
+    public static final Set<String> AI_KEYS = Set.of("provider", "api_key", "model", "base_url", "rpc_listen_addr",
+            "timeout", "connect_timeout", "retries", "retry_backoff", "max_retry_wait");
     /** The analyzer type a model is asked through. */
     public static final String MODEL_ANALYZER = "openai";
 
@@ -107,8 +109,8 @@ public final class AlertConfig {
             ConfigNode n = root.node("ai");
             check(n, AI_KEYS);
             ai = new LinkedHashMap<>();
-            for (String k : List.of("provider", "api_key", "model", "base_url")) {
-                if (n.has(k) && !n.text(k).isBlank()) {
+            for (String k : n.keys()) { // the engine's keys and the client's own (timeouts, retries)
+                if (!k.equals("rpc_listen_addr") && !n.text(k).isBlank()) {
                     ai.put(k, n.text(k).trim());
                 }
             }
@@ -123,8 +125,8 @@ public final class AlertConfig {
             check(n, SMTP_KEYS);
             if (n.has("host") && !n.text("host").isBlank()) {
                 Map<String, Object> s = new LinkedHashMap<>();
-                for (String k : List.of("host", "port", "username", "password", "from", "to")) {
-                    if (n.has(k) && !n.text(k).isBlank()) {
+                for (String k : n.keys()) { // the engine's keys and the notifier's own (tls, ca_file, ...)
+                    if (!n.text(k).isBlank()) {
                         s.put(k, n.text(k).trim());
                     }
                 }

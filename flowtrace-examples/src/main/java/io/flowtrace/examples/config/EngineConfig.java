@@ -105,8 +105,7 @@ public final class EngineConfig {
         if (root.has("probe")) {
             ConfigNode probe = inactive(root, "probe", Set.of("nats_url", "subject", "persistence"), warn);
             if (probe.has("persistence")) {
-                check(probe.node("persistence"), Set.of("enabled", "path", "num_workers", "channel_buffer_size",
-                        "encoding"));
+                RunConfig.readPersistence(probe.node("persistence"), warn); // checked as flows and agent read it
             }
         }
         c.alerts = AlertConfig.read(root, warn);

@@ -60,6 +60,8 @@ public final class RunConfig {
     public static final String ALERTER = "alerter";
     /** The engine's aggregator block. */
     public static final String ENGINE_AGGREGATOR = "aggregator";
+    /** The engine's probe block: its {@code persistence} is read as a packet tee ({@link #persistence()}). */
+    public static final String PROBE = "probe";
     /** The engine's blocks flowtrace's commands do not use (yet). */
     public static final Set<String> ENGINE_ONLY = Set.of("api", "ai", "probe", "alerter", "smtp");
     private static final Set<String> ENGINE_AGGREGATOR_KEYS = Set.of("types", "period", "num_workers",
@@ -83,6 +85,9 @@ public final class RunConfig {
     /** The engine task of each aggregator made from the engine's aggregator block. */
     private final Map<PluginSpec, String> engineTasks = new java.util.IdentityHashMap<>();
     private AlertConfig alerts;
+    /** The engine's {@code probe.persistence} as the tee's settings, when enabled; else {@code null}. */
+    private Map<String, String> persistence;
+    private String persistenceWhere;
     /** The file's root, for the places of keys; {@code null} when no file was given. */
     private ConfigNode root;
 
@@ -150,9 +155,113 @@ public final class RunConfig {
                     (key.equals(SINKS) ? sinks : aggregators).add(p);
                 }
                 break;
+            case PROBE:
+                readProbe(root.node(key), command, warn);
+                break;
             default:
                 readEngineAggregator(root.node(key), command, warn);
         }
+    }
+
+    private void readProbe(ConfigNode probe, String command, Consumer<String> warn) {
+        Set<String> known = Set.of("nats_url", "subject", "format", "persistence", "queue_group", "jetstream",
+                "partitions");
+        for (String k : probe.keys()) {
+            if (!known.contains(k)) {
+                throw probe.unknown(k, known);
+            }
+            if (!k.equals("persistence")) {
+                warn.accept(probe.where(k) + ": not used by " + command + " (ignored)");
+            }
+        }
+        if (probe.has("persistence")) {
+            persistence = readPersistence(probe.node("persistence"), warn);
+            persistenceWhere = probe.where("persistence");
+        }
+    }
+
+    /**
+     * The engine's {@code probe.persistence} block as it ships ({@code enabled}, {@code path}, {@code num_workers},
+     * {@code channel_buffer_size}, {@code encoding: text|gob|pcap}), as the settings of a packet tee
+     * ({@code io.flowtrace.sinks.file.PacketTee}): {@code path} (with the encoding's extension added when it has
+     * none), {@code format} ({@code pcap} or {@code text}; {@code gob} is refused when enabled), {@code queue}
+     * (the engine's channel of {@code channel_buffer_size} packets as that many 2 KiB, at least 1 MiB).
+     * {@code num_workers} is accepted and not used: one thread writes each file, as a file written by several is
+     * corrupt.
+     *
+     * @param node the {@code persistence} block
+     * @param warn takes one line per warning
+     * @return the tee's settings, or {@code null} when {@code enabled} is false or missing
+     * @throws ConfigurationException naming the key, its place and what is accepted
+     */
+    public static Map<String, String> readPersistence(ConfigNode node, Consumer<String> warn) {
+        Set<String> known = Set.of("enabled", "path", "num_workers", "channel_buffer_size", "encoding");
+        for (String k : node.keys()) {
+            if (!known.contains(k)) {
+                throw node.unknown(k, known);
+            }
+        }
+        String encoding = node.has("encoding") ? node.text("encoding").trim().toLowerCase(java.util.Locale.ROOT)
+                : "pcap";
+        String enabled = node.has("enabled") ? node.text("enabled").trim().toLowerCase(java.util.Locale.ROOT)
+                : "false";
+        if (!Set.of("true", "false", "on", "off").contains(enabled)) {
+            throw new ConfigurationException(node.located("enabled") + ": '" + enabled + "' (expected: true or false)");
+        }
+        boolean on = enabled.equals("true") || enabled.equals("on");
+        if (encoding.equals("gob") && on) {
+            throw new ConfigurationException(node.located("encoding") + ": 'gob' is Go's own serialisation, which "
+                    + "only the engine's Go code reads: flowtrace does not write it (expected: pcap or text; "
+                    + "pcapng too)");
+        }
+        if (!Set.of("pcap", "text", "pcapng", "gob").contains(encoding)) {
+            throw new ConfigurationException(node.located("encoding") + ": '" + encoding
+                    + "' (expected: pcap or text; pcapng too)");
+        }
+        long buffer = 10_000;
+        if (node.has("channel_buffer_size")) {
+            try {
+                buffer = Long.parseLong(node.text("channel_buffer_size").trim());
+            } catch (NumberFormatException e) {
+                buffer = -1;
+            }
+            if (buffer < 1) {
+                throw new ConfigurationException(node.located("channel_buffer_size") + ": '"
+                        + node.text("channel_buffer_size") + "' (expected: packets, a whole number >= 1)");
+            }
+        }
+        if (node.has("num_workers") && !node.text("num_workers").trim().equals("1")) {
+            warn.accept(node.where("num_workers") + ": not used: one thread writes each file (the engine's several "
+                    + "writers of one file corrupt it)");
+        }
+        if (!on) {
+            return null;
+        }
+        if (!node.has("path") || node.text("path").isBlank()) {
+            throw new ConfigurationException(node.where() + ": path: missing (expected: the file the packets are "
+                    + "written to)");
+        }
+        String path = node.text("path").trim();
+        String ext = encoding.equals("text") ? ".txt" : "." + encoding;
+        String name = java.nio.file.Path.of(path).getFileName().toString();
+        if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of(path)) && name.indexOf('.') < 0) {
+            path = path + ext;
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("path", path);
+        m.put("format", encoding);
+        m.put("queue", String.valueOf(Math.min(1L << 34, Math.max(1L << 20, buffer * 2048))));
+        return m;
+    }
+
+    /** {@return the engine's {@code probe.persistence} as a packet tee's settings, or {@code null} when off} */
+    public Map<String, String> persistence() {
+        return persistence;
+    }
+
+    /** {@return the key path of {@code probe.persistence}, for messages ({@link #located(String)}), or null} */
+    public String persistenceWhere() {
+        return persistenceWhere;
     }
 
     private void readFlow(ConfigNode node, Consumer<String> warn) {

@@ -54,6 +54,17 @@ final class FlowTraceCollector implements MultiCollector {
             out.add(counter("flowtrace_capture_interface_dropped_packets",
                     "Packets the network interface or its driver dropped.", iface));
         }
+        if (!s.tap().isEmpty()) {
+            // the packet tee's counters: tee_frames_total, tee_written_total, tee_dropped_total, tee_failed_total, ...
+            s.tap().forEach((name, n) -> {
+                if (name.equals("bytes")) {
+                    out.add(counter("flowtrace_tee_bytes", "Bytes in the packet tee's files.", n));
+                } else {
+                    out.add(counter("flowtrace_tee_" + name, "The packet tee's " + name.replace('_', ' ')
+                            + " (frames, files or failed writes, as named).", n));
+                }
+            });
+        }
         out.add(gauge("flowtrace_flows_active", "Flows tracked now.", s.flowsActive()));
         out.add(counter("flowtrace_flows_created", "Flows started.", s.flowsCreated()));
         CounterSnapshot.Builder events = CounterSnapshot.builder().name("flowtrace_events")

@@ -90,6 +90,35 @@ class MonitorTest {
         assertThrows(java.io.IOException.class, () -> status(port, "/healthz"));
     }
 
+    /** The packet tee's counters are in /metrics, one counter each. */
+    @Test
+    void teeCountersAreMetrics(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        FlowTrace meter = FlowTrace.builder()
+                .source(SyntheticCapture.builder().packets(20_000).conversations(300).seed(5).truth(false).build()
+                        .source())
+                .rawFrameTap(io.flowtrace.sinks.file.PacketTee.create(java.util.Map.of("path",
+                        dir.resolve("t.pcap").toString())))
+                .onEvent(e -> { }).build();
+        try (Monitor m = Monitor.start(meter, "monitor-test", "generated", new InetSocketAddress("127.0.0.1", 0),
+                Duration.ZERO, 0.01, () -> false, new PrintStream(new ByteArrayOutputStream(), true,
+                        StandardCharsets.UTF_8))) {
+            run(meter);
+            HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + m.port() + "/metrics")
+                    .openConnection();
+            String body;
+            try (java.io.InputStream in = c.getInputStream()) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } finally {
+                c.disconnect();
+            }
+            for (String line : java.util.List.of("flowtrace_tee_frames_total 20000.0", "flowtrace_tee_written_total "
+                    + "20000.0", "flowtrace_tee_dropped_total 0.0", "flowtrace_tee_failed_total 0.0",
+                    "flowtrace_tee_files_total 1.0")) {
+                assertTrue(body.contains(line), line + " in\n" + body);
+            }
+        }
+    }
+
     @Test
     void anAlertersCountersAreServedBesideTheMeters() throws Exception {
         FlowTrace meter = meter(new AtomicLong());

@@ -23,7 +23,11 @@ import java.nio.channels.WritableByteChannel;
  *     gzip file of whole lines.</li>
  * </ul>
  * Lines still unwritten when {@link #close()} or {@link #finish()} fails are counted in {@link #lost()}. A line
- * longer than the buffer gets a buffer of its own size until it is written. Not thread-safe.
+ * longer than the buffer gets a buffer of its own size until it is written.
+ *
+ * <p>Made with {@link #recordsToFile} it holds binary records instead (a capture file's packets), which may contain
+ * any byte: their ends are kept apart from their content, and everything above holds for them as for lines.
+ * Not thread-safe.
  */
 final class LineBuffer {
     /** How long a file that failed a write refuses lines that need the buffer written, before trying again. */
@@ -57,6 +61,14 @@ final class LineBuffer {
     /** After a failed write to a file: until {@link #retryAt}, a line that needs the buffer written is refused. */
     private IOException backingOff;
     private long retryAt;
+    /**
+     * Binary records: where each record in the buffer ends (negated for bytes written with {@link #raw}, a header),
+     * since a newline byte ends nothing; {@code null} for lines.
+     */
+    private int[] ends;
+    private int endCount;
+    /** Bytes of the first line or record in the buffer that a failed write already got into the file. */
+    private int headWritten;
 
     /**
      * Lines to a file or a pipe.
@@ -97,6 +109,16 @@ final class LineBuffer {
         return new LineBuffer(file, file, null, false, size, RETRY_MILLIS);
     }
 
+    /**
+     * Binary records to a regular file this buffer writes from its start, each given whole to {@link #line} (with
+     * {@code newline} false): when writing is given up, the file is cut back to the end of its last whole record.
+     */
+    static LineBuffer recordsToFile(FileChannel file, int size) {
+        LineBuffer b = new LineBuffer(file, file, null, false, size, RETRY_MILLIS);
+        b.ends = new int[64];
+        return b;
+    }
+
     /** As {@link #toFile(FileChannel, int)}, trying again after {@code retryMillis} (tests). */
     static LineBuffer toFile(FileChannel file, int size, long retryMillis) {
         return new LineBuffer(file, file, null, false, size, retryMillis);
@@ -112,6 +134,16 @@ final class LineBuffer {
             buf[count++] = '\n';
         }
         buffered++;
+        if (ends != null) {
+            end(count);
+        }
+    }
+
+    private void end(int at) {
+        if (endCount == ends.length) {
+            ends = java.util.Arrays.copyOf(ends, endCount * 2);
+        }
+        ends[endCount++] = at;
     }
 
     /** Appends bytes that are not a line of their own (a file's header). */
@@ -119,6 +151,10 @@ final class LineBuffer {
         make(bytes.length);
         System.arraycopy(bytes, 0, buf, count, bytes.length);
         count += bytes.length;
+        if (ends != null) {
+            end(-count);
+            return;
+        }
         for (byte b : bytes) {
             if (b == '\n') {
                 rawNewlines++;
@@ -258,11 +294,13 @@ final class LineBuffer {
             }
             backingOff = null;
             linesWritten += buffered;
-            bytesWritten += count;
+            bytesWritten += count + headWritten;
+            headWritten = 0;
         }
         count = 0;
         buffered = 0;
         rawNewlines = 0;
+        endCount = 0;
         if (buf.length > size) {
             buf = new byte[size]; // grown for one long line (a large snapshot): not kept
         }
@@ -288,6 +326,10 @@ final class LineBuffer {
 
     /** After a write that got {@code done} bytes through: the lines they completed are written, the rest stays. */
     private void keepUnwritten(int done) {
+        if (ends != null) {
+            keepUnwrittenRecords(done);
+            return;
+        }
         int whole = 0;
         for (int i = 0; i < done; i++) {
             if (buf[i] == '\n') {
@@ -300,9 +342,44 @@ final class LineBuffer {
                 }
             }
         }
-        bytesWritten += whole;
+        settlePartial(done, whole);
         System.arraycopy(buf, done, buf, 0, count - done);
         count -= done;
+    }
+
+    /** As {@link #keepUnwritten} for binary records, whose ends are kept in {@link #ends}. */
+    private void keepUnwrittenRecords(int done) {
+        int whole = 0;
+        int k = 0;
+        while (k < endCount && Math.abs(ends[k]) <= done) {
+            whole = Math.abs(ends[k]);
+            if (ends[k] > 0) {
+                buffered--;
+                linesWritten++;
+            }
+            k++;
+        }
+        for (int i = k; i < endCount; i++) {
+            ends[i - k] = ends[i] > 0 ? ends[i] - done : ends[i] + done;
+        }
+        endCount -= k;
+        settlePartial(done, whole);
+        System.arraycopy(buf, done, buf, 0, count - done);
+        count -= done;
+    }
+
+    /**
+     * After a write got {@code done} bytes of the buffer through, {@code whole} of them ending a line or record: those
+     * are known written (with the part of the first one an earlier failed write got through); the part of the next
+     * one that got through is remembered, so the file can be cut back before it.
+     */
+    private void settlePartial(int done, int whole) {
+        if (whole > 0) {
+            bytesWritten += whole + headWritten;
+            headWritten = done - whole;
+        } else {
+            headWritten += done;
+        }
     }
 
     private IOException abandon(IOException e) {
@@ -338,6 +415,8 @@ final class LineBuffer {
         unsyncedBytes = 0;
         count = 0;
         rawNewlines = 0;
+        endCount = 0;
+        headWritten = 0;
         try {
             if (gzip != null) {
                 gzip.restore();

@@ -30,7 +30,11 @@ import java.time.format.DateTimeFormatter;
  * completed after a failure is first cut back to its last whole line (a gzip file to its last sync point, a whole
  * gzip file), and removed if it then holds no line; the lines it lost are counted. A gzip stream cannot go on after
  * a failed write: its file is completed at once, and the next file is opened no sooner than
- * {@value LineBuffer#RETRY_MILLIS} ms later. Not thread-safe.
+ * {@value LineBuffer#RETRY_MILLIS} ms later.
+ *
+ * <p>Made for binary records ({@link #RollingFile(Path, long, long, int, byte[], Clock, int)}: a packet tee's
+ * capture files), everything above holds for records as for lines, and with rotation at most {@code keep} of the
+ * files it completed are kept: completing one more removes the oldest ({@link #filesRemoved()}). Not thread-safe.
  */
 final class RollingFile implements AutoCloseable {
     /** Made when a file is first rolled: a formatter loads some 50 classes, which a run that never rolls skips. */
@@ -68,6 +72,13 @@ final class RollingFile implements AutoCloseable {
     /** After a file was given up: no new file is opened until {@link #retryAt}; lines get this exception. */
     private IOException backingOff;
     private long retryAt;
+    /** Binary records instead of lines. */
+    private final boolean records;
+    /** With rotation, files kept at most (0: all); the completed ones, oldest first. */
+    private final int keep;
+    private final java.util.ArrayDeque<Path> kept = new java.util.ArrayDeque<>();
+    private long filesRemoved;
+    private long filesOpened;
 
     /**
      * @param path         the configured path ({@code .gz} is added when {@code gzip} and missing)
@@ -78,6 +89,22 @@ final class RollingFile implements AutoCloseable {
      */
     RollingFile(Path path, boolean gzip, long rotateBytes, long rotateMillis, int bufferSize, byte[] header,
                 Clock clock, boolean createWhenEmpty) {
+        this(path, gzip, rotateBytes, rotateMillis, bufferSize, header, clock, createWhenEmpty, false, 0);
+    }
+
+    /**
+     * Binary records ({@link #rollFor} then {@link #append}), each file starting with {@code header}; not compressed.
+     *
+     * @param keep with rotation, the most completed files kept (the oldest removed); 0 keeps all
+     */
+    RollingFile(Path path, long rotateBytes, long rotateMillis, int bufferSize, byte[] header, Clock clock, int keep) {
+        this(path, false, rotateBytes, rotateMillis, bufferSize, header, clock, false, true, keep);
+    }
+
+    private RollingFile(Path path, boolean gzip, long rotateBytes, long rotateMillis, int bufferSize, byte[] header,
+                        Clock clock, boolean createWhenEmpty, boolean records, int keep) {
+        this.records = records;
+        this.keep = keep;
         Path abs = path.toAbsolutePath();
         this.inPlace = writesInPlace(abs) ? abs : null;
         this.dir = abs.getParent();
@@ -135,6 +162,58 @@ final class RollingFile implements AutoCloseable {
         }
         unflushed = true;
         written += len;
+    }
+
+    /**
+     * Makes ready for a record of {@code length} bytes: completes the current file when the record would take it past
+     * the size limit or its time is up, and opens a file when none is open. The record then goes in with
+     * {@link #append}, into the file this made ready, whatever the clock does meanwhile.
+     *
+     * @return whether a new file was opened (its header written): a record that refers to earlier ones in the same
+     *         file (a pcapng interface) must then carry them again
+     */
+    boolean rollFor(int length) throws IOException {
+        try {
+            if (out != null && (timeIsUp()
+                    || (rotating() && rotateBytes > 0 && written > headerLength() && written + length > rotateBytes))) {
+                out.flushUnlessBackingOff(); // no rotation while writes fail: the record is refused instead
+                complete();
+            }
+            if (out == null) {
+                if (backingOff != null && System.nanoTime() - retryAt < 0) {
+                    throw backingOff;
+                }
+                open();
+                return true;
+            }
+            return false;
+        } catch (IOException e) {
+            throw settle(e);
+        }
+    }
+
+    /** Appends one whole record, {@code bytes[0..length)}, to the file {@link #rollFor} made ready. */
+    void append(byte[] bytes, int length) throws IOException {
+        if (out == null) {
+            rollFor(length);
+        }
+        try {
+            out.line(bytes, length, false);
+        } catch (IOException e) {
+            throw settle(e);
+        }
+        unflushed = true;
+        written += length;
+    }
+
+    /** Completed files removed to keep at most {@code keep}. */
+    long filesRemoved() {
+        return filesRemoved;
+    }
+
+    /** Files opened so far. */
+    long filesOpened() {
+        return filesOpened;
     }
 
     /** Pushes buffered bytes to the file (decodable even when compressed); completes it if its time is up. */
@@ -235,7 +314,9 @@ final class RollingFile implements AutoCloseable {
         FileChannel file = FileChannel.open(part == null ? target : part, StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         try {
-            if (gzip) {
+            if (records) {
+                out = LineBuffer.recordsToFile(file, bufferSize);
+            } else if (gzip) {
                 out = new LineBuffer(new GzipFile(file, part != null), bufferSize);
             } else {
                 out = part != null ? LineBuffer.toFile(file, bufferSize) : new LineBuffer(file, bufferSize, false);
@@ -249,6 +330,7 @@ final class RollingFile implements AutoCloseable {
             throw e;
         }
         everOpened = true;
+        filesOpened++;
         written = 0;
         if (header != null) {
             out.raw(header);
@@ -285,6 +367,14 @@ final class RollingFile implements AutoCloseable {
                 Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
             }
             filesCompleted++;
+            if (keep > 0 && rotating()) {
+                kept.addLast(target);
+                while (kept.size() > keep) {
+                    if (Files.deleteIfExists(kept.removeFirst())) {
+                        filesRemoved++;
+                    }
+                }
+            }
         }
         if (failure != null) {
             throw failure;

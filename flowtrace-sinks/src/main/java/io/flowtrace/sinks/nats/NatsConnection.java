@@ -10,7 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.security.NoSuchAlgorithmException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -78,13 +77,7 @@ final class NatsConnection {
     }
 
     private Options options() throws IOException {
-        Options.Builder b = new Options.Builder()
-                .servers(s.servers().toArray(new String[0]))
-                .connectionName("flowtrace-" + name)
-                .connectionTimeout(s.connectTimeout())
-                .reconnectWait(s.reconnectWait())
-                .maxReconnects(s.maxReconnects())
-                .reconnectBufferSize(s.reconnectBuffer())
+        return s.client().options("flowtrace-" + name)
                 .connectionListener(this::event)
                 .errorListener(new ErrorListener() {
                     @Override
@@ -96,32 +89,8 @@ final class NatsConnection {
                     public void exceptionOccurred(Connection c, Exception e) {
                         outcomes.warn("connection problem: " + Redact.message(e.toString()));
                     }
-                });
-        if (s.token() != null) {
-            b.token(s.token().toCharArray());
-        }
-        if (s.user() != null) {
-            b.userInfo(s.user().toCharArray(), s.password() == null ? new char[0] : s.password().toCharArray());
-        }
-        if (s.credentials() != null) {
-            b.authHandler(Nats.credentials(s.credentials().toString()));
-        }
-        if (s.truststore() != null) {
-            b.truststorePath(s.truststore().toString());
-            if (s.truststorePassword() != null) {
-                b.truststorePassword(s.truststorePassword().toCharArray());
-            }
-        }
-        try {
-            if ("on".equals(s.tls()) && s.truststore() == null) {
-                b.secure();
-            } else if ("insecure".equals(s.tls())) {
-                b.opentls();
-            }
-        } catch (NoSuchAlgorithmException e) {
-            throw new IOException("TLS is not available in this JVM", e);
-        }
-        return b.build();
+                })
+                .build();
     }
 
     private void event(Connection c, ConnectionListener.Events e) {

@@ -14,6 +14,12 @@ record NatsSettings(List<String> servers, SubjectTemplate subject, SubjectTempla
                     int maxReconnects, long reconnectBuffer, Duration ackTimeout, int maxPending, Backoff backoff,
                     EventFormat eventFormat) {
 
+    /** The connection part, for jnats' options. */
+    NatsClientSettings client() {
+        return new NatsClientSettings(servers, token, user, password, credentials, tls, truststore,
+                truststorePassword, connectTimeout, reconnectWait, maxReconnects, reconnectBuffer);
+    }
+
     @Override
     public String toString() {
         // never print secrets

@@ -6,15 +6,9 @@ import io.flowtrace.core.spi.SinkProvider;
 import io.flowtrace.sinks.internal.EventFormat;
 import io.flowtrace.sinks.internal.Backoff;
 import io.flowtrace.sinks.internal.Pause;
-import io.flowtrace.sinks.internal.Redact;
-import io.flowtrace.sinks.internal.UserInfo;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The {@code nats} sink: publishes every record as one JSON message (the same fields as every other sink) with
@@ -88,85 +82,18 @@ public final class NatsSinkProvider implements SinkProvider {
     }
 
     static NatsSettings settings(PluginConfig config) {
-        List<String> servers = new ArrayList<>();
-        String urlUserInfo = null;
-        for (String u : config.getString("url", "nats://127.0.0.1:4222").trim().split("[\\s,;]+")) {
-            String lower = u.toLowerCase(Locale.ROOT);
-            if (u.isEmpty()) {
-                continue;
-            }
-            if (!lower.matches("(nats|tls|ws|wss|opentls)://[^/?#]+/?")) {
-                config.error("url: '" + Redact.url(u) + "'" + (u.matches(".*[?#].*") ? " with a query" : "")
-                        + " (expected: nats://host:port or tls://host:port)");
-                continue;
-            }
-            // user information goes into the connect options, so the URL jnats keeps and reports has none
-            int at = u.lastIndexOf('@');
-            if (at >= 0) {
-                int start = u.indexOf("://") + 3;
-                String info = u.substring(start, at);
-                if (urlUserInfo != null && !urlUserInfo.equals(info)) {
-                    config.error("url: the servers give different user information (expected: the same on each,"
-                            + " or user/password or token settings)");
-                }
-                urlUserInfo = info;
-                u = u.substring(0, start) + u.substring(at + 1);
-            }
-            servers.add(u);
-        }
-        if (servers.isEmpty()) {
-            config.error("url: no server given");
-        }
+        NatsClientSettings c = NatsClientSettings.read(config);
         SubjectTemplate subject = template(config, "subject", "flows", SubjectTemplate.RECORD_FIELDS);
         SubjectTemplate snapshotSubject = template(config, "snapshot-subject", "snapshots.{task}",
                 SubjectTemplate.SNAPSHOT_FIELDS);
         boolean jetStream = "jetstream".equals(config.getChoice("mode", "core", "core", "jetstream"));
-        String token = config.getString("token", null);
-        String user = config.getString("user", null);
-        String password = config.getString("password", null);
-        Path credentials = file(config, "credentials");
-        String tls = config.getChoice("tls", "off", "off", "on", "insecure");
-        Path truststore = file(config, "truststore");
-        String truststorePassword = config.getString("truststore-password", null);
-        Duration connectTimeout = config.getDuration("connect-timeout", Duration.ofSeconds(5));
-        Duration reconnectWait = config.getDuration("reconnect-wait", Duration.ofSeconds(1));
-        int maxReconnects = config.getInt("max-reconnects", -1, -1, Integer.MAX_VALUE);
-        long reconnectBuffer = config.getSize("reconnect-buffer", 8L << 20, 0, 1L << 32);
         Duration ackTimeout = config.getDuration("ack-timeout", Duration.ofSeconds(5));
         int maxPending = config.getInt("max-pending", 1024, 1, 1 << 20);
         Duration budget = config.getDuration("retry-budget", Duration.ofSeconds(60));
         Duration backoff = config.getDuration("backoff", Duration.ofMillis(100));
         Duration backoffMax = config.getDuration("backoff-max", Duration.ofSeconds(5));
-        if (urlUserInfo != null) {
-            if (token != null || user != null || credentials != null) {
-                config.error("url: has user information, and token, user or credentials is set too (expected: one"
-                        + " way to authenticate)");
-            } else {
-                try {
-                    int colon = urlUserInfo.indexOf(':');
-                    if (colon < 0) {
-                        token = UserInfo.decode(urlUserInfo);
-                    } else {
-                        user = UserInfo.decode(urlUserInfo.substring(0, colon));
-                        password = UserInfo.decode(urlUserInfo.substring(colon + 1));
-                    }
-                } catch (IllegalArgumentException e) {
-                    config.error("url: user information has a bad %-escape");
-                }
-            }
-        }
-        if (password != null && user == null) {
-            config.error("password: given without user");
-        }
-        if ((token != null ? 1 : 0) + (user != null ? 1 : 0) + (credentials != null ? 1 : 0) > 1) {
-            config.error("token, user and credentials: give only one way to authenticate");
-        }
-        if (truststore != null && !"on".equals(tls)) {
-            config.error("truststore: only with tls=on");
-        }
-        if (ackTimeout.isZero() || connectTimeout.isZero()) {
-            config.error("ack-timeout and connect-timeout: " + ackTimeout + ", " + connectTimeout
-                    + " (expected: > 0)");
+        if (ackTimeout.isZero()) {
+            config.error("ack-timeout: " + ackTimeout + " (expected: > 0)");
         }
         if (backoffMax.compareTo(backoff) < 0) {
             config.error("backoff (" + backoff + ") must not exceed backoff-max (" + backoffMax + ")");
@@ -174,9 +101,10 @@ public final class NatsSinkProvider implements SinkProvider {
         }
         EventFormat eventFormat = EventFormat.of(config);
         config.validate();
-        return new NatsSettings(List.copyOf(servers), subject, snapshotSubject, jetStream, token, user, password,
-                credentials, tls, truststore, truststorePassword, connectTimeout, reconnectWait, maxReconnects,
-                reconnectBuffer, ackTimeout, maxPending, new Backoff(backoff, backoffMax, budget), eventFormat);
+        return new NatsSettings(c.servers(), subject, snapshotSubject, jetStream, c.token(), c.user(), c.password(),
+                c.credentials(), c.tls(), c.truststore(), c.truststorePassword(), c.connectTimeout(),
+                c.reconnectWait(), c.maxReconnects(), c.reconnectBuffer(), ackTimeout, maxPending,
+                new Backoff(backoff, backoffMax, budget), eventFormat);
     }
 
     private static SubjectTemplate template(PluginConfig config, String key, String def, List<String> fields) {
@@ -186,17 +114,5 @@ public final class NatsSinkProvider implements SinkProvider {
             config.error(key + ": " + e.getMessage());
             return SubjectTemplate.parse(def, fields);
         }
-    }
-
-    private static Path file(PluginConfig config, String key) {
-        String text = config.getString(key, null);
-        if (text == null) {
-            return null;
-        }
-        Path p = Path.of(text);
-        if (!Files.isReadable(p)) {
-            config.error(key + ": '" + text + "' is not a readable file");
-        }
-        return p;
     }
 }
