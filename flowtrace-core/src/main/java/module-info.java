@@ -2,6 +2,7 @@
 @SuppressWarnings("module") // the qualified export names modules built after this one
 module io.flowtrace.core {
     requires org.slf4j;
+    requires java.management; // the heap's pools, read before a table grows (spi.HeapRoom)
     requires com.fasterxml.jackson.core;
     // only JCTools' atomic queues: its Unsafe ones need jdk.unsupported, which a modular application need not resolve
     requires org.jctools.core;

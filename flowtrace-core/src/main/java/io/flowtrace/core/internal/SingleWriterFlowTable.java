@@ -8,7 +8,10 @@ import io.flowtrace.core.FlowOptions;
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.PortTimeouts;
 import io.flowtrace.core.TcpFin;
+import io.flowtrace.core.spi.HeapRoom;
 import io.flowtrace.core.spi.PacketView;
+
+import java.util.function.LongPredicate;
 
 /**
  * The flow table of one worker: open addressing over primitive arrays, one writer thread, no locks and no
@@ -19,8 +22,8 @@ import io.flowtrace.core.spi.PacketView;
  * rarely touches a flow that is not the one sought. The hash is seeded per process ({@link FlowHash}), and no flow
  * sits more than {@link #MAX_PROBE} entries from its hash's position: a new flow that finds that window full
  * replaces (evicts) the flow at its own position, so that a lookup never walks further. The table grows four times over (twice when the heap cannot hold
- * that) up to its bound and never beyond (nor beyond what the heap can hold); a full table evicts the flow nearest its
- * deadline.
+ * that) up to its bound and never beyond, nor beyond what leaves the heap room for the rest of the meter
+ * ({@link HeapRoom}); a full table evicts the flow nearest its deadline.
  *
  * <p>Expiry runs on packet time only. Every flow sits in a timing wheel at its deadline (idle, active or TCP linger
  * end), placed lazily: a packet never moves a flow in the wheel, and a flow found in a bucket whose deadline has
@@ -100,6 +103,8 @@ public final class SingleWriterFlowTable implements FlowCache {
     private final int maxFlows;
     /** {@link #maxFlows}, or less once the heap had no room to grow the table. */
     private int bound;
+    /** Whether the heap has room for a growth of so many bytes; asked only when growing. */
+    private LongPredicate heapRoom = HeapRoom::allows;
     private final boolean bidirectional;
     private final boolean vlanInKey;
     private final boolean tcpClose;
@@ -201,8 +206,7 @@ public final class SingleWriterFlowTable implements FlowCache {
     }
 
     private void allocate(int newCapacity) {
-        int indexSize =
-                Integer.highestOneBit(Math.max(4, (int) Math.min(1 << 30, (long) newCapacity * 4 / 3 + 1)) - 1) << 1;
+        int indexSize = indexSizeFor(newCapacity);
         // both arrays first: when the heap cannot hold them, the table is left as it was
         long[] newData = new long[newCapacity * STRIDE + BASE];
         int[] newIndex = new int[indexSize];
@@ -226,11 +230,13 @@ public final class SingleWriterFlowTable implements FlowCache {
     }
 
     /**
-     * Grows the table four times over towards its bound, or twice when the heap cannot hold that. Each growth stops
-     * the worker while it allocates, copies and re-indexes (mostly the first touch of the new memory), so fewer,
-     * larger steps cost less. When the heap cannot hold even twice the table (a flood in a small heap),
-     * the table stays as it is, its size becomes its bound from then on, and it says so once: a full table evicts,
-     * which ends flows early but loses no packet, where running out of memory would stop capture.
+     * Grows the table four times over towards its bound, or twice when the heap has no room for that. Each growth
+     * stops the worker while it allocates, copies and re-indexes (mostly the first touch of the new memory), so fewer,
+     * larger steps cost less. A step is taken only when the heap keeps a margin after it ({@link HeapRoom}), so that
+     * other workers' tables, aggregators and sinks still have room. When the heap has no room for even twice the
+     * table (a flood in a small heap), the table stays as it is, its size becomes its bound from then on, and it
+     * says so once: a full table evicts, which ends flows early but loses no packet, where running out of memory
+     * would stop capture.
      */
     private boolean grow() {
         int twice = (int) Math.min(bound, (long) capacity * 2);
@@ -245,14 +251,35 @@ public final class SingleWriterFlowTable implements FlowCache {
         return false;
     }
 
-    /** {@link #allocate}, or false when the heap cannot hold the arrays (the table is then as it was). */
+    /**
+     * {@link #allocate}, or false when the heap has no room for the arrays with the margin, or cannot hold them at
+     * all (the table is then as it was).
+     */
     private boolean tryAllocate(int newCapacity) {
+        if (!heapRoom.test(bytesFor(newCapacity))) {
+            return false;
+        }
         try {
             allocate(newCapacity);
             return true;
         } catch (OutOfMemoryError e) {
             return false;
         }
+    }
+
+    /** Bytes of the arrays {@link #allocate} makes for {@code newCapacity} flows. */
+    private static long bytesFor(int newCapacity) {
+        return ((long) newCapacity * STRIDE + BASE) * 8 + (long) indexSizeFor(newCapacity) * 4;
+    }
+
+    /** The index's entries for {@code newCapacity} flows: a power of two that keeps its load at most 3/4. */
+    private static int indexSizeFor(int newCapacity) {
+        return Integer.highestOneBit(Math.max(4, (int) Math.min(1 << 30, (long) newCapacity * 4 / 3 + 1)) - 1) << 1;
+    }
+
+    /** Replaces the heap check (tests: a heap whose room they choose, whatever the JVM's). */
+    void heapRoom(LongPredicate check) {
+        this.heapRoom = check;
     }
 
     private boolean isLive(int slot) {

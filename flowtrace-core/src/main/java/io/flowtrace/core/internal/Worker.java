@@ -197,10 +197,15 @@ final class Worker implements FlowEmitter {
     }
 
     private void snapshot(int schedule, long end) {
+        snapshot(schedule, end, false);
+    }
+
+    /** {@code last}: the worker never touches its instances again, so they are handed over instead of copies. */
+    private void snapshot(int schedule, long end, boolean last) {
         for (int i = 0; i < aggregators.length; i++) {
             Aggregator copy;
             try {
-                copy = aggregators[i].copy();
+                copy = last ? aggregators[i] : aggregators[i].copy();
             } catch (RuntimeException e) {
                 aggregatorFailed(i, e);
                 copy = aggregators[i].newEmpty();
@@ -217,7 +222,8 @@ final class Worker implements FlowEmitter {
                 stateStart = end;
             }
             for (int sc = 0; sc < snapshotIntervals.length; sc++) {
-                snapshot(sc, Math.max(end, stateStart));
+                // the last schedule takes the instances themselves: a copy of each would double the peak heap
+                snapshot(sc, Math.max(end, stateStart), sc == snapshotIntervals.length - 1);
             }
         }
         finished = true;

@@ -11,10 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Growth when the heap is short, in a JVM of its own with a 40 MiB heap that holds nothing but one table. The table
- * starts at 65,536 flows (8 MiB) and grows four times over when it can: 262,144 flows (34 MiB) next to the old
- * arrays do not fit, twice (17 MiB) does, so it must reach 131,072 flows, then stay there, say so, and evict.
- * Without the smaller step it would stay at 65,536.
+ * Growth when the heap is short, in a JVM of its own with a 56 MiB heap that holds nothing but one table. The table
+ * starts at 65,536 flows (8 MiB) and grows four times over when the heap keeps room after it: 262,144 flows
+ * (34 MiB) next to the old arrays would leave less than their size free, twice (17 MiB) does not, so it must reach
+ * 131,072 flows, then stay there, say so, and evict. Without the smaller step it would stay at 65,536.
  */
 class TableGrowthInSmallHeapTest {
     /** Flows offered: more than the table can hold in that heap. */
@@ -23,7 +23,7 @@ class TableGrowthInSmallHeapTest {
     @Test
     void whenFourTimesTheTableDoesNotFitItGrowsTwiceInstead() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx40m", "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java, "-Xmx56m", "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"),
                 TableGrowthInSmallHeapTest.class.getName())
                 .redirectErrorStream(true).start();
         String out;

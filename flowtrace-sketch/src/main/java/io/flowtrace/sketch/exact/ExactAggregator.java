@@ -2,6 +2,7 @@ package io.flowtrace.sketch.exact;
 
 import io.flowtrace.core.FlowEvent;
 import io.flowtrace.core.spi.Aggregator;
+import io.flowtrace.core.spi.HeapRoom;
 import io.flowtrace.core.spi.PacketView;
 import io.flowtrace.core.spi.Snapshot;
 import io.flowtrace.sketch.Hashing;
@@ -249,6 +250,12 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
     }
 
     @Override
+    protected int bytesPerKey() {
+        // flows and partial, and the optional distinct count and lifetimes
+        return Long.BYTES + 1 + (distinct == null ? 0 : Long.BYTES) + (firstSeen == null ? 0 : 2 * Long.BYTES);
+    }
+
+    @Override
     protected boolean growPerKey(int n) {
         long[] f = Arrays.copyOf(flows, n);
         boolean[] part = Arrays.copyOf(partial, n);
@@ -294,11 +301,12 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         }
     }
 
-    /** Doubles the pair set; false (and nothing changed) when the heap cannot hold that. */
+    /** Doubles the pair set; false (and nothing changed) when the heap has no room for that. */
     private boolean growPairs() {
         long[] oldPairs = pairs;
         int[] oldKeys = pairKey;
-        if (oldPairs.length >= 1 << 30) {
+        if (oldPairs.length >= 1 << 30
+                || !HeapRoom.allows((long) oldPairs.length * 2 * (Long.BYTES + Integer.BYTES))) {
             return false;
         }
         try {

@@ -100,6 +100,11 @@ public final class HllKeyedAggregator extends KeyedAggregator<HllKeyedAggregator
     }
 
     @Override
+    protected int bytesPerKey() {
+        return 1 << p; // a register a byte
+    }
+
+    @Override
     protected boolean growPerKey(int n) {
         if ((long) n << p > Integer.MAX_VALUE - 8) {
             return false;

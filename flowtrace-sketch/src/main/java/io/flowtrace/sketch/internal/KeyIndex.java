@@ -1,5 +1,7 @@
 package io.flowtrace.sketch.internal;
 
+import io.flowtrace.core.spi.HeapRoom;
+
 import java.util.Arrays;
 
 /**
@@ -8,7 +10,8 @@ import java.util.Arrays;
  * the table doubles at half load, the key arrays grow by half. Owners hash keys under a secret seed
  * ({@link Seeds}), so nobody can craft keys that share a probe sequence.
  *
- * <p>When the heap cannot hold a growth, the index stops growing instead: it keeps the keys it has and takes no
+ * <p>When the heap cannot hold a growth, or has no room left for the rest of the process after it ({@link HeapRoom}),
+ * the index stops growing instead: it keeps the keys it has and takes no
  * new ones from then on ({@link #stopped()}), so a flood of keys costs lost detail, never an
  * {@link OutOfMemoryError} elsewhere in the process. Not thread-safe.
  */
@@ -49,6 +52,11 @@ public final class KeyIndex {
 
     public long hashOf(int id) {
         return hashes[id];
+    }
+
+    /** {@return the bytes of the index's arrays} */
+    public long bytes() {
+        return (long) table.length * Integer.BYTES + (long) keys.length * Long.BYTES + (long) hashes.length * Long.BYTES;
     }
 
     /** Capacity of the id space before the key arrays grow; owners size their value arrays to at least this. */
@@ -138,6 +146,10 @@ public final class KeyIndex {
         System.arraycopy(w, off, keys, id * width, width);
         table[i] = id + 1;
         if (size * 2 > table.length) {
+            if (!HeapRoom.allows((long) table.length * 2 * Integer.BYTES)) {
+                stop(); // the table is still at most half full plus one: it works, it only stops taking keys
+                return id;
+            }
             try {
                 rehash(table.length * 2);
             } catch (OutOfMemoryError e) {
@@ -147,10 +159,10 @@ public final class KeyIndex {
         return id;
     }
 
-    /** Grows the key arrays by half, or stops the index when the heap cannot hold that. */
+    /** Grows the key arrays by half, or stops the index when the heap has no room for that. */
     private boolean growKeys() {
         int n = (int) Math.min((Integer.MAX_VALUE - 8) / width, hashes.length + (hashes.length >> 1) + 8L);
-        if (n <= hashes.length) {
+        if (n <= hashes.length || !HeapRoom.allows((long) n * (width + 1) * Long.BYTES)) {
             stop();
             return false;
         }

@@ -1,5 +1,6 @@
 package io.flowtrace.sketch.internal;
 
+import io.flowtrace.core.spi.HeapRoom;
 import io.flowtrace.sketch.KeyFields;
 
 import java.util.Arrays;
@@ -7,7 +8,8 @@ import java.util.Arrays;
 /**
  * An aggregator that tracks at most {@code maxKeys} keys in a {@link KeyIndex}, with each key's packets and wire
  * bytes in arrays indexed by key id (subclasses add their own per-key arrays). Traffic of keys it cannot track
- * counts as untracked. When the heap cannot hold a growth below the bound, the keys stop where they are and a
+ * counts as untracked. When the heap cannot hold a growth below the bound, or would have no room left for the rest
+ * of the process after it ({@link HeapRoom}), the keys stop where they are and a
  * warning says so once per instance. Merges keep the bound ({@link #mergeKeys}). Single-writer, not thread-safe.
  *
  * @param <A> the subclass itself, which merges only with its own kind
@@ -85,9 +87,15 @@ public abstract class KeyedAggregator<A extends KeyedAggregator<A>> extends Base
         }
     }
 
-    /** Grows the per-key arrays to the index's id capacity; false (and nothing changed) when the heap cannot. */
+    /** Grows the per-key arrays to the index's id capacity; false (and nothing changed) when the heap has no room. */
     private boolean grow() {
         int n = index.idCapacity();
+        long arrays = (long) n * (2L * Long.BYTES + bytesPerKey());
+        // a snapshot copies the instance, merges the copies into another and a merge by rank holds a union of
+        // twice the bound: keep four times the instance free
+        if (!HeapRoom.allows(arrays, 4 * (arrays + index.bytes()))) {
+            return false;
+        }
         try {
             long[] p = Arrays.copyOf(packets, n);
             long[] b = Arrays.copyOf(bytes, n);
@@ -110,6 +118,15 @@ public abstract class KeyedAggregator<A extends KeyedAggregator<A>> extends Base
      * @return whether they were grown
      */
     protected abstract boolean growPerKey(int n);
+
+    /**
+     * Bytes a key takes in the subclass's own per-key arrays, for the heap check before they grow.
+     *
+     * @return bytes per key id; 0 when the subclass has none
+     */
+    protected int bytesPerKey() {
+        return 0;
+    }
 
     /**
      * Merges {@code o}, whose parameters the caller has checked: key by key while the union of keys fits the bound.
