@@ -116,6 +116,11 @@ final class AgentCommand implements Command {
 
         String eventFormat = values.get(CommandSettings.EVENT_FORMAT);
         boolean sinkNamed = Meter.apply(cli, file, b, eventFormat);
+        for (io.flowtrace.core.settings.Setting<?> s : io.flowtrace.core.settings.FlowSettings.all()) {
+            if (s.name().equals("expected-flows") && !cli.has(s) && file.flow(s) == null) {
+                b.expectedFlows(LIVE_EXPECTED_FLOWS);
+            }
+        }
         io.flowtrace.sinks.file.PacketTee tee = Meter.tee(values, file, b);
         String endpoint = values.get(CommandSettings.ENDPOINT_URL);
         boolean endpointGiven = !values.isDefault(CommandSettings.ENDPOINT_URL);
@@ -206,6 +211,12 @@ final class AgentCommand implements Command {
         }
         return exit;
     }
+
+    /**
+     * The agent's flow table starts this large and grows as traffic needs (the library's 65,536 would keep some 7 MiB
+     * resident on an idle sensor).
+     */
+    static final int LIVE_EXPECTED_FLOWS = 8192;
 
     /** The host's name as the kernel has it (what Go's os.Hostname gives), else what Java resolves. */
     static String hostname() {
