@@ -44,6 +44,9 @@ final class LiveCapture {
      * interface's opening. A failure here is left to the source's own opening to report.
      */
     static void loadNativeEarly() {
+        if (!NATIVE_LOADING.compareAndSet(false, true)) {
+            return;
+        }
         Thread t = new Thread(() -> {
             try {
                 com.sun.jna.NativeLibrary.getInstance(com.sun.jna.Platform.C_LIBRARY_NAME);
@@ -59,6 +62,9 @@ final class LiveCapture {
         t.setDaemon(true);
         t.start();
     }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean NATIVE_LOADING =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Set by the launcher: where the next runs find JNA's library and the library path without looking again. */
     static final String NATIVE_CACHE = "flowtrace.native.cache";

@@ -36,6 +36,9 @@ public final class Main {
     }
 
     public static void main(String[] argv) {
+        if (argv.length > 0 && argv[0].equals("agent")) {
+            LiveCapture.loadNativeEarly(); // from the first moment: the interface opens once the settings are read
+        }
         int status = run(argv, System.out, System.err);
         // what went to System.out (results of top, help): a PrintStream keeps write errors to itself until asked
         if (System.out.checkError()) {
