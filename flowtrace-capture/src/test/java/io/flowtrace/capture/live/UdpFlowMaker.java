@@ -68,8 +68,13 @@ public final class UdpFlowMaker {
     private static void client(InetAddress server, int port, int flows, int packets) throws IOException {
         StringBuilder ports = new StringBuilder("PORTS");
         byte[] answer = new byte[2048];
-        for (int f = 0; f < flows; f++) {
-            try (DatagramSocket s = new DatagramSocket()) {
+        // every flow's socket stays open until the last flow is done: a closed one's port could be given to a later
+        // flow, which would then continue the earlier conversation
+        java.util.List<DatagramSocket> open = new java.util.ArrayList<>();
+        try {
+            for (int f = 0; f < flows; f++) {
+                DatagramSocket s = new DatagramSocket();
+                open.add(s);
                 s.setSoTimeout(TIMEOUT_MILLIS);
                 ports.append(' ').append(s.getLocalPort());
                 for (int i = 0; i < packets; i++) {
@@ -81,6 +86,10 @@ public final class UdpFlowMaker {
                         throw new IOException("no answer to datagram " + i + " of flow " + f, e);
                     }
                 }
+            }
+        } finally {
+            for (DatagramSocket s : open) {
+                s.close();
             }
         }
         try (DatagramSocket s = new DatagramSocket()) {
