@@ -22,6 +22,8 @@ final class BackgroundEngine implements AutoCloseable {
         engine = new EngineCommand(env::get);
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
         CommandLine cli = CommandLine.parse(engine.settings(), args);
+        // a thread of its own, not the common pool: an engine holds its thread until stopped, and on 2 cores the
+        // common pool has one thread, which the HTTP clients of the tests in this JVM need too
         run = CompletableFuture.supplyAsync(() -> {
             try {
                 return engine.run(cli, new PrintStream(new ByteArrayOutputStream()), errStream);
@@ -29,6 +31,10 @@ final class BackgroundEngine implements AutoCloseable {
                 e.printStackTrace(errStream);
                 return -1;
             }
+        }, task -> {
+            Thread t = new Thread(task, "background-engine");
+            t.setDaemon(true);
+            t.start();
         });
     }
 
