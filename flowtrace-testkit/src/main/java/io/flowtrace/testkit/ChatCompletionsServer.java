@@ -240,6 +240,11 @@ public final class ChatCompletionsServer implements AutoCloseable {
             out.close();
         } else {
             out.flush();
+            try {
+                Thread.sleep(200); // the pieces reach the client before the cut, as they would over a slow network
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             // no [DONE] and no clean end of the chunked body: the connection drops as a cut stream's does
             throw new IOException("stream cut by the script");
         }
