@@ -5,6 +5,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Whether the heap has room for a structure to grow: for tables and aggregators whose size follows the traffic
@@ -17,7 +18,10 @@ import java.util.List;
  * {@code bytes} (or what the caller asks to keep free) and at least an eighth of the maximum heap
  * ({@link #allows(long, long, long, long)}). The live heap is
  * estimated without the garbage of the young generation: a young pool counts what survived its last collection,
- * any other heap pool what it holds now (rarely garbage; large arrays are allocated there directly).
+ * any other heap pool what it holds now (large arrays are allocated there directly). What an old generation holds
+ * now includes garbage no collection has reclaimed yet, so a refusal by the estimate is confirmed after a full
+ * collection ({@link System#gc()}, at most one a second in the JVM, on the calling thread) before it stands: the
+ * structures that ask stop growing for good when refused.
  *
  * <p>Thread-safe (stateless).
  *
@@ -29,6 +33,10 @@ public final class HeapRoom {
         static final List<MemoryPoolMXBean> HEAP = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(p -> p.getType() == MemoryType.HEAP && p.isValid()).toList();
     }
+
+    /** When the last collection asked for here: Long.MIN_VALUE before any. */
+    private static final AtomicLong COLLECTED = new AtomicLong(Long.MIN_VALUE);
+    private static final long COLLECT_EVERY_NANOS = 1_000_000_000L;
 
     private HeapRoom() {
     }
@@ -55,7 +63,24 @@ public final class HeapRoom {
      */
     public static boolean allows(long bytes, long keepFree) {
         long max = Runtime.getRuntime().maxMemory();
-        return max == Long.MAX_VALUE || allows(bytes, keepFree, max, liveBytes());
+        if (max == Long.MAX_VALUE || allows(bytes, keepFree, max, liveBytes())) {
+            return true;
+        }
+        collect(); // or another thread just did
+        return allows(bytes, keepFree, max, liveBytes());
+    }
+
+    /**
+     * Collects the heap unless a collection was asked for here within the last second. Within that second the
+     * estimate is close enough: little garbage reaches the old generation so soon.
+     */
+    private static void collect() {
+        long now = System.nanoTime();
+        long last = COLLECTED.get();
+        if (last != Long.MIN_VALUE && now - last < COLLECT_EVERY_NANOS || !COLLECTED.compareAndSet(last, now)) {
+            return;
+        }
+        System.gc();
     }
 
     /**
