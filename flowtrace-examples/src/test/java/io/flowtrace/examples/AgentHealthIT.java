@@ -45,15 +45,7 @@ class AgentHealthIT {
 
     @BeforeAll
     static void needsCapturePrivileges() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("CapEff:")) {
-                long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                if ((caps & (1L << 12 | 1L << 13)) != (1L << 12 | 1L << 13)) {
-                    fail("the agent health test makes network namespaces and captures: it needs root, or"
-                            + " CAP_NET_RAW and CAP_NET_ADMIN");
-                }
-            }
-        }
+        LivePrivileges.require("the agent health test makes network namespaces and captures");
     }
 
     @AfterEach

@@ -12,10 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The agent jar on {@code lo}, configured only by the sensor's environment variables: HTTP connections to a local
@@ -42,14 +39,7 @@ class AgentIT {
 
     @BeforeAll
     static void needsRoot() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("CapEff:")) {
-                long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                if ((caps & (1L << 12 | 1L << 13)) != (1L << 12 | 1L << 13)) {
-                    fail("the agent test captures on lo: it needs root, or CAP_NET_RAW and CAP_NET_ADMIN");
-                }
-            }
-        }
+        LivePrivileges.require("the agent test captures on lo");
     }
 
     @AfterEach

@@ -18,7 +18,6 @@ import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -176,14 +175,7 @@ class MetricsIT {
     @DisplayName("the agent on lo, watched through AGENT_METRICS_LISTEN: the datagrams sent, the kernel's drop "
             + "counters, capturing and healthy; SIGTERM exits 0 and closes the port")
     void agentMetricsCountTheDatagramsSentOnLoopback(String backend) throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("CapEff:")) {
-                long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                if ((caps & (1L << 12 | 1L << 13)) != (1L << 12 | 1L << 13)) {
-                    fail("the agent metrics test captures on lo: it needs root, or CAP_NET_RAW and CAP_NET_ADMIN");
-                }
-            }
-        }
+        LivePrivileges.require("the agent metrics test captures on lo");
         TinyHttpServer ingest = new TinyHttpServer("");
         cleanup.add(ingest);
         try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());

@@ -215,14 +215,7 @@ class ModulePathIT {
 
     /** Fails (never skips), as the other live tests: the build runs as root. */
     private static void requireCaptureCapabilities() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("CapEff:")) {
-                long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                if ((caps & (1L << 12 | 1L << 13)) != (1L << 12 | 1L << 13)) {
-                    fail("live capture on lo needs root, or CAP_NET_RAW and CAP_NET_ADMIN");
-                }
-            }
-        }
+        LivePrivileges.require("live capture on lo");
     }
 
     private static boolean sleep() throws InterruptedException {

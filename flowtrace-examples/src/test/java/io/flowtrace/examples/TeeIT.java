@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The agent's live tee on {@code lo}, beside tcpdump with the same filter: UDP datagrams of 300 sizes, and the tee
@@ -35,14 +34,7 @@ class TeeIT {
 
     @BeforeAll
     static void needsRoot() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("CapEff:")) {
-                long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                if ((caps & (1L << 12 | 1L << 13)) != (1L << 12 | 1L << 13)) {
-                    fail("the tee test captures on lo: it needs root, or CAP_NET_RAW and CAP_NET_ADMIN");
-                }
-            }
-        }
+        LivePrivileges.require("the tee test captures on lo");
     }
 
     @AfterEach

@@ -53,6 +53,22 @@ final class RandomTraffic {
         return out;
     }
 
+    /** {@return {@code p}, cleared and made the one packet of flow {@code i}: a DNS query from 10.0.0.0 + i, 1 ns apart} */
+    static DecodedPacket oneFlow(DecodedPacket p, int i) {
+        p.clear();
+        p.ipVersion = 4;
+        p.srcLo = 0x0a000000L + i;
+        p.dstLo = 0xc0a80001L;
+        p.srcPort = 40_000;
+        p.dstPort = 53;
+        p.protocol = 17;
+        p.timestampNanos = 1_700_000_000_000_000_000L + i;
+        p.wireLength = 80;
+        p.ipLength = 66;
+        hash(p, false);
+        return p;
+    }
+
     static void hash(DecodedPacket p, boolean vlanInKey) {
         p.flowHash = DecodedPacket.symmetricHash(p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.srcPort, p.dstPort, p.protocol,
                 vlanInKey ? p.vlan : 0);

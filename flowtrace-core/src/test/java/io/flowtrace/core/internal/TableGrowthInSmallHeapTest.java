@@ -1,13 +1,9 @@
 package io.flowtrace.core.internal;
 
 import io.flowtrace.core.FlowOptions;
+import io.flowtrace.core.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -22,18 +18,7 @@ class TableGrowthInSmallHeapTest {
 
     @Test
     void whenFourTimesTheTableDoesNotFitItGrowsTwiceInstead() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx56m", "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"),
-                TableGrowthInSmallHeapTest.class.getName())
-                .redirectErrorStream(true).start();
-        String out;
-        try {
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child JVM did not finish in 60 s");
-            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        } finally {
-            p.destroyForcibly();
-        }
-        assertEquals(0, p.exitValue(), out);
+        String out = ChildJvm.run(TableGrowthInSmallHeapTest.class, "-Xmx56m", "-XX:+UseG1GC");
         assertTrue(out.contains("capacity 131072 size 131072"), out);
         assertTrue(out.contains("a flow table stays at 131072 flows"), out);
         // every flow offered is either still in the table or was evicted into a record
@@ -47,18 +32,7 @@ class TableGrowthInSmallHeapTest {
                 r -> records[0]++, RecordContext.none());
         DecodedPacket p = new DecodedPacket();
         for (int i = 0; i < FLOWS; i++) {
-            p.clear();
-            p.ipVersion = 4;
-            p.srcLo = 0x0a000000L + i;
-            p.dstLo = 0xc0a80001L;
-            p.srcPort = 40_000;
-            p.dstPort = 53;
-            p.protocol = 17;
-            p.timestampNanos = 1_700_000_000_000_000_000L + i;
-            p.wireLength = 80;
-            p.ipLength = 66;
-            RandomTraffic.hash(p, false);
-            t.update(p);
+            t.update(RandomTraffic.oneFlow(p, i));
         }
         System.out.println("capacity " + t.capacity() + " size " + t.size() + " records " + records[0]);
         System.out.flush();

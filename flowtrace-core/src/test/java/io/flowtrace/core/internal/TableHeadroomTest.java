@@ -85,18 +85,7 @@ class TableHeadroomTest {
         t.heapRoom(room);
         DecodedPacket p = new DecodedPacket();
         for (int i = 0; i < FLOWS; i++) {
-            p.clear();
-            p.ipVersion = 4;
-            p.srcLo = 0x0a000000L + i;
-            p.dstLo = 0xc0a80001L;
-            p.srcPort = 40_000;
-            p.dstPort = 53;
-            p.protocol = 17;
-            p.timestampNanos = 1_700_000_000_000_000_000L + i;
-            p.wireLength = 80;
-            p.ipLength = 66;
-            RandomTraffic.hash(p, false);
-            t.update(p);
+            t.update(RandomTraffic.oneFlow(p, i));
         }
         return new Run(t, records[0], records[1]);
     }

@@ -1,13 +1,9 @@
 package io.flowtrace.core.spi;
 
+import io.flowtrace.core.testing.ChildJvm;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -19,18 +15,7 @@ class HeapRoomTest {
     @ParameterizedTest
     @ValueSource(strings = {"-XX:+UseSerialGC", "-XX:+UseG1GC"})
     void oldGarbageDoesNotRefuseGrowthButLiveDataDoes(String gc) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", gc, "-cp", System.getProperty("java.class.path"),
-                HeapRoomTest.class.getName())
-                .redirectErrorStream(true).start();
-        String out;
-        try {
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child JVM did not finish in 60 s");
-            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        } finally {
-            p.destroyForcibly();
-        }
-        assertEquals(0, p.exitValue(), out);
+        String out = ChildJvm.run(HeapRoomTest.class, "-Xmx256m", gc);
         assertTrue(out.contains("garbage: estimate refuses true, allows true"), out);
         assertTrue(out.contains("held: allows false"), out);
     }
