@@ -20,19 +20,34 @@ public final class Main {
     private Main() {
     }
 
+    /** The commands, in the order help lists them. */
+    private static final List<String> NAMES = List.of("flows", "top", "agent", "engine", "probe", "query", "ask",
+            "report", "settings", "completion");
+
+    /** Every command (for help and completion). */
     static Map<String, Command> commands(UnaryOperator<String> env) {
         Map<String, Command> m = new LinkedHashMap<>();
-        m.put("flows", new FlowsCommand(env));
-        m.put("top", new TopCommand());
-        m.put("agent", new AgentCommand(env));
-        m.put("engine", new EngineCommand(env));
-        m.put("probe", new ProbeCommand(env));
-        m.put("query", new QueryCommand());
-        m.put("ask", new AskCommand(env));
-        m.put("report", new ReportCommand());
-        m.put("settings", new SettingsCommand());
-        m.put("completion", new Completion(m));
+        for (String name : NAMES) {
+            m.put(name, name.equals("completion") ? new Completion(m) : command(name, env));
+        }
         return m;
+    }
+
+    /** The command named {@code name} alone, so that a run loads only its own classes; null when none is. */
+    static Command command(String name, UnaryOperator<String> env) {
+        return switch (name) {
+            case "flows" -> new FlowsCommand(env);
+            case "top" -> new TopCommand();
+            case "agent" -> new AgentCommand(env);
+            case "engine" -> new EngineCommand(env);
+            case "probe" -> new ProbeCommand(env);
+            case "query" -> new QueryCommand();
+            case "ask" -> new AskCommand(env);
+            case "report" -> new ReportCommand();
+            case "settings" -> new SettingsCommand();
+            case "completion" -> commands(env).get("completion");
+            default -> null;
+        };
     }
 
     public static void main(String[] argv) {
@@ -55,8 +70,8 @@ public final class Main {
 
     /** As {@link #run(String[], PrintStream, PrintStream)}, with the environment given. */
     static int run(String[] argv, PrintStream out, PrintStream err, UnaryOperator<String> env) {
-        Map<String, Command> commands = commands(env);
         if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
+            Map<String, Command> commands = commands(env);
             if (argv.length > 1 && commands.containsKey(argv[1])) {
                 out.println(Usage.of(commands.get(argv[1])));
                 return 0;
@@ -68,11 +83,10 @@ public final class Main {
             out.println("flowtrace " + version());
             return 0;
         }
-        Command c = commands.get(argv[0]);
+        Command c = command(argv[0], env);
         if (c == null) {
             err.println("flowtrace: unknown command '" + argv[0] + "'"
-                    + Names.didYouMean(argv[0], commands.keySet(), "") + " (expected one of: "
-                    + String.join(", ", commands.keySet()) + ")");
+                    + Names.didYouMean(argv[0], NAMES, "") + " (expected one of: " + String.join(", ", NAMES) + ")");
             return 2;
         }
         List<String> rest = Arrays.asList(argv).subList(1, argv.length);
