@@ -161,7 +161,7 @@ final class CommandSettings {
             .help("serve the query API (HTTP/JSON, Grafana's JSON datasource) on HOST:PORT; with --capture the "
                     + "answers stay served after the capture is metered, until SIGTERM or SIGINT").build();
     static final List<Setting<?>> ENGINE = concat(List.of(ENGINE_CONFIG, CHECK_CONFIG, CAPTURE), LIVE,
-            List.of(LISTEN, QUIET, LOG_LEVEL));
+            List.of(LISTEN, QUIET, LOG_LEVEL), WATCH);
 
     static final Setting<String> ADDR = Setting.of("addr", ValueType.text("HOST:PORT")).defaultValue("127.0.0.1:8080")
             .commandLineOnly().help("the engine's query API (http:// is added when no scheme is given)").build();

@@ -72,7 +72,8 @@ final class EngineCommand implements Command {
                 + "pcap-analyzer) or a live --interface (until stopped), snapshots them on each writer's\n"
                 + "snapshot_interval into the store and the writers, and serves the query API (GET /,\n"
                 + "POST /search, POST /query for Grafana, /api/v1/aggregate, /api/v1/flows/trace,\n"
-                + "/api/v1/heavyhitters) on --listen or api.http_listen_addr. SIGTERM or SIGINT takes a final snapshot, flushes and exits.";
+                + "/api/v1/heavyhitters) on --listen or api.http_listen_addr. SIGTERM or SIGINT takes a final snapshot, flushes and exits.\n"
+                + "--metrics-listen serves /metrics and /healthz as the agent's does.";
     }
 
     @Override
@@ -289,7 +290,18 @@ final class EngineCommand implements Command {
                         + host(server.address()) + ":" + server.address().getPort() + "/"));
             }
             Meter.Outcome outcome;
+            Monitor monitor = null;
             try {
+                // flags only, as the live settings: the AGENT_ variables are the agent's
+                Resolved watch = Resolved.of(CommandSettings.WATCH, a, name -> null, RunConfig.none());
+                if (!watch.isDefault(CommandSettings.METRICS_LISTEN)
+                        || !watch.isDefault(CommandSettings.STATS_INTERVAL)) {
+                    monitor = Meter.watch(m, "engine", sourceText, watch, () -> live && stop.getCount() > 0, quiet,
+                            err);
+                    if (alerter != null) {
+                        monitor.alerts(alerter::stats);
+                    }
+                }
                 outcome = Meter.Outcome.of(m);
                 if (cluster != null) {
                     cluster.finish(); // the last state published, and merged into the query store
@@ -309,6 +321,9 @@ final class EngineCommand implements Command {
             } finally {
                 if (server != null) {
                     server.close();
+                }
+                if (monitor != null) {
+                    monitor.close();
                 }
                 if (before != null) {
                     Signal.handle(new Signal("TERM"), before[0]);

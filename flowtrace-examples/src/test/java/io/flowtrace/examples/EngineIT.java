@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -152,7 +153,8 @@ class EngineIT {
                     + "        key_fields: [SrcIP, DstPort]\n");
             Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                     Jar.jar().toString(), "engine", "--config", config.toString(), "--interface", "lo",
-                    "--bpf-filter", "udp and dst port " + port, "--listen", "127.0.0.1:0").start();
+                    "--bpf-filter", "udp and dst port " + port, "--listen", "127.0.0.1:0",
+                    "--metrics-listen", "127.0.0.1:0").start();
             p.getOutputStream().close();
             try {
                 ChildProcess engine = new ChildProcess(p);
@@ -179,6 +181,14 @@ class EngineIT {
                 assertEquals(500, s.get("total_packets").asLong(), s.toString());
                 assertEquals(500 * 142, s.get("total_bytes").asLong(), s.toString());
                 assertEquals(1, s.get("flow_count").asLong(), s.toString());
+                // watched as the agent is: the capture's counters on /metrics, healthy while capturing
+                int metrics = MetricsIT.port(engine);
+                Map<String, Double> counters = MetricsIT.awaitMetrics(metrics,
+                        c -> c.getOrDefault("flowtrace_packets_read_total", 0.0) >= 500);
+                assertEquals(500.0, counters.get("flowtrace_packets_read_total"), counters.toString());
+                assertEquals(500.0 * 142, counters.get("flowtrace_read_bytes_total"), counters.toString());
+                assertEquals(200, MetricsIT.get(metrics, "/healthz").status());
+                MetricsIT.promtoolAccepts(MetricsIT.get(metrics, "/metrics").body());
 
                 assertEquals(0, new ProcessBuilder("kill", "-TERM", String.valueOf(p.pid())).start().waitFor());
                 assertTrue(engine.awaitExit(60), engine.err());
