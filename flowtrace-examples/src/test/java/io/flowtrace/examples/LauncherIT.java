@@ -47,6 +47,14 @@ class LauncherIT {
         Files.delete(err);
         return r;
     }
+    private static String read(Path f) {
+        try {
+            return Files.readString(f);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
     private static List<String> cacheFiles(Path cache) throws Exception {
         try (Stream<Path> s = Files.list(cache)) {
             return s.map(f -> f.getFileName().toString()).sorted().toList();
@@ -83,6 +91,35 @@ class LauncherIT {
                 "flowtrace's classes come from the cache on JDK " + feature);
         assertEquals(files, cacheFiles(cache), "the cache is reused, not written again");
     }
+    @Test
+    void aFirstRunStoppedBySigtermToItsGroupStillLeavesTheCache(@TempDir Path dir) throws Exception {
+        // as systemd, timeout or Ctrl-C stop it: the signal reaches the launcher's shell and the JVM alike
+        Path cache = dir.resolve("cache");
+        List<String> cmd = new ArrayList<>(List.of("setsid", "sh", LAUNCHER.toString(), "flows", "-", "--quiet"));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("FLOWTRACE_JAR", Jar.jar().toAbsolutePath().toString());
+        pb.environment().put("FLOWTRACE_CACHE_DIR", cache.toString());
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        pb.environment().remove("JDK_JAVA_OPTIONS");
+        Path log = dir.resolve("launcher.log");
+        // its standard input stays open and empty: flows waits for packets until stopped
+        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Thread.sleep(3000); // started and reading
+            assertTrue(p.isAlive(), () -> "ended early: " + read(log));
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", "--", "-" + p.pid()).start().waitFor());
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), () -> "the launcher did not end after SIGTERM: " + read(log));
+        } finally {
+            new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).start().waitFor(); // the JVM too, if left
+            p.waitFor();
+        }
+        String suffix = Runtime.version().feature() >= 25 ? ".aot" : ".jsa";
+        List<String> files = cacheFiles(cache);
+        assertEquals(1, files.size(), () -> "the cache, no partial file: " + files + "\n" + read(log));
+        assertTrue(files.get(0).endsWith(suffix), files.toString());
+    }
+
     @Test
     void agentRunsSmallOnTheSerialCollectorUnlessAnotherIsNamed(@TempDir Path dir) throws Exception {
         Path gc = dir.resolve("gc.log");
