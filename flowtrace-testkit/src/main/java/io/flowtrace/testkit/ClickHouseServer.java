@@ -114,16 +114,33 @@ public final class ClickHouseServer implements BeforeAllCallback, AfterAllCallba
         if (process != null && process.isAlive()) {
             return;
         }
-        if (dir == null) {
+        boolean fresh = dir == null;
+        if (fresh) {
             binary = binary();
             dir = Files.createTempDirectory("flowtrace-clickhouse");
             hook = new Thread(this::close, "clickhouse-server-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
-            httpPort = freePort();
-            tcpPort = freePort();
-            interserverPort = freePort();
+            choosePorts();
             writeConfig();
         }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                launch();
+                return;
+            } catch (IOException e) {
+                // another process took a chosen port before the server bound it: choose again
+                if (!fresh || attempt == 3 || !log().contains("Address already in use")) {
+                    throw e;
+                }
+                Files.deleteIfExists(dir.resolve("server.log"));
+                choosePorts();
+                writeConfig();
+            }
+        }
+    }
+
+    /** Starts the process and waits for {@code /ping}; stops it and throws with its log when it does not answer. */
+    private void launch() throws IOException {
         process = new ProcessBuilder(binary.toString(), "--config-file=" + dir.resolve("config.xml"))
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
@@ -362,9 +379,14 @@ public final class ClickHouseServer implements BeforeAllCallback, AfterAllCallba
                 + " 'apt-get install clickhouse-server' (Debian) or scripts/install-deps.sh --test");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+    /** Three distinct free ports: the sockets are held together while their ports are read. */
+    private void choosePorts() throws IOException {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        try (ServerSocket a = new ServerSocket(0, 1, lo); ServerSocket b = new ServerSocket(0, 1, lo);
+             ServerSocket c = new ServerSocket(0, 1, lo)) {
+            httpPort = a.getLocalPort();
+            tcpPort = b.getLocalPort();
+            interserverPort = c.getLocalPort();
         }
     }
 
