@@ -294,8 +294,7 @@ final class EngineCommand implements Command {
             try {
                 // flags only, as the live settings: the AGENT_ variables are the agent's
                 Resolved watch = Resolved.of(CommandSettings.WATCH, a, name -> null, RunConfig.none());
-                if (!watch.isDefault(CommandSettings.METRICS_LISTEN)
-                        || !watch.isDefault(CommandSettings.STATS_INTERVAL)) {
+                if (Meter.watchAsked(watch)) {
                     monitor = Meter.watch(m, "engine", sourceText, watch, () -> live && stop.getCount() > 0, quiet,
                             err);
                     if (alerter != null) {

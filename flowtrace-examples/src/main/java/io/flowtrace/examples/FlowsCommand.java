@@ -105,8 +105,7 @@ final class FlowsCommand implements Command {
                 ? Progress.start(meter, Meter.totalSize(captures), err) : null;
         Meter.Outcome outcome;
         // the end of the file is the end of a run, not a stopped capture; an unwatched run spends no start-up on JMX
-        boolean watched = !watch.isDefault(CommandSettings.METRICS_LISTEN)
-                || !watch.isDefault(CommandSettings.STATS_INTERVAL);
+        boolean watched = Meter.watchAsked(watch);
         try (Monitor monitor = watched ? Meter.watch(meter, "flows", String.join(", ", captures), watch, () -> false,
                 a.has(CommandSettings.QUIET), err) : null) {
             outcome = Meter.Outcome.of(meter);

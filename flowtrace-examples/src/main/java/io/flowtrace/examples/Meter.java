@@ -310,6 +310,14 @@ final class Meter {
     }
 
     /**
+     * Whether {@code values} ask for watching a run that is not watched by default ({@code flows}, {@code engine}): a
+     * metrics address or a stats interval.
+     */
+    static boolean watchAsked(Resolved values) {
+        return !values.isDefault(CommandSettings.METRICS_LISTEN) || !values.isDefault(CommandSettings.STATS_INTERVAL);
+    }
+
+    /**
      * Starts watching {@code meter} as {@code values} of {@link CommandSettings#WATCH} say; when it serves
      * {@code /metrics}, says where on {@code err} (unless quiet).
      *

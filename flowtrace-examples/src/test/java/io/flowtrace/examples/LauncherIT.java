@@ -23,10 +23,9 @@ class LauncherIT {
     private static final Path SAMPLE = Jar.root().resolve("flowtrace-examples/captures/sample.pcap");
     private record Run(int exit, String out, String err) {
     }
-    private static Run launch(Path cache, String javaOpts, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("sh", LAUNCHER.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+    /** {@code command} (the launcher and its arguments) with this JDK, the built jar and {@code cache}. */
+    private static ProcessBuilder launcher(Path cache, String javaOpts, List<String> command) {
+        ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("FLOWTRACE_JAR", Jar.jar().toAbsolutePath().toString());
@@ -34,6 +33,13 @@ class LauncherIT {
         env.put("FLOWTRACE_JAVA_OPTS", javaOpts);
         env.remove("JAVA_TOOL_OPTIONS");
         env.remove("JDK_JAVA_OPTIONS");
+        return pb;
+    }
+
+    private static Run launch(Path cache, String javaOpts, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("sh", LAUNCHER.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = launcher(cache, javaOpts, cmd);
         Path out = Files.createTempFile(cache.getParent(), "out", ".txt");
         Path err = Files.createTempFile(cache.getParent(), "err", ".txt");
         Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -95,13 +101,7 @@ class LauncherIT {
     void aFirstRunStoppedBySigtermToItsGroupStillLeavesTheCache(@TempDir Path dir) throws Exception {
         // as systemd, timeout or Ctrl-C stop it: the signal reaches the launcher's shell and the JVM alike
         Path cache = dir.resolve("cache");
-        List<String> cmd = new ArrayList<>(List.of("setsid", "sh", LAUNCHER.toString(), "flows", "-", "--quiet"));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("FLOWTRACE_JAR", Jar.jar().toAbsolutePath().toString());
-        pb.environment().put("FLOWTRACE_CACHE_DIR", cache.toString());
-        pb.environment().remove("JAVA_TOOL_OPTIONS");
-        pb.environment().remove("JDK_JAVA_OPTIONS");
+        ProcessBuilder pb = launcher(cache, "", List.of("setsid", "sh", LAUNCHER.toString(), "flows", "-", "--quiet"));
         Path log = dir.resolve("launcher.log");
         // its standard input stays open and empty: flows waits for packets until stopped
         Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
