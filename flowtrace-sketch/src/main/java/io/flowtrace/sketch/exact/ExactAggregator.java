@@ -669,31 +669,47 @@ public final class ExactAggregator extends KeyedAggregator<ExactAggregator> {
         a.untrackedPairs = untracked[3];
         int w = key.words();
         long[] kw = new long[w];
+        // each key's id here by its place in the bytes; -1 for a key the heap had no room for
+        int[] map = new int[n];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < w; k++) {
                 kw[k] = in.readLong();
             }
             int id = a.keyId(kw, 0, Hashing.hash(kw, 0, w, seed));
-            a.packets[id] = in.readLong();
-            a.bytes[id] = in.readLong();
-            a.flows[id] = in.readLong();
-            if (version >= 2) {
-                a.partial[id] = in.readBoolean();
+            map[i] = id;
+            long packets = in.readLong();
+            long bytes = in.readLong();
+            long flows = in.readLong();
+            boolean partial = version >= 2 && in.readBoolean();
+            long first = lifecycle ? in.readLong() : 0;
+            long last = lifecycle ? in.readLong() : 0;
+            if (id < 0) {
+                a.untrackedPackets += packets;
+                a.untrackedBytes += bytes;
+                a.untrackedFlows += flows;
+                continue;
             }
+            a.packets[id] = packets;
+            a.bytes[id] = bytes;
+            a.flows[id] = flows;
+            a.partial[id] = partial;
             if (lifecycle) {
-                a.seen(id, in.readLong(), in.readLong());
+                a.seen(id, first, last);
             }
         }
         if (a.distinct != null) {
             int pc = in.readInt();
             for (int i = 0; i < pc; i++) {
                 long fp = in.readLong();
-                int id = in.readInt();
-                if (id < 0 || id >= a.index.size()) {
-                    throw new IllegalArgumentException("exact aggregator bytes: pair of key " + id + " (expected: 0.."
-                            + (a.index.size() - 1) + ")");
+                int at = in.readInt();
+                if (at < 0 || at >= n) {
+                    throw new IllegalArgumentException("exact aggregator bytes: pair of key " + at + " (expected: 0.."
+                            + (n - 1) + ")");
                 }
-                if (a.addPair(fp, id)) {
+                int id = map[at];
+                if (id < 0) {
+                    a.untrackedPairs++;
+                } else if (a.addPair(fp, id)) {
                     a.distinct[id]++;
                 }
             }

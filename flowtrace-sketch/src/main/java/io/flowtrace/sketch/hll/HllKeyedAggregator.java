@@ -289,9 +289,18 @@ public final class HllKeyedAggregator extends KeyedAggregator<HllKeyedAggregator
                 kw[k] = in.readLong();
             }
             int id = a.keyId(kw, 0, a.keyHash(kw));
+            long packets = version >= 2 ? in.readLong() : 0;
+            long bytes = version >= 2 ? in.readLong() : 0;
+            if (id < 0) {
+                // the heap had no room for the key: its traffic is untracked, its registers are skipped
+                a.untrackedPackets += packets;
+                a.untrackedBytes += bytes;
+                in.skipNBytes(1 << p);
+                continue;
+            }
             if (version >= 2) {
-                a.packets[id] = in.readLong();
-                a.bytes[id] = in.readLong();
+                a.packets[id] = packets;
+                a.bytes[id] = bytes;
             }
             in.readFully(a.regs, id << p, 1 << p);
         }

@@ -163,6 +163,9 @@ public abstract class KeyedAggregator<A extends KeyedAggregator<A>> extends Base
         for (int uid : keep) {
             int id = keyId(uk, uid * w, u.index.hashOf(uid));
             map[uid] = id;
+            if (id < 0) {
+                continue; // the index had stopped below the bound: counted as untracked below
+            }
             packets[id] = u.packets[uid];
             bytes[id] = u.bytes[uid];
         }
