@@ -21,6 +21,11 @@ final class CorePublisher implements NatsPublisher {
     /** {@code published} as it was at the last round trip that confirmed it (or the last drop). */
     private final AtomicLong confirmedMark = new AtomicLong();
     private final AtomicLong atRisk = new AtomicLong();
+    /**
+     * {@code published} before the first publish that found the client not connected since it last connected, or -1:
+     * publishes from there on wait in the reconnect buffer and were not lost with the connection.
+     */
+    private final AtomicLong downFrom = new AtomicLong(-1);
 
     /** @param ackTimeout how long a flush waits for the server's answer */
     CorePublisher(Duration ackTimeout, PublishOutcomes outcomes, RetryBudget retries) {
@@ -31,6 +36,9 @@ final class CorePublisher implements NatsPublisher {
 
     @Override
     public void send(Connection c, String subject, Headers headers, byte[] body, long firstNanos) {
+        if (c.getStatus() != Connection.Status.CONNECTED) {
+            downFrom.compareAndSet(-1, outcomes.publishedCount());
+        }
         c.publish(subject, headers, body);
         outcomes.published();
     }
@@ -60,16 +68,28 @@ final class CorePublisher implements NatsPublisher {
         }
     }
 
-    /** {@return what was published since the last confirmation may have gone with the connection} */
+    /**
+     * {@return what was published since the last confirmation and before the client was seen reconnecting may have
+     * gone with the connection} jnats reports the drop after the fact, when publishes into the reconnect buffer may
+     * already have been made.
+     */
     @Override
     public long connectionLost() {
-        long published = outcomes.publishedCount();
-        long unconfirmed = published - confirmedMark.get();
+        long upTo = downFrom.get();
+        if (upTo < 0) {
+            upTo = outcomes.publishedCount();
+        }
+        long unconfirmed = upTo - confirmedMark.get();
         if (unconfirmed > 0) {
             atRisk.addAndGet(unconfirmed);
         }
-        confirmedMark.accumulateAndGet(published, Math::max);
+        confirmedMark.accumulateAndGet(upTo, Math::max);
         return Math.max(0, unconfirmed);
+    }
+
+    @Override
+    public void connected() {
+        downFrom.set(-1);
     }
 
     /** {@code confirmed} (a flush round trip followed them) and {@code at-risk}. */

@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 /**
  * One sink's jnats connection: made on first use with the sink's servers, authentication and TLS, made again when
@@ -26,19 +25,19 @@ final class NatsConnection {
     private final String name;
     private final NatsSettings s;
     private final PublishOutcomes outcomes;
-    /** Told on a jnats thread that the connection dropped; returns the publishes that may be lost with it. */
-    private final LongSupplier dropped;
+    /** Told on a jnats thread that the connection dropped, and that it is back. */
+    private final NatsPublisher publisher;
     private volatile Connection conn;
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong disconnects = new AtomicLong();
     /** Whether the client is connected; a failed reconnect attempt reports DISCONNECTED again, which is no news. */
     private final AtomicBoolean up = new AtomicBoolean();
 
-    NatsConnection(String name, NatsSettings settings, PublishOutcomes outcomes, LongSupplier dropped) {
+    NatsConnection(String name, NatsSettings settings, PublishOutcomes outcomes, NatsPublisher publisher) {
         this.name = name;
         this.s = settings;
         this.outcomes = outcomes;
-        this.dropped = dropped;
+        this.publisher = publisher;
     }
 
     /** The connection, made now if there is none yet or the client gave up reconnecting (max-reconnects). */
@@ -51,6 +50,7 @@ final class NatsConnection {
         c = Nats.connect(options());
         conn = c;
         up.set(true);
+        publisher.connected();
         LOG.info("sink '{}': connected to {}", name, Redact.url(c.getConnectedUrl()));
         return c;
     }
@@ -101,11 +101,12 @@ final class NatsConnection {
                 }
                 disconnects.incrementAndGet();
                 LOG.warn("sink '{}': disconnected from NATS ({} publish(es) not confirmed); reconnecting", name,
-                        dropped.getAsLong());
+                        publisher.connectionLost());
                 break;
             }
             case RECONNECTED:
                 up.set(true);
+                publisher.connected();
                 reconnects.incrementAndGet();
                 LOG.info("sink '{}': reconnected to {}", name, Redact.url(c.getConnectedUrl()));
                 break;

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * How a NATS sink's messages reach the server and when they count as delivered: {@link CorePublisher} (at most
  * once, confirmed by a flush round trip) or {@link JetStreamPublisher} (acknowledged by the stream, published again
- * until it is). Called from the sink's delivery thread, except {@link #connectionLost()}.
+ * until it is). Called from the sink's delivery thread, except {@link #connectionLost()} and {@link #connected()}.
  */
 sealed interface NatsPublisher permits CorePublisher, JetStreamPublisher {
 
@@ -32,6 +32,10 @@ sealed interface NatsPublisher permits CorePublisher, JetStreamPublisher {
      * Called on a jnats thread when the connection drops: returns how many publishes may have been lost with it.
      */
     long connectionLost();
+
+    /** Called when a connection is made or made again (on a jnats thread after the first, after its drop's call). */
+    default void connected() {
+    }
 
     /** Adds this way of publishing's own counters, in order. */
     void counters(Map<String, Long> m);

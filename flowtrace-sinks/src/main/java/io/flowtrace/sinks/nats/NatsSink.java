@@ -48,7 +48,7 @@ final class NatsSink implements JsonEncodedSink {
         this.publisher = settings.jetStream()
                 ? new JetStreamPublisher(settings.ackTimeout(), settings.maxPending(), outcomes, retries)
                 : new CorePublisher(settings.ackTimeout(), outcomes, retries);
-        this.connection = new NatsConnection(name, settings, outcomes, publisher::connectionLost);
+        this.connection = new NatsConnection(name, settings, outcomes, publisher);
     }
 
     @Override
