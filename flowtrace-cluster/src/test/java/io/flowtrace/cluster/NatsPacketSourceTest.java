@@ -239,7 +239,10 @@ class NatsPacketSourceTest {
     @Test
     void jetStreamDurableConsumerLosesNothingAcrossARestart() throws Exception {
         server = new NatsServerProcess(dir, true);
-        List<Expect> traffic = traffic();
+        // ten times the usual packets, and the first run fetching one message at a time, so that it cannot have
+        // read them all in the moment between the test seeing a third read and stopping it
+        List<Expect> traffic = traffic().stream().map(e -> new Expect(e.src(), e.dst(), e.sport(), e.dport(),
+                e.proto(), 10 * e.packets(), e.length())).toList();
         List<byte[]> msgs = messages(PacketInfoFormat.PROTOBUF, traffic);
         try (Connection c = Nats.connect(server.url())) {
             JetStreamManagement jsm = c.jetStreamManagement();
@@ -252,7 +255,9 @@ class NatsPacketSourceTest {
         Map<String, Object> cfg = Map.of("subject", "pk.raw", "format", "protobuf", "jetstream", "on",
                 "durable", "engine", "fetch", "64");
         Map<String, long[]> flows = new ConcurrentHashMap<>();
-        FlowTrace first = meter(cfg, flows);
+        Map<String, Object> slow = new LinkedHashMap<>(cfg);
+        slow.put("fetch", "1");
+        FlowTrace first = meter(slow, flows);
         first.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (first.stats().packetsRead() < msgs.size() / 3) {
