@@ -77,9 +77,8 @@ public final class WebhookNotifierProvider implements NotifierProvider {
                     + "(expected: one of them)");
         }
         config.validate();
-        HttpClient client = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
-        HttpPost post = new HttpPost(client, timeout, headers, new Backoff(backoff, backoffMax, budget), Pause.SLEEP,
+        HttpPost post = new HttpPost(() -> HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build(), timeout, headers, new Backoff(backoff, backoffMax, budget), Pause.SLEEP,
                 System::nanoTime, Clock.systemUTC());
         return new Webhook(url, post);
     }

@@ -39,7 +39,6 @@ final class HttpSink implements JsonEncodedSink, BufferingSink {
     private final RateLimitedLog log = new RateLimitedLog(LoggerFactory.getLogger(HttpSink.class));
     private final String name;
     private final HttpSettings s;
-    private final HttpClient client;
     private final Pause pause;
     private final LongSupplier nanoTime;
     private final Clock wallClock;
@@ -63,12 +62,11 @@ final class HttpSink implements JsonEncodedSink, BufferingSink {
         this.wallClock = wallClock;
         this.batchJson = new JsonLines(new ByteBuf(64 * 1024), settings.eventFormat().sensor());
         this.oneJson = new JsonLines(new ByteBuf(1024), settings.eventFormat().sensor());
-        this.client = HttpClient.newBuilder()
+        this.poster = new HttpPost(() -> HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
                 .version(settings.http2() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
-        this.poster = new HttpPost(client, settings.timeout(), settings.headers(), settings.backoff(), pause, nanoTime,
+                .build(), settings.timeout(), settings.headers(), settings.backoff(), pause, nanoTime,
                 wallClock);
     }
 

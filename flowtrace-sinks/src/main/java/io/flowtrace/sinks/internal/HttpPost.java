@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * POSTs one body with retries: on connection errors, timeouts, 5xx and 429, with jittered exponential backoff (or the
@@ -49,7 +50,9 @@ public final class HttpPost {
         }
     }
 
-    private final HttpClient client;
+    /** Makes the client on first use: building one loads the TLS trust store, which start-up need not wait for. */
+    private final Supplier<HttpClient> makeClient;
+    private volatile HttpClient client;
     private final Duration timeout;
     private final Map<String, String> headers;
     private final Backoff backoff;
@@ -60,7 +63,7 @@ public final class HttpPost {
     private final AtomicLong retried = new AtomicLong();
 
     /**
-     * @param client    the client (its connect timeout and version set)
+     * @param client    makes the client (its connect timeout and version set), called once on the first request
      * @param timeout   time for one whole request
      * @param headers   extra headers of every request (never logged: they may hold a token)
      * @param backoff   retry timing and budget
@@ -68,15 +71,29 @@ public final class HttpPost {
      * @param nanoTime  the clock the budget counts on
      * @param wallClock the clock {@code Retry-After} dates are read against
      */
-    public HttpPost(HttpClient client, Duration timeout, Map<String, String> headers, Backoff backoff, Pause pause,
-                    LongSupplier nanoTime, Clock wallClock) {
-        this.client = client;
+    public HttpPost(Supplier<HttpClient> client, Duration timeout, Map<String, String> headers, Backoff backoff,
+                    Pause pause, LongSupplier nanoTime, Clock wallClock) {
+        this.makeClient = client;
         this.timeout = timeout;
         this.headers = Map.copyOf(headers);
         this.backoff = backoff;
         this.pause = pause;
         this.nanoTime = nanoTime;
         this.wallClock = wallClock;
+    }
+
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                c = client;
+                if (c == null) {
+                    c = makeClient.get();
+                    client = c;
+                }
+            }
+        }
+        return c;
     }
 
     /**
@@ -107,7 +124,7 @@ public final class HttpPost {
             long retryAfter = -1;
             try {
                 requests.incrementAndGet();
-                HttpResponse<byte[]> resp = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> resp = client().send(request, HttpResponse.BodyHandlers.ofByteArray());
                 int status = resp.statusCode();
                 if (status >= 200 && status < 300) {
                     return null;
