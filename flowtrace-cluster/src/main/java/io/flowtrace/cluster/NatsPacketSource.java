@@ -336,6 +336,18 @@ public final class NatsPacketSource implements PacketSource {
         conn = null;
         if (c != null) {
             try {
+                if (s.jetStream() && c.getStatus() == Connection.Status.CONNECTED) {
+                    // jnats drops what its writer still queues when it closes: the last acknowledgements would be
+                    // lost, and their messages delivered again to the next run after the ack wait
+                    c.flush(Duration.ofSeconds(5));
+                }
+            } catch (java.util.concurrent.TimeoutException | IllegalStateException e) {
+                LOG.warn("source nats: the server did not confirm the last acknowledgements before closing ({}); "
+                        + "their messages may be delivered again", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
                 c.close();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

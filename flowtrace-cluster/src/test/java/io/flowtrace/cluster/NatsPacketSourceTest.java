@@ -267,6 +267,19 @@ class NatsPacketSourceTest {
         first.stop(); // mid-stream
         FlowStats s1 = first.awaitTermination(Duration.ofSeconds(30));
         assertTrue(s1.packetsDecoded() < msgs.size(), "stopped mid-stream: " + s1.packetsDecoded());
+        // every message the stopped run acknowledged reached the server before it closed (well within the ack wait)
+        try (Connection c = Nats.connect(server.url())) {
+            JetStreamManagement jsm = c.jetStreamManagement();
+            long deadline2 = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (jsm.getConsumerInfo("PACKETS", "engine").getNumAckPending() != 0) {
+                assertTrue(System.nanoTime() < deadline2, "acknowledgements still pending after the run closed: "
+                        + jsm.getConsumerInfo("PACKETS", "engine").getNumAckPending());
+                Thread.sleep(20);
+            }
+            assertEquals(s1.packetsDecoded(),
+                    jsm.getConsumerInfo("PACKETS", "engine").getAckFloor().getStreamSequence(),
+                    "the stream's messages up to those the stopped run metered are acknowledged");
+        }
         FlowTrace second = meter(cfg, flows);
         FlowStats s2 = second.start().awaitTermination(Duration.ofSeconds(30));
         assertEquals(msgs.size(), s1.packetsDecoded() + s2.packetsDecoded(), "nothing lost, nothing twice");
