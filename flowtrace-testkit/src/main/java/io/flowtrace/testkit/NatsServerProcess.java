@@ -26,8 +26,8 @@ public final class NatsServerProcess implements AutoCloseable {
     private final Path dir;
     private final boolean jetStream;
     private final List<String> extraArgs;
-    private final int port;
-    private final int monitorPort;
+    private int port;
+    private int monitorPort;
     private Process process;
 
     /**
@@ -41,12 +41,24 @@ public final class NatsServerProcess implements AutoCloseable {
         this.dir = dir;
         this.jetStream = jetStream;
         this.extraArgs = List.of(extraArgs);
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-             ServerSocket m = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            this.port = s.getLocalPort();
-            this.monitorPort = m.getLocalPort();
+        for (int attempt = 1; ; attempt++) {
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                 ServerSocket m = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                this.port = s.getLocalPort();
+                this.monitorPort = m.getLocalPort();
+            }
+            int logStart = log().length();
+            try {
+                start();
+                return;
+            } catch (AssertionError | IOException e) {
+                // another process took a chosen port before the server bound it: choose again
+                if (attempt == 3 || !log().substring(logStart).toLowerCase(java.util.Locale.ROOT)
+                        .contains("address already in use")) {
+                    throw e;
+                }
+            }
         }
-        start();
     }
 
     static Path findBinary() {
