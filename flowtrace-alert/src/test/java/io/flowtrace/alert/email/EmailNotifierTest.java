@@ -216,12 +216,12 @@ class EmailNotifierTest {
             assertTrue(ms >= 150, "two waits of 50ms and 100ms: " + ms + " ms");
         }
         m.put("retries", 5);
-        m.put("retry_backoff", "100ms");
-        m.put("retry_budget", "250ms");
+        m.put("retry_backoff", "1s");
+        m.put("retry_budget", "2500ms");
         try (Notifier n = notifier(m)) {
             NotifierException e = assertThrows(NotifierException.class, () -> n.deliver(alerts()));
-            // waits of 100ms, then 200ms would end past 250ms: the second try is the last
-            assertTrue(e.getMessage().contains("after 2 tries") && e.getMessage().contains("retry_budget 250ms spent"),
+            // a wait of 1s, then one of 2s would end past 2.5s: the second try is the last
+            assertTrue(e.getMessage().contains("after 2 tries") && e.getMessage().contains("retry_budget 2500ms spent"),
                     e.getMessage());
         }
     }

@@ -246,7 +246,7 @@ class HttpSinkTest {
                 }
             }
         };
-        HttpSink sink = sink("batch", "100", "timeout", "300ms", "retry-budget", "5m");
+        HttpSink sink = sink("batch", "100", "timeout", "2s", "retry-budget", "5m");
         List<FlowEvent> records = TestRecords.records(0, 1000);
         records.forEach(sink::accept);
         sink.close();
@@ -268,7 +268,7 @@ class HttpSinkTest {
     @Test
     void aRequestWhoseAnswerIsLostIsSentAgainAndCountedAsRetried() {
         server.script(Answer.takeThenStall());
-        HttpSink sink = sink("format", "single", "timeout", "300ms", "retry-budget", "1m");
+        HttpSink sink = sink("format", "single", "timeout", "2s", "retry-budget", "1m");
         FlowEvent r = TestRecords.record(7);
         sink.accept(r);
         sink.close();
