@@ -115,7 +115,9 @@ class ClusterSourceTest {
         int[] perPartition = new int[2];
 
         Engine a = new Engine("engine-a", List.of(0), "0s");
-        Engine b = new Engine("engine-b", List.of(1), "4s");
+        // engine b runs until the test stops it, once it has metered all of partition 1: an idle exit could end it
+        // while the test is still crashing engine a, before the second half is published
+        Engine b = new Engine("engine-b", List.of(1), "0s");
         a.meter.start();
         b.meter.start();
         int firstPart = 7_000;
@@ -132,6 +134,8 @@ class ClusterSourceTest {
         StateRecord resumed = again.state.latest("engine-a").orElseThrow();
         again.meter.start();
         assertTrue(again.meter.awaitTermination(Duration.ofSeconds(60)) != null, "restarted engine ended");
+        await(() -> b.source.counters().get("packets") == perPartition[1]);
+        b.meter.stop();
         assertTrue(b.meter.awaitTermination(Duration.ofSeconds(60)) != null, "engine b ended");
         again.node.close();
         b.node.close();

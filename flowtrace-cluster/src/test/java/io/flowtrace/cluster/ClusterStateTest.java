@@ -147,7 +147,9 @@ class ClusterStateTest {
             assertEquals(values(expected), values(merged), w.task());
             assertEquals(expected.totals(), merged.totals(), w.task());
         }
-        // and every node answers the same
+        // and every node answers the same, once each has the other's record (each takes it on its own thread)
+        await(() -> stateA.latest("a").isPresent() && stateA.latest("b").isPresent()
+                && stateB.latest("a").isPresent() && stateB.latest("b").isPresent());
         assertEquals(values(observer.snapshot("cm").orElseThrow()), values(stateA.snapshot("cm").orElseThrow()));
         assertEquals(values(observer.snapshot("cm").orElseThrow()), values(stateB.snapshot("cm").orElseThrow()));
 
