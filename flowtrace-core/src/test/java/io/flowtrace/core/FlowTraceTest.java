@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -279,17 +280,23 @@ class FlowTraceTest {
             }
             PacketSource src = live ? new LiveList(list) : list;
             AtomicLong accepted = new AtomicLong();
+            AtomicReference<FlowTrace> meter = new AtomicReference<>();
             Sink holding = new Sink() {
                 @Override public String name() { return "holding"; }
                 @Override public void accept(FlowEvent record) throws InterruptedException {
                     if (accepted.getAndIncrement() == 0) {
-                        Thread.sleep(1_000); // the worker flushes all 20,000 meanwhile
+                        // held until the worker has handed over all 20,000 (it never waits: full means dropped)
+                        long end = System.nanoTime() + 30_000_000_000L;
+                        while (meter.get().stats().events() < flows && System.nanoTime() < end) {
+                            Thread.sleep(5);
+                        }
                     }
                 }
                 @Override public void close() { }
             };
-            FlowStats s = FlowTrace.builder().source(src).sink(holding).sinkFullPolicy(QueueFullPolicy.DROP)
-                    .build().run();
+            FlowTrace ft = FlowTrace.builder().source(src).sink(holding).sinkFullPolicy(QueueFullPolicy.DROP).build();
+            meter.set(ft);
+            FlowStats s = ft.run();
             FlowStats.SinkStats st = s.sinks().get("holding");
             assertEquals(flows, s.events());
             assertEquals(flows, st.delivered() + st.dropped(), st.toString());

@@ -97,6 +97,7 @@ class LauncherIT {
                 "flowtrace's classes come from the cache on JDK " + feature);
         assertEquals(files, cacheFiles(cache), "the cache is reused, not written again");
     }
+
     @Test
     void aFirstRunStoppedBySigtermToItsGroupStillLeavesTheCache(@TempDir Path dir) throws Exception {
         // as systemd, timeout or Ctrl-C stop it: the signal reaches the launcher's shell and the JVM alike
