@@ -105,14 +105,30 @@ public final class ChatCompletionsServer implements AutoCloseable {
     }
 
     /**
-     * Scripts a stream cut off mid-way: the pieces, then the connection closes without {@code [DONE]}.
+     * Scripts a stream cut off mid-way once the client has shown it received the pieces: the pieces, then, when
+     * {@code received} holds (at most 10 s later), the connection closes without {@code [DONE]}.
      *
-     * @param pieces the pieces sent before the cut
+     * @param received whether the client has the pieces, e.g. has passed the last one on
+     * @param pieces   the pieces sent before the cut
      * @return this server
      */
-    public synchronized ChatCompletionsServer streamCut(String... pieces) {
-        script.add((ex, stream) -> sendEvents(ex, List.of(pieces), false));
+    public synchronized ChatCompletionsServer streamCut(java.util.function.BooleanSupplier received,
+                                                        String... pieces) {
+        script.add((ex, stream) -> sendEvents(ex, List.of(pieces), false, () -> {
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (!received.getAsBoolean() && System.nanoTime() < end) {
+                pause(5);
+            }
+        }));
         return this;
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -223,6 +239,12 @@ public final class ChatCompletionsServer implements AutoCloseable {
     }
 
     private static void sendEvents(HttpExchange ex, List<String> pieces, boolean done) throws IOException {
+        sendEvents(ex, pieces, done, () -> { });
+    }
+
+    /** The pieces as events, then {@code [DONE]} when {@code done}; else {@code beforeCut}, then a cut. */
+    private static void sendEvents(HttpExchange ex, List<String> pieces, boolean done, Runnable beforeCut)
+            throws IOException {
         ex.getResponseHeaders().set("Content-Type", "text/event-stream");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
@@ -240,11 +262,7 @@ public final class ChatCompletionsServer implements AutoCloseable {
             out.close();
         } else {
             out.flush();
-            try {
-                Thread.sleep(200); // the pieces reach the client before the cut, as they would over a slow network
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            beforeCut.run(); // the pieces reach the client before the cut, as they would over a slow network
             // no [DONE] and no clean end of the chunked body: the connection drops as a cut stream's does
             throw new IOException("stream cut by the script");
         }

@@ -151,8 +151,8 @@ class ChatClientTest {
 
     @Test
     void aStreamCutMidWayIsAnErrorThatKeepsThePartialText() throws Exception {
-        model.streamCut("The first ", "half");
-        List<String> pieces = new ArrayList<>();
+        List<String> pieces = java.util.Collections.synchronizedList(new ArrayList<>());
+        model.streamCut(() -> pieces.contains("half"), "The first ", "half");
         try (ChatClient c = client(settings())) {
             ChatException e = assertThrows(ChatException.class, () -> c.stream(question(), pieces::add));
             assertEquals("The first half", e.partialText());
