@@ -22,8 +22,10 @@ final class CorePublisher implements NatsPublisher {
     private final AtomicLong confirmedMark = new AtomicLong();
     private final AtomicLong atRisk = new AtomicLong();
     /**
-     * {@code published} before the first publish that found the client not connected since it last connected, or -1:
-     * publishes from there on wait in the reconnect buffer and were not lost with the connection.
+     * {@code published} before the first publish that found the client reconnecting since it last connected, or -1:
+     * publishes from there on wait in the reconnect buffer and were not lost with the connection. Only RECONNECTING
+     * says so: jnats reports DISCONNECTED before it has stopped its writer, which may still send a publish to the
+     * dead socket.
      */
     private final AtomicLong downFrom = new AtomicLong(-1);
 
@@ -36,7 +38,7 @@ final class CorePublisher implements NatsPublisher {
 
     @Override
     public void send(Connection c, String subject, Headers headers, byte[] body, long firstNanos) {
-        if (c.getStatus() != Connection.Status.CONNECTED) {
+        if (c.getStatus() == Connection.Status.RECONNECTING) {
             downFrom.compareAndSet(-1, outcomes.publishedCount());
         }
         c.publish(subject, headers, body);

@@ -70,6 +70,21 @@ class CorePublisherTest {
     }
 
     @Test
+    void publishesMadeWhileTheClientSaysOnlyDisconnectedMayHaveGoneToTheDeadSocket() throws Exception {
+        publish(5);
+        p.flush(c);
+        status.set(Connection.Status.DISCONNECTED); // jnats has not stopped its writer yet
+        publish(2);
+        status.set(Connection.Status.RECONNECTING); // it has now
+        publish(4);
+        assertEquals(2, p.connectionLost());
+        status.set(Connection.Status.CONNECTED);
+        p.connected();
+        p.finish(c);
+        assertEquals(Map.of("confirmed", 9L, "at-risk", 2L), counters());
+    }
+
+    @Test
     void aSecondDropCountsFromWhereTheFirstOutageEnded() throws Exception {
         status.set(Connection.Status.RECONNECTING);
         publish(2);
