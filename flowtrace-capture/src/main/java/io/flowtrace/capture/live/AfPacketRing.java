@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -36,6 +37,9 @@ final class AfPacketRing implements PacketSource {
     // struct tpacket_block_desc: version, offset_to_priv, then struct tpacket_hdr_v1
     private static final int BLOCK_STATUS = 8;
     private static final int BLOCK_NUM_PKTS = 12;
+    /** At stop, how often the block the kernel fills is looked at, and how long past its timeout it is waited for. */
+    private static final long DRAIN_POLL_NANOS = 1_000_000L;
+    private static final long DRAIN_SLACK_NANOS = 50_000_000L;
     private static final int BLOCK_FIRST_PKT = 16;
     // struct tpacket3_hdr
     private static final int TP_NEXT_OFFSET = 0;
@@ -315,15 +319,24 @@ final class AfPacketRing implements PacketSource {
             INT.setRelease(r, base + BLOCK_STATUS, TP_STATUS_KERNEL);
             block = block + 1 == count ? 0 : block + 1;
         }
-        // stopped: what the kernel has handed over already is metered too (at most a ring's worth)
-        for (int i = 0; i < count; i++) {
+        // stopped: what the kernel has handed over already is metered too, and the block it is filling once its
+        // timeout hands that over, so that every packet captured before the stop is metered (at most a ring's worth,
+        // and at most two block timeouts later)
+        long deadline = System.nanoTime() + 2 * pendingNanos + DRAIN_SLACK_NANOS;
+        for (int i = 0; i < count; ) {
             int base = block * size;
             if (((int) INT.getAcquire(r, base + BLOCK_STATUS) & TP_STATUS_USER) == 0) {
-                break;
+                // the kernel's block: its packet count is the kernel's to change, read only to know whether to wait
+                if ((int) INT.getAcquire(r, base + BLOCK_NUM_PKTS) == 0 || System.nanoTime() > deadline) {
+                    break;
+                }
+                LockSupport.parkNanos(DRAIN_POLL_NANOS);
+                continue;
             }
             walk(handler, r, base, size);
             INT.setRelease(r, base + BLOCK_STATUS, TP_STATUS_KERNEL);
             block = block + 1 == count ? 0 : block + 1;
+            i++;
         }
     }
 

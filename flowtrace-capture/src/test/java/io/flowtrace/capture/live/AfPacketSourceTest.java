@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code af-packet}'s settings and the errors of opening it; capture itself is tested on a veth pair
- * ({@link AfPacketNetnsTest}). Needs root (the unprivileged case runs in a child JVM).
+ * {@code af-packet}'s settings, the errors of opening it, and what a stop meters; capture itself is tested on a veth
+ * pair ({@link AfPacketNetnsTest}). Needs root (the unprivileged case runs in a child JVM).
  */
 class AfPacketSourceTest {
 
@@ -42,6 +42,32 @@ class AfPacketSourceTest {
             assertEquals("lo", s.interfaceName(0));
             assertEquals(List.of("packets_read", "bytes_read", "kernel_received", "kernel_dropped", "kernel_freezes",
                     "ring_malformed", "sockets"), List.copyOf(s.counters().keySet()));
+        }
+    }
+
+    /**
+     * Datagrams that wait in the block the kernel is filling when the capture is stopped (its timeout half a second
+     * away) are metered: the stop waits for the kernel to hand that block over.
+     */
+    @Test
+    void packetsCapturedBeforeTheStopAreMeteredThoughTheirBlockWasNotHandedOverYet() throws Exception {
+        java.net.InetAddress lo = java.net.InetAddress.getLoopbackAddress();
+        try (java.net.DatagramSocket receiver = new java.net.DatagramSocket(0, lo);
+             java.net.DatagramSocket sender = new java.net.DatagramSocket(0, lo)) {
+            PacketSource s = new AfPacketSourceProvider().create(new PluginConfig("source 'af-packet'", Map.of(
+                    "interface", "lo", "block_timeout", "500ms",
+                    "filter", "udp and dst port " + receiver.getLocalPort())));
+            LiveTestSupport.Meter meter = new LiveTestSupport.Meter(s);
+            try (meter) {
+                byte[] payload = new byte[100];
+                for (int i = 0; i < 5; i++) {
+                    sender.send(new java.net.DatagramPacket(payload, payload.length, receiver.getLocalSocketAddress()));
+                }
+                List<io.flowtrace.core.FlowEvent> records = meter.stop(); // at once
+                assertEquals(5, meter.stats().packetsRead(), "datagrams metered");
+                assertEquals(1, records.size(), records.toString());
+                assertEquals(5, records.get(0).packetsForward() + records.get(0).packetsReverse());
+            }
         }
     }
 
