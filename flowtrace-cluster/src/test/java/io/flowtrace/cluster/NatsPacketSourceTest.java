@@ -8,6 +8,7 @@ import io.flowtrace.testkit.NatsServerProcess;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
+import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.StreamConfiguration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -270,14 +271,15 @@ class NatsPacketSourceTest {
         // every message the stopped run acknowledged reached the server before it closed (well within the ack wait)
         try (Connection c = Nats.connect(server.url())) {
             JetStreamManagement jsm = c.jetStreamManagement();
-            long deadline2 = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (jsm.getConsumerInfo("PACKETS", "engine").getNumAckPending() != 0) {
-                assertTrue(System.nanoTime() < deadline2, "acknowledgements still pending after the run closed: "
-                        + jsm.getConsumerInfo("PACKETS", "engine").getNumAckPending());
+            long closed = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            ConsumerInfo consumer = jsm.getConsumerInfo("PACKETS", "engine");
+            while (consumer.getNumAckPending() != 0) {
+                assertTrue(System.nanoTime() < closed, "acknowledgements still pending after the run closed: "
+                        + consumer.getNumAckPending());
                 Thread.sleep(20);
+                consumer = jsm.getConsumerInfo("PACKETS", "engine");
             }
-            assertEquals(s1.packetsDecoded(),
-                    jsm.getConsumerInfo("PACKETS", "engine").getAckFloor().getStreamSequence(),
+            assertEquals(s1.packetsDecoded(), consumer.getAckFloor().getStreamSequence(),
                     "the stream's messages up to those the stopped run metered are acknowledged");
         }
         FlowTrace second = meter(cfg, flows);

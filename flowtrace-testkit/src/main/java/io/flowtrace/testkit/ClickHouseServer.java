@@ -120,22 +120,12 @@ public final class ClickHouseServer implements BeforeAllCallback, AfterAllCallba
             dir = Files.createTempDirectory("flowtrace-clickhouse");
             hook = new Thread(this::close, "clickhouse-server-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
-            choosePorts();
-            writeConfig();
-        }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                launch();
-                return;
-            } catch (IOException e) {
-                // another process took a chosen port before the server bound it: choose again
-                if (!fresh || attempt == 3 || !log().contains("Address already in use")) {
-                    throw e;
-                }
-                Files.deleteIfExists(dir.resolve("server.log"));
+            FreePorts.start(() -> {
                 choosePorts();
                 writeConfig();
-            }
+            }, this::launch, this::log);
+        } else {
+            launch();
         }
     }
 

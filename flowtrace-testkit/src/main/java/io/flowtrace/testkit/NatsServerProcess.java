@@ -41,24 +41,13 @@ public final class NatsServerProcess implements AutoCloseable {
         this.dir = dir;
         this.jetStream = jetStream;
         this.extraArgs = List.of(extraArgs);
-        for (int attempt = 1; ; attempt++) {
+        FreePorts.start(() -> {
             try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
                  ServerSocket m = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 this.port = s.getLocalPort();
                 this.monitorPort = m.getLocalPort();
             }
-            int logStart = log().length();
-            try {
-                start();
-                return;
-            } catch (AssertionError | IOException e) {
-                // another process took a chosen port before the server bound it: choose again
-                if (attempt == 3 || !log().substring(logStart).toLowerCase(java.util.Locale.ROOT)
-                        .contains("address already in use")) {
-                    throw e;
-                }
-            }
-        }
+        }, this::start, this::log);
     }
 
     static Path findBinary() {

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The {@code webhook} notifier: POSTs each alert as one JSON object ({@link Alert#toJson()}, {@code event: alert}),
@@ -77,8 +78,9 @@ public final class WebhookNotifierProvider implements NotifierProvider {
                     + "(expected: one of them)");
         }
         config.validate();
-        HttpPost post = new HttpPost(() -> HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build(), timeout, headers, new Backoff(backoff, backoffMax, budget), Pause.SLEEP,
+        Supplier<HttpClient> client = () -> HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpPost post = new HttpPost(client, timeout, headers, new Backoff(backoff, backoffMax, budget), Pause.SLEEP,
                 System::nanoTime, Clock.systemUTC());
         return new Webhook(url, post);
     }

@@ -37,9 +37,6 @@ final class AfPacketRing implements PacketSource {
     // struct tpacket_block_desc: version, offset_to_priv, then struct tpacket_hdr_v1
     private static final int BLOCK_STATUS = 8;
     private static final int BLOCK_NUM_PKTS = 12;
-    /** At stop, how often the block the kernel fills is looked at, and how long past its timeout it is waited for. */
-    private static final long DRAIN_POLL_NANOS = 1_000_000L;
-    private static final long DRAIN_SLACK_NANOS = 50_000_000L;
     private static final int BLOCK_FIRST_PKT = 16;
     // struct tpacket3_hdr
     private static final int TP_NEXT_OFFSET = 0;
@@ -66,6 +63,9 @@ final class AfPacketRing implements PacketSource {
     /** The longest poll(2) while idle: the source then tells the handler the time. */
     private static final int IDLE_POLL_MILLIS = 1_000;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    /** At stop, how often the block the kernel fills is looked at, and how long past its timeout it is waited for. */
+    private static final long DRAIN_POLL_NANOS = 1_000_000L;
+    private static final long DRAIN_SLACK_NANOS = 50_000_000L;
 
     /** Block status: acquire loads and release stores, as the kernel's own barriers pair with. */
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -62,11 +63,12 @@ final class HttpSink implements JsonEncodedSink, BufferingSink {
         this.wallClock = wallClock;
         this.batchJson = new JsonLines(new ByteBuf(64 * 1024), settings.eventFormat().sensor());
         this.oneJson = new JsonLines(new ByteBuf(1024), settings.eventFormat().sensor());
-        this.poster = new HttpPost(() -> HttpClient.newBuilder()
+        Supplier<HttpClient> client = () -> HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
                 .version(settings.http2() ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .build(), settings.timeout(), settings.headers(), settings.backoff(), pause, nanoTime,
+                .build();
+        this.poster = new HttpPost(client, settings.timeout(), settings.headers(), settings.backoff(), pause, nanoTime,
                 wallClock);
     }
 
